@@ -1,0 +1,6 @@
+/**
+ * @scriba/sdk: isomorphic verification primitives for transparency logs and Sigstore bundles.
+ * Subpath exports (`@scriba/sdk/merkle`, `/tiles`, `/note`, `/crypto`, ...) are the stable API;
+ * this root re-exports them for convenience.
+ */
+export * from './errors.js';
