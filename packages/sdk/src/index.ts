@@ -4,3 +4,4 @@
  * this root re-exports them for convenience.
  */
 export * from './errors.js';
+export * from './encoding.js';

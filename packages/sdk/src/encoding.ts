@@ -1,0 +1,166 @@
+/**
+ * Byte encodings used by every wire format the SDK reads: base64 (RFC 4648 §4, standard alphabet
+ * with padding), base64url (RFC 4648 §5), lowercase/uppercase hex, and UTF-8 (WHATWG Encoding).
+ *
+ * Decoders are strict: input that is not exactly the canonical encoding of some byte string MUST be
+ * rejected with a coded ScribaError (INVALID_BASE64 / INVALID_HEX / INVALID_INPUT). In particular
+ * base64 padding is required (std alphabet), non-zero trailing bits are rejected, and whitespace is
+ * never skipped. Isomorphic: no Buffer, no Node built-ins.
+ */
+import { ScribaError } from './errors.js';
+
+const STD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+function reverseTable(alphabet: string): Int16Array {
+  const t = new Int16Array(128).fill(-1);
+  for (let i = 0; i < alphabet.length; i++) t[alphabet.charCodeAt(i)] = i;
+  return t;
+}
+const STD_REV = reverseTable(STD);
+const URL_REV = reverseTable(URL_ALPHABET);
+
+function encode64(b: Uint8Array, alphabet: string, pad: boolean): string {
+  let out = '';
+  const n = b.length;
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const v = ((b[i] as number) << 16) | ((b[i + 1] as number) << 8) | (b[i + 2] as number);
+    out +=
+      alphabet[(v >>> 18) & 63]! + alphabet[(v >>> 12) & 63]! + alphabet[(v >>> 6) & 63]! + alphabet[v & 63]!;
+  }
+  const rem = n - i;
+  if (rem === 1) {
+    const v = (b[i] as number) << 16;
+    out += alphabet[(v >>> 18) & 63]! + alphabet[(v >>> 12) & 63]! + (pad ? '==' : '');
+  } else if (rem === 2) {
+    const v = ((b[i] as number) << 16) | ((b[i + 1] as number) << 8);
+    out +=
+      alphabet[(v >>> 18) & 63]! + alphabet[(v >>> 12) & 63]! + alphabet[(v >>> 6) & 63]! + (pad ? '=' : '');
+  }
+  return out;
+}
+
+function decode64(s: string, rev: Int16Array, padded: boolean, what: string): Uint8Array {
+  if (typeof s !== 'string') throw new ScribaError('INVALID_BASE64', `${what}: not a string`);
+  let len = s.length;
+  if (padded) {
+    if (len % 4 !== 0) throw new ScribaError('INVALID_BASE64', `${what}: length not a multiple of 4`);
+    if (len > 0 && s.charCodeAt(len - 1) === 61 /* = */) {
+      len--;
+      if (s.charCodeAt(len - 1) === 61) len--;
+    }
+  } else if (len % 4 === 1) {
+    throw new ScribaError('INVALID_BASE64', `${what}: impossible length`);
+  }
+  const rem = len % 4;
+  const outLen = ((len - rem) / 4) * 3 + (rem === 0 ? 0 : rem - 1);
+  const out = new Uint8Array(outLen);
+  let o = 0;
+  let acc = 0;
+  let bits = 0;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    const v = c < 128 ? (rev[c] as number) : -1;
+    if (v < 0) throw new ScribaError('INVALID_BASE64', `${what}: invalid character at ${i}`);
+    acc = ((acc << 6) | v) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >>> bits) & 0xff;
+    }
+  }
+  // Canonical encodings have zero padding bits.
+  if (bits > 0 && (acc & ((1 << bits) - 1)) !== 0) {
+    throw new ScribaError('INVALID_BASE64', `${what}: non-zero trailing bits`);
+  }
+  return out;
+}
+
+/** Standard base64 with padding (RFC 4648 §4). */
+export function base64Encode(b: Uint8Array): string {
+  return encode64(b, STD, true);
+}
+
+/** Strict standard base64 decoding: padding required, no whitespace, canonical trailing bits. */
+export function base64Decode(s: string): Uint8Array {
+  return decode64(s, STD_REV, true, 'base64');
+}
+
+/** base64url without padding (RFC 4648 §5), as used in JWS/JWK. */
+export function base64UrlEncode(b: Uint8Array): string {
+  return encode64(b, URL_ALPHABET, false);
+}
+
+/** Strict base64url decoding; padding is not accepted. */
+export function base64UrlDecode(s: string): Uint8Array {
+  return decode64(s, URL_REV, false, 'base64url');
+}
+
+const HEX = '0123456789abcdef';
+const HEX_PAIRS: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4]! + HEX[i & 15]!);
+
+/** Lowercase hex. */
+export function hexEncode(b: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < b.length; i++) out += HEX_PAIRS[b[i] as number];
+  return out;
+}
+
+function hexNibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** Hex decoding (either case), even length required; throws INVALID_HEX. */
+export function hexDecode(s: string): Uint8Array {
+  if (typeof s !== 'string') throw new ScribaError('INVALID_HEX', 'hex: not a string');
+  if (s.length % 2 !== 0) throw new ScribaError('INVALID_HEX', 'hex: odd length');
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const hi = hexNibble(s.charCodeAt(2 * i));
+    const lo = hexNibble(s.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) throw new ScribaError('INVALID_HEX', `hex: invalid character near ${2 * i}`);
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+const te = new TextEncoder();
+const td = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** UTF-8 encoding of a JS string (lone surrogates become U+FFFD, per WHATWG). */
+export function utf8Encode(s: string): Uint8Array {
+  return te.encode(s);
+}
+
+/** Fatal UTF-8 decoding: invalid sequences throw INVALID_INPUT; a leading BOM is kept. */
+export function utf8Decode(b: Uint8Array): string {
+  try {
+    return td.decode(b);
+  } catch (cause) {
+    throw new ScribaError('INVALID_INPUT', 'invalid UTF-8', { cause });
+  }
+}
+
+/** Byte-wise equality (not constant time; use only on public data). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Concatenation of byte arrays into a fresh Uint8Array. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
