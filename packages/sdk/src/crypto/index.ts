@@ -1,0 +1,30 @@
+/**
+ * Keys, digests, signatures and canonical JSON for @scriba/sdk: SPKI/PEM key parsing (RFC 5280,
+ * RFC 5480, RFC 8410, RFC 8017), SHA-2 digests (FIPS 180-4), signature verification (ECDSA,
+ * RSA PKCS#1 v1.5 / PSS, Ed25519) over messages or digests, and RFC 8785 canonical JSON.
+ */
+export { canonicalJson, canonicalJsonBytes } from './canonical-json.js';
+export { ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa-signature.js';
+export {
+  DIGEST_LENGTH,
+  digest,
+  type HashAlgorithm,
+  isHashAlgorithm,
+  sha256,
+  sha384,
+  sha512,
+} from './hash.js';
+export {
+  CURVE_BYTES,
+  type EcCurve,
+  type EcdsaPublicKey,
+  type Ed25519PublicKey,
+  ed25519PublicKeyFromRaw,
+  type PublicKey,
+  parsePublicKey,
+  publicKeyToPem,
+  type RsaPublicKey,
+} from './keys.js';
+export { type PemBlock, pemDecode, pemEncode } from './pem.js';
+export { verifySignatureOverDigest } from './prehashed.js';
+export { type VerifyOptions, verifySignature } from './verify.js';
