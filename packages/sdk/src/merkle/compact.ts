@@ -1,0 +1,112 @@
+/**
+ * Compact Merkle ranges (RFC 6962 §2.1 tree hashing, as used by transparency-dev/merkle `compact`):
+ * a tree of N leaves is summarised by the hashes of the perfect subtrees of its binary
+ * decomposition (`rangeNodes(N)`), left to right. Appending a leaf merges equal-sized neighbours;
+ * the root folds the summary right to left. This lets an integrator compute new roots and new node
+ * hashes from O(log N) stored hashes, without reading leaves.
+ */
+import { ScribaError } from '../errors.js';
+import { popcount } from './bits.js';
+import { assertHash, EMPTY_ROOT } from './hash.js';
+import type { NodeId } from './proof.js';
+import { nodeHashInto } from './sha256-node.js';
+import { checkSize } from './validate.js';
+
+/** Called for every node hash that becomes final during an append (the leaf itself included). */
+export type NodeVisitor = (id: NodeId, hash: Uint8Array) => void;
+
+export class CompactRange {
+  #size: number;
+  #hashes: Uint8Array[];
+
+  private constructor(size: number, hashes: Uint8Array[]) {
+    this.#size = size;
+    this.#hashes = hashes;
+  }
+
+  /** An empty range (tree of size 0). */
+  static empty(): CompactRange {
+    return new CompactRange(0, []);
+  }
+
+  /**
+   * The range of an existing tree of `size` leaves, from the hashes of `rangeNodes(size)` (the
+   * perfect subtrees of its binary decomposition, left to right, largest first).
+   */
+  static fromHashes(size: number, hashes: Uint8Array[]): CompactRange {
+    checkSize(size);
+    if (!Array.isArray(hashes) || hashes.length !== popcount(size)) {
+      throw new ScribaError('INVALID_INPUT', `a tree of size ${size} needs ${popcount(size)} range hashes`);
+    }
+    for (let i = 0; i < hashes.length; i++) assertHash(hashes[i], `hashes[${i}]`);
+    return new CompactRange(
+      size,
+      hashes.map((h) => h.slice()),
+    );
+  }
+
+  /** Number of leaves covered. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Copies of the hashes of `rangeNodes(size)`, left to right. */
+  hashes(): Uint8Array[] {
+    return this.#hashes.map((h) => h.slice());
+  }
+
+  /** An independent copy. */
+  clone(): CompactRange {
+    return new CompactRange(this.#size, this.hashes());
+  }
+
+  /**
+   * Appends one leaf hash. `visit`, if given, sees the leaf ({level 0, index size}) and every
+   * interior node completed by this append, bottom-up.
+   */
+  append(leafHash: Uint8Array, visit?: NodeVisitor): void {
+    assertHash(leafHash, 'leaf hash');
+    const n = this.#size;
+    if (n >= Number.MAX_SAFE_INTEGER) throw new ScribaError('MERKLE_INVALID_SIZE', 'tree size overflow');
+    const stack = this.#hashes;
+    let h = leafHash.slice();
+    visit?.({ level: 0, index: n }, h);
+    let s = n;
+    let level = 0;
+    let idx = n;
+    while (s % 2 === 1) {
+      const left = stack.pop()!;
+      const merged = new Uint8Array(32);
+      nodeHashInto(left, h, merged);
+      h = merged;
+      level++;
+      s = (s - 1) / 2;
+      idx = (idx - (idx % 2)) / 2;
+      visit?.({ level, index: idx }, h);
+    }
+    stack.push(h);
+    this.#size = n + 1;
+  }
+
+  /** Appends many leaf hashes in order. */
+  appendMany(leafHashes: Iterable<Uint8Array>, visit?: NodeVisitor): void {
+    for (const h of leafHashes) this.append(h, visit);
+  }
+
+  /** The RFC 6962 Merkle tree hash of the covered leaves (EMPTY_ROOT for size 0). */
+  root(): Uint8Array {
+    const hs = this.#hashes;
+    if (hs.length === 0) return EMPTY_ROOT.slice();
+    const acc = hs[hs.length - 1]!.slice();
+    for (let j = hs.length - 2; j >= 0; j--) nodeHashInto(hs[j]!, acc, acc);
+    return acc;
+  }
+}
+
+/** RFC 6962 Merkle tree hash of a list of leaf hashes. */
+export function rootFromLeafHashes(leafHashes: Uint8Array[]): Uint8Array {
+  if (!Array.isArray(leafHashes)) throw new ScribaError('INVALID_INPUT', 'leaf hashes must be an array');
+  const range = CompactRange.empty();
+  for (const h of leafHashes) range.append(h);
+  return range.root();
+}

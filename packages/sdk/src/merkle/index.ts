@@ -1,0 +1,15 @@
+/**
+ * Merkle trees per RFC 6962 / RFC 9162 (SHA-256): hashing, roots, inclusion and consistency proof
+ * verification, proof construction as node ids, and compact ranges for incremental roots.
+ */
+export { CompactRange, type NodeVisitor, rootFromLeafHashes } from './compact.js';
+export { EMPTY_ROOT, hashChildren, hashLeaf } from './hash.js';
+export {
+  assembleProof,
+  consistencyProofNodes,
+  inclusionProofNodes,
+  type NodeId,
+  type ProofNodes,
+  rangeNodes,
+} from './proof.js';
+export { rootFromInclusionProof, verifyConsistency, verifyInclusion } from './verify.js';
