@@ -6,3 +6,4 @@
 export * from './errors.js';
 export * from './encoding.js';
 export * from './crypto/index.js';
+export * from './merkle/index.js';
