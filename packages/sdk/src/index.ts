@@ -7,3 +7,4 @@ export * from './errors.js';
 export * from './encoding.js';
 export * from './crypto/index.js';
 export * from './merkle/index.js';
+export * from './note/index.js';

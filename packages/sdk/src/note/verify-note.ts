@@ -1,0 +1,75 @@
+/**
+ * Signed-note verification (https://c2sp.org/signed-note §Signatures): signatures whose (key name,
+ * key ID) match no known verifier are ignored; a signature from a known key MUST verify, else the
+ * whole note is rejected (NOTE_INVALID_SIGNATURE, the spec's SHOULD, as golang.org/x/mod does);
+ * at least one known signature must verify (NOTE_NO_VERIFIED_SIGNATURE).
+ */
+import { utf8Encode } from '../encoding.js';
+import { ScribaError } from '../errors.js';
+import { type Note, type NoteSignature, parseNote } from './note.js';
+import type { NoteVerifier } from './verifier.js';
+
+export type VerifiedNote = {
+  note: Note;
+  /** Signatures verified by a given verifier (each (name, key ID, signature) once). */
+  verified: NoteSignature[];
+  /** Signatures from keys no verifier knows (ignored, as the spec requires). */
+  unverified: NoteSignature[];
+};
+
+function lookupKey(name: string, keyHash: number): string {
+  return `${keyHash}:${name}`;
+}
+
+/**
+ * Parses `text` as a signed note and verifies it against `verifiers`. Throws NOTE_MALFORMED /
+ * NOTE_TOO_MANY_SIGNATURES for bad notes, NOTE_INVALID_SIGNATURE when a known key's signature
+ * fails, NOTE_NO_VERIFIED_SIGNATURE when no known key signed it.
+ */
+export async function verifyNote(
+  text: string | Uint8Array,
+  verifiers: readonly NoteVerifier[],
+): Promise<VerifiedNote> {
+  const note = parseNote(text);
+  if (!Array.isArray(verifiers)) throw new ScribaError('INVALID_INPUT', 'verifiers must be an array');
+  const byKey = new Map<string, NoteVerifier[]>();
+  for (const v of verifiers) {
+    const k = lookupKey(v.name, v.keyHash);
+    const list = byKey.get(k);
+    if (list) list.push(v);
+    else byKey.set(k, [v]);
+  }
+  let message: Uint8Array | undefined;
+  const verified: NoteSignature[] = [];
+  const unverified: NoteSignature[] = [];
+  const seen = new Set<string>();
+  for (const sig of note.signatures) {
+    const candidates = byKey.get(lookupKey(sig.name, sig.keyHash));
+    if (!candidates) {
+      unverified.push(sig);
+      continue;
+    }
+    message ??= utf8Encode(note.text);
+    let ok = false;
+    for (const v of candidates) {
+      if (await v.verify(message, sig.signature)) {
+        ok = true;
+        break;
+      }
+    }
+    if (!ok) {
+      throw new ScribaError(
+        'NOTE_INVALID_SIGNATURE',
+        `note: invalid signature for key ${sig.name}+${sig.keyHash.toString(16).padStart(8, '0')}`,
+      );
+    }
+    const id = `${lookupKey(sig.name, sig.keyHash)}:${sig.signature.join(',')}`;
+    if (!seen.has(id)) {
+      seen.add(id);
+      verified.push(sig);
+    }
+  }
+  if (verified.length === 0)
+    throw new ScribaError('NOTE_NO_VERIFIED_SIGNATURE', 'note has no verifiable signatures');
+  return { note, verified, unverified };
+}
