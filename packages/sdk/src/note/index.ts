@@ -17,7 +17,13 @@ export {
   verifyCosignature,
 } from './cosignature.js';
 export {
+  cosignatureMessageBytes,
+  MAX_COSIGNATURE_TIMESTAMP,
+  parseCosignatureSignature,
+} from './cosignature-message.js';
+export {
   formatNote,
+  formatSignatureLine,
   isValidKeyName,
   MAX_NOTE_LENGTH,
   MAX_NOTE_SIGNATURES,
