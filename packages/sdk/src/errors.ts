@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'TILE_INVALID_PATH',
   'TILE_INVALID',
   'ENTRY_BUNDLE_INVALID',
+  'TILE_NOT_FOUND',
+  'TILE_FETCH_FAILED',
   // signed notes and checkpoints (C2SP signed-note, tlog-checkpoint, tlog-cosignature)
   'NOTE_MALFORMED',
   'NOTE_TOO_MANY_SIGNATURES',

@@ -1,0 +1,176 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../src/crypto/index.js';
+import { base64Encode, utf8Decode, utf8Encode } from '../src/encoding.js';
+import {
+  canonicalDsseV002,
+  canonicalHashedRekordV002,
+  dssePae,
+  parseCreateEntryRequestV2,
+} from '../src/entries/canonicalize-v2.js';
+import { parseEntryBody } from '../src/entries/index.js';
+
+// The protobuf-specs TypeScript bindings (what sigstore-js uses) as an independent encoder.
+const require = createRequire(import.meta.url);
+const { Entry } = require('@sigstore/protobuf-specs/rekor/v2') as {
+  Entry: { toJSON(m: unknown): unknown };
+};
+
+const key = new Uint8Array(91).fill(3);
+const digest = new Uint8Array(32).fill(0xab);
+const sig = new Uint8Array(70).fill(0x11);
+
+const hashedRequest = {
+  hashedRekordRequestV002: {
+    digest: base64Encode(digest),
+    signature: {
+      content: base64Encode(sig),
+      verifier: { publicKey: { rawBytes: base64Encode(key) }, keyDetails: 'PKIX_ECDSA_P256_SHA_256' },
+    },
+  },
+};
+
+describe('canonicalHashedRekordV002', () => {
+  describe('when given a sigstore-js shaped request', () => {
+    it('produces the RFC 8785 JSON of the protobuf-JSON Entry', () => {
+      const parsed = parseCreateEntryRequestV2(hashedRequest);
+      if (parsed.kind !== 'hashedrekord') throw new Error('kind');
+      const body = utf8Decode(canonicalHashedRekordV002(parsed.request));
+      const expected = Entry.toJSON({
+        kind: 'hashedrekord',
+        apiVersion: '0.0.2',
+        spec: {
+          spec: {
+            $case: 'hashedRekordV002',
+            hashedRekordV002: {
+              data: { algorithm: 1 /* SHA2_256 */, digest: Buffer.from(digest) },
+              signature: {
+                content: Buffer.from(sig),
+                verifier: { verifier: { $case: 'publicKey', publicKey: { rawBytes: Buffer.from(key) } }, keyDetails: 5 },
+              },
+            },
+          },
+        },
+      });
+      expect(body).toBe(canonicalJson(expected));
+      expect(parseEntryBody(utf8Encode(body))).toMatchObject({ kind: 'hashedrekord', apiVersion: '0.0.2' });
+    });
+  });
+
+  describe('when the request uses proto field names and URL-safe base64', () => {
+    it('parses to the same request', () => {
+      const snake = {
+        hashed_rekord_request_v002: {
+          digest: base64Encode(digest).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+          signature: {
+            content: base64Encode(sig),
+            verifier: { public_key: { raw_bytes: base64Encode(key) }, key_details: 'PKIX_ECDSA_P256_SHA_256' },
+          },
+        },
+      };
+      expect(parseCreateEntryRequestV2(snake)).toEqual(parseCreateEntryRequestV2(hashedRequest));
+    });
+  });
+});
+
+describe('parseCreateEntryRequestV2', () => {
+  const h = hashedRequest.hashedRekordRequestV002;
+  describe('when the request is malformed', () => {
+    it.each([
+      ['not an object', 'x', 'ENTRY_MALFORMED'],
+      ['no kind', {}, 'ENTRY_UNSUPPORTED_KIND'],
+      ['both kinds', { ...hashedRequest, dsseRequestV002: {} }, 'ENTRY_MALFORMED'],
+      ['missing digest', { hashedRekordRequestV002: { ...h, digest: undefined } }, 'ENTRY_MALFORMED'],
+      ['bad base64 digest', { hashedRekordRequestV002: { ...h, digest: '!!!' } }, 'ENTRY_MALFORMED'],
+      [
+        'digest of the wrong length',
+        { hashedRekordRequestV002: { ...h, digest: base64Encode(new Uint8Array(20)) } },
+        'ENTRY_MALFORMED',
+      ],
+      ['missing signature', { hashedRekordRequestV002: { digest: h.digest } }, 'ENTRY_MALFORMED'],
+      [
+        'unknown key details',
+        {
+          hashedRekordRequestV002: {
+            ...h,
+            signature: { ...h.signature, verifier: { ...h.signature.verifier, keyDetails: 'PKIX_RSA_FOO' } },
+          },
+        },
+        'KEY_UNSUPPORTED',
+      ],
+      [
+        'both key and certificate',
+        {
+          hashedRekordRequestV002: {
+            ...h,
+            signature: {
+              ...h.signature,
+              verifier: { ...h.signature.verifier, x509Certificate: { rawBytes: base64Encode(key) } },
+            },
+          },
+        },
+        'ENTRY_MALFORMED',
+      ],
+      ['dsse without envelope', { dsseRequestV002: { verifiers: [] } }, 'ENTRY_MALFORMED'],
+      [
+        'dsse without verifiers',
+        { dsseRequestV002: { envelope: { payload: 'YQ==', payloadType: 't', signatures: [{ sig: 'YQ==' }] } } },
+        'ENTRY_MALFORMED',
+      ],
+      [
+        'dsse without signatures',
+        {
+          dsseRequestV002: {
+            envelope: { payload: 'YQ==', payloadType: 't', signatures: [] },
+            verifiers: [h.signature.verifier],
+          },
+        },
+        'ENTRY_MALFORMED',
+      ],
+      [
+        'dsse with 11 verifiers',
+        {
+          dsseRequestV002: {
+            envelope: { payload: 'YQ==', payloadType: 't', signatures: [{ sig: 'YQ==' }] },
+            verifiers: Array(11).fill(h.signature.verifier),
+          },
+        },
+        'ENTRY_MALFORMED',
+      ],
+    ])('rejects %s', (_name, input, code) => {
+      expect(() => parseCreateEntryRequestV2(input)).toThrow(expect.objectContaining({ code }));
+    });
+  });
+});
+
+describe('canonicalDsseV002', () => {
+  describe('when several signatures verified', () => {
+    it('sorts them by raw bytes and hashes the payload with SHA-256', () => {
+      const verifier = { keyDetails: 'PKIX_ECDSA_P256_SHA_256', publicKey: key };
+      const a = { content: new Uint8Array([2, 1]), verifier };
+      const b = { content: new Uint8Array([1, 9, 9]), verifier };
+      const envelope = { payload: utf8Encode('hello'), payloadType: 'text/plain', signatures: [] };
+      const body = JSON.parse(utf8Decode(canonicalDsseV002(envelope, [a, b])));
+      expect(body.spec.dsseV002.signatures.map((s: { content: string }) => s.content)).toEqual([
+        base64Encode(b.content),
+        base64Encode(a.content),
+      ]);
+      expect(body.spec.dsseV002.payloadHash).toEqual({
+        algorithm: 'SHA2_256',
+        digest: 'LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=',
+      });
+      expect(body.kind).toBe('dsse');
+      expect(body.apiVersion).toBe('0.0.2');
+    });
+  });
+});
+
+describe('dssePae', () => {
+  describe('when given a type and payload', () => {
+    it('encodes DSSEv1 PAE', () => {
+      expect(utf8Decode(dssePae('http://example.com/HelloWorld', utf8Encode('hello world')))).toBe(
+        'DSSEv1 29 http://example.com/HelloWorld 11 hello world',
+      );
+    });
+  });
+});
