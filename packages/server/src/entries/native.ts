@@ -1,0 +1,62 @@
+/**
+ * Loader for the optional native prehashed-verification addon (packages/server/native, N-API over
+ * the OpenSSL inside node). The addon is built by `node packages/server/native/build.mjs` (run by
+ * the root build); when it is missing or fails to load, `nativeVerifier()` returns null and callers
+ * MUST fall back to the pure-JS verifier. `SCRIBA_NATIVE=0` disables it (used by the tests that
+ * compare the two paths, and by operators who distrust the addon).
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** Opaque per-key handle owned by the addon (an EVP_PKEY plus initialised contexts). */
+export type NativeKeyHandle = { readonly __nativeKey: unique symbol };
+
+export type NativeVerifier = {
+  parseKey(spkiDer: Uint8Array): NativeKeyHandle | null;
+  keyInfo(handle: NativeKeyHandle): { type: 'ec' | 'rsa' | 'ed25519' | 'other'; bits: number };
+  verifyDigest(
+    handle: NativeKeyHandle,
+    hash: 'sha256' | 'sha384' | 'sha512',
+    digest: Uint8Array,
+    sig: Uint8Array,
+  ): boolean;
+  verifyDigestSpki(
+    spkiDer: Uint8Array,
+    hash: 'sha256' | 'sha384' | 'sha512',
+    digest: Uint8Array,
+    sig: Uint8Array,
+  ): boolean;
+};
+
+// src/entries/native.ts and dist/entries/native.js are both two levels below packages/server.
+const ADDON_URL = new URL('../../native/build/Release/scriba_verify.node', import.meta.url);
+
+let loaded: NativeVerifier | null | undefined;
+let loadError: string | undefined;
+
+/** The addon, or null when it is unavailable or disabled (then `nativeLoadError()` says why). */
+export function nativeVerifier(): NativeVerifier | null {
+  if (loaded !== undefined) return loaded;
+  if (process.env.SCRIBA_NATIVE === '0') {
+    loadError = 'disabled by SCRIBA_NATIVE=0';
+    loaded = null;
+    return loaded;
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    const mod = require(fileURLToPath(ADDON_URL)) as NativeVerifier;
+    if (typeof mod.parseKey !== 'function' || typeof mod.verifyDigest !== 'function') {
+      throw new Error('unexpected addon exports');
+    }
+    loaded = mod;
+  } catch (e) {
+    loadError = e instanceof Error ? e.message : String(e);
+    loaded = null;
+  }
+  return loaded;
+}
+
+/** Why the addon is not in use (undefined when it is, or was not tried yet). */
+export function nativeLoadError(): string | undefined {
+  return loadError;
+}

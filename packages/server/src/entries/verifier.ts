@@ -1,0 +1,223 @@
+/**
+ * Verification material of a proposed Rekor v1 entry: a PEM `PUBLIC KEY` (RFC 5280 SPKI), a PEM
+ * `CERTIFICATE`, or a PEM certificate chain (leaf first, at most 10, each signed by the next), as
+ * Rekor's `pkg/pki/x509.NewPublicKey` accepts them. Produces what the write path needs: a node
+ * KeyObject, the DER SPKI, the canonical PEM Rekor stores (`CanonicalValue()`: the key re-encoded
+ * as `PUBLIC KEY`, or the certificates' DER re-encoded as `CERTIFICATE` blocks) and search keys.
+ *
+ * Accepted key types are those Rekor verifies: ECDSA on P-256/P-384/P-521 (uncompressed points),
+ * RSA (2048-8192 bits) and Ed25519. Parsed verifiers are cached by their base64 text (an LRU of
+ * CACHE_SIZE): parsing a PEM and building a KeyObject per request costs ~3x the verification.
+ */
+import { createHash, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { pemEncode } from '@scriba/sdk/crypto';
+import { EntryValidationError } from './errors.js';
+import { goBase64Std, invalid } from './fields.js';
+import type { NativeKeyHandle } from './native.js';
+import { sanSearchKeys } from './san.js';
+
+export type EcCurve = 'P-256' | 'P-384' | 'P-521';
+export type KeyAlgorithm =
+  | { type: 'ecdsa'; curve: EcCurve }
+  | { type: 'rsa'; bits: number }
+  | { type: 'ed25519' };
+
+export type ParsedVerifier = {
+  /** What Rekor stores for this verifier: canonical PEM text. */
+  canonicalPem: string;
+  /** The verifying key (the leaf certificate's key for certificates). */
+  keyObject: KeyObject;
+  /** DER SubjectPublicKeyInfo of the verifying key. */
+  spki: Uint8Array;
+  alg: KeyAlgorithm;
+  /** Lower-case hex SHA-256 of the SPKI (bare key) or of the leaf certificate's DER. */
+  fingerprint: string;
+  emails: string[];
+  subjects: string[];
+  /** Native addon handle, created on first prehashed verification (null: the addon refused the key). */
+  native?: NativeKeyHandle | null;
+};
+
+export const CACHE_SIZE = 4096;
+export const MAX_CHAIN = 10;
+export const RSA_MIN_BITS = 2048;
+export const RSA_MAX_BITS = 8192;
+
+const cache = new Map<string, ParsedVerifier>();
+
+const CURVES: Record<string, EcCurve> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+
+function unsupported(field: string, message: string): EntryValidationError {
+  return new EntryValidationError('UNSUPPORTED_KEY', field, message);
+}
+
+function sha256Hex(b: Uint8Array): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+type PemBlock = { label: string; der: Uint8Array };
+
+const BEGIN = /^-----BEGIN ([A-Z0-9 ]+)-----/;
+
+/** Whitespace-separated sequence of PEM blocks and nothing else (no headers, no text around). */
+function parsePemBlocks(text: string, field: string): PemBlock[] {
+  const blocks: PemBlock[] = [];
+  let rest = text.trim();
+  while (rest.length > 0) {
+    const m = BEGIN.exec(rest);
+    if (!m) throw invalid(field, 'is not PEM (expected -----BEGIN ...-----)');
+    const label = m[1] as string;
+    const endMarker = `-----END ${label}-----`;
+    const end = rest.indexOf(endMarker, m[0].length);
+    if (end < 0) throw invalid(field, `PEM block ${label} has no END line`);
+    const body = rest.slice(m[0].length, end);
+    if (!/^[A-Za-z0-9+/=\s]*$/.test(body))
+      throw invalid(field, 'PEM body is not base64 (headers are not supported)');
+    const der = goBase64Std(body.replace(/\s+/g, ''));
+    if (der === null || der.length === 0) throw invalid(field, 'PEM body is not valid base64');
+    blocks.push({ label, der });
+    rest = rest.slice(end + endMarker.length).trimStart();
+  }
+  if (blocks.length === 0) throw invalid(field, 'is empty');
+  return blocks;
+}
+
+function classify(key: KeyObject, field: string, spki: Uint8Array): KeyAlgorithm {
+  switch (key.asymmetricKeyType) {
+    case 'ec': {
+      const curve = CURVES[key.asymmetricKeyDetails?.namedCurve ?? ''];
+      if (!curve)
+        throw unsupported(field, `EC curve ${key.asymmetricKeyDetails?.namedCurve ?? '?'} is not supported`);
+      // Go (and so Rekor) rejects compressed points; the BIT STRING's first key byte MUST be 0x04.
+      const pointLen = { 'P-256': 65, 'P-384': 97, 'P-521': 133 }[curve];
+      if (spki[spki.length - pointLen] !== 0x04)
+        throw unsupported(field, 'compressed EC points are not supported');
+      return { type: 'ecdsa', curve };
+    }
+    case 'rsa': {
+      const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+      if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS) {
+        throw unsupported(
+          field,
+          `RSA keys of ${bits} bits are not supported (${RSA_MIN_BITS}-${RSA_MAX_BITS})`,
+        );
+      }
+      return { type: 'rsa', bits };
+    }
+    case 'ed25519':
+      return { type: 'ed25519' };
+    default:
+      throw unsupported(field, `key type ${key.asymmetricKeyType ?? '?'} is not supported`);
+  }
+}
+
+function keyFromSpki(
+  der: Uint8Array,
+  field: string,
+): { keyObject: KeyObject; spki: Uint8Array; alg: KeyAlgorithm } {
+  let keyObject: KeyObject;
+  try {
+    keyObject = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' });
+  } catch (cause) {
+    throw invalid(field, 'is not a valid DER SubjectPublicKeyInfo', cause);
+  }
+  const spki = new Uint8Array(keyObject.export({ type: 'spki', format: 'der' }));
+  if (!Buffer.from(spki).equals(Buffer.from(der))) {
+    // Trailing bytes or a non-DER encoding: Go's parser rejects these too.
+    throw invalid(field, 'SubjectPublicKeyInfo is not in canonical DER');
+  }
+  return { keyObject, spki, alg: classify(keyObject, field, spki) };
+}
+
+function parseCertificate(der: Uint8Array, field: string): X509Certificate {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(Buffer.from(der));
+  } catch (cause) {
+    throw invalid(field, 'is not a valid X.509 certificate', cause);
+  }
+  if (!cert.raw.equals(Buffer.from(der))) throw invalid(field, 'certificate has trailing data');
+  return cert;
+}
+
+/** Rekor's `verifyCertChain`: each certificate is signed by the next, a CA, all valid at the leaf's notBefore. */
+function checkChain(certs: X509Certificate[], field: string): void {
+  const at = Date.parse((certs[0] as X509Certificate).validFrom);
+  for (let i = 0; i < certs.length; i++) {
+    const c = certs[i] as X509Certificate;
+    if (!(Date.parse(c.validFrom) <= at && at <= Date.parse(c.validTo))) {
+      throw invalid(field, `certificate ${i} of the chain is not valid at the leaf's notBefore`);
+    }
+    if (i + 1 < certs.length) {
+      const issuer = certs[i + 1] as X509Certificate;
+      if (!issuer.ca || !c.checkIssued(issuer) || !c.verify(issuer.publicKey)) {
+        throw invalid(field, `certificate ${i} of the chain is not issued by certificate ${i + 1}`);
+      }
+    }
+  }
+}
+
+function parseUncached(bytes: Uint8Array, field: string): ParsedVerifier {
+  const text = Buffer.from(bytes).toString('latin1');
+  const blocks = parsePemBlocks(text, field);
+  const first = blocks[0] as PemBlock;
+  if (first.label === 'PUBLIC KEY') {
+    if (blocks.length !== 1) throw invalid(field, 'a PUBLIC KEY must be the only PEM block');
+    const { keyObject, spki, alg } = keyFromSpki(first.der, field);
+    return {
+      canonicalPem: pemEncode(spki, 'PUBLIC KEY'),
+      keyObject,
+      spki,
+      alg,
+      fingerprint: sha256Hex(spki),
+      emails: [],
+      subjects: [],
+    };
+  }
+  if (blocks.some((b) => b.label !== 'CERTIFICATE')) {
+    throw invalid(field, `PEM type ${blocks.find((b) => b.label !== 'CERTIFICATE')?.label} is not supported`);
+  }
+  if (blocks.length > MAX_CHAIN) throw invalid(field, `certificate chains are limited to ${MAX_CHAIN}`);
+  const certs = blocks.map((b) => parseCertificate(b.der, field));
+  if (certs.length > 1) checkChain(certs, field);
+  const leaf = certs[0] as X509Certificate;
+  const { keyObject, spki, alg } = keyFromSpki(
+    new Uint8Array(leaf.publicKey.export({ type: 'spki', format: 'der' })),
+    field,
+  );
+  return {
+    canonicalPem: blocks.map((b) => pemEncode(b.der, 'CERTIFICATE')).join(''),
+    keyObject,
+    spki,
+    alg,
+    fingerprint: sha256Hex(first.der),
+    ...sanSearchKeys(leaf.subjectAltName),
+  };
+}
+
+/** Parses base64-encoded PEM verification material (a `format: byte` field); cached by its text. */
+export function parseVerifierBase64(b64: string, field: string): ParsedVerifier {
+  const hit = cache.get(b64);
+  if (hit) {
+    cache.delete(b64);
+    cache.set(b64, hit);
+    return hit;
+  }
+  const bytes = goBase64Std(b64);
+  if (bytes === null) throw invalid(field, 'is not valid base64');
+  if (bytes.length === 0) throw invalid(field, 'must not be empty');
+  const parsed = parseUncached(bytes, field);
+  cache.set(b64, parsed);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  return parsed;
+}
+
+/** Parses PEM verification material given as bytes (not cached). */
+export function parseVerifierBytes(bytes: Uint8Array, field: string): ParsedVerifier {
+  return parseUncached(bytes, field);
+}
+
+/** Empties the verifier cache (tests). */
+export function clearVerifierCache(): void {
+  cache.clear();
+}
