@@ -5,7 +5,11 @@
  */
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
-const COMMANDS: Record<string, Command> = {};
+const COMMANDS: Record<string, Command> = {
+  serve: { summary: 'run the log server (Rekor v1 API)', load: () => import('./commands/serve.js') },
+  keygen: { summary: 'write a new ECDSA P-256 log key', load: () => import('./commands/keygen.js') },
+  'trusted-root': { summary: "print a log's Sigstore trusted root", load: () => import('./commands/trusted-root.js') },
+};
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`);

@@ -1,1 +1,96 @@
-export {};
+/**
+ * Builds the Fastify app (no listen: main.ts does that): shared JSON schemas generated from
+ * openapi/openapi.yaml, the route plugins, and one error handler that maps every client mistake to a
+ * 4xx answer with Rekor's `{code, message}` (plus `reason` and `field`), never a 500.
+ */
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { isEntryValidationError } from './entries/index.js';
+import { schemas } from './generated/schemas.js';
+import { LogError, type LogService } from './log/service.js';
+import { opsRoutes } from './routes/ops/index.js';
+import { entriesRoutes } from './routes/v1/entries.js';
+import { logRoutes } from './routes/v1/log.js';
+import { searchRoutes } from './routes/v1/search.js';
+
+export type AppOptions = {
+  log: LogService;
+  publicUrl: string;
+  bodyLimit: number;
+  logger?: FastifyServerOptions['logger'];
+  /** True once shutdown began (readyz answers 503). */
+  isShuttingDown?: () => boolean;
+};
+
+function fieldOf(instancePath: string | undefined, missing: unknown): string {
+  const path = (instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+  const extra = typeof missing === 'string' ? missing : '';
+  return [path, extra].filter((p) => p !== '').join('.') || 'body';
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit,
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    },
+    return503OnClosing: false,
+  });
+  for (const schema of Object.values(schemas)) app.addSchema(schema as unknown as { $id: string });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (isEntryValidationError(err)) {
+      return reply.code(400).send({ code: 400, message: err.message, reason: err.code, field: err.field });
+    }
+    if (err instanceof LogError) {
+      return reply
+        .code(err.status)
+        .send({ code: err.status, message: err.message, reason: err.reason, field: err.field });
+    }
+    if (err.validation) {
+      const v = err.validation[0];
+      const field = fieldOf(
+        v?.instancePath,
+        (v?.params as { missingProperty?: unknown } | undefined)?.missingProperty,
+      );
+      return reply.code(400).send({
+        code: 400,
+        message: `${err.validationContext ?? 'request'}: ${field}: ${v?.message ?? 'invalid'}`,
+        reason: 'INVALID_REQUEST',
+        field,
+      });
+    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({
+        code: 413,
+        message: `request body is over the limit of ${opts.bodyLimit} bytes`,
+        reason: 'PAYLOAD_TOO_LARGE',
+        field: 'body',
+      });
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply
+        .code(status)
+        .send({ code: status, message: err.message, reason: err.code ?? 'BAD_REQUEST', field: 'body' });
+    }
+    req.log.error({ err }, 'request failed');
+    return reply
+      .code(503)
+      .send({ code: 503, message: 'the log could not complete the request; retry', reason: 'UNAVAILABLE' });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({
+      code: 404,
+      message: `no route for ${req.method} ${req.url.split('?')[0]}`,
+      reason: 'NOT_FOUND',
+    }),
+  );
+
+  const shuttingDown = opts.isShuttingDown ?? (() => false);
+  await app.register(opsRoutes(opts.log, shuttingDown));
+  await app.register(entriesRoutes(opts.log));
+  await app.register(searchRoutes(opts.log));
+  await app.register(logRoutes(opts.log, opts.publicUrl));
+  return app;
+}

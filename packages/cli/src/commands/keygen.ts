@@ -1,0 +1,41 @@
+/**
+ * `scriba keygen`: writes a new ECDSA P-256 log key (PKCS#8 PEM, mode 0600) for SCRIBA_LOG_KEY and
+ * prints its public key and log ID. Never overwrites an existing file.
+ */
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+
+const USAGE = 'usage: scriba keygen --out FILE\n';
+
+export async function run(argv: string[]): Promise<number> {
+  let out: string | undefined;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { out: { type: 'string', short: 'o' } },
+      strict: true,
+    });
+    out = values.out;
+  } catch (e) {
+    process.stderr.write(`scriba keygen: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (!out) {
+    process.stderr.write(`scriba keygen: --out is required\n${USAGE}`);
+    return 2;
+  }
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  try {
+    await writeFile(out, pem, { mode: 0o600, flag: 'wx' });
+  } catch (e) {
+    process.stderr.write(`scriba keygen: cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? e}\n`);
+    return 2;
+  }
+  const pub = createPublicKey(createPrivateKey(pem));
+  const spki = pub.export({ type: 'spki', format: 'der' });
+  process.stdout.write(pub.export({ type: 'spki', format: 'pem' }).toString());
+  process.stdout.write(`log ID: ${createHash('sha256').update(spki).digest('hex')}\n`);
+  return 0;
+}

@@ -1,0 +1,31 @@
+/**
+ * The small database interface the log code uses, implemented over node-postgres (a pool) and over
+ * PGlite (in-process, one connection). Only src/db and src/log write SQL. Values differ by driver
+ * (pg returns int8 as string and bytea as Buffer; PGlite as number/bigint and Uint8Array), so
+ * readers MUST normalize with `toNumber` / `toBytes`.
+ */
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /** Runs SQL text with several statements and no parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs `fn` in one transaction (BEGIN … COMMIT, ROLLBACK on throw). */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** int8 / numeric column value → safe JS number. */
+export function toNumber(v: unknown): number {
+  const n = typeof v === 'number' ? v : Number(v as string | bigint);
+  if (!Number.isSafeInteger(n)) throw new Error(`database returned a non-integer value: ${String(v)}`);
+  return n;
+}
+
+/** bytea column value → Uint8Array (a Buffer is one, but normalized to a plain view). */
+export function toBytes(v: unknown): Uint8Array {
+  if (v instanceof Uint8Array) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  throw new Error('database returned a non-bytea value');
+}

@@ -1,0 +1,656 @@
+// Generated from openapi/openapi.yaml by `npm run gen:api`. Do not edit.
+export interface paths {
+    "/api/v1/log/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An entry and its inclusion proof against the latest checkpoint, by index. */
+        get: operations["getLogEntryByIndex"];
+        put?: never;
+        /** Validate a proposed entry, append it to the log, and answer after it is durable. */
+        post: operations["createLogEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/log/entries/{entryUUID}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An entry and its inclusion proof, by 64-hex leaf hash or 80-hex EntryUUID. */
+        get: operations["getLogEntryByUUID"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/log/entries/retrieve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Up to 10 entries each by UUID, by index, or by proposed entry content. */
+        post: operations["searchLogQuery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/index/retrieve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** EntryUUIDs by artifact digest, public key or certificate, email, or subject. */
+        post: operations["searchIndex"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest signed checkpoint, root hash and size. */
+        get: operations["getLogInfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/log/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A consistency proof between two tree sizes (lastSize defaults to the latest). */
+        get: operations["getLogProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/log/publicKey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The log's public key (PEM, SubjectPublicKeyInfo). */
+        get: operations["getPublicKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/log/trusted-root": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Scriba extension. A Sigstore TrustedRoot (protobuf-specs JSON) listing this log. */
+        get: operations["getTrustedRoot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness; the process is serving. */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness; the database answers. */
+        get: operations["getReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus text exposition (entries appended, batch sizes, append latency, tree size). */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        /** @description Rekor's error shape (code = HTTP status) plus a stable reason code and the field at fault. */
+        Error: {
+            code: number;
+            message: string;
+            reason?: string;
+            field?: string;
+        };
+        Status: {
+            status: string;
+            treeSize?: number;
+        };
+        Hex64: string;
+        EntryUUID: string;
+        /** @description A Rekor v1 proposed entry. Only the envelope is checked here; the kind-specific spec is validated by the entry validator, whose errors name the field. */
+        ProposedEntry: {
+            kind: string;
+            apiVersion: string;
+            spec: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        InclusionProof: {
+            logIndex: number;
+            rootHash: components["schemas"]["Hex64"];
+            treeSize: number;
+            hashes: components["schemas"]["Hex64"][];
+            /** @description C2SP signed checkpoint the proof is based on */
+            checkpoint: string;
+        };
+        LogEntryValue: {
+            /** @description base64 of the canonical entry body (RFC 8785 JSON) */
+            body: string;
+            /** @description Unix seconds */
+            integratedTime: number;
+            logID: components["schemas"]["Hex64"];
+            logIndex: number;
+            verification: {
+                inclusionProof: components["schemas"]["InclusionProof"];
+                /** @description base64 ECDSA signature over RFC 8785 JSON of {body, integratedTime, logID, logIndex} */
+                signedEntryTimestamp: string;
+            };
+        };
+        /** @description A map from the entry's EntryUUID (80 hex) to the entry. */
+        LogEntry: {
+            [key: string]: components["schemas"]["LogEntryValue"];
+        };
+        SearchLogQuery: {
+            entryUUIDs?: components["schemas"]["EntryUUID"][];
+            logIndexes?: number[];
+            entries?: components["schemas"]["ProposedEntry"][];
+        };
+        SearchIndex: {
+            email?: string;
+            subject?: string;
+            publicKey?: {
+                /** @enum {string} */
+                format: "pgp" | "x509" | "minisign" | "ssh" | "tuf";
+                /** @description base64 of the key or certificate (PEM or DER) */
+                content?: string;
+                url?: string;
+            };
+            hash?: string;
+            /** @enum {string} */
+            operator?: "and" | "or";
+        };
+        LogInfo: {
+            rootHash: components["schemas"]["Hex64"];
+            treeSize: number;
+            signedTreeHead: string;
+            treeID: string;
+        };
+        ConsistencyProof: {
+            rootHash: components["schemas"]["Hex64"];
+            hashes: components["schemas"]["Hex64"][];
+        };
+        /** @description Sigstore TrustedRoot (protobuf-specs JSON mapping) with this log as its one tlog. */
+        TrustedRoot: {
+            mediaType: string;
+            tlogs: components["schemas"]["TransparencyLogInstance"][];
+            certificateAuthorities: {
+                [key: string]: unknown;
+            }[];
+            ctlogs: {
+                [key: string]: unknown;
+            }[];
+            timestampAuthorities: {
+                [key: string]: unknown;
+            }[];
+        };
+        TransparencyLogInstance: {
+            baseUrl: string;
+            hashAlgorithm: string;
+            publicKey: {
+                /** @description base64 DER SubjectPublicKeyInfo */
+                rawBytes: string;
+                keyDetails: string;
+                validFor: {
+                    start: string;
+                };
+            };
+            logId: {
+                /** @description base64 SHA-256 of the DER SPKI */
+                keyId: string;
+            };
+        };
+    };
+    responses: {
+        /** @description The request is invalid; the message names the field. */
+        BadContent: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The entry already exists; Location points at it. */
+        Conflict: {
+            headers: {
+                /** @description URI of the existing entry */
+                Location?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Not found. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The request body is over the configured limit. */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description A server fault (never caused by client input). */
+        InternalServerError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+    };
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    getLogEntryByIndex: {
+        parameters: {
+            query: {
+                logIndex: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogEntry"];
+                };
+            };
+            400: components["responses"]["BadContent"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    createLogEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposedEntry"];
+            };
+        };
+        responses: {
+            /** @description The entry was appended; the answer carries its inclusion proof and SET. */
+            201: {
+                headers: {
+                    /** @description UUID of the entry */
+                    ETag?: string;
+                    /** @description URI of the entry */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogEntry"];
+                };
+            };
+            400: components["responses"]["BadContent"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    getLogEntryByUUID: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entryUUID: components["schemas"]["EntryUUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogEntry"];
+                };
+            };
+            400: components["responses"]["BadContent"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    searchLogQuery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SearchLogQuery"];
+            };
+        };
+        responses: {
+            /** @description The entries found (missing ones are left out). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogEntry"][];
+                };
+            };
+            400: components["responses"]["BadContent"];
+            413: components["responses"]["PayloadTooLarge"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    searchIndex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SearchIndex"];
+            };
+        };
+        responses: {
+            /** @description Zero or more EntryUUIDs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryUUID"][];
+                };
+            };
+            400: components["responses"]["BadContent"];
+            413: components["responses"]["PayloadTooLarge"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    getLogInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Log info. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogInfo"];
+                };
+            };
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    getLogProof: {
+        parameters: {
+            query?: {
+                firstSize?: number;
+                lastSize?: number;
+                treeID?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The proof. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsistencyProof"];
+                };
+            };
+            400: components["responses"]["BadContent"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    getPublicKey: {
+        parameters: {
+            query?: {
+                treeID?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PEM public key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-pem-file": string;
+                };
+            };
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    getTrustedRoot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description TrustedRoot JSON. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrustedRoot"];
+                };
+            };
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+        };
+    };
+    getReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description Not ready. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Metrics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+}

@@ -1,0 +1,400 @@
+// Generated from openapi/openapi.yaml by `npm run gen:api`. Do not edit.
+/** components.schemas of openapi/openapi.yaml, each with `$id` = its name, refs as `Name#`. */
+export const schemas = {
+  "Error": {
+    "$id": "Error",
+    "type": "object",
+    "description": "Rekor's error shape (code = HTTP status) plus a stable reason code and the field at fault.",
+    "properties": {
+      "code": {
+        "type": "integer"
+      },
+      "message": {
+        "type": "string"
+      },
+      "reason": {
+        "type": "string"
+      },
+      "field": {
+        "type": "string"
+      }
+    },
+    "required": [
+      "code",
+      "message"
+    ]
+  },
+  "Status": {
+    "$id": "Status",
+    "type": "object",
+    "properties": {
+      "status": {
+        "type": "string"
+      },
+      "treeSize": {
+        "type": "integer"
+      }
+    },
+    "required": [
+      "status"
+    ]
+  },
+  "Hex64": {
+    "$id": "Hex64",
+    "type": "string",
+    "pattern": "^[0-9a-fA-F]{64}$"
+  },
+  "EntryUUID": {
+    "$id": "EntryUUID",
+    "type": "string",
+    "pattern": "^([0-9a-fA-F]{64}|[0-9a-fA-F]{80})$"
+  },
+  "ProposedEntry": {
+    "$id": "ProposedEntry",
+    "type": "object",
+    "description": "A Rekor v1 proposed entry. Only the envelope is checked here; the kind-specific spec is validated by the entry validator, whose errors name the field.\n",
+    "properties": {
+      "kind": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 64
+      },
+      "apiVersion": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 32
+      },
+      "spec": {
+        "type": "object",
+        "additionalProperties": true
+      }
+    },
+    "required": [
+      "kind",
+      "apiVersion",
+      "spec"
+    ],
+    "additionalProperties": true
+  },
+  "InclusionProof": {
+    "$id": "InclusionProof",
+    "type": "object",
+    "properties": {
+      "logIndex": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "rootHash": {
+        "$ref": "Hex64#"
+      },
+      "treeSize": {
+        "type": "integer",
+        "minimum": 1
+      },
+      "hashes": {
+        "type": "array",
+        "items": {
+          "$ref": "Hex64#"
+        }
+      },
+      "checkpoint": {
+        "type": "string",
+        "description": "C2SP signed checkpoint the proof is based on"
+      }
+    },
+    "required": [
+      "logIndex",
+      "rootHash",
+      "treeSize",
+      "hashes",
+      "checkpoint"
+    ]
+  },
+  "LogEntryValue": {
+    "$id": "LogEntryValue",
+    "type": "object",
+    "properties": {
+      "body": {
+        "type": "string",
+        "description": "base64 of the canonical entry body (RFC 8785 JSON)"
+      },
+      "integratedTime": {
+        "type": "integer",
+        "description": "Unix seconds"
+      },
+      "logID": {
+        "$ref": "Hex64#"
+      },
+      "logIndex": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "verification": {
+        "type": "object",
+        "properties": {
+          "inclusionProof": {
+            "$ref": "InclusionProof#"
+          },
+          "signedEntryTimestamp": {
+            "type": "string",
+            "description": "base64 ECDSA signature over RFC 8785 JSON of {body, integratedTime, logID, logIndex}"
+          }
+        },
+        "required": [
+          "inclusionProof",
+          "signedEntryTimestamp"
+        ]
+      }
+    },
+    "required": [
+      "body",
+      "integratedTime",
+      "logID",
+      "logIndex",
+      "verification"
+    ]
+  },
+  "LogEntry": {
+    "$id": "LogEntry",
+    "type": "object",
+    "description": "A map from the entry's EntryUUID (80 hex) to the entry.",
+    "additionalProperties": {
+      "$ref": "LogEntryValue#"
+    }
+  },
+  "SearchLogQuery": {
+    "$id": "SearchLogQuery",
+    "type": "object",
+    "properties": {
+      "entryUUIDs": {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 10,
+        "items": {
+          "$ref": "EntryUUID#"
+        }
+      },
+      "logIndexes": {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 10,
+        "items": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 9007199254740991
+        }
+      },
+      "entries": {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 10,
+        "items": {
+          "$ref": "ProposedEntry#"
+        }
+      }
+    },
+    "additionalProperties": false
+  },
+  "SearchIndex": {
+    "$id": "SearchIndex",
+    "type": "object",
+    "properties": {
+      "email": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 512
+      },
+      "subject": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 512
+      },
+      "publicKey": {
+        "type": "object",
+        "properties": {
+          "format": {
+            "type": "string",
+            "enum": [
+              "pgp",
+              "x509",
+              "minisign",
+              "ssh",
+              "tuf"
+            ]
+          },
+          "content": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 65536,
+            "description": "base64 of the key or certificate (PEM or DER)"
+          },
+          "url": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "format"
+        ]
+      },
+      "hash": {
+        "type": "string",
+        "pattern": "^(sha512:)?[0-9a-fA-F]{128}$|^(sha256:)?[0-9a-fA-F]{64}$|^(sha1:)?[0-9a-fA-F]{40}$"
+      },
+      "operator": {
+        "type": "string",
+        "enum": [
+          "and",
+          "or"
+        ]
+      }
+    },
+    "additionalProperties": false
+  },
+  "LogInfo": {
+    "$id": "LogInfo",
+    "type": "object",
+    "properties": {
+      "rootHash": {
+        "$ref": "Hex64#"
+      },
+      "treeSize": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "signedTreeHead": {
+        "type": "string"
+      },
+      "treeID": {
+        "type": "string",
+        "pattern": "^[0-9]+$"
+      }
+    },
+    "required": [
+      "rootHash",
+      "treeSize",
+      "signedTreeHead",
+      "treeID"
+    ]
+  },
+  "ConsistencyProof": {
+    "$id": "ConsistencyProof",
+    "type": "object",
+    "properties": {
+      "rootHash": {
+        "$ref": "Hex64#"
+      },
+      "hashes": {
+        "type": "array",
+        "items": {
+          "$ref": "Hex64#"
+        }
+      }
+    },
+    "required": [
+      "rootHash",
+      "hashes"
+    ]
+  },
+  "TrustedRoot": {
+    "$id": "TrustedRoot",
+    "type": "object",
+    "description": "Sigstore TrustedRoot (protobuf-specs JSON mapping) with this log as its one tlog.",
+    "properties": {
+      "mediaType": {
+        "type": "string"
+      },
+      "tlogs": {
+        "type": "array",
+        "items": {
+          "$ref": "TransparencyLogInstance#"
+        }
+      },
+      "certificateAuthorities": {
+        "type": "array",
+        "items": {
+          "type": "object",
+          "additionalProperties": true
+        }
+      },
+      "ctlogs": {
+        "type": "array",
+        "items": {
+          "type": "object",
+          "additionalProperties": true
+        }
+      },
+      "timestampAuthorities": {
+        "type": "array",
+        "items": {
+          "type": "object",
+          "additionalProperties": true
+        }
+      }
+    },
+    "required": [
+      "mediaType",
+      "tlogs",
+      "certificateAuthorities",
+      "ctlogs",
+      "timestampAuthorities"
+    ]
+  },
+  "TransparencyLogInstance": {
+    "$id": "TransparencyLogInstance",
+    "type": "object",
+    "properties": {
+      "baseUrl": {
+        "type": "string"
+      },
+      "hashAlgorithm": {
+        "type": "string"
+      },
+      "publicKey": {
+        "type": "object",
+        "properties": {
+          "rawBytes": {
+            "type": "string",
+            "description": "base64 DER SubjectPublicKeyInfo"
+          },
+          "keyDetails": {
+            "type": "string"
+          },
+          "validFor": {
+            "type": "object",
+            "properties": {
+              "start": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "start"
+            ]
+          }
+        },
+        "required": [
+          "rawBytes",
+          "keyDetails",
+          "validFor"
+        ]
+      },
+      "logId": {
+        "type": "object",
+        "properties": {
+          "keyId": {
+            "type": "string",
+            "description": "base64 SHA-256 of the DER SPKI"
+          }
+        },
+        "required": [
+          "keyId"
+        ]
+      }
+    },
+    "required": [
+      "baseUrl",
+      "hashAlgorithm",
+      "publicKey",
+      "logId"
+    ]
+  }
+} as const;

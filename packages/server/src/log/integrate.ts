@@ -1,0 +1,125 @@
+/**
+ * The integrator (Tessera's split: sequencing assigns indices, integration updates the tree): a pure
+ * function from (old tree size, the stored right-edge tiles, new leaf hashes) to (new size, new root,
+ * the tiles that changed), in C2SP tlog-tiles layout (tile height 8: a level-L tile stores the
+ * hashes of tree level 8L; when a tile fills, its root becomes the next stored hash one tile level up).
+ * Tiles are handled as concatenated 32-byte hashes, the way they are stored.
+ */
+import { EMPTY_ROOT } from '@scriba/sdk/merkle';
+import { nodeTileLocation, TILE_WIDTH } from '@scriba/sdk/tiles';
+import { foldPerfect, nodeHash } from './hash.js';
+
+export type StoredTile = { level: number; index: number; hashes: Uint8Array };
+export type TileRef = { level: number; index: number; width: number };
+
+export function tileKey(level: number, index: number): string {
+  return `${level}/${index}`;
+}
+
+/** The partial (width 1..255) right-edge tiles of a tree of `size`: what the integrator must read. */
+export function rightEdgeTiles(size: number): TileRef[] {
+  const out: TileRef[] = [];
+  let count = size; // stored hashes at this tile level
+  for (let level = 0; count > 0; level++) {
+    const width = count % TILE_WIDTH;
+    if (width > 0) out.push({ level, index: Math.floor(count / TILE_WIDTH), width });
+    count = Math.floor(count / TILE_WIDTH);
+  }
+  return out;
+}
+
+/** Root hash of the tree of `size` from its tiles (only right-edge tiles are consulted). */
+export function rootFromTiles(
+  size: number,
+  getTile: (level: number, index: number) => Uint8Array,
+): Uint8Array {
+  if (size === 0) return EMPTY_ROOT;
+  // The perfect subtrees of the size's binary decomposition, left to right.
+  const nodes: Uint8Array[] = [];
+  for (let h = Math.floor(Math.log2(size)) + 1; h >= 0; h--) {
+    const q = Math.floor(size / 2 ** h);
+    if (q % 2 === 1) {
+      const loc = nodeTileLocation({ level: h, index: q - 1 }, size);
+      nodes.push(foldPerfect(getTile(loc.tile.level, loc.tile.index), loc.start, loc.end));
+    }
+  }
+  let acc = nodes[nodes.length - 1]!;
+  for (let i = nodes.length - 2; i >= 0; i--) acc = nodeHash(nodes[i]!, acc);
+  return acc;
+}
+
+export type IntegrationResult = { newSize: number; rootHash: Uint8Array; changed: StoredTile[] };
+
+/**
+ * Appends `leafHashes` to the tree of `oldSize`. `stored` MUST contain every tile listed by
+ * rightEdgeTiles(oldSize) (longer rows are fine: only the first `width` hashes are used).
+ */
+export function integrate(
+  oldSize: number,
+  stored: StoredTile[],
+  leafHashes: Uint8Array[],
+): IntegrationResult {
+  const byKey = new Map(stored.map((t) => [tileKey(t.level, t.index), t.hashes]));
+  // Current right-edge tile per level, as a growable array of hashes.
+  const edge: { index: number; hashes: Uint8Array[] }[] = [];
+  let count = oldSize;
+  for (let level = 0; count > 0; level++) {
+    const index = Math.floor(count / TILE_WIDTH);
+    const width = count % TILE_WIDTH;
+    const hashes: Uint8Array[] = [];
+    if (width > 0) {
+      const row = byKey.get(tileKey(level, index));
+      if (!row || row.length < width * 32) {
+        throw new Error(`integrate: missing stored tile ${tileKey(level, index)} (width ${width})`);
+      }
+      for (let i = 0; i < width; i++) hashes.push(row.slice(i * 32, i * 32 + 32));
+    }
+    edge.push({ index, hashes });
+    count = index;
+  }
+  const changed = new Map<string, StoredTile>();
+  const concat = (hashes: Uint8Array[]): Uint8Array => {
+    const out = new Uint8Array(hashes.length * 32);
+    hashes.forEach((h, i) => {
+      out.set(h, i * 32);
+    });
+    return out;
+  };
+  const dirty = new Set<number>();
+  const push = (level: number, hash: Uint8Array): void => {
+    let cur = edge[level];
+    if (!cur) {
+      cur = { index: 0, hashes: [] };
+      edge[level] = cur;
+    }
+    cur.hashes.push(hash);
+    dirty.add(level);
+    if (cur.hashes.length === TILE_WIDTH) {
+      const full = concat(cur.hashes);
+      changed.set(tileKey(level, cur.index), { level, index: cur.index, hashes: full });
+      dirty.delete(level);
+      edge[level] = { index: cur.index + 1, hashes: [] };
+      push(level + 1, foldPerfect(full, 0, TILE_WIDTH));
+    }
+  };
+  for (const h of leafHashes) {
+    if (!(h instanceof Uint8Array) || h.length !== 32)
+      throw new Error('integrate: leaf hash must be 32 bytes');
+    push(0, h);
+  }
+  for (const level of dirty) {
+    const cur = edge[level]!;
+    changed.set(tileKey(level, cur.index), { level, index: cur.index, hashes: concat(cur.hashes) });
+  }
+  const newSize = oldSize + leafHashes.length;
+  const edgeRows = new Map<string, Uint8Array>();
+  edge.forEach((t, level) => {
+    if (t.hashes.length > 0) edgeRows.set(tileKey(level, t.index), concat(t.hashes));
+  });
+  const rootHash = rootFromTiles(newSize, (level, index) => {
+    const row = edgeRows.get(tileKey(level, index));
+    if (!row) throw new Error(`integrate: right-edge tile ${tileKey(level, index)} missing`);
+    return row;
+  });
+  return { newSize, rootHash, changed: [...changed.values()] };
+}

@@ -1,0 +1,79 @@
+/**
+ * Prometheus text exposition (format 0.0.4) of the log's own counters: entries appended, batch sizes,
+ * append latency, tree size. Kept dependency-free; domain code records, /metrics renders.
+ */
+
+class Histogram {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+  constructor(readonly buckets: number[]) {
+    this.counts = buckets.map(() => 0);
+  }
+  observe(v: number): void {
+    this.sum += v;
+    this.count++;
+    for (let i = 0; i < this.buckets.length; i++) if (v <= this.buckets[i]!) this.counts[i]!++;
+  }
+  render(name: string, help: string): string {
+    const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} histogram`];
+    this.buckets.forEach((b, i) => {
+      lines.push(`${name}_bucket{le="${b}"} ${this.counts[i]}`);
+    });
+    lines.push(
+      `${name}_bucket{le="+Inf"} ${this.count}`,
+      `${name}_sum ${this.sum}`,
+      `${name}_count ${this.count}`,
+    );
+    return lines.join('\n');
+  }
+}
+
+export class Metrics {
+  entriesAppended = 0;
+  duplicatesRejected = 0;
+  batchesCommitted = 0;
+  batchFailures = 0;
+  treeSize = 0;
+  readonly batchSize = new Histogram([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192]);
+  readonly appendLatency = new Histogram([
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+  ]);
+  readonly batchDuration = new Histogram([
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+  ]);
+
+  render(): string {
+    const counter = (name: string, help: string, v: number): string =>
+      `# HELP ${name} ${help}\n# TYPE ${name} counter\n${name} ${v}`;
+    return `${[
+      counter(
+        'scriba_entries_appended_total',
+        'Entries appended to the log by this process.',
+        this.entriesAppended,
+      ),
+      counter(
+        'scriba_duplicates_rejected_total',
+        'Proposed entries rejected as duplicates.',
+        this.duplicatesRejected,
+      ),
+      counter(
+        'scriba_batches_committed_total',
+        'Append batches committed by this process.',
+        this.batchesCommitted,
+      ),
+      counter(
+        'scriba_batch_failures_total',
+        'Append batches that failed and were rolled back.',
+        this.batchFailures,
+      ),
+      `# HELP scriba_tree_size Latest tree size seen by this process.\n# TYPE scriba_tree_size gauge\nscriba_tree_size ${this.treeSize}`,
+      this.batchSize.render('scriba_batch_size', 'Entries per committed batch.'),
+      this.appendLatency.render(
+        'scriba_append_latency_seconds',
+        'From accepting a validated entry to its durable commit.',
+      ),
+      this.batchDuration.render('scriba_batch_duration_seconds', 'Duration of one append transaction.'),
+    ].join('\n')}\n`;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Inclusion and consistency proofs (RFC 9162 §2.1.3, §2.1.4) built from stored tiles: the SDK says
+ * which nodes a proof needs (inclusionProofNodes / consistencyProofNodes) and where each node lives
+ * (nodeTileLocation); this module fetches those tiles in one query, folds each node's hashes, and
+ * lets the SDK assemble the proof (assembleProof folds the ephemeral right-edge node).
+ */
+import {
+  assembleProof,
+  consistencyProofNodes,
+  inclusionProofNodes,
+  type ProofNodes,
+} from '@scriba/sdk/merkle';
+import { nodeTileLocation } from '@scriba/sdk/tiles';
+import { foldPerfect } from './hash.js';
+import { tileKey } from './integrate.js';
+import type { TileGetter } from './tileStore.js';
+
+async function proofFromNodes(nodes: ProofNodes, size: number, getTiles: TileGetter): Promise<Uint8Array[]> {
+  const locs = nodes.ids.map((id) => nodeTileLocation(id, size));
+  const tiles = await getTiles(locs.map((l) => ({ level: l.tile.level, index: l.tile.index })));
+  const hashes = locs.map((l) => {
+    const row = tiles.get(tileKey(l.tile.level, l.tile.index));
+    if (!row) throw new Error(`tile ${tileKey(l.tile.level, l.tile.index)} is missing from storage`);
+    return foldPerfect(row, l.start, l.end);
+  });
+  return assembleProof(nodes, hashes);
+}
+
+/** Audit path for leaf `index` in the tree of `size` (index < size, checked by the caller). */
+export function buildInclusionProof(
+  index: number,
+  size: number,
+  getTiles: TileGetter,
+): Promise<Uint8Array[]> {
+  return proofFromNodes(inclusionProofNodes(index, size), size, getTiles);
+}
+
+/** Consistency proof from `size1` to `size2` (0 < size1 <= size2, checked by the caller). */
+export function buildConsistencyProof(
+  size1: number,
+  size2: number,
+  getTiles: TileGetter,
+): Promise<Uint8Array[]> {
+  return proofFromNodes(consistencyProofNodes(size1, size2), size2, getTiles);
+}

@@ -1,0 +1,119 @@
+/**
+ * Process entry of the log server: config from the environment, database (PostgreSQL or embedded
+ * PGlite), migrations, the log key, the log, the HTTP listener, and graceful shutdown (stop accepting,
+ * answer every accepted request, commit queued batches, close the database).
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { migrate, openDb } from './db/index.js';
+import type { Db } from './db/types.js';
+import { loadOrCreateLogKey } from './keys/logKey.js';
+import { checkpointSigner } from './log/checkpoint.js';
+import { Metrics } from './log/metrics.js';
+import { LogService } from './log/service.js';
+
+export type RunningServer = {
+  app: FastifyInstance;
+  log: LogService;
+  db: Db;
+  config: Config;
+  /** Base URL the server listens on. */
+  url: string;
+  close(): Promise<void>;
+};
+
+/** Opens everything and listens. Throws ConfigError for configuration problems. */
+export async function startServer(
+  config: Config,
+  opts: { logger?: boolean | object } = {},
+): Promise<RunningServer> {
+  const key = await loadOrCreateLogKey({ logKeyPath: config.logKeyPath, dataDir: config.dataDir });
+  const db = await openDb({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolMax: config.dbPoolMax,
+  });
+  let shuttingDown = false;
+  try {
+    await migrate(db);
+    const { treeId } = await LogService.treeOrigin(db, key);
+    const signer = await checkpointSigner(
+      key,
+      config.logName,
+      config.origin ?? `${config.logName} - ${treeId}`,
+    );
+    const metrics = new Metrics();
+    const log = new LogService(db, key, signer, metrics, {
+      maxBatchSize: config.batchMaxSize,
+      maxWaitMs: config.batchMaxWaitMs,
+    });
+    await log.init();
+    const logger =
+      opts.logger === undefined ? { level: config.logLevel } : opts.logger === false ? false : opts.logger;
+    const app = await buildApp({
+      log,
+      publicUrl: config.publicUrl,
+      bodyLimit: config.bodyLimit,
+      logger: logger as never,
+      isShuttingDown: () => shuttingDown,
+    });
+    await app.listen({ port: config.port, host: config.host });
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      log,
+      db,
+      config,
+      url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+      close() {
+        closing ??= (async () => {
+          shuttingDown = true;
+          await app.close(); // stops accepting; in-flight requests (waiting on batches) complete
+          await log.sequencer.drain();
+          await db.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (e) {
+    await db.close().catch(() => {});
+    throw e;
+  }
+}
+
+/** `scriba serve`: runs until SIGINT/SIGTERM. Returns the exit code. */
+export async function main(env: Record<string, string | undefined> = process.env): Promise<number> {
+  let config: Config;
+  let server: RunningServer;
+  try {
+    config = loadConfig(env);
+    server = await startServer(config);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`scriba serve: configuration error: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`scriba serve: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  server.app.log.info(
+    { url: server.url, database: server.db.kind, logId: server.log.key.logIdHex },
+    'scriba listening',
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      server.app.log.info({ signal }, 'shutting down');
+      server
+        .close()
+        .catch((e) => server.app.log.error({ err: e }, 'shutdown failed'))
+        .finally(resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}

@@ -1,0 +1,128 @@
+/**
+ * Rekor v1 entry routes: POST/GET /api/v1/log/entries, GET /api/v1/log/entries/{entryUUID},
+ * POST /api/v1/log/entries/retrieve. Thin: validate (schema + validateProposedEntry), call the log,
+ * map outcomes (201 + ETag/Location, 409 + Location of the existing entry, 404).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { validateProposedEntry } from '../../entries/index.js';
+import type { operations } from '../../generated/api.js';
+import { LogError, type LogService } from '../../log/service.js';
+import { errorResponses } from '../errors.js';
+
+type SearchLogQuery = operations['searchLogQuery']['requestBody']['content']['application/json'];
+
+const ENTRY_PATH = '/api/v1/log/entries';
+
+/** Leaf hash bytes of a 64-hex leaf hash or 80-hex EntryUUID (tree ID prefix checked). */
+function leafHashOfUuid(uuid: string, treeId: string): Uint8Array | undefined {
+  const u = uuid.toLowerCase();
+  if (u.length === 80) {
+    const prefix = BigInt(treeId).toString(16).padStart(16, '0');
+    if (u.slice(0, 16) !== prefix) return undefined;
+  }
+  return new Uint8Array(Buffer.from(u.slice(-64), 'hex'));
+}
+
+export function entriesRoutes(log: LogService): FastifyPluginAsync {
+  return async (app) => {
+    app.post(
+      ENTRY_PATH,
+      {
+        schema: {
+          body: { $ref: 'ProposedEntry#' },
+          response: { 201: { $ref: 'LogEntry#' }, ...errorResponses(400, 409, 413, 500, 503) },
+        },
+      },
+      async (req, reply) => {
+        const validated = await validateProposedEntry(req.body);
+        const result = await log.append(validated);
+        const location = `${ENTRY_PATH}/${result.uuid}`;
+        if (!result.created) {
+          return reply
+            .code(409 as never)
+            .header('Location', location)
+            .send({
+              code: 409,
+              message: `an equivalent entry already exists in the transparency log with UUID ${result.uuid}`,
+              reason: 'DUPLICATE_ENTRY',
+            });
+        }
+        return reply
+          .code(201)
+          .header('ETag', result.uuid)
+          .header('Location', location)
+          .send({ [result.uuid]: result.value });
+      },
+    );
+
+    app.get<{ Querystring: { logIndex: number } }>(
+      ENTRY_PATH,
+      {
+        schema: {
+          querystring: {
+            type: 'object',
+            properties: { logIndex: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } },
+            required: ['logIndex'],
+          },
+          response: { 200: { $ref: 'LogEntry#' }, ...errorResponses(400, 404, 500) },
+        },
+      },
+      async (req) => {
+        const [entry] = await log.entriesByIndex([req.query.logIndex]);
+        if (!entry)
+          throw new LogError(404, 'NOT_FOUND', `no entry at logIndex ${req.query.logIndex}`, 'logIndex');
+        return entry;
+      },
+    );
+
+    app.get<{ Params: { entryUUID: string } }>(
+      `${ENTRY_PATH}/:entryUUID`,
+      {
+        schema: {
+          params: {
+            type: 'object',
+            properties: { entryUUID: { $ref: 'EntryUUID#' } },
+            required: ['entryUUID'],
+          },
+          response: { 200: { $ref: 'LogEntry#' }, ...errorResponses(400, 404, 500) },
+        },
+      },
+      async (req) => {
+        const leaf = leafHashOfUuid(req.params.entryUUID, await log.treeId());
+        const [entry] = leaf ? await log.entriesByLeafHash([leaf]) : [];
+        if (!entry)
+          throw new LogError(404, 'NOT_FOUND', `no entry with UUID ${req.params.entryUUID}`, 'entryUUID');
+        return entry;
+      },
+    );
+
+    app.post<{ Body: SearchLogQuery }>(
+      `${ENTRY_PATH}/retrieve`,
+      {
+        schema: {
+          body: { $ref: 'SearchLogQuery#' },
+          response: {
+            200: { type: 'array', items: { $ref: 'LogEntry#' } },
+            ...errorResponses(400, 413, 500),
+          },
+        },
+      },
+      async (req) => {
+        const q = req.body;
+        const out = [];
+        if (q.logIndexes) out.push(...(await log.entriesByIndex(q.logIndexes)));
+        if (q.entryUUIDs) {
+          const treeId = await log.treeId();
+          const leaves = q.entryUUIDs.map((u) => leafHashOfUuid(u, treeId)).filter((l) => l !== undefined);
+          out.push(...(await log.entriesByLeafHash(leaves)));
+        }
+        if (q.entries) {
+          const leaves: Uint8Array[] = [];
+          for (const e of q.entries) leaves.push((await validateProposedEntry(e)).leafHash);
+          out.push(...(await log.entriesByLeafHash(leaves)));
+        }
+        return out;
+      },
+    );
+  };
+}

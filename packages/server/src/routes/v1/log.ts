@@ -1,0 +1,103 @@
+/**
+ * Rekor v1 log routes: GET /api/v1/log (LogInfo with the signed checkpoint), /api/v1/log/proof
+ * (consistency proof), /api/v1/log/publicKey (PEM), and the Scriba extension
+ * /api/v1/log/trusted-root (a Sigstore TrustedRoot naming this log: base URL, key, log ID, validity).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { LogError, type LogService } from '../../log/service.js';
+import { errorResponses } from '../errors.js';
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+export function logRoutes(log: LogService, publicUrl: string): FastifyPluginAsync {
+  return async (app) => {
+    app.get(
+      '/api/v1/log',
+      { schema: { response: { 200: { $ref: 'LogInfo#' }, ...errorResponses(500) } } },
+      async () => {
+        const st = await log.state();
+        return {
+          rootHash: hex(st.rootHash),
+          treeSize: st.treeSize,
+          signedTreeHead: st.checkpoint,
+          treeID: st.treeId,
+        };
+      },
+    );
+
+    app.get<{ Querystring: { firstSize: number; lastSize?: number; treeID?: string } }>(
+      '/api/v1/log/proof',
+      {
+        schema: {
+          querystring: {
+            type: 'object',
+            properties: {
+              firstSize: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 1 },
+              lastSize: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+              treeID: { type: 'string', pattern: '^[0-9]{1,20}$' },
+            },
+          },
+          response: { 200: { $ref: 'ConsistencyProof#' }, ...errorResponses(400, 500) },
+        },
+      },
+      async (req) => {
+        const { firstSize, lastSize, treeID } = req.query;
+        if (treeID !== undefined && treeID !== (await log.treeId())) {
+          throw new LogError(400, 'UNKNOWN_TREE', `treeID ${treeID} is not this log's tree`, 'treeID');
+        }
+        const proof = await log.consistency(firstSize, lastSize);
+        return { rootHash: hex(proof.rootHash), hashes: proof.hashes.map(hex) };
+      },
+    );
+
+    app.get<{ Querystring: { treeID?: string } }>(
+      '/api/v1/log/publicKey',
+      {
+        schema: {
+          querystring: {
+            type: 'object',
+            properties: { treeID: { type: 'string', pattern: '^[0-9]{1,20}$' } },
+          },
+          response: { 200: { type: 'string' }, ...errorResponses(404, 500) },
+        },
+      },
+      async (req, reply) => {
+        if (req.query.treeID !== undefined && req.query.treeID !== (await log.treeId())) {
+          throw new LogError(
+            404,
+            'UNKNOWN_TREE',
+            `treeID ${req.query.treeID} is not this log's tree`,
+            'treeID',
+          );
+        }
+        return reply.type('application/x-pem-file').send(log.key.publicKeyPem);
+      },
+    );
+
+    app.get(
+      '/api/v1/log/trusted-root',
+      { schema: { response: { 200: { $ref: 'TrustedRoot#' }, ...errorResponses(500) } } },
+      async () => {
+        const st = await log.state();
+        return {
+          mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+          tlogs: [
+            {
+              baseUrl: publicUrl,
+              hashAlgorithm: 'SHA2_256',
+              publicKey: {
+                rawBytes: Buffer.from(log.key.spki).toString('base64'),
+                keyDetails: 'PKIX_ECDSA_P256_SHA_256',
+                validFor: { start: st.createdAt.toISOString() },
+              },
+              logId: { keyId: Buffer.from(log.key.logId).toString('base64') },
+            },
+          ],
+          certificateAuthorities: [],
+          ctlogs: [],
+          timestampAuthorities: [],
+        };
+      },
+    );
+  };
+}

@@ -1,0 +1,96 @@
+import { verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../../test/helpers/postgres.js';
+import { migrate } from '../src/db/migrate.js';
+import { openPostgres } from '../src/db/postgres.js';
+import type { Db } from '../src/db/types.js';
+import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
+import { checkpointSigner } from '../src/log/checkpoint.js';
+import { Metrics } from '../src/log/metrics.js';
+import { LogService } from '../src/log/service.js';
+import { fakeEntry } from './fixtures.js';
+
+const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
+
+describe('proofs from stored tiles', () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  let log: LogService;
+  const leaves: Uint8Array[] = [];
+  const roots = new Map<number, Uint8Array>();
+  // Batches chosen to cross tile boundaries (256) and leave partial tiles at two levels.
+  const BATCHES = [1, 1, 2, 5, 100, 147, 1, 255, 256, 300, 7, 600, 1];
+
+  beforeAll(async () => {
+    const t = await createTestDatabase();
+    drop = t.drop;
+    db = openPostgres(t.url, 4);
+    await migrate(db);
+    const key = parseLogKeyPem(generateLogKeyPem(), 'test');
+    const { treeId } = await LogService.treeOrigin(db, key);
+    const signer = await checkpointSigner(key, 'example.test', `example.test - ${treeId}`);
+    log = new LogService(db, key, signer, new Metrics(), { maxBatchSize: 10_000, maxWaitMs: 0 });
+    await log.init();
+    for (const n of BATCHES) {
+      const entries = Array.from({ length: n }, () => fakeEntry());
+      const results = await Promise.all(entries.map((e) => log.append(e)));
+      for (const [i, r] of results.entries()) {
+        expect(r.created).toBe(true);
+        leaves.push(entries[i]!.leafHash);
+      }
+      const st = await log.state();
+      roots.set(st.treeSize, st.rootHash);
+    }
+  });
+  afterAll(async () => {
+    await db?.close();
+    await drop?.();
+  });
+
+  describe('buildInclusionProof', () => {
+    it('proves every index against the latest size', async () => {
+      const st = await log.state();
+      expect(st.treeSize).toBe(leaves.length);
+      for (let i = 0; i < st.treeSize; i += 7) {
+        const [entry] = await log.entriesByIndex([i]);
+        const v = Object.values(entry!)[0]!;
+        const proof = v.verification.inclusionProof;
+        expect(proof.treeSize).toBe(st.treeSize);
+        verifyInclusion(i, st.treeSize, leaves[i]!, proof.hashes.map(fromHex), st.rootHash);
+      }
+    });
+  });
+
+  describe('consistency', () => {
+    it('proves consistency between every pair of checkpointed sizes and arbitrary sizes', async () => {
+      const sizes = [...roots.keys(), 3, 17, 255, 256, 257, 511, 513, 1000, 1024];
+      const st = await log.state();
+      for (const s1 of sizes) {
+        for (const s2 of sizes) {
+          if (s1 > s2 || s2 > st.treeSize || s1 === 0) continue;
+          const p = await log.consistency(s1, s2);
+          const r1 = await log.rootAt(s1);
+          if (roots.has(s2)) expect(Buffer.from(p.rootHash).equals(Buffer.from(roots.get(s2)!))).toBe(true);
+          verifyConsistency(s1, s2, p.hashes, r1, p.rootHash);
+        }
+      }
+    });
+
+    it.each([
+      ['firstSize > lastSize', 5, 4, 'FIRST_AFTER_LAST'],
+      ['lastSize past the tree', 1, 1_000_000, 'SIZE_PAST_TREE'],
+    ])('rejects %s', async (_n, a, b, reason) => {
+      await expect(log.consistency(a, b)).rejects.toMatchObject({ status: 400, reason });
+    });
+  });
+
+  describe('duplicates', () => {
+    it('answers the existing index for a re-appended entry', async () => {
+      const e = fakeEntry('dup');
+      const first = await log.append(e);
+      const again = await log.append({ ...e });
+      expect(first.created).toBe(true);
+      expect(again).toEqual({ created: false, uuid: first.uuid });
+    });
+  });
+});
