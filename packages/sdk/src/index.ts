@@ -8,3 +8,4 @@ export * from './encoding.js';
 export * from './crypto/index.js';
 export * from './merkle/index.js';
 export * from './note/index.js';
+export * from './tiles/index.js';
