@@ -9,6 +9,8 @@ const COMMANDS: Record<string, Command> = {
   serve: { summary: 'run the log server (Rekor v1 API)', load: () => import('./commands/serve.js') },
   keygen: { summary: 'write a new ECDSA P-256 log key', load: () => import('./commands/keygen.js') },
   'trusted-root': { summary: "print a log's Sigstore trusted root", load: () => import('./commands/trusted-root.js') },
+  monitor: { summary: 'follow a log: consistency, entries, watched items', load: () => import('./commands/monitor.js') },
+  witness: { summary: 'run a C2SP tlog-witness (cosigns checkpoints)', load: () => import('./commands/witness.js') },
 };
 
 function usage(): string {

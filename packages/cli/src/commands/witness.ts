@@ -1,0 +1,112 @@
+/**
+ * `scriba witness`: run a C2SP tlog-witness server (POST /add-checkpoint, tlog-cosignature Ed25519
+ * cosignatures). The logs it follows are given by their note verifier keys (`--log VKEY`, repeatable,
+ * the key name being the checkpoint origin) or a JSON config file:
+ *   { "name": "witness.example/w1", "logs": [ { "vkeys": ["origin+hash+key"], "origin": "optional" } ] }
+ * State lives in PGlite under --data-dir, or in PostgreSQL with --database-url (or DATABASE_URL).
+ * The witness key is <data-dir>/witness-key.pem (created on first start) unless --key is given; its
+ * verifier key is printed at start (and alone with --print-vkey).
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createWitnessServer, type WitnessLogConfig } from '@scriba/server/witness';
+
+const USAGE = `usage: scriba witness --name NAME (--log VKEY... | --config FILE) [--data-dir DIR] [--key FILE]
+       [--database-url URL] [--host 127.0.0.1] [--port 3030] [--print-vkey]
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values: Record<string, string | boolean | string[] | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        name: { type: 'string' },
+        log: { type: 'string', multiple: true },
+        config: { type: 'string' },
+        'data-dir': { type: 'string' },
+        key: { type: 'string' },
+        'database-url': { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'print-vkey': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    process.stderr.write(`error: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let name = values.name as string | undefined;
+  const logs: WitnessLogConfig[] = ((values.log as string[] | undefined) ?? []).map((v) => ({ vkeys: [v] }));
+  if (values.config) {
+    try {
+      const cfg = JSON.parse(await readFile(values.config as string, 'utf8')) as {
+        name?: unknown;
+        logs?: unknown;
+      };
+      if (typeof cfg.name === 'string') name ??= cfg.name;
+      if (!Array.isArray(cfg.logs)) throw new Error('config: "logs" must be an array');
+      for (const l of cfg.logs as { vkeys?: unknown; vkey?: unknown; origin?: unknown }[]) {
+        const vkeys = Array.isArray(l.vkeys) ? l.vkeys : typeof l.vkey === 'string' ? [l.vkey] : [];
+        if (!vkeys.every((v) => typeof v === 'string') || vkeys.length === 0) {
+          throw new Error('config: each log needs "vkeys" (strings)');
+        }
+        logs.push(typeof l.origin === 'string' ? { vkeys, origin: l.origin } : { vkeys });
+      }
+    } catch (e) {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
+  if (!name) {
+    process.stderr.write(`error: --name is required\n${USAGE}`);
+    return 2;
+  }
+  if (logs.length === 0 && !values['print-vkey']) {
+    process.stderr.write(`error: no logs to witness (--log or --config)\n${USAGE}`);
+    return 2;
+  }
+  const port = Number(values.port ?? '3030');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write('error: --port must be 0..65535\n');
+    return 2;
+  }
+  const dataDir = resolve((values['data-dir'] as string | undefined) ?? './.scriba-witness');
+  const databaseUrl = (values['database-url'] as string | undefined) ?? process.env.DATABASE_URL;
+  let server: Awaited<ReturnType<typeof createWitnessServer>>;
+  try {
+    server = await createWitnessServer({
+      name,
+      dataDir,
+      logs,
+      logger: false,
+      ...(values.key ? { keyPath: resolve(values.key as string) } : {}),
+      ...(databaseUrl ? { databaseUrl } : {}),
+    });
+  } catch (e) {
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    return 2;
+  }
+  if (values['print-vkey']) {
+    process.stdout.write(`${server.vkey}\n`);
+    await server.close();
+    return 0;
+  }
+  const host = (values.host as string | undefined) ?? '127.0.0.1';
+  const address = await server.app.listen({ host, port });
+  process.stdout.write(`witness ${name} listening on ${address}\nverifier key: ${server.vkey}\n`);
+  for (const o of server.witness.origins) process.stdout.write(`following ${o}\n`);
+  await new Promise<void>((res) => {
+    process.once('SIGINT', () => res());
+    process.once('SIGTERM', () => res());
+  });
+  await server.close();
+  return 0;
+}
