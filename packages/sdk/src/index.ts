@@ -9,3 +9,5 @@ export * from './crypto/index.js';
 export * from './merkle/index.js';
 export * from './note/index.js';
 export * from './tiles/index.js';
+export { parseBundle, parseTrustedRoot } from './bundle/index.js';
+export * from './verify/index.js';

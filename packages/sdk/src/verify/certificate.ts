@@ -1,0 +1,37 @@
+/**
+ * Step 7 — the signing certificate: a path to a trusted certificate authority valid at every
+ * verified time (x509/chain.ts), the code-signing usage, and embedded SCTs from trusted CT logs
+ * meeting the threshold (SCT_THRESHOLD_NOT_MET).
+ */
+import { OID_EKU_CODE_SIGNING, type X509Certificate } from '../x509/certificate.js';
+import { type ChainResult, verifyCertificateChain } from '../x509/chain.js';
+import { verifyEmbeddedScts } from '../x509/sct.js';
+import { VerificationError } from './errors.js';
+import type { TrustMaterial } from './trust-material.js';
+
+export async function verifySigningCertificate(
+  leaf: X509Certificate,
+  times: number[],
+  trust: TrustMaterial,
+  ctlogThreshold: number,
+): Promise<{ chain: ChainResult; verifiedScts: number }> {
+  const chain = await verifyCertificateChain(leaf, trust.certificateAuthorities, times);
+  if (leaf.isCA || !leaf.keyUsageDigitalSignature || !leaf.extKeyUsage.includes(OID_EKU_CODE_SIGNING)) {
+    throw new VerificationError(
+      'CERTIFICATE_USAGE_INVALID',
+      'the certificate is not a code-signing leaf certificate',
+    );
+  }
+  let verifiedScts = 0;
+  if (ctlogThreshold > 0) {
+    const issuer = chain.path[1] as X509Certificate;
+    verifiedScts = (await verifyEmbeddedScts(leaf, issuer, trust.ctlogs)).length;
+    if (verifiedScts < ctlogThreshold) {
+      throw new VerificationError(
+        'SCT_THRESHOLD_NOT_MET',
+        `${verifiedScts} SCT(s) verified against trusted CT logs, ${ctlogThreshold} required`,
+      );
+    }
+  }
+  return { chain, verifiedScts };
+}

@@ -1,0 +1,123 @@
+/**
+ * The offline Sigstore bundle verifier. `verifyBundle` runs the checks in a fixed order — each check
+ * lives in its own module and throws a VerificationError with its own code:
+ *
+ *  0. bundle structure and media type (bundle/bundle.ts)
+ *  1. signer material: supplied key / certificate, no shipped root (signer.ts)
+ *  2. the artifact: digest computed here, the bundle's digest hint must agree (artifact.ts)
+ *  3. the signature over the artifact / digest / DSSE PAE (signature.ts)
+ *  4. every transparency log entry: kindVersion, THE BINDING, trusted log, SET, inclusion proof and
+ *     signed checkpoint; then the tlog threshold (tlog-entries.ts)
+ *  5. RFC 3161 timestamps and verified times; the timestamp threshold (timestamps.ts)
+ *  6. each log trusted at its entry's time (log-validity.ts)
+ *  7. certificate path to a trusted CA at every verified time, usage, SCTs (certificate.ts)
+ *  8. identity policy (identity.ts)
+ *
+ * The result says what was verified: the signer, the log entries, the times used.
+ */
+import { parseBundle } from '../bundle/bundle.js';
+import type { Bundle } from '../bundle/types.js';
+import { checkArtifact } from './artifact.js';
+import { verifySigningCertificate } from './certificate.js';
+import { VerificationError } from './errors.js';
+import { certificateIdentity, verifyIdentity } from './identity.js';
+import { verifyLogValidity } from './log-validity.js';
+import type { VerificationResult, VerifiedSigner, VerifyBundleOptions } from './options.js';
+import { verifyContentSignature } from './signature.js';
+import { resolveSigner } from './signer.js';
+import { verifyTimestamps } from './timestamps.js';
+import { verifyTlogEntries } from './tlog-entries.js';
+
+function threshold(v: number | undefined, name: string): number {
+  if (v === undefined) return 1;
+  if (!Number.isSafeInteger(v) || v < 0)
+    throw new VerificationError('OPTIONS_INVALID', `${name} must be a non-negative integer`);
+  return v;
+}
+
+/**
+ * Verifies a Sigstore bundle (JSON text, bytes, parsed JSON or a parsed Bundle) offline. Resolves
+ * with what was verified, or rejects with a coded VerificationError.
+ */
+export async function verifyBundle(
+  input: Bundle | string | Uint8Array | unknown,
+  options: VerifyBundleOptions,
+): Promise<VerificationResult> {
+  if (!options || typeof options !== 'object' || !options.trustMaterial) {
+    throw new VerificationError(
+      'OPTIONS_INVALID',
+      'options.trustMaterial is required (prepareTrustMaterial)',
+    );
+  }
+  const tlogThreshold = threshold(options.tlogThreshold, 'tlogThreshold');
+  const ctlogThreshold = threshold(options.ctlogThreshold, 'ctlogThreshold');
+  const timestampThreshold = threshold(options.timestampThreshold, 'timestampThreshold');
+  const trust = options.trustMaterial;
+
+  const bundle = isParsedBundle(input) ? input : parseBundle(input);
+  const signer = resolveSigner(bundle, options.publicKey);
+  const artifact = checkArtifact(bundle, {
+    ...(options.artifact !== undefined ? { artifact: options.artifact } : {}),
+    ...(options.artifactDigest !== undefined ? { artifactDigest: options.artifactDigest } : {}),
+  });
+  await verifyContentSignature(bundle, signer.key, artifact);
+  const entries = await verifyTlogEntries(bundle, signer, artifact, trust, tlogThreshold);
+  const times = await verifyTimestamps(bundle, entries, trust, timestampThreshold);
+  verifyLogValidity(entries, times.rfc3161);
+
+  let verifiedSigner: VerifiedSigner;
+  if (signer.type === 'certificate') {
+    const { chain, verifiedScts } = await verifySigningCertificate(
+      signer.leaf,
+      times.all.map((t) => t.time),
+      trust,
+      ctlogThreshold,
+    );
+    verifyIdentity(signer.leaf, options.policy);
+    const id = certificateIdentity(signer.leaf);
+    verifiedSigner = {
+      type: 'certificate',
+      certificate: signer.leaf.der,
+      authority: chain.authority.uri,
+      verifiedScts,
+      ...(id.san !== undefined ? { subjectAlternativeName: id.san } : {}),
+      ...(id.issuer !== undefined ? { issuer: id.issuer } : {}),
+    };
+  } else {
+    if (
+      options.policy &&
+      (options.policy.subjectAlternativeName !== undefined || options.policy.issuer !== undefined)
+    ) {
+      throw new VerificationError(
+        'IDENTITY_MISMATCH',
+        'an identity policy was given but the bundle is signed with a key',
+      );
+    }
+    verifiedSigner = { type: 'publicKey', publicKey: signer.key };
+  }
+
+  const result: VerificationResult = {
+    mediaType: bundle.mediaType,
+    version: bundle.version,
+    signer: verifiedSigner,
+    tlogEntries: entries.map((e) => e.result),
+    timestamps: times.all,
+  };
+  if (bundle.content.kind === 'messageSignature') {
+    const alg = artifact.anyAlgorithm(bundle.content.messageDigest?.algorithm ?? 'sha256');
+    const d = artifact.digest(alg);
+    if (d) result.artifactDigest = { algorithm: alg, digest: d };
+  }
+  return result;
+}
+
+function isParsedBundle(v: unknown): v is Bundle {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !(v instanceof Uint8Array) &&
+    typeof (v as Bundle).version === 'string' &&
+    typeof (v as Bundle).content === 'object' &&
+    Array.isArray((v as Bundle).rfc3161Timestamps)
+  );
+}
