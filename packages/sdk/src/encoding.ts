@@ -12,8 +12,9 @@ import { ScribaError } from './errors.js';
 const STD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-function reverseTable(alphabet: string): Int16Array {
-  const t = new Int16Array(128).fill(-1);
+function reverseTable(alphabet: string): Uint8Array {
+  // 255 marks characters outside the alphabet.
+  const t = new Uint8Array(128).fill(255);
   for (let i = 0; i < alphabet.length; i++) t[alphabet.charCodeAt(i)] = i;
   return t;
 }
@@ -41,7 +42,7 @@ function encode64(b: Uint8Array, alphabet: string, pad: boolean): string {
   return out;
 }
 
-function decode64(s: string, rev: Int16Array, padded: boolean, what: string): Uint8Array {
+function decode64(s: string, rev: Uint8Array, padded: boolean, what: string): Uint8Array {
   if (typeof s !== 'string') throw new ScribaError('INVALID_BASE64', `${what}: not a string`);
   let len = s.length;
   if (padded) {
@@ -54,25 +55,49 @@ function decode64(s: string, rev: Int16Array, padded: boolean, what: string): Ui
     throw new ScribaError('INVALID_BASE64', `${what}: impossible length`);
   }
   const rem = len % 4;
-  const outLen = ((len - rem) / 4) * 3 + (rem === 0 ? 0 : rem - 1);
-  const out = new Uint8Array(outLen);
+  if (rem === 1) throw new ScribaError('INVALID_BASE64', `${what}: impossible length`);
+  const full = len - rem;
+  const out = new Uint8Array((full / 4) * 3 + (rem === 0 ? 0 : rem - 1));
+  // Non-ASCII characters are rejected before the table lookup; table misses read 255, so the OR
+  // of four values exceeds 63 exactly when one of them is not in the alphabet.
   let o = 0;
-  let acc = 0;
-  let bits = 0;
-  for (let i = 0; i < len; i++) {
-    const c = s.charCodeAt(i);
-    const v = c < 128 ? (rev[c] as number) : -1;
-    if (v < 0) throw new ScribaError('INVALID_BASE64', `${what}: invalid character at ${i}`);
-    acc = ((acc << 6) | v) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >>> bits) & 0xff;
+  let i = 0;
+  for (; i < full; i += 4) {
+    const c0 = s.charCodeAt(i);
+    const c1 = s.charCodeAt(i + 1);
+    const c2 = s.charCodeAt(i + 2);
+    const c3 = s.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) >= 128)
+      throw new ScribaError('INVALID_BASE64', `${what}: invalid character near ${i}`);
+    const a = rev[c0] as number;
+    const b = rev[c1] as number;
+    const c = rev[c2] as number;
+    const d = rev[c3] as number;
+    if ((a | b | c | d) > 63) {
+      throw new ScribaError('INVALID_BASE64', `${what}: invalid character near ${i}`);
     }
+    out[o++] = (a << 2) | (b >> 4);
+    out[o++] = ((b & 15) << 4) | (c >> 2);
+    out[o++] = ((c & 3) << 6) | d;
   }
-  // Canonical encodings have zero padding bits.
-  if (bits > 0 && (acc & ((1 << bits) - 1)) !== 0) {
-    throw new ScribaError('INVALID_BASE64', `${what}: non-zero trailing bits`);
+  if (rem > 0) {
+    const c0 = s.charCodeAt(i);
+    const c1 = s.charCodeAt(i + 1);
+    const c2 = rem === 3 ? s.charCodeAt(i + 2) : 65; /* 'A' = 0 */
+    if ((c0 | c1 | c2) >= 128)
+      throw new ScribaError('INVALID_BASE64', `${what}: invalid character near ${i}`);
+    const a = rev[c0] as number;
+    const b = rev[c1] as number;
+    const c = rem === 3 ? (rev[c2] as number) : 0;
+    if ((a | b | c) > 63) throw new ScribaError('INVALID_BASE64', `${what}: invalid character near ${i}`);
+    out[o++] = (a << 2) | (b >> 4);
+    if (rem === 3) {
+      out[o++] = ((b & 15) << 4) | (c >> 2);
+      // Canonical encodings have zero padding bits.
+      if ((c & 3) !== 0) throw new ScribaError('INVALID_BASE64', `${what}: non-zero trailing bits`);
+    } else if ((b & 15) !== 0) {
+      throw new ScribaError('INVALID_BASE64', `${what}: non-zero trailing bits`);
+    }
   }
   return out;
 }

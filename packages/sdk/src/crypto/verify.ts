@@ -13,6 +13,7 @@ import { ScribaError } from '../errors.js';
 import { ecdsaDerToRaw } from './ecdsa-signature.js';
 import { DIGEST_LENGTH, digest, type HashAlgorithm, isHashAlgorithm, webCryptoHashName } from './hash.js';
 import { CURVE_BYTES, type EcCurve, nobleCurve, type PublicKey } from './keys.js';
+import { type NativeCryptoModule, nativeCrypto } from './native.js';
 import { rsaPkcs1VerifyDigest, rsaPssVerifyDigest } from './rsa.js';
 
 export type VerifyOptions = {
@@ -39,6 +40,57 @@ function subtle(): Subtle | undefined {
 
 // Per key: import parameters → CryptoKey (null when WebCrypto refused it: use the fallback).
 const keyCache = new WeakMap<PublicKey, Map<string, Promise<CryptoKey | null>>>();
+// Per key: the CryptoKey once imported, so the hot path skips awaiting the import promise.
+const resolvedKeys = new WeakMap<PublicKey, Map<string, CryptoKey | null>>();
+// Per key: the native KeyObject (see native.ts); `null` when the native backend refused the key.
+const nativeKeys = new WeakMap<PublicKey, { mod: NativeCryptoModule; keyObject: unknown }>();
+
+const RSA_PKCS1_PADDING = 1;
+const RSA_PKCS1_PSS_PADDING = 6;
+
+function nativeKeyFor(mod: NativeCryptoModule, key: PublicKey): unknown {
+  const cached = nativeKeys.get(key);
+  if (cached && cached.mod === mod) return cached.keyObject;
+  let keyObject: unknown = null;
+  try {
+    keyObject = mod.createPublicKey({ key: key.spki, format: 'der', type: 'spki' });
+  } catch {
+    keyObject = null;
+  }
+  nativeKeys.set(key, { mod, keyObject });
+  return keyObject;
+}
+
+function verifyNative(
+  mod: NativeCryptoModule,
+  key: PublicKey,
+  data: Uint8Array,
+  sig: Uint8Array,
+  o: { hash: HashAlgorithm; pss: boolean; saltLength: number | 'auto' },
+): boolean | undefined {
+  const keyObject = nativeKeyFor(mod, key);
+  if (keyObject === null) return undefined;
+  try {
+    switch (key.kind) {
+      case 'ecdsa':
+        // `sig` is raw r||s here (normalized by the caller).
+        return mod.verify(o.hash, data, { key: keyObject, dsaEncoding: 'ieee-p1363' }, sig);
+      case 'ed25519':
+        return mod.verify(null, data, keyObject, sig);
+      case 'rsa':
+        return mod.verify(
+          o.hash,
+          data,
+          o.pss
+            ? { key: keyObject, padding: RSA_PKCS1_PSS_PADDING, saltLength: o.saltLength }
+            : { key: keyObject, padding: RSA_PKCS1_PADDING },
+          sig,
+        );
+    }
+  } catch {
+    return false;
+  }
+}
 
 function importParams(
   key: PublicKey,
@@ -154,8 +206,25 @@ export async function verifySignature(
     // WebCrypto needs a fixed salt length; recover it in JS.
     return rsaPssVerifyDigest(key, o.hash, digest(o.hash, data), signature, 'auto');
   }
-  const pending = cryptoKeyFor(key, o.hash, o.pss);
-  const ck = pending ? await pending : null;
+  const mod = nativeCrypto();
+  if (mod) {
+    const r = verifyNative(mod, key, data, sig, o);
+    if (r !== undefined) return r;
+  }
+  const id = importParams(key, o.hash, o.pss).id;
+  let ck = resolvedKeys.get(key)?.get(id);
+  if (ck === undefined) {
+    const pending = cryptoKeyFor(key, o.hash, o.pss);
+    ck = pending ? await pending : null;
+    if (pending) {
+      let m = resolvedKeys.get(key);
+      if (!m) {
+        m = new Map();
+        resolvedKeys.set(key, m);
+      }
+      m.set(id, ck);
+    }
+  }
   if (ck) {
     const s = subtle() as Subtle;
     const alg: Parameters<Subtle['verify']>[0] =

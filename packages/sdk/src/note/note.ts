@@ -24,11 +24,42 @@ export type NoteSignature = { name: string; keyHash: number; signature: Uint8Arr
 export type Note = { text: string; signatures: NoteSignature[] };
 
 const EM_DASH_PREFIX = '\u2014 ';
-// Unicode White_Space as Go's unicode.IsSpace sees it (what golang.org/x/mod/sumdb/note uses).
-const SPACE = /[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]/;
-// ASCII control characters other than newline, and lone surrogates (not encodable as UTF-8).
-const BAD_CHAR =
-  /[\u0000-\u0009\u000B-\u001F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * True when `s` has no ASCII control character other than newline and no lone surrogate (so it
+ * is valid UTF-8 once encoded). A loop, not a regex: this runs on every note verified.
+ */
+function isCleanText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20) {
+      if (c !== 0x0a) return false;
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      if (c >= 0xdc00) return false;
+      const d = s.charCodeAt(i + 1);
+      if (!(d >= 0xdc00 && d <= 0xdfff)) return false;
+      i++;
+    }
+  }
+  return true;
+}
+
+/** Unicode White_Space as Go's unicode.IsSpace sees it (what golang.org/x/mod/sumdb/note uses). */
+function isSpace(c: number): boolean {
+  return (
+    c === 0x20 ||
+    (c >= 0x09 && c <= 0x0d) ||
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
+}
 
 function malformed(msg: string): never {
   throw new ScribaError('NOTE_MALFORMED', `note: ${msg}`);
@@ -36,13 +67,12 @@ function malformed(msg: string): never {
 
 /** True when `name` is a valid key name: non-empty, no Unicode spaces, no `+`. */
 export function isValidKeyName(name: string): boolean {
-  return (
-    typeof name === 'string' &&
-    name.length > 0 &&
-    !SPACE.test(name) &&
-    !name.includes('+') &&
-    !BAD_CHAR.test(name)
-  );
+  if (typeof name !== 'string' || name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0x2b || isSpace(c)) return false;
+  }
+  return isCleanText(name);
 }
 
 /**
@@ -53,7 +83,7 @@ export function checkNoteText(text: string): void {
   if (typeof text !== 'string') malformed('text must be a string');
   if (text.length === 0 || !text.endsWith('\n')) malformed('text must end in a newline');
   if (text.length > MAX_NOTE_LENGTH) malformed('text too long');
-  if (BAD_CHAR.test(text)) malformed('text contains control characters or invalid Unicode');
+  if (!isCleanText(text)) malformed('text contains control characters or invalid Unicode');
 }
 
 /** The 4 big-endian bytes of a uint32 key ID. */
@@ -106,7 +136,7 @@ export function parseNote(input: string | Uint8Array): Note {
     }
   } else malformed('note must be a string or bytes');
   if (msg.length > MAX_NOTE_LENGTH) malformed('note too long');
-  if (BAD_CHAR.test(msg)) malformed('note contains control characters or invalid Unicode');
+  if (!isCleanText(msg)) malformed('note contains control characters or invalid Unicode');
   if (!msg.endsWith('\n')) malformed('note must end in a newline');
   const split = msg.lastIndexOf('\n\n');
   if (split < 0) malformed('no blank line before the signatures');

@@ -4,7 +4,7 @@
  * whole note is rejected (NOTE_INVALID_SIGNATURE, the spec's SHOULD, as golang.org/x/mod does);
  * at least one known signature must verify (NOTE_NO_VERIFIED_SIGNATURE).
  */
-import { utf8Encode } from '../encoding.js';
+import { bytesEqual, utf8Encode } from '../encoding.js';
 import { ScribaError } from '../errors.js';
 import { type Note, type NoteSignature, parseNote } from './note.js';
 import type { NoteVerifier } from './verifier.js';
@@ -42,7 +42,6 @@ export async function verifyNote(
   let message: Uint8Array | undefined;
   const verified: NoteSignature[] = [];
   const unverified: NoteSignature[] = [];
-  const seen = new Set<string>();
   for (const sig of note.signatures) {
     const candidates = byKey.get(lookupKey(sig.name, sig.keyHash));
     if (!candidates) {
@@ -63,11 +62,10 @@ export async function verifyNote(
         `note: invalid signature for key ${sig.name}+${sig.keyHash.toString(16).padStart(8, '0')}`,
       );
     }
-    const id = `${lookupKey(sig.name, sig.keyHash)}:${sig.signature.join(',')}`;
-    if (!seen.has(id)) {
-      seen.add(id);
-      verified.push(sig);
-    }
+    const dup = verified.some(
+      (s) => s.keyHash === sig.keyHash && s.name === sig.name && bytesEqual(s.signature, sig.signature),
+    );
+    if (!dup) verified.push(sig);
   }
   if (verified.length === 0)
     throw new ScribaError('NOTE_NO_VERIFIED_SIGNATURE', 'note has no verifiable signatures');
