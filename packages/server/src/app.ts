@@ -11,6 +11,7 @@ import { opsRoutes } from './routes/ops/index.js';
 import { entriesRoutes } from './routes/v1/entries.js';
 import { logRoutes } from './routes/v1/log.js';
 import { searchRoutes } from './routes/v1/search.js';
+import { type V2Options, v2Routes } from './routes/v2/index.js';
 
 export type AppOptions = {
   log: LogService;
@@ -19,6 +20,8 @@ export type AppOptions = {
   logger?: FastifyServerOptions['logger'];
   /** True once shutdown began (readyz answers 503). */
   isShuttingDown?: () => boolean;
+  /** Rekor v2 / tiles / witness options (default: from the environment). */
+  v2?: V2Options;
 };
 
 function fieldOf(instancePath: string | undefined, missing: unknown): string {
@@ -92,5 +95,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(entriesRoutes(opts.log));
   await app.register(searchRoutes(opts.log));
   await app.register(logRoutes(opts.log, opts.publicUrl));
+  await app.register(v2Routes(opts.log, opts.v2));
   return app;
 }

@@ -1,0 +1,216 @@
+/**
+ * The log side of C2SP tlog-witness: push every new checkpoint to the configured witnesses
+ * (`POST <witness>/add-checkpoint` with a consistency proof from the size each witness last
+ * cosigned), verify the cosignatures they return (C2SP tlog-cosignature, with each witness's verifier
+ * key) and keep them, so the log serves its checkpoint with them (`cosignedCheckpoint`).
+ *
+ * Appends never wait for witnesses: pushing runs in the background, polls the tree state, and each
+ * witness is handled independently with a timeout, so a witness that is down or slow delays only its
+ * own cosignature. A 409 answer tells the witness's recorded size, which becomes the next `old` size.
+ * State (`witness_status`, `checkpoint_cosignatures`) is in the log's database, so several frontends
+ * share it; their pushes may race, which witnesses resolve (409) and the next round repairs.
+ */
+import { base64Encode } from '@scriba/sdk';
+import { formatSignatureLine, type NoteVerifier, parseVerifierKey, verifyNote } from '@scriba/sdk/note';
+import { type Db, toBytes, toNumber } from '../db/index.js';
+import { buildConsistencyProof } from './proofs.js';
+import { tileGetter } from './tileStore.js';
+
+export type WitnessEndpoint = {
+  /** Submission prefix: add-checkpoint is POSTed to `${url}/add-checkpoint`. */
+  url: string;
+  /** The witness's cosignature/v1 verifier key. */
+  verifier: NoteVerifier;
+};
+
+/**
+ * SCRIBA_WITNESSES: comma-separated `URL VKEY` pairs, e.g.
+ * `https://w1.example/ witness.example/w1+1a2b3c4d+BASE64, ...`.
+ */
+export function parseWitnesses(text: string | undefined): WitnessEndpoint[] {
+  if (!text || text.trim() === '') return [];
+  return text.split(',').map((part) => {
+    const fields = part.trim().split(/\s+/);
+    if (fields.length !== 2) throw new Error(`SCRIBA_WITNESSES: expected 'URL VKEY', got '${part.trim()}'`);
+    const [url, vkey] = fields as [string, string];
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new Error(`SCRIBA_WITNESSES: '${url}' is not a URL`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      throw new Error(`SCRIBA_WITNESSES: '${url}' is not http(s)`);
+    return { url: url.replace(/\/+$/, ''), verifier: parseVerifierKey(vkey) };
+  });
+}
+
+export type LatestCheckpoint = { size: number; rootHash: Uint8Array; note: string };
+
+export type WitnessPushOptions = {
+  db: Db;
+  witnesses: WitnessEndpoint[];
+  /** The latest checkpoint as witnesses must see it (signed with the log's Ed25519 key). */
+  latest: () => Promise<LatestCheckpoint>;
+  /** Poll period (ms), default 1000. */
+  intervalMs?: number;
+  /** Per-request timeout (ms), default 5000. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  onError?: (witness: string, error: string) => void;
+};
+
+export type PushResult = { url: string; status: number | 'error'; size?: number };
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+export class WitnessPusher {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopped = false;
+  private readonly busy = new Set<string>();
+
+  constructor(private readonly opts: WitnessPushOptions) {}
+
+  start(): void {
+    if (this.opts.witnesses.length === 0 || this.timer) return;
+    this.stopped = false;
+    const tick = () => {
+      if (this.stopped) return;
+      this.running = this.pushOnce()
+        .catch(() => undefined)
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.opts.intervalMs ?? 1000);
+        });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One round: push the latest checkpoint to every witness that has not cosigned it. */
+  async pushOnce(): Promise<PushResult[]> {
+    const latest = await this.opts.latest();
+    return Promise.all(
+      this.opts.witnesses.filter((w) => !this.busy.has(w.url)).map((w) => this.pushTo(w, latest)),
+    );
+  }
+
+  private async status(url: string): Promise<number> {
+    const { rows } = await this.opts.db.query<{ size: unknown }>(
+      'SELECT size FROM witness_status WHERE url = $1',
+      [url],
+    );
+    return rows[0] ? toNumber(rows[0].size) : 0;
+  }
+
+  private async setStatus(url: string, size: number, error: string | null): Promise<void> {
+    await this.opts.db.query(
+      `INSERT INTO witness_status (url, size, last_error) VALUES ($1, $2, $3)
+       ON CONFLICT (url) DO UPDATE SET size = EXCLUDED.size, last_error = EXCLUDED.last_error, updated_at = now()`,
+      [url, size, error],
+    );
+  }
+
+  private async setError(url: string, error: string): Promise<void> {
+    this.opts.onError?.(url, error);
+    await this.opts.db.query(
+      `INSERT INTO witness_status (url, size, last_error) VALUES ($1, 0, $2)
+       ON CONFLICT (url) DO UPDATE SET last_error = EXCLUDED.last_error, updated_at = now()`,
+      [url, error],
+    );
+  }
+
+  private async pushTo(w: WitnessEndpoint, latest: LatestCheckpoint, retry = true): Promise<PushResult> {
+    this.busy.add(w.url);
+    try {
+      const old = await this.status(w.url);
+      if (old === latest.size && (await this.hasCosignature(w, latest)))
+        return { url: w.url, status: 200, size: old };
+      if (old > latest.size) {
+        // The witness saw a larger tree than this frontend's latest (another frontend pushed): wait.
+        return { url: w.url, status: 409, size: old };
+      }
+      const proof =
+        old === 0 || old === latest.size
+          ? []
+          : await buildConsistencyProof(old, latest.size, tileGetter(this.opts.db));
+      const body = `old ${old}\n${proof.map((h) => `${base64Encode(h)}\n`).join('')}\n${latest.note}`;
+      let res: Response;
+      try {
+        res = await (this.opts.fetch ?? fetch)(`${w.url}/add-checkpoint`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+          body,
+          signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5000),
+        });
+      } catch (e) {
+        await this.setError(w.url, `unreachable: ${(e as Error).message}`);
+        return { url: w.url, status: 'error' };
+      }
+      const text = await res.text().catch(() => '');
+      if (res.status === 200) {
+        let lines: string[];
+        try {
+          const { verified } = await verifyNote(latest.note + text, [w.verifier]);
+          lines = verified.map(formatSignatureLine);
+        } catch {
+          await this.setError(w.url, 'cosignature does not verify with the configured witness key');
+          return { url: w.url, status: 'error' };
+        }
+        await this.opts.db.transaction(async (tx) => {
+          for (const line of lines) {
+            await tx.query(
+              `INSERT INTO checkpoint_cosignatures (tree_size, root_hash, witness, key_hash, line)
+               VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (tree_size, witness, key_hash) DO UPDATE SET root_hash = EXCLUDED.root_hash,
+                 line = EXCLUDED.line, received_at = now()`,
+              [latest.size, latest.rootHash, w.verifier.name, w.verifier.keyHash, line],
+            );
+          }
+          await tx.query(
+            `INSERT INTO witness_status (url, size, last_error) VALUES ($1, $2, NULL)
+             ON CONFLICT (url) DO UPDATE SET size = GREATEST(witness_status.size, EXCLUDED.size),
+               last_error = NULL, updated_at = now()`,
+            [w.url, latest.size],
+          );
+        });
+        return { url: w.url, status: 200, size: latest.size };
+      }
+      if (res.status === 409 && /^(0|[1-9][0-9]*)\n$/.test(text)) {
+        const theirs = Number(text.trim());
+        await this.setStatus(w.url, theirs, theirs === latest.size ? null : `witness is at size ${theirs}`);
+        if (retry && theirs < latest.size) return this.pushTo(w, latest, false);
+        return { url: w.url, status: 409, size: theirs };
+      }
+      await this.setError(w.url, `HTTP ${res.status}: ${text.slice(0, 200)}`);
+      return { url: w.url, status: res.status };
+    } finally {
+      this.busy.delete(w.url);
+    }
+  }
+
+  private async hasCosignature(w: WitnessEndpoint, latest: LatestCheckpoint): Promise<boolean> {
+    const { rows } = await this.opts.db.query<{ root_hash: unknown }>(
+      'SELECT root_hash FROM checkpoint_cosignatures WHERE tree_size = $1 AND witness = $2 AND key_hash = $3',
+      [latest.size, w.verifier.name, w.verifier.keyHash],
+    );
+    return rows.some((r) => equal(toBytes(r.root_hash), latest.rootHash));
+  }
+}
+
+/** The cosignature lines kept for the checkpoint (size, root), oldest witness first. */
+export async function cosignatureLines(db: Db, size: number, rootHash: Uint8Array): Promise<string[]> {
+  const { rows } = await db.query<{ root_hash: unknown; line: string }>(
+    'SELECT root_hash, line FROM checkpoint_cosignatures WHERE tree_size = $1 ORDER BY witness, key_hash',
+    [size],
+  );
+  return rows.filter((r) => equal(toBytes(r.root_hash), rootHash)).map((r) => String(r.line));
+}
