@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../src/crypto/index.js';
-import { base64Encode, utf8Decode, utf8Encode } from '../src/encoding.js';
+import { base64Decode, base64Encode, utf8Decode, utf8Encode } from '../src/encoding.js';
 import {
   canonicalDsseV002,
   canonicalHashedRekordV002,
@@ -46,7 +47,10 @@ describe('canonicalHashedRekordV002', () => {
               data: { algorithm: 1 /* SHA2_256 */, digest: Buffer.from(digest) },
               signature: {
                 content: Buffer.from(sig),
-                verifier: { verifier: { $case: 'publicKey', publicKey: { rawBytes: Buffer.from(key) } }, keyDetails: 5 },
+                verifier: {
+                  verifier: { $case: 'publicKey', publicKey: { rawBytes: Buffer.from(key) } },
+                  keyDetails: 5,
+                },
               },
             },
           },
@@ -64,7 +68,10 @@ describe('canonicalHashedRekordV002', () => {
           digest: base64Encode(digest).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
           signature: {
             content: base64Encode(sig),
-            verifier: { public_key: { raw_bytes: base64Encode(key) }, key_details: 'PKIX_ECDSA_P256_SHA_256' },
+            verifier: {
+              public_key: { raw_bytes: base64Encode(key) },
+              key_details: 'PKIX_ECDSA_P256_SHA_256',
+            },
           },
         },
       };
@@ -114,7 +121,9 @@ describe('parseCreateEntryRequestV2', () => {
       ['dsse without envelope', { dsseRequestV002: { verifiers: [] } }, 'ENTRY_MALFORMED'],
       [
         'dsse without verifiers',
-        { dsseRequestV002: { envelope: { payload: 'YQ==', payloadType: 't', signatures: [{ sig: 'YQ==' }] } } },
+        {
+          dsseRequestV002: { envelope: { payload: 'YQ==', payloadType: 't', signatures: [{ sig: 'YQ==' }] } },
+        },
         'ENTRY_MALFORMED',
       ],
       [
@@ -171,6 +180,47 @@ describe('dssePae', () => {
       expect(utf8Decode(dssePae('http://example.com/HelloWorld', utf8Encode('hello world')))).toBe(
         'DSSEv1 29 http://example.com/HelloWorld 11 hello world',
       );
+    });
+  });
+});
+
+describe('canonical v2 bodies against real Rekor v2 entries', () => {
+  const dir = new URL('../../../../shared/vectors/sigstore-js/', import.meta.url);
+  const load = (name: string) =>
+    JSON.parse(readFileSync(new URL(name, dir), 'utf8')) as {
+      verificationMaterial: {
+        certificate?: { rawBytes: string };
+        tlogEntries: { canonicalizedBody: string }[];
+      };
+      dsseEnvelope?: { payload: string; payloadType: string; signatures: { sig: string; keyid?: string }[] };
+    };
+
+  describe('when rebuilding the dsse 0.0.2 body of a public-good bundle from its envelope and certificate', () => {
+    it('is byte-identical to the logged canonicalized body', () => {
+      const b = load('verify-fixture.V3.DSSE.WITH_SIGNING_CERT.TLOG_DSSEV002.json');
+      const env = b.dsseEnvelope!;
+      const cert = base64Decode(b.verificationMaterial.certificate!.rawBytes);
+      const body = canonicalDsseV002(
+        { payload: base64Decode(env.payload), payloadType: env.payloadType, signatures: [] },
+        env.signatures.map((s) => ({
+          content: base64Decode(s.sig),
+          verifier: { keyDetails: 'PKIX_ECDSA_P256_SHA_256', x509Certificate: cert },
+        })),
+      );
+      expect(base64Encode(body)).toBe(b.verificationMaterial.tlogEntries[0]!.canonicalizedBody);
+    });
+  });
+
+  describe('when re-canonicalizing the hashedrekord 0.0.2 body of a public-good bundle', () => {
+    it('is byte-identical to the logged canonicalized body', () => {
+      const b = load('verify-fixture.V3.MESSAGE_SIGNATURE.TLOG_HASHEDREKORDV002.json');
+      const logged = b.verificationMaterial.tlogEntries[0]!.canonicalizedBody;
+      const spec = JSON.parse(utf8Decode(base64Decode(logged))).spec.hashedRekordV002;
+      const parsed = parseCreateEntryRequestV2({
+        hashedRekordRequestV002: { digest: spec.data.digest, signature: spec.signature },
+      });
+      if (parsed.kind !== 'hashedrekord') throw new Error('kind');
+      expect(base64Encode(canonicalHashedRekordV002(parsed.request))).toBe(logged);
     });
   });
 });
