@@ -3,18 +3,18 @@
  * nothing about this bundle unless the body is bound to it. For every entry the verifier accepts:
  *
  * - the body's digest MUST equal the digest of the artifact computed by the verifier (hashedrekord),
- *   or for DSSE the payload hash (dsse, intoto) and the envelope hash (dsse 0.0.1) MUST be those of
- *   this envelope, and for Rekor v2 hashedrekord 0.0.2 over DSSE the digest MUST be that of the PAE;
+ *   or for DSSE the payload hash (dsse, intoto) MUST be that of this envelope's payload, and for
+ *   Rekor v2 hashedrekord 0.0.2 over DSSE the digest MUST be that of the PAE;
  * - the body's key or certificate MUST equal the bundle's verification material (DER bytes);
  * - the body's signature MUST equal the bundle's signature (byte for byte).
  *
- * Checked in that order: BINDING_DIGEST_MISMATCH, BINDING_KEY_MISMATCH, BINDING_SIGNATURE_MISMATCH
- * (the dsse 0.0.1 envelope hash, which also covers the signature, last).
+ * Checked in that order: BINDING_DIGEST_MISMATCH, BINDING_KEY_MISMATCH, BINDING_SIGNATURE_MISMATCH.
  */
-import type { Bundle, DsseEnvelopeContent } from '../bundle/types.js';
-import { canonicalJsonBytes, digest } from '../crypto/index.js';
-import { base64Encode, bytesEqual } from '../encoding.js';
+import type { Bundle } from '../bundle/types.js';
+import { digest } from '../crypto/index.js';
+import { bytesEqual } from '../encoding.js';
 import type { BodyDigest, BodySignature, BodyVerifier, RekorBody } from '../entries/body.js';
+import { parseCertificate } from '../x509/certificate.js';
 import type { Artifact } from './artifact.js';
 import { preAuthEncoding } from './dsse.js';
 import { VerificationError } from './errors.js';
@@ -31,9 +31,23 @@ function checkDigest(d: BodyDigest, actual: Uint8Array | undefined, what: string
   if (!bytesEqual(d.value, actual)) digestMismatch(what);
 }
 
+/**
+ * A certificate entry must name the bundle's certificate (DER); a key entry must name the signer's
+ * key (SPKI DER) — for a certificate-signed bundle, the certificate's key (Rekor v2 may log the
+ * key instead of the certificate). A key-signed bundle accepts an entry that logged a certificate
+ * for exactly that key.
+ */
 function verifierMatches(v: BodyVerifier, signer: Signer): boolean {
-  if (signer.type === 'certificate') return v.type === 'certificate' && bytesEqual(v.der, signer.leaf.der);
-  return v.type === 'publicKey' && bytesEqual(v.der, signer.key.spki);
+  if (v.type === 'certificate') {
+    if (signer.type === 'certificate') return bytesEqual(v.der, signer.leaf.der);
+    // A key-signed bundle whose entry logged a certificate for that very key (SPKI DER equal).
+    try {
+      return bytesEqual(parseCertificate(v.der).spki, signer.key.spki);
+    } catch {
+      return false;
+    }
+  }
+  return bytesEqual(v.der, signer.type === 'certificate' ? signer.leaf.spki : signer.key.spki);
 }
 
 function checkSignatures(sigs: BodySignature[], signer: Signer, signature: Uint8Array): void {
@@ -50,18 +64,6 @@ function checkSignatures(sigs: BodySignature[], signer: Signer, signature: Uint8
       "the log entry records another signature than the bundle's",
     );
   }
-}
-
-/** Rekor dsse 0.0.1 envelopeHash: SHA-256 of the RFC 8785 JSON of the envelope as submitted. */
-export function dsseEnvelopeHash(c: DsseEnvelopeContent, alg: BodyDigest['algorithm']): Uint8Array {
-  const env = {
-    payload: base64Encode(c.payload),
-    payloadType: c.payloadType,
-    signatures: c.signatures.map((s) =>
-      s.keyid ? { keyid: s.keyid, sig: base64Encode(s.sig) } : { sig: base64Encode(s.sig) },
-    ),
-  };
-  return digest(alg, canonicalJsonBytes(env));
 }
 
 /** Checks that `body` is about this bundle: digest, then key, then signature. */
@@ -87,14 +89,10 @@ export function verifyBinding(body: RekorBody, bundle: Bundle, signer: Signer, a
     case 'dsse': {
       checkDigest(body.payloadHash, digest(body.payloadHash.algorithm, content.payload), 'DSSE payload');
       checkSignatures(body.signatures, signer, sig);
-      // Payload, key and signature agree; the envelope hash then binds the rest (payload type, key ids).
-      if (body.apiVersion === '0.0.1') {
-        checkDigest(
-          body.envelopeHash,
-          dsseEnvelopeHash(content, body.envelopeHash.algorithm),
-          'DSSE envelope',
-        );
-      }
+      // dsse 0.0.1 envelopeHash is a hash of the envelope JSON *as the client serialized it* (field
+      // order and an empty keyid vary by client), so it cannot be recomputed reliably. It adds
+      // nothing here: the payload hash, the key and the signature bytes are bound above, and the
+      // signature step verified those bytes over PAE(payloadType, payload) of this envelope.
       return;
     }
     case 'intoto': {

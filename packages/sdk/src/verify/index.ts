@@ -2,7 +2,7 @@
  * The offline Sigstore bundle verifier: `verifyBundle` and the checks it is built from.
  */
 export { Artifact, checkArtifact } from './artifact.js';
-export { dsseEnvelopeHash, verifyBinding } from './binding.js';
+export { verifyBinding } from './binding.js';
 export { verifySigningCertificate } from './certificate.js';
 export { preAuthEncoding } from './dsse.js';
 export { verifyEntryBody } from './entry-body.js';

@@ -1,22 +1,28 @@
 /**
  * Step 1 — the signer's material. A key-signed bundle (verificationMaterial.publicKey) MUST be
- * verified with a key supplied by the caller (the bundle's hint is unauthenticated; when present it
- * MUST name the supplied key: base64 SHA-256 of its SPKI, as Sigstore clients set it). A
+ * verified with a key supplied by the caller (the bundle's hint is an unauthenticated key label
+ * and is not used; the binding check ties the log entry to the supplied key). A
  * certificate-signed bundle yields its leaf; a chain that ships a root (self-issued) certificate is
- * refused — roots come from the trusted root only.
+ * refused — roots come from the trusted root only (a shipped copy of a trusted root, byte for byte,
+ * is tolerated as redundant). Shipped intermediates are never used for trust.
  */
 import type { Bundle } from '../bundle/types.js';
-import { type PublicKey, parsePublicKey, sha256 } from '../crypto/index.js';
-import { base64Encode, bytesEqual, hexEncode } from '../encoding.js';
+import { type PublicKey, parsePublicKey } from '../crypto/index.js';
+import { bytesEqual } from '../encoding.js';
 import { isSelfIssued, parseCertificate, type X509Certificate } from '../x509/certificate.js';
 import { VerificationError } from './errors.js';
+import type { TrustMaterial } from './trust-material.js';
 
 export type Signer =
   | { type: 'publicKey'; key: PublicKey }
   | { type: 'certificate'; leaf: X509Certificate; key: PublicKey };
 
 /** Resolves the signer; throws PUBLIC_KEY_REQUIRED / PUBLIC_KEY_MISMATCH / PUBLIC_KEY_INVALID / CERTIFICATE_*. */
-export function resolveSigner(bundle: Bundle, publicKey?: string | Uint8Array | PublicKey): Signer {
+export function resolveSigner(
+  bundle: Bundle,
+  trust: TrustMaterial,
+  publicKey?: string | Uint8Array | PublicKey,
+): Signer {
   const vm = bundle.verificationMaterial;
   const given = publicKey === undefined ? undefined : toKey(publicKey);
   if (vm.kind === 'publicKey') {
@@ -26,16 +32,17 @@ export function resolveSigner(bundle: Bundle, publicKey?: string | Uint8Array | 
         'the bundle is signed with a key, but no key was supplied',
       );
     }
-    if (vm.hint !== undefined && !hintMatches(vm.hint, given.spki)) {
-      throw new VerificationError('PUBLIC_KEY_MISMATCH', 'the supplied key is not the key the bundle names');
-    }
     return { type: 'publicKey', key: given };
   }
   const certs = vm.kind === 'certificate' ? [vm.certificate] : vm.certificates;
   const parsed = certs.map((c) => parseCertificate(c));
   const leaf = parsed[0] as X509Certificate;
-  if (parsed.some((c) => isSelfIssued(c))) {
-    throw new VerificationError('CERTIFICATE_CHAIN_HAS_ROOT', 'the bundle ships a root certificate');
+  const anchors = trust.certificateAuthorities.flatMap((ca) => ca.chain);
+  if (parsed.some((c) => isSelfIssued(c) && !anchors.some((a) => bytesEqual(a.der, c.der)))) {
+    throw new VerificationError(
+      'CERTIFICATE_CHAIN_HAS_ROOT',
+      'the bundle ships a root certificate that is not a trust anchor',
+    );
   }
   const key = leaf.publicKey();
   if (given && !bytesEqual(given.spki, leaf.spki)) {
@@ -55,9 +62,4 @@ function toKey(k: string | Uint8Array | PublicKey): PublicKey {
     }
   }
   return k;
-}
-
-function hintMatches(hint: string, spki: Uint8Array): boolean {
-  const h = sha256(spki);
-  return hint === base64Encode(h) || hint.toLowerCase() === hexEncode(h);
 }

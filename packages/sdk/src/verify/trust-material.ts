@@ -10,7 +10,7 @@ import { encodeTlv } from '../crypto/der.js';
 import { type PublicKey, parsePublicKey } from '../crypto/index.js';
 import { base64Encode, concatBytes } from '../encoding.js';
 import { parseCertificate } from '../x509/certificate.js';
-import type { TrustedAuthority } from '../x509/chain.js';
+import { orderChain, type TrustedAuthority } from '../x509/chain.js';
 import type { TrustedCtLog } from '../x509/sct.js';
 import { VerificationError } from './errors.js';
 
@@ -49,7 +49,7 @@ export function parseLogKey(instance: TransparencyLogInstance): PublicKey | Erro
 
 function parseChain(certs: Uint8Array[], where: string) {
   try {
-    return certs.map((c) => parseCertificate(c));
+    return orderChain(certs.map((c) => parseCertificate(c)));
   } catch (e) {
     throw new VerificationError('TRUSTED_ROOT_INVALID', `${where}: malformed certificate`, { cause: e });
   }

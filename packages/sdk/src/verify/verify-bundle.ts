@@ -55,7 +55,7 @@ export async function verifyBundle(
   const trust = options.trustMaterial;
 
   const bundle = isParsedBundle(input) ? input : parseBundle(input);
-  const signer = resolveSigner(bundle, options.publicKey);
+  const signer = resolveSigner(bundle, trust, options.publicKey);
   const artifact = checkArtifact(bundle, {
     ...(options.artifact !== undefined ? { artifact: options.artifact } : {}),
     ...(options.artifactDigest !== undefined ? { artifactDigest: options.artifactDigest } : {}),

@@ -9,6 +9,7 @@
 
 import { windowContains } from '../bundle/trusted-root.js';
 import type { TrustWindow } from '../bundle/types.js';
+import { bytesEqual } from '../encoding.js';
 import { VerificationError } from '../verify/errors.js';
 import { certificateValidAt, isIssuedBy, type X509Certificate } from './certificate.js';
 
@@ -18,6 +19,25 @@ export type TrustedAuthority = {
   /** Parsed chain: issuing certificate first, root last. */
   chain: X509Certificate[];
 };
+
+/**
+ * Orders a trusted chain issuing-certificate first, root last, by following subject/issuer names:
+ * trusted roots in the wild list chains in either order.
+ */
+export function orderChain(certs: X509Certificate[]): X509Certificate[] {
+  if (certs.length < 2) return certs;
+  const issues = (a: X509Certificate, b: X509Certificate) => a !== b && bytesEqual(b.issuer, a.subject);
+  const bottom = certs.filter((c) => !certs.some((o) => issues(c, o)));
+  if (bottom.length !== 1) return certs;
+  const out: X509Certificate[] = [bottom[0] as X509Certificate];
+  for (;;) {
+    const cur = out[out.length - 1] as X509Certificate;
+    const next = certs.find((o) => issues(o, cur) && !out.includes(o));
+    if (!next) break;
+    out.push(next);
+  }
+  return out.length === certs.length ? out : certs;
+}
 
 const chainChecks = new WeakMap<TrustedAuthority, Promise<void>>();
 
