@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parsePublicKey } from '../src/crypto/keys.js';
 import { base64Decode, base64Encode } from '../src/encoding.js';
@@ -416,6 +417,67 @@ describe('noteVerifierFromPublicKey', () => {
       const v = parseVerifierKey(VECTORS.verifierKeyParsing[0]?.key as string);
       const w = noteVerifierFromPublicKey('rekor.sigstore.dev', v.publicKey as never);
       expect(w.keyHash).toBe(v.keyHash);
+    });
+  });
+});
+
+describe('garbage input', () => {
+  const onlyCoded = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      if (!(e instanceof ScribaError)) throw e;
+    }
+  };
+  const noteChars = fc.constantFrom(
+    'a',
+    ' ',
+    '\n',
+    '\u2014',
+    '+',
+    '=',
+    '/',
+    'A',
+    '0',
+    '\u0001',
+    '\ud800',
+    'é',
+  );
+
+  describe('when parseNote and parseVerifierKey get random text', () => {
+    it('only ever throw coded errors', () => {
+      fc.assert(
+        fc.property(fc.string({ maxLength: 120, unit: noteChars }), fc.string({ maxLength: 60 }), (s, t) => {
+          onlyCoded(() => parseNote(s));
+          onlyCoded(() => parseNote(`${t}\n\n\u2014 ${s}\n`));
+          onlyCoded(() => parseVerifierKey(s));
+          onlyCoded(() => parseVerifierKey(`k+00000000+${t}`));
+        }),
+        { numRuns: 3000 },
+      );
+    });
+  });
+
+  describe('when verifyNote gets mutated copies of the real Rekor checkpoint', () => {
+    it('never verifies a changed note and only throws coded errors', async () => {
+      const v = VECTORS.notes.find((n) => n.desc.startsWith('REAL production Rekor')) as NoteVector;
+      const verifiers = v.verifierKeys.map(parseVerifierKey);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat(v.note.length - 1),
+          fc.constantFrom('A', 'B', '0', '\n', ' ', '+'),
+          async (i, c) => {
+            const m = v.note.slice(0, i) + c + v.note.slice(i + 1);
+            try {
+              await verifyNote(m, verifiers);
+              expect(m).toBe(v.note);
+            } catch (e) {
+              expect(e).toBeInstanceOf(ScribaError);
+            }
+          },
+        ),
+        { numRuns: 300 },
+      );
     });
   });
 });
