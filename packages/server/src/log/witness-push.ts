@@ -71,6 +71,8 @@ export class WitnessPusher {
   private running: Promise<unknown> | undefined;
   private stopped = false;
   private readonly busy = new Set<string>();
+  /** Per witness: the checkpoint it last refused or failed on, and when to offer it again. */
+  private readonly backoff = new Map<string, { key: string; failures: number; nextAt: number }>();
 
   constructor(private readonly opts: WitnessPushOptions) {}
 
@@ -98,8 +100,27 @@ export class WitnessPusher {
   /** One round: push the latest checkpoint to every witness that has not cosigned it. */
   async pushOnce(): Promise<PushResult[]> {
     const latest = await this.opts.latest();
+    const key = `${latest.size}:${base64Encode(latest.rootHash)}`;
+    const now = Date.now();
+    const due = this.opts.witnesses.filter((w) => {
+      if (this.busy.has(w.url)) return false;
+      const b = this.backoff.get(w.url);
+      return !b || b.key !== key || now >= b.nextAt;
+    });
     return Promise.all(
-      this.opts.witnesses.filter((w) => !this.busy.has(w.url)).map((w) => this.pushTo(w, latest)),
+      due.map(async (w) => {
+        const r = await this.pushTo(w, latest);
+        if (r.status === 200) this.backoff.delete(w.url);
+        else {
+          // A down or refusing witness is retried with exponential backoff (capped at a minute),
+          // immediately when the log has a new checkpoint.
+          const prev = this.backoff.get(w.url);
+          const failures = prev && prev.key === key ? prev.failures + 1 : 1;
+          const delay = Math.min(60_000, (this.opts.intervalMs ?? 1000) * 2 ** Math.min(failures, 16));
+          this.backoff.set(w.url, { key, failures, nextAt: Date.now() + delay });
+        }
+        return r;
+      }),
     );
   }
 
@@ -186,7 +207,7 @@ export class WitnessPusher {
       }
       if (res.status === 409 && /^(0|[1-9][0-9]*)\n$/.test(text)) {
         const theirs = Number(text.trim());
-        await this.setStatus(w.url, theirs, theirs === latest.size ? null : `witness is at size ${theirs}`);
+        await this.setStatus(w.url, theirs, `HTTP 409: the witness is at size ${theirs}`);
         if (retry && theirs < latest.size) return this.pushTo(w, latest, false);
         return { url: w.url, status: 409, size: theirs };
       }
