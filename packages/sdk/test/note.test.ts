@@ -481,3 +481,13 @@ describe('garbage input', () => {
     });
   });
 });
+
+describe('verifyNote with unusable verifiers', () => {
+  it.each([[[null]], [[{}]], [[{ name: 'k', keyHash: 1 }]], ['not an array']])(
+    '%j throws INVALID_INPUT',
+    async (vs) => {
+      const note = VECTORS.notes[0]?.note as string;
+      expect(await codeOf(() => verifyNote(note, vs as never))).toBe('INVALID_INPUT');
+    },
+  );
+});

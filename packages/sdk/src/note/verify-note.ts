@@ -34,29 +34,41 @@ export async function verifyNote(
   if (!Array.isArray(verifiers)) throw new ScribaError('INVALID_INPUT', 'verifiers must be an array');
   const byKey = new Map<string, NoteVerifier[]>();
   for (const v of verifiers) {
+    if (typeof v?.name !== 'string' || typeof v.keyHash !== 'number' || typeof v.verify !== 'function') {
+      throw new ScribaError('INVALID_INPUT', 'verifiers must be NoteVerifier objects');
+    }
     const k = lookupKey(v.name, v.keyHash);
     const list = byKey.get(k);
     if (list) list.push(v);
     else byKey.set(k, [v]);
   }
-  let message: Uint8Array | undefined;
-  const verified: NoteSignature[] = [];
+  const known: { sig: NoteSignature; candidates: NoteVerifier[] }[] = [];
   const unverified: NoteSignature[] = [];
   for (const sig of note.signatures) {
     const candidates = byKey.get(lookupKey(sig.name, sig.keyHash));
-    if (!candidates) {
-      unverified.push(sig);
-      continue;
-    }
-    message ??= utf8Encode(note.text);
-    let ok = false;
-    for (const v of candidates) {
-      if (await v.verify(message, sig.signature)) {
-        ok = true;
-        break;
-      }
-    }
-    if (!ok) {
+    if (candidates) known.push({ sig, candidates });
+    else unverified.push(sig);
+  }
+  if (known.length === 0)
+    throw new ScribaError('NOTE_NO_VERIFIED_SIGNATURE', 'note has no verifiable signatures');
+  const message = utf8Encode(note.text);
+  const check = async ({
+    sig,
+    candidates,
+  }: {
+    sig: NoteSignature;
+    candidates: NoteVerifier[];
+  }): Promise<boolean> => {
+    for (const v of candidates) if (await v.verify(message, sig.signature)) return true;
+    return false;
+  };
+  // One known signature is the common case (a log's checkpoint); several (log + witnesses) are
+  // verified concurrently.
+  const results =
+    known.length === 1 ? [await check(known[0] as (typeof known)[0])] : await Promise.all(known.map(check));
+  const verified: NoteSignature[] = [];
+  known.forEach(({ sig }, i) => {
+    if (!results[i]) {
       throw new ScribaError(
         'NOTE_INVALID_SIGNATURE',
         `note: invalid signature for key ${sig.name}+${sig.keyHash.toString(16).padStart(8, '0')}`,
@@ -66,7 +78,7 @@ export async function verifyNote(
       (s) => s.keyHash === sig.keyHash && s.name === sig.name && bytesEqual(s.signature, sig.signature),
     );
     if (!dup) verified.push(sig);
-  }
+  });
   if (verified.length === 0)
     throw new ScribaError('NOTE_NO_VERIFIED_SIGNATURE', 'note has no verifiable signatures');
   return { note, verified, unverified };
