@@ -1,0 +1,315 @@
+/**
+ * POST /api/v2/log/entries (Rekor v2 hashedrekord 0.0.2 / dsse 0.0.2) against a real server on
+ * PostgreSQL: signatures verified, canonical bodies stored, protobuf-JSON TransparencyLogEntry answered
+ * with an inclusion proof that verifies against the signed checkpoint, duplicates 409 + x-log-index,
+ * every malformed or unverifiable request a 400 with a code. v2 entries share the tree with v1 ones.
+ */
+import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { base64Decode, base64Encode, utf8Decode, utf8Encode } from '@scriba/sdk';
+import { parsePublicKey } from '@scriba/sdk/crypto';
+import { parseEntryBody } from '@scriba/sdk/entries';
+import { hashLeaf, verifyInclusion } from '@scriba/sdk/merkle';
+import { noteVerifierFromPublicKey, parseCheckpoint, parseVerifierKey, verifyNote } from '@scriba/sdk/note';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
+import { createTestDatabase } from '../../../test/helpers/postgres.js';
+import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import type { RunningServer } from '../src/main.js';
+
+let server: RunningServer;
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  const db = await createTestDatabase('scriba_v2');
+  const dir = await tempDir();
+  cleanups.push(db.drop, dir.remove);
+  server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir.path });
+  cleanups.unshift(() => server.close());
+});
+afterAll(async () => {
+  for (const c of cleanups) await c().catch(() => undefined);
+});
+
+type Key = { privateKey: KeyObject; spki: Uint8Array; keyDetails: string; hash: string | null };
+
+function key(kind: 'p256' | 'p384' | 'p521' | 'ed25519' | 'rsa2048' | 'rsa3072'): Key {
+  const pair =
+    kind === 'ed25519'
+      ? generateKeyPairSync('ed25519')
+      : kind.startsWith('rsa')
+        ? generateKeyPairSync('rsa', { modulusLength: Number(kind.slice(3)) })
+        : generateKeyPairSync('ec', {
+            namedCurve: { p256: 'P-256', p384: 'P-384', p521: 'P-521' }[kind as 'p256'],
+          });
+  const details: Record<string, [string, string | null]> = {
+    p256: ['PKIX_ECDSA_P256_SHA_256', 'sha256'],
+    p384: ['PKIX_ECDSA_P384_SHA_384', 'sha384'],
+    p521: ['PKIX_ECDSA_P521_SHA_512', 'sha512'],
+    ed25519: ['PKIX_ED25519', null],
+    rsa2048: ['PKIX_RSA_PKCS1V15_2048_SHA256', 'sha256'],
+    rsa3072: ['PKIX_RSA_PKCS1V15_3072_SHA256', 'sha256'],
+  };
+  const [keyDetails, hash] = details[kind]!;
+  return {
+    privateKey: pair.privateKey,
+    spki: new Uint8Array(pair.publicKey.export({ type: 'spki', format: 'der' })),
+    keyDetails,
+    hash,
+  };
+}
+
+function hashedRequest(
+  k: Key,
+  artifact = utf8Encode(`artifact ${Math.random()}`),
+  opts: { asCert?: boolean } = {},
+) {
+  const hash = k.hash ?? 'sha256';
+  const digest = createHash(hash).update(artifact).digest();
+  const signature = sign(hash, artifact, k.privateKey);
+  return {
+    hashedRekordRequestV002: {
+      digest: digest.toString('base64'),
+      signature: {
+        content: signature.toString('base64'),
+        verifier: {
+          ...(opts.asCert
+            ? { x509Certificate: { rawBytes: base64Encode(k.spki) } }
+            : { publicKey: { rawBytes: base64Encode(k.spki) } }),
+          keyDetails: k.keyDetails,
+        },
+      },
+    },
+  };
+}
+
+function pae(type: string, payload: Uint8Array): Buffer {
+  return Buffer.concat([
+    Buffer.from(`DSSEv1 ${type.length} ${type} ${payload.length} `),
+    Buffer.from(payload),
+  ]);
+}
+
+function dsseRequest(keys: Key[], payload = utf8Encode(`{"statement":${Math.random()}}`)) {
+  const type = 'application/vnd.in-toto+json';
+  return {
+    dsseRequestV002: {
+      envelope: {
+        payload: base64Encode(payload),
+        payloadType: type,
+        signatures: keys.map((k) => ({
+          sig: sign(k.hash, pae(type, payload), k.privateKey).toString('base64'),
+          keyid: '',
+        })),
+      },
+      verifiers: keys.map((k) => ({
+        publicKey: { rawBytes: base64Encode(k.spki) },
+        keyDetails: k.keyDetails,
+      })),
+    },
+  };
+}
+
+async function post(body: unknown): Promise<Response> {
+  return fetch(`${server.url}/api/v2/log/entries`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+type Tle = {
+  kindVersion: unknown;
+  logIndex: string;
+  logId: { keyId: string };
+  integratedTime?: unknown;
+  inclusionPromise?: unknown;
+  canonicalizedBody: string;
+  inclusionProof: {
+    logIndex: string;
+    treeSize: string;
+    rootHash: string;
+    hashes: string[];
+    checkpoint: { envelope: string };
+  };
+};
+
+async function checkTle(tle: Tle, kind: string): Promise<void> {
+  expect(tle.kindVersion).toEqual({ kind, version: '0.0.2' });
+  expect(typeof tle.logIndex).toBe('string');
+  expect(tle.logId.keyId).toBe(base64Encode(server.log.key.logId));
+  expect(tle.integratedTime).toBeUndefined();
+  expect(tle.inclusionPromise).toBeUndefined();
+  const body = base64Decode(tle.canonicalizedBody);
+  expect(parseEntryBody(body)).toMatchObject({ kind, apiVersion: '0.0.2' });
+  const p = tle.inclusionProof;
+  const ecdsa = noteVerifierFromPublicKey(server.log.signer.name, parsePublicKey(server.log.key.spki));
+  const ed = parseVerifierKey((await (await fetch(`${server.url}/api/v2/log/vkeys`)).text()).trim());
+  const { note, verified } = await verifyNote(p.checkpoint.envelope, [ecdsa, ed]);
+  expect(verified).toHaveLength(2);
+  const cp = parseCheckpoint(note.text);
+  expect(String(cp.size)).toBe(p.treeSize);
+  expect(base64Encode(cp.rootHash)).toBe(p.rootHash);
+  verifyInclusion(Number(p.logIndex), cp.size, hashLeaf(body), p.hashes.map(base64Decode), cp.rootHash);
+}
+
+describe('POST /api/v2/log/entries', () => {
+  describe('when a hashedrekord request is signed correctly', () => {
+    it.each(['p256', 'p384', 'p521', 'rsa2048', 'rsa3072'] as const)(
+      'logs it (%s) and answers 201 with a TLE',
+      async (k) => {
+        const r = await post(hashedRequest(key(k)));
+        expect(r.status).toBe(201);
+        await checkTle(await r.json(), 'hashedrekord');
+      },
+    );
+  });
+
+  describe('when the key is sent as x509Certificate (what @sigstore/sign 4.1.1 does with keys)', () => {
+    it('is logged as a publicKey verifier', async () => {
+      const k = key('p256');
+      const r = await post(hashedRequest(k, undefined, { asCert: true }));
+      expect(r.status).toBe(201);
+      const tle = await r.json();
+      const body = JSON.parse(utf8Decode(base64Decode(tle.canonicalizedBody)));
+      expect(body.spec.hashedRekordV002.signature.verifier).toEqual({
+        keyDetails: 'PKIX_ECDSA_P256_SHA_256',
+        publicKey: { rawBytes: base64Encode(k.spki) },
+      });
+    });
+  });
+
+  describe('when a dsse request is signed by every verifier', () => {
+    it.each([[['p256']], [['ed25519']], [['p384', 'rsa2048']]] as const)(
+      'logs it (%j) and answers 201 with a TLE',
+      async (kinds) => {
+        const r = await post(dsseRequest(kinds.map((k) => key(k))));
+        expect(r.status).toBe(201);
+        const tle = await r.json();
+        await checkTle(tle, 'dsse');
+        const body = JSON.parse(utf8Decode(base64Decode(tle.canonicalizedBody)));
+        expect(body.spec.dsseV002.signatures).toHaveLength(kinds.length);
+      },
+    );
+  });
+
+  describe('when the same entry is submitted twice', () => {
+    it('answers 409 with x-log-index of the first', async () => {
+      const req = hashedRequest(key('p256'));
+      const first = await post(req);
+      expect(first.status).toBe(201);
+      const index = (await first.json()).logIndex;
+      const second = await post(req);
+      expect(second.status).toBe(409);
+      expect(second.headers.get('x-log-index')).toBe(index);
+    });
+  });
+
+  describe('when v1 and v2 entries are mixed', () => {
+    it('they share one tree (contiguous indices)', async () => {
+      const v1 = await postEntry(server.url, hashedRekord(newSigner()));
+      expect(v1.status).toBe(201);
+      const v1Index = (Object.values(await v1.json())[0] as { logIndex: number }).logIndex;
+      const v2 = await post(hashedRequest(key('p256')));
+      expect(Number((await v2.json()).logIndex)).toBe(v1Index + 1);
+    });
+  });
+
+  describe('when the request is invalid', () => {
+    const k = key('p256');
+    const good = hashedRequest(k);
+    const h = good.hashedRekordRequestV002;
+    const other = key('p256');
+    it.each([
+      ['not a JSON object', [], 'INVALID_REQUEST'],
+      ['no request kind', {}, 'UNSUPPORTED_KIND'],
+      ['bad base64 digest', { hashedRekordRequestV002: { ...h, digest: '%%%' } }, 'INVALID_ENTRY'],
+      [
+        'digest too short',
+        { hashedRekordRequestV002: { ...h, digest: base64Encode(new Uint8Array(31)) } },
+        'INVALID_ENTRY',
+      ],
+      [
+        'signature over another digest',
+        { hashedRekordRequestV002: { ...h, digest: base64Encode(new Uint8Array(32).fill(1)) } },
+        'SIGNATURE_INVALID',
+      ],
+      [
+        'signature by another key',
+        {
+          hashedRekordRequestV002: {
+            ...h,
+            signature: {
+              ...h.signature,
+              verifier: { ...h.signature.verifier, publicKey: { rawBytes: base64Encode(other.spki) } },
+            },
+          },
+        },
+        'SIGNATURE_INVALID',
+      ],
+      [
+        'key details of another curve',
+        {
+          hashedRekordRequestV002: {
+            ...h,
+            signature: {
+              ...h.signature,
+              verifier: { ...h.signature.verifier, keyDetails: 'PKIX_ECDSA_P384_SHA_384' },
+            },
+          },
+        },
+        'INVALID_ENTRY',
+      ],
+      [
+        'RSA key details for an EC key',
+        {
+          hashedRekordRequestV002: {
+            ...h,
+            signature: {
+              ...h.signature,
+              verifier: { ...h.signature.verifier, keyDetails: 'PKIX_RSA_PKCS1V15_2048_SHA256' },
+            },
+          },
+        },
+        'UNSUPPORTED_KEY',
+      ],
+      [
+        'unknown key details',
+        {
+          hashedRekordRequestV002: {
+            ...h,
+            signature: { ...h.signature, verifier: { ...h.signature.verifier, keyDetails: 'LMS_SHA256' } },
+          },
+        },
+        'UNSUPPORTED_KEY',
+      ],
+      [
+        'garbage key',
+        {
+          hashedRekordRequestV002: {
+            ...h,
+            signature: {
+              ...h.signature,
+              verifier: { ...h.signature.verifier, publicKey: { rawBytes: 'AAAA' } },
+            },
+          },
+        },
+        'INVALID_ENTRY',
+      ],
+      [
+        'dsse signature by a key that is not a verifier',
+        (() => {
+          const d = dsseRequest([k]);
+          d.dsseRequestV002.verifiers = [
+            { publicKey: { rawBytes: base64Encode(other.spki) }, keyDetails: other.keyDetails },
+          ];
+          return d;
+        })(),
+        'SIGNATURE_INVALID',
+      ],
+    ])('answers 400 for %s', async (_name, body, reason) => {
+      const r = await post(body);
+      expect(r.status).toBe(400);
+      expect((await r.json()).reason).toBe(reason);
+    });
+  });
+});
