@@ -91,6 +91,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   );
 
   const shuttingDown = opts.isShuttingDown ?? (() => false);
+  app.addHook('onSend', async (_req, reply) => {
+    if (shuttingDown()) reply.header('connection', 'close');
+  });
   await app.register(opsRoutes(opts.log, shuttingDown));
   await app.register(entriesRoutes(opts.log));
   await app.register(searchRoutes(opts.log));

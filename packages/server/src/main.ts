@@ -72,7 +72,15 @@ export async function startServer(
       close() {
         closing ??= (async () => {
           shuttingDown = true;
-          await app.close(); // stops accepting; in-flight requests (waiting on batches) complete
+          // Stop accepting; requests already accepted (waiting on batches) are still answered, with
+          // `Connection: close` (app.ts), and keep-alive sockets are closed as they turn idle.
+          const appClosed = app.close();
+          const sweep = setInterval(() => app.server.closeIdleConnections(), 25);
+          try {
+            await appClosed;
+          } finally {
+            clearInterval(sweep);
+          }
           await log.sequencer.drain();
           await db.close();
         })();

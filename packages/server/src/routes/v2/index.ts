@@ -141,13 +141,11 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
           const existing = await log.entriesByLeafHash([entry.leafHash]);
           const value = existing[0] ? Object.values(existing[0])[0] : undefined;
           if (value) reply.header('x-log-index', String(value.logIndex));
-          return reply
-            .code(409)
-            .send({
-              code: 409,
-              message: 'an equivalent entry already exists in the log',
-              reason: 'DUPLICATE_ENTRY',
-            });
+          return reply.code(409).send({
+            code: 409,
+            message: 'an equivalent entry already exists in the log',
+            reason: 'DUPLICATE_ENTRY',
+          });
         }
         const v = res.value;
         const proof = v.verification.inclusionProof;
