@@ -117,7 +117,7 @@ function parseSignatureLine(line: string): NoteSignature {
     throw new ScribaError('NOTE_MALFORMED', 'note: signature is not valid base64', { cause });
   }
   if (raw.length < 5) malformed('signature too short');
-  return { name, keyHash: keyHashFromBytes(raw), signature: raw.slice(4) };
+  return { name, keyHash: keyHashFromBytes(raw), signature: raw.subarray(4) };
 }
 
 /**

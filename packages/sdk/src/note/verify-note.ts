@@ -17,10 +17,6 @@ export type VerifiedNote = {
   unverified: NoteSignature[];
 };
 
-function lookupKey(name: string, keyHash: number): string {
-  return `${keyHash}:${name}`;
-}
-
 /**
  * Parses `text` as a signed note and verifies it against `verifiers`. Throws NOTE_MALFORMED /
  * NOTE_TOO_MANY_SIGNATURES for bad notes, NOTE_INVALID_SIGNATURE when a known key's signature
@@ -32,21 +28,18 @@ export async function verifyNote(
 ): Promise<VerifiedNote> {
   const note = parseNote(text);
   if (!Array.isArray(verifiers)) throw new ScribaError('INVALID_INPUT', 'verifiers must be an array');
-  const byKey = new Map<string, NoteVerifier[]>();
   for (const v of verifiers) {
     if (typeof v?.name !== 'string' || typeof v.keyHash !== 'number' || typeof v.verify !== 'function') {
       throw new ScribaError('INVALID_INPUT', 'verifiers must be NoteVerifier objects');
     }
-    const k = lookupKey(v.name, v.keyHash);
-    const list = byKey.get(k);
-    if (list) list.push(v);
-    else byKey.set(k, [v]);
   }
+  // Verifier lists are short (a log key and a few witnesses): a linear match beats building a map
+  // on every call.
   const known: { sig: NoteSignature; candidates: NoteVerifier[] }[] = [];
   const unverified: NoteSignature[] = [];
   for (const sig of note.signatures) {
-    const candidates = byKey.get(lookupKey(sig.name, sig.keyHash));
-    if (candidates) known.push({ sig, candidates });
+    const candidates = verifiers.filter((v) => v.keyHash === sig.keyHash && v.name === sig.name);
+    if (candidates.length > 0) known.push({ sig, candidates });
     else unverified.push(sig);
   }
   if (known.length === 0)
@@ -62,10 +55,12 @@ export async function verifyNote(
     for (const v of candidates) if (await v.verify(message, sig.signature)) return true;
     return false;
   };
-  // One known signature is the common case (a log's checkpoint); several (log + witnesses) are
-  // verified concurrently.
-  const results =
-    known.length === 1 ? [await check(known[0] as (typeof known)[0])] : await Promise.all(known.map(check));
+  // One known signature from one key is the common case (a log's checkpoint): call it directly.
+  // Several (log + witnesses) are verified concurrently.
+  const only = known.length === 1 && known[0]?.candidates.length === 1 ? known[0] : undefined;
+  const results = only
+    ? [await (only.candidates[0] as NoteVerifier).verify(message, only.sig.signature)]
+    : await Promise.all(known.map(check));
   const verified: NoteSignature[] = [];
   known.forEach(({ sig }, i) => {
     if (!results[i]) {
