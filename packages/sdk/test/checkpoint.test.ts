@@ -189,3 +189,23 @@ describe('verifyCheckpoint', () => {
     });
   });
 });
+
+describe('parseCheckpoint on the sigstore-conformance rekor2-checkpoint-missing-* cases', () => {
+  const dir = new URL(
+    '../../../../shared/vectors/sigstore-conformance/test/assets/bundle-verify/',
+    import.meta.url,
+  );
+  it.each([
+    'rekor2-checkpoint-missing-origin_fail',
+    'rekor2-checkpoint-missing-size_fail',
+    'rekor2-checkpoint-missing-root-hash_fail',
+  ])('%s: the note parses, its body is CHECKPOINT_MALFORMED', async (name) => {
+    const bundle = JSON.parse(readFileSync(new URL(`${name}/bundle.sigstore.json`, dir), 'utf8'));
+    const { parseNote } = await import('../src/note/index.js');
+    const text = parseNote(
+      bundle.verificationMaterial.tlogEntries[0].inclusionProof.checkpoint.envelope,
+    ).text;
+    expect(codeOf(() => parseCheckpoint(text))).toBe('CHECKPOINT_MALFORMED');
+    expect(codeOf(() => parseCheckpoint(text, { lenient: true }))).toBe('CHECKPOINT_MALFORMED');
+  });
+});

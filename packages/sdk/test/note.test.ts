@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { sign as cryptoSign, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -491,3 +491,116 @@ describe('verifyNote with unusable verifiers', () => {
     },
   );
 });
+
+describe('verifyNote on real Rekor v2 checkpoints (sigstore-conformance rekor2-checkpoint-*)', () => {
+  const dir = new URL(
+    '../../../../shared/vectors/sigstore-conformance/test/assets/bundle-verify/',
+    import.meta.url,
+  );
+  const load = (name: string) => {
+    const bundle = JSON.parse(readFileSync(new URL(`${name}/bundle.sigstore.json`, dir), 'utf8'));
+    const root = JSON.parse(readFileSync(new URL(`${name}/trusted_root.json`, dir), 'utf8'));
+    const tlog = root.tlogs.find((t: { baseUrl: string }) => t.baseUrl.includes('log2025-alpha1'));
+    return {
+      envelope: bundle.verificationMaterial.tlogEntries[0].inclusionProof.checkpoint.envelope as string,
+      key: parsePublicKey(base64Decode(tlog.publicKey.rawBytes)),
+      logIdPrefix: base64Decode(tlog.logId.keyId).subarray(0, 4),
+    };
+  };
+  const ORIGIN = 'log2025-alpha1.rekor.sigstage.dev';
+
+  describe('when the checkpoint verifies with the log key', () => {
+    it.each([
+      ['rekor2-checkpoint-cosigned', 1],
+      ['rekor2-checkpoint-multiple-cosigs', 2],
+      ['rekor2-checkpoint-origin-not-first', 1],
+      ['rekor2-checkpoint-two-sigs-from-origin', 1],
+      ['rekor2-checkpoint-two-sigs-cosigned', 2],
+    ])('%s verifies, ignoring %i unknown signature(s)', async (name, ignored) => {
+      const c = load(name);
+      const v = noteVerifierFromPublicKey(ORIGIN, c.key);
+      // The note key ID of an Ed25519 log is the first 4 bytes of its Rekor v2 log ID.
+      expect(v.keyHash).toBe(
+        (((c.logIdPrefix[0] as number) << 24) |
+          ((c.logIdPrefix[1] as number) << 16) |
+          ((c.logIdPrefix[2] as number) << 8) |
+          (c.logIdPrefix[3] as number)) >>>
+          0,
+      );
+      const out = await verifyNote(c.envelope, [v]);
+      expect(out.verified.map((s) => s.name)).toEqual([ORIGIN]);
+      expect(out.unverified).toHaveLength(ignored);
+    });
+  });
+
+  describe('when the checkpoint is broken', () => {
+    it.each([
+      ['rekor2-checkpoint-missing-log-signature_fail', 'NOTE_MALFORMED'],
+      ['rekor2-checkpoint-no-matching-signature_fail', 'NOTE_NO_VERIFIED_SIGNATURE'],
+    ])('%s -> %s', async (name, code) => {
+      const c = load(name);
+      expect(await codeOf(() => verifyNote(c.envelope, [noteVerifierFromPublicKey(ORIGIN, c.key)]))).toBe(
+        code,
+      );
+    });
+  });
+});
+
+describe('type 0x02 keys on other curves and other key forms', () => {
+  describe('when a P-384 key signs SHA-256 DER signatures (transparency-dev/formats rule)', () => {
+    it('verifies through the vkey', async () => {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+      const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
+      const text = 'p384.example\n5\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n';
+      const signer = {
+        name: 'p384.example',
+        keyHash: ecdsaKeyHash(spki),
+        sign: async (m: Uint8Array) => new Uint8Array(cryptoSign('sha256', m, privateKey)),
+      };
+      const note = await signNote(text, [signer]);
+      const v = parseVerifierKey(formatVerifierKey('p384.example', 2, spki));
+      expect((await verifyNote(note, [v])).verified).toHaveLength(1);
+      // A raw r||s signature is not what type 0x02 carries: rejected.
+      const raw = new Uint8Array(
+        cryptoSign('sha256', utf8(text), { key: privateKey, dsaEncoding: 'ieee-p1363' }),
+      );
+      const rawNote = formatNote({
+        text,
+        signatures: [{ name: 'p384.example', keyHash: v.keyHash, signature: raw }],
+      });
+      expect(await codeOf(() => verifyNote(rawNote, [v]))).toBe('NOTE_INVALID_SIGNATURE');
+    });
+  });
+
+  describe('when ecdsaP256Signer gets an extractable private CryptoKey alone', () => {
+    it('derives the public key and signs', async () => {
+      const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+        'sign',
+        'verify',
+      ])) as CryptoKeyPair;
+      const s = await ecdsaP256Signer('log.example', pair.privateKey);
+      expect(s.spki).toEqual(new Uint8Array(await crypto.subtle.exportKey('spki', pair.publicKey)));
+      const note = await signNote('x\n', [s]);
+      const v = noteVerifierFromPublicKey('log.example', parsePublicKey(s.spki));
+      expect((await verifyNote(note, [v])).verified).toHaveLength(1);
+    });
+
+    it('rejects a non-extractable key alone, and non-ECDSA keys', async () => {
+      const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+        'sign',
+        'verify',
+      ])) as CryptoKeyPair;
+      expect(await codeOf(() => ecdsaP256Signer('x', pair.privateKey))).toBe('KEY_INVALID');
+      expect(await codeOf(() => ecdsaP256Signer('x', pair.publicKey))).toBe('KEY_INVALID');
+      const ed = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, [
+        'sign',
+        'verify',
+      ])) as CryptoKeyPair;
+      expect(await codeOf(() => ecdsaP256Signer('x', ed))).toBe('KEY_INVALID');
+    });
+  });
+});
+
+function utf8(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}
