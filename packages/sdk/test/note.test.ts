@@ -274,7 +274,7 @@ describe('parseNote / formatNote', () => {
       [Uint8Array.of(0xff, 0x0a, 0x0a), 'invalid UTF-8 bytes'],
       [42, 'a number'],
       [null, 'null'],
-    ])('%s (%s) throws NOTE_MALFORMED', async (input) => {
+    ])('%s (%s) throws NOTE_MALFORMED', async (input, _desc) => {
       expect(await codeOf(() => parseNote(input as unknown as string))).toBe('NOTE_MALFORMED');
     });
 
