@@ -83,12 +83,38 @@ async function servedCheckpoint(
   return { size: st.treeSize, rootHash: st.rootHash, note, full: note + lines.join('') };
 }
 
-function sendBinary(reply: FastifyReply, data: Uint8Array, full: boolean, gzip: boolean): FastifyReply {
-  reply.header('content-type', 'application/octet-stream').header('cache-control', full ? IMMUTABLE : SHORT);
-  if (gzip) {
-    reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding');
-    return reply.send(gzipSync(data));
+/**
+ * Full tiles and full entry bundles never change (tlog-tiles), so they are kept in a byte-bounded
+ * LRU (SCRIBA_TILE_CACHE_MB, default 64): hot tiles are served without a database round trip.
+ * Partial tiles are not cached (they are small and short-lived).
+ */
+class ImmutableCache {
+  private readonly map = new Map<string, Uint8Array>();
+  private bytes = 0;
+  constructor(private readonly maxBytes: number) {}
+  get(key: string): Uint8Array | undefined {
+    const v = this.map.get(key);
+    if (v) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
   }
+  set(key: string, v: Uint8Array): void {
+    if (v.length > this.maxBytes || this.map.has(key)) return;
+    this.map.set(key, v);
+    this.bytes += v.length;
+    for (const [k, old] of this.map) {
+      if (this.bytes <= this.maxBytes) break;
+      this.map.delete(k);
+      this.bytes -= old.length;
+    }
+  }
+}
+
+function sendBinary(reply: FastifyReply, data: Uint8Array, full: boolean, gzipped = false): FastifyReply {
+  reply.header('content-type', 'application/octet-stream').header('cache-control', full ? IMMUTABLE : SHORT);
+  if (gzipped) reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding');
   return reply.send(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
 }
 
@@ -104,6 +130,13 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
       if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a positive integer (ms)`);
       return n;
     };
+    const cacheMb =
+      env.SCRIBA_TILE_CACHE_MB === undefined || env.SCRIBA_TILE_CACHE_MB === ''
+        ? 64
+        : Number(env.SCRIBA_TILE_CACHE_MB);
+    if (!Number.isFinite(cacheMb) || cacheMb < 0)
+      throw new Error('SCRIBA_TILE_CACHE_MB must be a number >= 0');
+    const cache = new ImmutableCache(cacheMb * 2 ** 20);
     const intervalMs = options.witnessIntervalMs ?? envMs('SCRIBA_WITNESS_INTERVAL_MS');
     const timeoutMs = options.witnessTimeoutMs ?? envMs('SCRIBA_WITNESS_TIMEOUT_MS');
     const pusher = new WitnessPusher({
@@ -188,14 +221,26 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
       try {
         if (rest.startsWith('entries/')) {
           const { index, width } = parseEntryBundlePath(`tile/${rest}`);
+          const full = width === TILE_WIDTH;
+          const key = `e/${index}${gzip ? '.gz' : ''}`;
+          const hit = full ? cache.get(key) : undefined;
+          if (hit) return sendBinary(reply, hit, true, gzip);
           const entries = await readBundleEntries(log.db, index, width);
           if (!entries) return notFound();
-          return sendBinary(reply, encodeEntryBundle(entries), width === TILE_WIDTH, gzip);
+          const encoded = encodeEntryBundle(entries);
+          const data = gzip ? new Uint8Array(gzipSync(encoded)) : encoded;
+          if (full) cache.set(key, data);
+          return sendBinary(reply, data, full, gzip);
         }
         const tile = parseTilePath(`tile/${rest}`);
+        const full = tile.width === TILE_WIDTH;
+        const key = `t/${tile.level}/${tile.index}`;
+        const hit = full ? cache.get(key) : undefined;
+        if (hit) return sendBinary(reply, hit, true);
         const data = await readTileBytes(log.db, tile.level, tile.index, tile.width);
         if (!data) return notFound();
-        return sendBinary(reply, data, tile.width === TILE_WIDTH, false);
+        if (full) cache.set(key, data.slice());
+        return sendBinary(reply, data, full);
       } catch (e) {
         if (isScribaError(e)) {
           return reply
