@@ -5,5 +5,6 @@
 
 export type { EntryErrorCode } from './errors.js';
 export { ENTRY_ERROR_CODES, EntryValidationError, isEntryValidationError } from './errors.js';
+export { verificationBackend } from './native.js';
 export type { SearchKeys, ValidatedEntry } from './types.js';
 export { validateProposedEntry } from './validate.js';

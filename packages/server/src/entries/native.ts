@@ -60,3 +60,9 @@ export function nativeVerifier(): NativeVerifier | null {
 export function nativeLoadError(): string | undefined {
   return loadError;
 }
+
+/** Which prehashed-verification path the write path uses, for the startup log and /metrics. */
+export function verificationBackend(): { native: boolean; reason?: string } {
+  const n = nativeVerifier();
+  return n ? { native: true } : { native: false, reason: nativeLoadError() ?? 'unknown' };
+}
