@@ -8,9 +8,14 @@
  * verifier key is printed at start (and alone with --print-vkey).
  */
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createWitnessServer, type WitnessLogConfig } from '@scriba/server/witness';
+import {
+  createWitnessServer,
+  ed25519Cosigner,
+  loadOrCreateEd25519Key,
+  type WitnessLogConfig,
+} from '@scriba/server/witness';
 
 const USAGE = `usage: scriba witness --name NAME (--log VKEY... | --config FILE) [--data-dir DIR] [--key FILE]
        [--database-url URL] [--host 127.0.0.1] [--port 3030] [--print-vkey]
@@ -69,7 +74,20 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`error: --name is required\n${USAGE}`);
     return 2;
   }
-  if (logs.length === 0 && !values['print-vkey']) {
+  const dataDir = resolve((values['data-dir'] as string | undefined) ?? './.scriba-witness');
+  if (values['print-vkey']) {
+    try {
+      const key = await loadOrCreateEd25519Key(
+        values.key ? resolve(values.key as string) : join(dataDir, 'witness-key.pem'),
+      );
+      process.stdout.write(`${ed25519Cosigner(name, key).vkey}\n`);
+      return 0;
+    } catch (e) {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
+  if (logs.length === 0) {
     process.stderr.write(`error: no logs to witness (--log or --config)\n${USAGE}`);
     return 2;
   }
@@ -78,7 +96,6 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write('error: --port must be 0..65535\n');
     return 2;
   }
-  const dataDir = resolve((values['data-dir'] as string | undefined) ?? './.scriba-witness');
   const databaseUrl = (values['database-url'] as string | undefined) ?? process.env.DATABASE_URL;
   let server: Awaited<ReturnType<typeof createWitnessServer>>;
   try {
@@ -93,11 +110,6 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     process.stderr.write(`error: ${(e as Error).message}\n`);
     return 2;
-  }
-  if (values['print-vkey']) {
-    process.stdout.write(`${server.vkey}\n`);
-    await server.close();
-    return 0;
   }
   const host = (values.host as string | undefined) ?? '127.0.0.1';
   const address = await server.app.listen({ host, port });
