@@ -164,6 +164,47 @@ describe('POST /api/v2/log/entries', () => {
     );
   });
 
+  describe('when an Ed25519 key signs the SHA-512 digest (Ed25519ph, as Rekor v2 verifies it)', () => {
+    it.each(['PKIX_ED25519', 'PKIX_ED25519_PH'])('logs it with key details %s', async (keyDetails) => {
+      const { ed25519ph } = await import('@noble/curves/ed25519.js');
+      const seed = ed25519ph.utils.randomSecretKey();
+      const pub = ed25519ph.getPublicKey(seed);
+      const spki = new Uint8Array([
+        0x30,
+        0x2a,
+        0x30,
+        0x05,
+        0x06,
+        0x03,
+        0x2b,
+        0x65,
+        0x70,
+        0x03,
+        0x21,
+        0x00,
+        ...pub,
+      ]);
+      const artifact = utf8Encode(`ed25519ph artifact ${Math.random()}`);
+      const digest = createHash('sha512').update(artifact).digest();
+      // Ed25519ph signs PH(M) = SHA-512(M); noble's ed25519ph hashes the message itself.
+      const signature = ed25519ph.sign(artifact, seed);
+      const r = await post({
+        hashedRekordRequestV002: {
+          digest: digest.toString('base64'),
+          signature: {
+            content: base64Encode(signature),
+            verifier: { publicKey: { rawBytes: base64Encode(spki) }, keyDetails },
+          },
+        },
+      });
+      expect(r.status).toBe(201);
+      const tle = await r.json();
+      await checkTle(tle, 'hashedrekord');
+      const body = JSON.parse(utf8Decode(base64Decode(tle.canonicalizedBody)));
+      expect(body.spec.hashedRekordV002.data.algorithm).toBe('SHA2_512');
+    });
+  });
+
   describe('when the key is sent as x509Certificate (what @sigstore/sign 4.1.1 does with keys)', () => {
     it('is logged as a publicKey verifier', async () => {
       const k = key('p256');
