@@ -14,7 +14,7 @@ export type * from './options.js';
 export { verifyContentSignature } from './signature.js';
 export { verifySignedEntryTimestamp } from './signed-entry-timestamp.js';
 export { resolveSigner, type Signer } from './signer.js';
-export { signatureBytes, verifyTimestamps } from './timestamps.js';
+export { signatureBytes, verifyRfc3161Timestamps, verifyTimestamps } from './timestamps.js';
 export { type CheckedEntry, verifyTlogEntries, verifyTlogEntry } from './tlog-entries.js';
 export { parseLogKey, prepareTrustMaterial, type TrustedLog, type TrustMaterial } from './trust-material.js';
 export { findTrustedLog } from './trusted-log.js';

@@ -18,18 +18,32 @@ export function signatureBytes(bundle: Bundle): Uint8Array {
     : bundle.content.signatures[0].sig;
 }
 
+/** Verifies every RFC 3161 timestamp of the bundle (in order; the first failure is reported). */
+export async function verifyRfc3161Timestamps(
+  bundle: Bundle,
+  trust: TrustMaterial,
+): Promise<VerifiedTimestamp[]> {
+  const sig = signatureBytes(bundle);
+  const results = bundle.rfc3161Timestamps.map((der) =>
+    verifyRfc3161Timestamp(der, sig, trust.timestampAuthorities),
+  );
+  for (const r of results) r.catch(() => {});
+  const out: VerifiedTimestamp[] = [];
+  for (const r of results) {
+    const v = await r;
+    out.push({ source: 'rfc3161', time: v.time, authority: v.authority.uri });
+  }
+  return out;
+}
+
 export async function verifyTimestamps(
   bundle: Bundle,
   entries: CheckedEntry[],
   trust: TrustMaterial,
   threshold: number,
+  rfc3161Promise?: Promise<VerifiedTimestamp[]>,
 ): Promise<{ all: VerifiedTimestamp[]; rfc3161: VerifiedTimestamp[] }> {
-  const rfc3161: VerifiedTimestamp[] = [];
-  const sig = signatureBytes(bundle);
-  for (const der of bundle.rfc3161Timestamps) {
-    const r = await verifyRfc3161Timestamp(der, sig, trust.timestampAuthorities);
-    rfc3161.push({ source: 'rfc3161', time: r.time, authority: r.authority.uri });
-  }
+  const rfc3161 = await (rfc3161Promise ?? verifyRfc3161Timestamps(bundle, trust));
   const fromLogs: VerifiedTimestamp[] = entries
     .filter((e) => e.result.integratedTime !== undefined)
     .map((e) => ({

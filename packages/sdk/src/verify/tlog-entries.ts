@@ -30,16 +30,13 @@ export async function verifyTlogEntry(
   const body = verifyEntryBody(entry);
   verifyBinding(body, bundle, signer, artifact);
   const log = findTrustedLog(entry, trust);
-  let setVerified = false;
-  if (entry.signedEntryTimestamp) {
-    await verifySignedEntryTimestamp(entry, log.key);
-    setVerified = true;
-  }
-  let checkpointSize: number | undefined;
-  if (entry.inclusionProof) {
-    const { checkpoint } = await verifyInclusionProof(entry, log.key, setVerified);
-    checkpointSize = checkpoint.size;
-  }
+  // SET and inclusion proof are independent signature checks: started together, awaited in order.
+  const setVerified = entry.signedEntryTimestamp !== undefined;
+  const set = setVerified ? verifySignedEntryTimestamp(entry, log.key) : undefined;
+  const proof = entry.inclusionProof ? verifyInclusionProof(entry, log.key, setVerified) : undefined;
+  proof?.catch(() => {});
+  await set;
+  const checkpointSize = proof ? (await proof).checkpoint.size : undefined;
   if (!setVerified && checkpointSize === undefined) {
     throw new VerificationError(
       'TLOG_ENTRY_UNPROVEN',

@@ -17,6 +17,7 @@
  */
 import { parseBundle } from '../bundle/bundle.js';
 import type { Bundle } from '../bundle/types.js';
+import { prefetchIssuers } from '../x509/chain.js';
 import { checkArtifact } from './artifact.js';
 import { verifySigningCertificate } from './certificate.js';
 import { VerificationError } from './errors.js';
@@ -25,8 +26,14 @@ import { verifyLogValidity } from './log-validity.js';
 import type { VerificationResult, VerifiedSigner, VerifyBundleOptions } from './options.js';
 import { verifyContentSignature } from './signature.js';
 import { resolveSigner } from './signer.js';
-import { verifyTimestamps } from './timestamps.js';
+import { verifyRfc3161Timestamps, verifyTimestamps } from './timestamps.js';
 import { verifyTlogEntries } from './tlog-entries.js';
+
+/** Marks a promise as handled (its rejection is observed later, in order). */
+function settled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
 
 function threshold(v: number | undefined, name: string): number {
   if (v === undefined) return 1;
@@ -60,9 +67,16 @@ export async function verifyBundle(
     ...(options.artifact !== undefined ? { artifact: options.artifact } : {}),
     ...(options.artifactDigest !== undefined ? { artifactDigest: options.artifactDigest } : {}),
   });
-  await verifyContentSignature(bundle, signer.key, artifact);
-  const entries = await verifyTlogEntries(bundle, signer, artifact, trust, tlogThreshold);
-  const times = await verifyTimestamps(bundle, entries, trust, timestampThreshold);
+  // The steps' signature checks are independent, so they are started together (WebCrypto runs them
+  // on its thread pool) and awaited in the fixed order: the error reported is always the first
+  // failing step's.
+  if (signer.type === 'certificate') prefetchIssuers(signer.leaf, trust.certificateAuthorities);
+  const signature = settled(verifyContentSignature(bundle, signer.key, artifact));
+  const tlog = settled(verifyTlogEntries(bundle, signer, artifact, trust, tlogThreshold));
+  const rfc3161 = settled(verifyRfc3161Timestamps(bundle, trust));
+  await signature;
+  const entries = await tlog;
+  const times = await verifyTimestamps(bundle, entries, trust, timestampThreshold, rfc3161);
   verifyLogValidity(entries, times.rfc3161);
 
   let verifiedSigner: VerifiedSigner;

@@ -1,25 +1,19 @@
 /**
- * X.509 certificates (RFC 5280) for the Sigstore verifier: DER parsing through @peculiar/asn1-x509,
- * the fields path validation needs (raw TBS, names as DER, validity, extensions, key usage, basic
- * constraints, SAN), signature verification of a certificate by its issuer's key, and Fulcio's
- * identity extensions (OIDs 1.3.6.1.4.1.57264.1.1 / .1.8). Malformed input throws
- * CERTIFICATE_MALFORMED.
+ * X.509 certificates (RFC 5280) for the Sigstore verifier: the fields path validation needs (raw
+ * TBS, names as DER, validity, extensions, key usage, basic constraints, SAN), signature
+ * verification of a certificate by its issuer's key, and Fulcio's identity extensions (OIDs
+ * 1.3.6.1.4.1.57264.1.1 / .1.8). Malformed input throws CERTIFICATE_MALFORMED.
+ *
+ * Certificates are read with a small strict DER walker (definite minimal lengths, X.690 §10) rather
+ * than a generic ASN.1 schema library: a Fulcio leaf carries ~20 extensions and the schema path cost
+ * ~5 ms per certificate, more than every signature check of a bundle together. Only the structure
+ * above is interpreted; extension values are decoded by the accessors below.
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import {
-  BasicConstraints,
-  Certificate,
-  ExtendedKeyUsage,
-  KeyUsage,
-  KeyUsageFlags,
-  type Name,
-  SubjectAlternativeName,
-  SubjectKeyIdentifier,
-} from '@peculiar/asn1-x509';
+import { decodeOid } from '../crypto/der.js';
 import { type PublicKey, parsePublicKey, verifySignature } from '../crypto/index.js';
 import { bytesEqual } from '../encoding.js';
 import { VerificationError } from '../verify/errors.js';
-import { rawChildren, single } from './der.js';
+import { type RawTlv, rawChildren, single } from './der.js';
 
 export const OID_SCT_LIST = '1.3.6.1.4.1.11129.2.4.2';
 export const OID_FULCIO_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
@@ -72,68 +66,111 @@ function malformed(message: string, cause?: unknown): never {
   throw new VerificationError('CERTIFICATE_MALFORMED', message, { cause });
 }
 
-const u8 = (b: ArrayBuffer | ArrayBufferView): Uint8Array =>
-  b instanceof Uint8Array
-    ? b
-    : ArrayBuffer.isView(b)
-      ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
-      : new Uint8Array(b);
-
 /** Parses a DER X.509 certificate. Throws CERTIFICATE_MALFORMED. */
 export function parseCertificate(der: Uint8Array): X509Certificate {
-  let cert: Certificate;
   try {
-    cert = AsnConvert.parse(der, Certificate);
-  } catch (e) {
-    malformed('certificate is not valid DER', e);
-  }
-  try {
-    return fromAsn(der, cert);
+    return parseDer(der);
   } catch (e) {
     if (e instanceof VerificationError) throw e;
-    malformed('certificate has malformed fields', e);
+    malformed('certificate is not valid DER', e);
   }
 }
 
-function fromAsn(der: Uint8Array, cert: Certificate): X509Certificate {
-  const tbsc = cert.tbsCertificate;
-  if (!cert.tbsCertificateRaw) malformed('certificate TBS bytes unavailable');
-  const extensions: CertExtension[] = (tbsc.extensions ?? []).map((e) => ({
-    oid: e.extnID,
-    critical: e.critical,
-    value: u8(e.extnValue.buffer),
-  }));
-  const seen = new Set<string>();
-  for (const e of extensions) {
-    if (seen.has(e.oid)) malformed(`duplicate extension ${e.oid}`);
-    seen.add(e.oid);
+const TAG_BOOLEAN = 0x01;
+const TAG_INTEGER = 0x02;
+const TAG_BIT_STRING = 0x03;
+const TAG_OCTET_STRING = 0x04;
+const TAG_OID = 0x06;
+const TAG_SEQUENCE = 0x30;
+
+function expect(t: RawTlv | undefined, tag: number, what: string): RawTlv {
+  if (!t || t.tag !== tag) malformed(`certificate: expected ${what}`);
+  return t;
+}
+
+function bitString(t: RawTlv): Uint8Array {
+  if (t.value.length === 0) malformed('empty BIT STRING');
+  return t.value.subarray(1);
+}
+
+function parseTime(t: RawTlv | undefined): number {
+  if (!t || (t.tag !== 0x17 && t.tag !== 0x18)) malformed('certificate: expected a Time');
+  const s = String.fromCharCode(...t.value);
+  const m =
+    t.tag === 0x17
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s)
+      : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s);
+  if (!m) malformed(`certificate: invalid time ${s}`);
+  let year = Number(m[1]);
+  if (t.tag === 0x17) year += year >= 50 ? 1900 : 2000; // RFC 5280 §4.1.2.5.1
+  return Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+}
+
+function parseDer(der: Uint8Array): X509Certificate {
+  const [tbsT, algT, sigT, ...rest] = rawChildren(expect(single(der), TAG_SEQUENCE, 'Certificate').value);
+  if (rest.length) malformed('certificate: trailing fields');
+  const tbsRaw = expect(tbsT, TAG_SEQUENCE, 'TBSCertificate');
+  const alg = rawChildren(expect(algT, TAG_SEQUENCE, 'AlgorithmIdentifier').value)[0];
+  const signatureAlgorithm = decodeOid(expect(alg, TAG_OID, 'signature algorithm').value);
+  const signature = bitString(expect(sigT, TAG_BIT_STRING, 'signature'));
+  const parts = rawChildren(tbsRaw.value);
+  let i = 0;
+  if (parts[0]?.tag === 0xa0) i++;
+  const serial = expect(parts[i++], TAG_INTEGER, 'serialNumber');
+  expect(parts[i++], TAG_SEQUENCE, 'signature');
+  const issuer = expect(parts[i++], TAG_SEQUENCE, 'issuer');
+  const validity = rawChildren(expect(parts[i++], TAG_SEQUENCE, 'validity').value);
+  const subject = expect(parts[i++], TAG_SEQUENCE, 'subject');
+  const spkiT = expect(parts[i++], TAG_SEQUENCE, 'subjectPublicKeyInfo');
+  const extensions: CertExtension[] = [];
+  for (; i < parts.length; i++) {
+    const p = parts[i] as RawTlv;
+    if (p.tag === 0x81 || p.tag === 0x82) continue; // issuer/subject unique IDs
+    if (p.tag !== 0xa3) malformed('certificate: unexpected TBS field');
+    for (const ext of rawChildren(expect(single(p.value), TAG_SEQUENCE, 'Extensions').value)) {
+      const f = rawChildren(expect(ext, TAG_SEQUENCE, 'Extension').value);
+      const oid = decodeOid(expect(f[0], TAG_OID, 'extnID').value);
+      let critical = false;
+      let k = 1;
+      if (f[1]?.tag === TAG_BOOLEAN) {
+        critical = f[1].value[0] !== 0;
+        k = 2;
+      }
+      const value = expect(f[k], TAG_OCTET_STRING, 'extnValue').value;
+      if (extensions.some((e) => e.oid === oid)) malformed(`duplicate extension ${oid}`);
+      extensions.push({ oid, critical, value });
+    }
   }
   const ext = (oid: string) => extensions.find((e) => e.oid === oid);
   const bc = ext(OID_BASIC_CONSTRAINTS);
-  const isCA = bc ? AsnConvert.parse(bc.value, BasicConstraints).cA : false;
+  const bcFields = bc ? rawChildren(expect(single(bc.value), TAG_SEQUENCE, 'BasicConstraints').value) : [];
+  const isCA = bcFields[0]?.tag === TAG_BOOLEAN && bcFields[0].value[0] !== 0;
   const ku = ext(OID_KEY_USAGE);
-  const kuFlags = ku ? AsnConvert.parse(ku.value, KeyUsage).toNumber() : 0;
+  const kuBits = ku ? bitString(expect(single(ku.value), TAG_BIT_STRING, 'KeyUsage')) : undefined;
   const eku = ext(OID_EXT_KEY_USAGE);
-  const extKeyUsage = eku ? Array.from(AsnConvert.parse(eku.value, ExtendedKeyUsage)) : [];
+  const extKeyUsage = eku
+    ? rawChildren(expect(single(eku.value), TAG_SEQUENCE, 'ExtKeyUsage').value).map((o) =>
+        decodeOid(expect(o, TAG_OID, 'KeyPurposeId').value),
+      )
+    : [];
   const ski = ext(OID_SKI);
-  const spki = u8(AsnConvert.serialize(tbsc.subjectPublicKeyInfo));
   let key: PublicKey | undefined;
-  const names = rawNames(u8(cert.tbsCertificateRaw));
+  const spki = spkiT.raw;
   const c: X509Certificate = {
     der,
-    tbs: u8(cert.tbsCertificateRaw),
-    signatureAlgorithm: cert.signatureAlgorithm.algorithm,
-    signature: u8(cert.signatureValue),
-    serialNumber: u8(tbsc.serialNumber),
-    issuer: names.issuer,
-    subject: names.subject,
-    notBefore: tbsc.validity.notBefore.getTime().getTime(),
-    notAfter: tbsc.validity.notAfter.getTime().getTime(),
+    tbs: tbsRaw.raw,
+    signatureAlgorithm,
+    signature,
+    serialNumber: serial.value,
+    issuer: issuer.raw,
+    subject: subject.raw,
+    notBefore: parseTime(validity[0]),
+    notAfter: parseTime(validity[1]),
     spki,
     extensions,
     isCA,
-    keyUsageDigitalSignature: ku === undefined || (kuFlags & KeyUsageFlags.digitalSignature) !== 0,
-    keyUsageCertSign: ku === undefined || (kuFlags & KeyUsageFlags.keyCertSign) !== 0,
+    keyUsageDigitalSignature: kuBits === undefined || ((kuBits[0] ?? 0) & 0x80) !== 0,
+    keyUsageCertSign: kuBits === undefined || ((kuBits[0] ?? 0) & 0x04) !== 0,
     extKeyUsage,
     publicKey() {
       if (key === undefined) {
@@ -149,19 +186,8 @@ function fromAsn(der: Uint8Array, cert: Certificate): X509Certificate {
     },
     extension: ext,
   };
-  if (ski) c.subjectKeyId = u8(AsnConvert.parse(ski.value, SubjectKeyIdentifier).buffer);
-  if (!Number.isFinite(c.notBefore) || !Number.isFinite(c.notAfter)) malformed('invalid validity');
+  if (ski) c.subjectKeyId = expect(single(ski.value), TAG_OCTET_STRING, 'SubjectKeyIdentifier').value;
   return c;
-}
-
-/** The issuer and subject Name TLVs of a TBSCertificate, byte for byte. */
-function rawNames(tbs: Uint8Array): { issuer: Uint8Array; subject: Uint8Array } {
-  const parts = rawChildren(single(tbs).value);
-  const o = parts[0]?.tag === 0xa0 ? 1 : 0; // [0] EXPLICIT version
-  const issuer = parts[o + 2];
-  const subject = parts[o + 4];
-  if (!issuer || !subject) malformed('truncated TBSCertificate');
-  return { issuer: issuer.raw, subject: subject.raw };
 }
 
 /** True when the certificate's validity covers `t` (ms), bounds inclusive (RFC 5280 §4.1.2.5). */
@@ -222,7 +248,7 @@ export function isIssuedBy(cert: X509Certificate, issuer: X509Certificate): Prom
         return false;
       }
       return verifyWithAlgorithm(key, cert.signatureAlgorithm, cert.tbs, cert.signature);
-    })();
+    })().catch(() => false);
     m.set(issuer, p);
   }
   return p;
@@ -235,24 +261,25 @@ export function subjectAltNames(cert: X509Certificate): SubjectAltNames {
   const out: SubjectAltNames = { uris: [], emails: [], dnsNames: [], otherNames: [] };
   const ext = cert.extension(OID_SAN);
   if (!ext) return out;
-  let san: SubjectAltName;
   try {
-    san = AsnConvert.parse(ext.value, SubjectAlternativeName);
-  } catch (e) {
-    malformed('malformed subjectAltName', e);
-  }
-  for (const g of san) {
-    if (g.uniformResourceIdentifier !== undefined) out.uris.push(g.uniformResourceIdentifier);
-    if (g.rfc822Name !== undefined) out.emails.push(g.rfc822Name);
-    if (g.dNSName !== undefined) out.dnsNames.push(g.dNSName);
-    if (g.otherName !== undefined) {
-      const s = derUtf8String(u8(g.otherName.value));
-      if (s !== undefined) out.otherNames.push(s);
+    const td = new TextDecoder('utf-8', { fatal: true });
+    for (const g of rawChildren(expect(single(ext.value), TAG_SEQUENCE, 'GeneralNames').value)) {
+      if (g.tag === 0x86) out.uris.push(td.decode(g.value));
+      else if (g.tag === 0x81) out.emails.push(td.decode(g.value));
+      else if (g.tag === 0x82) out.dnsNames.push(td.decode(g.value));
+      else if (g.tag === 0xa0) {
+        // otherName: type-id OID, [0] EXPLICIT value
+        const v = rawChildren(g.value)[1];
+        const s = v ? derUtf8String(v.raw) : undefined;
+        if (s !== undefined) out.otherNames.push(s);
+      }
     }
+  } catch (e) {
+    if (e instanceof VerificationError) throw e;
+    malformed('malformed subjectAltName', e);
   }
   return out;
 }
-type SubjectAltName = SubjectAlternativeName;
 
 /** Decodes a DER UTF8String/IA5String/PrintableString TLV (optionally wrapped in [0] EXPLICIT). */
 function derUtf8String(b: Uint8Array): string | undefined {
@@ -292,9 +319,4 @@ export function fulcioIssuer(cert: X509Certificate): string | undefined {
     }
   }
   return undefined;
-}
-
-/** A Name's DER, for comparisons with CMS issuerAndSerialNumber. */
-export function nameDer(name: Name): Uint8Array {
-  return u8(AsnConvert.serialize(name));
 }

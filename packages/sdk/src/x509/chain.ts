@@ -68,6 +68,14 @@ export function checkAuthorityChain(ca: TrustedAuthority, requireCA = true): Pro
   return p;
 }
 
+/** Starts (memoized) the leaf-by-issuer signature checks early, so they overlap other work. */
+export function prefetchIssuers(leaf: X509Certificate, authorities: TrustedAuthority[]): void {
+  for (const ca of authorities) {
+    const first = ca.chain[0];
+    if (first) void isIssuedBy(leaf, first);
+  }
+}
+
 export type ChainResult = { authority: TrustedAuthority; path: X509Certificate[] };
 
 /**

@@ -6,7 +6,6 @@
  * validity window must contain the SCT's timestamp. SCT extensions (e.g. Static CT leaf indices)
  * are covered by the signature and otherwise ignored.
  */
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { windowContains } from '../bundle/trusted-root.js';
 import type { TrustWindow } from '../bundle/types.js';
 import { type PublicKey, sha256, verifySignature } from '../crypto/index.js';
@@ -41,7 +40,9 @@ function malformed(message: string, cause?: unknown): never {
 export function parseSctList(extValue: Uint8Array): Sct[] {
   let list: Uint8Array;
   try {
-    list = new Uint8Array(AsnConvert.parse(extValue, OctetString).buffer);
+    const t = single(extValue);
+    if (t.tag !== 0x04) throw new RangeError('not an OCTET STRING');
+    list = t.value;
   } catch (e) {
     malformed('SCT list extension is not an OCTET STRING', e);
   }

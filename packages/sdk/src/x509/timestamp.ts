@@ -6,23 +6,20 @@
  * by it), its message imprint MUST be the hash of the bundle's signature bytes, every certificate on
  * the TSA path MUST be valid at genTime, and the TSA's trusted-root window MUST contain genTime.
  */
-import { ContentInfo, SignedData, type SignerInfo } from '@peculiar/asn1-cms';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { TimeStampResp, TSTInfo } from '@peculiar/asn1-tsp';
 import { windowContains } from '../bundle/trusted-root.js';
+import { decodeOid } from '../crypto/der.js';
 import { digest, type HashAlgorithm, type PublicKey, verifySignature } from '../crypto/index.js';
 import { bytesEqual } from '../encoding.js';
 import { VerificationError } from '../verify/errors.js';
 import {
   certificateValidAt,
   isIssuedBy,
-  nameDer,
   OID_EKU_TIME_STAMPING,
   parseCertificate,
   type X509Certificate,
 } from './certificate.js';
 import type { TrustedAuthority } from './chain.js';
-import { encodeTlv, rawChildren, single } from './der.js';
+import { encodeTlv, type RawTlv, rawChildren, single } from './der.js';
 
 const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 const OID_TST_INFO = '1.2.840.113549.1.9.16.1.4';
@@ -42,12 +39,24 @@ const SIG_HASH: Record<string, HashAlgorithm> = {
   '1.2.840.113549.1.1.13': 'sha512',
 };
 
+/** The signer of a CMS SignedData: its identifier and what it signed. */
+type Signer = {
+  /** issuerAndSerialNumber (issuer Name DER + serial contents) or subjectKeyIdentifier. */
+  sid: { issuer: Uint8Array; serial: Uint8Array } | { ski: Uint8Array };
+  digestAlgorithm: string;
+  signatureAlgorithm: string;
+  signature: Uint8Array;
+  /** Parsed signed attributes: type OID -> first value TLV. */
+  attributes: Map<string, RawTlv>;
+};
+
 export type ParsedTimestamp = {
   genTime: number;
   imprintAlgorithm: HashAlgorithm;
   imprint: Uint8Array;
   tstInfo: Uint8Array;
-  signer: SignerInfo;
+  signer: Signer;
+  /** The DER SET OF signed attributes that the signature covers. */
   signedAttrs: Uint8Array;
   embedded: X509Certificate[];
 };
@@ -56,7 +65,14 @@ function malformed(message: string, cause?: unknown): never {
   throw new VerificationError('TIMESTAMP_MALFORMED', message, { cause });
 }
 
-const u8 = (b: ArrayBuffer): Uint8Array => new Uint8Array(b);
+function expect(t: RawTlv | undefined, tag: number, what: string): RawTlv {
+  if (!t || t.tag !== tag) malformed(`timestamp: expected ${what}`);
+  return t;
+}
+
+const oidOf = (t: RawTlv | undefined, what: string) => decodeOid(expect(t, 0x06, what).value);
+const algOf = (t: RawTlv | undefined, what: string) =>
+  oidOf(rawChildren(expect(t, 0x30, what).value)[0], what);
 
 /** Parses a DER TimeStampResp (status granted) or a bare TimeStampToken. Throws TIMESTAMP_MALFORMED. */
 export function parseTimestamp(der: Uint8Array): ParsedTimestamp {
@@ -69,86 +85,80 @@ export function parseTimestamp(der: Uint8Array): ParsedTimestamp {
 }
 
 function parse(der: Uint8Array): ParsedTimestamp {
-  let token: ContentInfo;
+  let top = rawChildren(expect(single(der), 0x30, 'TimeStampResp or ContentInfo').value);
   // A TimeStampResp starts with PKIStatusInfo (a SEQUENCE); a ContentInfo with an OID.
-  const isResp = der.length > 4 && der[0] === 0x30 && firstChildTag(der) === 0x30;
-  if (isResp) {
-    const resp = AsnConvert.parse(der, TimeStampResp);
-    if (resp.status.status !== 0 && resp.status.status !== 1)
-      malformed(`timestamp status ${resp.status.status}`);
-    if (!resp.timeStampToken) malformed('timestamp response without a token');
-    token = resp.timeStampToken;
-  } else {
-    token = AsnConvert.parse(der, ContentInfo);
+  if (top[0]?.tag === 0x30) {
+    const status = expect(rawChildren(top[0].value)[0], 0x02, 'PKIStatus').value;
+    if (status.length !== 1 || (status[0] !== 0 && status[0] !== 1))
+      malformed('timestamp status is not granted');
+    top = rawChildren(expect(top[1], 0x30, 'timeStampToken').value);
   }
-  if (token.contentType !== OID_SIGNED_DATA) malformed('timestamp token is not CMS SignedData');
-  const sd = AsnConvert.parse(token.content, SignedData);
-  const eci = sd.encapContentInfo;
-  if (eci.eContentType !== OID_TST_INFO) malformed('timestamp token does not carry a TSTInfo');
-  const ec = eci.eContent;
-  const tstInfo = ec?.single ? u8(ec.single.buffer) : ec?.any ? u8(ec.any) : undefined;
-  if (!tstInfo) malformed('timestamp token without content');
-  const info = AsnConvert.parse(tstInfo, TSTInfo);
-  if (sd.signerInfos.length !== 1) malformed('timestamp token must have exactly one signer');
-  const signer = sd.signerInfos[0] as SignerInfo;
-  if (!signer.signedAttrs) malformed('timestamp signer has no signed attributes');
-  const signedAttrs = rawSignedAttributes(u8(token.content));
-  const imprintAlgorithm = HASH_OIDS[info.messageImprint.hashAlgorithm.algorithm];
-  if (!imprintAlgorithm) malformed('unsupported message imprint hash algorithm');
+  if (oidOf(top[0], 'contentType') !== OID_SIGNED_DATA) malformed('timestamp token is not CMS SignedData');
+  const sdT = expect(single(expect(top[1], 0xa0, 'content').value), 0x30, 'SignedData');
+  const sd = rawChildren(sdT.value);
+  const eci = rawChildren(expect(sd[2], 0x30, 'encapContentInfo').value);
+  if (oidOf(eci[0], 'eContentType') !== OID_TST_INFO) malformed('timestamp token does not carry a TSTInfo');
+  const tstInfo = expect(single(expect(eci[1], 0xa0, 'eContent').value), 0x04, 'eContent').value;
+  let k = 3;
   const embedded: X509Certificate[] = [];
-  for (const c of sd.certificates ?? []) {
-    if (c.certificate) embedded.push(parseCertificate(u8(AsnConvert.serialize(c.certificate))));
+  if (sd[k]?.tag === 0xa0) {
+    for (const c of rawChildren((sd[k] as RawTlv).value))
+      if (c.tag === 0x30) embedded.push(parseCertificate(c.raw));
+    k++;
   }
-  const genTime = info.genTime.getTime();
-  if (!Number.isFinite(genTime)) malformed('invalid genTime');
+  if (sd[k]?.tag === 0xa1) k++;
+  const infos = rawChildren(expect(sd[k], 0x31, 'signerInfos').value);
+  if (infos.length !== 1) malformed('timestamp token must have exactly one signer');
+  const si = rawChildren(expect(infos[0], 0x30, 'SignerInfo').value);
+  const sidT = si[1];
+  let sid: Signer['sid'];
+  if (sidT?.tag === 0x30) {
+    const ias = rawChildren(sidT.value);
+    sid = { issuer: expect(ias[0], 0x30, 'issuer').raw, serial: expect(ias[1], 0x02, 'serialNumber').value };
+  } else if (sidT?.tag === 0x80) {
+    sid = { ski: sidT.value };
+  } else malformed('timestamp: bad signer identifier');
+  const digestAlgorithm = algOf(si[2], 'digestAlgorithm');
+  const attrsT = expect(si[3], 0xa0, 'signedAttrs');
+  const attributes = new Map<string, RawTlv>();
+  for (const a of rawChildren(attrsT.value)) {
+    const [type, values] = rawChildren(expect(a, 0x30, 'Attribute').value);
+    const first = rawChildren(expect(values, 0x31, 'attrValues').value)[0];
+    if (first) attributes.set(oidOf(type, 'attrType'), first);
+  }
+  const signatureAlgorithm = algOf(si[4], 'signatureAlgorithm');
+  const signature = expect(si[5], 0x04, 'signature').value;
+
+  const info = rawChildren(expect(single(tstInfo), 0x30, 'TSTInfo').value);
+  const mi = rawChildren(expect(info[2], 0x30, 'messageImprint').value);
+  const imprintAlgorithm = HASH_OIDS[algOf(mi[0], 'hashAlgorithm')];
+  if (!imprintAlgorithm) malformed('unsupported message imprint hash algorithm');
+  const genTime = generalizedTime(expect(info[4], 0x18, 'genTime').value);
   return {
     genTime,
     imprintAlgorithm,
-    imprint: u8(info.messageImprint.hashedMessage.buffer),
+    imprint: expect(mi[1], 0x04, 'hashedMessage').value,
     tstInfo,
-    signer,
-    signedAttrs,
+    signer: { sid, digestAlgorithm, signatureAlgorithm, signature, attributes },
+    // RFC 5652 §5.4: the signature covers the attributes as a DER SET OF, not the [0] IMPLICIT field.
+    signedAttrs: encodeTlv(0x31, attrsT.value),
     embedded,
   };
 }
 
-/**
- * The exact DER of the (single) signer's signed attributes, re-tagged as the SET OF that is signed
- * (RFC 5652 §5.4: the [0] IMPLICIT tag is replaced by the SET OF tag 0x31).
- */
-function rawSignedAttributes(signedDataDer: Uint8Array): Uint8Array {
-  const parts = rawChildren(single(signedDataDer).value);
-  const infos = parts.findLast((p) => p.tag === 0x31);
-  if (!infos || infos === parts[1]) malformed('SignedData without signerInfos');
-  const signerInfo = rawChildren(infos.value)[0];
-  if (!signerInfo) malformed('SignedData without a signer');
-  const attrs = rawChildren(signerInfo.value).find((p) => p.tag === 0xa0);
-  if (!attrs) malformed('timestamp signer has no signed attributes');
-  return encodeTlv(0x31, attrs.value);
+function generalizedTime(v: Uint8Array): number {
+  const s = String.fromCharCode(...v);
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d+)?Z$/.exec(s);
+  if (!m) malformed(`invalid genTime ${s}`);
+  const ms = m[7] ? Math.floor(Number(`0${m[7]}`) * 1000) : 0;
+  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms);
 }
 
-function firstChildTag(der: Uint8Array): number | undefined {
-  const l = der[1] ?? 0;
-  const off = l & 0x80 ? 2 + (l & 0x7f) : 2;
-  return der[off];
-}
-
-function stripHeader(tlv: Uint8Array): Uint8Array {
-  const l = tlv[1] ?? 0;
-  return tlv.subarray(l & 0x80 ? 2 + (l & 0x7f) : 2);
-}
-
-function sidMatches(signer: SignerInfo, cert: X509Certificate): boolean {
-  const ias = signer.sid.issuerAndSerialNumber;
-  if (ias) {
-    return (
-      bytesEqual(nameDer(ias.issuer), cert.issuer) &&
-      bytesEqual(stripZeros(u8(ias.serialNumber)), stripZeros(cert.serialNumber))
-    );
-  }
-  const ski = signer.sid.subjectKeyIdentifier;
+function sidMatches(signer: Signer, cert: X509Certificate): boolean {
+  const sid = signer.sid;
+  if ('ski' in sid) return cert.subjectKeyId !== undefined && bytesEqual(sid.ski, cert.subjectKeyId);
   return (
-    ski !== undefined && cert.subjectKeyId !== undefined && bytesEqual(u8(ski.buffer), cert.subjectKeyId)
+    bytesEqual(sid.issuer, cert.issuer) && bytesEqual(stripZeros(sid.serial), stripZeros(cert.serialNumber))
   );
 }
 
@@ -160,31 +170,32 @@ function stripZeros(b: Uint8Array): Uint8Array {
 
 async function verifyCms(ts: ParsedTimestamp, key: PublicKey): Promise<void> {
   const s = ts.signer;
-  const digestAlg = HASH_OIDS[s.digestAlgorithm.algorithm];
+  const digestAlg = HASH_OIDS[s.digestAlgorithm];
   if (!digestAlg) throw new VerificationError('TIMESTAMP_MALFORMED', 'unsupported CMS digest algorithm');
+  const ct = s.attributes.get(OID_ATTR_CONTENT_TYPE);
+  const md = s.attributes.get(OID_ATTR_MESSAGE_DIGEST);
   let contentType: string | undefined;
-  let messageDigest: Uint8Array | undefined;
-  for (const a of s.signedAttrs ?? []) {
-    const v = a.attrValues[0];
-    if (a.attrType === OID_ATTR_CONTENT_TYPE && v) contentType = decodeOidValue(u8(v));
-    if (a.attrType === OID_ATTR_MESSAGE_DIGEST && v) messageDigest = stripHeader(u8(v));
+  try {
+    contentType = ct?.tag === 0x06 ? decodeOid(ct.value) : undefined;
+  } catch {
+    contentType = undefined;
   }
-  if (contentType !== OID_TST_INFO || !messageDigest) {
+  if (contentType !== OID_TST_INFO || md?.tag !== 0x04) {
     throw new VerificationError(
       'TIMESTAMP_SIGNATURE_INVALID',
       'timestamp signed attributes lack content type/digest',
     );
   }
-  if (!bytesEqual(messageDigest, digest(digestAlg, ts.tstInfo))) {
+  if (!bytesEqual(md.value, digest(digestAlg, ts.tstInfo))) {
     throw new VerificationError(
       'TIMESTAMP_SIGNATURE_INVALID',
       'timestamp content digest does not match its TSTInfo',
     );
   }
-  const hash = SIG_HASH[s.signatureAlgorithm.algorithm] ?? digestAlg;
+  const hash = SIG_HASH[s.signatureAlgorithm] ?? digestAlg;
   let ok = false;
   try {
-    ok = await verifySignature(key, ts.signedAttrs, u8(s.signature.buffer), {
+    ok = await verifySignature(key, ts.signedAttrs, s.signature, {
       hash,
       ...(key.kind === 'ecdsa' ? { ecdsaFormat: 'der' as const } : {}),
     });
@@ -192,24 +203,6 @@ async function verifyCms(ts: ParsedTimestamp, key: PublicKey): Promise<void> {
     ok = false;
   }
   if (!ok) throw new VerificationError('TIMESTAMP_SIGNATURE_INVALID', 'timestamp signature does not verify');
-}
-
-function decodeOidValue(tlv: Uint8Array): string | undefined {
-  if (tlv[0] !== 0x06) return undefined;
-  const v = stripHeader(tlv);
-  const parts: number[] = [];
-  let acc = 0;
-  for (const b of v) {
-    acc = acc * 128 + (b & 0x7f);
-    if (!(b & 0x80)) {
-      parts.push(acc);
-      acc = 0;
-    }
-  }
-  const first = parts.shift();
-  if (first === undefined) return undefined;
-  const a = first < 80 ? Math.floor(first / 40) : 2;
-  return [a, first - a * 40, ...parts].join('.');
 }
 
 export type TimestampResult = { time: number; authority: TrustedAuthority };

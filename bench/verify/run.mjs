@@ -1,0 +1,248 @@
+// Benchmark: Sigstore bundles verified per second by @scriba/sdk (its built dist) and by
+// @sigstore/verify 4.1.3, on the same bundles — the sigstore-conformance happy paths (every
+// non-`_fail` case of ../shared/vectors/sigstore-conformance/test/assets/bundle-verify) — in the
+// same process and run. Each iteration parses and verifies one bundle (JSON text in, result out);
+// the trust material of each trusted root is prepared once for both verifiers, outside the timing.
+//
+// Also printed: the "crypto floor", the rate a verifier would reach if it did nothing but the
+// public-key work a bundle needs (artifact signature, SET, checkpoint, importing the leaf's key,
+// leaf certificate, SCT, RFC 3161 CMS signature — counted per bundle from its content), each timed
+// here in CPU time with node:crypto on a pre-parsed key. Compare it with the bundles/CPU-s column.
+//
+// Usage: npm run bench:verify [-- --seconds S --rounds N --json]
+// Target (issue 4): Scriba >= 10x @sigstore/verify.
+import * as nodeCrypto from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { bundleFromJSON } from '@sigstore/bundle';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
+
+const sdk = await import('@scriba/sdk');
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '1.5' },
+    rounds: { type: 'string', default: '3' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const WINDOW_MS = Number(values.seconds) * 1000;
+const ROUNDS = Number(values.rounds);
+
+const VECTORS = new URL('../../../shared/vectors/', import.meta.url).pathname;
+const CASES = join(VECTORS, 'sigstore-conformance/test/assets/bundle-verify');
+const PROD_ROOT = readFileSync(
+  join(VECTORS, 'public-good/trusted_root.prod.from-sigstore-js-seeds.json'),
+  'utf8',
+);
+const IDENTITY =
+  'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
+const ISSUER = 'https://token.actions.githubusercontent.com';
+
+// ---- load the happy paths; prepare trust material once per distinct trusted root, for both sides
+const sdkTrust = new Map();
+const jsTrust = new Map();
+const cases = [];
+for (const name of readdirSync(CASES).sort()) {
+  const dir = join(CASES, name);
+  if (name.endsWith('_fail') || !existsSync(join(dir, 'bundle.sigstore.json'))) continue;
+  const rootJson = existsSync(join(dir, 'trusted_root.json'))
+    ? readFileSync(join(dir, 'trusted_root.json'), 'utf8')
+    : PROD_ROOT;
+  const keyPem = existsSync(join(dir, 'key.pub')) ? readFileSync(join(dir, 'key.pub'), 'utf8') : undefined;
+  const trustKey = `${rootJson}\u0000${keyPem ?? ''}`;
+  if (!sdkTrust.has(trustKey)) {
+    sdkTrust.set(trustKey, sdk.prepareTrustMaterial(rootJson));
+    const keyObject = keyPem ? nodeCrypto.createPublicKey(keyPem) : undefined;
+    jsTrust.set(
+      trustKey,
+      toTrustMaterial(TrustedRoot.fromJSON(JSON.parse(rootJson)), (hint) => {
+        if (!keyObject) throw new Error(`no key for ${hint}`);
+        return { publicKey: keyObject, validFor: () => true };
+      }),
+    );
+  }
+  const artifact = readFileSync(
+    existsSync(join(dir, 'artifact')) ? join(dir, 'artifact') : join(CASES, 'a.txt'),
+  );
+  cases.push({
+    name,
+    text: readFileSync(join(dir, 'bundle.sigstore.json'), 'utf8'),
+    artifact: new Uint8Array(artifact),
+    artifactBuffer: artifact,
+    keyPem,
+    // The caller's key, parsed once like the trust material (as a CLI or service would hold it).
+    sdkKey: keyPem ? sdk.parsePublicKey(keyPem) : undefined,
+    sdkTrust: sdkTrust.get(trustKey),
+    jsVerifier: new Verifier(jsTrust.get(trustKey)),
+  });
+}
+
+function sdkOptions(c) {
+  return {
+    trustMaterial: c.sdkTrust,
+    artifact: c.artifact,
+    ...(c.keyPem
+      ? { publicKey: c.sdkKey }
+      : { policy: { subjectAlternativeName: IDENTITY, issuer: ISSUER } }),
+  };
+}
+const verifySdk = (c) => sdk.verifyBundle(c.text, sdkOptions(c));
+const verifyJs = (c) => {
+  const bundle = bundleFromJSON(JSON.parse(c.text));
+  const entity = toSignedEntity(bundle, c.artifactBuffer);
+  return c.keyPem
+    ? c.jsVerifier.verify(entity)
+    : c.jsVerifier.verify(entity, { subjectAlternativeName: IDENTITY, extensions: { issuer: ISSUER } });
+};
+
+// ---- both must accept every bundle before anything is timed
+const usable = [];
+for (const c of cases) {
+  let sdkOk = true;
+  let jsOk = true;
+  try {
+    await verifySdk(c);
+  } catch (e) {
+    sdkOk = false;
+    console.error(`scriba refused ${c.name}: ${e.code ?? ''} ${e.message}`);
+  }
+  try {
+    verifyJs(c);
+  } catch (e) {
+    jsOk = false;
+    console.error(`@sigstore/verify refused ${c.name}: ${e.code ?? ''} ${e.message}`);
+  }
+  if (sdkOk && jsOk) usable.push(c);
+}
+
+// ---- the crypto floor: signature checks per bundle, each timed with node:crypto
+function opsOf(c) {
+  const b = sdk.parseBundle(c.text);
+  const ops = [];
+  const entryOps = (e) => {
+    const v2 = e.version === '0.0.2';
+    if (e.signedEntryTimestamp) ops.push('p256');
+    if (e.inclusionProof) ops.push(v2 ? 'ed25519' : 'p256');
+  };
+  ops.push('p256'); // the artifact / DSSE signature (Fulcio and the managed keys here are P-256)
+  for (const e of b.tlogEntries) entryOps(e);
+  // A certificate's key must be imported once (it is new in every bundle); then the leaf is checked
+  // by its issuer (P-384 intermediates here) and one SCT (P-256).
+  if (b.verificationMaterial.kind !== 'publicKey') ops.push('import', 'p384', 'p256');
+  for (let i = 0; i < b.rfc3161Timestamps.length; i++) ops.push('p384'); // TSA CMS signature (P-384 TSAs)
+  return ops;
+}
+function timeOp(kind) {
+  const msg = nodeCrypto.randomBytes(256);
+  if (kind === 'import') {
+    const { publicKey } = nodeCrypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const spki = publicKey.export({ type: 'spki', format: 'der' });
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < 2000; i++) nodeCrypto.createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    const cu = process.cpuUsage(c0);
+    return (cu.user + cu.system) / 1000 / 2000;
+  }
+  const { privateKey, publicKey } =
+    kind === 'ed25519'
+      ? nodeCrypto.generateKeyPairSync('ed25519')
+      : nodeCrypto.generateKeyPairSync('ec', { namedCurve: kind === 'p384' ? 'P-384' : 'P-256' });
+  const alg = kind === 'ed25519' ? null : kind === 'p384' ? 'sha384' : 'sha256';
+  const sig = nodeCrypto.sign(alg, msg, privateKey);
+  const n = 2000;
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) nodeCrypto.verify(alg, msg, publicKey, sig);
+  const cu = process.cpuUsage(c0);
+  return (cu.user + cu.system) / 1000 / n; // CPU ms per verification
+}
+const opMs = {
+  p256: timeOp('p256'),
+  p384: timeOp('p384'),
+  ed25519: timeOp('ed25519'),
+  import: timeOp('import'),
+};
+const floorMsPerBundle =
+  usable.reduce((s, c) => s + opsOf(c).reduce((t, k) => t + opMs[k], 0), 0) / usable.length;
+
+// ---- timing: interleaved rounds, each verifier runs the whole set repeatedly for a window
+async function rate(fn) {
+  let n = 0;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  while (performance.now() - t0 < WINDOW_MS) {
+    for (const c of usable) await fn(c);
+    n += usable.length;
+  }
+  const wall = (performance.now() - t0) / 1000;
+  const cu = process.cpuUsage(c0);
+  return { perSec: n / wall, perCpuSec: n / ((cu.user + cu.system) / 1e6) };
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const rows = { scribaWebCrypto: [], scribaNative: [], sigstore: [] };
+for (let r = 0; r < ROUNDS; r++) {
+  sdk.useNativeCrypto(undefined);
+  rows.scribaWebCrypto.push(await rate(verifySdk));
+  sdk.useNativeCrypto(nodeCrypto);
+  rows.scribaNative.push(await rate(verifySdk));
+  sdk.useNativeCrypto(undefined);
+  rows.sigstore.push(await rate(verifyJs));
+}
+const summary = Object.fromEntries(
+  Object.entries(rows).map(([k, v]) => [
+    k,
+    { perSec: median(v.map((x) => x.perSec)), perCpuSec: median(v.map((x) => x.perCpuSec)) },
+  ]),
+);
+const floor = 1000 / floorMsPerBundle;
+const out = {
+  bundles: usable.length,
+  skipped: cases.length - usable.length,
+  rounds: ROUNDS,
+  windowMs: WINDOW_MS,
+  loadavg: loadavg()[0],
+  sigstoreVerify: summary.sigstore,
+  scribaWebCrypto: summary.scribaWebCrypto,
+  scribaNative: summary.scribaNative,
+  ratioWebCrypto: summary.scribaWebCrypto.perCpuSec / summary.sigstore.perCpuSec,
+  ratioNative: summary.scribaNative.perCpuSec / summary.sigstore.perCpuSec,
+  cryptoFloorPerSec: floor,
+  signatureOpsPerBundle: usable.reduce((s, c) => s + opsOf(c).length, 0) / usable.length,
+  opMs,
+};
+if (values.json) {
+  console.log(JSON.stringify(out, null, 2));
+} else {
+  const f = (x) => x.toFixed(0).padStart(8);
+  console.log(
+    `bench/verify: ${usable.length} conformance happy-path bundles (parse + verify per iteration), ` +
+      `${ROUNDS} interleaved rounds x ${WINDOW_MS} ms, medians; load ${out.loadavg.toFixed(2)}`,
+  );
+  console.log(
+    '| verifier                              | bundles/s | bundles/CPU-s | vs @sigstore/verify (CPU) |',
+  );
+  console.log(
+    '|---------------------------------------|-----------|---------------|---------------------------|',
+  );
+  console.log(
+    `| @sigstore/verify 4.1.3                | ${f(summary.sigstore.perSec)}  | ${f(summary.sigstore.perCpuSec)}      | 1.0x                      |`,
+  );
+  console.log(
+    `| @scriba/sdk (WebCrypto, default)      | ${f(summary.scribaWebCrypto.perSec)}  | ${f(summary.scribaWebCrypto.perCpuSec)}      | ${out.ratioWebCrypto.toFixed(1)}x |`,
+  );
+  console.log(
+    `| @scriba/sdk (useNativeCrypto)         | ${f(summary.scribaNative.perSec)}  | ${f(summary.scribaNative.perCpuSec)}      | ${out.ratioNative.toFixed(1)}x |`,
+  );
+  console.log(
+    `| crypto floor (${out.signatureOpsPerBundle.toFixed(1)} key ops/bundle)   |           | ${f(floor)}      | scriba native at ${((summary.scribaNative.perCpuSec / floor) * 100).toFixed(0)}% of floor |`,
+  );
+  console.log(
+    `node:crypto CPU ms/op: verify P-256 ${opMs.p256.toFixed(3)}, P-384 ${opMs.p384.toFixed(3)}, Ed25519 ${opMs.ed25519.toFixed(3)}; key import ${opMs.import.toFixed(3)}`,
+  );
+  console.log(
+    "bundles/s is wall clock (WebCrypto runs checks on its thread pool); bundles/CPU-s divides by this process's CPU time.",
+  );
+}
