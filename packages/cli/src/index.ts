@@ -8,9 +8,19 @@ type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 const COMMANDS: Record<string, Command> = {
   serve: { summary: 'run the log server (Rekor v1 API)', load: () => import('./commands/serve.js') },
   keygen: { summary: 'write a new ECDSA P-256 log key', load: () => import('./commands/keygen.js') },
-  'trusted-root': { summary: "print a log's Sigstore trusted root", load: () => import('./commands/trusted-root.js') },
-  monitor: { summary: 'follow a log: consistency, entries, watched items', load: () => import('./commands/monitor.js') },
-  witness: { summary: 'run a C2SP tlog-witness (cosigns checkpoints)', load: () => import('./commands/witness.js') },
+  'trusted-root': {
+    summary: "print a log's Sigstore trusted root",
+    load: () => import('./commands/trusted-root.js'),
+  },
+  upload: { summary: 'log an entry with a Rekor v1 log', load: () => import('./commands/upload.js') },
+  monitor: {
+    summary: 'follow a log: consistency, entries, watched items',
+    load: () => import('./commands/monitor.js'),
+  },
+  witness: {
+    summary: 'run a C2SP tlog-witness (cosigns checkpoints)',
+    load: () => import('./commands/witness.js'),
+  },
 };
 
 function usage(): string {

@@ -1,4 +1,4 @@
-import { verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle';
+import { rootFromLeafHashes, verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { migrate } from '../src/db/migrate.js';
@@ -7,7 +7,9 @@ import type { Db } from '../src/db/types.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
 import { checkpointSigner } from '../src/log/checkpoint.js';
 import { Metrics } from '../src/log/metrics.js';
+import { buildInclusionProof } from '../src/log/proofs.js';
 import { LogService } from '../src/log/service.js';
+import { tileGetter } from '../src/log/tileStore.js';
 import { fakeEntry } from './fixtures.js';
 
 const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
@@ -59,6 +61,40 @@ describe('proofs from stored tiles', () => {
         verifyInclusion(i, st.treeSize, leaves[i]!, proof.hashes.map(fromHex), st.rootHash);
       }
     });
+
+    it('proves indices against many earlier tree sizes (roots from checkpoints or tiles)', async () => {
+      const st = await log.state();
+      const sizes = [
+        1,
+        2,
+        3,
+        4,
+        5,
+        8,
+        255,
+        256,
+        257,
+        300,
+        511,
+        512,
+        513,
+        1000,
+        1023,
+        1024,
+        1025,
+        st.treeSize - 1,
+      ];
+      for (const size of sizes) {
+        const root = rootFromLeafHashes(leaves.slice(0, size));
+        expect(Buffer.from(await log.rootAt(size)).equals(Buffer.from(root))).toBe(true);
+        for (const i of new Set(
+          [0, 1, Math.floor(size / 2), size - 2, size - 1].filter((x) => x >= 0 && x < size),
+        )) {
+          const proof = await buildInclusionProof(i, size, tileGetter(db));
+          verifyInclusion(i, size, leaves[i]!, proof, root);
+        }
+      }
+    });
   });
 
   describe('consistency', () => {
@@ -69,9 +105,11 @@ describe('proofs from stored tiles', () => {
         for (const s2 of sizes) {
           if (s1 > s2 || s2 > st.treeSize || s1 === 0) continue;
           const p = await log.consistency(s1, s2);
-          const r1 = await log.rootAt(s1);
-          if (roots.has(s2)) expect(Buffer.from(p.rootHash).equals(Buffer.from(roots.get(s2)!))).toBe(true);
-          verifyConsistency(s1, s2, p.hashes, r1, p.rootHash);
+          const r1 = rootFromLeafHashes(leaves.slice(0, s1));
+          const r2 = rootFromLeafHashes(leaves.slice(0, s2));
+          if (roots.has(s2)) expect(Buffer.from(roots.get(s2)!).equals(Buffer.from(r2))).toBe(true);
+          expect(Buffer.from(p.rootHash).equals(Buffer.from(r2))).toBe(true);
+          verifyConsistency(s1, s2, p.hashes, r1, r2);
         }
       }
     });

@@ -12,6 +12,7 @@ import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entrie
 import { freePort } from '../../../test/helpers/ports.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { ConfigError } from '../src/config.js';
 import { parseWitnesses, type WitnessEndpoint, WitnessPusher } from '../src/log/witness-push.js';
 import type { RunningServer } from '../src/main.js';
 import { createWitnessServer, type WitnessServer } from '../src/witness/index.js';
@@ -185,7 +186,7 @@ describe('parseWitnesses', () => {
     it.each(['http://w1.example', 'ftp://x vkey', 'notaurl vkey', `http://w1.example not-a-vkey`])(
       'rejects %s',
       (text) => {
-        expect(() => parseWitnesses(text)).toThrow();
+        expect(() => parseWitnesses(text)).toThrow(ConfigError);
       },
     );
   });
