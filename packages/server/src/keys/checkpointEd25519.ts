@@ -21,6 +21,7 @@ import {
   parseNote,
   signNote,
 } from '@scriba/sdk/note';
+import { ConfigError } from '../config.js';
 import type { LogKey } from './logKey.js';
 
 export type CheckpointEd25519 = {
@@ -36,9 +37,9 @@ function seedFromPem(pem: string, source: string): Uint8Array {
   try {
     key = createPrivateKey(pem);
   } catch {
-    throw new Error(`${source} is not a readable PEM private key`);
+    throw new ConfigError(`${source} is not a readable PEM private key`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${source} must be an Ed25519 private key`);
+  if (key.asymmetricKeyType !== 'ed25519') throw new ConfigError(`${source} must be an Ed25519 private key`);
   const der = new Uint8Array(key.export({ type: 'pkcs8', format: 'der' }));
   return der.slice(der.length - 32);
 }
@@ -51,7 +52,13 @@ export async function checkpointEd25519(
   let seed: Uint8Array;
   const path = env.SCRIBA_LOG_ED25519_KEY;
   if (path) {
-    seed = seedFromPem(await readFile(path, 'utf8'), `SCRIBA_LOG_ED25519_KEY ${path}`);
+    let pem: string;
+    try {
+      pem = await readFile(path, 'utf8');
+    } catch {
+      throw new ConfigError(`SCRIBA_LOG_ED25519_KEY file ${path} cannot be read`);
+    }
+    seed = seedFromPem(pem, `SCRIBA_LOG_ED25519_KEY ${path}`);
   } else {
     seed = new Uint8Array(
       hkdfSync('sha256', logKey.pkcs8, new Uint8Array(0), 'scriba checkpoint ed25519 v1', 32),

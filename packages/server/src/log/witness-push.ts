@@ -12,6 +12,7 @@
  */
 import { base64Encode } from '@scriba/sdk';
 import { formatSignatureLine, type NoteVerifier, parseVerifierKey, verifyNote } from '@scriba/sdk/note';
+import { ConfigError } from '../config.js';
 import { type Db, toBytes, toNumber } from '../db/index.js';
 import { buildConsistencyProof } from './proofs.js';
 import { tileGetter } from './tileStore.js';
@@ -31,17 +32,24 @@ export function parseWitnesses(text: string | undefined): WitnessEndpoint[] {
   if (!text || text.trim() === '') return [];
   return text.split(',').map((part) => {
     const fields = part.trim().split(/\s+/);
-    if (fields.length !== 2) throw new Error(`SCRIBA_WITNESSES: expected 'URL VKEY', got '${part.trim()}'`);
+    if (fields.length !== 2)
+      throw new ConfigError(`SCRIBA_WITNESSES: expected 'URL VKEY', got '${part.trim()}'`);
     const [url, vkey] = fields as [string, string];
     let u: URL;
     try {
       u = new URL(url);
     } catch {
-      throw new Error(`SCRIBA_WITNESSES: '${url}' is not a URL`);
+      throw new ConfigError(`SCRIBA_WITNESSES: '${url}' is not a URL`);
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:')
-      throw new Error(`SCRIBA_WITNESSES: '${url}' is not http(s)`);
-    return { url: url.replace(/\/+$/, ''), verifier: parseVerifierKey(vkey) };
+      throw new ConfigError(`SCRIBA_WITNESSES: '${url}' is not http(s)`);
+    let verifier: NoteVerifier;
+    try {
+      verifier = parseVerifierKey(vkey);
+    } catch {
+      throw new ConfigError(`SCRIBA_WITNESSES: '${vkey}' is not a note verifier key (name+hash+base64)`);
+    }
+    return { url: url.replace(/\/+$/, ''), verifier };
   });
 }
 

@@ -15,6 +15,7 @@ import { gzipSync } from 'node:zlib';
 import { base64Encode, hexDecode, isScribaError } from '@scriba/sdk';
 import { encodeEntryBundle, parseEntryBundlePath, parseTilePath, TILE_WIDTH } from '@scriba/sdk/tiles';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
+import { ConfigError } from '../../config.js';
 import { isEntryValidationError } from '../../entries/index.js';
 import { type CheckpointEd25519, checkpointEd25519 } from '../../keys/checkpointEd25519.js';
 import type { LogService } from '../../log/service.js';
@@ -127,7 +128,8 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
       const v = env[name];
       if (v === undefined || v === '') return undefined;
       const n = Number(v);
-      if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a positive integer (ms)`);
+      if (!Number.isSafeInteger(n) || n < 1)
+        throw new ConfigError(`${name} must be a positive integer (ms), got '${v}'`);
       return n;
     };
     const cacheMb =
@@ -135,7 +137,7 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
         ? 64
         : Number(env.SCRIBA_TILE_CACHE_MB);
     if (!Number.isFinite(cacheMb) || cacheMb < 0)
-      throw new Error('SCRIBA_TILE_CACHE_MB must be a number >= 0');
+      throw new ConfigError(`SCRIBA_TILE_CACHE_MB must be a number >= 0, got '${env.SCRIBA_TILE_CACHE_MB}'`);
     const cache = new ImmutableCache(cacheMb * 2 ** 20);
     const intervalMs = options.witnessIntervalMs ?? envMs('SCRIBA_WITNESS_INTERVAL_MS');
     const timeoutMs = options.witnessTimeoutMs ?? envMs('SCRIBA_WITNESS_TIMEOUT_MS');
