@@ -4,9 +4,15 @@
  * cosignatures that do not verify with the configured witness key are dropped; verified ones are
  * served appended to the checkpoint.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { parseVerifierKey, verifyNote } from '@scriba/sdk/note';
+import {
+  formatVerifierKey,
+  NOTE_KEY_TYPE_COSIGNATURE_V1,
+  parseVerifierKey,
+  verifyNote,
+} from '@scriba/sdk/note';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
 import { freePort } from '../../../test/helpers/ports.js';
@@ -42,6 +48,25 @@ beforeAll(async () => {
   );
   const db = await createTestDatabase('scriba_push');
   cleanups.push(db.drop);
+  // The server's own background pusher targets the hanging witness for the whole file.
+  const saved = {
+    w: process.env.SCRIBA_WITNESSES,
+    i: process.env.SCRIBA_WITNESS_INTERVAL_MS,
+    t: process.env.SCRIBA_WITNESS_TIMEOUT_MS,
+  };
+  process.env.SCRIBA_WITNESSES = `${hangingUrl} ${formatVerifierKey('hang.example/w', NOTE_KEY_TYPE_COSIGNATURE_V1, randomBytes(32))}`;
+  process.env.SCRIBA_WITNESS_INTERVAL_MS = '20';
+  process.env.SCRIBA_WITNESS_TIMEOUT_MS = '10000';
+  cleanups.push(async () => {
+    for (const [k, v] of [
+      ['SCRIBA_WITNESSES', saved.w],
+      ['SCRIBA_WITNESS_INTERVAL_MS', saved.i],
+      ['SCRIBA_WITNESS_TIMEOUT_MS', saved.t],
+    ] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
   server = await startTestServer({
     DATABASE_URL: db.url,
     SCRIBA_DATA_DIR: join(dir.path, 'log'),
@@ -90,27 +115,25 @@ describe('WitnessPusher', () => {
         { url: down, verifier: parseVerifierKey(witness.vkey) },
         { url: hangingUrl, verifier: parseVerifierKey(witness.vkey) },
       ]);
-      p.start();
-      try {
-        const signer = newSigner();
-        const t0 = Date.now();
-        for (let i = 0; i < 20; i++) {
-          const r = await postEntry(server.url, hashedRekord(signer));
-          expect(r.status).toBe(201);
-        }
-        const perAppend = (Date.now() - t0) / 20;
-        // Each append is answered well below the witness timeout (300 ms), which a blocking push would cost.
-        expect(perAppend).toBeLessThan(250);
-        const results = await p.pushOnce();
-        expect(results.every((r) => r.status === 'error')).toBe(true);
-        const { rows } = await server.db.query<{ url: string; last_error: string }>(
-          'SELECT url, last_error FROM witness_status ORDER BY url',
-        );
-        expect(rows.map((r) => r.url).sort()).toEqual([down, hangingUrl].sort());
-        expect(rows.every((r) => r.last_error.startsWith('unreachable'))).toBe(true);
-      } finally {
-        await p.stop();
+      // A push round is in flight (the hanging witness holds it for the whole timeout) while appending.
+      const pushing = p.pushOnce();
+      const signer = newSigner();
+      const t0 = Date.now();
+      for (let i = 0; i < 20; i++) {
+        const r = await postEntry(server.url, hashedRekord(signer));
+        expect(r.status).toBe(201);
       }
+      const perAppend = (Date.now() - t0) / 20;
+      // Each append is answered well below the witness timeout (300 ms), which a blocking push would cost.
+      expect(perAppend).toBeLessThan(250);
+      const results = await pushing;
+      expect(results.map((r) => r.status)).toEqual(['error', 'error']);
+      const { rows } = await server.db.query<{ url: string; last_error: string }>(
+        'SELECT url, last_error FROM witness_status ORDER BY url',
+      );
+      const mine = rows.filter((r) => r.url === down || r.url === hangingUrl);
+      expect(mine.map((r) => r.url).sort()).toEqual([down, hangingUrl].sort());
+      expect(mine.every((r) => r.last_error.startsWith('unreachable'))).toBe(true);
     });
   });
 

@@ -78,6 +78,8 @@ export class WitnessPusher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = false;
+  /** Aborts in-flight witness requests on stop (a hanging witness must not delay shutdown). */
+  private abort = new AbortController();
   private readonly busy = new Set<string>();
   /** Per witness: the checkpoint it last refused or failed on, and when to offer it again. */
   private readonly backoff = new Map<string, { key: string; failures: number; nextAt: number }>();
@@ -87,6 +89,7 @@ export class WitnessPusher {
   start(): void {
     if (this.opts.witnesses.length === 0 || this.timer) return;
     this.stopped = false;
+    if (this.abort.signal.aborted) this.abort = new AbortController();
     const tick = () => {
       if (this.stopped) return;
       this.running = this.pushOnce()
@@ -100,6 +103,7 @@ export class WitnessPusher {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.abort.abort();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
@@ -178,7 +182,7 @@ export class WitnessPusher {
           method: 'POST',
           headers: { 'content-type': 'text/plain; charset=utf-8' },
           body,
-          signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5000),
+          signal: AbortSignal.any([AbortSignal.timeout(this.opts.timeoutMs ?? 5000), this.abort.signal]),
         });
       } catch (e) {
         await this.setError(w.url, `unreachable: ${(e as Error).message}`);
