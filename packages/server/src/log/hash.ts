@@ -32,8 +32,6 @@ export function foldPerfect(tile: Uint8Array, start: number, end: number): Uint8
 type TileLevels = Uint8Array[][];
 
 const FULL = 256;
-const CACHE_LIMIT = 4096; // full tiles (~16 KiB each with their interior nodes): at most ~64 MiB
-const cache = new Map<string, TileLevels>();
 
 function levelsOf(tile: Uint8Array): TileLevels {
   const levels: TileLevels = [[]];
@@ -48,8 +46,30 @@ function levelsOf(tile: Uint8Array): TileLevels {
 }
 
 /**
+ * Interior nodes of full tiles of ONE log (keys are `level/index`, so a cache MUST NOT be shared
+ * between logs), bounded LRU: `limit` full tiles, ~16 KiB each with their interior nodes.
+ */
+export class TileNodeCache {
+  private readonly map = new Map<string, TileLevels>();
+  constructor(readonly limit = 4096) {}
+
+  /** Levels of the full tile `key`, computed on first use. */
+  levels(key: string, tile: Uint8Array): TileLevels {
+    let levels = this.map.get(key);
+    if (levels) {
+      this.map.delete(key);
+    } else {
+      levels = levelsOf(tile.slice(0, FULL * 32));
+      if (this.map.size >= this.limit) this.map.delete(this.map.keys().next().value!);
+    }
+    this.map.set(key, levels);
+    return levels;
+  }
+}
+
+/**
  * Hash of the node covering stored hashes [start, end) of tile `key`. For a full tile (256 hashes,
- * immutable) the interior nodes are cached; a partial tile is folded directly.
+ * immutable) with a cache, the interior nodes come from the cache; otherwise the range is folded.
  */
 export function tileNodeHash(
   key: string,
@@ -57,18 +77,11 @@ export function tileNodeHash(
   width: number,
   start: number,
   end: number,
+  cache?: TileNodeCache,
 ): Uint8Array {
-  if (width !== FULL || tile.length < FULL * 32) return foldPerfect(tile, start, end);
-  let levels = cache.get(key);
-  if (levels) {
-    cache.delete(key);
-  } else {
-    levels = levelsOf(tile.slice(0, FULL * 32));
-    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-  }
-  cache.set(key, levels);
+  if (!cache || width !== FULL || tile.length < FULL * 32) return foldPerfect(tile, start, end);
   const n = end - start;
   if (n <= 0 || (n & (n - 1)) !== 0) throw new Error(`cannot fold tile range [${start}, ${end})`);
   const j = Math.log2(n);
-  return levels[j]![start >> j]!;
+  return cache.levels(key, tile)[j]![start >> j]!;
 }

@@ -11,29 +11,38 @@ import {
   type ProofNodes,
 } from '@scriba/sdk/merkle';
 import { nodeTileLocation } from '@scriba/sdk/tiles';
-import { tileNodeHash } from './hash.js';
+import { type TileNodeCache, tileNodeHash } from './hash.js';
 import { tileKey } from './integrate.js';
 import type { TileGetter } from './tileStore.js';
 
-async function proofFromNodes(nodes: ProofNodes, size: number, getTiles: TileGetter): Promise<Uint8Array[]> {
+async function proofFromNodes(
+  nodes: ProofNodes,
+  size: number,
+  getTiles: TileGetter,
+  cache?: TileNodeCache,
+): Promise<Uint8Array[]> {
   const locs = nodes.ids.map((id) => nodeTileLocation(id, size));
   const tiles = await getTiles(locs.map((l) => ({ level: l.tile.level, index: l.tile.index })));
   const hashes = locs.map((l) => {
     const key = tileKey(l.tile.level, l.tile.index);
     const row = tiles.get(key);
     if (!row) throw new Error(`tile ${key} is missing from storage`);
-    return tileNodeHash(key, row, l.tile.width, l.start, l.end);
+    return tileNodeHash(key, row, l.tile.width, l.start, l.end, cache);
   });
   return assembleProof(nodes, hashes);
 }
 
-/** Audit path for leaf `index` in the tree of `size` (index < size, checked by the caller). */
+/**
+ * Audit path for leaf `index` in the tree of `size` (index < size, checked by the caller). `cache`
+ * (one per log) keeps interior nodes of full tiles.
+ */
 export function buildInclusionProof(
   index: number,
   size: number,
   getTiles: TileGetter,
+  cache?: TileNodeCache,
 ): Promise<Uint8Array[]> {
-  return proofFromNodes(inclusionProofNodes(index, size), size, getTiles);
+  return proofFromNodes(inclusionProofNodes(index, size), size, getTiles, cache);
 }
 
 /** Consistency proof from `size1` to `size2` (0 < size1 <= size2, checked by the caller). */
@@ -41,6 +50,7 @@ export function buildConsistencyProof(
   size1: number,
   size2: number,
   getTiles: TileGetter,
+  cache?: TileNodeCache,
 ): Promise<Uint8Array[]> {
-  return proofFromNodes(consistencyProofNodes(size1, size2), size2, getTiles);
+  return proofFromNodes(consistencyProofNodes(size1, size2), size2, getTiles, cache);
 }

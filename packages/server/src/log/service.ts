@@ -10,6 +10,7 @@ import type { ValidatedEntry } from '../entries/index.js';
 import type { LogKey } from '../keys/logKey.js';
 import type { CheckpointSigner } from './checkpoint.js';
 import { entryUuid, type LogEntryValue, logEntryValue, type StoredEntry } from './entryView.js';
+import { TileNodeCache } from './hash.js';
 import { rightEdgeTiles, rootFromTiles, tileKey } from './integrate.js';
 import type { Metrics } from './metrics.js';
 import { buildConsistencyProof, buildInclusionProof } from './proofs.js';
@@ -48,6 +49,8 @@ const toStored = (r: EntryRow): StoredEntry => ({
 
 export class LogService {
   readonly sequencer: Sequencer;
+  /** Interior nodes of this log's full tiles (immutable), shared by every proof. */
+  readonly tileCache = new TileNodeCache();
   private treeIdCache: string | undefined;
 
   constructor(
@@ -138,7 +141,12 @@ export class LogService {
     const uuid = entryUuid(treeId, entry.leafHash);
     if (outcome.kind === 'duplicate') return { created: false, uuid };
     const c = outcome.committed;
-    const hashes = await buildInclusionProof(outcome.index, c.treeSize, tileGetter(this.db, c.tiles));
+    const hashes = await buildInclusionProof(
+      outcome.index,
+      c.treeSize,
+      tileGetter(this.db, c.tiles),
+      this.tileCache,
+    );
     const stored: StoredEntry = {
       index: outcome.index,
       leafHash: entry.leafHash,
@@ -165,7 +173,7 @@ export class LogService {
     for (const r of rows) {
       const e = toStored(r);
       if (e.index >= st.treeSize) continue; // not yet visible under the latest checkpoint
-      const hashes = await buildInclusionProof(e.index, st.treeSize, getTiles);
+      const hashes = await buildInclusionProof(e.index, st.treeSize, getTiles, this.tileCache);
       out.push({
         [entryUuid(st.treeId, e.leafHash)]: logEntryValue(this.key, e, {
           treeSize: st.treeSize,
@@ -223,7 +231,10 @@ export class LogService {
     }
     const rootHash = last === st.treeSize ? st.rootHash : await this.rootAt(last);
     if (firstSize === 0 || firstSize === last) return { rootHash, hashes: [] };
-    return { rootHash, hashes: await buildConsistencyProof(firstSize, last, tileGetter(this.db)) };
+    return {
+      rootHash,
+      hashes: await buildConsistencyProof(firstSize, last, tileGetter(this.db), this.tileCache),
+    };
   }
 
   /** Root hash of an earlier tree size, from a stored checkpoint or computed from tiles. */
