@@ -13,6 +13,7 @@ const COMMANDS: Record<string, Command> = {
     load: () => import('./commands/trusted-root.js'),
   },
   upload: { summary: 'log an entry with a Rekor v1 log', load: () => import('./commands/upload.js') },
+  verify: { summary: 'verify a Sigstore bundle offline', load: () => import('./commands/verify.js') },
   monitor: {
     summary: 'follow a log: consistency, entries, watched items',
     load: () => import('./commands/monitor.js'),
