@@ -165,6 +165,18 @@ describe('validateProposedEntry', () => {
       expect(body.spec.envelopeHash.value).toBe(createHash('sha256').update(spaced).digest('hex'));
     });
 
+    it('stores a repeated signature once, and ignores keys after every signature is verified (as Rekor)', async () => {
+      const key = testKey('P-256');
+      const env = envelope([key], new TextEncoder().encode('dup'), 'text/plain');
+      env.signatures.push({ ...env.signatures[0]! });
+      const r = await validateProposedEntry(dsseEntry(env, [key.pem, testKey('P-384').pem]));
+      const body = parseBody(r.body);
+      expect(body.spec.signatures).toHaveLength(1);
+      expect(r.searchKeys.publicKeyFingerprints).toEqual([
+        createHash('sha256').update(key.spki).digest('hex'),
+      ]);
+    });
+
     it('accepts URL-safe base64 payloads and signatures (go-securesystemslib fallback)', async () => {
       const key = testKey('P-256');
       const payload = new Uint8Array([0xfb, 0xff, 0xfe, 0x3e, 0x3f]);
@@ -676,14 +688,42 @@ describe('validateProposedEntry', () => {
         'spec.proposedContent.envelope.signatures',
       ],
       [
-        'dsse with 17 signatures',
+        'dsse with 9 signatures',
         set(ds, (e) => {
           const x = JSON.parse(e.spec.proposedContent.envelope);
-          x.signatures = Array(17).fill(x.signatures[0]);
+          x.signatures = Array(9).fill(x.signatures[0]);
           e.spec.proposedContent.envelope = JSON.stringify(x);
         }),
         'INVALID_ENTRY',
         'spec.proposedContent.envelope.signatures',
+      ],
+      [
+        'dsse with 9 verifiers',
+        set(
+          ds,
+          (e) => (e.spec.proposedContent.verifiers = Array(9).fill(e.spec.proposedContent.verifiers[0])),
+        ),
+        'INVALID_ENTRY',
+        'spec.proposedContent.verifiers',
+      ],
+      [
+        'intoto with 9 signatures',
+        set(
+          it2,
+          (e) => (e.spec.content.envelope.signatures = Array(9).fill(e.spec.content.envelope.signatures[0])),
+        ),
+        'INVALID_ENTRY',
+        'spec.content.envelope.signatures',
+      ],
+      [
+        'intoto with a second key that verifies nothing',
+        () => {
+          const env = envelope([p256()], new TextEncoder().encode('one'), 'text/plain');
+          env.signatures.push({ ...env.signatures[0]! });
+          return intotoEntry(env, [p256().pem, testKey('P-384').pem]);
+        },
+        'SIGNATURE_INVALID',
+        'spec.content.envelope.signatures[1].publicKey',
       ],
       [
         'dsse signature not base64',

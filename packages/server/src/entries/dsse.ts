@@ -12,8 +12,9 @@ import { goBase64Std, goBase64Url } from './fields.js';
 import { verifyOverMessage } from './message.js';
 import type { ParsedVerifier } from './verifier.js';
 
-export const MAX_SIGNATURES = 16;
-export const MAX_VERIFIERS = 16;
+// Every key is tried on every signature: 8 x 8 bounds the work one request can cause (~64 verifies).
+export const MAX_SIGNATURES = 8;
+export const MAX_VERIFIERS = 8;
 
 /** PAE(payloadType, payload) per the DSSE protocol. */
 export function preAuthEncoding(payloadType: string, payload: Uint8Array): Uint8Array {
