@@ -364,6 +364,16 @@ describe('verifyBundle with certificates and timestamps', () => {
     });
   });
 
+  it('checks a given artifact against the in-toto subjects of a DSSE bundle', async () => {
+    const b = load('happy-path-intoto-in-dsse-v3');
+    await expect(verifyBundle(b, { trustMaterial: prod, artifact: a })).resolves.toBeDefined();
+    await expect(verifyBundle(b, { trustMaterial: prod })).resolves.toBeDefined();
+    await expectCode(
+      verifyBundle(b, { trustMaterial: prod, artifact: utf8Encode('x') }),
+      'MESSAGE_DIGEST_MISMATCH',
+    );
+  });
+
   it('refuses a malformed timestamp', async () => {
     const b = JSON.parse(load('rekor2-happy-path'));
     b.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0].signedTimestamp = base64Encode(

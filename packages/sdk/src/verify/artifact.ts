@@ -3,11 +3,12 @@
  * from the bytes the caller supplies (or taken from the digest the caller computed); it is never
  * taken from the bundle. The bundle's messageDigest is an unauthenticated hint, but when present it
  * MUST equal the artifact's digest (else MESSAGE_DIGEST_MISMATCH: the artifact is not the one this
- * bundle was made for). DSSE bundles carry their payload and need no artifact.
+ * bundle was made for). DSSE bundles carry their payload and need no artifact; when one is given
+ * with an in-toto statement, it MUST be one of the statement's subjects (by sha256/sha384/sha512).
  */
-import type { Bundle, HashAlgorithm } from '../bundle/types.js';
+import type { Bundle, DsseEnvelopeContent, HashAlgorithm } from '../bundle/types.js';
 import { digest } from '../crypto/index.js';
-import { bytesEqual } from '../encoding.js';
+import { bytesEqual, hexEncode, utf8Decode } from '../encoding.js';
 import { VerificationError } from './errors.js';
 
 export type ArtifactInput = {
@@ -48,7 +49,10 @@ export function checkArtifact(bundle: Bundle, input: ArtifactInput): Artifact {
   if (input.artifact !== undefined && !(input.artifact instanceof Uint8Array)) {
     throw new VerificationError('OPTIONS_INVALID', 'artifact must be a Uint8Array');
   }
-  if (bundle.content.kind !== 'messageSignature') return artifact;
+  if (bundle.content.kind !== 'messageSignature') {
+    if (input.artifact !== undefined || input.artifactDigest !== undefined) checkSubject(bundle.content, artifact);
+    return artifact;
+  }
   if (input.artifact === undefined && input.artifactDigest === undefined) {
     throw new VerificationError(
       'ARTIFACT_REQUIRED',
@@ -69,4 +73,28 @@ export function checkArtifact(bundle: Bundle, input: ArtifactInput): Artifact {
     }
   }
   return artifact;
+}
+
+const IN_TOTO = 'application/vnd.in-toto+json';
+
+/** For an in-toto statement, the supplied artifact MUST be one of its subjects. */
+function checkSubject(content: DsseEnvelopeContent, artifact: Artifact): void {
+  if (content.payloadType !== IN_TOTO) return;
+  let subjects: unknown;
+  try {
+    subjects = (JSON.parse(utf8Decode(content.payload)) as { subject?: unknown }).subject;
+  } catch (cause) {
+    throw new VerificationError('MESSAGE_DIGEST_MISMATCH', 'the in-toto payload is not JSON', { cause });
+  }
+  const list = Array.isArray(subjects) ? subjects : [];
+  for (const alg of ['sha256', 'sha384', 'sha512'] as const) {
+    const d = artifact.digest(alg);
+    if (!d) continue;
+    const hex = hexEncode(d);
+    for (const s of list) {
+      const v = (s as { digest?: Record<string, unknown> } | null)?.digest?.[alg];
+      if (typeof v === 'string' && v.toLowerCase() === hex) return;
+    }
+  }
+  throw new VerificationError('MESSAGE_DIGEST_MISMATCH', 'the artifact is not a subject of the in-toto statement');
 }
