@@ -50,7 +50,8 @@ export function checkArtifact(bundle: Bundle, input: ArtifactInput): Artifact {
     throw new VerificationError('OPTIONS_INVALID', 'artifact must be a Uint8Array');
   }
   if (bundle.content.kind !== 'messageSignature') {
-    if (input.artifact !== undefined || input.artifactDigest !== undefined) checkSubject(bundle.content, artifact);
+    if (input.artifact !== undefined || input.artifactDigest !== undefined)
+      checkSubject(bundle.content, artifact);
     return artifact;
   }
   if (input.artifact === undefined && input.artifactDigest === undefined) {
@@ -96,5 +97,8 @@ function checkSubject(content: DsseEnvelopeContent, artifact: Artifact): void {
       if (typeof v === 'string' && v.toLowerCase() === hex) return;
     }
   }
-  throw new VerificationError('MESSAGE_DIGEST_MISMATCH', 'the artifact is not a subject of the in-toto statement');
+  throw new VerificationError(
+    'MESSAGE_DIGEST_MISMATCH',
+    'the artifact is not a subject of the in-toto statement',
+  );
 }
