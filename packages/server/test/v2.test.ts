@@ -5,6 +5,7 @@
  * every malformed or unverifiable request a 400 with a code. v2 entries share the tree with v1 ones.
  */
 import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { base64Decode, base64Encode, utf8Decode, utf8Encode } from '@scriba/sdk';
 import { parsePublicKey } from '@scriba/sdk/crypto';
 import { parseEntryBody } from '@scriba/sdk/entries';
@@ -231,6 +232,42 @@ describe('POST /api/v2/log/entries', () => {
         expect(body.spec.dsseV002.signatures).toHaveLength(kinds.length);
       },
     );
+  });
+
+  describe('when replaying real public-good Rekor v2 entries (Fulcio certificate, public key)', () => {
+    const vector = (name: string) =>
+      JSON.parse(
+        readFileSync(new URL(`../../../../shared/vectors/sigstore-js/${name}`, import.meta.url), 'utf8'),
+      );
+
+    it('a dsse 0.0.2 request rebuilt from the bundle is accepted and logged byte-identically', async () => {
+      const b = vector('verify-fixture.V3.DSSE.WITH_SIGNING_CERT.TLOG_DSSEV002.json');
+      const r = await post({
+        dsseRequestV002: {
+          envelope: b.dsseEnvelope,
+          verifiers: [
+            {
+              x509Certificate: { rawBytes: b.verificationMaterial.certificate.rawBytes },
+              keyDetails: 'PKIX_ECDSA_P256_SHA_256',
+            },
+          ],
+        },
+      });
+      expect(r.status).toBe(201);
+      const tle = await r.json();
+      expect(tle.canonicalizedBody).toBe(b.verificationMaterial.tlogEntries[0].canonicalizedBody);
+    });
+
+    it('a hashedrekord 0.0.2 request rebuilt from the logged body is accepted and logged byte-identically', async () => {
+      const b = vector('verify-fixture.V3.MESSAGE_SIGNATURE.TLOG_HASHEDREKORDV002.json');
+      const logged = b.verificationMaterial.tlogEntries[0].canonicalizedBody;
+      const spec = JSON.parse(utf8Decode(base64Decode(logged))).spec.hashedRekordV002;
+      const r = await post({
+        hashedRekordRequestV002: { digest: spec.data.digest, signature: spec.signature },
+      });
+      expect(r.status).toBe(201);
+      expect((await r.json()).canonicalizedBody).toBe(logged);
+    });
   });
 
   describe('when the same entry is submitted twice', () => {
