@@ -78,9 +78,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         .send({ code: status, message: err.message, reason: err.code ?? 'BAD_REQUEST', field: 'body' });
     }
     req.log.error({ err }, 'request failed');
-    return reply
-      .code(503)
-      .send({ code: 503, message: 'the log could not complete the request; retry', reason: 'UNAVAILABLE' });
+    // Database unavailable (a pg protocol error or a network error): retryable, 503. Anything else
+    // is a fault of the server: 500. Nothing was acknowledged either way.
+    const e = err as { severity?: unknown; code?: unknown };
+    const dbDown = e.severity !== undefined || (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code));
+    const code = dbDown ? 503 : 500;
+    return reply.code(code).send({
+      code,
+      message: dbDown ? 'the database is unavailable; retry' : 'internal error',
+      reason: dbDown ? 'UNAVAILABLE' : 'INTERNAL',
+    });
   });
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({

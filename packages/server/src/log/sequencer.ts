@@ -8,12 +8,11 @@
  * `maxWaitMs`), taking up to `maxBatchSize` waiting entries.
  */
 import type { Db, Queryable } from '../db/index.js';
-import { toBytes, toNumber } from '../db/index.js';
+import { toNumber } from '../db/index.js';
 import type { ValidatedEntry } from '../entries/index.js';
 import type { CheckpointSigner } from './checkpoint.js';
 import { integrate, rightEdgeTiles, type StoredTile, tileKey } from './integrate.js';
 import type { Metrics } from './metrics.js';
-import { readTiles, writeTiles } from './tileStore.js';
 
 export type Committed = {
   treeSize: number;
@@ -35,33 +34,59 @@ type Pending = {
 };
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 
-function insertRows(
-  table: string,
-  cols: string[],
-  rows: unknown[][],
-  suffix = '',
-): { sql: string; params: unknown[] }[] {
-  const out: { sql: string; params: unknown[] }[] = [];
-  const perChunk = Math.max(1, Math.floor(8000 / cols.length));
-  for (let i = 0; i < rows.length; i += perChunk) {
-    const params: unknown[] = [];
-    const values = rows.slice(i, i + perChunk).map((r) => {
-      const ph = r.map((v) => {
-        params.push(v);
-        return `$${params.length}`;
-      });
-      return `(${ph.join(', ')})`;
-    });
-    out.push({
-      sql: `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${values.join(', ')} ${suffix}`,
-      params,
-    });
-  }
-  return out;
+/** Duplicates among `hashes` and the given tiles, in one statement (read after the lock). */
+const READ_SQL = `
+  SELECT 'd' AS t, e.log_index AS a, 0::bigint AS b, encode(e.leaf_hash, 'hex') AS h
+    FROM entries e
+   WHERE e.leaf_hash = ANY (ARRAY(SELECT decode(x, 'hex') FROM unnest($1::text[]) AS x))
+  UNION ALL
+  SELECT 't', t.level, t.idx, encode(t.hashes, 'hex')
+    FROM tiles t JOIN unnest($2::int[], $3::bigint[]) AS k(level, idx) ON t.level = k.level AND t.idx = k.idx`;
+
+/**
+ * Every write of a batch in one statement (data-modifying CTEs all run, referenced or not): tree
+ * state, checkpoint, entries, search keys, tiles. Arrays keep the parameter count fixed.
+ */
+const WRITE_SQL = `
+  WITH st AS (
+    UPDATE tree_state SET tree_size = $1, root_hash = decode($2, 'hex'), checkpoint = $3, updated_at = now()
+     WHERE id = 1 RETURNING 1),
+  cp AS (
+    INSERT INTO checkpoints (tree_size, root_hash, note) VALUES ($1, decode($2, 'hex'), $3)
+    ON CONFLICT (tree_size) DO UPDATE SET note = EXCLUDED.note, root_hash = EXCLUDED.root_hash RETURNING 1),
+  en AS (
+    INSERT INTO entries (log_index, leaf_hash, kind, api_version, body, integrated_time)
+    SELECT u.i, decode(u.h, 'hex'), u.k, u.v, decode(u.b, 'base64'), $4
+      FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(i, h, k, v, b)
+    RETURNING 1),
+  si AS (
+    INSERT INTO search_index (key, log_index)
+    SELECT u.k, u.i FROM unnest($10::text[], $11::bigint[]) AS u(k, i)
+    ON CONFLICT DO NOTHING RETURNING 1),
+  ti AS (
+    INSERT INTO tiles (level, idx, hashes)
+    SELECT u.l, u.i, decode(u.h, 'hex') FROM unnest($12::int[], $13::bigint[], $14::text[]) AS u(l, i, h)
+    ON CONFLICT (level, idx) DO UPDATE SET hashes = EXCLUDED.hashes RETURNING 1)
+  SELECT (SELECT count(*) FROM en) AS entries, (SELECT count(*) FROM st) AS state`;
+
+/** Search index keys of an entry (see routes/v1/search.ts for the lookup side). */
+function searchKeysOf(entry: ValidatedEntry): string[] {
+  const k = entry.searchKeys;
+  const keys = new Set<string>();
+  for (const d of k.sha256Digests) keys.add(d.toLowerCase());
+  for (const p of k.publicKeyFingerprints) keys.add(`key:${p.toLowerCase()}`);
+  for (const e of k.emails) keys.add(`email:${e.toLowerCase()}`);
+  for (const s of k.subjects) keys.add(`subject:${s.toLowerCase()}`);
+  return [...keys];
 }
 
-/** Appends one batch in one transaction. Exported for tests and the bulk loader. */
+/**
+ * Appends one batch in one transaction, in five round trips: BEGIN, lock the tree state, read
+ * duplicates + right-edge tiles (a fresh statement, so it sees every batch committed before the lock
+ * was granted), write everything, COMMIT. Exported for tests and tools.
+ */
 export async function appendBatch(
   db: Db,
   signer: CheckpointSigner,
@@ -75,16 +100,18 @@ export async function appendBatch(
     if (st.rows.length !== 1) throw new Error('tree_state is not initialized');
     const oldSize = toNumber(st.rows[0]!.tree_size);
 
+    const edge = rightEdgeTiles(oldSize);
+    const { rows } = await tx.query<{ t: string; a: unknown; b: unknown; h: string }>(READ_SQL, [
+      entries.map((e) => hex(e.leafHash)),
+      edge.map((t) => t.level),
+      edge.map((t) => t.index),
+    ]);
     // Duplicates: already in the log, or repeated within this batch (the first one wins).
     const existing = new Map<string, number>();
-    const hashes = entries.map((e) => e.leafHash);
-    for (let i = 0; i < hashes.length; i += 1000) {
-      const chunk = hashes.slice(i, i + 1000);
-      const { rows } = await tx.query<{ log_index: unknown; leaf_hash: unknown }>(
-        `SELECT log_index, leaf_hash FROM entries WHERE leaf_hash IN (${chunk.map((_, j) => `$${j + 1}`).join(', ')})`,
-        chunk,
-      );
-      for (const r of rows) existing.set(hex(toBytes(r.leaf_hash)), toNumber(r.log_index));
+    const storedMap = new Map<string, Uint8Array>();
+    for (const r of rows) {
+      if (r.t === 'd') existing.set(r.h, toNumber(r.a));
+      else storedMap.set(tileKey(toNumber(r.a), toNumber(r.b)), new Uint8Array(Buffer.from(r.h, 'hex')));
     }
     const integratedTime = now();
     const fresh: { entry: ValidatedEntry; index: number }[] = [];
@@ -92,11 +119,9 @@ export async function appendBatch(
     const assigned = new Map<string, number>();
     for (const entry of entries) {
       const key = hex(entry.leafHash);
-      const prior = existing.get(key);
+      const prior = existing.get(key) ?? assigned.get(key);
       if (prior !== undefined) {
         outcomes.push({ kind: 'duplicate', index: prior, entry });
-      } else if (assigned.has(key)) {
-        outcomes.push({ kind: 'duplicate', index: assigned.get(key)!, entry });
       } else {
         const index = oldSize + fresh.length;
         assigned.set(key, index);
@@ -106,8 +131,6 @@ export async function appendBatch(
     }
     if (fresh.length === 0) return outcomes as AppendOutcome[];
 
-    const edge = rightEdgeTiles(oldSize);
-    const storedMap = await readTiles(tx, edge);
     const stored: StoredTile[] = edge.map((t) => {
       const hashes = storedMap.get(tileKey(t.level, t.index));
       if (!hashes) throw new Error(`tile ${tileKey(t.level, t.index)} is missing for tree size ${oldSize}`);
@@ -118,47 +141,36 @@ export async function appendBatch(
       stored,
       fresh.map((f) => f.entry.leafHash),
     );
-
-    const entryRows = fresh.map((f) => [
-      f.index,
-      f.entry.leafHash,
-      f.entry.kind,
-      f.entry.apiVersion,
-      f.entry.body,
-      integratedTime,
-    ]);
-    for (const s of insertRows(
-      'entries',
-      ['log_index', 'leaf_hash', 'kind', 'api_version', 'body', 'integrated_time'],
-      entryRows,
-    )) {
-      await tx.query(s.sql, s.params);
-    }
-    const searchRows: unknown[][] = [];
-    for (const f of fresh) {
-      const k = f.entry.searchKeys;
-      const keys = new Set<string>();
-      for (const d of k.sha256Digests) keys.add(d.toLowerCase());
-      for (const p of k.publicKeyFingerprints) keys.add(`key:${p.toLowerCase()}`);
-      for (const e of k.emails) keys.add(`email:${e.toLowerCase()}`);
-      for (const s of k.subjects) keys.add(`subject:${s.toLowerCase()}`);
-      for (const key of keys) searchRows.push([key, f.index]);
-    }
-    for (const s of insertRows('search_index', ['key', 'log_index'], searchRows, 'ON CONFLICT DO NOTHING')) {
-      await tx.query(s.sql, s.params);
-    }
-    await writeTiles(tx, result.changed);
-
     const checkpoint = await signer.sign(result.newSize, result.rootHash);
-    await tx.query(
-      `INSERT INTO checkpoints (tree_size, root_hash, note) VALUES ($1, $2, $3)
-       ON CONFLICT (tree_size) DO UPDATE SET note = EXCLUDED.note, root_hash = EXCLUDED.root_hash`,
-      [result.newSize, result.rootHash, checkpoint],
-    );
-    await tx.query(
-      'UPDATE tree_state SET tree_size = $1, root_hash = $2, checkpoint = $3, updated_at = now() WHERE id = 1',
-      [result.newSize, result.rootHash, checkpoint],
-    );
+
+    const searchKeys: string[] = [];
+    const searchIdx: number[] = [];
+    for (const f of fresh) {
+      for (const k of searchKeysOf(f.entry)) {
+        searchKeys.push(k);
+        searchIdx.push(f.index);
+      }
+    }
+    const written = await tx.query<{ entries: unknown; state: unknown }>(WRITE_SQL, [
+      result.newSize,
+      hex(result.rootHash),
+      checkpoint,
+      integratedTime,
+      fresh.map((f) => f.index),
+      fresh.map((f) => hex(f.entry.leafHash)),
+      fresh.map((f) => f.entry.kind),
+      fresh.map((f) => f.entry.apiVersion),
+      fresh.map((f) => b64(f.entry.body)),
+      searchKeys,
+      searchIdx,
+      result.changed.map((t) => t.level),
+      result.changed.map((t) => t.index),
+      result.changed.map((t) => hex(t.hashes)),
+    ]);
+    const w = written.rows[0];
+    if (!w || toNumber(w.entries) !== fresh.length || toNumber(w.state) !== 1) {
+      throw new Error('append batch wrote an unexpected number of rows');
+    }
     const committed: Committed = {
       treeSize: result.newSize,
       rootHash: result.rootHash,
