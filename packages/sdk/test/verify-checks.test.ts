@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseBundle } from '../src/bundle/index.js';
-import { sha256 } from '../src/crypto/index.js';
+import { ed25519PublicKeyFromRaw, sha256 } from '../src/crypto/index.js';
 import { base64Decode, base64Encode, utf8Encode } from '../src/encoding.js';
+import { cosignatureSigner, noteVerifierFromPublicKey, parseNote, signNote } from '../src/note/index.js';
 import {
   Artifact,
   prepareTrustMaterial,
@@ -268,6 +269,44 @@ describe('verifyBundle', () => {
         await log.checkpoint(goodIndex);
       await expectCode(verifyBundle(b, options()), 'TLOG_CHECKPOINT_MISMATCH');
     });
+    describe('when witnesses are required', () => {
+      const seed = new Uint8Array(32).fill(7);
+      const witness = cosignatureSigner('witness.scriba.test', seed);
+      const witnesses = () => ({
+        verifiers: [
+          noteVerifierFromPublicKey('witness.scriba.test', ed25519PublicKeyFromRaw(witness.publicKey), {
+            cosignature: true,
+          }),
+        ],
+        threshold: 1,
+      });
+      const cosigned = async () => {
+        const b = clone(good);
+        const cp = b.verificationMaterial.tlogEntries[0].inclusionProof.checkpoint;
+        cp.envelope = await signNote(parseNote(cp.envelope), [witness]);
+        return b;
+      };
+      it('accepts a checkpoint cosigned by the witness', async () => {
+        const r = await verifyBundle(await cosigned(), { ...options(), witnesses: witnesses() });
+        expect(r.tlogEntries[0]?.witnesses).toHaveLength(1);
+      });
+      it('ignores the cosignature when no witness is required', async () => {
+        await expect(verifyBundle(await cosigned(), options())).resolves.toBeDefined();
+      });
+      it('refuses a checkpoint without the cosignature', async () => {
+        await expectCode(
+          verifyBundle(good, { ...options(), witnesses: witnesses() }),
+          'TLOG_CHECKPOINT_COSIGNATURES_MISSING',
+        );
+      });
+      it('refuses too few cosignatures', async () => {
+        await expectCode(
+          verifyBundle(await cosigned(), { ...options(), witnesses: { ...witnesses(), threshold: 2 } }),
+          'TLOG_CHECKPOINT_COSIGNATURES_MISSING',
+        );
+      });
+    });
+
     it('refuses too few logs', async () => {
       await expectCode(verifyBundle(good, { ...options(), tlogThreshold: 2 }), 'TLOG_THRESHOLD_NOT_MET');
     });

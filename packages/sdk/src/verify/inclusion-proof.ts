@@ -11,7 +11,9 @@
  * 4. it MUST carry a valid signature by the log's key under the log's name — the origin's first
  *    token, e.g. `rekor.sigstore.dev` for `rekor.sigstore.dev - 2605736670972794746`; other lines
  *    (witness cosignatures, unknown keys) are ignored (TLOG_CHECKPOINT_SIGNATURE_INVALID);
- * 5. its size and root hash MUST equal the proof's (TLOG_CHECKPOINT_MISMATCH).
+ * 5. its size and root hash MUST equal the proof's (TLOG_CHECKPOINT_MISMATCH);
+ * 6. when the caller requires witnesses, at least `threshold` of them MUST have cosigned it
+ *    (TLOG_CHECKPOINT_COSIGNATURES_MISSING).
  */
 import type { InclusionProof, TransparencyLogEntry } from '../bundle/types.js';
 import type { PublicKey } from '../crypto/index.js';
@@ -20,18 +22,22 @@ import { isScribaError } from '../errors.js';
 import { hashLeaf, rootFromInclusionProof } from '../merkle/index.js';
 import {
   type Checkpoint,
+  type NoteSignature,
+  type NoteVerifier,
   noteVerifierFromPublicKey,
   parseCheckpoint,
   parseNote,
   verifyNote,
 } from '../note/index.js';
 import { VerificationError } from './errors.js';
+import type { WitnessPolicy } from './options.js';
 
 export async function verifyInclusionProof(
   entry: TransparencyLogEntry,
   key: PublicKey,
   setVerified: boolean,
-): Promise<{ proof: InclusionProof; checkpoint: Checkpoint }> {
+  witnesses?: WitnessPolicy,
+): Promise<{ proof: InclusionProof; checkpoint: Checkpoint; witnesses: string[] }> {
   const proof = entry.inclusionProof;
   if (!proof) throw new VerificationError('TLOG_INCLUSION_PROOF_INVALID', 'no inclusion proof');
   let root: Uint8Array;
@@ -70,9 +76,11 @@ export async function verifyInclusionProof(
     throw new VerificationError('TLOG_CHECKPOINT_MALFORMED', 'the checkpoint is malformed', { cause: e });
   }
   const name = checkpoint.origin.split(' ')[0] as string;
+  let verified: NoteSignature[];
+  let logVerifier: NoteVerifier;
   try {
-    const verifier = noteVerifierFromPublicKey(name, key);
-    await verifyNote(proof.checkpoint, [verifier]);
+    logVerifier = noteVerifierFromPublicKey(name, key);
+    ({ verified } = await verifyNote(proof.checkpoint, [logVerifier, ...(witnesses?.verifiers ?? [])]));
   } catch (e) {
     if (isScribaError(e, 'NOTE_MALFORMED')) {
       throw new VerificationError('TLOG_CHECKPOINT_MALFORMED', 'the checkpoint is malformed', { cause: e });
@@ -83,8 +91,24 @@ export async function verifyInclusionProof(
       { cause: e },
     );
   }
+  const signedBy = (v: NoteVerifier) => verified.some((s) => s.name === v.name && s.keyHash === v.keyHash);
+  if (!signedBy(logVerifier)) {
+    throw new VerificationError(
+      'TLOG_CHECKPOINT_SIGNATURE_INVALID',
+      `the checkpoint is not signed by the log as ${name}`,
+    );
+  }
   if (checkpoint.size !== proof.treeSize || !bytesEqual(checkpoint.rootHash, proof.rootHash)) {
     throw new VerificationError('TLOG_CHECKPOINT_MISMATCH', "the checkpoint's tree is not the proof's tree");
   }
-  return { proof, checkpoint };
+  const cosigned = new Set(
+    (witnesses?.verifiers ?? []).filter(signedBy).map((v) => `${v.name}+${v.keyHash}`),
+  );
+  if (witnesses && cosigned.size < witnesses.threshold) {
+    throw new VerificationError(
+      'TLOG_CHECKPOINT_COSIGNATURES_MISSING',
+      `${cosigned.size} required witness cosignature(s) verified, ${witnesses.threshold} required`,
+    );
+  }
+  return { proof, checkpoint, witnesses: [...cosigned] };
 }

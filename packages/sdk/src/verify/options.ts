@@ -3,6 +3,7 @@
  */
 import type { BundleVersion, HashAlgorithm } from '../bundle/types.js';
 import type { PublicKey } from '../crypto/index.js';
+import type { NoteVerifier } from '../note/index.js';
 import type { TrustMaterial } from './trust-material.js';
 
 /** Identity policy for certificate-signed bundles: exact string or RegExp (anchored by the caller). */
@@ -30,7 +31,14 @@ export type VerifyBundleOptions = {
   ctlogThreshold?: number;
   /** Minimum number of verified times: SET integrated times + RFC 3161 timestamps (default 1). */
   timestampThreshold?: number;
+  /**
+   * Witnesses (C2SP tlog-cosignature verifiers) of which at least `threshold` MUST have cosigned
+   * every checkpoint. Without it, cosignature lines are ignored.
+   */
+  witnesses?: WitnessPolicy;
 };
+
+export type WitnessPolicy = { verifiers: NoteVerifier[]; threshold: number };
 
 export type VerifiedSigner =
   | { type: 'publicKey'; publicKey: PublicKey }
@@ -59,6 +67,8 @@ export type VerifiedLogEntry = {
   inclusionProofVerified: boolean;
   /** Size of the signed checkpoint the inclusion proof was checked against. */
   checkpointSize?: number;
+  /** Names of the required witnesses whose cosignatures verified. */
+  witnesses?: string[];
 };
 
 export type VerifiedTimestamp = {

@@ -12,7 +12,7 @@ import { verifyBinding } from './binding.js';
 import { verifyEntryBody } from './entry-body.js';
 import { VerificationError } from './errors.js';
 import { verifyInclusionProof } from './inclusion-proof.js';
-import type { VerifiedLogEntry } from './options.js';
+import type { VerifiedLogEntry, WitnessPolicy } from './options.js';
 import { verifySignedEntryTimestamp } from './signed-entry-timestamp.js';
 import type { Signer } from './signer.js';
 import type { TrustedLog, TrustMaterial } from './trust-material.js';
@@ -26,6 +26,7 @@ export async function verifyTlogEntry(
   signer: Signer,
   artifact: Artifact,
   trust: TrustMaterial,
+  witnesses?: WitnessPolicy,
 ): Promise<CheckedEntry> {
   const body = verifyEntryBody(entry);
   verifyBinding(body, bundle, signer, artifact);
@@ -33,10 +34,13 @@ export async function verifyTlogEntry(
   // SET and inclusion proof are independent signature checks: started together, awaited in order.
   const setVerified = entry.signedEntryTimestamp !== undefined;
   const set = setVerified ? verifySignedEntryTimestamp(entry, log.key) : undefined;
-  const proof = entry.inclusionProof ? verifyInclusionProof(entry, log.key, setVerified) : undefined;
+  const proof = entry.inclusionProof
+    ? verifyInclusionProof(entry, log.key, setVerified, witnesses)
+    : undefined;
   proof?.catch(() => {});
   await set;
-  const checkpointSize = proof ? (await proof).checkpoint.size : undefined;
+  const proven = proof ? await proof : undefined;
+  const checkpointSize = proven?.checkpoint.size;
   if (!setVerified && checkpointSize === undefined) {
     throw new VerificationError(
       'TLOG_ENTRY_UNPROVEN',
@@ -54,6 +58,13 @@ export async function verifyTlogEntry(
   };
   if (setVerified) result.integratedTime = entry.integratedTime;
   if (checkpointSize !== undefined) result.checkpointSize = checkpointSize;
+  if (witnesses && proven) result.witnesses = proven.witnesses;
+  if (witnesses && !proven) {
+    throw new VerificationError(
+      'TLOG_CHECKPOINT_COSIGNATURES_MISSING',
+      'witnesses are required but the entry has no checkpoint',
+    );
+  }
   return { entry, log, result };
 }
 
@@ -63,10 +74,12 @@ export async function verifyTlogEntries(
   artifact: Artifact,
   trust: TrustMaterial,
   threshold: number,
+  witnesses?: WitnessPolicy,
 ): Promise<CheckedEntry[]> {
   const checked: CheckedEntry[] = [];
-  for (const entry of bundle.tlogEntries)
-    checked.push(await verifyTlogEntry(entry, bundle, signer, artifact, trust));
+  for (const entry of bundle.tlogEntries) {
+    checked.push(await verifyTlogEntry(entry, bundle, signer, artifact, trust, witnesses));
+  }
   const logs = new Set(checked.map((c) => c.result.logId));
   if (logs.size < threshold) {
     throw new VerificationError(

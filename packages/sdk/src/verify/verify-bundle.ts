@@ -60,6 +60,10 @@ export async function verifyBundle(
   const ctlogThreshold = threshold(options.ctlogThreshold, 'ctlogThreshold');
   const timestampThreshold = threshold(options.timestampThreshold, 'timestampThreshold');
   const trust = options.trustMaterial;
+  const w = options.witnesses;
+  if (w && (!Array.isArray(w.verifiers) || !Number.isSafeInteger(w.threshold) || w.threshold < 1)) {
+    throw new VerificationError('OPTIONS_INVALID', 'witnesses needs verifiers and a positive threshold');
+  }
 
   const bundle = isParsedBundle(input) ? input : parseBundle(input);
   const signer = resolveSigner(bundle, trust, options.publicKey);
@@ -72,7 +76,7 @@ export async function verifyBundle(
   // failing step's.
   if (signer.type === 'certificate') prefetchIssuers(signer.leaf, trust.certificateAuthorities);
   const signature = settled(verifyContentSignature(bundle, signer.key, artifact));
-  const tlog = settled(verifyTlogEntries(bundle, signer, artifact, trust, tlogThreshold));
+  const tlog = settled(verifyTlogEntries(bundle, signer, artifact, trust, tlogThreshold, options.witnesses));
   const rfc3161 = settled(verifyRfc3161Timestamps(bundle, trust));
   await signature;
   const entries = await tlog;
