@@ -20,6 +20,7 @@ describe('proofs from stored tiles', () => {
   let log: LogService;
   const leaves: Uint8Array[] = [];
   const roots = new Map<number, Uint8Array>();
+  let appendProofs = 0;
   // Batches chosen to cross tile boundaries (256) and leave partial tiles at two levels.
   const BATCHES = [1, 1, 2, 5, 100, 147, 1, 255, 256, 300, 7, 600, 1];
 
@@ -37,8 +38,18 @@ describe('proofs from stored tiles', () => {
       const entries = Array.from({ length: n }, () => fakeEntry());
       const results = await Promise.all(entries.map((e) => log.append(e)));
       for (const [i, r] of results.entries()) {
-        expect(r.created).toBe(true);
+        if (!r.created) throw new Error('expected a new entry');
         leaves.push(entries[i]!.leafHash);
+        // The proof answered to the writer (built from the batch's in-memory tiles) verifies.
+        const p = r.value.verification.inclusionProof;
+        verifyInclusion(
+          p.logIndex,
+          p.treeSize,
+          entries[i]!.leafHash,
+          p.hashes.map(fromHex),
+          fromHex(p.rootHash),
+        );
+        appendProofs++;
       }
       const st = await log.state();
       roots.set(st.treeSize, st.rootHash);
@@ -50,6 +61,10 @@ describe('proofs from stored tiles', () => {
   });
 
   describe('buildInclusionProof', () => {
+    it('answered every append with a verifying proof', () => {
+      expect(appendProofs).toBe(leaves.length);
+    });
+
     it('proves every index against the latest size', async () => {
       const st = await log.state();
       expect(st.treeSize).toBe(leaves.length);

@@ -33,16 +33,33 @@ type TileLevels = Uint8Array[][];
 
 const FULL = 256;
 
-function levelsOf(tile: Uint8Array): TileLevels {
+function levelsOf(tile: Uint8Array, width: number = FULL): TileLevels {
   const levels: TileLevels = [[]];
-  for (let i = 0; i < FULL; i++) levels[0]!.push(tile.subarray(i * 32, i * 32 + 32));
+  for (let i = 0; i < width; i++) levels[0]!.push(tile.subarray(i * 32, i * 32 + 32));
   for (let j = 1; j <= 8; j++) {
     const below = levels[j - 1]!;
     const cur: Uint8Array[] = [];
-    for (let i = 0; i < below.length; i += 2) cur.push(hashChildren(below[i]!, below[i + 1]!));
+    for (let i = 0; i + 1 < below.length; i += 2) cur.push(hashChildren(below[i]!, below[i + 1]!));
     levels.push(cur);
   }
   return levels;
+}
+
+/**
+ * Interior nodes of partial tiles for one tree size (e.g. the proofs of one committed batch, which
+ * all share the right edge): keys are `level/index@width`. Short-lived; never shared between logs.
+ */
+export class PartialTileMemo {
+  private readonly map = new Map<string, TileLevels>();
+  levels(key: string, tile: Uint8Array, width: number): TileLevels {
+    const k = `${key}@${width}`;
+    let levels = this.map.get(k);
+    if (!levels) {
+      levels = levelsOf(tile, width);
+      this.map.set(k, levels);
+    }
+    return levels;
+  }
 }
 
 /**
@@ -78,10 +95,14 @@ export function tileNodeHash(
   start: number,
   end: number,
   cache?: TileNodeCache,
+  memo?: PartialTileMemo,
 ): Uint8Array {
-  if (!cache || width !== FULL || tile.length < FULL * 32) return foldPerfect(tile, start, end);
+  const full = width === FULL && tile.length >= FULL * 32;
+  if ((full && !cache) || (!full && !memo)) return foldPerfect(tile, start, end);
   const n = end - start;
-  if (n <= 0 || (n & (n - 1)) !== 0) throw new Error(`cannot fold tile range [${start}, ${end})`);
+  if (n <= 0 || (n & (n - 1)) !== 0 || end > width)
+    throw new Error(`cannot fold tile range [${start}, ${end})`);
   const j = Math.log2(n);
-  return cache.levels(key, tile)[j]![start >> j]!;
+  const levels = full ? cache!.levels(key, tile) : memo!.levels(key, tile, width);
+  return levels[j]![start >> j]!;
 }
