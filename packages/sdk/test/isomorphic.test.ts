@@ -15,7 +15,8 @@ function jsFiles(dir: string): string[] {
   });
 }
 
-const NODE_IMPORT = /(?:from\s*|import\s*\(\s*|require\s*\(\s*)['"](node:[^'"]+|fs|path|crypto|buffer|os|stream|util|child_process|net|http|https|zlib|url|events)['"]/;
+const NODE_IMPORT =
+  /(?:from\s*|import\s*\(\s*|require\s*\(\s*)['"](node:[^'"]+|fs|path|crypto|buffer|os|stream|util|child_process|net|http|https|zlib|url|events)['"]/;
 const BUFFER_USE = /\bBuffer\s*[.(]/;
 
 describe('sdk compiled output', () => {
@@ -26,10 +27,13 @@ describe('sdk compiled output', () => {
   });
 
   describe('when scanned file by file', () => {
-    it.each(files.map((f) => [f.slice(DIST.length), f]))('%s imports no Node built-in and uses no Buffer', (_, file) => {
-      const text = readFileSync(file, 'utf8');
-      expect(text).not.toMatch(NODE_IMPORT);
-      expect(text).not.toMatch(BUFFER_USE);
-    });
+    it.each(files.map((f) => [f.slice(DIST.length), f]))(
+      '%s imports no Node built-in and uses no Buffer',
+      (_, file) => {
+        const text = readFileSync(file, 'utf8');
+        expect(text).not.toMatch(NODE_IMPORT);
+        expect(text).not.toMatch(BUFFER_USE);
+      },
+    );
   });
 });
