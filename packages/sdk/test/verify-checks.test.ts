@@ -18,8 +18,10 @@ import {
   type TrustMaterial,
   type VerifyBundleOptions,
   verifyBundle,
+  verifySigningCertificate,
   verifyTlogEntry,
 } from '../src/verify/index.js';
+import { parseCertificate } from '../src/x509/index.js';
 import { CASES, PROD_ROOT } from './conformance-cases.js';
 import { hashedRekordBody, type KeyPair, messageBundle, newKey, sign, TestLog } from './verify-testlog.js';
 
@@ -375,6 +377,31 @@ describe('verifyBundle with certificates and timestamps', () => {
     await expectCode(
       verifyBundle(load('happy-path-v0.3'), { trustMaterial: prepareTrustMaterial(mixed), artifact: a }),
       'CERTIFICATE_CHAIN_UNTRUSTED',
+    );
+  });
+
+  it.each([
+    ['without the code-signing usage', { extKeyUsage: [] }],
+    ['that is a CA', { isCA: true }],
+  ])('refuses a signing certificate %s', async (_d, change) => {
+    const vm = parseBundle(load('happy-path-v0.3')).verificationMaterial as { certificate: Uint8Array };
+    const leaf = { ...parseCertificate(vm.certificate), ...change };
+    await expectCode(
+      verifySigningCertificate(leaf, [Date.parse('2024-03-19T17:26:30Z')], prod, 1),
+      'CERTIFICATE_USAGE_INVALID',
+    );
+  });
+
+  it('refuses a signing certificate with an unknown critical extension', async () => {
+    const vm = parseBundle(load('happy-path-v0.3')).verificationMaterial as { certificate: Uint8Array };
+    const leaf = parseCertificate(vm.certificate);
+    const odd = {
+      ...leaf,
+      extensions: [...leaf.extensions, { oid: '1.2.3.4', critical: true, value: new Uint8Array() }],
+    };
+    await expectCode(
+      verifySigningCertificate(odd, [Date.parse('2024-03-19T17:26:30Z')], prod, 1),
+      'CERTIFICATE_USAGE_INVALID',
     );
   });
 

@@ -1,13 +1,22 @@
 /**
  * Step 7 — the signing certificate: a path to a trusted certificate authority valid at every
- * verified time (x509/chain.ts), the code-signing usage, and embedded SCTs from trusted CT logs
- * meeting the threshold (SCT_THRESHOLD_NOT_MET).
+ * verified time (x509/chain.ts), the code-signing usage and no unprocessed critical extension
+ * (CERTIFICATE_USAGE_INVALID), and embedded SCTs from trusted CT logs meeting the threshold
+ * (SCT_THRESHOLD_NOT_MET).
  */
 import { OID_EKU_CODE_SIGNING, type X509Certificate } from '../x509/certificate.js';
 import { type ChainResult, verifyCertificateChain } from '../x509/chain.js';
 import { verifyEmbeddedScts } from '../x509/sct.js';
 import { VerificationError } from './errors.js';
 import type { TrustMaterial } from './trust-material.js';
+
+/** Extensions this verifier processes on a signing certificate. */
+const UNDERSTOOD_CRITICAL = new Set([
+  '2.5.29.15', // keyUsage
+  '2.5.29.17', // subjectAltName
+  '2.5.29.19', // basicConstraints
+  '2.5.29.37', // extKeyUsage
+]);
 
 export async function verifySigningCertificate(
   leaf: X509Certificate,
@@ -21,6 +30,11 @@ export async function verifySigningCertificate(
       'CERTIFICATE_USAGE_INVALID',
       'the certificate is not a code-signing leaf certificate',
     );
+  }
+  // RFC 5280 §4.2: a certificate with a critical extension the verifier does not process MUST be rejected.
+  const unknown = leaf.extensions.find((e) => e.critical && !UNDERSTOOD_CRITICAL.has(e.oid));
+  if (unknown) {
+    throw new VerificationError('CERTIFICATE_USAGE_INVALID', `unsupported critical extension ${unknown.oid}`);
   }
   let verifiedScts = 0;
   if (ctlogThreshold > 0) {
