@@ -405,6 +405,14 @@ describe('verifyBundle with certificates and timestamps', () => {
     );
   });
 
+  it('refuses a supplied key that is not the certificate key', async () => {
+    const other = await newKey();
+    await expectCode(
+      verifyBundle(load('happy-path-v0.3'), { trustMaterial: prod, artifact: a, publicKey: other.pem }),
+      'PUBLIC_KEY_MISMATCH',
+    );
+  });
+
   it('refuses a malformed certificate', async () => {
     const b = JSON.parse(load('happy-path-v0.3'));
     b.verificationMaterial.certificate.rawBytes = base64Encode(utf8Encode('not DER'));
