@@ -8,7 +8,7 @@
  * `x509Certificate` field (its TODO), which Scriba logs as a `publicKey` verifier. Bundles from keys
  * carry no timestamp (Rekor v2 has no SET), so both verifiers run with a timestamp threshold of 0.
  */
-import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { bundleToJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { DSSEBundleBuilder, MessageSignatureBundleBuilder, RekorWitness, type Signer } from '@sigstore/sign';
@@ -107,8 +107,16 @@ describe('@sigstore/sign majorApiVersion 2 against Scriba', () => {
 
   describe('when signing an attestation (dsse 0.0.2)', () => {
     it('both @sigstore/verify and the Scriba verifier accept the bundle', async () => {
+      const artifact = Buffer.from(`attested artifact ${Date.now()}`);
       const payload = Buffer.from(
-        JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', n: Date.now() }),
+        JSON.stringify({
+          _type: 'https://in-toto.io/Statement/v1',
+          subject: [
+            { name: 'artifact', digest: { sha256: createHash('sha256').update(artifact).digest('hex') } },
+          ],
+          predicateType: 'https://example.com/test/v1',
+          predicate: {},
+        }),
       );
       const bundle = await new DSSEBundleBuilder({ signer, witnesses: [witness()] }).create({
         data: payload,
@@ -120,7 +128,8 @@ describe('@sigstore/sign majorApiVersion 2 against Scriba', () => {
         version: '0.0.2',
       });
       await verifyWithSigstoreJs(json);
-      expect(await verifyWithScriba(json, payload)).toBeTruthy();
+      expect(await verifyWithScriba(json, artifact)).toBeTruthy();
+      await expect(verifyWithScriba(json, Buffer.from('not the subject'))).rejects.toHaveProperty('code');
     });
   });
 

@@ -4,7 +4,7 @@
  * cosignatures that do not verify with the configured witness key are dropped; verified ones are
  * served appended to the checkpoint.
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import {
@@ -22,6 +22,13 @@ import { ConfigError } from '../src/config.js';
 import { parseWitnesses, type WitnessEndpoint, WitnessPusher } from '../src/log/witness-push.js';
 import type { RunningServer } from '../src/main.js';
 import { createWitnessServer, type WitnessServer } from '../src/witness/index.js';
+
+/** A valid Ed25519 public key (a random 32-byte string is not always a curve point). */
+function randomEd25519(): Uint8Array {
+  return new Uint8Array(
+    generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' }),
+  ).slice(-32);
+}
 
 let server: RunningServer;
 let hanging: Server;
@@ -54,7 +61,7 @@ beforeAll(async () => {
     i: process.env.SCRIBA_WITNESS_INTERVAL_MS,
     t: process.env.SCRIBA_WITNESS_TIMEOUT_MS,
   };
-  process.env.SCRIBA_WITNESSES = `${hangingUrl} ${formatVerifierKey('hang.example/w', NOTE_KEY_TYPE_COSIGNATURE_V1, randomBytes(32))}`;
+  process.env.SCRIBA_WITNESSES = `${hangingUrl} ${formatVerifierKey('hang.example/w', NOTE_KEY_TYPE_COSIGNATURE_V1, randomEd25519())}`;
   process.env.SCRIBA_WITNESS_INTERVAL_MS = '20';
   process.env.SCRIBA_WITNESS_TIMEOUT_MS = '10000';
   cleanups.push(async () => {
