@@ -4,9 +4,10 @@
  * (CERTIFICATE_USAGE_INVALID), and embedded SCTs from trusted CT logs meeting the threshold
  * (SCT_THRESHOLD_NOT_MET).
  */
+import { bytesEqual } from '../encoding.js';
 import { OID_EKU_CODE_SIGNING, type X509Certificate } from '../x509/certificate.js';
 import { type ChainResult, verifyCertificateChain } from '../x509/chain.js';
-import { verifyEmbeddedScts } from '../x509/sct.js';
+import { type SctResult, verifyEmbeddedScts } from '../x509/sct.js';
 import { VerificationError } from './errors.js';
 import type { TrustMaterial } from './trust-material.js';
 
@@ -18,11 +19,28 @@ const UNDERSTOOD_CRITICAL = new Set([
   '2.5.29.37', // extKeyUsage
 ]);
 
+/** SCT checks started early against the likely issuer (used only if the path confirms it). */
+export type SctPrefetch = { issuer: X509Certificate; result: Promise<SctResult[]> };
+
+/** Starts the SCT checks against the trusted certificate whose subject is the leaf's issuer. */
+export function prefetchScts(leaf: X509Certificate, trust: TrustMaterial): SctPrefetch | undefined {
+  for (const ca of trust.certificateAuthorities) {
+    const first = ca.chain[0];
+    if (first && bytesEqual(first.subject, leaf.issuer)) {
+      const result = verifyEmbeddedScts(leaf, first, trust.ctlogs);
+      result.catch(() => {});
+      return { issuer: first, result };
+    }
+  }
+  return undefined;
+}
+
 export async function verifySigningCertificate(
   leaf: X509Certificate,
   times: number[],
   trust: TrustMaterial,
   ctlogThreshold: number,
+  sctPrefetch?: SctPrefetch,
 ): Promise<{ chain: ChainResult; verifiedScts: number }> {
   const chain = await verifyCertificateChain(leaf, trust.certificateAuthorities, times);
   if (leaf.isCA || !leaf.keyUsageDigitalSignature || !leaf.extKeyUsage.includes(OID_EKU_CODE_SIGNING)) {
@@ -39,7 +57,9 @@ export async function verifySigningCertificate(
   let verifiedScts = 0;
   if (ctlogThreshold > 0) {
     const issuer = chain.path[1] as X509Certificate;
-    verifiedScts = (await verifyEmbeddedScts(leaf, issuer, trust.ctlogs)).length;
+    const scts =
+      sctPrefetch?.issuer === issuer ? sctPrefetch.result : verifyEmbeddedScts(leaf, issuer, trust.ctlogs);
+    verifiedScts = (await scts).length;
     if (verifiedScts < ctlogThreshold) {
       throw new VerificationError(
         'SCT_THRESHOLD_NOT_MET',

@@ -19,7 +19,7 @@ import { parseBundle } from '../bundle/bundle.js';
 import type { Bundle } from '../bundle/types.js';
 import { prefetchIssuers } from '../x509/chain.js';
 import { checkArtifact } from './artifact.js';
-import { verifySigningCertificate } from './certificate.js';
+import { prefetchScts, verifySigningCertificate } from './certificate.js';
 import { VerificationError } from './errors.js';
 import { certificateIdentity, verifyIdentity } from './identity.js';
 import { verifyLogValidity } from './log-validity.js';
@@ -75,6 +75,8 @@ export async function verifyBundle(
   // on its thread pool) and awaited in the fixed order: the error reported is always the first
   // failing step's.
   if (signer.type === 'certificate') prefetchIssuers(signer.leaf, trust.certificateAuthorities);
+  const scts =
+    signer.type === 'certificate' && ctlogThreshold > 0 ? prefetchScts(signer.leaf, trust) : undefined;
   const signature = settled(verifyContentSignature(bundle, signer.key, artifact));
   const tlog = settled(verifyTlogEntries(bundle, signer, artifact, trust, tlogThreshold, options.witnesses));
   const rfc3161 = settled(verifyRfc3161Timestamps(bundle, trust));
@@ -90,6 +92,7 @@ export async function verifyBundle(
       times.all.map((t) => t.time),
       trust,
       ctlogThreshold,
+      scts,
     );
     verifyIdentity(signer.leaf, options.policy);
     const id = certificateIdentity(signer.leaf);
