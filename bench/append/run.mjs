@@ -300,13 +300,24 @@ function cpuSnapshot(serverPid, pgPid) {
   const pg = pgPid ? [pgPid, ...childrenOf(pgPid)] : [];
   const perPid = new Map(pg.map((p) => [p, cpuSeconds(p)]));
   const usage = process.cpuUsage();
-  return { server: cpuSeconds(serverPid), pg: perPid, client: (usage.user + usage.system) / 1e6 };
+  return {
+    server: cpuSeconds(serverPid),
+    // The server's main thread alone (its event loop): /proc/<pid>/task/<pid>.
+    serverMain: cpuSeconds(`${serverPid}/task/${serverPid}`),
+    pg: perPid,
+    client: (usage.user + usage.system) / 1e6,
+  };
 }
 
 function cpuDelta(a, b) {
   let pg = 0;
   for (const [pid, t] of b.pg) pg += t - (a.pg.get(pid) ?? 0);
-  return { server: b.server - a.server, pg, client: b.client - a.client };
+  return {
+    server: b.server - a.server,
+    serverMain: b.serverMain - a.serverMain,
+    pg,
+    client: b.client - a.client,
+  };
 }
 
 /** Cumulative batch counters from the server's Prometheus metrics. */
@@ -354,6 +365,7 @@ async function main() {
       const after = await batchStats(server.url);
       r.cpuMs = {
         server: (cpu.server * 1000) / r.ok,
+        serverMain: (cpu.serverMain * 1000) / r.ok,
         pg: (cpu.pg * 1000) / r.ok,
         client: (cpu.client * 1000) / r.ok,
       };
@@ -363,7 +375,7 @@ async function main() {
       offset += Object.values(r.statuses).reduce((a, b) => a + b, 0);
       rows.push(r);
       process.stderr.write(
-        `${c} clients: ${fmt(r.perSec)}/s p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.batches} batches of ${r.meanBatch.toFixed(1)} in ${r.meanBatchMs.toFixed(1)} ms, cpu ms/append server ${r.cpuMs.server.toFixed(3)} pg ${r.cpuMs.pg.toFixed(3)} client ${r.cpuMs.client.toFixed(3)} ${JSON.stringify(r.statuses)}\n`,
+        `${c} clients: ${fmt(r.perSec)}/s p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.batches} batches of ${r.meanBatch.toFixed(1)} in ${r.meanBatchMs.toFixed(1)} ms, cpu ms/append server ${r.cpuMs.server.toFixed(3)} (main thread ${r.cpuMs.serverMain.toFixed(3)}) pg ${r.cpuMs.pg.toFixed(3)} client ${r.cpuMs.client.toFixed(3)} ${JSON.stringify(r.statuses)}\n`,
       );
     }
     console.log(
@@ -385,7 +397,7 @@ async function main() {
           .map(([s, n]) => `${s}:${n}`)
           .join(' ') || '0';
       console.log(
-        `| ${r.clients} | ${fmt(r.perSec)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.batches} | ${r.meanBatch.toFixed(1)} | ${r.meanBatchMs.toFixed(1)} | ${r.cpuMs.server.toFixed(3)} / ${r.cpuMs.pg.toFixed(3)} / ${r.cpuMs.client.toFixed(3)} | ${bad} |`,
+        `| ${r.clients} | ${fmt(r.perSec)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.batches} | ${r.meanBatch.toFixed(1)} | ${r.meanBatchMs.toFixed(1)} | ${r.cpuMs.server.toFixed(3)} (${r.cpuMs.serverMain.toFixed(3)}) / ${r.cpuMs.pg.toFixed(3)} / ${r.cpuMs.client.toFixed(3)} | ${bad} |`,
       );
     }
     console.log('\nsingle core, same run:');
