@@ -5,6 +5,10 @@
  * the TSTInfo) by the first certificate of a trusted TSA chain (or an embedded certificate issued
  * by it), its message imprint MUST be the hash of the bundle's signature bytes, every certificate on
  * the TSA path MUST be valid at genTime, and the TSA's trusted-root window MUST contain genTime.
+ *
+ * The CMS and TSTInfo structures are read with the strict raw-DER walker of ./der.ts (as
+ * certificates are, see certificate.ts): the exact signed-attribute bytes are needed anyway, and a
+ * schema-library parse cost more than the signature checks it feeds.
  */
 import { windowContains } from '../bundle/trusted-root.js';
 import { decodeOid } from '../crypto/der.js';
