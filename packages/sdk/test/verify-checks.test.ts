@@ -250,6 +250,16 @@ describe('verifyBundle', () => {
       delete b.verificationMaterial.tlogEntries[0].inclusionProof.checkpoint;
       await expectCode(verifyBundle(b, options()), 'TLOG_CHECKPOINT_MISSING');
     });
+    it('does not use a checkpoint-less proof of a v0.1 bundle (the SET proves inclusion)', async () => {
+      const b = clone(good);
+      b.mediaType = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
+      delete b.verificationMaterial.tlogEntries[0].inclusionProof.checkpoint;
+      const r = await verifyBundle(b, options());
+      expect(r.tlogEntries[0]).toMatchObject({
+        signedEntryTimestampVerified: true,
+        inclusionProofVerified: false,
+      });
+    });
     it('refuses a malformed checkpoint', async () => {
       const b = clone(good);
       const cp = b.verificationMaterial.tlogEntries[0].inclusionProof.checkpoint;

@@ -34,9 +34,14 @@ export async function verifyTlogEntry(
   // SET and inclusion proof are independent signature checks: started together, awaited in order.
   const setVerified = entry.signedEntryTimestamp !== undefined;
   const set = setVerified ? verifySignedEntryTimestamp(entry, log.key) : undefined;
-  const proof = entry.inclusionProof
-    ? verifyInclusionProof(entry, log.key, setVerified, witnesses)
-    : undefined;
+  // v0.1 bundles predate checkpoints: there the SET is the inclusion evidence, and a proof without
+  // a checkpoint (its root unauthenticated) proves nothing and is not used. From v0.2 on the proof
+  // and its checkpoint are required.
+  const legacyProof = bundle.version === '0.1' && entry.inclusionProof?.checkpoint === undefined;
+  const proof =
+    entry.inclusionProof && !legacyProof
+      ? verifyInclusionProof(entry, log.key, setVerified, witnesses)
+      : undefined;
   proof?.catch(() => {});
   await set;
   const proven = proof ? await proof : undefined;
