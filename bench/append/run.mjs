@@ -385,7 +385,7 @@ async function main() {
       `server addon: ${process.env.SCRIBA_NATIVE === '0' ? 'disabled (SCRIBA_NATIVE=0)' : 'native if built'}; machine: ${(await import('node:os')).cpus().length} cores shared by server, PostgreSQL and clients\n`,
     );
     console.log(
-      '| clients | appends/s | p50 ms | p99 ms | batches | mean batch | mean txn ms | CPU ms/append server / pg / client | non-201 |',
+      '| clients | appends/s | p50 ms | p99 ms | batches | mean batch | mean txn ms | CPU ms/append: server (main thread) / pg / client | non-201 |',
     );
     console.log(
       '|--------:|----------:|-------:|-------:|--------:|-----------:|------------:|:-----------------------------------|--------:|',
