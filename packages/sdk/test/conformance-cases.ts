@@ -69,6 +69,18 @@ export const EXPECTED_FAILURES: Record<string, VerificationErrorCode> = {
   'wrong-material_fail': 'MESSAGE_DIGEST_MISMATCH',
 };
 
+/**
+ * Where several cases share a structural code, the offending field the refusal names (the error's
+ * `field`), which pins the intended reason.
+ */
+export const EXPECTED_FIELDS: Record<string, string> = {
+  'bundle-empty-certificate-chain_fail': '$.verificationMaterial.x509CertificateChain.certificates',
+  'bundle-invalid-base64-signature_fail': '$.messageSignature.signature',
+  'bundle-negative-log-index_fail': '$.verificationMaterial.tlogEntries[0].logIndex',
+  'intoto-missing-inclusion-proof_fail': '$.verificationMaterial.tlogEntries[0].inclusionProof',
+  'rekor2-no-inclusion-proof_fail': '$.verificationMaterial.tlogEntries[0].inclusionProof',
+};
+
 export type ConformanceCase = {
   name: string;
   bundle: string;

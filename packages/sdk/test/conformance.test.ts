@@ -5,7 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isVerificationError } from '../src/verify/index.js';
-import { EXPECTED_FAILURES, loadConformanceCases, runConformanceCase } from './conformance-cases.js';
+import {
+  EXPECTED_FAILURES,
+  EXPECTED_FIELDS,
+  loadConformanceCases,
+  runConformanceCase,
+} from './conformance-cases.js';
 
 const cases = loadConformanceCases();
 
@@ -40,6 +45,8 @@ describe('sigstore-conformance bundle-verify', () => {
         expect({ code: (err as { code: string }).code, message: (err as Error).message }).toMatchObject({
           code: EXPECTED_FAILURES[name],
         });
+        if (EXPECTED_FIELDS[name] !== undefined)
+          expect((err as { field?: string }).field).toBe(EXPECTED_FIELDS[name]);
       },
     );
   });

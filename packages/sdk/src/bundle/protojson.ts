@@ -17,7 +17,7 @@ export class Reader {
   ) {}
 
   fail(path: string, message: string, cause?: unknown): never {
-    throw new VerificationError(this.code, `${this.what}: ${path}: ${message}`, { cause });
+    throw new VerificationError(this.code, `${this.what}: ${path}: ${message}`, { cause, field: path });
   }
 
   /** The value of a field under its camelCase name or its snake_case proto name. */

@@ -64,11 +64,14 @@ export type VerificationErrorCode = (typeof VERIFICATION_ERROR_CODES)[number];
 /** A coded verification failure. `cause` carries the underlying exception, if any. */
 export class VerificationError extends Error {
   readonly code: VerificationErrorCode;
+  /** For structural refusals: the JSON path of the offending field (e.g. `$.verificationMaterial`). */
+  readonly field?: string;
 
-  constructor(code: VerificationErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: VerificationErrorCode, message: string, options?: { cause?: unknown; field?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'VerificationError';
     this.code = code;
+    if (options?.field !== undefined) this.field = options.field;
   }
 }
 
