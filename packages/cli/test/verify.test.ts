@@ -167,6 +167,15 @@ describe('scriba verify', () => {
     });
   });
 
+  it('names the offending field of a structurally invalid bundle in --json', async () => {
+    const r = await capture(certArgs('bundle-negative-log-index_fail', ['--json']));
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error).toMatchObject({
+      code: 'BUNDLE_INVALID',
+      field: '$.verificationMaterial.tlogEntries[0].logIndex',
+    });
+  });
+
   describe('when the input is unusable', () => {
     const badRoot = join(tmp, 'root.json');
     writeFileSync(badRoot, '{"mediaType": "nope"}');

@@ -48,7 +48,7 @@ function streamThreshold(): number {
   return Number.isSafeInteger(v) && v >= 0 ? v : STREAM_THRESHOLD;
 }
 
-type Outcome = { exit: number; code: string; message: string };
+type Outcome = { exit: number; code: string; message: string; field?: string };
 
 class InputError extends Error {
   constructor(
@@ -62,7 +62,7 @@ class InputError extends Error {
 function fail(json: boolean, o: Outcome): number {
   if (json)
     process.stdout.write(
-      `${JSON.stringify({ verified: false, error: { code: o.code, message: o.message } })}\n`,
+      `${JSON.stringify({ verified: false, error: { code: o.code, message: o.message, field: o.field } })}\n`,
     );
   else process.stderr.write(`error ${o.code}: ${o.message}\n${o.code === 'USAGE' ? USAGE : ''}`);
   return o.exit;
@@ -279,7 +279,14 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof InputError) return fail(args.json, { exit: 2, code: e.code, message: e.message });
-    if (isVerificationError(e)) return fail(args.json, { exit: 1, code: e.code, message: e.message });
+    if (isVerificationError(e)) {
+      return fail(args.json, {
+        exit: 1,
+        code: e.code,
+        message: e.message,
+        ...(e.field !== undefined ? { field: e.field } : {}),
+      });
+    }
     return fail(args.json, { exit: 1, code: 'INTERNAL_ERROR', message: String((e as Error)?.message ?? e) });
   }
 }
