@@ -46,47 +46,40 @@ function levelsOf(tile: Uint8Array, width: number = FULL): TileLevels {
 }
 
 /**
- * Interior nodes of partial tiles for one tree size (e.g. the proofs of one committed batch, which
- * all share the right edge): keys are `level/index@width`. Short-lived; never shared between logs.
- */
-export class PartialTileMemo {
-  private readonly map = new Map<string, TileLevels>();
-  levels(key: string, tile: Uint8Array, width: number): TileLevels {
-    const k = `${key}@${width}`;
-    let levels = this.map.get(k);
-    if (!levels) {
-      levels = levelsOf(tile, width);
-      this.map.set(k, levels);
-    }
-    return levels;
-  }
-}
-
-/**
- * Interior nodes of full tiles of ONE log (keys are `level/index`, so a cache MUST NOT be shared
- * between logs), bounded LRU: `limit` full tiles, ~16 KiB each with their interior nodes.
+ * Interior nodes of ONE log's tiles (keys are `level/index`, so a cache MUST NOT be shared between
+ * logs), as bounded LRUs. Both full tiles and partial tiles of a given width are immutable: a row only
+ * grows, and its first W hashes are the tile of width W forever. Full tiles (~16 KiB each with their
+ * interior nodes) get `fullLimit` slots; partial tiles, which every new tree size replaces, get a
+ * few, enough for the right edge of the latest sizes.
  */
 export class TileNodeCache {
-  private readonly map = new Map<string, TileLevels>();
-  constructor(readonly limit = 4096) {}
+  private readonly full = new Map<string, TileLevels>();
+  private readonly partial = new Map<string, TileLevels>();
+  constructor(
+    readonly fullLimit = 4096,
+    readonly partialLimit = 64,
+  ) {}
 
-  /** Levels of the full tile `key`, computed on first use. */
-  levels(key: string, tile: Uint8Array): TileLevels {
-    let levels = this.map.get(key);
+  /** Levels of tile `key` at `width`, computed on first use. */
+  levels(key: string, tile: Uint8Array, width: number): TileLevels {
+    const isFull = width === FULL;
+    const map = isFull ? this.full : this.partial;
+    const k = isFull ? key : `${key}@${width}`;
+    let levels = map.get(k);
     if (levels) {
-      this.map.delete(key);
+      map.delete(k);
     } else {
-      levels = levelsOf(tile.slice(0, FULL * 32));
-      if (this.map.size >= this.limit) this.map.delete(this.map.keys().next().value!);
+      levels = levelsOf(tile, width);
+      if (map.size >= (isFull ? this.fullLimit : this.partialLimit)) map.delete(map.keys().next().value!);
     }
-    this.map.set(key, levels);
+    map.set(k, levels);
     return levels;
   }
 }
 
 /**
- * Hash of the node covering stored hashes [start, end) of tile `key`. For a full tile (256 hashes,
- * immutable) with a cache, the interior nodes come from the cache; otherwise the range is folded.
+ * Hash of the node covering stored hashes [start, end) of tile `key` at `width`: from the cache's
+ * interior nodes when a cache is given, else folded directly.
  */
 export function tileNodeHash(
   key: string,
@@ -95,14 +88,12 @@ export function tileNodeHash(
   start: number,
   end: number,
   cache?: TileNodeCache,
-  memo?: PartialTileMemo,
 ): Uint8Array {
-  const full = width === FULL && tile.length >= FULL * 32;
-  if ((full && !cache) || (!full && !memo)) return foldPerfect(tile, start, end);
+  if (!cache) return foldPerfect(tile, start, end);
   const n = end - start;
-  if (n <= 0 || (n & (n - 1)) !== 0 || end > width)
-    throw new Error(`cannot fold tile range [${start}, ${end})`);
+  if (n <= 0 || (n & (n - 1)) !== 0 || end > width || tile.length < width * 32) {
+    throw new Error(`cannot fold tile range [${start}, ${end}) of width ${width}`);
+  }
   const j = Math.log2(n);
-  const levels = full ? cache!.levels(key, tile) : memo!.levels(key, tile, width);
-  return levels[j]![start >> j]!;
+  return cache.levels(key, tile, width)[j]![start >> j]!;
 }

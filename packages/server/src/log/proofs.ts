@@ -11,7 +11,7 @@ import {
   type ProofNodes,
 } from '@scriba/sdk/merkle';
 import { nodeTileLocation } from '@scriba/sdk/tiles';
-import { type PartialTileMemo, type TileNodeCache, tileNodeHash } from './hash.js';
+import { type TileNodeCache, tileNodeHash } from './hash.js';
 import { tileKey } from './integrate.js';
 import type { TileGetter } from './tileStore.js';
 
@@ -20,7 +20,6 @@ async function proofFromNodes(
   size: number,
   getTiles: TileGetter,
   cache?: TileNodeCache,
-  memo?: PartialTileMemo,
 ): Promise<Uint8Array[]> {
   const locs = nodes.ids.map((id) => nodeTileLocation(id, size));
   const tiles = await getTiles(locs.map((l) => ({ level: l.tile.level, index: l.tile.index })));
@@ -28,7 +27,7 @@ async function proofFromNodes(
     const key = tileKey(l.tile.level, l.tile.index);
     const row = tiles.get(key);
     if (!row) throw new Error(`tile ${key} is missing from storage`);
-    return tileNodeHash(key, row, l.tile.width, l.start, l.end, cache, memo);
+    return tileNodeHash(key, row, l.tile.width, l.start, l.end, cache);
   });
   return assembleProof(nodes, hashes);
 }
@@ -42,9 +41,8 @@ export function buildInclusionProof(
   size: number,
   getTiles: TileGetter,
   cache?: TileNodeCache,
-  memo?: PartialTileMemo,
 ): Promise<Uint8Array[]> {
-  return proofFromNodes(inclusionProofNodes(index, size), size, getTiles, cache, memo);
+  return proofFromNodes(inclusionProofNodes(index, size), size, getTiles, cache);
 }
 
 /** Consistency proof from `size1` to `size2` (0 < size1 <= size2, checked by the caller). */

@@ -11,7 +11,6 @@ import type { Db, Queryable } from '../db/index.js';
 import { toNumber } from '../db/index.js';
 import type { ValidatedEntry } from '../entries/index.js';
 import type { CheckpointSigner } from './checkpoint.js';
-import { PartialTileMemo } from './hash.js';
 import { integrate, rightEdgeTiles, type StoredTile, tileKey } from './integrate.js';
 import type { Metrics } from './metrics.js';
 
@@ -21,8 +20,6 @@ export type Committed = {
   checkpoint: string;
   /** Tiles written by the batch (overlay for building the batch's proofs without re-reading them). */
   tiles: Map<string, Uint8Array>;
-  /** Interior nodes of the batch's partial tiles, shared by the proofs of the batch's entries. */
-  memo: PartialTileMemo;
 };
 
 export type AppendOutcome =
@@ -179,7 +176,6 @@ export async function appendBatch(
       rootHash: result.rootHash,
       checkpoint,
       tiles: new Map(result.changed.map((t) => [tileKey(t.level, t.index), t.hashes])),
-      memo: new PartialTileMemo(),
     };
     return outcomes.map((o) =>
       o.kind === 'later'
