@@ -137,6 +137,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/log/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rekor v2 append (hashedRekordRequestV002 or dsseRequestV002); protobuf-JSON answer. */
+        post: operations["createEntryV2"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/checkpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** C2SP tlog-tiles checkpoint (signed note, with any witness cosignatures). */
+        get: operations["getCheckpointV2"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/log/vkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** C2SP signed-note verifier key(s) of the log's checkpoints. */
+        get: operations["getVerifierKeysV2"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/tile/{tilePath}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** C2SP tlog-tiles tile (`L/N[.p/W]`) or entry bundle (`entries/N[.p/W]`); full ones immutable. */
+        get: operations["getTileV2"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -298,6 +366,38 @@ export interface components {
                 /** @description base64 SHA-256 of the DER SPKI */
                 keyId: string;
             };
+        };
+        /** @description Rekor v2 CreateEntryRequest (protobuf JSON): exactly one of hashedRekordRequestV002 or dsseRequestV002; validated by the v2 entry validator, whose errors name the field. */
+        CreateEntryRequestV2: {
+            hashedRekordRequestV002?: {
+                [key: string]: unknown;
+            };
+            dsseRequestV002?: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Sigstore TransparencyLogEntry (protobuf JSON; int64 as strings, bytes as base64). */
+        TransparencyLogEntryV2: {
+            logIndex: string;
+            logId: {
+                keyId: string;
+            };
+            kindVersion: {
+                kind: string;
+                version: string;
+            };
+            inclusionProof: {
+                logIndex: string;
+                rootHash: string;
+                treeSize: string;
+                hashes: string[];
+                checkpoint: {
+                    envelope: string;
+                };
+            };
+            canonicalizedBody: string;
         };
     };
     responses: {
@@ -582,6 +682,98 @@ export interface operations {
                 };
             };
             default: components["responses"]["InternalServerError"];
+        };
+    };
+    createEntryV2: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateEntryRequestV2"];
+            };
+        };
+        responses: {
+            /** @description The entry was appended. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransparencyLogEntryV2"];
+                };
+            };
+            400: components["responses"]["BadContent"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    getCheckpointV2: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed checkpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    getVerifierKeysV2: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One verifier key per line. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    getTileV2: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tilePath: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tile or entry bundle bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            400: components["responses"]["BadContent"];
+            404: components["responses"]["NotFound"];
         };
     };
     getHealth: {

@@ -396,5 +396,105 @@ export const schemas = {
       "publicKey",
       "logId"
     ]
+  },
+  "CreateEntryRequestV2": {
+    "$id": "CreateEntryRequestV2",
+    "type": "object",
+    "description": "Rekor v2 CreateEntryRequest (protobuf JSON): exactly one of hashedRekordRequestV002 or dsseRequestV002; validated by the v2 entry validator, whose errors name the field.\n",
+    "properties": {
+      "hashedRekordRequestV002": {
+        "type": "object",
+        "additionalProperties": true
+      },
+      "dsseRequestV002": {
+        "type": "object",
+        "additionalProperties": true
+      }
+    },
+    "additionalProperties": true
+  },
+  "TransparencyLogEntryV2": {
+    "$id": "TransparencyLogEntryV2",
+    "type": "object",
+    "description": "Sigstore TransparencyLogEntry (protobuf JSON; int64 as strings, bytes as base64).",
+    "properties": {
+      "logIndex": {
+        "type": "string"
+      },
+      "logId": {
+        "type": "object",
+        "properties": {
+          "keyId": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "keyId"
+        ]
+      },
+      "kindVersion": {
+        "type": "object",
+        "properties": {
+          "kind": {
+            "type": "string"
+          },
+          "version": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "kind",
+          "version"
+        ]
+      },
+      "inclusionProof": {
+        "type": "object",
+        "properties": {
+          "logIndex": {
+            "type": "string"
+          },
+          "rootHash": {
+            "type": "string"
+          },
+          "treeSize": {
+            "type": "string"
+          },
+          "hashes": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "checkpoint": {
+            "type": "object",
+            "properties": {
+              "envelope": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "envelope"
+            ]
+          }
+        },
+        "required": [
+          "logIndex",
+          "rootHash",
+          "treeSize",
+          "hashes",
+          "checkpoint"
+        ]
+      },
+      "canonicalizedBody": {
+        "type": "string"
+      }
+    },
+    "required": [
+      "logIndex",
+      "logId",
+      "kindVersion",
+      "inclusionProof",
+      "canonicalizedBody"
+    ]
   }
 } as const;
