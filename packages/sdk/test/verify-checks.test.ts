@@ -333,6 +333,14 @@ describe('verifyBundle', () => {
         'TLOG_ENTRY_UNPROVEN',
       );
     });
+    it('refuses an entry whose log window cannot be checked for lack of a verified time', async () => {
+      const b = clone(good);
+      delete b.verificationMaterial.tlogEntries[0].inclusionPromise;
+      await expectCode(
+        verifyBundle(b, { ...options(), timestampThreshold: 0 }),
+        'TLOG_LOG_NOT_VALID_AT_TIME',
+      );
+    });
     it('refuses when no time is verified (no SET, no timestamp)', async () => {
       const b = clone(good);
       delete b.verificationMaterial.tlogEntries[0].inclusionPromise;

@@ -87,6 +87,13 @@ export async function verifyBundle(
 
   let verifiedSigner: VerifiedSigner;
   if (signer.type === 'certificate') {
+    if (times.all.length === 0) {
+      // A certificate is only valid within its lifetime: without a verified time it proves nothing.
+      throw new VerificationError(
+        'TIMESTAMP_THRESHOLD_NOT_MET',
+        'a certificate-signed bundle needs a verified time',
+      );
+    }
     const { chain, verifiedScts } = await verifySigningCertificate(
       signer.leaf,
       times.all.map((t) => t.time),
