@@ -333,13 +333,37 @@ describe('verifyBundle', () => {
         'TLOG_ENTRY_UNPROVEN',
       );
     });
-    it('refuses an entry whose log window cannot be checked for lack of a verified time', async () => {
-      const b = clone(good);
-      delete b.verificationMaterial.tlogEntries[0].inclusionPromise;
-      await expectCode(
-        verifyBundle(b, { ...options(), timestampThreshold: 0 }),
-        'TLOG_LOG_NOT_VALID_AT_TIME',
-      );
+    describe('when no time is verified and the caller allows it (timestampThreshold 0)', () => {
+      const noSet = () => {
+        const b = clone(good);
+        delete b.verificationMaterial.tlogEntries[0].inclusionPromise;
+        return b;
+      };
+      it('accepts a log trusted now', async () => {
+        await expect(verifyBundle(noSet(), { ...options(), timestampThreshold: 0 })).resolves.toBeDefined();
+      });
+      it('refuses a log no longer trusted now', async () => {
+        const tm = prepareTrustMaterial(
+          log.trustedRoot({ validFor: { start: '2020-01-01T00:00:00Z', end: '2024-01-01T00:00:00Z' } }),
+        );
+        await expectCode(
+          verifyBundle(noSet(), { ...options(), trustMaterial: tm, timestampThreshold: 0 }),
+          'TLOG_LOG_NOT_VALID_AT_TIME',
+        );
+      });
+      it('checks a certificate at the current time', async () => {
+        const b = JSON.parse(readFileSync(join(CASES, 'rekor2-happy-path', 'bundle.sigstore.json'), 'utf8'));
+        delete b.verificationMaterial.timestampVerificationData;
+        const tm = prepareTrustMaterial(
+          readFileSync(join(CASES, 'rekor2-happy-path', 'trusted_root.json'), 'utf8'),
+        );
+        const a = new Uint8Array(readFileSync(join(CASES, 'a.txt')));
+        const opts = { trustMaterial: tm, artifact: a, timestampThreshold: 0 };
+        await expectCode(verifyBundle(b, opts), 'CERTIFICATE_NOT_VALID_AT_TIME');
+        await expect(
+          verifyBundle(b, { ...opts, currentTime: Date.parse('2025-06-12T12:05:00Z') }),
+        ).resolves.toBeDefined();
+      });
     });
     it('refuses when no time is verified (no SET, no timestamp)', async () => {
       const b = clone(good);

@@ -36,6 +36,11 @@ export type VerifyBundleOptions = {
    * every checkpoint. Without it, cosignature lines are ignored.
    */
   witnesses?: WitnessPolicy;
+  /**
+   * The current time (ms), used only when no time is verified (timestampThreshold 0): the
+   * certificate and each log must then be valid now. Default Date.now().
+   */
+  currentTime?: number;
 };
 
 export type WitnessPolicy = { verifiers: NoteVerifier[]; threshold: number };

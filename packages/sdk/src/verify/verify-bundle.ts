@@ -83,20 +83,16 @@ export async function verifyBundle(
   await signature;
   const entries = await tlog;
   const times = await verifyTimestamps(bundle, entries, trust, timestampThreshold, rfc3161);
-  verifyLogValidity(entries, times.rfc3161);
+  const now = options.currentTime ?? Date.now();
+  verifyLogValidity(entries, times.rfc3161, now);
 
   let verifiedSigner: VerifiedSigner;
   if (signer.type === 'certificate') {
-    if (times.all.length === 0) {
-      // A certificate is only valid within its lifetime: without a verified time it proves nothing.
-      throw new VerificationError(
-        'TIMESTAMP_THRESHOLD_NOT_MET',
-        'a certificate-signed bundle needs a verified time',
-      );
-    }
+    // With no verified time (timestampThreshold 0) the certificate must be valid now, as with
+    // sigstore-go's WithCurrentTime; short-lived Fulcio certificates then fail, as they should.
     const { chain, verifiedScts } = await verifySigningCertificate(
       signer.leaf,
-      times.all.map((t) => t.time),
+      times.all.length > 0 ? times.all.map((t) => t.time) : [now],
       trust,
       ctlogThreshold,
       scts,
