@@ -8,6 +8,7 @@ import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { migrate, openDb } from './db/index.js';
 import type { Db } from './db/types.js';
+import { verificationBackend } from './entries/index.js';
 import { loadOrCreateLogKey } from './keys/logKey.js';
 import { checkpointSigner } from './log/checkpoint.js';
 import { Metrics } from './log/metrics.js';
@@ -109,9 +110,24 @@ export async function main(env: Record<string, string | undefined> = process.env
     return 1;
   }
   server.app.log.info(
-    { url: server.url, database: server.db.kind, logId: server.log.key.logIdHex },
+    {
+      url: server.url,
+      publicUrl: server.config.publicUrl,
+      database: server.db.kind,
+      logId: server.log.key.logIdHex,
+      checkpointName: server.log.signer.name,
+      origin: server.log.signer.origin,
+      // Prehashed signature checks: the native addon, or the pure-JS fallback (and why).
+      signatureVerification: verificationBackend(),
+    },
     'scriba listening',
   );
+  if (server.log.renamed !== undefined) {
+    server.app.log.warn(
+      { previousOrigin: server.log.renamed, origin: server.log.signer.origin },
+      'the log was re-signed under a new checkpoint origin/name; every process of one log must share SCRIBA_PUBLIC_URL (or SCRIBA_LOG_NAME and SCRIBA_ORIGIN)',
+    );
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       server.app.log.info({ signal }, 'shutting down');

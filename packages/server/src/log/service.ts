@@ -52,6 +52,8 @@ export class LogService {
   /** Interior nodes of this log's full tiles (immutable), shared by every proof. */
   readonly tileCache = new TileNodeCache();
   private treeIdCache: string | undefined;
+  /** Set by init() when the stored checkpoint had another origin (re-signed under this one). */
+  renamed: string | undefined;
 
   constructor(
     readonly db: Db,
@@ -94,6 +96,11 @@ export class LogService {
       );
       const row = rows[0]!;
       if (row.checkpoint !== null && this.signer.matches(row.checkpoint)) return;
+      if (row.checkpoint !== null) {
+        // Every process of one log MUST share the public URL / key name / origin; otherwise they
+        // take turns re-signing the same tree under different names.
+        this.renamed = row.checkpoint.split('\n', 1)[0];
+      }
       const size = toNumber(row.tree_size);
       const root = toBytes(row.root_hash);
       const note = await this.signer.sign(size, root);
