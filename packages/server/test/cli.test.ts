@@ -104,6 +104,16 @@ describe('scriba keygen / serve / upload / trusted-root', () => {
     });
   });
 
+  describe('serve', () => {
+    it.each([
+      ['--help', ['serve', '--help'], 0],
+      ['an unknown flag', ['serve', '--frobnicate'], 2],
+      ['a positional argument', ['serve', 'now'], 2],
+    ])('%s -> exit %s', async (_n, args, code) => {
+      expect((await scriba(args)).code).toBe(code);
+    });
+  });
+
   describe('trusted-root', () => {
     it('prints the trusted root the log publishes', async () => {
       const r = await scriba(['trusted-root', '--url', server.url]);
