@@ -128,16 +128,39 @@ export async function main(env: Record<string, string | undefined> = process.env
       'the log was re-signed under a new checkpoint origin/name; every process of one log must share SCRIBA_PUBLIC_URL (or SCRIBA_LOG_NAME and SCRIBA_ORIGIN)',
     );
   }
+  let code = 0;
   await new Promise<void>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) {
+        // A second signal: the operator does not want to wait for the drain.
+        server.app.log.warn({ signal }, 'second signal: exiting without waiting for in-flight requests');
+        process.exit(1);
+      }
+      stopping = true;
       server.app.log.info({ signal }, 'shutting down');
+      // A drain that cannot finish (e.g. the database hangs) MUST NOT keep the process forever.
+      const deadline = setTimeout(() => {
+        server.app.log.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out');
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS);
+      deadline.unref();
       server
         .close()
-        .catch((e) => server.app.log.error({ err: e }, 'shutdown failed'))
-        .finally(resolve);
+        .catch((e) => {
+          code = 1;
+          server.app.log.error({ err: e }, 'shutdown failed');
+        })
+        .finally(() => {
+          clearTimeout(deadline);
+          resolve();
+        });
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
   });
-  return 0;
+  return code;
 }
+
+/** How long a graceful shutdown may take before the process exits anyway. */
+const SHUTDOWN_TIMEOUT_MS = 30_000;
