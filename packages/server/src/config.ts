@@ -32,6 +32,8 @@ export type Config = {
   bodyLimit: number;
   batchMaxSize: number;
   batchMaxWaitMs: number;
+  /** Append batches in flight per process (the next one queues for the tree lock). */
+  batchPipeline: number;
   dbPoolMax: number;
   logLevel: string;
 };
@@ -118,6 +120,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     bodyLimit: intVar(env, 'SCRIBA_BODY_LIMIT', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     batchMaxSize: intVar(env, 'SCRIBA_BATCH_MAX_SIZE', 1024, 1, 8192),
     batchMaxWaitMs: intVar(env, 'SCRIBA_BATCH_MAX_WAIT_MS', 0, 0, 10_000),
+    batchPipeline: intVar(env, 'SCRIBA_BATCH_PIPELINE', 1, 1, 8),
     dbPoolMax: intVar(env, 'SCRIBA_DB_POOL_MAX', 10, 1, 1000),
     logLevel,
   };

@@ -48,6 +48,7 @@ export async function startServer(
     const log = new LogService(db, key, signer, metrics, {
       maxBatchSize: config.batchMaxSize,
       maxWaitMs: config.batchMaxWaitMs,
+      maxInFlight: config.batchPipeline,
     });
     await log.init();
     const logger =

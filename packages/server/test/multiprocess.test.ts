@@ -37,7 +37,8 @@ describe('several server processes on one database', () => {
     };
     cleanup.push(db.drop, dir.remove);
     // Both start at once: migrations and tree creation MUST be safe under concurrency.
-    servers = await Promise.all([spawnServer(env), spawnServer(env)]);
+    // The second process pipelines its batches (two in flight), exercising that path too.
+    servers = await Promise.all([spawnServer(env), spawnServer({ ...env, SCRIBA_BATCH_PIPELINE: '2' })]);
   });
   afterAll(async () => {
     for (const s of servers) await s.stop('SIGKILL');

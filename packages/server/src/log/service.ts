@@ -14,7 +14,7 @@ import { TileNodeCache } from './hash.js';
 import { rightEdgeTiles, rootFromTiles, tileKey } from './integrate.js';
 import type { Metrics } from './metrics.js';
 import { buildConsistencyProof, buildInclusionProof } from './proofs.js';
-import { type AppendOutcome, Sequencer } from './sequencer.js';
+import { type AppendOutcome, Sequencer, type SequencerOptions } from './sequencer.js';
 import { readTiles, tileGetter } from './tileStore.js';
 
 export class LogError extends Error {
@@ -60,7 +60,7 @@ export class LogService {
     readonly key: LogKey,
     readonly signer: CheckpointSigner,
     readonly metrics: Metrics,
-    batch: { maxBatchSize: number; maxWaitMs: number },
+    batch: SequencerOptions,
   ) {
     this.sequencer = new Sequencer(db, signer, batch, metrics);
   }
