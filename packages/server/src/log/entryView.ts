@@ -34,17 +34,26 @@ export function entryUuid(treeId: string, leafHash: Uint8Array): string {
   return BigInt(treeId).toString(16).padStart(16, '0') + hex(leafHash);
 }
 
-export function signedEntryTimestamp(key: LogKey, e: StoredEntry): string {
+/**
+ * The SET. Signed through libuv's thread pool (node:crypto's callback form), so signing (~0.1 ms of
+ * CPU per entry) runs beside the event loop instead of on it.
+ */
+export function signedEntryTimestamp(key: LogKey, e: StoredEntry): Promise<string> {
   const payload = {
     body: Buffer.from(e.body).toString('base64'),
     integratedTime: e.integratedTime,
     logID: key.logIdHex,
     logIndex: e.index,
   };
-  return sign('sha256', canonicalJsonBytes(payload), key.privateKey).toString('base64');
+  return new Promise((resolve, reject) => {
+    sign('sha256', canonicalJsonBytes(payload), key.privateKey, (err, sig) => {
+      if (err) reject(err);
+      else resolve(sig.toString('base64'));
+    });
+  });
 }
 
-export function logEntryValue(key: LogKey, e: StoredEntry, proof: ProofView): LogEntryValue {
+export async function logEntryValue(key: LogKey, e: StoredEntry, proof: ProofView): Promise<LogEntryValue> {
   return {
     body: Buffer.from(e.body).toString('base64'),
     integratedTime: e.integratedTime,
@@ -58,7 +67,7 @@ export function logEntryValue(key: LogKey, e: StoredEntry, proof: ProofView): Lo
         hashes: proof.hashes.map(hex),
         checkpoint: proof.checkpoint,
       },
-      signedEntryTimestamp: signedEntryTimestamp(key, e),
+      signedEntryTimestamp: await signedEntryTimestamp(key, e),
     },
   };
 }

@@ -163,7 +163,7 @@ export class LogService {
     return {
       created: true,
       uuid,
-      value: logEntryValue(this.key, stored, {
+      value: await logEntryValue(this.key, stored, {
         treeSize: c.treeSize,
         rootHash: c.rootHash,
         hashes,
@@ -182,7 +182,7 @@ export class LogService {
       if (e.index >= st.treeSize) continue; // not yet visible under the latest checkpoint
       const hashes = await buildInclusionProof(e.index, st.treeSize, getTiles, this.tileCache);
       out.push({
-        [entryUuid(st.treeId, e.leafHash)]: logEntryValue(this.key, e, {
+        [entryUuid(st.treeId, e.leafHash)]: await logEntryValue(this.key, e, {
           treeSize: st.treeSize,
           rootHash: st.rootHash,
           hashes,
