@@ -66,9 +66,8 @@ export class LogService {
   }
 
   /**
-   * Creates the tree on first start (random 63-bit tree ID), refuses a key that is not the one the
-   * tree was created with, and (re-)signs the current checkpoint when none exists or the origin/key
-   * name changed. Safe when several processes start at once (the row lock serializes them).
+   * Creates the tree on first start (random 63-bit tree ID) and refuses a log key that is not the
+   * one the tree was created with. Safe when several processes start at once (insert-if-absent).
    */
   static async treeOrigin(db: Db, key: LogKey, createTreeId?: string): Promise<{ treeId: string }> {
     const candidate = createTreeId ?? (randomBytes(8).readBigUInt64BE() & 0x7fffffffffffffffn).toString();
@@ -89,6 +88,10 @@ export class LogService {
     return { treeId: String(row.tree_id) };
   }
 
+  /**
+   * (Re-)signs the current checkpoint when none exists or the origin/key name changed; the row lock
+   * serializes processes starting at once, so only the first re-signs.
+   */
   async init(): Promise<void> {
     await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ tree_size: unknown; root_hash: unknown; checkpoint: string | null }>(
