@@ -69,6 +69,12 @@ describe('parseBundle', () => {
       expect(b.rfc3161Timestamps).toHaveLength(1);
     });
 
+    it('reads an omitted entry logIndex as 0 (protobuf-JSON drops zero int64s: the first entry of a log)', () => {
+      const b = json('happy-path-v0.3');
+      delete b.verificationMaterial.tlogEntries[0].logIndex;
+      expect(parseBundle(b).tlogEntries[0]?.logIndex).toBe(0);
+    });
+
     it('accepts bytes and parsed JSON', () => {
       expect(parseBundle(new TextEncoder().encode(text('happy-path-v0.1'))).version).toBe('0.1');
       expect(parseBundle(json('happy-path-v0.1')).version).toBe('0.1');

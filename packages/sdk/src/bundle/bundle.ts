@@ -105,7 +105,7 @@ function parseMaterial(vm: JsonObject, version: BundleVersion): VerificationMate
 
 function parseEntry(v: unknown, p: string, version: BundleVersion): TransparencyLogEntry {
   const e = r.object(v, p);
-  const logIndex = r.int64(e, 'logIndex', p, true);
+  const logIndex = r.int64(e, 'logIndex', p);
   const logId = r.bytes(r.reqObject(e, 'logId', p), 'keyId', `${p}.logId`);
   const kv = r.reqObject(e, 'kindVersion', p);
   const kind = r.reqString(kv, 'kind', `${p}.kindVersion`);
