@@ -28,21 +28,43 @@ export function foldPerfect(tile: Uint8Array, start: number, end: number): Uint8
   return level[0]!;
 }
 
-/** levels[j] = the 256 >> j node hashes at height j above the tile's stored hashes. */
-type TileLevels = Uint8Array[][];
+/**
+ * A tile's stored hashes and the interior nodes above them, in ONE buffer (so a cached tile costs
+ * ~16 KiB, not hundreds of small objects): level j (0..8) holds floor(width / 2^j) hashes starting at
+ * hash offset `offsets[j]`.
+ */
+type TileLevels = { buf: Uint8Array; offsets: number[]; counts: number[] };
 
 const FULL = 256;
 
 function levelsOf(tile: Uint8Array, width: number = FULL): TileLevels {
-  const levels: TileLevels = [[]];
-  for (let i = 0; i < width; i++) levels[0]!.push(tile.subarray(i * 32, i * 32 + 32));
-  for (let j = 1; j <= 8; j++) {
-    const below = levels[j - 1]!;
-    const cur: Uint8Array[] = [];
-    for (let i = 0; i + 1 < below.length; i += 2) cur.push(hashChildren(below[i]!, below[i + 1]!));
-    levels.push(cur);
+  const counts: number[] = [];
+  const offsets: number[] = [];
+  let total = 0;
+  for (let j = 0; j <= 8; j++) {
+    offsets.push(total);
+    counts.push(Math.floor(width / 2 ** j));
+    total += counts[j]!;
   }
-  return levels;
+  const buf = new Uint8Array(total * 32);
+  buf.set(tile.subarray(0, width * 32), 0);
+  for (let j = 1; j <= 8; j++) {
+    const below = offsets[j - 1]! * 32;
+    const at = offsets[j]! * 32;
+    for (let i = 0; i < counts[j]!; i++) {
+      const l = buf.subarray(below + 2 * i * 32, below + 2 * i * 32 + 32);
+      const r = buf.subarray(below + (2 * i + 1) * 32, below + (2 * i + 1) * 32 + 32);
+      buf.set(hashChildren(l, r), at + i * 32);
+    }
+  }
+  return { buf, offsets, counts };
+}
+
+/** Node `i` of level `j` of a tile's levels (a copy, so callers cannot alter the cache). */
+function nodeAt(levels: TileLevels, j: number, i: number): Uint8Array {
+  if (i >= levels.counts[j]!) throw new Error(`node ${i} of tile level ${j} is not complete`);
+  const at = (levels.offsets[j]! + i) * 32;
+  return levels.buf.slice(at, at + 32);
 }
 
 /**
@@ -91,9 +113,9 @@ export function tileNodeHash(
 ): Uint8Array {
   if (!cache) return foldPerfect(tile, start, end);
   const n = end - start;
-  if (n <= 0 || (n & (n - 1)) !== 0 || end > width || tile.length < width * 32) {
+  if (n <= 0 || (n & (n - 1)) !== 0 || start % n !== 0 || end > width || tile.length < width * 32) {
     throw new Error(`cannot fold tile range [${start}, ${end}) of width ${width}`);
   }
   const j = Math.log2(n);
-  return cache.levels(key, tile, width)[j]![start >> j]!;
+  return nodeAt(cache.levels(key, tile, width), j, start >> j);
 }
