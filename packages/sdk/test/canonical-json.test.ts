@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, canonicalJsonBytes } from '../src/crypto/index.js';
 import { hexEncode } from '../src/encoding.js';
-import { ScribaError } from '../src/errors.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return e instanceof ScribaError ? e.code : `not a ScribaError: ${String(e)}`;
-  }
-  return undefined;
-}
+import { codeOf } from './helpers/codes.js';
 
 function fromBits(hex: string): number {
   const v = new DataView(new ArrayBuffer(8));

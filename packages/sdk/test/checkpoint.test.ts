@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { base64Decode, utf8Decode, utf8Encode } from '../src/encoding.js';
-import { ScribaError } from '../src/errors.js';
 import {
   ed25519Signer,
   formatCheckpoint,
@@ -10,6 +9,7 @@ import {
   signNote,
   verifyCheckpoint,
 } from '../src/note/index.js';
+import { asyncCodeOf, codeOf } from './helpers/codes.js';
 
 type BodyVector = {
   source: string;
@@ -24,23 +24,6 @@ const VECTORS = JSON.parse(
     'utf8',
   ),
 ) as { checkpointBodies: BodyVector[]; notes: { desc: string; note: string; verifierKeys: string[] }[] };
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return e instanceof ScribaError ? e.code : `not a ScribaError: ${String(e)}`;
-  }
-  return undefined;
-}
-async function asyncCodeOf(fn: () => Promise<unknown>): Promise<string | undefined> {
-  try {
-    await fn();
-  } catch (e) {
-    return e instanceof ScribaError ? e.code : `not a ScribaError: ${String(e)}`;
-  }
-  return undefined;
-}
 
 const ROOT = 'f+7CoKgXKE/tNys9TTXcr/ad6U/K3xvznmzew9y6SP0=';
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePublicKey } from '../src/crypto/keys.js';
 import { base64Decode, utf8Decode } from '../src/encoding.js';
-import { ScribaError } from '../src/errors.js';
 import {
   cosignatureKeyHash,
   cosignatureMessage,
@@ -16,15 +15,7 @@ import {
   verifyCosignature,
   verifyNote,
 } from '../src/note/index.js';
-
-async function codeOf(fn: () => unknown): Promise<string | undefined> {
-  try {
-    await fn();
-  } catch (e) {
-    return e instanceof ScribaError ? e.code : `not a ScribaError: ${String(e)}`;
-  }
-  return undefined;
-}
+import { asyncCodeOf } from './helpers/codes.js';
 
 const BODY = 'example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n';
 const SEED = new Uint8Array(32).fill(0x2a);
@@ -47,7 +38,7 @@ describe('cosignatureMessage', () => {
       [BODY, 1.5, 'fractional timestamp'],
       [BODY, 2 ** 53, 'unsafe timestamp'],
     ])('%j at %s (%s) throws COSIGNATURE_INVALID', async (body, ts) => {
-      expect(await codeOf(() => cosignatureMessage(body, ts))).toBe('COSIGNATURE_INVALID');
+      expect(await asyncCodeOf(() => cosignatureMessage(body, ts))).toBe('COSIGNATURE_INVALID');
     });
   });
 });
@@ -76,18 +67,18 @@ describe('signCosignature / verifyCosignature', () => {
       const signer = cosignatureSigner(NAME, SEED);
       const sig = await signCosignature(BODY, SEED, 1679315147);
       const [body, s, pub] = mutate(sig, signer.publicKey);
-      expect(await codeOf(() => verifyCosignature(body, s, pub))).toBe('COSIGNATURE_INVALID');
+      expect(await asyncCodeOf(() => verifyCosignature(body, s, pub))).toBe('COSIGNATURE_INVALID');
     });
 
     it('rejects a non-Ed25519 or malformed key', async () => {
       const sig = await signCosignature(BODY, SEED, 1);
-      expect(await codeOf(() => verifyCosignature(BODY, sig, new Uint8Array(31)))).toBe(
+      expect(await asyncCodeOf(() => verifyCosignature(BODY, sig, new Uint8Array(31)))).toBe(
         'COSIGNATURE_INVALID',
       );
     });
 
     it('rejects a bad private key', async () => {
-      expect(await codeOf(() => signCosignature(BODY, new Uint8Array(16), 1))).toBe('KEY_INVALID');
+      expect(await asyncCodeOf(() => signCosignature(BODY, new Uint8Array(16), 1))).toBe('KEY_INVALID');
     });
   });
 });
@@ -113,7 +104,7 @@ describe('cosignatures in notes (type 0x04)', () => {
       // The same key as a plain Ed25519 (type 0x01) verifier has another key ID: the line is ignored.
       const plain = noteVerifierFromPublicKey(NAME, parsePublicKey(spki(witness.publicKey)));
       expect(plain.keyHash).not.toBe(v.keyHash);
-      expect(await codeOf(() => verifyNote(note, [plain]))).toBe('NOTE_NO_VERIFIED_SIGNATURE');
+      expect(await asyncCodeOf(() => verifyNote(note, [plain]))).toBe('NOTE_NO_VERIFIED_SIGNATURE');
     });
 
     it('rejects a tampered cosignature line with NOTE_INVALID_SIGNATURE', async () => {
@@ -130,7 +121,7 @@ describe('cosignatures in notes (type 0x04)', () => {
       const v = noteVerifierFromPublicKey(NAME, parsePublicKey(spki(witness.publicKey)), {
         cosignature: true,
       });
-      expect(await codeOf(() => verifyNote(tampered, [v]))).toBe('NOTE_INVALID_SIGNATURE');
+      expect(await asyncCodeOf(() => verifyNote(tampered, [v]))).toBe('NOTE_INVALID_SIGNATURE');
     });
 
     it('verifies the C2SP tlog-cosignature example line shape (72-byte signature after the key ID)', () => {

@@ -22,7 +22,7 @@ import {
   verifySignatureOverDigest,
 } from '../src/crypto/index.js';
 import { base64Decode, concatBytes, hexDecode, hexEncode } from '../src/encoding.js';
-import { ScribaError } from '../src/errors.js';
+import { asyncCodeOf, codeOf, onlyCoded } from './helpers/codes.js';
 
 // RSA 3072/4096 fixtures generated once with OpenSSL (keygen at these sizes is too slow to repeat
 // on every run of a shared machine). Public keys and signatures only.
@@ -66,23 +66,6 @@ async function withBackend<T>(backend: Backend, fn: () => Promise<T>): Promise<T
     vi.unstubAllGlobals();
     expect(nativeCalls > before).toBe(backend === 'native');
   }
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return e instanceof ScribaError ? e.code : `not a ScribaError: ${String(e)}`;
-  }
-  return undefined;
-}
-async function asyncCodeOf(fn: () => Promise<unknown>): Promise<string | undefined> {
-  try {
-    await fn();
-  } catch (e) {
-    return e instanceof ScribaError ? e.code : `not a ScribaError: ${String(e)}`;
-  }
-  return undefined;
 }
 
 const enc = new TextEncoder();
@@ -673,13 +656,6 @@ describe('ecdsaDerToRaw / ecdsaRawToDer', () => {
 });
 
 describe('garbage input', () => {
-  const onlyCoded = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      if (!(e instanceof ScribaError)) throw e;
-    }
-  };
   const keyDer = () => keyFor('ECDSA P-256').spkiDer;
 
   describe('when parsePublicKey gets random or mutated bytes', () => {

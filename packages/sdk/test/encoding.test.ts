@@ -11,16 +11,7 @@ import {
   utf8Decode,
   utf8Encode,
 } from '../src/encoding.js';
-import { ScribaError } from '../src/errors.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return e instanceof ScribaError ? e.code : `not a ScribaError: ${String(e)}`;
-  }
-  return undefined;
-}
+import { codeOf } from './helpers/codes.js';
 
 const enc = new TextEncoder();
 

@@ -19,6 +19,7 @@ import {
   signNote,
   verifyNote,
 } from '../src/note/index.js';
+import { asyncCodeOf, onlyCoded } from './helpers/codes.js';
 
 type NoteVector = {
   source: string;
@@ -36,15 +37,6 @@ const VECTORS = JSON.parse(
   ),
 ) as { notes: NoteVector[]; verifierKeyParsing: KeyVector[] };
 
-async function codeOf(fn: () => unknown): Promise<string | undefined> {
-  try {
-    await fn();
-  } catch (e) {
-    return e instanceof ScribaError ? e.code : `not a ScribaError: ${String(e)}`;
-  }
-  return undefined;
-}
-
 const NOTE_CODES = [
   'NOTE_MALFORMED',
   'NOTE_TOO_MANY_SIGNATURES',
@@ -61,7 +53,7 @@ describe('verifyNote', () => {
     it.each(VECTORS.notes.map((v) => [v.desc, v] as const))('%s', async (_, v) => {
       const verifiers = v.verifierKeys.map((k) => parseVerifierKey(k));
       if (v.wantErr) {
-        expect(NOTE_CODES).toContain(await codeOf(() => verifyNote(v.note, verifiers)));
+        expect(NOTE_CODES).toContain(await asyncCodeOf(() => verifyNote(v.note, verifiers)));
       } else {
         const { verified } = await verifyNote(v.note, verifiers);
         expect(verified.map((s) => s.name)).toEqual(v.wantVerified);
@@ -86,7 +78,7 @@ describe('verifyNote', () => {
     ])('%s -> %s', async (desc, code) => {
       const v = byDesc(desc);
       expect(v).toBeDefined();
-      expect(await codeOf(() => verifyNote(v.note, v.verifierKeys.map(parseVerifierKey)))).toBe(code);
+      expect(await asyncCodeOf(() => verifyNote(v.note, v.verifierKeys.map(parseVerifierKey)))).toBe(code);
     });
   });
 
@@ -122,7 +114,7 @@ describe('verifyNote', () => {
 
   describe('when the verifier list is empty', () => {
     it('throws NOTE_NO_VERIFIED_SIGNATURE', async () => {
-      expect(await codeOf(() => verifyNote(VECTORS.notes[0]?.note as string, []))).toBe(
+      expect(await asyncCodeOf(() => verifyNote(VECTORS.notes[0]?.note as string, []))).toBe(
         'NOTE_NO_VERIFIED_SIGNATURE',
       );
     });
@@ -146,7 +138,8 @@ describe('parseVerifierKey', () => {
     it.each(VECTORS.verifierKeyParsing.map((v) => [v.desc ?? 'valid', v.key, v] as const))(
       '%s: %s',
       async (_, key, v) => {
-        if (v.wantErr) expect(await codeOf(() => parseVerifierKey(key))).toBe('NOTE_INVALID_VERIFIER_KEY');
+        if (v.wantErr)
+          expect(await asyncCodeOf(() => parseVerifierKey(key))).toBe('NOTE_INVALID_VERIFIER_KEY');
         else expect(parseVerifierKey(key).name).toBe(key.split('+')[0]);
       },
     );
@@ -177,11 +170,11 @@ describe('parseVerifierKey', () => {
       ['PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T', 'truncated base64'],
       ['PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW', 'hash off by one'],
     ])('%j (%s) throws NOTE_INVALID_VERIFIER_KEY', async (key) => {
-      expect(await codeOf(() => parseVerifierKey(key))).toBe('NOTE_INVALID_VERIFIER_KEY');
+      expect(await asyncCodeOf(() => parseVerifierKey(key))).toBe('NOTE_INVALID_VERIFIER_KEY');
     });
 
     it('rejects a non-string', async () => {
-      expect(await codeOf(() => parseVerifierKey(undefined as unknown as string))).toBe(
+      expect(await asyncCodeOf(() => parseVerifierKey(undefined as unknown as string))).toBe(
         'NOTE_INVALID_VERIFIER_KEY',
       );
     });
@@ -189,12 +182,12 @@ describe('parseVerifierKey', () => {
     it('rejects a type 0x02 key that is not ECDSA (Ed25519 SPKI)', async () => {
       const spki = spkiEd25519(new Uint8Array(32).fill(9));
       const vkey = formatVerifierKey('x.example', 2, spki);
-      expect(await codeOf(() => parseVerifierKey(vkey))).toBe('NOTE_INVALID_VERIFIER_KEY');
+      expect(await asyncCodeOf(() => parseVerifierKey(vkey))).toBe('NOTE_INVALID_VERIFIER_KEY');
     });
 
     it('rejects a type 0x02 key whose SPKI is garbage', async () => {
       const vkey = formatVerifierKey('x.example', 2, Uint8Array.of(1, 2, 3));
-      expect(await codeOf(() => parseVerifierKey(vkey))).toBe('NOTE_INVALID_VERIFIER_KEY');
+      expect(await asyncCodeOf(() => parseVerifierKey(vkey))).toBe('NOTE_INVALID_VERIFIER_KEY');
     });
   });
 });
@@ -217,7 +210,7 @@ describe('formatVerifierKey', () => {
 
   describe('when the name is invalid', () => {
     it.each(['', 'a b', 'a+b', 'a\u00a0b'])('%j throws NOTE_INVALID_VERIFIER_KEY', async (name) => {
-      expect(await codeOf(() => formatVerifierKey(name, 1, new Uint8Array(32)))).toBe(
+      expect(await asyncCodeOf(() => formatVerifierKey(name, 1, new Uint8Array(32)))).toBe(
         'NOTE_INVALID_VERIFIER_KEY',
       );
     });
@@ -267,7 +260,7 @@ describe('parseNote / formatNote', () => {
       ['te\ud800xt\n\n\u2014 k AAAAAAE=\n', 'lone surrogate'],
       ['text\n\n\u2014 k AAAAAAE=\n\n', 'trailing blank line'],
     ])('%j (%s) throws NOTE_MALFORMED', async (text) => {
-      expect(await codeOf(() => parseNote(text))).toBe('NOTE_MALFORMED');
+      expect(await asyncCodeOf(() => parseNote(text))).toBe('NOTE_MALFORMED');
     });
 
     it.each([
@@ -275,16 +268,16 @@ describe('parseNote / formatNote', () => {
       [42, 'a number'],
       [null, 'null'],
     ])('%s (%s) throws NOTE_MALFORMED', async (input, _desc) => {
-      expect(await codeOf(() => parseNote(input as unknown as string))).toBe('NOTE_MALFORMED');
+      expect(await asyncCodeOf(() => parseNote(input as unknown as string))).toBe('NOTE_MALFORMED');
     });
 
     it('rejects a note over the size limit', async () => {
       const huge = `${'a'.repeat(1 << 20)}\n\n\u2014 k AAAAAAE=\n`;
-      expect(await codeOf(() => parseNote(huge))).toBe('NOTE_MALFORMED');
+      expect(await asyncCodeOf(() => parseNote(huge))).toBe('NOTE_MALFORMED');
     });
 
     it('rejects 101 signatures with NOTE_TOO_MANY_SIGNATURES', async () => {
-      expect(await codeOf(() => parseNote(`t\n\n${'\u2014 k AAAAAAE=\n'.repeat(101)}`))).toBe(
+      expect(await asyncCodeOf(() => parseNote(`t\n\n${'\u2014 k AAAAAAE=\n'.repeat(101)}`))).toBe(
         'NOTE_TOO_MANY_SIGNATURES',
       );
     });
@@ -310,7 +303,7 @@ describe('parseNote / formatNote', () => {
         'NOTE_MALFORMED',
       ],
     ])('%j throws %s', async (note, code) => {
-      expect(await codeOf(() => formatNote(note))).toBe(code);
+      expect(await asyncCodeOf(() => formatNote(note))).toBe(code);
     });
   });
 });
@@ -366,8 +359,8 @@ describe('signNote', () => {
     it('rejects keys that are not PKCS#8 P-256', async () => {
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
       const p384 = new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' }));
-      expect(await codeOf(() => ecdsaP256Signer('x', p384))).toBe('KEY_INVALID');
-      expect(await codeOf(() => ecdsaP256Signer('x', Uint8Array.of(1, 2)))).toBe('KEY_INVALID');
+      expect(await asyncCodeOf(() => ecdsaP256Signer('x', p384))).toBe('KEY_INVALID');
+      expect(await asyncCodeOf(() => ecdsaP256Signer('x', Uint8Array.of(1, 2)))).toBe('KEY_INVALID');
     });
   });
 
@@ -389,16 +382,16 @@ describe('signNote', () => {
       ['no newline', 'NOTE_MALFORMED'],
       ['bad\u0007\n', 'NOTE_MALFORMED'],
     ])('%j throws %s', async (text, code) => {
-      expect(await codeOf(() => signNote(text, [ed25519Signer('k', new Uint8Array(32))]))).toBe(code);
+      expect(await asyncCodeOf(() => signNote(text, [ed25519Signer('k', new Uint8Array(32))]))).toBe(code);
     });
 
     it('rejects an empty signer list', async () => {
-      expect(await codeOf(() => signNote('t\n', []))).toBe('INVALID_INPUT');
+      expect(await asyncCodeOf(() => signNote('t\n', []))).toBe('INVALID_INPUT');
     });
 
     it('rejects bad signer keys and names', async () => {
-      expect(await codeOf(() => ed25519Signer('k', new Uint8Array(31)))).toBe('KEY_INVALID');
-      expect(await codeOf(() => ed25519Signer('a b', new Uint8Array(32)))).toBe('NOTE_MALFORMED');
+      expect(await asyncCodeOf(() => ed25519Signer('k', new Uint8Array(31)))).toBe('KEY_INVALID');
+      expect(await asyncCodeOf(() => ed25519Signer('a b', new Uint8Array(32)))).toBe('NOTE_MALFORMED');
     });
   });
 });
@@ -408,7 +401,7 @@ describe('noteVerifierFromPublicKey', () => {
     it('throws KEY_UNSUPPORTED', async () => {
       const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const key = parsePublicKey(new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })));
-      expect(await codeOf(() => noteVerifierFromPublicKey('x', key))).toBe('KEY_UNSUPPORTED');
+      expect(await asyncCodeOf(() => noteVerifierFromPublicKey('x', key))).toBe('KEY_UNSUPPORTED');
     });
   });
 
@@ -422,13 +415,6 @@ describe('noteVerifierFromPublicKey', () => {
 });
 
 describe('garbage input', () => {
-  const onlyCoded = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      if (!(e instanceof ScribaError)) throw e;
-    }
-  };
   const noteChars = fc.constantFrom(
     'a',
     ' ',
@@ -487,7 +473,7 @@ describe('verifyNote with unusable verifiers', () => {
     '%j throws INVALID_INPUT',
     async (vs) => {
       const note = VECTORS.notes[0]?.note as string;
-      expect(await codeOf(() => verifyNote(note, vs as never))).toBe('INVALID_INPUT');
+      expect(await asyncCodeOf(() => verifyNote(note, vs as never))).toBe('INVALID_INPUT');
     },
   );
 });
@@ -539,9 +525,9 @@ describe('verifyNote on real Rekor v2 checkpoints (sigstore-conformance rekor2-c
       ['rekor2-checkpoint-no-matching-signature_fail', 'NOTE_NO_VERIFIED_SIGNATURE'],
     ])('%s -> %s', async (name, code) => {
       const c = load(name);
-      expect(await codeOf(() => verifyNote(c.envelope, [noteVerifierFromPublicKey(ORIGIN, c.key)]))).toBe(
-        code,
-      );
+      expect(
+        await asyncCodeOf(() => verifyNote(c.envelope, [noteVerifierFromPublicKey(ORIGIN, c.key)])),
+      ).toBe(code);
     });
   });
 });
@@ -568,7 +554,7 @@ describe('type 0x02 keys on other curves and other key forms', () => {
         text,
         signatures: [{ name: 'p384.example', keyHash: v.keyHash, signature: raw }],
       });
-      expect(await codeOf(() => verifyNote(rawNote, [v]))).toBe('NOTE_INVALID_SIGNATURE');
+      expect(await asyncCodeOf(() => verifyNote(rawNote, [v]))).toBe('NOTE_INVALID_SIGNATURE');
     });
   });
 
@@ -590,13 +576,13 @@ describe('type 0x02 keys on other curves and other key forms', () => {
         'sign',
         'verify',
       ])) as CryptoKeyPair;
-      expect(await codeOf(() => ecdsaP256Signer('x', pair.privateKey))).toBe('KEY_INVALID');
-      expect(await codeOf(() => ecdsaP256Signer('x', pair.publicKey))).toBe('KEY_INVALID');
+      expect(await asyncCodeOf(() => ecdsaP256Signer('x', pair.privateKey))).toBe('KEY_INVALID');
+      expect(await asyncCodeOf(() => ecdsaP256Signer('x', pair.publicKey))).toBe('KEY_INVALID');
       const ed = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, [
         'sign',
         'verify',
       ])) as CryptoKeyPair;
-      expect(await codeOf(() => ecdsaP256Signer('x', ed))).toBe('KEY_INVALID');
+      expect(await asyncCodeOf(() => ecdsaP256Signer('x', ed))).toBe('KEY_INVALID');
     });
   });
 });
