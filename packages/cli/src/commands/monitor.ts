@@ -24,6 +24,7 @@ import { type BodyVerifier, parseEntryBody, type RekorBody } from '@scriba/sdk/e
 import { CompactRange, hashLeaf, verifyConsistency } from '@scriba/sdk/merkle';
 import { type NoteVerifier, noteVerifierFromPublicKey, parseNote, parseVerifierKey } from '@scriba/sdk/note';
 import { type FetchLike, TileClient, type VerifiedCheckpoint } from '@scriba/sdk/tiles/client';
+import { fulcioIssuer, parseCertificate } from '@scriba/sdk/x509';
 
 /** What the monitor remembers between rounds (the state file, JSON). */
 export type MonitorState = {
@@ -62,9 +63,6 @@ export type MonitorOptions = {
 
 /** Round outcome: exit code plus the number of matches. */
 export type RoundResult = { exit: 0 | 1 | 2 | 3; matches: number; size?: number };
-
-const OID_FULCIO_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
-const OID_FULCIO_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
 
 async function readState(path: string | undefined): Promise<MonitorState | undefined> {
   if (!path) return undefined;
@@ -116,77 +114,20 @@ export function certificateIdentity(der: Uint8Array): { sans: string[]; issuer?:
       .map((s) => s.replace(/^(email|URI|DNS|IP Address|othername):\s*/i, '').trim())
       .filter((s) => s.length > 0);
     const spki = new Uint8Array(cert.publicKey.export({ type: 'spki', format: 'der' }));
-    const issuer = fulcioIssuer(der);
+    const issuer = issuerOf(der);
     return issuer === undefined ? { sans, spki } : { sans, issuer, spki };
   } catch {
     return { sans: [] };
   }
 }
 
-/** The DER encoding of an OID's content bytes. */
-function oidBytes(oid: string): Uint8Array {
-  const parts = oid.split('.').map(Number);
-  const out: number[] = [40 * parts[0]! + parts[1]!];
-  for (const p of parts.slice(2)) {
-    const stack: number[] = [p & 0x7f];
-    let v = Math.floor(p / 128);
-    while (v > 0) {
-      stack.unshift((v & 0x7f) | 0x80);
-      v = Math.floor(v / 128);
-    }
-    out.push(...stack);
+/** Fulcio's OIDC issuer extension, read with the SDK's X.509 parser (undefined: absent or malformed). */
+function issuerOf(der: Uint8Array): string | undefined {
+  try {
+    return fulcioIssuer(parseCertificate(der));
+  } catch {
+    return undefined;
   }
-  return new Uint8Array(out);
-}
-
-function indexOf(hay: Uint8Array, needle: Uint8Array, from = 0): number {
-  outer: for (let i = from; i + needle.length <= hay.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
-/** Reads a DER length at `i`; returns [length, offset of content]. */
-function derLength(b: Uint8Array, i: number): [number, number] {
-  const first = b[i]!;
-  if (first < 0x80) return [first, i + 1];
-  const n = first & 0x7f;
-  let len = 0;
-  for (let k = 0; k < n; k++) len = len * 256 + b[i + 1 + k]!;
-  return [len, i + 1 + n];
-}
-
-/**
- * The OIDC issuer Fulcio records in a certificate extension (1.3.6.1.4.1.57264.1.8, a DER UTF8String
- * inside the extension value, or the legacy .1.1, the raw string). Extensions are located by their
- * encoded OID followed by an OCTET STRING (optionally after a `critical` BOOLEAN).
- */
-function fulcioIssuer(der: Uint8Array): string | undefined {
-  for (const [oid, wrapped] of [
-    [OID_FULCIO_ISSUER_V2, true],
-    [OID_FULCIO_ISSUER_V1, false],
-  ] as const) {
-    const ob = oidBytes(oid);
-    const needle = new Uint8Array([0x06, ob.length, ...ob]);
-    const at = indexOf(der, needle);
-    if (at < 0) continue;
-    let i = at + needle.length;
-    if (der[i] === 0x01) i += 3; // critical BOOLEAN
-    if (der[i] !== 0x04) continue;
-    const [len, start] = derLength(der, i + 1);
-    let value = der.subarray(start, start + len);
-    if (wrapped && value[0] === 0x0c) {
-      const [l2, s2] = derLength(value, 1);
-      value = value.subarray(s2, s2 + l2);
-    }
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(value);
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
 }
 
 /** What in `body` matches `watch`: a list of {type, value}. */
