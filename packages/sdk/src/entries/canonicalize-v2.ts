@@ -18,6 +18,7 @@
 import { canonicalJsonBytes, sha256 } from '../crypto/index.js';
 import { base64Decode, base64Encode } from '../encoding.js';
 import { ScribaError } from '../errors.js';
+import { preAuthEncoding } from '../verify/dsse.js';
 
 /** Protobuf-specs `HashAlgorithm` enum names used by Rekor v2 bodies. */
 export type V2HashAlgorithm = 'SHA2_256' | 'SHA2_384' | 'SHA2_512';
@@ -264,20 +265,10 @@ export function canonicalDsseV002(envelope: DsseEnvelopeV2, verified: V2Signatur
 }
 
 /**
- * DSSE v1 pre-authentication encoding, the bytes every envelope signature is over:
- * "DSSEv1" SP LEN(type) SP type SP LEN(payload) SP payload.
+ * DSSE v1 pre-authentication encoding, the bytes every envelope signature is over (one
+ * implementation: the verifier's `preAuthEncoding`, under the name the entry API uses).
  */
-export function dssePae(payloadType: string, payload: Uint8Array): Uint8Array {
-  const type = new TextEncoder().encode(payloadType);
-  const head = new TextEncoder().encode(`DSSEv1 ${type.length} `);
-  const mid = new TextEncoder().encode(` ${payload.length} `);
-  const out = new Uint8Array(head.length + type.length + mid.length + payload.length);
-  out.set(head, 0);
-  out.set(type, head.length);
-  out.set(mid, head.length + type.length);
-  out.set(payload, head.length + type.length + mid.length);
-  return out;
-}
+export const dssePae: (payloadType: string, payload: Uint8Array) => Uint8Array = preAuthEncoding;
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);

@@ -8,13 +8,12 @@
  * Only the proposed form is accepted: a request carrying the server-computed fields (envelopeHash,
  * payloadHash, signatures) is rejected, as Rekor does when inserting.
  */
-import { canonicalDsseV001 } from '@scriba/sdk/entries';
+import { canonicalDsseV001, dssePae } from '@scriba/sdk/entries';
 import {
   dsseBase64,
   intotoSubjectDigests,
   MAX_SIGNATURES,
   MAX_VERIFIERS,
-  preAuthEncoding,
   verifyEnvelopeSignatures,
 } from './dsse.js';
 import { EntryValidationError } from './errors.js';
@@ -69,7 +68,7 @@ export async function validateDsseV001(spec: JsonObject): Promise<ValidatedEntry
     return { parse: () => parseVerifierBase64(v, field), field };
   });
 
-  const verifiedBy = verifyEnvelopeSignatures(preAuthEncoding(payloadType, payload), signatures, keys, true);
+  const verifiedBy = verifyEnvelopeSignatures(dssePae(payloadType, payload), signatures, keys, true);
 
   // One canonical signature per distinct signature text (Rekor keys them by text in a map).
   const bySig = new Map<string, ParsedVerifier>();

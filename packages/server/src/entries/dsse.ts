@@ -16,14 +16,6 @@ import type { ParsedVerifier } from './verifier.js';
 export const MAX_SIGNATURES = 8;
 export const MAX_VERIFIERS = 8;
 
-/** PAE(payloadType, payload) per the DSSE protocol. */
-export function preAuthEncoding(payloadType: string, payload: Uint8Array): Uint8Array {
-  const type = Buffer.from(payloadType, 'utf8');
-  const head = Buffer.from(`DSSEv1 ${type.length} `, 'utf8');
-  const mid = Buffer.from(` ${payload.length} `, 'utf8');
-  return new Uint8Array(Buffer.concat([head, type, mid, payload]));
-}
-
 /** go-securesystemslib `b64Decode`: standard alphabet, else URL-safe; null when neither. */
 export function dsseBase64(s: string): Uint8Array | null {
   return goBase64Std(s) ?? goBase64Url(s);

@@ -9,8 +9,8 @@
  * Stricter than Rekor: `content.hash.value` MUST be 64 lower-case hex digits (Rekor checks only that
  * it is a string), and the payload MUST be present (Rekor's `Insertable()` also requires it).
  */
-import { canonicalIntotoV002 } from '@scriba/sdk/entries';
-import { intotoSubjectDigests, MAX_SIGNATURES, preAuthEncoding, verifyEnvelopeSignatures } from './dsse.js';
+import { canonicalIntotoV002, dssePae } from '@scriba/sdk/entries';
+import { intotoSubjectDigests, MAX_SIGNATURES, verifyEnvelopeSignatures } from './dsse.js';
 import { unique } from './dsse-v001.js';
 import { EntryValidationError } from './errors.js';
 import {
@@ -58,7 +58,7 @@ export async function validateIntotoV002(spec: JsonObject): Promise<ValidatedEnt
     return { keyid: keyid === undefined ? undefined : wellFormed(keyid), sig, publicKeyB64, at };
   });
   const verifiedBy = verifyEnvelopeSignatures(
-    preAuthEncoding(payloadType, payload),
+    dssePae(payloadType, payload),
     parts.map((p) => ({ sig: Buffer.from(p.sig).toString('latin1'), field: `${p.at}.sig` })),
     parts.map((p) => ({
       parse: () => parseVerifierBase64(p.publicKeyB64, `${p.at}.publicKey`),

@@ -158,8 +158,10 @@ function checkChain(certs: X509Certificate[], field: string): void {
 }
 
 function parseUncached(bytes: Uint8Array, field: string): ParsedVerifier {
-  const text = Buffer.from(bytes).toString('latin1');
-  const blocks = parsePemBlocks(text, field);
+  return parseBlocks(parsePemBlocks(Buffer.from(bytes).toString('latin1'), field), field);
+}
+
+function parseBlocks(blocks: PemBlock[], field: string): ParsedVerifier {
   const first = blocks[0] as PemBlock;
   if (first.label === 'PUBLIC KEY') {
     if (blocks.length !== 1) throw invalid(field, 'a PUBLIC KEY must be the only PEM block');
@@ -195,21 +197,43 @@ function parseUncached(bytes: Uint8Array, field: string): ParsedVerifier {
   };
 }
 
-/** Parses base64-encoded PEM verification material (a `format: byte` field); cached by its text. */
-export function parseVerifierBase64(b64: string, field: string): ParsedVerifier {
-  const hit = cache.get(b64);
+function cached(key: string, parse: () => ParsedVerifier): ParsedVerifier {
+  const hit = cache.get(key);
   if (hit) {
-    cache.delete(b64);
-    cache.set(b64, hit);
+    cache.delete(key);
+    cache.set(key, hit);
     return hit;
   }
-  const bytes = goBase64Std(b64);
-  if (bytes === null) throw invalid(field, 'is not valid base64');
-  if (bytes.length === 0) throw invalid(field, 'must not be empty');
-  const parsed = parseUncached(bytes, field);
-  cache.set(b64, parsed);
+  const parsed = parse();
+  cache.set(key, parsed);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   return parsed;
+}
+
+/** Parses base64-encoded PEM verification material (a `format: byte` field); cached by its text. */
+export function parseVerifierBase64(b64: string, field: string): ParsedVerifier {
+  return cached(b64, () => {
+    const bytes = goBase64Std(b64);
+    if (bytes === null) throw invalid(field, 'is not valid base64');
+    if (bytes.length === 0) throw invalid(field, 'must not be empty');
+    return parseUncached(bytes, field);
+  });
+}
+
+/**
+ * Parses DER verification material as Rekor v2 carries it: one SPKI (`PUBLIC KEY`) or one leaf
+ * certificate (`CERTIFICATE`), under the same rules and cache as the PEM forms (the key is the
+ * label and the DER's base64, which no PEM-text key can equal).
+ */
+export function parseVerifierDer(
+  der: Uint8Array,
+  label: 'PUBLIC KEY' | 'CERTIFICATE',
+  field: string,
+): ParsedVerifier {
+  return cached(`${label}:${Buffer.from(der).toString('base64')}`, () => {
+    if (der.length === 0) throw invalid(field, 'must not be empty');
+    return parseBlocks([{ label, der: new Uint8Array(der) }], field);
+  });
 }
 
 /** Parses PEM verification material given as bytes (not cached). */

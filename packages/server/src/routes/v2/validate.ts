@@ -4,17 +4,16 @@
  * signature, canonicalize (SDK: hashedrekord 0.0.2 / dsse 0.0.2) and derive the search keys. No
  * Fastify here.
  *
- * Signature verification reuses the v1 write path (packages/server/src/entries): key and certificate
- * parsing with its KeyObject cache, prehashed ECDSA/RSA/Ed25519ph verification over a digest. The v2
- * wire carries DER, the v1 helpers take PEM, so DER is wrapped in PEM here (a thin adapter).
+ * Signature verification is the v1 write path's (packages/server/src/entries): key and certificate
+ * parsing from DER with its KeyObject cache, verification over a message with the digest and RSA
+ * padding the key details name, prehashed ECDSA/RSA/Ed25519ph verification over a digest.
  *
  * Leniency, documented: @sigstore/sign 4.1.1 sends a bare public key (DER SPKI) in the
  * `x509Certificate` field when signing with a key. Such bytes are not a certificate; they are
  * accepted as what they are and logged (and canonicalized) as a `publicKey` verifier.
  */
-import { constants, verify } from 'node:crypto';
-import { base64Encode, hexEncode, utf8Encode } from '@scriba/sdk';
-import { pemEncode, sha256 } from '@scriba/sdk/crypto';
+import { base64Encode, hexEncode } from '@scriba/sdk';
+import { sha256 } from '@scriba/sdk/crypto';
 import {
   type CreateEntryRequestV2,
   canonicalDsseV002,
@@ -26,33 +25,29 @@ import {
   type V2Verifier,
 } from '@scriba/sdk/entries';
 import { hashLeaf } from '@scriba/sdk/merkle';
-import { EntryValidationError, type ValidatedEntry } from '../../entries/index.js';
-import { verifyOverDigest } from '../../entries/prehashed.js';
-import { type ParsedVerifier, parseVerifierBase64 } from '../../entries/verifier.js';
+import {
+  EntryValidationError,
+  type ParsedVerifier,
+  parseVerifierDer,
+  type ValidatedEntry,
+  verifyMessage,
+  verifyOverDigest,
+} from '../../entries/index.js';
 
 /** The key behind a v2 verifier, checked against its `keyDetails`; `verifier` is the normalized one. */
 function parseV2Verifier(v: V2Verifier, field: string): { parsed: ParsedVerifier; verifier: V2Verifier } {
   let parsed: ParsedVerifier;
   let verifier = v;
   if (v.publicKey !== undefined) {
-    parsed = parseVerifierBase64(
-      base64Encode(utf8Encode(pemEncode(v.publicKey, 'PUBLIC KEY'))),
-      `${field}.publicKey`,
-    );
+    parsed = parseVerifierDer(v.publicKey, 'PUBLIC KEY', `${field}.publicKey`);
   } else {
     const der = v.x509Certificate!;
     try {
-      parsed = parseVerifierBase64(
-        base64Encode(utf8Encode(pemEncode(der, 'CERTIFICATE'))),
-        `${field}.x509Certificate`,
-      );
+      parsed = parseVerifierDer(der, 'CERTIFICATE', `${field}.x509Certificate`);
     } catch (e) {
       // sigstore-js 4.1.1 puts a bare SPKI here when signing with a key (see the module comment).
       try {
-        parsed = parseVerifierBase64(
-          base64Encode(utf8Encode(pemEncode(der, 'PUBLIC KEY'))),
-          `${field}.x509Certificate`,
-        );
+        parsed = parseVerifierDer(der, 'PUBLIC KEY', `${field}.x509Certificate`);
       } catch {
         throw e;
       }
@@ -75,27 +70,10 @@ function parseV2Verifier(v: V2Verifier, field: string): { parsed: ParsedVerifier
   return { parsed, verifier };
 }
 
-/** Signature over a message (DSSE PAE) with the digest the key details name (Ed25519: pure). */
-function verifyMessage(p: ParsedVerifier, keyDetails: string, message: Uint8Array, sig: Uint8Array): boolean {
+/** Signature over a message (DSSE PAE) with the digest and padding the key details name (Ed25519: pure). */
+function verifyPae(p: ParsedVerifier, keyDetails: string, message: Uint8Array, sig: Uint8Array): boolean {
   const info = V2_KEY_DETAILS[keyDetails]!;
-  try {
-    if (info.key === 'ed25519') return verify(null, message, p.keyObject, sig);
-    if (info.rsaPadding === 'pss') {
-      return verify(
-        info.hash,
-        message,
-        {
-          key: p.keyObject,
-          padding: constants.RSA_PKCS1_PSS_PADDING,
-          saltLength: constants.RSA_PSS_SALTLEN_AUTO,
-        },
-        sig,
-      );
-    }
-    return verify(info.hash, message, p.keyObject, sig);
-  } catch {
-    return false;
-  }
+  return verifyMessage(p, message, sig, { hash: info.hash, rsaPadding: info.rsaPadding });
 }
 
 function searchKeys(digests: Uint8Array[], verifiers: ParsedVerifier[]): ValidatedEntry['searchKeys'] {
@@ -164,7 +142,7 @@ export async function validateCreateEntryRequestV2(json: unknown): Promise<Valid
   const verified: V2Signature[] = [];
   const seen = new Set<string>();
   for (const [i, s] of r.envelope.signatures.entries()) {
-    const k = keys.find((key) => verifyMessage(key.parsed, key.verifier.keyDetails, pae, s.sig));
+    const k = keys.find((key) => verifyPae(key.parsed, key.verifier.keyDetails, pae, s.sig));
     if (!k) {
       throw new EntryValidationError(
         'SIGNATURE_INVALID',
