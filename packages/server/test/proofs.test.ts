@@ -6,6 +6,7 @@ import { openPostgres } from '../src/db/postgres.js';
 import type { Db } from '../src/db/types.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
 import { checkpointSigner } from '../src/log/checkpoint.js';
+import { TileNodeCache } from '../src/log/hash.js';
 import { Metrics } from '../src/log/metrics.js';
 import { buildInclusionProof } from '../src/log/proofs.js';
 import { LogService } from '../src/log/service.js';
@@ -109,6 +110,20 @@ describe('proofs from stored tiles', () => {
           verifyInclusion(i, size, leaves[i]!, proof, root);
         }
       }
+    });
+  });
+
+  describe('when many proofs share a tiny tile cache concurrently', () => {
+    it('every proof still verifies (cached tiles are pinned per proof, evictions are harmless)', async () => {
+      const st = await log.state();
+      const cache = new TileNodeCache(1, 1);
+      const indices = Array.from({ length: 200 }, (_, i) => (i * 37) % st.treeSize);
+      const proofs = await Promise.all(
+        indices.map((i) => buildInclusionProof(i, st.treeSize, tileGetter(db), cache)),
+      );
+      proofs.forEach((p, k) => {
+        verifyInclusion(indices[k]!, st.treeSize, leaves[indices[k]!]!, p, st.rootHash);
+      });
     });
   });
 

@@ -33,7 +33,7 @@ export function foldPerfect(tile: Uint8Array, start: number, end: number): Uint8
  * ~16 KiB, not hundreds of small objects): level j (0..8) holds floor(width / 2^j) hashes starting at
  * hash offset `offsets[j]`.
  */
-type TileLevels = { buf: Uint8Array; offsets: number[]; counts: number[] };
+export type TileLevels = { buf: Uint8Array; offsets: number[]; counts: number[] };
 
 const FULL = 256;
 
@@ -82,7 +82,19 @@ export class TileNodeCache {
     readonly partialLimit = 64,
   ) {}
 
-  /** Levels of tile `key` at `width`, computed on first use. */
+  /** The cached levels of tile `key` at `width` (marked recently used), if any. */
+  get(key: string, width: number): TileLevels | undefined {
+    const map = width === FULL ? this.full : this.partial;
+    const k = width === FULL ? key : `${key}@${width}`;
+    const levels = map.get(k);
+    if (levels) {
+      map.delete(k);
+      map.set(k, levels);
+    }
+    return levels;
+  }
+
+  /** Levels of tile `key` at `width`, computed from `tile` on first use. */
   levels(key: string, tile: Uint8Array, width: number): TileLevels {
     const isFull = width === FULL;
     const map = isFull ? this.full : this.partial;
@@ -91,12 +103,23 @@ export class TileNodeCache {
     if (levels) {
       map.delete(k);
     } else {
+      if (!tile || tile.length < width * 32)
+        throw new Error(`tile ${key} (width ${width}) is not cached and not given`);
       levels = levelsOf(tile, width);
       if (map.size >= (isFull ? this.fullLimit : this.partialLimit)) map.delete(map.keys().next().value!);
     }
     map.set(k, levels);
     return levels;
   }
+}
+
+/** Hash of the node covering stored hashes [start, end) of a tile, from its levels. */
+export function nodeFromLevels(levels: TileLevels, start: number, end: number): Uint8Array {
+  const n = end - start;
+  if (n <= 0 || (n & (n - 1)) !== 0 || start % n !== 0)
+    throw new Error(`cannot fold tile range [${start}, ${end})`);
+  const j = Math.log2(n);
+  return nodeAt(levels, j, start >> j);
 }
 
 /**
@@ -111,11 +134,12 @@ export function tileNodeHash(
   end: number,
   cache?: TileNodeCache,
 ): Uint8Array {
-  if (!cache) return foldPerfect(tile, start, end);
-  const n = end - start;
-  if (n <= 0 || (n & (n - 1)) !== 0 || start % n !== 0 || end > width || tile.length < width * 32) {
-    throw new Error(`cannot fold tile range [${start}, ${end}) of width ${width}`);
+  if (end > width) throw new Error(`cannot fold tile range [${start}, ${end}) of width ${width}`);
+  if (!cache) {
+    const n = end - start;
+    if (n <= 0 || (n & (n - 1)) !== 0 || start % n !== 0)
+      throw new Error(`cannot fold tile range [${start}, ${end})`);
+    return foldPerfect(tile, start, end);
   }
-  const j = Math.log2(n);
-  return nodeAt(cache.levels(key, tile, width), j, start >> j);
+  return nodeFromLevels(cache.levels(key, tile, width), start, end);
 }

@@ -11,7 +11,7 @@ import {
   type ProofNodes,
 } from '@scriba/sdk/merkle';
 import { nodeTileLocation } from '@scriba/sdk/tiles';
-import { type TileNodeCache, tileNodeHash } from './hash.js';
+import { nodeFromLevels, type TileNodeCache, tileNodeHash } from './hash.js';
 import { tileKey } from './integrate.js';
 import type { TileGetter } from './tileStore.js';
 
@@ -22,8 +22,18 @@ async function proofFromNodes(
   cache?: TileNodeCache,
 ): Promise<Uint8Array[]> {
   const locs = nodes.ids.map((id) => nodeTileLocation(id, size));
-  const tiles = await getTiles(locs.map((l) => ({ level: l.tile.level, index: l.tile.index })));
-  const hashes = locs.map((l) => {
+  // Tiles whose interior nodes are cached (immutable per width) are not read again, so a warm proof
+  // needs no database round trip. Cached levels are pinned here, before any await, so concurrent
+  // proofs evicting them from the LRU cannot take them away.
+  const pinned = locs.map((l) => cache?.get(tileKey(l.tile.level, l.tile.index), l.tile.width));
+  const wanted = locs.filter((_, i) => pinned[i] === undefined);
+  const tiles =
+    wanted.length > 0
+      ? await getTiles(wanted.map((l) => ({ level: l.tile.level, index: l.tile.index })))
+      : new Map<string, Uint8Array>();
+  const hashes = locs.map((l, i) => {
+    const levels = pinned[i];
+    if (levels) return nodeFromLevels(levels, l.start, l.end);
     const key = tileKey(l.tile.level, l.tile.index);
     const row = tiles.get(key);
     if (!row) throw new Error(`tile ${key} is missing from storage`);
