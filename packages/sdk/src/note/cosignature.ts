@@ -10,8 +10,7 @@ import { verifySignature } from '../crypto/verify.js';
 import { utf8Encode } from '../encoding.js';
 import { ScribaError } from '../errors.js';
 import { cosignatureMessageBytes, parseCosignatureSignature } from './cosignature-message.js';
-import { isValidKeyName } from './note.js';
-import type { NoteSigner } from './sign.js';
+import { ed25519SignerKey, type NoteSigner } from './sign.js';
 import { cosignatureKeyHash } from './verifier.js';
 
 function invalid(msg: string, cause?: unknown): never {
@@ -94,12 +93,7 @@ export function cosignatureSigner(
   privateKey32: Uint8Array,
   now: () => number = () => Math.floor(Date.now() / 1000),
 ): NoteSigner & { publicKey: Uint8Array } {
-  if (!isValidKeyName(name)) throw new ScribaError('NOTE_MALFORMED', 'invalid key name');
-  if (!(privateKey32 instanceof Uint8Array) || privateKey32.length !== 32) {
-    throw new ScribaError('KEY_INVALID', 'Ed25519 private key must be 32 bytes');
-  }
-  const seed = privateKey32.slice();
-  const publicKey = ed25519.getPublicKey(seed);
+  const { seed, publicKey } = ed25519SignerKey(name, privateKey32);
   const decoder = new TextDecoder('utf-8', { fatal: true });
   return {
     name,

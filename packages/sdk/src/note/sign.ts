@@ -48,17 +48,29 @@ export async function signNote(textOrNote: string | Note, signers: readonly Note
   return formatNote({ text: note.text, signatures: [...kept, ...fresh] });
 }
 
-/** An Ed25519 (type 0x01) note signer from a 32-byte private key (RFC 8032 seed). */
-export function ed25519Signer(
+/**
+ * The checked key name and Ed25519 key pair behind an Ed25519-based signer (note type 0x01 and
+ * cosignature type 0x04): the seed is copied so later changes to the caller's buffer do not leak in.
+ */
+export function ed25519SignerKey(
   name: string,
   privateKey32: Uint8Array,
-): NoteSigner & { publicKey: Uint8Array } {
+): { seed: Uint8Array; publicKey: Uint8Array } {
   if (!isValidKeyName(name)) throw new ScribaError('NOTE_MALFORMED', 'invalid key name');
   if (!(privateKey32 instanceof Uint8Array) || privateKey32.length !== 32) {
     throw new ScribaError('KEY_INVALID', 'Ed25519 private key must be 32 bytes');
   }
   const seed = privateKey32.slice();
   const publicKey = ed25519.getPublicKey(seed);
+  return { seed, publicKey };
+}
+
+/** An Ed25519 (type 0x01) note signer from a 32-byte private key (RFC 8032 seed). */
+export function ed25519Signer(
+  name: string,
+  privateKey32: Uint8Array,
+): NoteSigner & { publicKey: Uint8Array } {
+  const { seed, publicKey } = ed25519SignerKey(name, privateKey32);
   return {
     name,
     keyHash: ed25519KeyHash(name, publicKey),
