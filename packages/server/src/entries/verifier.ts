@@ -9,10 +9,11 @@
  * RSA (2048-8192 bits) and Ed25519. Parsed verifiers are cached by their base64 text (an LRU of
  * CACHE_SIZE): parsing a PEM and building a KeyObject per request costs ~3x the verification.
  */
-import { createHash, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { pemEncode } from '@scriba/sdk/crypto';
 import { EntryValidationError } from './errors.js';
 import { goBase64Std, invalid } from './fields.js';
+import { sha256Hex } from './leaf.js';
 import type { NativeKeyHandle } from './native.js';
 import { sanSearchKeys } from './san.js';
 
@@ -49,10 +50,6 @@ const CURVES: Record<string, EcCurve> = { prime256v1: 'P-256', secp384r1: 'P-384
 
 function unsupported(field: string, message: string): EntryValidationError {
   return new EntryValidationError('UNSUPPORTED_KEY', field, message);
-}
-
-function sha256Hex(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
 }
 
 type PemBlock = { label: string; der: Uint8Array };
