@@ -5,9 +5,12 @@
  * numbers; times are milliseconds since the Unix epoch.
  */
 
-export type BundleVersion = '0.1' | '0.2' | '0.3';
+import type { HashAlgorithm } from '../crypto/hash.js';
 
-export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
+/** The crypto module's digest names, re-exported: a bundle digest uses the same three. */
+export type { HashAlgorithm };
+
+export type BundleVersion = '0.1' | '0.2' | '0.3';
 
 export type MessageDigest = { algorithm: HashAlgorithm; digest: Uint8Array };
 

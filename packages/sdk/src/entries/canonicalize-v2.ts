@@ -15,7 +15,7 @@
  * Signature verification is the caller's job (the server does it on the write path); this module only
  * parses (strictly: everything here is attacker-controlled) and canonicalizes.
  */
-import { canonicalJsonBytes, sha256 } from '../crypto/index.js';
+import { canonicalJsonBytes, DIGEST_LENGTH, sha256 } from '../crypto/index.js';
 import { base64Decode, base64Encode } from '../encoding.js';
 import { ScribaError } from '../errors.js';
 import { preAuthEncoding } from '../verify/dsse.js';
@@ -56,7 +56,6 @@ const HASH_NAME: Record<KeyDetailsInfo['hash'], V2HashAlgorithm> = {
   sha384: 'SHA2_384',
   sha512: 'SHA2_512',
 };
-const DIGEST_LENGTH: Record<KeyDetailsInfo['hash'], number> = { sha256: 32, sha384: 48, sha512: 64 };
 
 /** A Rekor v2 `Verifier`: exactly one of a DER SPKI public key or a DER X.509 certificate. */
 export type V2Verifier = {

@@ -17,13 +17,19 @@ import { constants, publicDecrypt } from 'node:crypto';
 import { eddsa } from '@noble/curves/abstract/edwards.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { type PublicKey, parsePublicKey, verifySignatureOverDigest } from '@scriba/sdk/crypto';
+import {
+  DIGEST_LENGTH,
+  type HashAlgorithm,
+  type PublicKey,
+  parsePublicKey,
+  verifySignatureOverDigest,
+} from '@scriba/sdk/crypto';
 import { nativeVerifier } from './native.js';
 import type { ParsedVerifier } from './verifier.js';
 
-export type DigestAlgorithm = 'sha256' | 'sha384' | 'sha512';
-
-export const DIGEST_LENGTH: Record<DigestAlgorithm, number> = { sha256: 32, sha384: 48, sha512: 64 };
+/** The SDK's digest names and lengths (one definition; hashedrekord names the same three). */
+export type DigestAlgorithm = HashAlgorithm;
+export { DIGEST_LENGTH };
 
 const DIGEST_INFO_PREFIX: Record<DigestAlgorithm, Buffer> = {
   sha256: Buffer.from('3031300d060960864801650304020105000420', 'hex'),
