@@ -1,5 +1,7 @@
 /**
- * Rekor entry kinds: canonical bodies (parsing for the binding check; canonicalization lives beside).
+ * Rekor entry kinds (Rekor `pkg/types`, rekor-tiles v2): parsing of canonical bodies for the binding
+ * check, and canonicalization of proposed v1 entries and v2 requests, so the server logs exactly
+ * the bytes the verifier later parses.
  */
 export * from './body.js';
 export * from './canonicalize.js';
