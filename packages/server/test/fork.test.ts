@@ -14,9 +14,9 @@ import { parsePublicKey } from '@scriba/sdk/crypto';
 import { hashLeaf, rootFromLeafHashes } from '@scriba/sdk/merkle';
 import { noteVerifierFromPublicKey, parseVerifierKey, verifyNote } from '@scriba/sdk/note';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../test/helpers/ports.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { startTestWitness, until } from '../../../test/helpers/witness.js';
 import { type MonitorEvent, monitorRound } from '../../cli/src/commands/monitor.js';
 import { toBytes } from '../src/db/index.js';
 import { checkpointEd25519 } from '../src/keys/checkpointEd25519.js';
@@ -24,7 +24,7 @@ import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
 import { appendBatch } from '../src/log/sequencer.js';
 import { writeTiles } from '../src/log/tileStore.js';
 import type { RunningServer } from '../src/main.js';
-import { createWitnessServer, type WitnessServer } from '../src/witness/index.js';
+import type { WitnessServer } from '../src/witness/index.js';
 import { fakeEntry } from './fixtures.js';
 
 const ORIGIN = '127.0.0.1/scriba-fork-test';
@@ -41,16 +41,6 @@ async function grow(n: number, tag: string): Promise<void> {
     server.log.signer,
     Array.from({ length: n }, (_, i) => fakeEntry(`${tag}-${i}`)),
   );
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function monitor(): Promise<{ exit: number; events: MonitorEvent[] }> {
@@ -97,18 +87,14 @@ beforeAll(async () => {
   await writeFile(join(logDir, 'log-key.pem'), pem, { mode: 0o600 });
   const logVkey = (await checkpointEd25519(parseLogKeyPem(pem, 'test'), '127.0.0.1', {})).vkey;
 
-  const wdb = await createTestDatabase('scriba_fork_witness');
-  cleanups.push(wdb.drop);
-  witness = await createWitnessServer({
+  ({ witness, url: witnessUrl } = await startTestWitness({
     name: 'witness.test/w1',
+    database: 'scriba_fork_witness',
     dataDir: join(dir.path, 'witness'),
-    databaseUrl: wdb.url,
-    logs: [{ vkeys: [logVkey], origin: ORIGIN }],
-  });
-  const wport = await freePort();
-  await witness.app.listen({ host: '127.0.0.1', port: wport });
-  witnessUrl = `http://127.0.0.1:${wport}`;
-  cleanups.push(() => witness.close());
+    logVkey,
+    origin: ORIGIN,
+    cleanups,
+  }));
 
   for (const k of ['SCRIBA_WITNESSES', 'SCRIBA_WITNESS_INTERVAL_MS']) saved[k] = process.env[k];
   process.env.SCRIBA_WITNESSES = `${witnessUrl} ${witness.vkey}`;

@@ -14,6 +14,7 @@ import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entrie
 import { freePort } from '../../../test/helpers/ports.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { CLI_BIN, type SpawnedServer, spawnServer, tempDir } from '../../../test/helpers/server.js';
+import { until } from '../../../test/helpers/witness.js';
 
 const ORIGIN = '127.0.0.1/scriba-e2e';
 let dir: string;
@@ -76,16 +77,6 @@ async function stopWitness(): Promise<void> {
   await exited;
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 let configPath: string;
 
 beforeAll(async () => {
@@ -139,10 +130,14 @@ afterAll(async () => {
 });
 
 async function cosignedAt(size: number): Promise<string> {
-  return until(`cosigned checkpoint ${size}`, async () => {
-    const t = await (await fetch(`${log.url}/api/v2/checkpoint`)).text();
-    return t.startsWith(`${ORIGIN}\n${size}\n`) && t.includes('— witness.e2e/w1 ') ? t : undefined;
-  });
+  return until(
+    `cosigned checkpoint ${size}`,
+    async () => {
+      const t = await (await fetch(`${log.url}/api/v2/checkpoint`)).text();
+      return t.startsWith(`${ORIGIN}\n${size}\n`) && t.includes('— witness.e2e/w1 ') ? t : undefined;
+    },
+    30_000,
+  );
 }
 
 describe('scriba serve + scriba witness', () => {

@@ -18,6 +18,7 @@ import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entrie
 import { freePort } from '../../../test/helpers/ports.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { startTestWitness } from '../../../test/helpers/witness.js';
 import { ConfigError } from '../src/config.js';
 import { parseWitnesses, type WitnessEndpoint, WitnessPusher } from '../src/log/witness-push.js';
 import type { RunningServer } from '../src/main.js';
@@ -82,18 +83,14 @@ beforeAll(async () => {
   });
   cleanups.push(() => server.close());
   const logVkey = (await (await fetch(`${server.url}/api/v2/log/vkeys`)).text()).trim();
-  const wdb = await createTestDatabase('scriba_push_witness');
-  cleanups.push(wdb.drop);
-  witness = await createWitnessServer({
+  ({ witness, url: witnessUrl } = await startTestWitness({
     name: 'witness.test/w2',
+    database: 'scriba_push_witness',
     dataDir: join(dir.path, 'witness'),
-    databaseUrl: wdb.url,
-    logs: [{ vkeys: [logVkey], origin: ORIGIN }],
-  });
-  const wport = await freePort();
-  await witness.app.listen({ host: '127.0.0.1', port: wport });
-  witnessUrl = `http://127.0.0.1:${wport}`;
-  cleanups.push(() => witness.close());
+    logVkey,
+    origin: ORIGIN,
+    cleanups,
+  }));
 });
 
 afterAll(async () => {
