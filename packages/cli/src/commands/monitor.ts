@@ -16,7 +16,6 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { base64Decode, base64Encode, hexDecode, isScribaError } from '@scriba/sdk';
 import { parseTrustedRoot } from '@scriba/sdk/bundle';
 import { parsePublicKey, pemDecode } from '@scriba/sdk/crypto';
@@ -25,6 +24,7 @@ import { CompactRange, hashLeaf, verifyConsistency } from '@scriba/sdk/merkle';
 import { type NoteVerifier, noteVerifierFromPublicKey, parseNote, parseVerifierKey } from '@scriba/sdk/note';
 import { type FetchLike, TileClient, type VerifiedCheckpoint } from '@scriba/sdk/tiles/client';
 import { fulcioIssuer, parseCertificate } from '@scriba/sdk/x509';
+import { parseCommandArgs } from '../args.js';
 
 /** What the monitor remembers between rounds (the state file, JSON). */
 export type MonitorState = {
@@ -461,34 +461,27 @@ function humanLine(e: MonitorEvent): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        url: { type: 'string' },
-        'trusted-root': { type: 'string' },
-        state: { type: 'string' },
-        once: { type: 'boolean' },
-        interval: { type: 'string' },
-        'watch-identity': { type: 'string', multiple: true },
-        'watch-issuer': { type: 'string', multiple: true },
-        'watch-key': { type: 'string', multiple: true },
-        'watch-digest': { type: 'string', multiple: true },
-        vkey: { type: 'string', multiple: true },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    process.stderr.write(`error: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      url: { type: 'string' },
+      'trusted-root': { type: 'string' },
+      state: { type: 'string' },
+      once: { type: 'boolean' },
+      interval: { type: 'string' },
+      'watch-identity': { type: 'string', multiple: true },
+      'watch-issuer': { type: 'string', multiple: true },
+      'watch-key': { type: 'string', multiple: true },
+      'watch-digest': { type: 'string', multiple: true },
+      vkey: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+    'error',
+  );
+  if (typeof parsed === 'number') return parsed;
+  const values = parsed;
   const url = values.url as string | undefined;
   const trPath = values['trusted-root'] as string | undefined;
   if (!url || (!trPath && !(values.vkey as string[] | undefined)?.length)) {

@@ -2,7 +2,7 @@
  * `scriba serve`: runs the log server. Options override the environment (PORT, HOST,
  * SCRIBA_DATA_DIR, DATABASE_URL); every other setting comes from the environment (see the README).
  */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 
 const USAGE = `usage: scriba serve [--port N] [--host H] [--data-dir DIR] [--database-url URL]
 
@@ -11,28 +11,20 @@ Serves the log (Rekor v1 API) on http://127.0.0.1:3000 by default, on embedded P
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { port?: string; host?: string; 'data-dir'?: string; 'database-url'?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'database-url': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    process.stderr.write(`scriba serve: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'database-url': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+    'scriba serve',
+  );
+  if (typeof parsed === 'number') return parsed;
+  const values = parsed as { port?: string; host?: string; 'data-dir'?: string; 'database-url'?: string };
   const env = { ...process.env };
   if (values.port !== undefined) env.PORT = values.port;
   if (values.host !== undefined) env.HOST = values.host;

@@ -9,45 +9,38 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   createWitnessServer,
   ed25519Cosigner,
   loadOrCreateEd25519Key,
   type WitnessLogConfig,
 } from '@scriba/server/witness';
+import { parseCommandArgs } from '../args.js';
 
 const USAGE = `usage: scriba witness --name NAME (--log VKEY... | --config FILE) [--data-dir DIR] [--key FILE]
        [--database-url URL] [--host 127.0.0.1] [--port 3030] [--print-vkey]
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        name: { type: 'string' },
-        log: { type: 'string', multiple: true },
-        config: { type: 'string' },
-        'data-dir': { type: 'string' },
-        key: { type: 'string' },
-        'database-url': { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'print-vkey': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    process.stderr.write(`error: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      name: { type: 'string' },
+      log: { type: 'string', multiple: true },
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      key: { type: 'string' },
+      'database-url': { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'print-vkey': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+    'error',
+  );
+  if (typeof parsed === 'number') return parsed;
+  const values = parsed;
   let name = values.name as string | undefined;
   const logs: WitnessLogConfig[] = ((values.log as string[] | undefined) ?? []).map((v) => ({ vkeys: [v] }));
   if (values.config) {

@@ -1,0 +1,32 @@
+/**
+ * Command-line parsing shared by the `scriba` commands (node:util parseArgs, strict): a usage error
+ * exits 2 with the message and the usage on stderr, `--help` exits 0 with the usage on stdout, so
+ * every command answers both the same way.
+ */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+export type ArgValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/**
+ * Parses `argv` against `options`. Returns the values, or the exit code the command MUST return at
+ * once: 2 after a usage error (stderr: `<prefix>: <message>` and the usage), 0 after `--help`.
+ */
+export function parseCommandArgs(
+  argv: string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+  usage: string,
+  prefix: string,
+): ArgValues | number {
+  let values: ArgValues;
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true }));
+  } catch (e) {
+    process.stderr.write(`${prefix}: ${(e as Error).message}\n${usage}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  return values;
+}
