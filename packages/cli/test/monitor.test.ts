@@ -12,13 +12,14 @@ import { base64Decode, base64Encode } from '@scriba/sdk';
 import { parsePublicKey } from '@scriba/sdk/crypto';
 import { parseEntryBody } from '@scriba/sdk/entries';
 import { noteVerifierFromPublicKey } from '@scriba/sdk/note';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry, type Signer } from '../../../test/helpers/entries.js';
 import { freePort } from '../../../test/helpers/ports.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
 import type { RunningServer } from '../../server/src/main.js';
 import { type MonitorEvent, matchEntry, monitorRound, run, type Watch } from '../src/commands/monitor.js';
+import { captureRun } from './helpers/capture.js';
 
 let server: RunningServer;
 let dir: string;
@@ -199,22 +200,8 @@ describe('matchEntry', () => {
 
 describe('scriba monitor (run)', () => {
   async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => {
-      out += String(c);
-      return true;
-    });
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => {
-      err += String(c);
-      return true;
-    });
-    try {
-      return { code: await run(args), out, err };
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
+    const { code, stdout, stderr } = await captureRun(run, args);
+    return { code, out: stdout, err: stderr };
   }
 
   describe('when run with --json --once', () => {

@@ -8,8 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../src/commands/verify.js';
+import { captureRun } from './helpers/capture.js';
 
 const VECTORS = join(import.meta.dirname, '../../../../shared/vectors');
 const CASES = join(VECTORS, 'sigstore-conformance/test/assets/bundle-verify');
@@ -45,24 +46,8 @@ const keyArgs = (extra: string[] = []) => [
   ...extra,
 ];
 
-async function capture(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    stdout += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    stderr += String(s);
-    return true;
-  });
-  try {
-    const code = await run(argv);
-    return { code, stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+function capture(argv: string[]) {
+  return captureRun(run, argv);
 }
 
 afterEach(() => {
