@@ -10,7 +10,7 @@ describe('tileNodeHash', () => {
       'equals direct folding for every aligned node of a width-%i tile',
       (width) => {
         const tile = new Uint8Array(randomBytes(256 * 32));
-        const cache = new TileNodeCache(2, 2);
+        const cache = new TileNodeCache({ level0: 2, upper: 2, partial: 2 });
         for (let j = 0; 2 ** j <= width; j++) {
           const n = 2 ** j;
           for (let start = 0; start + n <= width; start += n) {
@@ -37,6 +37,17 @@ describe('tileNodeHash', () => {
       const first = tileNodeHash('1/0', tile, 256, 0, 256, cache);
       first.fill(0);
       expect(hex(tileNodeHash('1/0', tile, 256, 0, 256, cache))).toBe(hex(foldPerfect(tile, 0, 256)));
+    });
+  });
+
+  describe('when a limit is 0', () => {
+    it('computes without keeping (level-0 tiles uncached, upper tiles cached)', () => {
+      const tile = new Uint8Array(randomBytes(256 * 32));
+      const cache = new TileNodeCache({ level0: 0 });
+      expect(hex(tileNodeHash('0/3', tile, 256, 0, 128, cache))).toBe(hex(foldPerfect(tile, 0, 128)));
+      expect(cache.get('0/3', 256)).toBeUndefined();
+      tileNodeHash('1/3', tile, 256, 0, 128, cache);
+      expect(cache.get('1/3', 256)).toBeDefined();
     });
   });
 

@@ -116,7 +116,7 @@ describe('proofs from stored tiles', () => {
   describe('when many proofs share a tiny tile cache concurrently', () => {
     it('every proof still verifies (cached tiles are pinned per proof, evictions are harmless)', async () => {
       const st = await log.state();
-      const cache = new TileNodeCache(1, 1);
+      const cache = new TileNodeCache({ level0: 1, upper: 1, partial: 1 });
       const indices = Array.from({ length: 200 }, (_, i) => (i * 37) % st.treeSize);
       const proofs = await Promise.all(
         indices.map((i) => buildInclusionProof(i, st.treeSize, tileGetter(db), cache)),

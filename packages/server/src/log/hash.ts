@@ -67,25 +67,46 @@ function nodeAt(levels: TileLevels, j: number, i: number): Uint8Array {
   return levels.buf.slice(at, at + 32);
 }
 
+export type TileNodeCacheLimits = {
+  /** Full level-0 tiles (one per 256 entries; random proofs over a big tree mostly miss). */
+  level0?: number;
+  /** Full tiles of level 1 and up (one per 65,536 entries; every proof uses them). */
+  upper?: number;
+  /** Partial tiles (the right edge of recent tree sizes). */
+  partial?: number;
+};
+
 /**
  * Interior nodes of ONE log's tiles (keys are `level/index`, so a cache MUST NOT be shared between
- * logs), as bounded LRUs. Both full tiles and partial tiles of a given width are immutable: a row only
- * grows, and its first W hashes are the tile of width W forever. Full tiles (~16 KiB each with their
- * interior nodes) get `fullLimit` slots; partial tiles, which every new tree size replaces, get a
- * few, enough for the right edge of the latest sizes.
+ * logs), as bounded LRUs of ~16 KiB per tile. Full tiles and partial tiles of a given width are
+ * immutable: a row only grows, and its first W hashes are the tile of width W forever. Upper-level
+ * full tiles are few and shared by every proof, so with them cached a proof costs one level-0 tile
+ * (read and folded on a miss) whatever the tree size; level-0 tiles are cached as room allows.
  */
 export class TileNodeCache {
-  private readonly full = new Map<string, TileLevels>();
+  private readonly level0 = new Map<string, TileLevels>();
+  private readonly upper = new Map<string, TileLevels>();
   private readonly partial = new Map<string, TileLevels>();
-  constructor(
-    readonly fullLimit = 4096,
-    readonly partialLimit = 64,
-  ) {}
+  readonly limits: Required<TileNodeCacheLimits>;
+
+  constructor(limits: TileNodeCacheLimits = {}) {
+    this.limits = {
+      level0: limits.level0 ?? 4096,
+      upper: limits.upper ?? 16384,
+      partial: limits.partial ?? 64,
+    };
+  }
+
+  private slot(key: string, width: number): { map: Map<string, TileLevels>; k: string; limit: number } {
+    if (width !== FULL) return { map: this.partial, k: `${key}@${width}`, limit: this.limits.partial };
+    return key.startsWith('0/')
+      ? { map: this.level0, k: key, limit: this.limits.level0 }
+      : { map: this.upper, k: key, limit: this.limits.upper };
+  }
 
   /** The cached levels of tile `key` at `width` (marked recently used), if any. */
   get(key: string, width: number): TileLevels | undefined {
-    const map = width === FULL ? this.full : this.partial;
-    const k = width === FULL ? key : `${key}@${width}`;
+    const { map, k } = this.slot(key, width);
     const levels = map.get(k);
     if (levels) {
       map.delete(k);
@@ -94,21 +115,17 @@ export class TileNodeCache {
     return levels;
   }
 
-  /** Levels of tile `key` at `width`, computed from `tile` on first use. */
+  /** Levels of tile `key` at `width`, computed from `tile` on a miss (and kept if there is room). */
   levels(key: string, tile: Uint8Array, width: number): TileLevels {
-    const isFull = width === FULL;
-    const map = isFull ? this.full : this.partial;
-    const k = isFull ? key : `${key}@${width}`;
-    let levels = map.get(k);
-    if (levels) {
-      map.delete(k);
-    } else {
-      if (!tile || tile.length < width * 32)
-        throw new Error(`tile ${key} (width ${width}) is not cached and not given`);
-      levels = levelsOf(tile, width);
-      if (map.size >= (isFull ? this.fullLimit : this.partialLimit)) map.delete(map.keys().next().value!);
+    const { map, k, limit } = this.slot(key, width);
+    const hit = this.get(key, width);
+    if (hit) return hit;
+    if (tile.length < width * 32) throw new Error(`tile ${key} is shorter than width ${width}`);
+    const levels = levelsOf(tile, width);
+    if (limit > 0) {
+      if (map.size >= limit) map.delete(map.keys().next().value!);
+      map.set(k, levels);
     }
-    map.set(k, levels);
     return levels;
   }
 }

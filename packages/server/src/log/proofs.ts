@@ -11,7 +11,7 @@ import {
   type ProofNodes,
 } from '@scriba/sdk/merkle';
 import { nodeTileLocation } from '@scriba/sdk/tiles';
-import { nodeFromLevels, type TileNodeCache, tileNodeHash } from './hash.js';
+import { nodeFromLevels, type TileLevels, type TileNodeCache, tileNodeHash } from './hash.js';
 import { tileKey } from './integrate.js';
 import type { TileGetter } from './tileStore.js';
 
@@ -31,13 +31,18 @@ async function proofFromNodes(
     wanted.length > 0
       ? await getTiles(wanted.map((l) => ({ level: l.tile.level, index: l.tile.index })))
       : new Map<string, Uint8Array>();
+  // Levels computed in this proof, so a tile the cache does not keep is folded once, not per node.
+  const local = new Map<string, TileLevels>();
   const hashes = locs.map((l, i) => {
-    const levels = pinned[i];
-    if (levels) return nodeFromLevels(levels, l.start, l.end);
     const key = tileKey(l.tile.level, l.tile.index);
+    const levels = pinned[i] ?? local.get(`${key}@${l.tile.width}`);
+    if (levels) return nodeFromLevels(levels, l.start, l.end);
     const row = tiles.get(key);
     if (!row) throw new Error(`tile ${key} is missing from storage`);
-    return tileNodeHash(key, row, l.tile.width, l.start, l.end, cache);
+    if (!cache) return tileNodeHash(key, row, l.tile.width, l.start, l.end);
+    const computed = cache.levels(key, row, l.tile.width);
+    local.set(`${key}@${l.tile.width}`, computed);
+    return nodeFromLevels(computed, l.start, l.end);
   });
   return assembleProof(nodes, hashes);
 }
