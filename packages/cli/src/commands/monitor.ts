@@ -16,7 +16,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { base64Decode, base64Encode, hexDecode, isScribaError } from '@scriba/sdk';
+import { base64Decode, base64Encode, bytesEqual, hexDecode, isScribaError } from '@scriba/sdk';
 import { parseTrustedRoot } from '@scriba/sdk/bundle';
 import { parsePublicKey, pemDecode } from '@scriba/sdk/crypto';
 import { type BodyVerifier, parseEntryBody, type RekorBody } from '@scriba/sdk/entries';
@@ -92,13 +92,6 @@ async function writeState(path: string, s: MonitorState): Promise<void> {
   await rename(tmp, path);
 }
 
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}
-
 function errorCode(e: unknown): string {
   if (isScribaError(e)) return e.code;
   const c = (e as { code?: unknown })?.code;
@@ -161,7 +154,7 @@ export function matchEntry(body: RekorBody, watch: Watch): { type: string; value
         hits.push({ type: 'issuer', value: id.issuer });
       }
     }
-    if (spki && watch.keys.some((k) => equal(k, spki!)))
+    if (spki && watch.keys.some((k) => bytesEqual(k, spki!)))
       hits.push({ type: 'key', value: base64Encode(spki) });
   }
   return hits;
@@ -247,7 +240,7 @@ export async function monitorRound(opts: MonitorOptions): Promise<RoundResult> {
       });
       return { exit: 1, matches: 0 };
     }
-    if (cp.size === prev.size && !equal(prevRoot, cp.rootHash)) {
+    if (cp.size === prev.size && !bytesEqual(prevRoot, cp.rootHash)) {
       emit({
         event: 'failure',
         reason: 'same tree size, different root hash (fork)',
@@ -283,7 +276,7 @@ export async function monitorRound(opts: MonitorOptions): Promise<RoundResult> {
     }
     try {
       range = CompactRange.fromHashes(prev.size, prev.range.map(base64Decode));
-      if (!equal(range.root(), prevRoot)) throw new Error('state range does not match its root');
+      if (!bytesEqual(range.root(), prevRoot)) throw new Error('state range does not match its root');
     } catch (e) {
       emit({
         event: 'error',
@@ -341,7 +334,7 @@ export async function monitorRound(opts: MonitorOptions): Promise<RoundResult> {
     return { exit: 1, matches };
   }
   const root = range.root();
-  if (!equal(root, cp.rootHash)) {
+  if (!bytesEqual(root, cp.rootHash)) {
     emit({
       event: 'failure',
       reason: 'the entries served do not hash into the checkpoint root',

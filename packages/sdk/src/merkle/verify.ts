@@ -8,6 +8,7 @@
  * The chaining loops hash into one scratch buffer (no allocation per level), which is what makes
  * verification at tree size 2^40 (40 interior hashes) cheap.
  */
+import { bytesEqual } from '../encoding.js';
 import { ScribaError } from '../errors.js';
 import { bitLength, popcount, shiftRight, trailingZeros, xor } from './bits.js';
 import { assertHash, hashEquals } from './hash.js';
@@ -136,11 +137,4 @@ export function verifyConsistency(
   if (!hashEquals(hash2, root2)) {
     throw new ScribaError('MERKLE_ROOT_MISMATCH', 'consistency proof does not lead to root2');
   }
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }

@@ -17,7 +17,7 @@ import {
   unsignedIntegerBytes,
 } from '../crypto/der.js';
 import { ecdsaRawToDer } from '../crypto/ecdsa-signature.js';
-import { concatBytes, utf8Encode } from '../encoding.js';
+import { bytesEqual, concatBytes, utf8Encode } from '../encoding.js';
 import { ScribaError } from '../errors.js';
 import { checkNoteText, formatNote, isValidKeyName, type Note, type NoteSignature } from './note.js';
 import { ecdsaKeyHash, ed25519KeyHash } from './verifier.js';
@@ -120,7 +120,7 @@ function p256ScalarFromPkcs8(pkcs8: Uint8Array): Uint8Array {
     const pk = top[2];
     if (top[0]?.tag !== TAG_INTEGER || alg?.tag !== TAG_SEQUENCE || pk?.tag !== TAG_OCTET_STRING)
       throw new Error('shape');
-    if (!bytesEq(encodeTlv(TAG_SEQUENCE, alg.value), P256_ALG_ID)) throw new Error('not a P-256 key');
+    if (!bytesEqual(encodeTlv(TAG_SEQUENCE, alg.value), P256_ALG_ID)) throw new Error('not a P-256 key');
     const ec = children(parseSingle(pk.value, TAG_SEQUENCE, 'ECPrivateKey'));
     const d = ec[1];
     if (ec[0]?.tag !== TAG_INTEGER || d?.tag !== TAG_OCTET_STRING || d.value.length !== 32)
@@ -130,10 +130,6 @@ function p256ScalarFromPkcs8(pkcs8: Uint8Array): Uint8Array {
   } catch (cause) {
     throw new ScribaError('KEY_INVALID', 'not a PKCS#8 P-256 private key', { cause });
   }
-}
-
-function bytesEq(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 type Subtle = SubtleCrypto;

@@ -12,7 +12,7 @@
  * fall back to the full tile when a partial one is gone; this client does the fallback (the first W
  * hashes of a full tile are the W hashes of the partial tile).
  */
-import { utf8Decode } from '../encoding.js';
+import { bytesEqual, utf8Decode } from '../encoding.js';
 import { ScribaError } from '../errors.js';
 import {
   assembleProof,
@@ -237,7 +237,7 @@ export class TileClient {
   /** Rebuild the root from tiles and compare it with the checkpoint's. Throws MERKLE_ROOT_MISMATCH. */
   async verifyCheckpointRoot(checkpoint: Checkpoint): Promise<void> {
     const root = await this.rootHash(checkpoint.size);
-    if (!equal(root, checkpoint.rootHash)) {
+    if (!bytesEqual(root, checkpoint.rootHash)) {
       throw new ScribaError(
         'MERKLE_ROOT_MISMATCH',
         `tiles rebuild a different root than the checkpoint at size ${checkpoint.size}`,
@@ -340,7 +340,7 @@ export class TileClient {
       const to = Math.min(end, base + entries.length) - base;
       for (let i = from; i < to; i++) {
         const data = entries[i]!;
-        if (hashes && !equal(hashLeaf(data), hashes[i]!)) {
+        if (hashes && !bytesEqual(hashLeaf(data), hashes[i]!)) {
           throw new ScribaError(
             'MERKLE_ROOT_MISMATCH',
             `entry ${base + i} does not hash to its level-0 tile hash`,
@@ -350,11 +350,4 @@ export class TileClient {
       }
     }
   }
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
 }

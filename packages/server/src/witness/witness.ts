@@ -9,7 +9,7 @@
  * the recorded size, `text/x.tlog.size`) or same size with a different root; 422 the consistency proof
  * does not verify; 200 cosignature lines.
  */
-import { base64Decode } from '@scriba/sdk';
+import { base64Decode, bytesEqual } from '@scriba/sdk';
 import { verifyConsistency } from '@scriba/sdk/merkle';
 import { type NoteVerifier, parseCheckpoint, parseNote, verifyNote } from '@scriba/sdk/note';
 import type { WitnessState, WitnessStore } from './store.js';
@@ -72,13 +72,6 @@ export function parseAddCheckpointRequest(body: string): AddCheckpointRequest {
   return { oldSize, proof, checkpoint };
 }
 
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}
-
 export class Witness {
   private readonly logs = new Map<string, WitnessedLog>();
   private readonly store: WitnessStore;
@@ -138,7 +131,7 @@ export class Witness {
     const recordedSize = current?.size ?? 0;
     if (req.oldSize !== recordedSize) return { status: 409, contentType: SIZE, body: `${recordedSize}\n` };
     if (current && req.oldSize === size) {
-      if (!equal(current.rootHash, rootHash)) {
+      if (!bytesEqual(current.rootHash, rootHash)) {
         await this.store.recordRefusal(origin, 409, 'same size, different root hash', body);
         return { status: 409, contentType: SIZE, body: `${recordedSize}\n` };
       }
