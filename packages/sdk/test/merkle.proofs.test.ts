@@ -8,6 +8,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { hexEncode } from '../src/encoding.js';
 import { isScribaError } from '../src/errors.js';
 import {
   assembleProof,
@@ -35,7 +36,7 @@ import {
 
 const MAX = 3000;
 const tree = new RefTree(makeLeaves(MAX));
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const hex = hexEncode;
 const hexAll = (bs: Uint8Array[]) => bs.map(hex);
 
 function build(nodes: ProofNodes): Uint8Array[] {

@@ -3,6 +3,7 @@
  * (../shared/vectors/transparency-dev-merkle) and the reference-tree roots for sizes 0..8.
  */
 import { describe, expect, it } from 'vitest';
+import { hexEncode } from '../src/encoding.js';
 import { isScribaError } from '../src/errors.js';
 import {
   CompactRange,
@@ -33,7 +34,7 @@ function outcome(fn: () => void): string {
   }
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const hex = hexEncode;
 
 const inclusion = inclusionVectors();
 const consistency = consistencyVectors();

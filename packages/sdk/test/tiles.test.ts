@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { hexEncode } from '../src/encoding.js';
 import { hashChildren } from '../src/merkle/index.js';
 import {
   decodeEntryBundle,
@@ -26,7 +27,7 @@ import {
 } from '../src/tiles/index.js';
 import { makeLeaves, refNodeHash } from './vectors/reference-merkle.js';
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const hex = hexEncode;
 const key = (t: TileId) => `${t.level}/${t.index}/${t.width}`;
 
 describe('tilePath', () => {
