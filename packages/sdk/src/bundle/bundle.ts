@@ -9,9 +9,8 @@
  * Exactly one of messageSignature / dsseEnvelope. Negative or non-integer int64s, malformed base64
  * and unknown versions are refused with coded errors.
  */
-import { utf8Decode } from '../encoding.js';
 import { VerificationError } from '../verify/errors.js';
-import { type JsonObject, Reader } from './protojson.js';
+import { type JsonObject, jsonInput, Reader } from './protojson.js';
 import type {
   Bundle,
   BundleContent,
@@ -42,14 +41,7 @@ const r: Reader = new Reader('BUNDLE_INVALID', 'bundle');
  * BUNDLE_PARSE_ERROR (not JSON), BUNDLE_UNSUPPORTED_VERSION, BUNDLE_INVALID.
  */
 export function parseBundle(input: string | Uint8Array | unknown): Bundle {
-  let json: unknown = input;
-  if (typeof input === 'string' || input instanceof Uint8Array) {
-    try {
-      json = JSON.parse(typeof input === 'string' ? input : utf8Decode(input));
-    } catch (cause) {
-      throw new VerificationError('BUNDLE_PARSE_ERROR', 'bundle is not valid JSON', { cause });
-    }
-  }
+  const json = jsonInput(input, 'BUNDLE_PARSE_ERROR', 'bundle');
   const root = r.object(json, 'bundle');
   const mediaType = r.optString(root, 'mediaType', '$');
   if (mediaType === undefined) r.fail('$.mediaType', 'missing');

@@ -5,10 +5,23 @@
  * optional, line breaks skipped). Every reader throws a coded VerificationError with the field's path on bad input: this
  * is attacker-controlled data and no TypeError/SyntaxError may escape.
  */
-import { base64Decode } from '../encoding.js';
+import { base64Decode, utf8Decode } from '../encoding.js';
 import { VerificationError, type VerificationErrorCode } from '../verify/errors.js';
 
 export type JsonObject = Record<string, unknown>;
+
+/**
+ * The JSON value behind a parser's input: text and UTF-8 bytes are parsed (failure throws `code`,
+ * "<what> is not valid JSON"); anything else is taken as an already-parsed value.
+ */
+export function jsonInput(input: unknown, code: VerificationErrorCode, what: string): unknown {
+  if (typeof input !== 'string' && !(input instanceof Uint8Array)) return input;
+  try {
+    return JSON.parse(typeof input === 'string' ? input : utf8Decode(input));
+  } catch (cause) {
+    throw new VerificationError(code, `${what} is not valid JSON`, { cause });
+  }
+}
 
 export class Reader {
   constructor(

@@ -8,9 +8,8 @@
  * invalid, and any attempt to use it is refused with TRUSTED_ROOT_INVALID (never treated as
  * unbounded). An absent window is unbounded, as in the protobuf-specs.
  */
-import { utf8Decode } from '../encoding.js';
 import { VerificationError } from '../verify/errors.js';
-import { type JsonObject, Reader } from './protojson.js';
+import { type JsonObject, jsonInput, Reader } from './protojson.js';
 import type { CertificateAuthority, TransparencyLogInstance, TrustedRoot, TrustWindow } from './types.js';
 
 const MEDIA_TYPES = new Set([
@@ -23,14 +22,7 @@ const r: Reader = new Reader('TRUSTED_ROOT_INVALID', 'trusted root');
 
 /** Parses a TrustedRoot from JSON text, bytes or a parsed JSON value. Throws TRUSTED_ROOT_INVALID. */
 export function parseTrustedRoot(input: string | Uint8Array | unknown): TrustedRoot {
-  let json: unknown = input;
-  if (typeof input === 'string' || input instanceof Uint8Array) {
-    try {
-      json = JSON.parse(typeof input === 'string' ? input : utf8Decode(input));
-    } catch (cause) {
-      throw new VerificationError('TRUSTED_ROOT_INVALID', 'trusted root is not valid JSON', { cause });
-    }
-  }
+  const json = jsonInput(input, 'TRUSTED_ROOT_INVALID', 'trusted root');
   const root = r.object(json, 'trusted root');
   const mediaType = r.reqString(root, 'mediaType', '$');
   if (!MEDIA_TYPES.has(mediaType)) r.fail('$.mediaType', `unsupported media type '${mediaType}'`);
