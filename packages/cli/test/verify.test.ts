@@ -204,6 +204,12 @@ describe('scriba verify', () => {
       expect(r.stderr).toMatch(new RegExp(`^error ${code}: `));
     });
 
+    it('prints the usage and exits 0 for --help', async () => {
+      const r = await capture(['--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^usage: scriba verify /);
+    });
+
     it('reports a usage error as JSON with --json', async () => {
       const r = await capture(['--json']);
       expect(r.code).toBe(2);

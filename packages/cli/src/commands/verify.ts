@@ -261,6 +261,10 @@ function summary(path: string, r: VerificationResult): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const json = argv.includes('--json');
   // Signature checks in OpenSSL directly (same results as WebCrypto, without its thread hop).
   useNativeCrypto(nodeCrypto as unknown as NativeCryptoModule);
