@@ -12,15 +12,7 @@ import * as nodeCrypto from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import {
-  base64Encode,
-  hexDecode,
-  hexEncode,
-  type NativeCryptoModule,
-  type PublicKey,
-  parsePublicKey,
-  useNativeCrypto,
-} from '@scriba/sdk';
+import { base64Encode, hexDecode, hexEncode, type PublicKey, parsePublicKey } from '@scriba/sdk';
 import { parseBundle } from '@scriba/sdk/bundle';
 import {
   type IdentityPolicy,
@@ -266,8 +258,6 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const json = argv.includes('--json');
-  // Signature checks in OpenSSL directly (same results as WebCrypto, without its thread hop).
-  useNativeCrypto(nodeCrypto as unknown as NativeCryptoModule);
   let args: Args;
   try {
     args = parse(argv);
