@@ -4,7 +4,6 @@
  * {body (base64), integratedTime, logID (hex), logIndex} (what sigstore verifiers check).
  */
 import { sign } from 'node:crypto';
-import { canonicalJsonBytes } from '@scriba/sdk/crypto';
 import type { LogKey } from '../keys/logKey.js';
 
 export type StoredEntry = { index: number; leafHash: Uint8Array; body: Uint8Array; integratedTime: number };
@@ -27,26 +26,47 @@ export type LogEntryValue = {
   };
 };
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+let uuidPrefix: { treeId: string; prefix: string } | undefined;
 
 /** EntryUUID: 16 hex digits of the tree ID followed by the 64-hex leaf hash. */
 export function entryUuid(treeId: string, leafHash: Uint8Array): string {
-  return BigInt(treeId).toString(16).padStart(16, '0') + hex(leafHash);
+  if (uuidPrefix?.treeId !== treeId) {
+    uuidPrefix = { treeId, prefix: BigInt(treeId).toString(16).padStart(16, '0') };
+  }
+  return uuidPrefix.prefix + hex(leafHash);
+}
+
+/**
+ * RFC 8785 JSON of the SET payload. Written out directly rather than through a generic canonicalizer
+ * (it ran once per appended entry): the members are already in RFC 8785 order (UTF-16 code units:
+ * body < integratedTime < logID < logIndex), the strings are base64 and lower-case hex (nothing to
+ * escape) and the numbers are safe non-negative integers, which RFC 8785 prints as plain decimals.
+ * test/entry-view.test.ts checks it against the SDK's canonicalJson.
+ */
+export function setPayload(
+  bodyB64: string,
+  integratedTime: number,
+  logIdHex: string,
+  logIndex: number,
+): string {
+  return `{"body":"${bodyB64}","integratedTime":${integratedTime},"logID":"${logIdHex}","logIndex":${logIndex}}`;
 }
 
 /**
  * The SET. Signed through libuv's thread pool (node:crypto's callback form), so signing (~0.1 ms of
  * CPU per entry) runs beside the event loop instead of on it.
  */
-export function signedEntryTimestamp(key: LogKey, e: StoredEntry): Promise<string> {
-  const payload = {
-    body: Buffer.from(e.body).toString('base64'),
-    integratedTime: e.integratedTime,
-    logID: key.logIdHex,
-    logIndex: e.index,
-  };
+export function signedEntryTimestamp(key: LogKey, e: StoredEntry, bodyB64?: string): Promise<string> {
+  const payload = setPayload(
+    bodyB64 ?? Buffer.from(e.body).toString('base64'),
+    e.integratedTime,
+    key.logIdHex,
+    e.index,
+  );
   return new Promise((resolve, reject) => {
-    sign('sha256', canonicalJsonBytes(payload), key.privateKey, (err, sig) => {
+    sign('sha256', Buffer.from(payload, 'latin1'), key.privateKey, (err, sig) => {
       if (err) reject(err);
       else resolve(sig.toString('base64'));
     });
@@ -54,8 +74,9 @@ export function signedEntryTimestamp(key: LogKey, e: StoredEntry): Promise<strin
 }
 
 export async function logEntryValue(key: LogKey, e: StoredEntry, proof: ProofView): Promise<LogEntryValue> {
+  const body = Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength).toString('base64');
   return {
-    body: Buffer.from(e.body).toString('base64'),
+    body,
     integratedTime: e.integratedTime,
     logID: key.logIdHex,
     logIndex: e.index,
@@ -67,7 +88,7 @@ export async function logEntryValue(key: LogKey, e: StoredEntry, proof: ProofVie
         hashes: proof.hashes.map(hex),
         checkpoint: proof.checkpoint,
       },
-      signedEntryTimestamp: await signedEntryTimestamp(key, e),
+      signedEntryTimestamp: await signedEntryTimestamp(key, e, body),
     },
   };
 }
