@@ -24,7 +24,13 @@ export async function openPglite(dir: string): Promise<Db> {
     kind: 'pglite',
     query: base.query,
     exec: base.exec,
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    transaction: (fn, opening) =>
+      db.transaction(async (tx) => {
+        const results = opening
+          ? (await tx.exec(opening)).map((r) => r.rows as Record<string, unknown>[])
+          : [];
+        return fn(wrap(tx), results);
+      }),
     close: () => db.close(),
   };
 }

@@ -21,11 +21,16 @@ export function openPostgres(url: string, poolMax: number): Db {
     exec: async (sql) => {
       await pool.query(sql);
     },
-    async transaction(fn) {
+    async transaction(fn, opening) {
       const client = await pool.connect();
       try {
-        await client.query('BEGIN');
-        const result = await fn(wrapClient(client));
+        // One simple-protocol message: BEGIN and the opening statements cost one round trip. Each
+        // statement still takes its own snapshot (READ COMMITTED), exactly as if sent one by one.
+        const first = (await client.query(opening ? `BEGIN; ${opening}` : 'BEGIN')) as unknown as
+          | pg.QueryResult
+          | pg.QueryResult[];
+        const results = Array.isArray(first) ? first.slice(1).map((r) => r.rows) : [];
+        const result = await fn(wrapClient(client), results);
         await client.query('COMMIT');
         return result;
       } catch (e) {

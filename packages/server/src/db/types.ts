@@ -12,8 +12,15 @@ export interface Queryable {
 
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
-  /** Runs `fn` in one transaction (BEGIN … COMMIT, ROLLBACK on throw). */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction (BEGIN … COMMIT, ROLLBACK on throw). `opening` (SQL text without
+   * parameters, one or more statements) runs right after BEGIN in the same round trip where the
+   * driver allows it; `fn` receives each of its statements' rows in order.
+   */
+  transaction<T>(
+    fn: (tx: Queryable, opening: Record<string, unknown>[][]) => Promise<T>,
+    opening?: string,
+  ): Promise<T>;
   close(): Promise<void>;
 }
 

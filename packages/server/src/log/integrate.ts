@@ -48,7 +48,13 @@ export function rootFromTiles(
   return acc;
 }
 
-export type IntegrationResult = { newSize: number; rootHash: Uint8Array; changed: StoredTile[] };
+export type IntegrationResult = {
+  newSize: number;
+  rootHash: Uint8Array;
+  changed: StoredTile[];
+  /** Every right-edge tile of the new size (rightEdgeTiles(newSize)): what the next append reads. */
+  edge: StoredTile[];
+};
 
 /**
  * Appends `leafHashes` to the tree of `oldSize`. `stored` MUST contain every tile listed by
@@ -113,13 +119,18 @@ export function integrate(
   }
   const newSize = oldSize + leafHashes.length;
   const edgeRows = new Map<string, Uint8Array>();
+  const edgeTiles: StoredTile[] = [];
   edge.forEach((t, level) => {
-    if (t.hashes.length > 0) edgeRows.set(tileKey(level, t.index), concat(t.hashes));
+    if (t.hashes.length > 0) {
+      const hashes = concat(t.hashes);
+      edgeRows.set(tileKey(level, t.index), hashes);
+      edgeTiles.push({ level, index: t.index, hashes });
+    }
   });
   const rootHash = rootFromTiles(newSize, (level, index) => {
     const row = edgeRows.get(tileKey(level, index));
     if (!row) throw new Error(`integrate: right-edge tile ${tileKey(level, index)} missing`);
     return row;
   });
-  return { newSize, rootHash, changed: [...changed.values()] };
+  return { newSize, rootHash, changed: [...changed.values()], edge: edgeTiles };
 }

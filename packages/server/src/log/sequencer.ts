@@ -8,7 +8,7 @@
  * `maxWaitMs`), taking up to `maxBatchSize` waiting entries.
  */
 import type { Db, Queryable } from '../db/index.js';
-import { toNumber } from '../db/index.js';
+import { toBytes, toNumber } from '../db/index.js';
 import type { ValidatedEntry } from '../entries/index.js';
 import type { CheckpointSigner } from './checkpoint.js';
 import { integrate, rightEdgeTiles, type StoredTile, tileKey } from './integrate.js';
@@ -36,14 +36,34 @@ type Pending = {
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 
-/** Duplicates among `hashes` and the given tiles, in one statement (read after the lock). */
-const READ_SQL = `
-  SELECT 'd' AS t, e.log_index AS a, 0::bigint AS b, encode(e.leaf_hash, 'hex') AS h
-    FROM entries e
-   WHERE e.leaf_hash = ANY (ARRAY(SELECT decode(x, 'hex') FROM unnest($1::text[]) AS x))
-  UNION ALL
-  SELECT 't', t.level, t.idx, encode(t.hashes, 'hex')
-    FROM tiles t JOIN unnest($2::int[], $3::bigint[]) AS k(level, idx) ON t.level = k.level AND t.idx = k.idx`;
+/** The tree lock: granted once every earlier batch (of any process) has committed or rolled back. */
+const LOCK_SQL = 'SELECT tree_size FROM tree_state WHERE id = 1 FOR UPDATE';
+
+/**
+ * Duplicates among the batch's leaf hashes, as a parameterless statement so that it travels with
+ * BEGIN and the lock in one round trip. The literals are lower-case hex of SHA-256 leaf hashes the
+ * server computed itself (never client text), so nothing can escape them. Sent after LOCK_SQL in the
+ * same simple-protocol message, it takes its own snapshot after the lock was granted (READ
+ * COMMITTED), so it sees every batch committed before.
+ */
+function duplicatesSql(hexHashes: string[]): string {
+  for (const h of hexHashes) if (!/^[0-9a-f]{64}$/.test(h)) throw new Error('leaf hash must be 64 hex');
+  const list = hexHashes.map((h) => `'\\x${h}'::bytea`).join(',');
+  if (list === '') return 'SELECT log_index AS a, leaf_hash AS h FROM entries WHERE false';
+  return `SELECT log_index AS a, encode(leaf_hash, 'hex') AS h FROM entries WHERE leaf_hash IN (${list})`;
+}
+
+/** Right-edge tiles read after the lock (only when this process did not write the previous batch). */
+const TILES_SQL = `
+  SELECT t.level AS a, t.idx AS b, t.hashes AS h
+    FROM tiles t JOIN unnest($1::int[], $2::bigint[]) AS k(level, idx) ON t.level = k.level AND t.idx = k.idx`;
+
+/**
+ * The right-edge tiles of the tree after this process's last committed batch. A tree of a given size
+ * never changes once committed, so when the locked tree size equals `size` these are exactly the
+ * stored right-edge tiles and need not be read again. Updated only after a successful COMMIT.
+ */
+export type EdgeCache = { size: number; tiles: StoredTile[] } | undefined;
 
 /**
  * Every write of a batch in one statement (data-modifying CTEs all run, referenced or not): tree
@@ -83,9 +103,10 @@ function searchKeysOf(entry: ValidatedEntry): string[] {
 }
 
 /**
- * Appends one batch in one transaction, in five round trips: BEGIN, lock the tree state, read
- * duplicates + right-edge tiles (a fresh statement, so it sees every batch committed before the lock
- * was granted), write everything, COMMIT. Exported for tests and tools.
+ * Appends one batch in one transaction, in three round trips when this process wrote the previous
+ * batch (BEGIN + lock + duplicate check; write everything; COMMIT), four otherwise (+ read the
+ * right-edge tiles). `edge` (optional, per process) carries the right-edge tiles from one batch to
+ * the next. Exported for tests and tools.
  */
 export async function appendBatch(
   db: Db,
@@ -93,98 +114,113 @@ export async function appendBatch(
   entries: ValidatedEntry[],
   now: () => number = () => Math.floor(Date.now() / 1000),
   onLocked?: () => void,
+  edge?: { current: EdgeCache },
 ): Promise<AppendOutcome[]> {
-  return db.transaction(async (tx: Queryable) => {
-    const st = await tx.query<{ tree_size: unknown }>(
-      'SELECT tree_size FROM tree_state WHERE id = 1 FOR UPDATE',
-    );
-    if (st.rows.length !== 1) throw new Error('tree_state is not initialized');
-    onLocked?.();
-    const oldSize = toNumber(st.rows[0]!.tree_size);
+  const hexes = entries.map((e) => hex(e.leafHash));
+  let nextEdge: EdgeCache;
+  const outcomes = await db.transaction(
+    async (tx: Queryable, opening) => {
+      const [lockRows, dupRows] = opening as [{ tree_size: unknown }[], { a: unknown; h: string }[]];
+      if (lockRows?.length !== 1 || !dupRows) throw new Error('tree_state is not initialized');
+      onLocked?.();
+      const oldSize = toNumber(lockRows[0]!.tree_size);
 
-    const edge = rightEdgeTiles(oldSize);
-    const { rows } = await tx.query<{ t: string; a: unknown; b: unknown; h: string }>(READ_SQL, [
-      entries.map((e) => hex(e.leafHash)),
-      edge.map((t) => t.level),
-      edge.map((t) => t.index),
-    ]);
-    // Duplicates: already in the log, or repeated within this batch (the first one wins).
-    const existing = new Map<string, number>();
-    const storedMap = new Map<string, Uint8Array>();
-    for (const r of rows) {
-      if (r.t === 'd') existing.set(r.h, toNumber(r.a));
-      else storedMap.set(tileKey(toNumber(r.a), toNumber(r.b)), new Uint8Array(Buffer.from(r.h, 'hex')));
-    }
-    const integratedTime = now();
-    const fresh: { entry: ValidatedEntry; index: number }[] = [];
-    const outcomes: (AppendOutcome | { kind: 'later'; key: string; entry: ValidatedEntry })[] = [];
-    const assigned = new Map<string, number>();
-    for (const entry of entries) {
-      const key = hex(entry.leafHash);
-      const prior = existing.get(key) ?? assigned.get(key);
-      if (prior !== undefined) {
-        outcomes.push({ kind: 'duplicate', index: prior, entry });
+      // Duplicates: already in the log, or repeated within this batch (the first one wins).
+      const existing = new Map<string, number>();
+      for (const r of dupRows) existing.set(r.h, toNumber(r.a));
+      let stored: StoredTile[];
+      const cached = edge?.current;
+      if (cached && cached.size === oldSize) {
+        stored = cached.tiles;
       } else {
-        const index = oldSize + fresh.length;
-        assigned.set(key, index);
-        fresh.push({ entry, index });
-        outcomes.push({ kind: 'later', key, entry });
+        const want = rightEdgeTiles(oldSize);
+        const { rows } = await tx.query<{ a: unknown; b: unknown; h: unknown }>(TILES_SQL, [
+          want.map((t) => t.level),
+          want.map((t) => t.index),
+        ]);
+        const storedMap = new Map<string, Uint8Array>();
+        for (const r of rows) storedMap.set(tileKey(toNumber(r.a), toNumber(r.b)), toBytes(r.h));
+        stored = want.map((t) => {
+          const hashes = storedMap.get(tileKey(t.level, t.index));
+          if (!hashes)
+            throw new Error(`tile ${tileKey(t.level, t.index)} is missing for tree size ${oldSize}`);
+          return { level: t.level, index: t.index, hashes };
+        });
       }
-    }
-    if (fresh.length === 0) return outcomes as AppendOutcome[];
-
-    const stored: StoredTile[] = edge.map((t) => {
-      const hashes = storedMap.get(tileKey(t.level, t.index));
-      if (!hashes) throw new Error(`tile ${tileKey(t.level, t.index)} is missing for tree size ${oldSize}`);
-      return { level: t.level, index: t.index, hashes };
-    });
-    const result = integrate(
-      oldSize,
-      stored,
-      fresh.map((f) => f.entry.leafHash),
-    );
-    const checkpoint = await signer.sign(result.newSize, result.rootHash);
-
-    const searchKeys: string[] = [];
-    const searchIdx: number[] = [];
-    for (const f of fresh) {
-      for (const k of searchKeysOf(f.entry)) {
-        searchKeys.push(k);
-        searchIdx.push(f.index);
+      const integratedTime = now();
+      const fresh: { entry: ValidatedEntry; index: number; key: string }[] = [];
+      const outcomes: (AppendOutcome | { kind: 'later'; key: string; entry: ValidatedEntry })[] = [];
+      const assigned = new Map<string, number>();
+      for (const [i, entry] of entries.entries()) {
+        const key = hexes[i]!;
+        const prior = existing.get(key) ?? assigned.get(key);
+        if (prior !== undefined) {
+          outcomes.push({ kind: 'duplicate', index: prior, entry });
+        } else {
+          const index = oldSize + fresh.length;
+          assigned.set(key, index);
+          fresh.push({ entry, index, key });
+          outcomes.push({ kind: 'later', key, entry });
+        }
       }
-    }
-    const written = await tx.query<{ entries: unknown; state: unknown }>(WRITE_SQL, [
-      result.newSize,
-      hex(result.rootHash),
-      checkpoint,
-      integratedTime,
-      fresh.map((f) => f.index),
-      fresh.map((f) => hex(f.entry.leafHash)),
-      fresh.map((f) => f.entry.kind),
-      fresh.map((f) => f.entry.apiVersion),
-      fresh.map((f) => b64(f.entry.body)),
-      searchKeys,
-      searchIdx,
-      result.changed.map((t) => t.level),
-      result.changed.map((t) => t.index),
-      result.changed.map((t) => hex(t.hashes)),
-    ]);
-    const w = written.rows[0];
-    if (!w || toNumber(w.entries) !== fresh.length || toNumber(w.state) !== 1) {
-      throw new Error('append batch wrote an unexpected number of rows');
-    }
-    const committed: Committed = {
-      treeSize: result.newSize,
-      rootHash: result.rootHash,
-      checkpoint,
-      tiles: new Map(result.changed.map((t) => [tileKey(t.level, t.index), t.hashes])),
-    };
-    return outcomes.map((o) =>
-      o.kind === 'later'
-        ? { kind: 'created', index: assigned.get(o.key)!, integratedTime, entry: o.entry, committed }
-        : o,
-    );
-  });
+      if (fresh.length === 0) {
+        nextEdge = { size: oldSize, tiles: stored };
+        return outcomes as AppendOutcome[];
+      }
+
+      const result = integrate(
+        oldSize,
+        stored,
+        fresh.map((f) => f.entry.leafHash),
+      );
+      nextEdge = { size: result.newSize, tiles: result.edge };
+      const checkpoint = await signer.sign(result.newSize, result.rootHash);
+
+      const searchKeys: string[] = [];
+      const searchIdx: number[] = [];
+      for (const f of fresh) {
+        for (const k of searchKeysOf(f.entry)) {
+          searchKeys.push(k);
+          searchIdx.push(f.index);
+        }
+      }
+      const written = await tx.query<{ entries: unknown; state: unknown }>(WRITE_SQL, [
+        result.newSize,
+        hex(result.rootHash),
+        checkpoint,
+        integratedTime,
+        fresh.map((f) => f.index),
+        fresh.map((f) => f.key),
+        fresh.map((f) => f.entry.kind),
+        fresh.map((f) => f.entry.apiVersion),
+        fresh.map((f) => b64(f.entry.body)),
+        searchKeys,
+        searchIdx,
+        result.changed.map((t) => t.level),
+        result.changed.map((t) => t.index),
+        result.changed.map((t) => hex(t.hashes)),
+      ]);
+      const w = written.rows[0];
+      if (!w || toNumber(w.entries) !== fresh.length || toNumber(w.state) !== 1) {
+        throw new Error('append batch wrote an unexpected number of rows');
+      }
+      const committed: Committed = {
+        treeSize: result.newSize,
+        rootHash: result.rootHash,
+        checkpoint,
+        tiles: new Map(result.changed.map((t) => [tileKey(t.level, t.index), t.hashes])),
+      };
+      return outcomes.map((o) =>
+        o.kind === 'later'
+          ? { kind: 'created', index: assigned.get(o.key)!, integratedTime, entry: o.entry, committed }
+          : o,
+      );
+    },
+    `${LOCK_SQL}; ${duplicatesSql(hexes)}`,
+  );
+  // Committed: the next batch of this process may start from these tiles.
+  if (edge && nextEdge) edge.current = nextEdge;
+  return outcomes as AppendOutcome[];
 }
 
 export type SequencerOptions = {
@@ -207,6 +243,8 @@ export class Sequencer {
   private awaitingLock = false;
   private timer: NodeJS.Timeout | undefined;
   private idleWaiters: (() => void)[] = [];
+  /** Right-edge tiles after this process's last committed batch (see EdgeCache). */
+  private readonly edge: { current: EdgeCache } = { current: undefined };
 
   constructor(
     private readonly db: Db,
@@ -270,6 +308,7 @@ export class Sequencer {
         batch.map((p) => p.entry),
         undefined,
         onLocked,
+        this.edge,
       );
       const done = performance.now();
       let created = 0;
