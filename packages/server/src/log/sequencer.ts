@@ -267,7 +267,11 @@ export class Sequencer {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private pump(): void {
+  /**
+   * Starts the next batch when allowed. `now`: start it synchronously (a batch just committed, so
+   * the queue already holds what arrived meanwhile) instead of after the sockets already read.
+   */
+  private pump(now = false): void {
     if (this.queue.length === 0 || this.awaitingLock || this.timer) return;
     if (this.inFlight >= (this.opts.maxInFlight ?? 1)) return;
     if (this.inFlight === 0 && this.opts.maxWaitMs > 0 && this.queue.length < this.opts.maxBatchSize) {
@@ -277,9 +281,10 @@ export class Sequencer {
       }, this.opts.maxWaitMs);
       return;
     }
-    // Let the requests already read from sockets join this batch.
     this.awaitingLock = true;
-    setImmediate(() => this.start());
+    if (now) this.start();
+    // Let the requests already read from sockets join this batch.
+    else setImmediate(() => this.start());
   }
 
   private start(): void {
@@ -301,6 +306,7 @@ export class Sequencer {
       this.pump();
     };
     const started = performance.now();
+    let released = false;
     try {
       const outcomes = await appendBatch(
         this.db,
@@ -311,6 +317,12 @@ export class Sequencer {
         this.edge,
       );
       const done = performance.now();
+      // The next batch asks for the tree lock before this batch's answers are built, so its
+      // round trips overlap that work instead of queueing behind it on the event loop.
+      released = true;
+      if (!locked) this.awaitingLock = false;
+      this.inFlight--;
+      this.pump(true);
       let created = 0;
       outcomes.forEach((o, i) => {
         if (o.kind === 'created') {
@@ -330,9 +342,11 @@ export class Sequencer {
       this.metrics.batchFailures++;
       for (const p of batch) p.reject(e);
     } finally {
-      if (!locked) this.awaitingLock = false;
-      this.inFlight--;
-      this.pump();
+      if (!released) {
+        if (!locked) this.awaitingLock = false;
+        this.inFlight--;
+        this.pump();
+      }
       if (this.inFlight === 0 && this.queue.length === 0) {
         const waiters = this.idleWaiters.splice(0);
         for (const w of waiters) w();
