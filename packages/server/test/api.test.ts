@@ -208,6 +208,15 @@ describe('Rekor v1 API over HTTP on PostgreSQL', () => {
       expect(Buffer.from(root.tlogs[0]!.logId.keyId, 'base64').toString('hex')).toBe(created[0]!.value.logID);
       expect(root.tlogs[0]!.baseUrl.includes(server.config.logName)).toBe(true);
     });
+
+    it('starts validFor on a whole second, so entries of the first second verify', async () => {
+      const root = (await (await fetch(`${url}/api/v1/log/trusted-root`)).json()) as {
+        tlogs: { publicKey: { validFor: { start: string } } }[];
+      };
+      const start = Date.parse(root.tlogs[0]!.publicKey.validFor.start);
+      expect(start % 1000).toBe(0);
+      for (const c of created) expect(c.value.integratedTime * 1000).toBeGreaterThanOrEqual(start);
+    });
   });
 
   describe('operations', () => {

@@ -88,7 +88,9 @@ export function logRoutes(log: LogService, publicUrl: string): FastifyPluginAsyn
               publicKey: {
                 rawBytes: Buffer.from(log.key.spki).toString('base64'),
                 keyDetails: 'PKIX_ECDSA_P256_SHA_256',
-                validFor: { start: st.createdAt.toISOString() },
+                // Whole seconds: integratedTime (what verifiers compare with the start) is in
+                // seconds, so an entry integrated in the tree's first second MUST still fall inside.
+                validFor: { start: new Date(Math.floor(st.createdAt.getTime() / 1000) * 1000).toISOString() },
               },
               logId: { keyId: Buffer.from(log.key.logId).toString('base64') },
             },
