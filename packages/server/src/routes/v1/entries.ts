@@ -34,6 +34,9 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
         },
       },
       async (req, reply) => {
+        // Signature checks run in the check phase, after this turn's I/O callbacks: a reply from
+        // PostgreSQL to the append batch (which holds the tree lock) is handled before them.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const validated = await validateProposedEntry(req.body);
         const result = await log.append(validated);
         const location = `${ENTRY_PATH}/${result.uuid}`;
