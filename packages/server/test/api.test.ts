@@ -6,24 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import type { LogEntryValue } from '../src/log/entryView.js';
 import type { RunningServer } from '../src/main.js';
-
-type LogEntryValue = {
-  body: string;
-  integratedTime: number;
-  logID: string;
-  logIndex: number;
-  verification: {
-    inclusionProof: {
-      logIndex: number;
-      rootHash: string;
-      treeSize: number;
-      hashes: string[];
-      checkpoint: string;
-    };
-    signedEntryTimestamp: string;
-  };
-};
 
 const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
 
