@@ -16,7 +16,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { base64Decode, base64Encode, bytesEqual, hexDecode, isScribaError } from '@scriba/sdk';
+import { base64Decode, base64Encode, bytesEqual, hexDecode, hexEncode, isScribaError } from '@scriba/sdk';
 import { parseTrustedRoot } from '@scriba/sdk/bundle';
 import { parsePublicKey, pemDecode } from '@scriba/sdk/crypto';
 import { type BodyVerifier, parseEntryBody, type RekorBody } from '@scriba/sdk/entries';
@@ -139,7 +139,7 @@ export function matchEntry(body: RekorBody, watch: Watch): { type: string; value
     for (const s of body.signatures) verifiers.push(s.verifier);
   }
   for (const d of digests) {
-    const hex = Array.from(d, (x) => x.toString(16).padStart(2, '0')).join('');
+    const hex = hexEncode(d);
     if (watch.digests.includes(hex)) hits.push({ type: 'digest', value: `sha256:${hex}` });
   }
   for (const v of verifiers) {

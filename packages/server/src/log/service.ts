@@ -3,7 +3,9 @@
  * checkpoint), appends through the sequencer, and reads (entries, proofs, checkpoints, search). No
  * Fastify here; errors the client caused are LogError with an HTTP-like kind.
  */
+
 import { randomBytes } from 'node:crypto';
+import { hexEncode } from '@scriba/sdk/encoding';
 import { EMPTY_ROOT } from '@scriba/sdk/merkle';
 import { type Db, toBytes, toNumber } from '../db/index.js';
 import type { ValidatedEntry } from '../entries/index.js';
@@ -36,8 +38,6 @@ export type TreeState = {
   checkpoint: string;
   createdAt: Date;
 };
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 type EntryRow = { log_index: unknown; leaf_hash: unknown; body: unknown; integrated_time: unknown };
 const toStored = (r: EntryRow): StoredEntry => ({
@@ -80,9 +80,9 @@ export class LogService {
       'SELECT tree_id, log_id FROM tree_state WHERE id = 1',
     );
     const row = rows[0]!;
-    if (hex(toBytes(row.log_id)) !== key.logIdHex) {
+    if (hexEncode(toBytes(row.log_id)) !== key.logIdHex) {
       throw new Error(
-        `the log key (log ID ${key.logIdHex}) is not the key this database's log was created with (log ID ${hex(toBytes(row.log_id))})`,
+        `the log key (log ID ${key.logIdHex}) is not the key this database's log was created with (log ID ${hexEncode(toBytes(row.log_id))})`,
       );
     }
     return { treeId: String(row.tree_id) };
@@ -212,8 +212,10 @@ export class LogService {
       `SELECT log_index, leaf_hash, body, integrated_time FROM entries WHERE leaf_hash IN (${hashes.map((_, i) => `$${i + 1}`).join(', ')})`,
       hashes,
     );
-    const byHash = new Map(rows.map((r) => [hex(toBytes(r.leaf_hash)), r]));
-    return this.view(hashes.map((h) => byHash.get(hex(h))).filter((r): r is EntryRow => r !== undefined));
+    const byHash = new Map(rows.map((r) => [hexEncode(toBytes(r.leaf_hash)), r]));
+    return this.view(
+      hashes.map((h) => byHash.get(hexEncode(h))).filter((r): r is EntryRow => r !== undefined),
+    );
   }
 
   /** Consistency proof between two sizes of the current tree, with the root of `lastSize`. */

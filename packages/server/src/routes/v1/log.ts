@@ -3,11 +3,10 @@
  * (consistency proof), /api/v1/log/publicKey (PEM), and the Scriba extension
  * /api/v1/log/trusted-root (a Sigstore TrustedRoot naming this log: base URL, key, log ID, validity).
  */
+import { hexEncode } from '@scriba/sdk/encoding';
 import type { FastifyPluginAsync } from 'fastify';
 import { LogError, type LogService } from '../../log/service.js';
 import { errorResponses } from '../errors.js';
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 export function logRoutes(log: LogService, publicUrl: string): FastifyPluginAsync {
   return async (app) => {
@@ -17,7 +16,7 @@ export function logRoutes(log: LogService, publicUrl: string): FastifyPluginAsyn
       async () => {
         const st = await log.state();
         return {
-          rootHash: hex(st.rootHash),
+          rootHash: hexEncode(st.rootHash),
           treeSize: st.treeSize,
           signedTreeHead: st.checkpoint,
           treeID: st.treeId,
@@ -46,7 +45,7 @@ export function logRoutes(log: LogService, publicUrl: string): FastifyPluginAsyn
           throw new LogError(400, 'UNKNOWN_TREE', `treeID ${treeID} is not this log's tree`, 'treeID');
         }
         const proof = await log.consistency(firstSize, lastSize);
-        return { rootHash: hex(proof.rootHash), hashes: proof.hashes.map(hex) };
+        return { rootHash: hexEncode(proof.rootHash), hashes: proof.hashes.map(hexEncode) };
       },
     );
 
