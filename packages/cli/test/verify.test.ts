@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../src/commands/verify.js';
 import { captureRun } from './helpers/capture.js';
 
-const VECTORS = join(import.meta.dirname, '../../../../shared/vectors');
+const VECTORS = join(import.meta.dirname, '../../../test/vectors');
 const CASES = join(VECTORS, 'sigstore-conformance/test/assets/bundle-verify');
 const PROD = join(VECTORS, 'public-good/trusted_root.prod.from-sigstore-js-seeds.json');
 const A_TXT = join(CASES, 'a.txt');

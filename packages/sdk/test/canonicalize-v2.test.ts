@@ -185,7 +185,7 @@ describe('dssePae', () => {
 });
 
 describe('canonical v2 bodies against real Rekor v2 entries', () => {
-  const dir = new URL('../../../../shared/vectors/sigstore-js/', import.meta.url);
+  const dir = new URL('../../../test/vectors/sigstore-js/', import.meta.url);
   const load = (name: string) =>
     JSON.parse(readFileSync(new URL(name, dir), 'utf8')) as {
       verificationMaterial: {

@@ -20,7 +20,7 @@ type BodyVector = {
 };
 const VECTORS = JSON.parse(
   readFileSync(
-    new URL('../../../../shared/vectors/signed-note/signed-note-vectors.json', import.meta.url),
+    new URL('../../../test/vectors/signed-note/signed-note-vectors.json', import.meta.url),
     'utf8',
   ),
 ) as { checkpointBodies: BodyVector[]; notes: { desc: string; note: string; verifierKeys: string[] }[] };
@@ -175,7 +175,7 @@ describe('verifyCheckpoint', () => {
 
 describe('parseCheckpoint on the sigstore-conformance rekor2-checkpoint-missing-* cases', () => {
   const dir = new URL(
-    '../../../../shared/vectors/sigstore-conformance/test/assets/bundle-verify/',
+    '../../../test/vectors/sigstore-conformance/test/assets/bundle-verify/',
     import.meta.url,
   );
   it.each([

@@ -1,12 +1,12 @@
 /**
- * Loader for the sigstore-conformance bundle-verify cases (../shared/vectors/sigstore-conformance,
+ * Loader for the sigstore-conformance bundle-verify cases (../../../test/vectors/sigstore-conformance,
  * commit a73de49) and the table of the error code each `_fail` case must produce.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareTrustMaterial, type VerificationErrorCode, verifyBundle } from '../src/verify/index.js';
 
-export const ROOT = join(import.meta.dirname, '../../../../shared/vectors');
+export const ROOT = join(import.meta.dirname, '../../../test/vectors');
 export const CASES = join(ROOT, 'sigstore-conformance/test/assets/bundle-verify');
 export const PROD_ROOT = readFileSync(
   join(ROOT, 'public-good/trusted_root.prod.from-sigstore-js-seeds.json'),

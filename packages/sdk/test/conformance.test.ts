@@ -1,5 +1,5 @@
 /**
- * sigstore-conformance bundle-verify (../shared/vectors/sigstore-conformance, commit a73de49): all 70
+ * sigstore-conformance bundle-verify (../../../test/vectors/sigstore-conformance, commit a73de49): all 70
  * cases. Each case passes or fails as its directory name says, and every `_fail` case fails with
  * the VerificationError code its README intends (table below), not by accident.
  */

@@ -1,6 +1,6 @@
 /**
  * RFC 6962 / RFC 9162 proof verification against every transparency-dev/merkle vector
- * (../shared/vectors/transparency-dev-merkle) and the reference-tree roots for sizes 0..8.
+ * (../../../test/vectors/transparency-dev-merkle) and the reference-tree roots for sizes 0..8.
  */
 import { describe, expect, it } from 'vitest';
 import { hexEncode } from '../src/encoding.js';

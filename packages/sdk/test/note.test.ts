@@ -32,7 +32,7 @@ type NoteVector = {
 type KeyVector = { source: string; key: string; wantErr: boolean; desc?: string };
 const VECTORS = JSON.parse(
   readFileSync(
-    new URL('../../../../shared/vectors/signed-note/signed-note-vectors.json', import.meta.url),
+    new URL('../../../test/vectors/signed-note/signed-note-vectors.json', import.meta.url),
     'utf8',
   ),
 ) as { notes: NoteVector[]; verifierKeyParsing: KeyVector[] };
@@ -480,7 +480,7 @@ describe('verifyNote with unusable verifiers', () => {
 
 describe('verifyNote on real Rekor v2 checkpoints (sigstore-conformance rekor2-checkpoint-*)', () => {
   const dir = new URL(
-    '../../../../shared/vectors/sigstore-conformance/test/assets/bundle-verify/',
+    '../../../test/vectors/sigstore-conformance/test/assets/bundle-verify/',
     import.meta.url,
   );
   const load = (name: string) => {

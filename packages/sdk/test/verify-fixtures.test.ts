@@ -1,14 +1,14 @@
 /**
  * Real-world bundles: sigstore-js `tests/bundles` (public-good, v0.1–v0.3, DSSE / in-toto, with and
  * without inclusion proofs) against the production trusted root, and the sigstore-js verifier
- * fixtures against their own trusted root (../shared/vectors/sigstore-js, MANIFEST §3).
+ * fixtures against their own trusted root (../../../test/vectors/sigstore-js, MANIFEST §3).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prepareTrustMaterial, verifyBundle } from '../src/verify/index.js';
 
-const VECTORS = join(import.meta.dirname, '../../../../shared/vectors');
+const VECTORS = join(import.meta.dirname, '../../../test/vectors');
 const JS = join(VECTORS, 'sigstore-js');
 const prod = prepareTrustMaterial(
   readFileSync(join(VECTORS, 'public-good/trusted_root.prod.from-sigstore-js-seeds.json'), 'utf8'),

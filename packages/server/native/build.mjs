@@ -6,6 +6,8 @@
  * This script MUST NOT fail the build: when the addon cannot be compiled (no compiler, no headers,
  * no node-gyp, offline header download), it prints one warning and exits 0, and the server uses the
  * pure-JS fallback (@noble/curves via @scriba/sdk). `SCRIBA_NATIVE=0` skips the build entirely.
+ * `SCRIBA_NATIVE_REQUIRED=1` (set by .ci/run) makes a failed build fail, so CI never measures or
+ * tests a server that silently fell back.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, realpathSync, statSync } from 'node:fs';
@@ -17,6 +19,10 @@ const output = join(here, 'build', 'Release', 'scriba_verify.node');
 const sources = [join(here, 'src', 'verify.c'), join(here, 'binding.gyp')];
 
 function warn(msg) {
+  if (process.env.SCRIBA_NATIVE_REQUIRED === '1') {
+    console.error(`[scriba native] ${msg}; SCRIBA_NATIVE_REQUIRED=1, so the build fails`);
+    process.exit(1);
+  }
   console.warn(`[scriba native] ${msg}; the server will use the pure-JS verifier`);
 }
 

@@ -1,5 +1,5 @@
 /**
- * Canonical bodies against real Rekor: for every Sigstore bundle in ../shared/vectors whose tlog
+ * Canonical bodies against real Rekor: for every Sigstore bundle in ../../../test/vectors whose tlog
  * entry is hashedrekord 0.0.1, dsse 0.0.1 or intoto 0.0.2, rebuild the proposed entry the signing
  * client sent (from the bundle's signature, verification material and digest / DSSE envelope, the
  * way sigstore-js builds it) and check that validateProposedEntry produces the logged
@@ -18,7 +18,7 @@ import { describe, expect, it } from 'vitest';
 import { validateProposedEntry } from '../src/entries/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const VECTORS = join(here, '..', '..', '..', '..', 'shared', 'vectors');
+const VECTORS = join(here, '..', '..', '..', 'test', 'vectors');
 
 type Bundle = {
   verificationMaterial: {

@@ -153,6 +153,15 @@ describe('verifyOverDigest', () => {
 });
 
 describe('nativeVerifier', () => {
+  describe('in the test run (unless SCRIBA_NATIVE=0)', () => {
+    it.skipIf(process.env.SCRIBA_NATIVE === '0')('is the addon, not the pure-JS fallback', async () => {
+      const mod = await import('../src/entries/native.js');
+      const addon = mod.nativeVerifier();
+      expect(mod.nativeLoadError()).toBeUndefined();
+      expect(addon).not.toBeNull();
+    });
+  });
+
   describe('when SCRIBA_NATIVE=0', () => {
     it('returns null and says why', async () => {
       vi.resetModules();
@@ -179,13 +188,31 @@ describe('native/build.mjs', () => {
           cpSync(join(src, f), join(dir, f), { recursive: true });
         // No compiler or make on PATH: node-gyp fails; the script must not.
         const r = spawnSync(process.execPath, [join(dir, 'build.mjs')], {
-          env: { ...process.env, PATH: '/nonexistent' },
+          env: { ...process.env, PATH: '/nonexistent', SCRIBA_NATIVE_REQUIRED: '' },
           encoding: 'utf8',
           timeout: 120_000,
         });
         expect(r.status).toBe(0);
         expect(r.stderr).toMatch(/pure-JS/);
         expect(existsSync(join(dir, 'build', 'Release', 'scriba_verify.node'))).toBe(false);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('fails the build when SCRIBA_NATIVE_REQUIRED=1', () => {
+      const src = join(dirname(fileURLToPath(import.meta.url)), '..', 'native');
+      const dir = mkdtempSync(join(tmpdir(), 'scriba-native-'));
+      try {
+        for (const f of ['build.mjs', 'binding.gyp', 'src'])
+          cpSync(join(src, f), join(dir, f), { recursive: true });
+        const r = spawnSync(process.execPath, [join(dir, 'build.mjs')], {
+          env: { ...process.env, PATH: '/nonexistent', SCRIBA_NATIVE_REQUIRED: '1' },
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toMatch(/SCRIBA_NATIVE_REQUIRED/);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

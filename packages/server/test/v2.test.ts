@@ -236,9 +236,7 @@ describe('POST /api/v2/log/entries', () => {
 
   describe('when replaying real public-good Rekor v2 entries (Fulcio certificate, public key)', () => {
     const vector = (name: string) =>
-      JSON.parse(
-        readFileSync(new URL(`../../../../shared/vectors/sigstore-js/${name}`, import.meta.url), 'utf8'),
-      );
+      JSON.parse(readFileSync(new URL(`../../../test/vectors/sigstore-js/${name}`, import.meta.url), 'utf8'));
 
     it('a dsse 0.0.2 request rebuilt from the bundle is accepted and logged byte-identically', async () => {
       const b = vector('verify-fixture.V3.DSSE.WITH_SIGNING_CERT.TLOG_DSSEV002.json');

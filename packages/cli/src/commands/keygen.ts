@@ -4,23 +4,19 @@
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 
 const USAGE = 'usage: scriba keygen --out FILE\n';
 
 export async function run(argv: string[]): Promise<number> {
-  let out: string | undefined;
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: { out: { type: 'string', short: 'o' } },
-      strict: true,
-    });
-    out = values.out;
-  } catch (e) {
-    process.stderr.write(`scriba keygen: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
+    USAGE,
+    'scriba keygen',
+  );
+  if (typeof parsed === 'number') return parsed;
+  const out = parsed.out as string | undefined;
   if (!out) {
     process.stderr.write(`scriba keygen: --out is required\n${USAGE}`);
     return 2;

@@ -5,24 +5,21 @@
  */
 import { createHash, createPublicKey } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 
 const USAGE = 'usage: scriba trusted-root --url URL [--out FILE]\n';
 
 type TrustedRoot = { tlogs?: { publicKey?: { rawBytes?: string }; logId?: { keyId?: string } }[] };
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { url?: string; out?: string };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { url: { type: 'string' }, out: { type: 'string', short: 'o' } },
-      strict: true,
-    }));
-  } catch (e) {
-    process.stderr.write(`scriba trusted-root: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    { url: { type: 'string' }, out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
+    USAGE,
+    'scriba trusted-root',
+  );
+  if (typeof parsed === 'number') return parsed;
+  const values = parsed as { url?: string; out?: string };
   if (!values.url) {
     process.stderr.write(`scriba trusted-root: --url is required\n${USAGE}`);
     return 2;

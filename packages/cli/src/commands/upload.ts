@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { hashLeaf, verifyInclusion } from '@scriba/sdk/merkle';
+import { parseCommandArgs } from '../args.js';
 
 const USAGE = `usage: scriba upload [--url URL] --entry FILE
        scriba upload [--url URL] --artifact FILE --signature FILE --public-key FILE
@@ -55,23 +55,27 @@ function checkProof(v: LogEntryValue): void {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { url?: string; entry?: string; artifact?: string; signature?: string; 'public-key'?: string };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        url: { type: 'string', default: 'http://127.0.0.1:3000' },
-        entry: { type: 'string' },
-        artifact: { type: 'string' },
-        signature: { type: 'string' },
-        'public-key': { type: 'string' },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    process.stderr.write(`scriba upload: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      url: { type: 'string', default: 'http://127.0.0.1:3000' },
+      entry: { type: 'string' },
+      artifact: { type: 'string' },
+      signature: { type: 'string' },
+      'public-key': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+    'scriba upload',
+  );
+  if (typeof parsed === 'number') return parsed;
+  const values = parsed as {
+    url?: string;
+    entry?: string;
+    artifact?: string;
+    signature?: string;
+    'public-key'?: string;
+  };
   let entry: unknown;
   try {
     if (values.entry) {

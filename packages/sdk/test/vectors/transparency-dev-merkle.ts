@@ -1,5 +1,5 @@
 /**
- * Loads the RFC 6962 proof vectors of transparency-dev/merkle (../shared/vectors/transparency-dev-merkle,
+ * Loads the RFC 6962 proof vectors of transparency-dev/merkle (../../../../test/vectors/transparency-dev-merkle,
  * see its MANIFEST.md for provenance) for table-driven tests. The path is relative to this file so
  * that it resolves from a fresh clone with ../shared beside the repository.
  */
@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const MERKLE_VECTORS_DIR = fileURLToPath(
-  new URL('../../../../../shared/vectors/transparency-dev-merkle/', import.meta.url),
+  new URL('../../../../test/vectors/transparency-dev-merkle/', import.meta.url),
 );
 
 export type InclusionVector = {
