@@ -1,10 +1,12 @@
 /**
- * Optional native verification backend, injected by the host. The SDK never imports a Node
- * built-in (it must run in browsers); a Node host (server, CLI, benchmarks) MAY pass its
- * `node:crypto` module to `useNativeCrypto`, and signature verification over messages then runs
- * synchronously in OpenSSL with the public key parsed once per PublicKey object (KeyObjects cached
- * in a WeakMap), skipping WebCrypto's per-call thread-pool round trip. Results are identical:
- * OpenSSL sits behind both paths in Node.
+ * Optional native crypto backend, injected by the host. The SDK's default entry never imports a
+ * Node built-in (it must run in browsers); in Node, the package's `node` export condition loads
+ * ../native-node.ts, which passes `node:crypto` to `useNativeCrypto` once (any host MAY also call it
+ * itself). Then signature verification over messages runs synchronously in OpenSSL with the public
+ * key parsed once per PublicKey object (KeyObjects cached in a WeakMap), skipping WebCrypto's
+ * per-call thread-pool round trip, and SHA-2 digests (FIPS 180-4) — `digest`, `sha256`, RFC 6962
+ * leaf hashes — run in OpenSSL instead of @noble/hashes. Results are identical: the same algorithms,
+ * and OpenSSL sits behind WebCrypto in Node too.
  */
 
 /** The subset of `node:crypto` the backend uses (structural, so no Node types leak in). */
@@ -16,9 +18,21 @@ export interface NativeCryptoModule {
     key: unknown,
     signature: Uint8Array,
   ): boolean;
+  /** Streaming hash (node:crypto `createHash`); used for digests when present. */
+  createHash?(algorithm: string): NativeHash;
+  /** One-shot hash (node:crypto `hash`, Node >= 20.12); preferred over createHash when present. */
+  hash?(algorithm: string, data: Uint8Array, outputEncoding: 'buffer'): Uint8Array;
+}
+
+/** The subset of a node:crypto Hash object the backend uses. */
+export interface NativeHash {
+  update(data: Uint8Array): NativeHash;
+  digest(): Uint8Array;
 }
 
 let native: NativeCryptoModule | undefined;
+let hashOneShot: ((alg: string, data: Uint8Array) => Uint8Array) | undefined;
+let hashStream: ((alg: string) => NativeHash) | undefined;
 
 /**
  * Installs (or, with `undefined`, removes) the native backend. Throws INVALID_INPUT-free: a value
@@ -27,11 +41,42 @@ let native: NativeCryptoModule | undefined;
 export function useNativeCrypto(mod: NativeCryptoModule | undefined): boolean {
   if (mod === undefined) {
     native = undefined;
+    hashOneShot = undefined;
+    hashStream = undefined;
     return true;
   }
   if (typeof mod?.createPublicKey !== 'function' || typeof mod?.verify !== 'function') return false;
   native = mod;
+  const createHash = typeof mod.createHash === 'function' ? mod.createHash.bind(mod) : undefined;
+  const hash = typeof mod.hash === 'function' ? mod.hash.bind(mod) : undefined;
+  hashStream = createHash;
+  hashOneShot = hash
+    ? (alg, data) => plain(hash(alg, data, 'buffer'))
+    : createHash
+      ? (alg, data) => plain(createHash(alg).update(data).digest())
+      : undefined;
   return true;
+}
+
+/** A plain Uint8Array view of a host byte array (in Node a Buffer subclass): callers get plain bytes. */
+function plain(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** The native one-shot digest `(algorithm, data) => hash`, when the host provided one. */
+export function nativeDigest(): ((alg: string, data: Uint8Array) => Uint8Array) | undefined {
+  return hashOneShot;
+}
+
+/**
+ * SHA-256(prefix || data) natively without concatenating (two updates of one streaming hash), when
+ * the host provided `createHash`; undefined otherwise.
+ */
+export function nativePrefixedSha256(prefix: Uint8Array, data: Uint8Array): Uint8Array | undefined {
+  const h = hashStream;
+  return h && data instanceof Uint8Array
+    ? plain(h('sha256').update(prefix).update(data).digest())
+    : undefined;
 }
 
 /** The installed native backend, if any. */

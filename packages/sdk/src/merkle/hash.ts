@@ -4,6 +4,7 @@
  * empty tree is SHA-256 of the empty string.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { nativePrefixedSha256 } from '../crypto/native.js';
 import { ScribaError } from '../errors.js';
 import { nodeHashInto } from './sha256-node.js';
 
@@ -13,9 +14,13 @@ export const HASH_SIZE = 32;
 /** Root of the empty tree: SHA-256(""). */
 export const EMPTY_ROOT: Uint8Array = sha256(new Uint8Array(0));
 
-/** SHA-256(0x00 || data): the hash of a leaf. */
+/**
+ * SHA-256(0x00 || data): the hash of a leaf. With native crypto handed in (crypto/native.ts; the
+ * default in Node) OpenSSL hashes it, ~3x faster than @noble/hashes; otherwise @noble/hashes.
+ * (Interior nodes stay on ./sha256-node.ts: for a fixed 65-byte message it beats a native call.)
+ */
 export function hashLeaf(data: Uint8Array): Uint8Array {
-  return sha256.create().update(LEAF_PREFIX).update(data).digest();
+  return nativePrefixedSha256(LEAF_PREFIX, data) ?? sha256.create().update(LEAF_PREFIX).update(data).digest();
 }
 const LEAF_PREFIX = new Uint8Array([0]);
 

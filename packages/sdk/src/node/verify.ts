@@ -1,0 +1,4 @@
+/** `@scriba/sdk/verify` under Node.js: native crypto installed (../native-node.ts), then the default entry. */
+import '../native-node.js';
+
+export * from '../verify/index.js';
