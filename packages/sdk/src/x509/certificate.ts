@@ -13,7 +13,7 @@ import { decodeOid } from '../crypto/der.js';
 import { type PublicKey, parsePublicKey, verifySignature } from '../crypto/index.js';
 import { bytesEqual } from '../encoding.js';
 import { VerificationError } from '../verify/errors.js';
-import { type RawTlv, rawChildren, single } from './der.js';
+import { DerReader, type RawTlv, rawChildren, single, TAG_INTEGER, TAG_SEQUENCE } from './der.js';
 
 export const OID_SCT_LIST = '1.3.6.1.4.1.11129.2.4.2';
 export const OID_FULCIO_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
@@ -66,7 +66,12 @@ function malformed(message: string, cause?: unknown): never {
   throw new VerificationError('CERTIFICATE_MALFORMED', message, { cause });
 }
 
-/** Parses a DER X.509 certificate. Throws CERTIFICATE_MALFORMED. */
+function expect(t: RawTlv | undefined, tag: number, what: string): RawTlv {
+  if (!t || t.tag !== tag) malformed(`certificate: expected ${what}`);
+  return t;
+}
+
+/** Parses a DER X.509 certificate. Throws CERTIFICATE_MALFORMED (with `field` naming the part). */
 export function parseCertificate(der: Uint8Array): X509Certificate {
   try {
     return parseDer(der);
@@ -76,96 +81,116 @@ export function parseCertificate(der: Uint8Array): X509Certificate {
   }
 }
 
-const TAG_BOOLEAN = 0x01;
-const TAG_INTEGER = 0x02;
-const TAG_BIT_STRING = 0x03;
-const TAG_OCTET_STRING = 0x04;
-const TAG_OID = 0x06;
-const TAG_SEQUENCE = 0x30;
-
-function expect(t: RawTlv | undefined, tag: number, what: string): RawTlv {
-  if (!t || t.tag !== tag) malformed(`certificate: expected ${what}`);
-  return t;
-}
-
-function bitString(t: RawTlv): Uint8Array {
-  if (t.value.length === 0) malformed('empty BIT STRING');
-  return t.value.subarray(1);
-}
-
-function parseTime(t: RawTlv | undefined): number {
-  if (!t || (t.tag !== 0x17 && t.tag !== 0x18)) malformed('certificate: expected a Time');
-  const s = String.fromCharCode(...t.value);
-  const m =
-    t.tag === 0x17
-      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s)
-      : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s);
-  if (!m) malformed(`certificate: invalid time ${s}`);
-  let year = Number(m[1]);
-  if (t.tag === 0x17) year += year >= 50 ? 1900 : 2000; // RFC 5280 §4.1.2.5.1
-  return Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
-}
+const SIG_ALG_PARAMS = (oid: string): 'absent' | 'null-or-absent' | 'any' =>
+  oid.startsWith('1.2.840.10045.4.') || oid === '1.3.101.112'
+    ? 'absent'
+    : oid.startsWith('1.2.840.113549.1.1.') && oid !== '1.2.840.113549.1.1.10'
+      ? 'null-or-absent'
+      : 'any';
 
 function parseDer(der: Uint8Array): X509Certificate {
-  const [tbsT, algT, sigT, ...rest] = rawChildren(expect(single(der), TAG_SEQUENCE, 'Certificate').value);
-  if (rest.length) malformed('certificate: trailing fields');
-  const tbsRaw = expect(tbsT, TAG_SEQUENCE, 'TBSCertificate');
-  const alg = rawChildren(expect(algT, TAG_SEQUENCE, 'AlgorithmIdentifier').value)[0];
-  const signatureAlgorithm = decodeOid(expect(alg, TAG_OID, 'signature algorithm').value);
-  const signature = bitString(expect(sigT, TAG_BIT_STRING, 'signature'));
-  const parts = rawChildren(tbsRaw.value);
-  let i = 0;
-  if (parts[0]?.tag === 0xa0) i++;
-  const serial = expect(parts[i++], TAG_INTEGER, 'serialNumber');
-  expect(parts[i++], TAG_SEQUENCE, 'signature');
-  const issuer = expect(parts[i++], TAG_SEQUENCE, 'issuer');
-  const validity = rawChildren(expect(parts[i++], TAG_SEQUENCE, 'validity').value);
-  const subject = expect(parts[i++], TAG_SEQUENCE, 'subject');
-  const spkiT = expect(parts[i++], TAG_SEQUENCE, 'subjectPublicKeyInfo');
-  const extensions: CertExtension[] = [];
-  for (; i < parts.length; i++) {
-    const p = parts[i] as RawTlv;
-    if (p.tag === 0x81 || p.tag === 0x82) continue; // issuer/subject unique IDs
-    if (p.tag !== 0xa3) malformed('certificate: unexpected TBS field');
-    for (const ext of rawChildren(expect(single(p.value), TAG_SEQUENCE, 'Extensions').value)) {
-      const f = rawChildren(expect(ext, TAG_SEQUENCE, 'Extension').value);
-      const oid = decodeOid(expect(f[0], TAG_OID, 'extnID').value);
-      let critical = false;
-      let k = 1;
-      if (f[1]?.tag === TAG_BOOLEAN) {
-        critical = f[1].value[0] !== 0;
-        k = 2;
-      }
-      const value = expect(f[k], TAG_OCTET_STRING, 'extnValue').value;
-      if (extensions.some((e) => e.oid === oid)) malformed(`duplicate extension ${oid}`);
-      extensions.push({ oid, critical, value });
-    }
+  const cert = DerReader.top(der, TAG_SEQUENCE, 'Certificate', 'CERTIFICATE_MALFORMED');
+  const tbsRaw = cert.next(TAG_SEQUENCE, 'tbsCertificate');
+  const outerAlg = cert.algorithm('signatureAlgorithm');
+  // Re-read with the parameter rule of the algorithm (absent for ECDSA/EdDSA, NULL for RSA).
+  new DerReader(outerAlg.raw, 'Certificate', 'CERTIFICATE_MALFORMED').algorithm(
+    'signatureAlgorithm',
+    SIG_ALG_PARAMS(outerAlg.oid),
+  );
+  const signature = cert.bitString('signatureValue', { octetAligned: true });
+  cert.end();
+
+  const tbs = cert.into(tbsRaw, 'tbsCertificate', 'TBSCertificate');
+  let version = 0; // v1, the DEFAULT: DER omits it (X.690 §11.5)
+  const versionT = tbs.optional(0xa0, 'version');
+  if (versionT) {
+    const v = tbs.into(versionT, 'version');
+    version = v.smallInt('');
+    v.end();
+    if (version !== 1 && version !== 2) tbs.fail('version', `version ${version} is not v2 or v3 (v1 is omitted)`);
   }
+  const serial = tbs.integer('serialNumber');
+  const innerAlg = tbs.algorithm('signature');
+  if (!bytesEqual(innerAlg.raw, outerAlg.raw)) {
+    tbs.fail('signature', 'differs from Certificate.signatureAlgorithm (RFC 5280 §4.1.1.2)');
+  }
+  const issuer = readName(tbs, 'issuer');
+  const validity = tbs.enter(TAG_SEQUENCE, 'validity');
+  const notBefore = validity.time('notBefore');
+  const notAfter = validity.time('notAfter');
+  validity.end();
+  const subject = readName(tbs, 'subject');
+  const spkiT = tbs.next(TAG_SEQUENCE, 'subjectPublicKeyInfo');
+  const spkiR = tbs.into(spkiT, 'subjectPublicKeyInfo');
+  spkiR.algorithm('algorithm');
+  spkiR.bitString('subjectPublicKey');
+  spkiR.end();
+  if (tbs.optional(0x81, 'issuerUniqueID') && version < 1) tbs.fail('issuerUniqueID', 'needs v2 or v3');
+  if (tbs.optional(0x82, 'subjectUniqueID') && version < 1) tbs.fail('subjectUniqueID', 'needs v2 or v3');
+  const extensions: CertExtension[] = [];
+  const extsT = tbs.optional(0xa3, 'extensions');
+  if (extsT) {
+    if (version !== 2) tbs.fail('extensions', 'extensions need v3');
+    const wrap = tbs.into(extsT, 'extensions');
+    const list = wrap.elements(wrap.next(TAG_SEQUENCE, ''), '', { sorted: false, min: 1 });
+    wrap.end();
+    list.forEach((ext, i) => {
+      const e = wrap.into(ext, '', `TBSCertificate.extensions[${i}]`);
+      if (ext.tag !== TAG_SEQUENCE) e.fail('', 'expected an Extension SEQUENCE');
+      const oid = e.oid('extnID');
+      const critical = e.defaultFalse('critical');
+      const value = e.octets('extnValue');
+      e.end();
+      if (extensions.some((x) => x.oid === oid)) e.fail('extnID', `duplicate extension ${oid}`);
+      extensions.push({ oid, critical, value });
+    });
+  }
+  tbs.end();
+
   const ext = (oid: string) => extensions.find((e) => e.oid === oid);
-  const bc = ext(OID_BASIC_CONSTRAINTS);
-  const bcFields = bc ? rawChildren(expect(single(bc.value), TAG_SEQUENCE, 'BasicConstraints').value) : [];
-  const isCA = bcFields[0]?.tag === TAG_BOOLEAN && bcFields[0].value[0] !== 0;
+  const extReader = (oid: string, tag: number, what: string) => {
+    const x = ext(oid);
+    return x ? DerReader.top(x.value, tag, `extension ${what}`, 'CERTIFICATE_MALFORMED') : undefined;
+  };
+  let isCA = false;
+  const bc = extReader(OID_BASIC_CONSTRAINTS, TAG_SEQUENCE, 'BasicConstraints');
+  if (bc) {
+    isCA = bc.defaultFalse('cA');
+    if (bc.peekTag() === TAG_INTEGER) bc.smallInt('pathLenConstraint');
+    bc.end();
+  }
   const ku = ext(OID_KEY_USAGE);
-  const kuBits = ku ? bitString(expect(single(ku.value), TAG_BIT_STRING, 'KeyUsage')) : undefined;
-  const eku = ext(OID_EXT_KEY_USAGE);
-  const extKeyUsage = eku
-    ? rawChildren(expect(single(eku.value), TAG_SEQUENCE, 'ExtKeyUsage').value).map((o) =>
-        decodeOid(expect(o, TAG_OID, 'KeyPurposeId').value),
-      )
-    : [];
+  let kuBits: Uint8Array | undefined;
+  if (ku) {
+    const r = new DerReader(ku.value, 'extension', 'CERTIFICATE_MALFORMED');
+    kuBits = r.bitString('KeyUsage', { named: true });
+    r.end();
+  }
+  const eku = extReader(OID_EXT_KEY_USAGE, TAG_SEQUENCE, 'ExtKeyUsage');
+  const extKeyUsage: string[] = [];
+  if (eku) {
+    while (!eku.atEnd()) extKeyUsage.push(eku.oid(`[${extKeyUsage.length}]`));
+    if (extKeyUsage.length === 0) eku.fail('', 'empty ExtKeyUsage');
+  }
+  let subjectKeyId: Uint8Array | undefined;
   const ski = ext(OID_SKI);
+  if (ski) {
+    const r = new DerReader(ski.value, 'extension', 'CERTIFICATE_MALFORMED');
+    subjectKeyId = r.octets('SubjectKeyIdentifier');
+    r.end();
+  }
   let key: PublicKey | undefined;
   const spki = spkiT.raw;
   const c: X509Certificate = {
     der,
     tbs: tbsRaw.raw,
-    signatureAlgorithm,
+    signatureAlgorithm: outerAlg.oid,
     signature,
-    serialNumber: serial.value,
-    issuer: issuer.raw,
-    subject: subject.raw,
-    notBefore: parseTime(validity[0]),
-    notAfter: parseTime(validity[1]),
+    serialNumber: serial,
+    issuer,
+    subject,
+    notBefore,
+    notAfter,
     spki,
     extensions,
     isCA,
@@ -186,8 +211,87 @@ function parseDer(der: Uint8Array): X509Certificate {
     },
     extension: ext,
   };
-  if (ski) c.subjectKeyId = expect(single(ski.value), TAG_OCTET_STRING, 'SubjectKeyIdentifier').value;
+  if (subjectKeyId) c.subjectKeyId = subjectKeyId;
   return c;
+}
+
+/**
+ * Reads an X.501 Name (RDNSequence, RFC 5280 §4.1.2.4): SEQUENCE OF RelativeDistinguishedName,
+ * each a non-empty SET OF AttributeTypeAndValue in DER order, each value well-formed DER. Returns
+ * the Name's full encoding (names are compared byte-wise).
+ */
+export function readName(r: DerReader, field: string): Uint8Array {
+  const t = r.next(TAG_SEQUENCE, field);
+  checkName(r.into(t, field));
+  return t.raw;
+}
+
+function checkName(name: DerReader): void {
+  let i = 0;
+  while (!name.atEnd()) {
+    const rdnField = `[${i++}]`;
+    const rdn = name.setOf(rdnField, { min: 1 });
+    rdn.forEach((atv, j) => {
+      const a = name.into(atv, `${rdnField}[${j}]`);
+      if (atv.tag !== TAG_SEQUENCE) a.fail('', 'expected an AttributeTypeAndValue SEQUENCE');
+      a.oid('type');
+      a.any('value');
+      a.end();
+    });
+  }
+}
+
+/**
+ * Reads a GeneralName (RFC 5280 §4.2.1.6) and checks its form; returns its tag and, for a
+ * directoryName, the Name's encoding.
+ */
+export function readGeneralName(r: DerReader, field: string): { tag: number; directoryName?: Uint8Array } {
+  const tag = r.peekTag();
+  switch (tag) {
+    case 0x81: // rfc822Name
+    case 0x82: // dNSName
+    case 0x86: {
+      // uniformResourceIdentifier (IA5String)
+      const v = r.octets(field, tag);
+      if (v.some((b) => b > 0x7f)) r.fail(field, 'IA5String with non-ASCII bytes');
+      return { tag };
+    }
+    case 0x87: {
+      const v = r.octets(field, tag);
+      if (v.length !== 4 && v.length !== 16) r.fail(field, 'iPAddress of neither 4 nor 16 bytes');
+      return { tag };
+    }
+    case 0x88: {
+      const v = r.next(0x88, field).value;
+      try {
+        decodeOid(v);
+      } catch (e) {
+        r.fail(field, 'malformed registeredID', e);
+      }
+      return { tag };
+    }
+    case 0xa4: {
+      const d = r.enter(0xa4, field);
+      const name = readName(d, 'directoryName');
+      d.end();
+      return { tag, directoryName: name };
+    }
+    case 0xa0: {
+      const o = r.enter(0xa0, field);
+      o.oid('type-id');
+      const v = o.enter(0xa0, 'value');
+      v.any('');
+      v.end();
+      o.end();
+      return { tag };
+    }
+    case 0xa3:
+    case 0xa5:
+      r.any(field);
+      return { tag };
+    default:
+      r.fail(field, tag === undefined ? 'missing' : `unknown GeneralName tag 0x${tag.toString(16)}`);
+  }
 }
 
 /** True when the certificate's validity covers `t` (ms), bounds inclusive (RFC 5280 §4.1.2.5). */
