@@ -107,7 +107,8 @@ function parseDer(der: Uint8Array): X509Certificate {
     const v = tbs.into(versionT, 'version');
     version = v.smallInt('');
     v.end();
-    if (version !== 1 && version !== 2) tbs.fail('version', `version ${version} is not v2 or v3 (v1 is omitted)`);
+    if (version !== 1 && version !== 2)
+      tbs.fail('version', `version ${version} is not v2 or v3 (v1 is omitted)`);
   }
   const serial = tbs.integer('serialNumber');
   const innerAlg = tbs.algorithm('signature');

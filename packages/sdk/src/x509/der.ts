@@ -229,7 +229,8 @@ export class DerReader {
     if (v.length === 1 && unused !== 0) this.fail(field, 'empty BIT STRING with unused bits');
     if (opts.octetAligned && unused !== 0) this.fail(field, 'BIT STRING is not octet-aligned');
     const last = v[v.length - 1] as number;
-    if (v.length > 1 && (last & ((1 << unused) - 1)) !== 0) this.fail(field, 'non-zero unused BIT STRING bits');
+    if (v.length > 1 && (last & ((1 << unused) - 1)) !== 0)
+      this.fail(field, 'non-zero unused BIT STRING bits');
     if (opts.named && v.length > 1 && (last & (1 << unused)) === 0) {
       this.fail(field, 'named bit list with trailing zero bits');
     }
@@ -244,7 +245,8 @@ export class DerReader {
   generalizedTime(field: string, fraction: boolean): number {
     const s = ascii(this.next(TAG_GENERALIZED_TIME, field).value);
     const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d*[1-9]))?Z$/.exec(s);
-    if (!m || (m[7] !== undefined && !fraction)) this.fail(field, `GeneralizedTime ${JSON.stringify(s)} is not in DER form`);
+    if (!m || (m[7] !== undefined && !fraction))
+      this.fail(field, `GeneralizedTime ${JSON.stringify(s)} is not in DER form`);
     const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
     return this.calendar(field, s, Number(m[1]), m[2], m[3], m[4], m[5], m[6], ms);
   }
