@@ -99,7 +99,8 @@ export class DerReader {
   /** `path.field` (or `path` for ''). */
   name(field: string): string {
     if (field === '') return this.path;
-    return this.path === '' ? field : `${this.path}.${field}`;
+    if (this.path === '') return field;
+    return field.startsWith('[') ? `${this.path}${field}` : `${this.path}.${field}`;
   }
 
   private tlvAt(field: string): RawTlv {
