@@ -1,8 +1,8 @@
 /**
  * A small strict DER reader (ITU-T X.690 §10) for the few structures this module parses itself:
  * SubjectPublicKeyInfo (RFC 5280 §4.1.2.7), RSAPublicKey (RFC 8017 §A.1.1) and ECDSA-Sig-Value
- * (RFC 5480 §2.2 / RFC 3279 §2.2.3). Certificates and CMS go through the ASN.1 schema library in
- * src/x509; this reader exists so key parsing stays dependency-free and fast.
+ * (RFC 5480 §2.2 / RFC 3279 §2.2.3). Certificates and CMS are read by the field-by-field reader of
+ * src/x509/der.ts, built on `readTlv` here; both stay dependency-free and fast.
  *
  * Strictness: definite minimal lengths only, no indefinite lengths, single-byte tags (low tag
  * numbers), INTEGERs minimally encoded. Every failure is a ScribaError INVALID_DER.

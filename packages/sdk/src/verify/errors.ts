@@ -64,7 +64,11 @@ export type VerificationErrorCode = (typeof VERIFICATION_ERROR_CODES)[number];
 /** A coded verification failure. `cause` carries the underlying exception, if any. */
 export class VerificationError extends Error {
   readonly code: VerificationErrorCode;
-  /** For structural refusals: the JSON path of the offending field (e.g. `$.verificationMaterial`). */
+  /**
+   * For structural refusals: the path of the offending field — a JSON path in a bundle or trusted
+   * root (e.g. `$.verificationMaterial`), an ASN.1 path in a DER structure (e.g.
+   * `SignerInfo.signatureAlgorithm`, `TBSCertificate.validity.notAfter`).
+   */
   readonly field?: string;
 
   constructor(code: VerificationErrorCode, message: string, options?: { cause?: unknown; field?: string }) {
