@@ -69,6 +69,15 @@ describe('hashing with and without native crypto', () => {
     );
   });
 
+  it('hashes leaves of every size natively (reused buffer, then streaming past 64 KiB) to the same hash', () => {
+    const leaves = [0, 1, 600, 70_000, 5, 65_535, 65_536].map((n) => nodeCrypto.randomBytes(n));
+    const want = leaves.map((l) => hex(hashLeaf(l)));
+    useNativeCrypto(countingNative as never);
+    const before = hashCalls;
+    expect(leaves.map((l) => hex(hashLeaf(l)))).toEqual(want);
+    expect(hashCalls - before).toBe(leaves.length);
+  });
+
   it('keeps @noble/hashes when the native module has no hash functions', () => {
     useNativeCrypto({ createPublicKey: nodeCrypto.createPublicKey, verify: nodeCrypto.verify } as never);
     expect(hex(sha256(utf8Encode('abc')))).toBe(

@@ -15,13 +15,25 @@ import { checkSize } from './validate.js';
 /** Called for every node hash that becomes final during an append (the leaf itself included). */
 export type NodeVisitor = (id: NodeId, hash: Uint8Array) => void;
 
+/** Most hashes a range holds during an append: popcount(size) <= 53 for size < 2^53, plus one. */
+const SLOTS = 54;
+
 export class CompactRange {
   #size: number;
-  #hashes: Uint8Array[];
+  /** The range's hashes, 32 bytes per slot, left to right; `#count` slots in use. */
+  readonly #buf = new Uint8Array(SLOTS * 32);
+  /** One view per slot, made once: appends allocate nothing. */
+  readonly #slots: Uint8Array[] = Array.from({ length: SLOTS }, (_, i) =>
+    this.#buf.subarray(i * 32, i * 32 + 32),
+  );
+  #count: number;
 
   private constructor(size: number, hashes: Uint8Array[]) {
     this.#size = size;
-    this.#hashes = hashes;
+    this.#count = hashes.length;
+    hashes.forEach((h, i) => {
+      this.#buf.set(h, i * 32);
+    });
   }
 
   /** An empty range (tree of size 0). */
@@ -39,10 +51,7 @@ export class CompactRange {
       throw new ScribaError('INVALID_INPUT', `a tree of size ${size} needs ${popcount(size)} range hashes`);
     }
     for (let i = 0; i < hashes.length; i++) assertHash(hashes[i], `hashes[${i}]`);
-    return new CompactRange(
-      size,
-      hashes.map((h) => h.slice()),
-    );
+    return new CompactRange(size, hashes);
   }
 
   /** Number of leaves covered. */
@@ -52,7 +61,7 @@ export class CompactRange {
 
   /** Copies of the hashes of `rangeNodes(size)`, left to right. */
   hashes(): Uint8Array[] {
-    return this.#hashes.map((h) => h.slice());
+    return this.#slots.slice(0, this.#count).map((h) => h.slice());
   }
 
   /** An independent copy. */
@@ -62,29 +71,29 @@ export class CompactRange {
 
   /**
    * Appends one leaf hash. `visit`, if given, sees the leaf ({level 0, index size}) and every
-   * interior node completed by this append, bottom-up.
+   * interior node completed by this append, bottom-up (each hash a copy the visitor may keep).
    */
   append(leafHash: Uint8Array, visit?: NodeVisitor): void {
     assertHash(leafHash, 'leaf hash');
     const n = this.#size;
     if (n >= Number.MAX_SAFE_INTEGER) throw new ScribaError('MERKLE_INVALID_SIZE', 'tree size overflow');
-    const stack = this.#hashes;
-    let h = leafHash.slice();
-    visit?.({ level: 0, index: n }, h);
+    const slots = this.#slots;
+    let top = this.#count;
+    (slots[top] as Uint8Array).set(leafHash);
+    visit?.({ level: 0, index: n }, (slots[top] as Uint8Array).slice());
     let s = n;
     let level = 0;
     let idx = n;
     while (s % 2 === 1) {
-      const left = stack.pop()!;
-      const merged = new Uint8Array(32);
-      nodeHashInto(left, h, merged);
-      h = merged;
+      top--;
+      const left = slots[top] as Uint8Array;
+      nodeHashInto(left, slots[top + 1] as Uint8Array, left);
       level++;
       s = (s - 1) / 2;
       idx = (idx - (idx % 2)) / 2;
-      visit?.({ level, index: idx }, h);
+      visit?.({ level, index: idx }, left.slice());
     }
-    stack.push(h);
+    this.#count = top + 1;
     this.#size = n + 1;
   }
 
@@ -95,10 +104,10 @@ export class CompactRange {
 
   /** The RFC 6962 Merkle tree hash of the covered leaves (EMPTY_ROOT for size 0). */
   root(): Uint8Array {
-    const hs = this.#hashes;
-    if (hs.length === 0) return EMPTY_ROOT.slice();
-    const acc = hs[hs.length - 1]!.slice();
-    for (let j = hs.length - 2; j >= 0; j--) nodeHashInto(hs[j]!, acc, acc);
+    const count = this.#count;
+    if (count === 0) return EMPTY_ROOT.slice();
+    const acc = (this.#slots[count - 1] as Uint8Array).slice();
+    for (let j = count - 2; j >= 0; j--) nodeHashInto(this.#slots[j] as Uint8Array, acc, acc);
     return acc;
   }
 }

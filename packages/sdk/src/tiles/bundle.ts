@@ -40,7 +40,7 @@ export function encodeEntryBundle(entries: Uint8Array[]): Uint8Array {
 }
 
 /**
- * Decodes a bundle into its entries (copies). If `expectedCount` is given, the bundle MUST hold
+ * Decodes a bundle into its entries (views into `bundle`, no copies). If `expectedCount` is given, the bundle MUST hold
  * exactly that many entries. Throws ENTRY_BUNDLE_INVALID on truncation or too many entries.
  */
 export function decodeEntryBundle(bundle: Uint8Array, expectedCount?: number): Uint8Array[] {
@@ -57,7 +57,7 @@ export function decodeEntryBundle(bundle: Uint8Array, expectedCount?: number): U
     pos += 2;
     if (pos + len > bundle.length)
       throw new ScribaError('ENTRY_BUNDLE_INVALID', 'bundle truncated in an entry');
-    entries.push(bundle.slice(pos, pos + len));
+    entries.push(bundle.subarray(pos, pos + len));
     pos += len;
   }
   if (expectedCount !== undefined && entries.length !== expectedCount) {
