@@ -269,6 +269,7 @@ try {
   const verifier = noteVerifierFromPublicKey(filled.name, parsePublicKey(filled.spki));
   const catchUp = async (watch) => {
     let verified;
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const r = await monitorRound({
       tilesUrl: base,
@@ -282,7 +283,12 @@ try {
     });
     const secs = (performance.now() - t0) / 1000;
     if (r.exit !== 0 && r.exit !== 3) throw new Error(`monitor exit ${r.exit}`);
-    return { secs, eps: verified.newEntries / secs };
+    const cpu = process.cpuUsage(c0);
+    return {
+      secs,
+      eps: verified.newEntries / secs,
+      epcs: verified.newEntries / ((cpu.user + cpu.system) / 1e6),
+    };
   };
   const none = { identities: [], issuers: [], keys: [], digests: [] };
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -314,12 +320,12 @@ try {
       '(stream: createHash + 2 updates per leaf; one-shot: crypto.hash over a reused buffer)',
   );
   console.log(
-    '| round | verify only, entries/s | + 4 watch rules, entries/s | floor (stream), hashes/s | floor (one-shot), hashes/s | verify only / stream floor | verify only / one-shot floor |',
+    '| round | verify only, entries/s | + 4 watch rules, entries/s | floor (stream), hashes/s | floor (one-shot), hashes/s | verify only / stream floor | verify only / one-shot floor | verify only, entries per monitor CPU-s | that / stream floor |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   const row = (label, x) =>
     console.log(
-      `| ${label} | ${Math.round(x.plain)} | ${Math.round(x.watching)} | ${Math.round(x.floor)} | ${Math.round(x.oneshot)} | ${x.ratio.toFixed(2)} | ${x.ratio1.toFixed(2)} |`,
+      `| ${label} | ${Math.round(x.plain)} | ${Math.round(x.watching)} | ${Math.round(x.floor)} | ${Math.round(x.oneshot)} | ${x.ratio.toFixed(2)} | ${x.ratio1.toFixed(2)} | ${Math.round(x.cpu)} | ${x.cpuRatio.toFixed(2)} |`,
     );
   rounds.forEach((x, i) => {
     row(String(i + 1), x);
