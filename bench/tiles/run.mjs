@@ -312,6 +312,8 @@ try {
       oneshot,
       ratio: plain.eps / floor,
       ratio1: plain.eps / oneshot,
+      cpu: plain.epcs,
+      cpuRatio: plain.epcs / floor,
     });
   }
   console.log(
