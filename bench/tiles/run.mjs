@@ -245,10 +245,12 @@ try {
       }))),
     });
   }
-  rows.push({
-    tag: '-',
-    ...(await load('checkpoint', CLIENTS.at(-1), () => ({ url: `${base}/checkpoint`, headers: {} }))),
-  });
+  if (!MONITOR_ONLY) {
+    rows.push({
+      tag: '-',
+      ...(await load('checkpoint', CLIENTS.at(-1), () => ({ url: `${base}/checkpoint`, headers: {} }))),
+    });
+  }
 
   if (!MONITOR_ONLY) {
     console.log(
