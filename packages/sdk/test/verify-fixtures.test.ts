@@ -83,10 +83,18 @@ describe('verifyBundle', () => {
     it.each([
       ['fixture root', fixtureRoot],
       ['verbatim fixture root', verbatimFixtureRoot],
-    ])('V3.DSSE.WITH_SIGNING_CERT.TLOG_DSSEV002 is refused as a retired kind (%s)', async (_n, trustMaterial) => {
-      const b = readFileSync(join(JS, 'verify-fixture.V3.DSSE.WITH_SIGNING_CERT.TLOG_DSSEV002.json'), 'utf8');
-      await expect(verifyBundle(b, { trustMaterial })).rejects.toMatchObject({ code: 'TLOG_KIND_UNSUPPORTED' });
-    });
+    ])(
+      'V3.DSSE.WITH_SIGNING_CERT.TLOG_DSSEV002 is refused as a retired kind (%s)',
+      async (_n, trustMaterial) => {
+        const b = readFileSync(
+          join(JS, 'verify-fixture.V3.DSSE.WITH_SIGNING_CERT.TLOG_DSSEV002.json'),
+          'utf8',
+        );
+        await expect(verifyBundle(b, { trustMaterial })).rejects.toMatchObject({
+          code: 'TLOG_KIND_UNSUPPORTED',
+        });
+      },
+    );
 
     it('V3.MESSAGE_SIGNATURE.WITH_SIGNING_CERT fails the default tlog threshold', async () => {
       const b = readFileSync(join(JS, 'verify-fixture.V3.MESSAGE_SIGNATURE.WITH_SIGNING_CERT.json'), 'utf8');
