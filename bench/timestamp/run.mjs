@@ -4,8 +4,8 @@
  * clients on loopback (keep-alive) post distinct DER TimeStampReqs (SHA-256 imprint, 8-byte nonce,
  * no certReq) to `POST /api/v1/timestamp` of a `scriba serve` child process; a request counts once
  * its 201 TimeStampResp arrives. Prints timestamps/s and p50/p95/p99 latency per client count, beside
- * what bounds them, measured in the same run on one core of this machine: node:crypto ECDSA P-256
- * signatures/s (one per token) with the TSA's key type.
+ * what bounds them, measured in the same run: node:crypto ECDSA P-256 signatures/s on one core (one
+ * per token, the TSA's key type), and GET /healthz/s of the same server at 64 clients (HTTP alone).
  *
  * Anchor (not measured here): sigstore/timestamp-authority reports 6,481 req/s at p95 155 ms with the
  * load generator and the server on one laptop.
@@ -86,30 +86,30 @@ function timeStampReq() {
   return Buffer.concat([Buffer.from([0x30, body.length]), body]);
 }
 
+/** POSTs `body` to /api/v1/timestamp (201), or without a body GETs /healthz (200). */
 function post(agent, port, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
+  const options = body
+    ? {
         method: 'POST',
         path: '/api/v1/timestamp',
-        agent,
         headers: { 'content-type': 'application/timestamp-query', 'content-length': body.length },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          res.statusCode === 201 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`)),
-        );
-      },
-    );
+      }
+    : { method: 'GET', path: '/healthz' };
+  const want = body ? 201 : 200;
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, agent, ...options }, (res) => {
+      res.resume();
+      res.on('end', () =>
+        res.statusCode === want ? resolve() : reject(new Error(`HTTP ${res.statusCode}`)),
+      );
+    });
     req.on('error', reject);
     req.end(body);
   });
 }
 
-async function load(port, clients, seconds) {
+/** `floor`: GET /healthz instead (the HTTP cost alone, same clients and server). */
+async function load(port, clients, seconds, floor = false) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
   const latencies = [];
   let done = 0;
@@ -120,7 +120,7 @@ async function load(port, clients, seconds) {
     Array.from({ length: clients }, async () => {
       while (performance.now() < stopAt) {
         const t0 = performance.now();
-        await post(agent, port, pool[next++ % pool.length]);
+        await post(agent, port, floor ? undefined : pool[next++ % pool.length]);
         latencies.push(performance.now() - t0);
         done++;
       }
@@ -154,6 +154,7 @@ try {
     if (WARMUP > 0) await load(server.port, clients, WARMUP);
     rows.push({ clients, ...(await load(server.port, clients, SECONDS)) });
   }
+  const floor = await load(server.port, 64, SECONDS, true);
   const sign1 = signRate();
   console.log(`\nbench/timestamp — POST /api/v1/timestamp (DER, SHA-256, nonce), ${SECONDS} s per row`);
   console.log('clients | timestamps/s | p50 ms | p95 ms | p99 ms');
@@ -164,6 +165,9 @@ try {
     );
   }
   console.log(`\nsame run, one core: node:crypto ECDSA P-256 sign ${fmt(sign1)}/s (the per-token signature)`);
+  console.log(
+    `same run, same server: GET /healthz at 64 clients ${fmt(floor.rate)}/s, p99 ${floor.p99.toFixed(1)} ms (HTTP alone)`,
+  );
   console.log('anchor: sigstore/timestamp-authority 6,481 req/s, p95 155 ms (load and server on one laptop)');
 } finally {
   await server.stop();
