@@ -9,7 +9,7 @@ import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:cryp
 import { readFileSync } from 'node:fs';
 import { base64Decode, base64Encode, utf8Decode, utf8Encode } from '@scriba/sdk';
 import { parsePublicKey } from '@scriba/sdk/crypto';
-import { parseEntryBody } from '@scriba/sdk/entries';
+import { dsseAsHashedRekordRequestV002, parseEntryBody } from '@scriba/sdk/entries';
 import { hashLeaf, verifyInclusion } from '@scriba/sdk/merkle';
 import { noteVerifierFromPublicKey, parseCheckpoint, parseVerifierKey, verifyNote } from '@scriba/sdk/note';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -238,20 +238,20 @@ describe('POST /api/v2/log/entries', () => {
   describe('when a DSSE envelope is logged as hashedrekord 0.0.2 over its PAE digest', () => {
     it.each([['p256'], ['p384']] as const)('logs it (%s) and answers 201 with a TLE', async (kind) => {
       const k = key(kind);
-      const type = 'application/vnd.in-toto+json';
+      const payloadType = 'application/vnd.in-toto+json';
       const payload = utf8Encode(`{"statement":${Math.random()}}`);
-      const message = pae(type, payload);
-      const r = await post({
-        hashedRekordRequestV002: {
-          digest: createHash(k.hash as string)
-            .update(message)
-            .digest('base64'),
-          signature: {
-            content: sign(k.hash, message, k.privateKey).toString('base64'),
-            verifier: { publicKey: { rawBytes: base64Encode(k.spki) }, keyDetails: k.keyDetails },
-          },
-        },
-      });
+      const sig = sign(k.hash, pae(payloadType, payload), k.privateKey);
+      // The SDK's client-side rule (what sigstore-go, -python and -java send).
+      const { request, json } = dsseAsHashedRekordRequestV002(
+        { payload, payloadType, signatures: [{ sig, keyid: '' }] },
+        { publicKey: k.spki, keyDetails: k.keyDetails },
+      );
+      expect(Buffer.from(request.digest)).toEqual(
+        createHash(k.hash as string)
+          .update(pae(payloadType, payload))
+          .digest(),
+      );
+      const r = await post(json);
       expect(r.status).toBe(201);
       await checkTle(await r.json(), 'hashedrekord');
     });

@@ -103,11 +103,16 @@ const SET = 0x31;
 const seq = (...parts: Uint8Array[]) => encodeTlv(SEQ, concatBytes(...parts));
 const ser = (v: unknown) => new Uint8Array(AsnConvert.serialize(v));
 
+let lastTime = { ms: Number.NaN, der: new Uint8Array(0) };
+
 /** GeneralizedTime in whole seconds: YYYYMMDDHHMMSSZ (DER: no fraction when it is zero). */
 function generalizedTime(d: Date): Uint8Array {
+  // Tokens of one second share their genTime: encode it once per second.
+  if (d.getTime() === lastTime.ms) return lastTime.der;
   const iso = d.toISOString();
   const text = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
-  return encodeTlv(0x18, new TextEncoder().encode(text));
+  lastTime = { ms: d.getTime(), der: encodeTlv(0x18, new TextEncoder().encode(text)) };
+  return lastTime.der;
 }
 
 export class TimestampAuthority {
