@@ -103,7 +103,7 @@ const SET = 0x31;
 const seq = (...parts: Uint8Array[]) => encodeTlv(SEQ, concatBytes(...parts));
 const ser = (v: unknown) => new Uint8Array(AsnConvert.serialize(v));
 
-let lastTime = { ms: Number.NaN, der: new Uint8Array(0) };
+let lastTime: { ms: number; der: Uint8Array } = { ms: Number.NaN, der: new Uint8Array(0) };
 
 /** GeneralizedTime in whole seconds: YYYYMMDDHHMMSSZ (DER: no fraction when it is zero). */
 function generalizedTime(d: Date): Uint8Array {
