@@ -4,6 +4,7 @@
  * RSA PKCS#1 v1.5 / PSS, Ed25519) over messages or digests, and RFC 8785 canonical JSON.
  */
 export { canonicalJson, canonicalJsonBytes } from './canonical-json.js';
+export { encodeTlv } from './der.js';
 export { ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa-signature.js';
 export {
   DIGEST_LENGTH,
@@ -26,6 +27,6 @@ export {
   type RsaPublicKey,
 } from './keys.js';
 export { type NativeCryptoModule, useNativeCrypto } from './native.js';
-export { type PemBlock, pemDecode, pemEncode } from './pem.js';
+export { type PemBlock, pemDecode, pemDecodeAll, pemEncode } from './pem.js';
 export { verifySignatureOverDigest } from './prehashed.js';
 export { type VerifyOptions, verifySignature } from './verify.js';
