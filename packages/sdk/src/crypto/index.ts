@@ -15,6 +15,14 @@ export {
   sha512,
 } from './hash.js';
 export {
+  checkKeyPolicy,
+  isSupportedCurve,
+  KEY_POLICY,
+  type KeyShape,
+  RSA_MAX_BITS,
+  RSA_MIN_BITS,
+} from './key-policy.js';
+export {
   CURVE_BYTES,
   type EcCurve,
   type EcdsaPublicKey,
@@ -28,4 +36,5 @@ export {
 export { type NativeCryptoModule, useNativeCrypto } from './native.js';
 export { type PemBlock, pemDecode, pemEncode } from './pem.js';
 export { verifySignatureOverDigest } from './prehashed.js';
+export { rsaDigestInfoPrefix } from './rsa.js';
 export { type VerifyOptions, verifySignature } from './verify.js';
