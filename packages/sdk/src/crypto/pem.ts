@@ -36,6 +36,30 @@ export function pemDecode(text: string, label?: string): PemBlock {
   return { label: begin, der };
 }
 
+const BEGIN_LINE = /^-----BEGIN ([A-Z0-9 ]+)-----/;
+
+/**
+ * Decodes text that is a whitespace-separated sequence of PEM blocks and nothing else (no text
+ * around or between them), as a certificate chain or a key file is given. Throws INVALID_PEM.
+ */
+export function pemDecodeAll(text: string): PemBlock[] {
+  if (typeof text !== 'string') throw new ScribaError('INVALID_PEM', 'PEM: not a string');
+  const blocks: PemBlock[] = [];
+  let rest = text.trim();
+  while (rest.length > 0) {
+    const m = BEGIN_LINE.exec(rest);
+    if (!m) throw new ScribaError('INVALID_PEM', 'PEM: expected -----BEGIN ...-----');
+    const label = m[1] as string;
+    const endMarker = `-----END ${label}-----`;
+    const end = rest.indexOf(endMarker, m[0].length);
+    if (end < 0) throw new ScribaError('INVALID_PEM', `PEM: block ${label} has no END line`);
+    blocks.push(pemDecode(rest.slice(0, end + endMarker.length), label));
+    rest = rest.slice(end + endMarker.length).trimStart();
+  }
+  if (blocks.length === 0) throw new ScribaError('INVALID_PEM', 'PEM: empty');
+  return blocks;
+}
+
 /** Encodes DER bytes as a PEM block with the given label (64-column lines, trailing newline). */
 export function pemEncode(der: Uint8Array, label: string): string {
   const b64 = base64Encode(der);

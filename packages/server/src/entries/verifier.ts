@@ -10,11 +10,19 @@
  * CACHE_SIZE): parsing a PEM and building a KeyObject per request costs ~3x the verification.
  */
 import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { checkKeyPolicy, type EcCurve, type KeyShape, pemEncode } from '@scriba/sdk/crypto';
+import {
+  checkKeyPolicy,
+  type EcCurve,
+  type KeyShape,
+  type PemBlock,
+  pemDecodeAll,
+  pemEncode,
+  sha256,
+} from '@scriba/sdk/crypto';
+import { hexEncode } from '@scriba/sdk/encoding';
 import { isScribaError } from '@scriba/sdk/errors';
 import { EntryValidationError } from './errors.js';
 import { goBase64Std, invalid } from './fields.js';
-import { sha256Hex } from './leaf.js';
 import type { NativeKeyHandle } from './native.js';
 import { sanSearchKeys } from './san.js';
 
@@ -52,31 +60,13 @@ function unsupported(field: string, message: string): EntryValidationError {
   return new EntryValidationError('UNSUPPORTED_KEY', field, message);
 }
 
-type PemBlock = { label: string; der: Uint8Array };
-
-const BEGIN = /^-----BEGIN ([A-Z0-9 ]+)-----/;
-
-/** Whitespace-separated sequence of PEM blocks and nothing else (no headers, no text around). */
+/** Whitespace-separated sequence of PEM blocks and nothing else (the SDK's PEM reader). */
 function parsePemBlocks(text: string, field: string): PemBlock[] {
-  const blocks: PemBlock[] = [];
-  let rest = text.trim();
-  while (rest.length > 0) {
-    const m = BEGIN.exec(rest);
-    if (!m) throw invalid(field, 'is not PEM (expected -----BEGIN ...-----)');
-    const label = m[1] as string;
-    const endMarker = `-----END ${label}-----`;
-    const end = rest.indexOf(endMarker, m[0].length);
-    if (end < 0) throw invalid(field, `PEM block ${label} has no END line`);
-    const body = rest.slice(m[0].length, end);
-    if (!/^[A-Za-z0-9+/=\s]*$/.test(body))
-      throw invalid(field, 'PEM body is not base64 (headers are not supported)');
-    const der = goBase64Std(body.replace(/\s+/g, ''));
-    if (der === null || der.length === 0) throw invalid(field, 'PEM body is not valid base64');
-    blocks.push({ label, der });
-    rest = rest.slice(end + endMarker.length).trimStart();
+  try {
+    return pemDecodeAll(text);
+  } catch (cause) {
+    throw invalid(field, (cause as Error).message, cause);
   }
-  if (blocks.length === 0) throw invalid(field, 'is empty');
-  return blocks;
 }
 
 /** The key's shape as the SDK's key policy sees it. */
@@ -181,7 +171,7 @@ function parseBlocks(blocks: PemBlock[], field: string): ParsedVerifier {
       keyObject,
       spki,
       alg,
-      fingerprint: sha256Hex(spki),
+      fingerprint: hexEncode(sha256(spki)),
       emails: [],
       subjects: [],
     };
@@ -202,7 +192,7 @@ function parseBlocks(blocks: PemBlock[], field: string): ParsedVerifier {
     keyObject,
     spki,
     alg,
-    fingerprint: sha256Hex(first.der),
+    fingerprint: hexEncode(sha256(first.der)),
     ...sanSearchKeys(leaf.subjectAltName),
   };
 }

@@ -19,6 +19,7 @@ import {
   canonicalDsseV002,
   canonicalHashedRekordV002,
   dssePae,
+  entryKindOf,
   parseCreateEntryRequestV2,
   V2_KEY_DETAILS,
   type V2Signature,
@@ -103,6 +104,14 @@ export async function validateCreateEntryRequestV2(json: unknown): Promise<Valid
     req = parseCreateEntryRequestV2(json);
   } catch (e) {
     fromSdkError(e);
+  }
+  // Which kinds v2 accepts is the SDK's kind table (`write: 'v2'`).
+  if (!entryKindOf(req.kind, '0.0.2', 'v2')) {
+    throw new EntryValidationError(
+      'UNSUPPORTED_KIND',
+      'request',
+      `${req.kind} 0.0.2 is not accepted by this log`,
+    );
   }
   if (req.kind === 'hashedrekord') {
     const r = req.request;
