@@ -62,7 +62,7 @@ export function checkKeyPolicy(key: KeyShape): void {
     case 'other':
       throw new ScribaError('KEY_UNSUPPORTED', `key type ${key.name} is not supported`);
     default:
-      return assertNever(key);
+      assertNever(key);
   }
 }
 
