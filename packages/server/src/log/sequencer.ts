@@ -9,11 +9,11 @@
  */
 
 import { searchIndexKeys } from '@scriba/sdk/entries';
+import { integrate, rightEdgeTiles, type StoredTile, tileKey } from '@scriba/sdk/tiles';
 import type { Db, Queryable } from '../db/index.js';
 import { toBytes, toNumber } from '../db/index.js';
 import type { ValidatedEntry } from '../entries/index.js';
 import type { CheckpointSigner } from './checkpoint.js';
-import { integrate, rightEdgeTiles, type StoredTile, tileKey } from './integrate.js';
 import type { Metrics } from './metrics.js';
 
 export type Committed = {

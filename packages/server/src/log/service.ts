@@ -7,15 +7,20 @@
 import { randomBytes } from 'node:crypto';
 import { hexEncode } from '@scriba/sdk/encoding';
 import { EMPTY_ROOT } from '@scriba/sdk/merkle';
+import {
+  buildConsistencyProof,
+  buildInclusionProof,
+  rightEdgeTiles,
+  rootFromTiles,
+  TileNodeCache,
+  tileKey,
+} from '@scriba/sdk/tiles';
 import { type Db, toBytes, toNumber } from '../db/index.js';
 import type { ValidatedEntry } from '../entries/index.js';
 import type { LogKey } from '../keys/logKey.js';
 import type { CheckpointSigner } from './checkpoint.js';
 import { entryUuid, type LogEntryValue, logEntryValue, type StoredEntry } from './entryView.js';
-import { TileNodeCache } from './hash.js';
-import { rightEdgeTiles, rootFromTiles, tileKey } from './integrate.js';
 import type { Metrics } from './metrics.js';
-import { buildConsistencyProof, buildInclusionProof } from './proofs.js';
 import { type AppendOutcome, Sequencer, type SequencerOptions } from './sequencer.js';
 import { readTiles, tileGetter } from './tileStore.js';
 

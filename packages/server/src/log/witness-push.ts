@@ -12,9 +12,9 @@
  */
 import { base64Encode } from '@scriba/sdk';
 import { formatSignatureLine, type NoteVerifier, parseVerifierKey, verifyNote } from '@scriba/sdk/note';
+import { buildConsistencyProof } from '@scriba/sdk/tiles';
 import { ConfigError } from '../config.js';
 import { type Db, toBytes, toNumber } from '../db/index.js';
-import { buildConsistencyProof } from './proofs.js';
 import { tileGetter } from './tileStore.js';
 
 export type WitnessEndpoint = {
