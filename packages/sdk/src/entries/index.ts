@@ -8,3 +8,4 @@ export * from './body.js';
 export * from './canonicalize-v2.js';
 export * from './kinds/index.js';
 export * from './search-keys.js';
+export * from './uuid.js';

@@ -24,24 +24,13 @@ import {
 } from './certificate.js';
 import type { TrustedAuthority } from './chain.js';
 import { encodeTlv, type RawTlv, rawChildren, single } from './der.js';
+import { HASH_ALGORITHM_OIDS, signatureAlgorithmOf } from './oids.js';
 
 const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 const OID_TST_INFO = '1.2.840.113549.1.9.16.1.4';
 const OID_ATTR_CONTENT_TYPE = '1.2.840.113549.1.9.3';
 const OID_ATTR_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
-const HASH_OIDS: Record<string, HashAlgorithm> = {
-  '2.16.840.1.101.3.4.2.1': 'sha256',
-  '2.16.840.1.101.3.4.2.2': 'sha384',
-  '2.16.840.1.101.3.4.2.3': 'sha512',
-};
-const SIG_HASH: Record<string, HashAlgorithm> = {
-  '1.2.840.10045.4.3.2': 'sha256',
-  '1.2.840.10045.4.3.3': 'sha384',
-  '1.2.840.10045.4.3.4': 'sha512',
-  '1.2.840.113549.1.1.11': 'sha256',
-  '1.2.840.113549.1.1.12': 'sha384',
-  '1.2.840.113549.1.1.13': 'sha512',
-};
+const HASH_OIDS = HASH_ALGORITHM_OIDS;
 
 /** The signer of a CMS SignedData: its identifier and what it signed. */
 type Signer = {
@@ -196,7 +185,7 @@ async function verifyCms(ts: ParsedTimestamp, key: PublicKey): Promise<void> {
       'timestamp content digest does not match its TSTInfo',
     );
   }
-  const hash = SIG_HASH[s.signatureAlgorithm] ?? digestAlg;
+  const hash = signatureAlgorithmOf(s.signatureAlgorithm)?.hash ?? digestAlg;
   let ok = false;
   try {
     ok = await verifySignature(key, ts.signedAttrs, s.signature, {

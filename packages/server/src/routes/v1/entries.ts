@@ -3,6 +3,7 @@
  * POST /api/v1/log/entries/retrieve. Thin: validate (schema + validateProposedEntry), call the log,
  * map outcomes (201 + ETag/Location, 409 + Location of the existing entry, 404).
  */
+import { leafHashOfEntryUuid } from '@scriba/sdk/entries';
 import type { FastifyPluginAsync } from 'fastify';
 import { validateProposedEntry } from '../../entries/index.js';
 import type { operations } from '../../generated/api.js';
@@ -12,16 +13,6 @@ import { errorResponses } from '../errors.js';
 type SearchLogQuery = operations['searchLogQuery']['requestBody']['content']['application/json'];
 
 const ENTRY_PATH = '/api/v1/log/entries';
-
-/** Leaf hash bytes of a 64-hex leaf hash or 80-hex EntryUUID (tree ID prefix checked). */
-function leafHashOfUuid(uuid: string, treeId: string): Uint8Array | undefined {
-  const u = uuid.toLowerCase();
-  if (u.length === 80) {
-    const prefix = BigInt(treeId).toString(16).padStart(16, '0');
-    if (u.slice(0, 16) !== prefix) return undefined;
-  }
-  return new Uint8Array(Buffer.from(u.slice(-64), 'hex'));
-}
 
 export function entriesRoutes(log: LogService): FastifyPluginAsync {
   return async (app) => {
@@ -91,7 +82,7 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
         },
       },
       async (req) => {
-        const leaf = leafHashOfUuid(req.params.entryUUID, await log.treeId());
+        const leaf = leafHashOfEntryUuid(req.params.entryUUID, await log.treeId());
         const [entry] = leaf ? await log.entriesByLeafHash([leaf]) : [];
         if (!entry)
           throw new LogError(404, 'NOT_FOUND', `no entry with UUID ${req.params.entryUUID}`, 'entryUUID');
@@ -116,7 +107,9 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
         if (q.logIndexes) out.push(...(await log.entriesByIndex(q.logIndexes)));
         if (q.entryUUIDs) {
           const treeId = await log.treeId();
-          const leaves = q.entryUUIDs.map((u) => leafHashOfUuid(u, treeId)).filter((l) => l !== undefined);
+          const leaves = q.entryUUIDs
+            .map((u) => leafHashOfEntryUuid(u, treeId))
+            .filter((l) => l !== undefined);
           out.push(...(await log.entriesByLeafHash(leaves)));
         }
         if (q.entries) {
