@@ -20,7 +20,7 @@ export type AppOptions = {
   logger?: FastifyServerOptions['logger'];
   /** True once shutdown began (readyz answers 503). */
   isShuttingDown?: () => boolean;
-  /** Rekor v2 / tiles / witness options (default: from the environment). */
+  /** Rekor v2 / tiles / witness options (from the configuration; default: none). */
   v2?: V2Options;
 };
 

@@ -45,23 +45,28 @@ const V1_KINDS: ReadonlyMap<string, string[]> = writableKinds('v1').reduce((m, i
  * verify, then canonicalize exactly as Rekor does. Throws EntryValidationError.
  */
 export async function validateProposedEntry(json: unknown): Promise<ValidatedEntry> {
-  const p = validationPool();
-  return p ? p.validate(json) : validateProposedEntryInline(json);
+  return pool ? pool.validate(json) : validateProposedEntryInline(json);
 }
 
 const WORKER_URL = new URL('./validate-worker.js', import.meta.url);
-let pool: ValidationPool | null | undefined;
+let pool: ValidationPool | null = null;
 
-/** The worker pool when SCRIBA_VALIDATION_WORKERS >= 1 and the worker script exists (dist/), else null. */
-export function validationPool(): ValidationPool | null {
-  if (pool === undefined) {
-    const n = Number(process.env.SCRIBA_VALIDATION_WORKERS ?? '0');
-    pool =
-      Number.isSafeInteger(n) && n >= 1 && existsSync(fileURLToPath(WORKER_URL))
-        ? new ValidationPool(Math.min(n, 16), WORKER_URL)
-        : null;
-  }
-  return pool;
+/**
+ * Starts the worker pool that `validateProposedEntry` uses (config `validationWorkers` >= 1, when
+ * the worker script exists, i.e. running from dist/); returns it (the caller closes it on shutdown),
+ * or null when validation stays inline.
+ */
+export function startValidationPool(workers: number, opts: { native: boolean }): ValidationPool | null {
+  if (workers < 1 || !existsSync(fileURLToPath(WORKER_URL))) return null;
+  const p = new ValidationPool(workers, WORKER_URL, { native: opts.native });
+  pool = p;
+  return p;
+}
+
+/** Stops `p` and, when it is the active pool, validates inline from then on. */
+export async function stopValidationPool(p: ValidationPool): Promise<void> {
+  if (pool === p) pool = null;
+  await p.close();
 }
 
 /** The validation itself, on the calling thread (used inline and by the workers). */

@@ -240,8 +240,3 @@ export function parseVerifierDer(
 export function parseVerifierBytes(bytes: Uint8Array, field: string): ParsedVerifier {
   return parseUncached(bytes, field);
 }
-
-/** Empties the verifier cache (tests). */
-export function clearVerifierCache(): void {
-  cache.clear();
-}

@@ -5,7 +5,7 @@
  */
 import { leafHashOfEntryUuid } from '@scriba/sdk/entries';
 import type { FastifyPluginAsync } from 'fastify';
-import { validateProposedEntry } from '../../entries/index.js';
+import { ValidationWorkerExitedError, validateProposedEntry } from '../../entries/index.js';
 import type { operations } from '../../generated/api.js';
 import { LogError, type LogService } from '../../log/service.js';
 import { errorResponses } from '../errors.js';
@@ -13,6 +13,16 @@ import { errorResponses } from '../errors.js';
 type SearchLogQuery = operations['searchLogQuery']['requestBody']['content']['application/json'];
 
 const ENTRY_PATH = '/api/v1/log/entries';
+
+/** Validates a proposed entry; a validation worker that died answers 503 (nothing logged, retry). */
+async function validate(body: unknown): ReturnType<typeof validateProposedEntry> {
+  try {
+    return await validateProposedEntry(body);
+  } catch (e) {
+    if (e instanceof ValidationWorkerExitedError) throw new LogError(503, 'UNAVAILABLE', e.message);
+    throw e;
+  }
+}
 
 export function entriesRoutes(log: LogService): FastifyPluginAsync {
   return async (app) => {
@@ -28,7 +38,7 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
         // Signature checks run in the check phase, after this turn's I/O callbacks: a reply from
         // PostgreSQL to the append batch (which holds the tree lock) is handled before them.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        const validated = await validateProposedEntry(req.body);
+        const validated = await validate(req.body);
         const result = await log.append(validated);
         const location = `${ENTRY_PATH}/${result.uuid}`;
         if (!result.created) {
@@ -114,7 +124,7 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
         }
         if (q.entries) {
           const leaves: Uint8Array[] = [];
-          for (const e of q.entries) leaves.push((await validateProposedEntry(e)).leafHash);
+          for (const e of q.entries) leaves.push((await validate(e)).leafHash);
           out.push(...(await log.entriesByLeafHash(leaves)));
         }
         return out;
