@@ -18,8 +18,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 import { isEntryValidationError } from '../../entries/index.js';
 import { type CheckpointEd25519, checkpointEd25519 } from '../../keys/checkpointEd25519.js';
 import type { LogService } from '../../log/service.js';
-import { readBundleEntries, readTileBytes } from '../../log/tile-reader.js';
-import { cosignatureLines, type WitnessEndpoint, WitnessPusher } from '../../log/witness-push.js';
+import { type WitnessEndpoint, WitnessPusher } from '../../log/witness-push.js';
 import { validateCreateEntryRequestV2 } from './validate.js';
 
 export type V2Options = {
@@ -76,7 +75,7 @@ async function servedCheckpoint(
 ): Promise<{ size: number; rootHash: Uint8Array; note: string; full: string }> {
   const st = await log.state();
   const note = await ed.cosign(st.checkpoint);
-  const lines = await cosignatureLines(log.db, st.treeSize, st.rootHash);
+  const lines = await log.cosignatureLines(st.treeSize, st.rootHash);
   return { size: st.treeSize, rootHash: st.rootHash, note, full: note + lines.join('') };
 }
 
@@ -208,7 +207,7 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
           const key = `e/${index}${gzip ? '.gz' : ''}`;
           const hit = full ? cache.get(key) : undefined;
           if (hit) return sendBinary(reply, hit, true, gzip);
-          const entries = await readBundleEntries(log.db, index, width);
+          const entries = await log.readEntryBundle(index, width);
           if (!entries) return notFound();
           const encoded = encodeEntryBundle(entries);
           const data = gzip ? new Uint8Array(gzipSync(encoded)) : encoded;
@@ -220,7 +219,7 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
         const key = `t/${tile.level}/${tile.index}`;
         const hit = full ? cache.get(key) : undefined;
         if (hit) return sendBinary(reply, hit, true);
-        const data = await readTileBytes(log.db, tile.level, tile.index, tile.width);
+        const data = await log.readTile(tile.level, tile.index, tile.width);
         if (!data) return notFound();
         if (full) cache.set(key, data.slice());
         return sendBinary(reply, data, full);
