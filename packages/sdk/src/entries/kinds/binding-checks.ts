@@ -6,6 +6,7 @@
  */
 
 import type { DsseEnvelopeContent } from '../../bundle/types.js';
+import { digest } from '../../crypto/index.js';
 import { bytesEqual } from '../../encoding.js';
 import { VerificationError } from '../../verify/errors.js';
 import type { Signer } from '../../verify/signer.js';
@@ -56,6 +57,11 @@ export function checkSignatures(sigs: BodySignature[], signer: Signer, signature
       "the log entry records another signature than the bundle's",
     );
   }
+}
+
+/** A DSSE entry's payload hash MUST be that of this envelope's payload. */
+export function checkPayloadHash(payloadHash: BodyDigest, content: DsseEnvelopeContent, what: string): void {
+  checkDigest(payloadHash, digest(payloadHash.algorithm, content.payload), what);
 }
 
 /** The DSSE envelope of the bundle, or BINDING_DIGEST_MISMATCH for a message-signature bundle. */

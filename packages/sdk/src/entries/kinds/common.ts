@@ -11,7 +11,7 @@ import { pemDecode } from '../../crypto/index.js';
 import { hexDecode, utf8Decode } from '../../encoding.js';
 import type { Artifact } from '../../verify/artifact.js';
 import type { Signer } from '../../verify/signer.js';
-import type { EntryKindId } from './table.js';
+import { ENTRY_KIND_TABLE, type EntryKindId } from './table.js';
 
 export type BodyDigest = { algorithm: 'sha256' | 'sha384' | 'sha512'; value: Uint8Array };
 
@@ -36,6 +36,16 @@ export interface EntryKindDefinition<B extends { kind: string; apiVersion: strin
   parseSpec(spec: JsonObject): B;
   /** Throws a BINDING_* (or ARTIFACT_REQUIRED) VerificationError unless `body` is about this bundle. */
   bind(body: B, ctx: BindingContext): void;
+}
+
+/** A kind's definition, its id, kind and version taken from its row of the kind table. */
+export function defineEntryKind<B extends { kind: string; apiVersion: string }>(
+  id: EntryKindId,
+  parseSpec: (spec: JsonObject) => B,
+  bind: (body: B, ctx: BindingContext) => void,
+): EntryKindDefinition<B> {
+  const row = ENTRY_KIND_TABLE[id];
+  return { id, kind: row.kind as B['kind'], apiVersion: row.apiVersion as B['apiVersion'], parseSpec, bind };
 }
 
 export const r: Reader = new Reader('TLOG_ENTRY_MALFORMED', 'entry body');

@@ -5,14 +5,15 @@
  * The caller MUST have verified every signature and pass each key's canonical PEM.
  */
 import type { JsonObject } from '../../../bundle/protojson.js';
-import { canonicalJsonBytes, digest } from '../../../crypto/index.js';
+import { canonicalJsonBytes } from '../../../crypto/index.js';
 import { base64Encode, utf8Encode } from '../../../encoding.js';
 import { ScribaError } from '../../../errors.js';
-import { checkDigest, checkSignatures, dsseContent } from '../binding-checks.js';
+import { checkPayloadHash, checkSignatures, dsseContent } from '../binding-checks.js';
 import {
   type BindingContext,
   type BodyDigest,
   type BodySignature,
+  defineEntryKind,
   type EntryKindDefinition,
   hexDigest,
   pemVerifier,
@@ -102,7 +103,7 @@ function parseSpec(spec: JsonObject): DsseV001Body {
 
 function bind(body: DsseV001Body, ctx: BindingContext): void {
   const content = dsseContent(ctx, 'dsse');
-  checkDigest(body.payloadHash, digest(body.payloadHash.algorithm, content.payload), 'DSSE payload');
+  checkPayloadHash(body.payloadHash, content, 'DSSE payload');
   checkSignatures(body.signatures, ctx.signer, content.signatures[0].sig);
   // envelopeHash is a hash of the envelope JSON *as the client serialized it* (field order and an
   // empty keyid vary by client), so it cannot be recomputed reliably. It adds nothing here: the
@@ -110,10 +111,4 @@ function bind(body: DsseV001Body, ctx: BindingContext): void {
   // those bytes over PAE(payloadType, payload) of this envelope.
 }
 
-export const dsseV001: EntryKindDefinition<DsseV001Body> = {
-  id: 'dsse@0.0.1',
-  kind: 'dsse',
-  apiVersion: '0.0.1',
-  parseSpec,
-  bind,
-};
+export const dsseV001: EntryKindDefinition<DsseV001Body> = defineEntryKind('dsse@0.0.1', parseSpec, bind);

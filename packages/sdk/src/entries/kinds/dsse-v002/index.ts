@@ -4,13 +4,14 @@
  * (`canonicalDsseV002`), which also parses the v2 create-entry request.
  */
 import type { JsonObject } from '../../../bundle/protojson.js';
-import { digest, sha256 } from '../../../crypto/index.js';
+import { sha256 } from '../../../crypto/index.js';
 import { hexEncode } from '../../../encoding.js';
-import { checkDigest, checkSignatures, dsseContent } from '../binding-checks.js';
+import { checkPayloadHash, checkSignatures, dsseContent } from '../binding-checks.js';
 import {
   type BindingContext,
   type BodyDigest,
   type BodySignature,
+  defineEntryKind,
   type EntryKindDefinition,
   protoDigest,
   protoVerifier,
@@ -51,14 +52,8 @@ function parseSpec(outer: JsonObject): DsseV002Body {
 
 function bind(body: DsseV002Body, ctx: BindingContext): void {
   const content = dsseContent(ctx, 'dsse');
-  checkDigest(body.payloadHash, digest(body.payloadHash.algorithm, content.payload), 'DSSE payload');
+  checkPayloadHash(body.payloadHash, content, 'DSSE payload');
   checkSignatures(body.signatures, ctx.signer, content.signatures[0].sig);
 }
 
-export const dsseV002: EntryKindDefinition<DsseV002Body> = {
-  id: 'dsse@0.0.2',
-  kind: 'dsse',
-  apiVersion: '0.0.2',
-  parseSpec,
-  bind,
-};
+export const dsseV002: EntryKindDefinition<DsseV002Body> = defineEntryKind('dsse@0.0.2', parseSpec, bind);

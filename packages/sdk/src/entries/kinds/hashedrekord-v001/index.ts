@@ -13,6 +13,7 @@ import {
   type BindingContext,
   type BodyDigest,
   type BodySignature,
+  defineEntryKind,
   type EntryKindDefinition,
   hexDigest,
   pemVerifier,
@@ -77,10 +78,8 @@ function bind(body: HashedRekordV001Body, { content, signer, artifact }: Binding
   checkSignatures([body.signature], signer, content.signature);
 }
 
-export const hashedRekordV001: EntryKindDefinition<HashedRekordV001Body> = {
-  id: 'hashedrekord@0.0.1',
-  kind: 'hashedrekord',
-  apiVersion: '0.0.1',
+export const hashedRekordV001: EntryKindDefinition<HashedRekordV001Body> = defineEntryKind(
+  'hashedrekord@0.0.1',
   parseSpec,
   bind,
-};
+);

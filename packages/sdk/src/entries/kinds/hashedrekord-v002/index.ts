@@ -13,6 +13,7 @@ import {
   type BindingContext,
   type BodyDigest,
   type BodySignature,
+  defineEntryKind,
   type EntryKindDefinition,
   protoDigest,
   protoVerifier,
@@ -59,10 +60,8 @@ function bind(body: HashedRekordV002Body, { content, signer, artifact }: Binding
   checkSignatures([body.signature], signer, content.signatures[0].sig);
 }
 
-export const hashedRekordV002: EntryKindDefinition<HashedRekordV002Body> = {
-  id: 'hashedrekord@0.0.2',
-  kind: 'hashedrekord',
-  apiVersion: '0.0.2',
+export const hashedRekordV002: EntryKindDefinition<HashedRekordV002Body> = defineEntryKind(
+  'hashedrekord@0.0.2',
   parseSpec,
   bind,
-};
+);

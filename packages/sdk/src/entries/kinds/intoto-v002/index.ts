@@ -6,14 +6,15 @@
  * `keyid` is omitted when empty (Go `omitempty`). The caller MUST have verified the signatures.
  */
 import type { JsonObject } from '../../../bundle/protojson.js';
-import { canonicalJsonBytes, digest } from '../../../crypto/index.js';
+import { canonicalJsonBytes } from '../../../crypto/index.js';
 import { base64Encode, bytesEqual, utf8Decode } from '../../../encoding.js';
 import { ScribaError } from '../../../errors.js';
-import { checkDigest, checkSignatures, digestMismatch, dsseContent } from '../binding-checks.js';
+import { checkPayloadHash, checkSignatures, digestMismatch, dsseContent } from '../binding-checks.js';
 import {
   type BindingContext,
   type BodyDigest,
   type BodySignature,
+  defineEntryKind,
   type EntryKindDefinition,
   hexDigest,
   pemVerifier,
@@ -128,7 +129,7 @@ function parseSpec(spec: JsonObject): IntotoV002Body {
 
 function bind(body: IntotoV002Body, ctx: BindingContext): void {
   const content = dsseContent(ctx, 'intoto');
-  checkDigest(body.payloadHash, digest(body.payloadHash.algorithm, content.payload), 'in-toto payload');
+  checkPayloadHash(body.payloadHash, content, 'in-toto payload');
   if (body.payload !== undefined && !bytesEqual(body.payload, content.payload)) {
     digestMismatch('in-toto payload');
   }
@@ -136,10 +137,8 @@ function bind(body: IntotoV002Body, ctx: BindingContext): void {
   checkSignatures(body.signatures, ctx.signer, content.signatures[0].sig);
 }
 
-export const intotoV002: EntryKindDefinition<IntotoV002Body> = {
-  id: 'intoto@0.0.2',
-  kind: 'intoto',
-  apiVersion: '0.0.2',
+export const intotoV002: EntryKindDefinition<IntotoV002Body> = defineEntryKind(
+  'intoto@0.0.2',
   parseSpec,
   bind,
-};
+);
