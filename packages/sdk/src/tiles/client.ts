@@ -14,7 +14,7 @@
  */
 import { bytesEqual, utf8Decode } from '../encoding.js';
 import { ScribaError } from '../errors.js';
-import { EMPTY_ROOT, hashChildren, hashLeaf, type NodeId, rangeNodes } from '../merkle/index.js';
+import { hashLeaf, type NodeId, rangeNodes } from '../merkle/index.js';
 import {
   type Checkpoint,
   type Note,
@@ -30,6 +30,7 @@ import {
   encodeTile,
   entryBundlePath,
   nodeTileLocation,
+  rootFromTiles,
   TILE_WIDTH,
   type TileGetter,
   type TileId,
@@ -223,12 +224,13 @@ export class TileClient {
   /** The RFC 6962 root of the first `treeSize` leaves, rebuilt from tiles. */
   async rootHash(treeSize: number): Promise<Uint8Array> {
     assertSize(treeSize, 'treeSize');
-    const nodes = rangeNodes(treeSize);
-    if (nodes.length === 0) return EMPTY_ROOT.slice();
-    const hashes = await Promise.all(nodes.map((n) => this.nodeHash(n, treeSize)));
-    let acc = hashes[hashes.length - 1]!;
-    for (let i = hashes.length - 2; i >= 0; i--) acc = hashChildren(hashes[i]!, acc);
-    return acc;
+    const tiles = rangeNodes(treeSize).map((n) => nodeTileLocation(n, treeSize).tile);
+    const rows = new Map(
+      await Promise.all(
+        tiles.map(async (t) => [tileKey(t.level, t.index), encodeTile(await this.readTile(t))] as const),
+      ),
+    );
+    return rootFromTiles(treeSize, (level, index) => rows.get(tileKey(level, index))!);
   }
 
   /** Rebuild the root from tiles and compare it with the checkpoint's. Throws MERKLE_ROOT_MISMATCH. */

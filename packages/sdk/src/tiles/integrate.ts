@@ -3,11 +3,13 @@
  * function from (old tree size, the stored right-edge tiles, new leaf hashes) to (new size, new root,
  * the tiles that changed), in C2SP tlog-tiles layout (tile height 8: a level-L tile stores the
  * hashes of tree level 8L; when a tile fills, its root becomes the next stored hash one tile level up).
- * Tiles are handled as concatenated 32-byte hashes, the way they are stored. Which tiles change is
+ * Tiles are handled as concatenated 32-byte hashes, the way they are stored. `rootFromTiles` is also
+ * the tile client's root rebuild. Which tiles change is
  * the layout's `tilesTouchedByAppend`; which tiles must be read is `rightEdgeTiles`.
  */
 import { ScribaError } from '../errors.js';
 import { EMPTY_ROOT, HASH_SIZE, hashChildren } from '../merkle/hash.js';
+import { rangeNodes } from '../merkle/proof.js';
 import { foldTileBytes } from './hash.js';
 import {
   nodeTileLocation,
@@ -42,16 +44,12 @@ export function rootFromTiles(
   size: number,
   getTile: (level: number, index: number) => Uint8Array,
 ): Uint8Array {
-  if (size === 0) return EMPTY_ROOT;
+  if (size === 0) return EMPTY_ROOT.slice();
   // The perfect subtrees of the size's binary decomposition, left to right.
-  const nodes: Uint8Array[] = [];
-  for (let h = Math.floor(Math.log2(size)) + 1; h >= 0; h--) {
-    const q = Math.floor(size / 2 ** h);
-    if (q % 2 === 1) {
-      const loc = nodeTileLocation({ level: h, index: q - 1 }, size);
-      nodes.push(foldTileBytes(getTile(loc.tile.level, loc.tile.index), loc.start, loc.end));
-    }
-  }
+  const nodes = rangeNodes(size).map((n) => {
+    const loc = nodeTileLocation(n, size);
+    return foldTileBytes(getTile(loc.tile.level, loc.tile.index), loc.start, loc.end);
+  });
   let acc = nodes[nodes.length - 1]!;
   for (let i = nodes.length - 2; i >= 0; i--) acc = hashChildren(nodes[i]!, acc);
   return acc;
