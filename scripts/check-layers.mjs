@@ -8,6 +8,8 @@
  *    storage port moves them there, the files listed in SQL_NOT_YET_MOVED (no new file may join).
  * 3. HTTP routes do not reach storage: nothing under packages/server/src/routes/ imports db/, the tile
  *    store or the tile reader; they call the log core (LogService).
+ * 4. The server reads its environment in one place: `process.env` appears only in
+ *    packages/server/src/config.ts (everything else gets typed values passed down).
  *
  * Reads source as text (import specifiers and string literals); prints one line per violation.
  */
@@ -84,6 +86,11 @@ for (const file of sources('packages/server/src/routes')) {
     if (ROUTE_FORBIDDEN.some((re) => re.test(spec)))
       problems.push(`${file}: a route imports storage (${spec})`);
   }
+}
+for (const file of sources('packages/server/src')) {
+  if (file === 'packages/server/src/config.ts') continue;
+  if (/\bprocess\.env\b/.test(code(readFileSync(join(ROOT, file), 'utf8'))))
+    problems.push(`${file}: reads process.env (only packages/server/src/config.ts may)`);
 }
 for (const f of SQL_NOT_YET_MOVED) {
   try {
