@@ -109,5 +109,5 @@ if (problems.length > 0) {
   process.exit(1);
 }
 process.stdout.write(
-  'layers: ok (SDK imports nothing upward; SQL only in storage; routes do not import storage)\n',
+  'layers: ok (SDK imports nothing upward; SQL only in storage; routes do not import storage; env read only in config.ts)\n',
 );
