@@ -11,16 +11,14 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { verifyInclusion } from '@scriba/sdk/merkle';
+import { buildInclusionProof, integrate, rightEdgeTiles, TileNodeCache, tileKey } from '@scriba/sdk/tiles';
 import { migrate } from '../../packages/server/dist/db/migrate.js';
 import { openPostgres } from '../../packages/server/dist/db/postgres.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../../packages/server/dist/keys/logKey.js';
 import { checkpointSigner } from '../../packages/server/dist/log/checkpoint.js';
-import { TileNodeCache } from '../../packages/server/dist/log/hash.js';
-import { integrate, rightEdgeTiles, tileKey } from '../../packages/server/dist/log/integrate.js';
 import { Metrics } from '../../packages/server/dist/log/metrics.js';
-import { buildInclusionProof } from '../../packages/server/dist/log/proofs.js';
 import { LogService } from '../../packages/server/dist/log/service.js';
-import { tileGetter, writeTiles } from '../../packages/server/dist/log/tileStore.js';
+import { tileGetter } from '../../packages/server/dist/log/tileStore.js';
 import { createDatabase, startPostgres } from './pg.mjs';
 
 const { values } = parseArgs({
@@ -43,6 +41,23 @@ const leafOf = (i) =>
       .update(`bench-${i}`)
       .digest(),
   );
+
+/** Inserts or replaces tile rows, a bounded number per statement (bulk load only). */
+async function writeTiles(db, tiles) {
+  for (let i = 0; i < tiles.length; i += 500) {
+    const chunk = tiles.slice(i, i + 500);
+    const params = [];
+    const values = chunk.map((t) => {
+      params.push(t.level, t.index, t.hashes);
+      return `($${params.length - 2}, $${params.length - 1}, $${params.length})`;
+    });
+    await db.query(
+      `INSERT INTO tiles (level, idx, hashes) VALUES ${values.join(', ')}
+       ON CONFLICT (level, idx) DO UPDATE SET hashes = EXCLUDED.hashes`,
+      params,
+    );
+  }
+}
 
 /** Bulk load `n` entries into an empty log: SQL-generated entries, tiles from the integrator. */
 async function bulkLoad(db, signer, n) {

@@ -20,10 +20,26 @@ export async function tempDir(prefix = 'scriba-test-'): Promise<{ path: string; 
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
+/**
+ * Variables a test may set in this process's environment for in-process servers (witness pushing,
+ * tile cache, native addon, validation workers): the server reads no environment itself, so they are
+ * passed into its configuration here, under what the test gives explicitly.
+ */
+const INHERITED = [
+  'SCRIBA_WITNESSES',
+  'SCRIBA_WITNESS_INTERVAL_MS',
+  'SCRIBA_WITNESS_TIMEOUT_MS',
+  'SCRIBA_TILE_CACHE_MB',
+  'SCRIBA_LOG_ED25519_KEY',
+  'SCRIBA_NATIVE',
+  'SCRIBA_VALIDATION_WORKERS',
+];
+
 /** Starts the server in this process. `env` is the config environment (PORT is chosen here). */
 export async function startTestServer(env: Record<string, string | undefined>): Promise<RunningServer> {
   const port = await freePort();
-  const config = loadConfig({ HOST: '127.0.0.1', ...env, PORT: String(port) });
+  const inherited = Object.fromEntries(INHERITED.map((k) => [k, process.env[k]]));
+  const config = loadConfig({ HOST: '127.0.0.1', ...inherited, ...env, PORT: String(port) });
   return startServer(config, { logger: false });
 }
 

@@ -4,9 +4,15 @@
  * signature or another key than the bundle's — the verifier MUST refuse with the binding code.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Bundle } from '../src/bundle/types.js';
 import { sha256 } from '../src/crypto/index.js';
 import { utf8Encode } from '../src/encoding.js';
+import type { RekorBody } from '../src/entries/index.js';
+import type { Artifact } from '../src/verify/artifact.js';
+import { verifyBinding } from '../src/verify/binding.js';
+import { VerificationError } from '../src/verify/errors.js';
 import { prepareTrustMaterial, type TrustMaterial, verifyBundle } from '../src/verify/index.js';
+import type { Signer } from '../src/verify/signer.js';
 import {
   dsseBody,
   dsseBundle,
@@ -206,6 +212,35 @@ describe('verifyBundle', () => {
       await expect(verifyBundle(bundle, { ...options, tlogThreshold: 2 })).rejects.toMatchObject({
         code: 'TLOG_THRESHOLD_NOT_MET',
       });
+    });
+  });
+});
+
+describe('verifyBinding', () => {
+  describe('when the body is of a kind the registry does not know', () => {
+    // A DSSE bundle: the old per-kind switch had no default, so such a body skipped every check.
+    const bundle = {
+      content: {
+        kind: 'dsseEnvelope',
+        payload: payload,
+        payloadType: 'application/vnd.in-toto+json',
+        signatures: [{ sig: new Uint8Array(64), keyid: '' }],
+      },
+    } as unknown as Bundle;
+    it.each([
+      ['rekord', '0.0.1'],
+      ['hashedrekord', '0.0.3'],
+      ['dsse', '9.9.9'],
+    ])('%s %s fails closed with BINDING_KIND_UNSUPPORTED', (kind, apiVersion) => {
+      const body = { kind, apiVersion, signatures: [] } as unknown as RekorBody;
+      let caught: unknown;
+      try {
+        verifyBinding(body, bundle, {} as Signer, {} as Artifact);
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(VerificationError);
+      expect((caught as VerificationError).code).toBe('BINDING_KIND_UNSUPPORTED');
     });
   });
 });

@@ -22,7 +22,7 @@ export type AppOptions = {
   logger?: FastifyServerOptions['logger'];
   /** True once shutdown began (readyz answers 503). */
   isShuttingDown?: () => boolean;
-  /** Rekor v2 / tiles / witness options (default: from the environment). */
+  /** Rekor v2 / tiles / witness options (from the configuration; default: none). */
   v2?: V2Options;
   /** The RFC 3161 timestamp authority (routes under /api/v1/timestamp); undefined = off. */
   tsa?: TimestampAuthority;

@@ -7,6 +7,7 @@
  * tlog/checkpoint.js), so the default name is the public URL's host (`host[:port]`).
  */
 import { isAbsolute, resolve } from 'node:path';
+import { type NoteVerifier, parseVerifierKey } from '@scriba/sdk/note';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -36,8 +37,28 @@ export type Config = {
   batchPipeline: number;
   dbPoolMax: number;
   logLevel: string;
+  /** Threads validating proposed entries (SCRIBA_VALIDATION_WORKERS; 0 = on the main thread). */
+  validationWorkers: number;
+  /** Use the native prehashed-verification addon when it loads (SCRIBA_NATIVE, default on). */
+  nativeAddon: boolean;
+  /** PKCS#8 PEM Ed25519 checkpoint co-signing key file; undefined = derived from the log key. */
+  logEd25519KeyPath: string | undefined;
+  /** Witnesses each new checkpoint is pushed to (SCRIBA_WITNESSES). */
+  witnesses: WitnessEndpoint[];
+  /** Witness push period and per-request timeout (ms); undefined = the pusher's defaults. */
+  witnessIntervalMs: number | undefined;
+  witnessTimeoutMs: number | undefined;
+  /** Memory for immutable full tiles and entry bundles (SCRIBA_TILE_CACHE_MB). */
+  tileCacheMb: number;
   /** The RFC 3161 timestamp authority served beside the log (SCRIBA_TSA, on by default). */
   tsa: TsaConfig;
+};
+
+export type WitnessEndpoint = {
+  /** Submission prefix: add-checkpoint is POSTed to `${url}/add-checkpoint`. */
+  url: string;
+  /** The witness's cosignature/v1 verifier key. */
+  verifier: NoteVerifier;
 };
 
 export type TsaConfig = {
@@ -90,6 +111,57 @@ function intVar(env: Env, name: string, def: number, min: number, max: number): 
     throw new ConfigError(`${name} must be between ${min} and ${max}, got ${raw}`);
   }
   return n;
+}
+
+function optionalIntVar(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? undefined : intVar(env, name, 0, min, max);
+}
+
+function numberVar(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = /^[0-9]+(\.[0-9]+)?$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n >= min && n <= max))
+    throw new ConfigError(`${name} must be a number from ${min} to ${max}, got '${raw}'`);
+  return n;
+}
+
+function boolVar(env: Env, name: string, def: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (raw === '1') return true;
+  if (raw === '0') return false;
+  throw new ConfigError(`${name} must be 0 or 1, got '${raw}'`);
+}
+
+/**
+ * SCRIBA_WITNESSES: comma-separated `URL VKEY` pairs, e.g.
+ * `https://w1.example/ witness.example/w1+1a2b3c4d+BASE64, ...`.
+ */
+export function parseWitnesses(text: string | undefined): WitnessEndpoint[] {
+  if (!text || text.trim() === '') return [];
+  return text.split(',').map((part) => {
+    const fields = part.trim().split(/\s+/);
+    if (fields.length !== 2)
+      throw new ConfigError(`SCRIBA_WITNESSES: expected 'URL VKEY', got '${part.trim()}'`);
+    const [url, vkey] = fields as [string, string];
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new ConfigError(`SCRIBA_WITNESSES: '${url}' is not a URL`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      throw new ConfigError(`SCRIBA_WITNESSES: '${url}' is not http(s)`);
+    let verifier: NoteVerifier;
+    try {
+      verifier = parseVerifierKey(vkey);
+    } catch {
+      throw new ConfigError(`SCRIBA_WITNESSES: '${vkey}' is not a note verifier key (name+hash+base64)`);
+    }
+    return { url: url.replace(/\/+$/, ''), verifier };
+  });
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -164,6 +236,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     batchPipeline: intVar(env, 'SCRIBA_BATCH_PIPELINE', 1, 1, 8),
     dbPoolMax: intVar(env, 'SCRIBA_DB_POOL_MAX', 10, 1, 1000),
     logLevel,
+    validationWorkers: intVar(env, 'SCRIBA_VALIDATION_WORKERS', 0, 0, 16),
+    nativeAddon: boolVar(env, 'SCRIBA_NATIVE', true),
+    logEd25519KeyPath: env.SCRIBA_LOG_ED25519_KEY || undefined,
+    witnesses: parseWitnesses(env.SCRIBA_WITNESSES),
+    witnessIntervalMs: optionalIntVar(env, 'SCRIBA_WITNESS_INTERVAL_MS', 1, 86_400_000),
+    witnessTimeoutMs: optionalIntVar(env, 'SCRIBA_WITNESS_TIMEOUT_MS', 1, 86_400_000),
+    tileCacheMb: numberVar(env, 'SCRIBA_TILE_CACHE_MB', 64, 0, 1_048_576),
     tsa: tsaConfig(env, cwd),
   };
 }

@@ -8,7 +8,13 @@ import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { migrate, openDb } from './db/index.js';
 import type { Db } from './db/types.js';
-import { verificationBackend } from './entries/index.js';
+import {
+  configureNative,
+  startValidationPool,
+  stopValidationPool,
+  type ValidationPool,
+  verificationBackend,
+} from './entries/index.js';
 import { loadOrCreateLogKey } from './keys/logKey.js';
 import { checkpointSigner } from './log/checkpoint.js';
 import { Metrics } from './log/metrics.js';
@@ -31,6 +37,7 @@ export async function startServer(
   config: Config,
   opts: { logger?: boolean | object } = {},
 ): Promise<RunningServer> {
+  configureNative(config.nativeAddon);
   const key = await loadOrCreateLogKey({ logKeyPath: config.logKeyPath, dataDir: config.dataDir });
   const tsa = config.tsa.enabled
     ? new TimestampAuthority(
@@ -50,6 +57,7 @@ export async function startServer(
     poolMax: config.dbPoolMax,
   });
   let shuttingDown = false;
+  let validation: ValidationPool | null = null;
   try {
     await migrate(db);
     const { treeId } = await LogService.treeOrigin(db, key);
@@ -74,7 +82,15 @@ export async function startServer(
       tsa,
       logger: logger as never,
       isShuttingDown: () => shuttingDown,
+      v2: {
+        ed25519KeyPath: config.logEd25519KeyPath,
+        witnesses: config.witnesses,
+        witnessIntervalMs: config.witnessIntervalMs,
+        witnessTimeoutMs: config.witnessTimeoutMs,
+        tileCacheMb: config.tileCacheMb,
+      },
     });
+    validation = startValidationPool(config.validationWorkers, { native: config.nativeAddon });
     await app.listen({ port: config.port, host: config.host });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -99,19 +115,21 @@ export async function startServer(
             clearInterval(sweep);
           }
           await log.sequencer.drain();
+          if (validation) await stopValidationPool(validation);
           await db.close();
         })();
         return closing;
       },
     };
   } catch (e) {
+    if (validation) await stopValidationPool(validation).catch(() => {});
     await db.close().catch(() => {});
     throw e;
   }
 }
 
 /** `scriba serve`: runs until SIGINT/SIGTERM. Returns the exit code. */
-export async function main(env: Record<string, string | undefined> = process.env): Promise<number> {
+export async function main(env?: Record<string, string | undefined>): Promise<number> {
   let config: Config;
   let server: RunningServer;
   try {

@@ -24,6 +24,40 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('when the server-wide tunables are set', () => {
+    it('reads them all here, typed', () => {
+      const c = loadConfig({
+        SCRIBA_VALIDATION_WORKERS: '3',
+        SCRIBA_NATIVE: '0',
+        SCRIBA_LOG_ED25519_KEY: '/keys/ed.pem',
+        SCRIBA_WITNESS_INTERVAL_MS: '250',
+        SCRIBA_WITNESS_TIMEOUT_MS: '900',
+        SCRIBA_TILE_CACHE_MB: '0.5',
+      });
+      expect(c).toMatchObject({
+        validationWorkers: 3,
+        nativeAddon: false,
+        logEd25519KeyPath: '/keys/ed.pem',
+        witnesses: [],
+        witnessIntervalMs: 250,
+        witnessTimeoutMs: 900,
+        tileCacheMb: 0.5,
+      });
+    });
+
+    it('defaults to inline validation, the native addon, no witnesses and a 64 MiB tile cache', () => {
+      expect(loadConfig({})).toMatchObject({
+        validationWorkers: 0,
+        nativeAddon: true,
+        logEd25519KeyPath: undefined,
+        witnesses: [],
+        witnessIntervalMs: undefined,
+        witnessTimeoutMs: undefined,
+        tileCacheMb: 64,
+      });
+    });
+  });
+
   describe('when a value is invalid', () => {
     it.each([
       ['PORT', { PORT: 'eighty' }],
@@ -38,6 +72,13 @@ describe('loadConfig', () => {
       ['SCRIBA_BATCH_MAX_SIZE', { SCRIBA_BATCH_MAX_SIZE: '0' }],
       ['SCRIBA_BATCH_MAX_WAIT_MS', { SCRIBA_BATCH_MAX_WAIT_MS: '1.5' }],
       ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+      ['SCRIBA_VALIDATION_WORKERS', { SCRIBA_VALIDATION_WORKERS: 'abc' }],
+      ['SCRIBA_VALIDATION_WORKERS', { SCRIBA_VALIDATION_WORKERS: '17' }],
+      ['SCRIBA_NATIVE', { SCRIBA_NATIVE: 'no' }],
+      ['SCRIBA_WITNESSES', { SCRIBA_WITNESSES: 'not-a-url somekey' }],
+      ['SCRIBA_WITNESS_INTERVAL_MS', { SCRIBA_WITNESS_INTERVAL_MS: '0' }],
+      ['SCRIBA_WITNESS_TIMEOUT_MS', { SCRIBA_WITNESS_TIMEOUT_MS: 'soon' }],
+      ['SCRIBA_TILE_CACHE_MB', { SCRIBA_TILE_CACHE_MB: '-5' }],
     ])('%s %j throws a ConfigError naming it', (name, env) => {
       let err: unknown;
       try {

@@ -162,16 +162,15 @@ describe('nativeVerifier', () => {
     });
   });
 
-  describe('when SCRIBA_NATIVE=0', () => {
+  describe('when SCRIBA_NATIVE=0 (configureNative(false))', () => {
     it('returns null and says why', async () => {
       vi.resetModules();
-      vi.stubEnv('SCRIBA_NATIVE', '0');
       try {
         const mod = await import('../src/entries/native.js');
+        mod.configureNative(false);
         expect(mod.nativeVerifier()).toBeNull();
         expect(mod.nativeLoadError()).toMatch(/SCRIBA_NATIVE/);
       } finally {
-        vi.unstubAllEnvs();
         vi.resetModules();
       }
     });

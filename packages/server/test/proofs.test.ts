@@ -1,4 +1,5 @@
 import { rootFromLeafHashes, verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle';
+import { buildInclusionProof, TileNodeCache } from '@scriba/sdk/tiles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { migrate } from '../src/db/migrate.js';
@@ -6,9 +7,7 @@ import { openPostgres } from '../src/db/postgres.js';
 import type { Db } from '../src/db/types.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
 import { checkpointSigner } from '../src/log/checkpoint.js';
-import { TileNodeCache } from '../src/log/hash.js';
 import { Metrics } from '../src/log/metrics.js';
-import { buildInclusionProof } from '../src/log/proofs.js';
 import { LogService } from '../src/log/service.js';
 import { tileGetter } from '../src/log/tileStore.js';
 import { fakeEntry } from './fixtures.js';

@@ -16,6 +16,14 @@ export {
   sha512,
 } from './hash.js';
 export {
+  checkKeyPolicy,
+  isSupportedCurve,
+  KEY_POLICY,
+  type KeyShape,
+  RSA_MAX_BITS,
+  RSA_MIN_BITS,
+} from './key-policy.js';
+export {
   CURVE_BYTES,
   type EcCurve,
   type EcdsaPublicKey,
@@ -29,4 +37,5 @@ export {
 export { type NativeCryptoModule, useNativeCrypto } from './native.js';
 export { type PemBlock, pemDecode, pemDecodeAll, pemEncode } from './pem.js';
 export { verifySignatureOverDigest } from './prehashed.js';
+export { rsaDigestInfoPrefix } from './rsa.js';
 export { type VerifyOptions, verifySignature } from './verify.js';

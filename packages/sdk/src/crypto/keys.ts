@@ -1,7 +1,7 @@
 /**
  * Public keys from SubjectPublicKeyInfo (RFC 5280 §4.1.2.7), PEM or DER:
  * ECDSA on P-256/P-384/P-521 (RFC 5480), Ed25519 (RFC 8410), RSA 2048–4096 bits (RFC 8017,
- * rsaEncryption). Points are validated on parse (on the curve, not the identity) so a bad key is
+ * rsaEncryption), as the one key policy (./key-policy.ts) says. Points are validated on parse (on the curve, not the identity) so a bad key is
  * reported as KEY_INVALID once, not as a verification failure later. Unsupported algorithms or
  * curves throw KEY_UNSUPPORTED; malformed DER throws INVALID_DER; bad PEM throws INVALID_PEM.
  */
@@ -22,9 +22,11 @@ import {
   TAG_SEQUENCE,
   unsignedIntegerBytes,
 } from './der.js';
+import { checkKeyPolicy, type EcCurve } from './key-policy.js';
 import { pemDecode, pemEncode } from './pem.js';
 
-export type EcCurve = 'P-256' | 'P-384' | 'P-521';
+export type { EcCurve } from './key-policy.js';
+export { RSA_MAX_BITS, RSA_MIN_BITS } from './key-policy.js';
 
 /** An ECDSA public key: SPKI bytes and the SEC1 point (as encoded in the SPKI). */
 export type EcdsaPublicKey = { kind: 'ecdsa'; curve: EcCurve; spki: Uint8Array; point: Uint8Array };
@@ -58,9 +60,6 @@ export const CURVE_BYTES: Readonly<Record<EcCurve, number>> = { 'P-256': 32, 'P-
 export function nobleCurve(curve: EcCurve): typeof p256 {
   return curve === 'P-256' ? p256 : curve === 'P-384' ? p384 : p521;
 }
-
-export const RSA_MIN_BITS = 2048;
-export const RSA_MAX_BITS = 4096;
 
 function keyInvalid(msg: string, cause?: unknown): never {
   throw new ScribaError('KEY_INVALID', msg, cause === undefined ? undefined : { cause });
@@ -101,8 +100,10 @@ export function parsePublicKey(pemOrDer: string | Uint8Array): PublicKey {
         'EC key without a named curve (explicit parameters are not supported)',
       );
     }
-    const curve = CURVE_OIDS[decodeOid(params.value)];
-    if (!curve) throw new ScribaError('KEY_UNSUPPORTED', 'unsupported EC curve');
+    const curveOid = decodeOid(params.value);
+    const curve = CURVE_OIDS[curveOid];
+    if (!curve) throw new ScribaError('KEY_UNSUPPORTED', `EC curve ${curveOid} is not supported`);
+    checkKeyPolicy({ kind: 'ecdsa', curve });
     try {
       nobleCurve(curve).Point.fromBytes(keyBytes).assertValidity();
     } catch (cause) {
@@ -134,16 +135,12 @@ export function parsePublicKey(pemOrDer: string | Uint8Array): PublicKey {
     const n = bytesToBigInt(nBytes);
     const e = bytesToBigInt(eBytes);
     const bits = n.toString(2).length;
-    if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS) {
-      throw new ScribaError(
-        'KEY_UNSUPPORTED',
-        `RSA modulus of ${bits} bits (supported: ${RSA_MIN_BITS}-${RSA_MAX_BITS})`,
-      );
-    }
+    checkKeyPolicy({ kind: 'rsa', bits });
     if ((n & 1n) === 0n) keyInvalid('RSA modulus is even');
     if (e < 3n || (e & 1n) === 0n || e >= n) keyInvalid('RSA exponent out of range');
     return { kind: 'rsa', spki, bits, n, e, byteLength: Math.ceil(bits / 8) };
   }
+  checkKeyPolicy({ kind: 'other', name: oid }); // throws KEY_UNSUPPORTED
   throw new ScribaError('KEY_UNSUPPORTED', `unsupported public key algorithm ${oid}`);
 }
 

@@ -36,23 +36,38 @@ export function pemDecode(text: string, label?: string): PemBlock {
   return { label: begin, der };
 }
 
+const BEGIN_LINE = /^-----BEGIN ([A-Z0-9 ]+)-----/;
+
+/**
+ * Decodes text that is a whitespace-separated sequence of PEM blocks and nothing else (no text
+ * around or between them), as a certificate chain or a key file is given, in order. When `label` is
+ * given every block MUST carry it. Throws INVALID_PEM.
+ */
+export function pemDecodeAll(text: string, label?: string): PemBlock[] {
+  if (typeof text !== 'string') throw new ScribaError('INVALID_PEM', 'PEM: not a string');
+  const blocks: PemBlock[] = [];
+  let rest = text.trim();
+  while (rest.length > 0) {
+    const m = BEGIN_LINE.exec(rest);
+    if (!m) throw new ScribaError('INVALID_PEM', 'PEM: expected -----BEGIN ...-----');
+    const found = m[1] as string;
+    if (label !== undefined && found !== label) {
+      throw new ScribaError('INVALID_PEM', `PEM: expected ${label}, got ${found}`);
+    }
+    const endMarker = `-----END ${found}-----`;
+    const end = rest.indexOf(endMarker, m[0].length);
+    if (end < 0) throw new ScribaError('INVALID_PEM', `PEM: block ${found} has no END line`);
+    blocks.push(pemDecode(rest.slice(0, end + endMarker.length), found));
+    rest = rest.slice(end + endMarker.length).trimStart();
+  }
+  if (blocks.length === 0) throw new ScribaError('INVALID_PEM', 'PEM: empty');
+  return blocks;
+}
+
 /** Encodes DER bytes as a PEM block with the given label (64-column lines, trailing newline). */
 export function pemEncode(der: Uint8Array, label: string): string {
   const b64 = base64Encode(der);
   let out = `-----BEGIN ${label}-----\n`;
   for (let i = 0; i < b64.length; i += 64) out += `${b64.slice(i, i + 64)}\n`;
   return `${out}-----END ${label}-----\n`;
-}
-
-/**
- * Decodes every PEM block in `text`, in order (a certificate chain file). When `label` is given every
- * block MUST carry it. Throws INVALID_PEM when there is no block or one is malformed.
- */
-export function pemDecodeAll(text: string, label?: string): PemBlock[] {
-  if (typeof text !== 'string') throw new ScribaError('INVALID_PEM', 'PEM: not a string');
-  const out: PemBlock[] = [];
-  const all = new RegExp(BLOCK.source, 'g');
-  for (const m of text.matchAll(all)) out.push(pemDecode(m[0], label));
-  if (out.length === 0) throw new ScribaError('INVALID_PEM', 'PEM: no BEGIN/END block');
-  return out;
 }

@@ -16,6 +16,14 @@ const DIGEST_INFO_PREFIX: Record<HashAlgorithm, Uint8Array> = {
   sha512: hexDecode('3051300d060960864801650304020305000440'),
 };
 
+/**
+ * The DER DigestInfo header (AlgorithmIdentifier and OCTET STRING header) that precedes a `hash`
+ * digest in an EMSA-PKCS1-v1_5 encoding (RFC 8017 §9.2 note 1). Callers MUST NOT modify it.
+ */
+export function rsaDigestInfoPrefix(hash: HashAlgorithm): Uint8Array {
+  return DIGEST_INFO_PREFIX[hash];
+}
+
 function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
   let result = 1n;
   let b = base % mod;

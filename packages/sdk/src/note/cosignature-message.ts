@@ -18,6 +18,14 @@ export function parseCosignatureSignature(
   return { timestamp: t, signature: sig.subarray(8) };
 }
 
+/** The cosignature layout: u64 big-endian `timestamp` || the 64-byte Ed25519 `signature`. */
+export function cosignatureSignatureBytes(timestamp: bigint, signature: Uint8Array): Uint8Array {
+  const out = new Uint8Array(8 + signature.length);
+  new DataView(out.buffer).setBigUint64(0, timestamp, false);
+  out.set(signature, 8);
+  return out;
+}
+
 /**
  * The signed message for a cosignature over `body` (UTF-8 bytes of a checkpoint body, with its
  * final newline) at `timestamp`, or null when the body cannot be a checkpoint (fewer than three

@@ -9,7 +9,11 @@ import { ed25519PublicKeyFromRaw, type PublicKey } from '../crypto/keys.js';
 import { verifySignature } from '../crypto/verify.js';
 import { utf8Encode } from '../encoding.js';
 import { ScribaError } from '../errors.js';
-import { cosignatureMessageBytes, parseCosignatureSignature } from './cosignature-message.js';
+import {
+  cosignatureMessageBytes,
+  cosignatureSignatureBytes,
+  parseCosignatureSignature,
+} from './cosignature-message.js';
 import { ed25519SignerKey, type NoteSigner } from './sign.js';
 import { cosignatureKeyHash } from './verifier.js';
 
@@ -45,10 +49,7 @@ export async function signCosignature(
     throw new ScribaError('KEY_INVALID', 'Ed25519 private key must be 32 bytes');
   }
   const m = cosignatureMessage(body, timestamp);
-  const out = new Uint8Array(72);
-  new DataView(out.buffer).setBigUint64(0, BigInt(timestamp));
-  out.set(ed25519.sign(m, privateKey32), 8);
-  return out;
+  return cosignatureSignatureBytes(BigInt(timestamp), ed25519.sign(m, privateKey32));
 }
 
 /**

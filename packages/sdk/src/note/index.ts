@@ -18,6 +18,7 @@ export {
 } from './cosignature.js';
 export {
   cosignatureMessageBytes,
+  cosignatureSignatureBytes,
   MAX_COSIGNATURE_TIMESTAMP,
   parseCosignatureSignature,
 } from './cosignature-message.js';
@@ -30,6 +31,7 @@ export {
   type Note,
   type NoteSignature,
   parseNote,
+  signatureLinePrefix,
 } from './note.js';
 export { ecdsaP256Signer, ed25519Signer, type NoteSigner, signNote } from './sign.js';
 export {

@@ -153,6 +153,11 @@ export function parseNote(input: string | Uint8Array): Note {
   return { text, signatures };
 }
 
+/** The start of every signature line by key `name`: U+2014, a space, the name, a space. */
+export function signatureLinePrefix(name: string): string {
+  return `${EM_DASH_PREFIX}${name} `;
+}
+
 /** Formats one signature line (with its trailing newline). */
 export function formatSignatureLine(sig: NoteSignature): string {
   if (!isValidKeyName(sig.name)) malformed('invalid key name');

@@ -14,16 +14,7 @@
  */
 import { bytesEqual, utf8Decode } from '../encoding.js';
 import { ScribaError } from '../errors.js';
-import {
-  assembleProof,
-  consistencyProofNodes,
-  EMPTY_ROOT,
-  hashChildren,
-  hashLeaf,
-  inclusionProofNodes,
-  type NodeId,
-  rangeNodes,
-} from '../merkle/index.js';
+import { hashLeaf, type NodeId, rangeNodes } from '../merkle/index.js';
 import {
   type Checkpoint,
   type Note,
@@ -33,13 +24,20 @@ import {
   verifyNote,
 } from '../note/index.js';
 import {
+  buildConsistencyProof,
+  buildInclusionProof,
   decodeEntryBundle,
+  encodeTile,
   entryBundlePath,
   nodeTileLocation,
+  rootFromTiles,
   TILE_WIDTH,
+  type TileGetter,
   type TileId,
+  tileKey,
   tileNodeHash,
   tilePath,
+  tileWidth,
 } from './index.js';
 
 const HASH_SIZE = 32;
@@ -226,12 +224,13 @@ export class TileClient {
   /** The RFC 6962 root of the first `treeSize` leaves, rebuilt from tiles. */
   async rootHash(treeSize: number): Promise<Uint8Array> {
     assertSize(treeSize, 'treeSize');
-    const nodes = rangeNodes(treeSize);
-    if (nodes.length === 0) return EMPTY_ROOT.slice();
-    const hashes = await Promise.all(nodes.map((n) => this.nodeHash(n, treeSize)));
-    let acc = hashes[hashes.length - 1]!;
-    for (let i = hashes.length - 2; i >= 0; i--) acc = hashChildren(hashes[i]!, acc);
-    return acc;
+    const tiles = rangeNodes(treeSize).map((n) => nodeTileLocation(n, treeSize).tile);
+    const rows = new Map(
+      await Promise.all(
+        tiles.map(async (t) => [tileKey(t.level, t.index), encodeTile(await this.readTile(t))] as const),
+      ),
+    );
+    return rootFromTiles(treeSize, (level, index) => rows.get(tileKey(level, index))!);
   }
 
   /** Rebuild the root from tiles and compare it with the checkpoint's. Throws MERKLE_ROOT_MISMATCH. */
@@ -245,22 +244,28 @@ export class TileClient {
     }
   }
 
-  private async proofFromNodes(
-    nodes: ReturnType<typeof inclusionProofNodes>,
-    treeSize: number,
-  ): Promise<Uint8Array[]> {
-    const hashes = await Promise.all(nodes.ids.map((id) => this.nodeHash(id, treeSize)));
-    return assembleProof(nodes, hashes);
+  /** The tiles of the tree of `treeSize` as rows (concatenated hashes), for the SDK's proof builder. */
+  private tileGetter(treeSize: number): TileGetter {
+    return async (keys) => {
+      const out = new Map<string, Uint8Array>();
+      await Promise.all(
+        keys.map(async ({ level, index }) => {
+          const width = tileWidth(level, index, treeSize);
+          out.set(tileKey(level, index), encodeTile(await this.readTile({ level, index, width })));
+        }),
+      );
+      return out;
+    };
   }
 
   /** RFC 6962 inclusion proof of leaf `index` in the tree of `treeSize`, built from tiles. */
   async inclusionProof(index: number, treeSize: number): Promise<Uint8Array[]> {
-    return this.proofFromNodes(inclusionProofNodes(index, treeSize), treeSize);
+    return buildInclusionProof(index, treeSize, this.tileGetter(treeSize));
   }
 
   /** RFC 6962 consistency proof from `size1` to `size2`, built from the tiles of the `size2` tree. */
   async consistencyProof(size1: number, size2: number): Promise<Uint8Array[]> {
-    return this.proofFromNodes(consistencyProofNodes(size1, size2), size2);
+    return buildConsistencyProof(size1, size2, this.tileGetter(size2));
   }
 
   /**

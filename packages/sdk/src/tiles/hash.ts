@@ -43,6 +43,42 @@ function checkHash(h: unknown): asserts h is Uint8Array {
 }
 
 /**
+ * Merkle root of the perfect subtree over stored hashes [start, end) of a tile given as its bytes
+ * (hashes concatenated, as stored and served); end - start MUST be a power of two. The one fold of
+ * tile hashes: pairwise reduction, level by level, in one scratch buffer with the allocation-free
+ * node hasher (the integrator, proof building and clients all use it).
+ */
+export function foldTileBytes(tile: Uint8Array, start: number, end: number): Uint8Array {
+  const span = end - start;
+  if (
+    !(tile instanceof Uint8Array) ||
+    !Number.isInteger(start) ||
+    !Number.isInteger(end) ||
+    start < 0 ||
+    span < 1 ||
+    (span & (span - 1)) !== 0 ||
+    tile.length < end * HASH_SIZE
+  ) {
+    throw new ScribaError(
+      'TILE_INVALID',
+      `cannot fold tile range [${start}, ${end}) of ${Math.floor((tile?.length ?? 0) / HASH_SIZE)} hashes`,
+    );
+  }
+  if (span === 1) return tile.slice(start * HASH_SIZE, end * HASH_SIZE);
+  const buf = new Uint8Array((span / 2) * HASH_SIZE);
+  for (let i = 0; i < span; i += 2) {
+    const at = (start + i) * HASH_SIZE;
+    nodeHashInto(tile.subarray(at, at + HASH_SIZE), tile.subarray(at + HASH_SIZE), buf, (i / 2) * HASH_SIZE);
+  }
+  for (let n = span / 2; n > 1; n /= 2) {
+    for (let i = 0; i < n; i += 2) {
+      nodeHashInto(buf.subarray(i * HASH_SIZE), buf.subarray((i + 1) * HASH_SIZE), buf, (i / 2) * HASH_SIZE);
+    }
+  }
+  return buf.slice(0, HASH_SIZE);
+}
+
+/**
  * Merkle root of the stored hashes [start, end) of a tile; end - start MUST be a power of two and
  * start a multiple of it (a complete node, as returned by `nodeTileLocation`).
  */
@@ -63,19 +99,13 @@ export function tileNodeHash(hashes: Uint8Array[], start: number, end: number): 
       `[${start}, ${end}) is not a complete node of a tile with ${hashes?.length} hashes`,
     );
   }
-  for (let i = start; i < end; i++) checkHash(hashes[i]);
-  if (span === 1) return hashes[start]!.slice();
-  // Pairwise reduction, level by level, in one scratch buffer.
-  const buf = new Uint8Array(span * HASH_SIZE);
-  for (let i = 0; i < span; i += 2) {
-    nodeHashInto(hashes[start + i]!, hashes[start + i + 1]!, buf.subarray((i / 2) * HASH_SIZE));
+  const bytes = new Uint8Array(span * HASH_SIZE);
+  for (let i = 0; i < span; i++) {
+    const h = hashes[start + i];
+    checkHash(h);
+    bytes.set(h, i * HASH_SIZE);
   }
-  for (let n = span / 2; n > 1; n /= 2) {
-    for (let i = 0; i < n; i += 2) {
-      nodeHashInto(buf.subarray(i * HASH_SIZE), buf.subarray((i + 1) * HASH_SIZE), buf, (i / 2) * HASH_SIZE);
-    }
-  }
-  return buf.slice(0, HASH_SIZE);
+  return foldTileBytes(bytes, 0, span);
 }
 
 /** The hash stored one tile level up for a full tile: the Merkle root of its 256 hashes. */

@@ -4,7 +4,15 @@
  * ./client.ts and is exported separately).
  */
 export { decodeEntryBundle, encodeEntryBundle, MAX_BUNDLE_ENTRY_SIZE } from './bundle.js';
-export { decodeTile, encodeTile, tileHashesToParentHash, tileNodeHash } from './hash.js';
+export { decodeTile, encodeTile, foldTileBytes, tileHashesToParentHash, tileNodeHash } from './hash.js';
+export {
+  type IntegrationResult,
+  integrate,
+  rightEdgeTiles,
+  rootFromTiles,
+  type StoredTile,
+  tileKey,
+} from './integrate.js';
 export {
   checkTileId,
   MAX_TILE_LEVEL,
@@ -18,4 +26,12 @@ export {
   tilesTouchedByAppend,
   tileWidth,
 } from './layout.js';
+export {
+  cachedTileNodeHash,
+  nodeFromLevels,
+  type TileLevels,
+  TileNodeCache,
+  type TileNodeCacheLimits,
+} from './node-cache.js';
 export { entryBundlePath, parseEntryBundlePath, parseTilePath, tilePath } from './path.js';
+export { buildConsistencyProof, buildInclusionProof, type TileGetter } from './proofs.js';

@@ -10,17 +10,16 @@
  */
 import type { TransparencyLogEntry } from '../bundle/types.js';
 import { parseEntryBody, type RekorBody } from '../entries/body.js';
+import { ENTRY_KIND_TABLE, type EntryKindRow, entryKindId, isEntryKindId } from '../entries/kinds/table.js';
 import { VerificationError } from './errors.js';
 
-/** Kinds a bundle may no longer carry, with the reason. */
-const RETIRED: Record<string, string> = {
-  'dsse@0.0.2':
-    'Rekor v2 no longer logs dsse 0.0.2 entries; a DSSE envelope is logged as hashedrekord 0.0.2 over its PAE digest',
-};
-
 export function verifyEntryBody(entry: TransparencyLogEntry): RekorBody {
-  const retired = RETIRED[`${entry.kind}@${entry.version}`];
-  if (retired !== undefined) throw new VerificationError('TLOG_KIND_UNSUPPORTED', retired);
+  // Which kinds the verifier takes is the kind table's `verify` column; a retired kind says why.
+  const id = entryKindId(entry.kind, entry.version);
+  const row: EntryKindRow | undefined = isEntryKindId(id) ? ENTRY_KIND_TABLE[id] : undefined;
+  if (row && !row.verify) {
+    throw new VerificationError('TLOG_KIND_UNSUPPORTED', row.retired ?? `${id} entries are not accepted`);
+  }
   const body = parseEntryBody(entry.canonicalizedBody);
   if (body.kind !== entry.kind || body.apiVersion !== entry.version) {
     throw new VerificationError(

@@ -14,6 +14,7 @@ import { type PublicKey, parsePublicKey, verifySignature } from '../crypto/index
 import { bytesEqual } from '../encoding.js';
 import { VerificationError } from '../verify/errors.js';
 import { DerReader, type RawTlv, rawChildren, single, TAG_INTEGER, TAG_SEQUENCE } from './der.js';
+import { signatureAlgorithmOf } from './oids.js';
 
 export const OID_SCT_LIST = '1.3.6.1.4.1.11129.2.4.2';
 export const OID_FULCIO_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
@@ -25,17 +26,6 @@ const OID_BASIC_CONSTRAINTS = '2.5.29.19';
 const OID_KEY_USAGE = '2.5.29.15';
 const OID_EXT_KEY_USAGE = '2.5.29.37';
 const OID_SKI = '2.5.29.14';
-
-/** Signature algorithms accepted on certificates and CMS signers. */
-const SIG_ALGS: Record<string, { hash: 'sha256' | 'sha384' | 'sha512' } | { hash?: undefined }> = {
-  '1.2.840.10045.4.3.2': { hash: 'sha256' }, // ecdsa-with-SHA256
-  '1.2.840.10045.4.3.3': { hash: 'sha384' },
-  '1.2.840.10045.4.3.4': { hash: 'sha512' },
-  '1.2.840.113549.1.1.11': { hash: 'sha256' }, // sha256WithRSAEncryption
-  '1.2.840.113549.1.1.12': { hash: 'sha384' },
-  '1.2.840.113549.1.1.13': { hash: 'sha512' },
-  '1.3.101.112': {}, // Ed25519
-};
 
 export type CertExtension = { oid: string; critical: boolean; value: Uint8Array };
 
@@ -315,7 +305,7 @@ export async function verifyWithAlgorithm(
   data: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
-  const alg = Object.hasOwn(SIG_ALGS, oid) ? SIG_ALGS[oid] : undefined;
+  const alg = signatureAlgorithmOf(oid);
   if (alg === undefined) return false;
   if (oid === '1.3.101.112') {
     if (key.kind !== 'ed25519') return false;

@@ -10,7 +10,6 @@
  *   parseKey(spkiDer: Uint8Array) -> external handle | null (null: not a parsable SPKI)
  *   keyInfo(handle) -> { type: 'ec' | 'rsa' | 'ed25519' | 'other', bits: number }
  *   verifyDigest(handle, hash: 'sha256'|'sha384'|'sha512', digest: Uint8Array, sig: Uint8Array) -> boolean
- *   verifyDigestSpki(spkiDer, hash, digest, sig) -> boolean (parses the key on every call; for benchmarks)
  *
  * A handle owns one EVP_PKEY and one EVP_PKEY_CTX per digest, initialised once (EVP_PKEY_verify_init
  * plus padding/digest parameters) and reused: re-initialising a context per call costs more than the
@@ -173,7 +172,7 @@ static napi_value key_info(napi_env env, napi_callback_info info) {
   return obj;
 }
 
-/* Shared argument parsing for verifyDigest / verifyDigestSpki: argv[1..3] = hash, digest, sig. */
+/* Argument parsing for verifyDigest: argv[1..3] = hash, digest, sig. */
 static int parse_verify_args(napi_env env, napi_value *argv, int *mdi, const unsigned char **dg, size_t *dglen,
                              const unsigned char **sig, size_t *siglen) {
   *mdi = md_index(env, argv[1]);
@@ -211,34 +210,11 @@ static napi_value verify_digest(napi_env env, napi_callback_info info) {
   return bool_value(env, ok);
 }
 
-static napi_value verify_digest_spki(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  const unsigned char *der, *dg, *sig;
-  size_t derlen, dglen, siglen;
-  int mdi;
-  if (argc != 4 || get_bytes(env, argv[0], &der, &derlen) != 0 ||
-      parse_verify_args(env, argv, &mdi, &dg, &dglen, &sig, &siglen) != 0) {
-    throw_type(env, "verifyDigestSpki(spkiDer, 'sha256'|'sha384'|'sha512', digest of that length, signature)");
-    return NULL;
-  }
-  EVP_PKEY *pkey = parse_spki(der, derlen);
-  if (!pkey) return bool_value(env, 0);
-  EVP_PKEY_CTX *ctx = make_ctx(pkey, mdi);
-  int ok = ctx ? EVP_PKEY_verify(ctx, sig, siglen, dg, dglen) : 0;
-  if (ctx) EVP_PKEY_CTX_free(ctx);
-  EVP_PKEY_free(pkey);
-  ERR_clear_error();
-  return bool_value(env, ok);
-}
-
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"parseKey", NULL, parse_key, NULL, NULL, NULL, napi_default, NULL},
       {"keyInfo", NULL, key_info, NULL, NULL, NULL, napi_default, NULL},
       {"verifyDigest", NULL, verify_digest, NULL, NULL, NULL, napi_default, NULL},
-      {"verifyDigestSpki", NULL, verify_digest_spki, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -8,14 +8,11 @@
  * Only the proposed form is accepted: a request carrying the server-computed fields (envelopeHash,
  * payloadHash, signatures) is rejected, as Rekor does when inserting.
  */
-import { canonicalDsseV001, dssePae } from '@scriba/sdk/entries';
-import {
-  dsseBase64,
-  intotoSubjectDigests,
-  MAX_SIGNATURES,
-  MAX_VERIFIERS,
-  verifyEnvelopeSignatures,
-} from './dsse.js';
+import { sha256 } from '@scriba/sdk/crypto';
+import { hexEncode, utf8Encode } from '@scriba/sdk/encoding';
+import { canonicalDsseV001, dssePae, dsseV001SearchDigests } from '@scriba/sdk/entries';
+import { hashLeaf } from '@scriba/sdk/merkle';
+import { dsseBase64, MAX_SIGNATURES, MAX_VERIFIERS, verifyEnvelopeSignatures } from './dsse.js';
 import { EntryValidationError } from './errors.js';
 import {
   invalid,
@@ -26,7 +23,6 @@ import {
   requireObject,
   requireString,
 } from './fields.js';
-import { leafHashOf, sha256Hex } from './leaf.js';
 import type { ValidatedEntry } from './types.js';
 import { type ParsedVerifier, parseVerifierBase64 } from './verifier.js';
 
@@ -75,8 +71,8 @@ export async function validateDsseV001(spec: JsonObject): Promise<ValidatedEntry
   signatures.forEach((s, i) => {
     if (!bySig.has(s.sig)) bySig.set(s.sig, verifiedBy[i] as ParsedVerifier);
   });
-  const envelopeHash = sha256Hex(Buffer.from(envelopeText, 'utf8'));
-  const payloadHash = sha256Hex(payload);
+  const envelopeHash = hexEncode(sha256(utf8Encode(envelopeText)));
+  const payloadHash = hexEncode(sha256(payload));
   let body: Uint8Array;
   try {
     body = canonicalDsseV001({
@@ -97,13 +93,9 @@ export async function validateDsseV001(spec: JsonObject): Promise<ValidatedEntry
     kind: 'dsse',
     apiVersion: '0.0.1',
     body,
-    leafHash: leafHashOf(body),
+    leafHash: hashLeaf(body),
     searchKeys: {
-      sha256Digests: unique([
-        `sha256:${payloadHash}`,
-        `sha256:${envelopeHash}`,
-        ...intotoSubjectDigests(payloadType, payload),
-      ]),
+      sha256Digests: dsseV001SearchDigests(payloadHash, envelopeHash, payloadType, payload),
       publicKeyFingerprints: unique(used.map((v) => v.fingerprint)),
       emails: unique(used.flatMap((v) => v.emails)),
       subjects: unique(used.flatMap((v) => v.subjects)),

@@ -76,20 +76,3 @@ export function verifyEnvelopeSignatures(
   }
   return verifiedBy as ParsedVerifier[];
 }
-
-/** `sha256:<hex>` digests of an in-toto statement's subjects (Rekor's index keys), if it parses. */
-export function intotoSubjectDigests(payloadType: string, payload: Uint8Array): string[] {
-  if (payloadType !== 'application/vnd.in-toto+json') return [];
-  try {
-    const st = JSON.parse(Buffer.from(payload).toString('utf8')) as { subject?: unknown };
-    if (!Array.isArray(st.subject)) return [];
-    const out: string[] = [];
-    for (const s of st.subject.slice(0, 1024)) {
-      const d = (s as { digest?: Record<string, unknown> } | null)?.digest?.sha256;
-      if (typeof d === 'string' && /^[0-9a-fA-F]{64}$/.test(d)) out.push(`sha256:${d.toLowerCase()}`);
-    }
-    return out;
-  } catch {
-    return [];
-  }
-}

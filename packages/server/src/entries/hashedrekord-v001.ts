@@ -8,10 +8,10 @@
  * it was sent, which makes one artifact loggable under two leaf hashes and breaks verifiers that
  * compare hex strings).
  */
-import { canonicalHashedRekordV001 } from '@scriba/sdk/entries';
+import { canonicalHashedRekordV001, hashedRekordV001SearchDigests } from '@scriba/sdk/entries';
+import { hashLeaf } from '@scriba/sdk/merkle';
 import { EntryValidationError } from './errors.js';
 import { invalid, type JsonObject, requireBase64, requireObject, requireString } from './fields.js';
-import { leafHashOf } from './leaf.js';
 import { DIGEST_LENGTH, type DigestAlgorithm, verifyOverDigest } from './prehashed.js';
 import type { ValidatedEntry } from './types.js';
 import { parseVerifierBase64 } from './verifier.js';
@@ -66,9 +66,9 @@ export async function validateHashedRekordV001(spec: JsonObject): Promise<Valida
     kind: 'hashedrekord',
     apiVersion: '0.0.1',
     body,
-    leafHash: leafHashOf(body),
+    leafHash: hashLeaf(body),
     searchKeys: {
-      sha256Digests: alg === 'sha256' ? [`sha256:${value}`] : [],
+      sha256Digests: hashedRekordV001SearchDigests({ algorithm: alg, value }),
       publicKeyFingerprints: [verifier.fingerprint],
       emails: [...verifier.emails],
       subjects: [...verifier.subjects],

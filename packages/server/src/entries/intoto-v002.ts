@@ -9,8 +9,11 @@
  * Stricter than Rekor: `content.hash.value` MUST be 64 lower-case hex digits (Rekor checks only that
  * it is a string), and the payload MUST be present (Rekor's `Insertable()` also requires it).
  */
-import { canonicalIntotoV002, dssePae } from '@scriba/sdk/entries';
-import { intotoSubjectDigests, MAX_SIGNATURES, verifyEnvelopeSignatures } from './dsse.js';
+import { sha256 } from '@scriba/sdk/crypto';
+import { hexEncode } from '@scriba/sdk/encoding';
+import { canonicalIntotoV002, dssePae, intotoV002SearchDigests } from '@scriba/sdk/entries';
+import { hashLeaf } from '@scriba/sdk/merkle';
+import { MAX_SIGNATURES, verifyEnvelopeSignatures } from './dsse.js';
 import { unique } from './dsse-v001.js';
 import { EntryValidationError } from './errors.js';
 import {
@@ -25,7 +28,6 @@ import {
   requireString,
   wellFormed,
 } from './fields.js';
-import { leafHashOf, sha256Hex } from './leaf.js';
 import type { ValidatedEntry } from './types.js';
 import { parseVerifierBase64 } from './verifier.js';
 
@@ -67,7 +69,7 @@ export async function validateIntotoV002(spec: JsonObject): Promise<ValidatedEnt
     false,
   );
 
-  const payloadHash = sha256Hex(payload);
+  const payloadHash = hexEncode(sha256(payload));
   const body = canonicalIntotoV002({
     payloadType,
     signatures: parts.map((p) => ({
@@ -83,9 +85,9 @@ export async function validateIntotoV002(spec: JsonObject): Promise<ValidatedEnt
     kind: 'intoto',
     apiVersion: '0.0.2',
     body,
-    leafHash: leafHashOf(body),
+    leafHash: hashLeaf(body),
     searchKeys: {
-      sha256Digests: unique([`sha256:${payloadHash}`, ...intotoSubjectDigests(payloadType, payload)]),
+      sha256Digests: intotoV002SearchDigests(payloadHash, payloadType, payload),
       publicKeyFingerprints: unique(used.map((v) => v.fingerprint)),
       emails: unique(used.flatMap((v) => v.emails)),
       subjects: unique(used.flatMap((v) => v.subjects)),

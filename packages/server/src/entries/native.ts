@@ -2,8 +2,9 @@
  * Loader for the optional native prehashed-verification addon (packages/server/native, N-API over
  * the OpenSSL inside node). The addon is built by `node packages/server/native/build.mjs` (run by
  * the root build); when it is missing or fails to load, `nativeVerifier()` returns null and callers
- * MUST fall back to the pure-JS verifier. `SCRIBA_NATIVE=0` disables it (used by the tests that
- * compare the two paths, and by operators who distrust the addon).
+ * MUST fall back to the pure-JS verifier. `configureNative(false)` (the server does it for
+ * SCRIBA_NATIVE=0, read by config.ts) disables it (used by the tests that compare the two paths,
+ * and by operators who distrust the addon).
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -20,12 +21,6 @@ export type NativeVerifier = {
     digest: Uint8Array,
     sig: Uint8Array,
   ): boolean;
-  verifyDigestSpki(
-    spkiDer: Uint8Array,
-    hash: 'sha256' | 'sha384' | 'sha512',
-    digest: Uint8Array,
-    sig: Uint8Array,
-  ): boolean;
 };
 
 // src/entries/native.ts and dist/entries/native.js are both two levels below packages/server.
@@ -33,11 +28,23 @@ const ADDON_URL = new URL('../../native/build/Release/scriba_verify.node', impor
 
 let loaded: NativeVerifier | null | undefined;
 let loadError: string | undefined;
+let enabled = true;
+
+/**
+ * Turns the addon on or off for this process (and, through the validation pool, its workers). Call
+ * before the first verification; `false` makes `nativeVerifier()` return null from then on.
+ */
+export function configureNative(on: boolean): void {
+  if (on === enabled) return;
+  enabled = on;
+  loaded = undefined;
+  loadError = undefined;
+}
 
 /** The addon, or null when it is unavailable or disabled (then `nativeLoadError()` says why). */
 export function nativeVerifier(): NativeVerifier | null {
   if (loaded !== undefined) return loaded;
-  if (process.env.SCRIBA_NATIVE === '0') {
+  if (!enabled) {
     loadError = 'disabled by SCRIBA_NATIVE=0';
     loaded = null;
     return loaded;

@@ -22,6 +22,7 @@ import {
   type HashAlgorithm,
   type PublicKey,
   parsePublicKey,
+  rsaDigestInfoPrefix,
   verifySignatureOverDigest,
 } from '@scriba/sdk/crypto';
 import { nativeVerifier } from './native.js';
@@ -30,12 +31,6 @@ import type { ParsedVerifier } from './verifier.js';
 /** The SDK's digest names and lengths (one definition; hashedrekord names the same three). */
 export type DigestAlgorithm = HashAlgorithm;
 export { DIGEST_LENGTH };
-
-const DIGEST_INFO_PREFIX: Record<DigestAlgorithm, Buffer> = {
-  sha256: Buffer.from('3031300d060960864801650304020105000420', 'hex'),
-  sha384: Buffer.from('3041300d060960864801650304020205000430', 'hex'),
-  sha512: Buffer.from('3051300d060960864801650304020305000440', 'hex'),
-};
 
 // RFC 8032 dom2(phflag=1, context="") prefix; the digest is passed through unchanged (prehash = id).
 const DOM2_PREFIX = new TextEncoder().encode('SigEd25519 no Ed25519 collisions');
@@ -78,7 +73,7 @@ function rsaPkcs1OverDigest(
   } catch {
     return false;
   }
-  const prefix = DIGEST_INFO_PREFIX[hash];
+  const prefix = rsaDigestInfoPrefix(hash);
   return (
     t.length === prefix.length + digest.length &&
     t.subarray(0, prefix.length).equals(prefix) &&

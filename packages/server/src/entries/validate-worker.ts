@@ -1,10 +1,15 @@
 /**
  * Worker-thread side of pool.ts: validates the proposed entries the main thread posts and answers
  * with the ValidatedEntry (body and leaf hash transferred, not copied) or the error's code and field.
+ * Its configuration (the native addon on or off) comes from the pool as `workerData`.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { EntryValidationError } from './errors.js';
+import { configureNative } from './native.js';
+import type { ValidationWorkerData } from './pool.js';
 import { validateProposedEntryInline } from './validate.js';
+
+configureNative((workerData as ValidationWorkerData | undefined)?.native ?? true);
 
 parentPort?.on('message', async ({ id, json }: { id: number; json: unknown }) => {
   try {

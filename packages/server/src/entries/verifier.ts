@@ -5,19 +5,28 @@
  * KeyObject, the DER SPKI, the canonical PEM Rekor stores (`CanonicalValue()`: the key re-encoded
  * as `PUBLIC KEY`, or the certificates' DER re-encoded as `CERTIFICATE` blocks) and search keys.
  *
- * Accepted key types are those Rekor verifies: ECDSA on P-256/P-384/P-521 (uncompressed points),
- * RSA (2048-8192 bits) and Ed25519. Parsed verifiers are cached by their base64 text (an LRU of
+ * Accepted key types are those of the SDK's one key policy (@scriba/sdk/crypto `checkKeyPolicy`, the
+ * verifier's too): ECDSA on P-256/P-384/P-521 (uncompressed points), RSA 2048-4096 bits, Ed25519. Parsed verifiers are cached by their base64 text (an LRU of
  * CACHE_SIZE): parsing a PEM and building a KeyObject per request costs ~3x the verification.
  */
 import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { pemEncode } from '@scriba/sdk/crypto';
+import {
+  checkKeyPolicy,
+  type EcCurve,
+  type KeyShape,
+  type PemBlock,
+  pemDecodeAll,
+  pemEncode,
+  sha256,
+} from '@scriba/sdk/crypto';
+import { hexEncode } from '@scriba/sdk/encoding';
+import { isScribaError } from '@scriba/sdk/errors';
 import { EntryValidationError } from './errors.js';
 import { goBase64Std, invalid } from './fields.js';
-import { sha256Hex } from './leaf.js';
 import type { NativeKeyHandle } from './native.js';
 import { sanSearchKeys } from './san.js';
 
-export type EcCurve = 'P-256' | 'P-384' | 'P-521';
+export type { EcCurve };
 export type KeyAlgorithm =
   | { type: 'ecdsa'; curve: EcCurve }
   | { type: 'rsa'; bits: number }
@@ -41,70 +50,64 @@ export type ParsedVerifier = {
 
 export const CACHE_SIZE = 4096;
 export const MAX_CHAIN = 10;
-export const RSA_MIN_BITS = 2048;
-export const RSA_MAX_BITS = 8192;
 
 const cache = new Map<string, ParsedVerifier>();
 
-const CURVES: Record<string, EcCurve> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+/** node:crypto's curve names -> the SDK's. */
+const NODE_CURVES: Record<string, EcCurve> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
 
 function unsupported(field: string, message: string): EntryValidationError {
   return new EntryValidationError('UNSUPPORTED_KEY', field, message);
 }
 
-type PemBlock = { label: string; der: Uint8Array };
-
-const BEGIN = /^-----BEGIN ([A-Z0-9 ]+)-----/;
-
-/** Whitespace-separated sequence of PEM blocks and nothing else (no headers, no text around). */
+/** Whitespace-separated sequence of PEM blocks and nothing else (the SDK's PEM reader). */
 function parsePemBlocks(text: string, field: string): PemBlock[] {
-  const blocks: PemBlock[] = [];
-  let rest = text.trim();
-  while (rest.length > 0) {
-    const m = BEGIN.exec(rest);
-    if (!m) throw invalid(field, 'is not PEM (expected -----BEGIN ...-----)');
-    const label = m[1] as string;
-    const endMarker = `-----END ${label}-----`;
-    const end = rest.indexOf(endMarker, m[0].length);
-    if (end < 0) throw invalid(field, `PEM block ${label} has no END line`);
-    const body = rest.slice(m[0].length, end);
-    if (!/^[A-Za-z0-9+/=\s]*$/.test(body))
-      throw invalid(field, 'PEM body is not base64 (headers are not supported)');
-    const der = goBase64Std(body.replace(/\s+/g, ''));
-    if (der === null || der.length === 0) throw invalid(field, 'PEM body is not valid base64');
-    blocks.push({ label, der });
-    rest = rest.slice(end + endMarker.length).trimStart();
+  try {
+    return pemDecodeAll(text);
+  } catch (cause) {
+    throw invalid(field, (cause as Error).message, cause);
   }
-  if (blocks.length === 0) throw invalid(field, 'is empty');
-  return blocks;
+}
+
+/** The key's shape as the SDK's key policy sees it. */
+function shapeOf(key: KeyObject): KeyShape {
+  switch (key.asymmetricKeyType) {
+    case 'ec': {
+      const name = key.asymmetricKeyDetails?.namedCurve ?? '?';
+      return { kind: 'ecdsa', curve: NODE_CURVES[name] ?? name };
+    }
+    case 'rsa':
+      return { kind: 'rsa', bits: key.asymmetricKeyDetails?.modulusLength ?? 0 };
+    case 'ed25519':
+      return { kind: 'ed25519' };
+    default:
+      return { kind: 'other', name: key.asymmetricKeyType ?? '?' };
+  }
 }
 
 function classify(key: KeyObject, field: string, spki: Uint8Array): KeyAlgorithm {
-  switch (key.asymmetricKeyType) {
-    case 'ec': {
-      const curve = CURVES[key.asymmetricKeyDetails?.namedCurve ?? ''];
-      if (!curve)
-        throw unsupported(field, `EC curve ${key.asymmetricKeyDetails?.namedCurve ?? '?'} is not supported`);
+  const shape = shapeOf(key);
+  try {
+    checkKeyPolicy(shape);
+  } catch (e) {
+    if (isScribaError(e, 'KEY_UNSUPPORTED')) throw unsupported(field, e.message);
+    throw e;
+  }
+  switch (shape.kind) {
+    case 'ecdsa': {
+      const curve = shape.curve as EcCurve;
       // Go (and so Rekor) rejects compressed points; the BIT STRING's first key byte MUST be 0x04.
       const pointLen = { 'P-256': 65, 'P-384': 97, 'P-521': 133 }[curve];
       if (spki[spki.length - pointLen] !== 0x04)
         throw unsupported(field, 'compressed EC points are not supported');
       return { type: 'ecdsa', curve };
     }
-    case 'rsa': {
-      const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-      if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS) {
-        throw unsupported(
-          field,
-          `RSA keys of ${bits} bits are not supported (${RSA_MIN_BITS}-${RSA_MAX_BITS})`,
-        );
-      }
-      return { type: 'rsa', bits };
-    }
+    case 'rsa':
+      return { type: 'rsa', bits: shape.bits };
     case 'ed25519':
       return { type: 'ed25519' };
-    default:
-      throw unsupported(field, `key type ${key.asymmetricKeyType ?? '?'} is not supported`);
+    case 'other':
+      throw unsupported(field, `key type ${shape.name} is not supported`);
   }
 }
 
@@ -168,7 +171,7 @@ function parseBlocks(blocks: PemBlock[], field: string): ParsedVerifier {
       keyObject,
       spki,
       alg,
-      fingerprint: sha256Hex(spki),
+      fingerprint: hexEncode(sha256(spki)),
       emails: [],
       subjects: [],
     };
@@ -189,7 +192,7 @@ function parseBlocks(blocks: PemBlock[], field: string): ParsedVerifier {
     keyObject,
     spki,
     alg,
-    fingerprint: sha256Hex(first.der),
+    fingerprint: hexEncode(sha256(first.der)),
     ...sanSearchKeys(leaf.subjectAltName),
   };
 }
@@ -236,9 +239,4 @@ export function parseVerifierDer(
 /** Parses PEM verification material given as bytes (not cached). */
 export function parseVerifierBytes(bytes: Uint8Array, field: string): ParsedVerifier {
   return parseUncached(bytes, field);
-}
-
-/** Empties the verifier cache (tests). */
-export function clearVerifierCache(): void {
-  cache.clear();
 }

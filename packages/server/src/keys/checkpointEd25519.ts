@@ -4,7 +4,7 @@
  * log key keeps signing every checkpoint (Rekor clients expect it); the Ed25519 signature is added to
  * the checkpoints served over the v2 / tiles API and pushed to witnesses.
  *
- * The key is SCRIBA_LOG_ED25519_KEY (a PKCS#8 PEM Ed25519 private key) when set; otherwise it is
+ * The key is the file `keyPath` (SCRIBA_LOG_ED25519_KEY, a PKCS#8 PEM Ed25519 private key) when set; otherwise it is
  * derived from the ECDSA log key with HKDF-SHA256 (info "scriba checkpoint ed25519 v1"), so every
  * frontend sharing the log key signs with the same Ed25519 key and nothing else needs distributing.
  * Ed25519 signatures are deterministic, so adding the signature on the fly always yields the same
@@ -47,10 +47,10 @@ function seedFromPem(pem: string, source: string): Uint8Array {
 export async function checkpointEd25519(
   logKey: LogKey,
   name: string,
-  env: Record<string, string | undefined> = process.env,
+  opts: { keyPath?: string | undefined } = {},
 ): Promise<CheckpointEd25519> {
   let seed: Uint8Array;
-  const path = env.SCRIBA_LOG_ED25519_KEY;
+  const path = opts.keyPath;
   if (path) {
     let pem: string;
     try {

@@ -4,7 +4,13 @@
  * sigstore-js to accept it (see config.ts); the origin defaults to Rekor's `<name> - <treeID>`.
  */
 import { sign as nodeSign } from 'node:crypto';
-import { ecdsaP256Signer, formatCheckpoint, type NoteSigner, signNote } from '@scriba/sdk/note';
+import {
+  ecdsaP256Signer,
+  formatCheckpoint,
+  type NoteSigner,
+  signatureLinePrefix,
+  signNote,
+} from '@scriba/sdk/note';
 import type { LogKey } from '../keys/logKey.js';
 
 export type CheckpointSigner = {
@@ -34,7 +40,7 @@ export async function checkpointSigner(key: LogKey, name: string, origin: string
       return signNote(body, [signer]);
     },
     matches(note) {
-      return note.startsWith(`${origin}\n`) && note.includes(`\n\u2014 ${name} `);
+      return note.startsWith(`${origin}\n`) && note.includes(`\n${signatureLinePrefix(name)}`);
     },
   };
 }

@@ -28,15 +28,8 @@ export type LogEntryValue = {
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
-let uuidPrefix: { treeId: string; prefix: string } | undefined;
-
-/** EntryUUID: 16 hex digits of the tree ID followed by the 64-hex leaf hash. */
-export function entryUuid(treeId: string, leafHash: Uint8Array): string {
-  if (uuidPrefix?.treeId !== treeId) {
-    uuidPrefix = { treeId, prefix: BigInt(treeId).toString(16).padStart(16, '0') };
-  }
-  return uuidPrefix.prefix + hex(leafHash);
-}
+/** EntryUUID: the SDK's (16 hex digits of the tree ID, then the 64-hex leaf hash). */
+export { entryUuid } from '@scriba/sdk/entries';
 
 /**
  * RFC 8785 JSON of the SET payload. Written out directly rather than through a generic canonicalizer

@@ -7,11 +7,13 @@
  * Batching is group commit: a batch starts as soon as the previous one finishes (or after
  * `maxWaitMs`), taking up to `maxBatchSize` waiting entries.
  */
+
+import { searchIndexKeys } from '@scriba/sdk/entries';
+import { integrate, rightEdgeTiles, type StoredTile, tileKey } from '@scriba/sdk/tiles';
 import type { Db, Queryable } from '../db/index.js';
 import { toBytes, toNumber } from '../db/index.js';
 import type { ValidatedEntry } from '../entries/index.js';
 import type { CheckpointSigner } from './checkpoint.js';
-import { integrate, rightEdgeTiles, type StoredTile, tileKey } from './integrate.js';
 import type { Metrics } from './metrics.js';
 
 export type Committed = {
@@ -91,15 +93,9 @@ const WRITE_SQL = `
     ON CONFLICT (level, idx) DO UPDATE SET hashes = EXCLUDED.hashes RETURNING 1)
   SELECT (SELECT count(*) FROM en) AS entries, (SELECT count(*) FROM st) AS state`;
 
-/** Search index keys of an entry (see routes/v1/search.ts for the lookup side). */
+/** Search index keys of an entry (the SDK's key format; routes/v1/search.ts is the lookup side). */
 function searchKeysOf(entry: ValidatedEntry): string[] {
-  const k = entry.searchKeys;
-  const keys = new Set<string>();
-  for (const d of k.sha256Digests) keys.add(d.toLowerCase());
-  for (const p of k.publicKeyFingerprints) keys.add(`key:${p.toLowerCase()}`);
-  for (const e of k.emails) keys.add(`email:${e.toLowerCase()}`);
-  for (const s of k.subjects) keys.add(`subject:${s.toLowerCase()}`);
-  return [...keys];
+  return searchIndexKeys(entry.searchKeys);
 }
 
 /**

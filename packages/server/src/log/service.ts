@@ -7,17 +7,24 @@
 import { randomBytes } from 'node:crypto';
 import { hexEncode } from '@scriba/sdk/encoding';
 import { EMPTY_ROOT } from '@scriba/sdk/merkle';
+import {
+  buildConsistencyProof,
+  buildInclusionProof,
+  rightEdgeTiles,
+  rootFromTiles,
+  TileNodeCache,
+  tileKey,
+} from '@scriba/sdk/tiles';
 import { type Db, toBytes, toNumber } from '../db/index.js';
 import type { ValidatedEntry } from '../entries/index.js';
 import type { LogKey } from '../keys/logKey.js';
 import type { CheckpointSigner } from './checkpoint.js';
 import { entryUuid, type LogEntryValue, logEntryValue, type StoredEntry } from './entryView.js';
-import { TileNodeCache } from './hash.js';
-import { rightEdgeTiles, rootFromTiles, tileKey } from './integrate.js';
 import type { Metrics } from './metrics.js';
-import { buildConsistencyProof, buildInclusionProof } from './proofs.js';
 import { type AppendOutcome, Sequencer, type SequencerOptions } from './sequencer.js';
+import { readBundleEntries, readTileBytes } from './tile-reader.js';
 import { readTiles, tileGetter } from './tileStore.js';
+import { cosignatureLines } from './witness-push.js';
 
 export class LogError extends Error {
   constructor(
@@ -136,6 +143,21 @@ export class LogService {
       checkpoint: r.checkpoint,
       createdAt: new Date(r.created_at),
     };
+  }
+
+  /** Tile (level, index) at `width` as served by tlog-tiles, or undefined when the tree lacks it. */
+  readTile(level: number, index: number, width: number): Promise<Uint8Array | undefined> {
+    return readTileBytes(this.db, level, index, width);
+  }
+
+  /** The `width` entry bodies of entry bundle `index`, or undefined when the tree lacks them. */
+  readEntryBundle(index: number, width: number): Promise<Uint8Array[] | undefined> {
+    return readBundleEntries(this.db, index, width);
+  }
+
+  /** The witness cosignature lines kept for the checkpoint (size, root). */
+  cosignatureLines(size: number, rootHash: Uint8Array): Promise<string[]> {
+    return cosignatureLines(this.db, size, rootHash);
   }
 
   async treeId(): Promise<string> {

@@ -5,8 +5,9 @@
  * tile exists once its row has 256 hashes, a partial tile of width W is the first W hashes of its row
  * (rows grow in place), an entry bundle exists once its W entries are stored.
  */
+
+import { tileKey } from '@scriba/sdk/tiles';
 import { type Queryable, toBytes } from '../db/index.js';
-import { tileKey } from './integrate.js';
 import { readTiles } from './tileStore.js';
 
 const HASH = 32;

@@ -1,11 +1,12 @@
 /**
- * Reads and writes tile rows (C2SP tlog-tiles numbering; one row per (level, index), hashes
+ * Reads tile rows (C2SP tlog-tiles numbering; one row per (level, index), hashes
  * concatenated, partial tiles grown in place). Proofs read a handful of rows whatever the tree size.
  */
-import { type Queryable, toBytes, toNumber } from '../db/index.js';
-import { type StoredTile, tileKey } from './integrate.js';
 
-export type TileGetter = (keys: { level: number; index: number }[]) => Promise<Map<string, Uint8Array>>;
+import { type TileGetter, tileKey } from '@scriba/sdk/tiles';
+import { type Queryable, toBytes, toNumber } from '../db/index.js';
+
+export type { TileGetter };
 
 /** Loads the given tiles (missing ones are absent from the map). */
 export async function readTiles(
@@ -27,23 +28,6 @@ export async function readTiles(
   );
   for (const r of rows) out.set(tileKey(toNumber(r.level), toNumber(r.idx)), toBytes(r.hashes));
   return out;
-}
-
-/** Inserts or replaces tile rows, a bounded number per statement. */
-export async function writeTiles(q: Queryable, tiles: StoredTile[]): Promise<void> {
-  for (let i = 0; i < tiles.length; i += 500) {
-    const chunk = tiles.slice(i, i + 500);
-    const params: unknown[] = [];
-    const values = chunk.map((t) => {
-      params.push(t.level, t.index, t.hashes);
-      return `($${params.length - 2}, $${params.length - 1}, $${params.length})`;
-    });
-    await q.query(
-      `INSERT INTO tiles (level, idx, hashes) VALUES ${values.join(', ')}
-       ON CONFLICT (level, idx) DO UPDATE SET hashes = EXCLUDED.hashes`,
-      params,
-    );
-  }
 }
 
 /** A TileGetter over the database, optionally overlaid with tiles already in memory. */

@@ -11,47 +11,14 @@
  * share it; their pushes may race, which witnesses resolve (409) and the next round repairs.
  */
 import { base64Encode } from '@scriba/sdk';
-import { formatSignatureLine, type NoteVerifier, parseVerifierKey, verifyNote } from '@scriba/sdk/note';
-import { ConfigError } from '../config.js';
+import { formatSignatureLine, verifyNote } from '@scriba/sdk/note';
+import { buildConsistencyProof } from '@scriba/sdk/tiles';
+import { parseWitnesses, type WitnessEndpoint } from '../config.js';
 import { type Db, toBytes, toNumber } from '../db/index.js';
-import { buildConsistencyProof } from './proofs.js';
 import { tileGetter } from './tileStore.js';
 
-export type WitnessEndpoint = {
-  /** Submission prefix: add-checkpoint is POSTed to `${url}/add-checkpoint`. */
-  url: string;
-  /** The witness's cosignature/v1 verifier key. */
-  verifier: NoteVerifier;
-};
-
-/**
- * SCRIBA_WITNESSES: comma-separated `URL VKEY` pairs, e.g.
- * `https://w1.example/ witness.example/w1+1a2b3c4d+BASE64, ...`.
- */
-export function parseWitnesses(text: string | undefined): WitnessEndpoint[] {
-  if (!text || text.trim() === '') return [];
-  return text.split(',').map((part) => {
-    const fields = part.trim().split(/\s+/);
-    if (fields.length !== 2)
-      throw new ConfigError(`SCRIBA_WITNESSES: expected 'URL VKEY', got '${part.trim()}'`);
-    const [url, vkey] = fields as [string, string];
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      throw new ConfigError(`SCRIBA_WITNESSES: '${url}' is not a URL`);
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:')
-      throw new ConfigError(`SCRIBA_WITNESSES: '${url}' is not http(s)`);
-    let verifier: NoteVerifier;
-    try {
-      verifier = parseVerifierKey(vkey);
-    } catch {
-      throw new ConfigError(`SCRIBA_WITNESSES: '${vkey}' is not a note verifier key (name+hash+base64)`);
-    }
-    return { url: url.replace(/\/+$/, ''), verifier };
-  });
-}
+/** SCRIBA_WITNESSES is parsed (and validated) by the configuration module. */
+export { parseWitnesses, type WitnessEndpoint };
 
 export type LatestCheckpoint = { size: number; rootHash: Uint8Array; note: string };
 

@@ -10,6 +10,7 @@ import { utf8Encode } from '@scriba/sdk';
 import {
   cosignatureKeyHash,
   cosignatureMessageBytes,
+  cosignatureSignatureBytes,
   formatSignatureLine,
   formatVerifierKey,
   NOTE_KEY_TYPE_COSIGNATURE_V1,
@@ -68,11 +69,8 @@ export function ed25519Cosigner(name: string, key: Ed25519Key): Cosigner & { vke
       const ts = BigInt(timestamp);
       const message = cosignatureMessageBytes(utf8Encode(body), ts);
       if (!message) throw new Error('not a checkpoint body');
-      const sig = new Uint8Array(sign(null, message, key.privateKey));
-      const payload = new Uint8Array(8 + sig.length);
-      new DataView(payload.buffer).setBigUint64(0, ts, false);
-      payload.set(sig, 8);
-      return `${formatSignatureLine({ name, keyHash, signature: payload })}`;
+      const signature = cosignatureSignatureBytes(ts, new Uint8Array(sign(null, message, key.privateKey)));
+      return formatSignatureLine({ name, keyHash, signature });
     },
   };
 }

@@ -3,8 +3,9 @@
  * POST /api/v1/log/entries/retrieve. Thin: validate (schema + validateProposedEntry), call the log,
  * map outcomes (201 + ETag/Location, 409 + Location of the existing entry, 404).
  */
+import { leafHashOfEntryUuid } from '@scriba/sdk/entries';
 import type { FastifyPluginAsync } from 'fastify';
-import { validateProposedEntry } from '../../entries/index.js';
+import { ValidationWorkerExitedError, validateProposedEntry } from '../../entries/index.js';
 import type { operations } from '../../generated/api.js';
 import { LogError, type LogService } from '../../log/service.js';
 import { errorResponses } from '../errors.js';
@@ -13,14 +14,14 @@ type SearchLogQuery = operations['searchLogQuery']['requestBody']['content']['ap
 
 const ENTRY_PATH = '/api/v1/log/entries';
 
-/** Leaf hash bytes of a 64-hex leaf hash or 80-hex EntryUUID (tree ID prefix checked). */
-function leafHashOfUuid(uuid: string, treeId: string): Uint8Array | undefined {
-  const u = uuid.toLowerCase();
-  if (u.length === 80) {
-    const prefix = BigInt(treeId).toString(16).padStart(16, '0');
-    if (u.slice(0, 16) !== prefix) return undefined;
+/** Validates a proposed entry; a validation worker that died answers 503 (nothing logged, retry). */
+async function validate(body: unknown): ReturnType<typeof validateProposedEntry> {
+  try {
+    return await validateProposedEntry(body);
+  } catch (e) {
+    if (e instanceof ValidationWorkerExitedError) throw new LogError(503, 'UNAVAILABLE', e.message);
+    throw e;
   }
-  return new Uint8Array(Buffer.from(u.slice(-64), 'hex'));
 }
 
 export function entriesRoutes(log: LogService): FastifyPluginAsync {
@@ -37,7 +38,7 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
         // Signature checks run in the check phase, after this turn's I/O callbacks: a reply from
         // PostgreSQL to the append batch (which holds the tree lock) is handled before them.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        const validated = await validateProposedEntry(req.body);
+        const validated = await validate(req.body);
         const result = await log.append(validated);
         const location = `${ENTRY_PATH}/${result.uuid}`;
         if (!result.created) {
@@ -91,7 +92,7 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
         },
       },
       async (req) => {
-        const leaf = leafHashOfUuid(req.params.entryUUID, await log.treeId());
+        const leaf = leafHashOfEntryUuid(req.params.entryUUID, await log.treeId());
         const [entry] = leaf ? await log.entriesByLeafHash([leaf]) : [];
         if (!entry)
           throw new LogError(404, 'NOT_FOUND', `no entry with UUID ${req.params.entryUUID}`, 'entryUUID');
@@ -116,12 +117,14 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
         if (q.logIndexes) out.push(...(await log.entriesByIndex(q.logIndexes)));
         if (q.entryUUIDs) {
           const treeId = await log.treeId();
-          const leaves = q.entryUUIDs.map((u) => leafHashOfUuid(u, treeId)).filter((l) => l !== undefined);
+          const leaves = q.entryUUIDs
+            .map((u) => leafHashOfEntryUuid(u, treeId))
+            .filter((l) => l !== undefined);
           out.push(...(await log.entriesByLeafHash(leaves)));
         }
         if (q.entries) {
           const leaves: Uint8Array[] = [];
-          for (const e of q.entries) leaves.push((await validateProposedEntry(e)).leafHash);
+          for (const e of q.entries) leaves.push((await validate(e)).leafHash);
           out.push(...(await log.entriesByLeafHash(leaves)));
         }
         return out;

@@ -2,7 +2,10 @@
  * POST /api/v1/index/retrieve (Rekor v1 SearchIndex): EntryUUIDs by artifact digest, public key or
  * certificate (SHA-256 of its DER), e-mail or subject. Keys match what the write path indexed.
  */
+
 import { createHash } from 'node:crypto';
+import { pemDecode } from '@scriba/sdk/crypto';
+import { emailSearchKey, publicKeySearchKey, sha256SearchKey, subjectSearchKey } from '@scriba/sdk/entries';
 import type { FastifyPluginAsync } from 'fastify';
 import type { operations } from '../../generated/api.js';
 import { LogError, type LogService } from '../../log/service.js';
@@ -20,20 +23,19 @@ function derOf(contentB64: string): Uint8Array {
       'publicKey.content',
     );
   }
-  const raw = Buffer.from(contentB64, 'base64');
-  const text = raw.toString('latin1');
-  const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(text);
-  if (!m) return new Uint8Array(raw);
-  const body = m[2]!.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length === 0) {
+  const raw = new Uint8Array(Buffer.from(contentB64, 'base64'));
+  const text = Buffer.from(raw).toString('latin1');
+  if (!text.includes('-----BEGIN ')) return raw;
+  try {
+    return pemDecode(text).der;
+  } catch (cause) {
     throw new LogError(
       400,
       'INVALID_REQUEST',
-      'publicKey.content holds a malformed PEM block',
+      `publicKey.content holds a malformed PEM block (${(cause as Error).message})`,
       'publicKey.content',
     );
   }
-  return new Uint8Array(Buffer.from(body, 'base64'));
 }
 
 export function searchRoutes(log: LogService): FastifyPluginAsync {
@@ -58,7 +60,7 @@ export function searchRoutes(log: LogService): FastifyPluginAsync {
             // Only SHA-256 digests are indexed (what every supported kind carries).
             sets.push([`unsupported:${h}`]);
           } else {
-            sets.push([h.startsWith('sha256:') ? h : `sha256:${h}`]);
+            sets.push([sha256SearchKey(h.startsWith('sha256:') ? h.slice('sha256:'.length) : h)]);
           }
         }
         if (q.publicKey !== undefined) {
@@ -71,10 +73,10 @@ export function searchRoutes(log: LogService): FastifyPluginAsync {
             );
           }
           const fp = createHash('sha256').update(derOf(q.publicKey.content)).digest('hex');
-          sets.push([`key:${fp}`]);
+          sets.push([publicKeySearchKey(fp)]);
         }
-        if (q.email !== undefined) sets.push([`email:${q.email.toLowerCase()}`]);
-        if (q.subject !== undefined) sets.push([`subject:${q.subject.toLowerCase()}`]);
+        if (q.email !== undefined) sets.push([emailSearchKey(q.email)]);
+        if (q.subject !== undefined) sets.push([subjectSearchKey(q.subject)]);
         if (sets.length === 0) {
           throw new LogError(
             400,

@@ -16,26 +16,21 @@ import { gzipSync } from 'node:zlib';
 import { base64Encode, hexDecode, isScribaError } from '@scriba/sdk';
 import { encodeEntryBundle, parseEntryBundlePath, parseTilePath, TILE_WIDTH } from '@scriba/sdk/tiles';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
-import { ConfigError } from '../../config.js';
 import { isEntryValidationError } from '../../entries/index.js';
 import { type CheckpointEd25519, checkpointEd25519 } from '../../keys/checkpointEd25519.js';
 import type { LogService } from '../../log/service.js';
-import { readBundleEntries, readTileBytes } from '../../log/tile-reader.js';
-import {
-  cosignatureLines,
-  parseWitnesses,
-  type WitnessEndpoint,
-  WitnessPusher,
-} from '../../log/witness-push.js';
+import { type WitnessEndpoint, WitnessPusher } from '../../log/witness-push.js';
 import { validateCreateEntryRequestV2 } from './validate.js';
 
 export type V2Options = {
-  /** Environment for SCRIBA_LOG_ED25519_KEY / SCRIBA_WITNESSES (default process.env). */
-  env?: Record<string, string | undefined>;
-  /** Witnesses to push to (default: parsed from SCRIBA_WITNESSES). */
+  /** Ed25519 checkpoint co-signing key file (config `logEd25519KeyPath`; default: derived). */
+  ed25519KeyPath?: string | undefined;
+  /** Witnesses to push to (config `witnesses`; default none). */
   witnesses?: WitnessEndpoint[];
-  witnessIntervalMs?: number;
-  witnessTimeoutMs?: number;
+  witnessIntervalMs?: number | undefined;
+  witnessTimeoutMs?: number | undefined;
+  /** Memory for immutable full tiles and entry bundles, MiB (config `tileCacheMb`; default 64). */
+  tileCacheMb?: number;
   /** Receives the witness pusher (tests drive it with `pushOnce`). */
   onPusher?: (pusher: WitnessPusher) => void;
 };
@@ -81,7 +76,7 @@ async function servedCheckpoint(
 ): Promise<{ size: number; rootHash: Uint8Array; note: string; full: string }> {
   const st = await log.state();
   const note = await ed.cosign(st.checkpoint);
-  const lines = await cosignatureLines(log.db, st.treeSize, st.rootHash);
+  const lines = await log.cosignatureLines(st.treeSize, st.rootHash);
   return { size: st.treeSize, rootHash: st.rootHash, note, full: note + lines.join('') };
 }
 
@@ -122,26 +117,11 @@ function sendBinary(reply: FastifyReply, data: Uint8Array, full: boolean, gzippe
 
 export function v2Routes(log: LogService, options: V2Options = {}): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
-    const env = options.env ?? process.env;
-    const ed = await checkpointEd25519(log.key, log.signer.name, env);
-    const witnesses = options.witnesses ?? parseWitnesses(env.SCRIBA_WITNESSES);
-    const envMs = (name: string): number | undefined => {
-      const v = env[name];
-      if (v === undefined || v === '') return undefined;
-      const n = Number(v);
-      if (!Number.isSafeInteger(n) || n < 1)
-        throw new ConfigError(`${name} must be a positive integer (ms), got '${v}'`);
-      return n;
-    };
-    const cacheMb =
-      env.SCRIBA_TILE_CACHE_MB === undefined || env.SCRIBA_TILE_CACHE_MB === ''
-        ? 64
-        : Number(env.SCRIBA_TILE_CACHE_MB);
-    if (!Number.isFinite(cacheMb) || cacheMb < 0)
-      throw new ConfigError(`SCRIBA_TILE_CACHE_MB must be a number >= 0, got '${env.SCRIBA_TILE_CACHE_MB}'`);
-    const cache = new ImmutableCache(cacheMb * 2 ** 20);
-    const intervalMs = options.witnessIntervalMs ?? envMs('SCRIBA_WITNESS_INTERVAL_MS');
-    const timeoutMs = options.witnessTimeoutMs ?? envMs('SCRIBA_WITNESS_TIMEOUT_MS');
+    const ed = await checkpointEd25519(log.key, log.signer.name, { keyPath: options.ed25519KeyPath });
+    const witnesses = options.witnesses ?? [];
+    const cache = new ImmutableCache((options.tileCacheMb ?? 64) * 2 ** 20);
+    const intervalMs = options.witnessIntervalMs;
+    const timeoutMs = options.witnessTimeoutMs;
     const pusher = new WitnessPusher({
       db: log.db,
       witnesses,
@@ -228,7 +208,7 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
           const key = `e/${index}${gzip ? '.gz' : ''}`;
           const hit = full ? cache.get(key) : undefined;
           if (hit) return sendBinary(reply, hit, true, gzip);
-          const entries = await readBundleEntries(log.db, index, width);
+          const entries = await log.readEntryBundle(index, width);
           if (!entries) return notFound();
           const encoded = encodeEntryBundle(entries);
           const data = gzip ? new Uint8Array(gzipSync(encoded)) : encoded;
@@ -240,7 +220,7 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
         const key = `t/${tile.level}/${tile.index}`;
         const hit = full ? cache.get(key) : undefined;
         if (hit) return sendBinary(reply, hit, true);
-        const data = await readTileBytes(log.db, tile.level, tile.index, tile.width);
+        const data = await log.readTile(tile.level, tile.index, tile.width);
         if (!data) return notFound();
         if (full) cache.set(key, data.slice());
         return sendBinary(reply, data, full);

@@ -19,6 +19,7 @@ import { hexEncode } from '@scriba/sdk';
 import {
   type CreateEntryRequestV2,
   canonicalHashedRekordV002,
+  entryKindOf,
   parseCreateEntryRequestV2,
   V2_KEY_DETAILS,
   type V2Verifier,
@@ -96,6 +97,15 @@ export async function validateCreateEntryRequestV2(json: unknown): Promise<Valid
   } catch (e) {
     fromSdkError(e);
   }
+  if (req.kind === 'dsse') refuseDsseV002();
+  // Which kinds v2 accepts is the SDK's kind table (`write: 'v2'`).
+  if (!entryKindOf(req.kind, '0.0.2', 'v2')) {
+    throw new EntryValidationError(
+      'UNSUPPORTED_KIND',
+      'request',
+      `${req.kind} 0.0.2 is not accepted by this log`,
+    );
+  }
   if (req.kind === 'hashedrekord') {
     const r = req.request;
     const field = 'hashedRekordRequestV002.signature.verifier';
@@ -128,9 +138,19 @@ export async function validateCreateEntryRequestV2(json: unknown): Promise<Valid
       searchKeys: searchKeys(info.hash === 'sha256' ? [r.digest] : [], [parsed]),
     };
   }
-  // rekor-tiles #744: Rekor v2 takes hashedrekord 0.0.2 only. A DSSE envelope is logged as a
-  // hashedRekordRequestV002 whose digest is Hash(PAE(payloadType, payload)) and whose signature is
-  // the envelope's signature (what sigstore-go, -python and -java now send).
+  throw new EntryValidationError(
+    'UNSUPPORTED_KIND',
+    'request',
+    `${(req as { kind: string }).kind} 0.0.2 is not accepted by this log`,
+  );
+}
+
+/**
+ * rekor-tiles #744: Rekor v2 takes hashedrekord 0.0.2 only. A DSSE envelope is logged as a
+ * hashedRekordRequestV002 whose digest is Hash(PAE(payloadType, payload)) and whose signature is
+ * the envelope's signature (what sigstore-go, -python and -java now send).
+ */
+function refuseDsseV002(): never {
   throw new EntryValidationError(
     'UNSUPPORTED_KIND',
     'dsseRequestV002',

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { foldPerfect, TileNodeCache, tileNodeHash } from '../src/log/hash.js';
+import {
+  foldTileBytes as foldPerfect,
+  TileNodeCache,
+  cachedTileNodeHash as tileNodeHash,
+} from '../src/tiles/index.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 

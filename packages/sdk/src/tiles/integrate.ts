@@ -3,27 +3,38 @@
  * function from (old tree size, the stored right-edge tiles, new leaf hashes) to (new size, new root,
  * the tiles that changed), in C2SP tlog-tiles layout (tile height 8: a level-L tile stores the
  * hashes of tree level 8L; when a tile fills, its root becomes the next stored hash one tile level up).
- * Tiles are handled as concatenated 32-byte hashes, the way they are stored.
+ * Tiles are handled as concatenated 32-byte hashes, the way they are stored. `rootFromTiles` is also
+ * the tile client's root rebuild. Which tiles change is
+ * the layout's `tilesTouchedByAppend`; which tiles must be read is `rightEdgeTiles`.
  */
-import { EMPTY_ROOT } from '@scriba/sdk/merkle';
-import { nodeTileLocation, TILE_WIDTH } from '@scriba/sdk/tiles';
-import { foldPerfect, nodeHash } from './hash.js';
+import { ScribaError } from '../errors.js';
+import { EMPTY_ROOT, HASH_SIZE, hashChildren } from '../merkle/hash.js';
+import { rangeNodes } from '../merkle/proof.js';
+import { foldTileBytes } from './hash.js';
+import {
+  nodeTileLocation,
+  storedHashCount,
+  TILE_WIDTH,
+  type TileId,
+  tilesTouchedByAppend,
+} from './layout.js';
 
+/** A tile row as stored: its hashes concatenated (a partial row holds `width` hashes). */
 export type StoredTile = { level: number; index: number; hashes: Uint8Array };
-export type TileRef = { level: number; index: number; width: number };
 
+/** The map key of a tile: `level/index`. */
 export function tileKey(level: number, index: number): string {
   return `${level}/${index}`;
 }
 
 /** The partial (width 1..255) right-edge tiles of a tree of `size`: what the integrator must read. */
-export function rightEdgeTiles(size: number): TileRef[] {
-  const out: TileRef[] = [];
-  let count = size; // stored hashes at this tile level
-  for (let level = 0; count > 0; level++) {
+export function rightEdgeTiles(size: number): TileId[] {
+  const out: TileId[] = [];
+  for (let level = 0; ; level++) {
+    const count = storedHashCount(level, size);
+    if (count === 0) break;
     const width = count % TILE_WIDTH;
     if (width > 0) out.push({ level, index: Math.floor(count / TILE_WIDTH), width });
-    count = Math.floor(count / TILE_WIDTH);
   }
   return out;
 }
@@ -33,28 +44,31 @@ export function rootFromTiles(
   size: number,
   getTile: (level: number, index: number) => Uint8Array,
 ): Uint8Array {
-  if (size === 0) return EMPTY_ROOT;
+  if (size === 0) return EMPTY_ROOT.slice();
   // The perfect subtrees of the size's binary decomposition, left to right.
-  const nodes: Uint8Array[] = [];
-  for (let h = Math.floor(Math.log2(size)) + 1; h >= 0; h--) {
-    const q = Math.floor(size / 2 ** h);
-    if (q % 2 === 1) {
-      const loc = nodeTileLocation({ level: h, index: q - 1 }, size);
-      nodes.push(foldPerfect(getTile(loc.tile.level, loc.tile.index), loc.start, loc.end));
-    }
-  }
+  const nodes = rangeNodes(size).map((n) => {
+    const loc = nodeTileLocation(n, size);
+    return foldTileBytes(getTile(loc.tile.level, loc.tile.index), loc.start, loc.end);
+  });
   let acc = nodes[nodes.length - 1]!;
-  for (let i = nodes.length - 2; i >= 0; i--) acc = nodeHash(nodes[i]!, acc);
+  for (let i = nodes.length - 2; i >= 0; i--) acc = hashChildren(nodes[i]!, acc);
   return acc;
 }
 
 export type IntegrationResult = {
   newSize: number;
   rootHash: Uint8Array;
+  /** The tiles `tilesTouchedByAppend(oldSize, newSize)` lists, with their hashes. */
   changed: StoredTile[];
   /** Every right-edge tile of the new size (rightEdgeTiles(newSize)): what the next append reads. */
   edge: StoredTile[];
 };
+
+function concat(hashes: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(hashes.length * HASH_SIZE);
+  for (let i = 0; i < hashes.length; i++) out.set(hashes[i]!, i * HASH_SIZE);
+  return out;
+}
 
 /**
  * Appends `leafHashes` to the tree of `oldSize`. `stored` MUST contain every tile listed by
@@ -75,23 +89,19 @@ export function integrate(
     const hashes: Uint8Array[] = [];
     if (width > 0) {
       const row = byKey.get(tileKey(level, index));
-      if (!row || row.length < width * 32) {
-        throw new Error(`integrate: missing stored tile ${tileKey(level, index)} (width ${width})`);
+      if (!row || row.length < width * HASH_SIZE) {
+        throw new ScribaError(
+          'TILE_NOT_FOUND',
+          `integrate: missing stored tile ${tileKey(level, index)} (width ${width})`,
+        );
       }
-      for (let i = 0; i < width; i++) hashes.push(row.slice(i * 32, i * 32 + 32));
+      for (let i = 0; i < width; i++) hashes.push(row.slice(i * HASH_SIZE, (i + 1) * HASH_SIZE));
     }
     edge.push({ index, hashes });
     count = index;
   }
-  const changed = new Map<string, StoredTile>();
-  const concat = (hashes: Uint8Array[]): Uint8Array => {
-    const out = new Uint8Array(hashes.length * 32);
-    hashes.forEach((h, i) => {
-      out.set(h, i * 32);
-    });
-    return out;
-  };
-  const dirty = new Set<number>();
+  // Full tiles completed by this append, by key.
+  const full = new Map<string, Uint8Array>();
   const push = (level: number, hash: Uint8Array): void => {
     let cur = edge[level];
     if (!cur) {
@@ -99,23 +109,17 @@ export function integrate(
       edge[level] = cur;
     }
     cur.hashes.push(hash);
-    dirty.add(level);
     if (cur.hashes.length === TILE_WIDTH) {
-      const full = concat(cur.hashes);
-      changed.set(tileKey(level, cur.index), { level, index: cur.index, hashes: full });
-      dirty.delete(level);
+      const row = concat(cur.hashes);
+      full.set(tileKey(level, cur.index), row);
       edge[level] = { index: cur.index + 1, hashes: [] };
-      push(level + 1, foldPerfect(full, 0, TILE_WIDTH));
+      push(level + 1, foldTileBytes(row, 0, TILE_WIDTH));
     }
   };
   for (const h of leafHashes) {
-    if (!(h instanceof Uint8Array) || h.length !== 32)
-      throw new Error('integrate: leaf hash must be 32 bytes');
+    if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE)
+      throw new ScribaError('MERKLE_INVALID_HASH', 'integrate: leaf hash must be 32 bytes');
     push(0, h);
-  }
-  for (const level of dirty) {
-    const cur = edge[level]!;
-    changed.set(tileKey(level, cur.index), { level, index: cur.index, hashes: concat(cur.hashes) });
   }
   const newSize = oldSize + leafHashes.length;
   const edgeRows = new Map<string, Uint8Array>();
@@ -127,10 +131,19 @@ export function integrate(
       edgeTiles.push({ level, index: t.index, hashes });
     }
   });
+  const changed = tilesTouchedByAppend(oldSize, newSize).map((t): StoredTile => {
+    const key = tileKey(t.level, t.index);
+    const hashes = t.width === TILE_WIDTH ? full.get(key) : edgeRows.get(key);
+    if (!hashes || hashes.length !== t.width * HASH_SIZE) {
+      throw new ScribaError('TILE_INVALID', `integrate: tile ${key} (width ${t.width}) was not produced`);
+    }
+    return { level: t.level, index: t.index, hashes };
+  });
   const rootHash = rootFromTiles(newSize, (level, index) => {
     const row = edgeRows.get(tileKey(level, index));
-    if (!row) throw new Error(`integrate: right-edge tile ${tileKey(level, index)} missing`);
+    if (!row)
+      throw new ScribaError('TILE_NOT_FOUND', `integrate: right-edge tile ${tileKey(level, index)} missing`);
     return row;
   });
-  return { newSize, rootHash, changed: [...changed.values()], edge: edgeTiles };
+  return { newSize, rootHash, changed, edge: edgeTiles };
 }

@@ -1,19 +1,23 @@
 /**
- * Inclusion and consistency proofs (RFC 9162 §2.1.3, §2.1.4) built from stored tiles: the SDK says
- * which nodes a proof needs (inclusionProofNodes / consistencyProofNodes) and where each node lives
- * (nodeTileLocation); this module fetches those tiles in one query, folds each node's hashes, and
- * lets the SDK assemble the proof (assembleProof folds the ephemeral right-edge node).
+ * Inclusion and consistency proofs (RFC 9162 §2.1.3, §2.1.4) built from stored tiles: the Merkle
+ * module says which nodes a proof needs (inclusionProofNodes / consistencyProofNodes), the layout
+ * says where each node lives (nodeTileLocation); this module fetches those tiles in one call, folds
+ * each node's hashes (through a TileNodeCache when given), and assembles the proof (assembleProof
+ * folds the ephemeral right-edge node). A log builds its proofs with it; so can any tile client.
  */
+import { ScribaError } from '../errors.js';
 import {
   assembleProof,
   consistencyProofNodes,
   inclusionProofNodes,
   type ProofNodes,
-} from '@scriba/sdk/merkle';
-import { nodeTileLocation } from '@scriba/sdk/tiles';
-import { nodeFromLevels, type TileLevels, type TileNodeCache, tileNodeHash } from './hash.js';
+} from '../merkle/proof.js';
 import { tileKey } from './integrate.js';
-import type { TileGetter } from './tileStore.js';
+import { nodeTileLocation } from './layout.js';
+import { cachedTileNodeHash, nodeFromLevels, type TileLevels, type TileNodeCache } from './node-cache.js';
+
+/** Fetches tile rows by (level, index); the map is keyed by `tileKey`, missing tiles absent. */
+export type TileGetter = (keys: { level: number; index: number }[]) => Promise<Map<string, Uint8Array>>;
 
 async function proofFromNodes(
   nodes: ProofNodes,
@@ -23,7 +27,7 @@ async function proofFromNodes(
 ): Promise<Uint8Array[]> {
   const locs = nodes.ids.map((id) => nodeTileLocation(id, size));
   // Tiles whose interior nodes are cached (immutable per width) are not read again, so a warm proof
-  // needs no database round trip. Cached levels are pinned here, before any await, so concurrent
+  // needs no storage round trip. Cached levels are pinned here, before any await, so concurrent
   // proofs evicting them from the LRU cannot take them away.
   const pinned = locs.map((l) => cache?.get(tileKey(l.tile.level, l.tile.index), l.tile.width));
   const wanted = locs.filter((_, i) => pinned[i] === undefined);
@@ -38,8 +42,8 @@ async function proofFromNodes(
     const levels = pinned[i] ?? local.get(`${key}@${l.tile.width}`);
     if (levels) return nodeFromLevels(levels, l.start, l.end);
     const row = tiles.get(key);
-    if (!row) throw new Error(`tile ${key} is missing from storage`);
-    if (!cache) return tileNodeHash(key, row, l.tile.width, l.start, l.end);
+    if (!row) throw new ScribaError('TILE_NOT_FOUND', `tile ${key} is missing from storage`);
+    if (!cache) return cachedTileNodeHash(key, row, l.tile.width, l.start, l.end);
     const computed = cache.levels(key, row, l.tile.width);
     local.set(`${key}@${l.tile.width}`, computed);
     return nodeFromLevels(computed, l.start, l.end);
@@ -49,7 +53,7 @@ async function proofFromNodes(
 
 /**
  * Audit path for leaf `index` in the tree of `size` (index < size, checked by the caller). `cache`
- * (one per log) keeps interior nodes of full tiles.
+ * (one per log) keeps interior nodes of tiles.
  */
 export function buildInclusionProof(
   index: number,

@@ -1,7 +1,10 @@
-import { rootFromLeafHashes } from '@scriba/sdk/merkle';
 import { describe, expect, it } from 'vitest';
-import { integrate, rightEdgeTiles, type StoredTile, tileKey } from '../src/log/integrate.js';
-import { leafHashes } from './fixtures.js';
+import { hashLeaf, rootFromLeafHashes } from '../src/merkle/index.js';
+import { integrate, rightEdgeTiles, type StoredTile, tileKey } from '../src/tiles/index.js';
+
+function leafHashes(n: number, salt = 'leaf'): Uint8Array[] {
+  return Array.from({ length: n }, (_, i) => hashLeaf(new TextEncoder().encode(`${salt}-${i}`)));
+}
 
 /** Runs integrate over `splits` batches, keeping the tile store in a Map, like the database does. */
 function integrateAll(batches: number[]): {

@@ -1,0 +1,38 @@
+/**
+ * Rekor v1 EntryUUIDs (Rekor `pkg/sharding`): 16 hex digits of the tree ID (a decimal int64) followed
+ * by the 64 hex digits of the entry's leaf hash; APIs also accept the bare 64-hex leaf hash.
+ */
+import { hexDecode, hexEncode } from '../encoding.js';
+import { ScribaError } from '../errors.js';
+
+const prefixes = new Map<string, string>();
+
+/** The 16-hex-digit prefix of a tree's EntryUUIDs. Throws INVALID_INPUT unless `treeId` is a decimal int64 >= 0. */
+export function entryUuidPrefix(treeId: string): string {
+  let p = prefixes.get(treeId);
+  if (p === undefined) {
+    if (!/^(0|[1-9][0-9]{0,18})$/.test(treeId) || BigInt(treeId) >= 1n << 63n) {
+      throw new ScribaError('INVALID_INPUT', `tree ID must be a decimal int64, got '${treeId}'`);
+    }
+    p = BigInt(treeId).toString(16).padStart(16, '0');
+    if (prefixes.size >= 64) prefixes.clear();
+    prefixes.set(treeId, p);
+  }
+  return p;
+}
+
+/** The EntryUUID of a leaf in tree `treeId`. */
+export function entryUuid(treeId: string, leafHash: Uint8Array): string {
+  return entryUuidPrefix(treeId) + hexEncode(leafHash);
+}
+
+/**
+ * The leaf hash named by an 80-hex EntryUUID of tree `treeId` or a bare 64-hex leaf hash (any
+ * case); undefined when it is neither or names another tree.
+ */
+export function leafHashOfEntryUuid(uuid: string, treeId: string): Uint8Array | undefined {
+  const u = uuid.toLowerCase();
+  if (!/^([0-9a-f]{16})?[0-9a-f]{64}$/.test(u)) return undefined;
+  if (u.length === 80 && u.slice(0, 16) !== entryUuidPrefix(treeId)) return undefined;
+  return hexDecode(u.slice(-64));
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+/**
+ * Layering check (docs/architecture.md), run by `npm run lint` so CI fails on a violation:
+ *
+ * 1. The SDK imports nothing upward: no `@scriba/server` / `@scriba/cli`, no relative path out of
+ *    packages/sdk, and (it is isomorphic) no `node:` built-in.
+ * 2. SQL text appears only in the storage implementation: packages/server/src/db/ and, until the
+ *    storage port moves them there, the files listed in SQL_NOT_YET_MOVED (no new file may join).
+ * 3. HTTP routes do not reach storage: nothing under packages/server/src/routes/ imports db/, the tile
+ *    store or the tile reader; they call the log core (LogService).
+ * 4. The server reads its environment in one place: `process.env` appears only in
+ *    packages/server/src/config.ts (everything else gets typed values passed down).
+ *
+ * Reads source as text (import specifiers and string literals); prints one line per violation.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SQL_HOME = 'packages/server/src/db/';
+/** SQL outside db/ today; the storage port (issue 10, later step) moves it. Shrink only. */
+const SQL_NOT_YET_MOVED = new Set([
+  'packages/server/src/log/sequencer.ts',
+  'packages/server/src/log/service.ts',
+  'packages/server/src/log/tileStore.ts',
+  'packages/server/src/log/tile-reader.ts',
+  'packages/server/src/log/witness-push.ts',
+  'packages/server/src/witness/store.ts',
+]);
+const SQL =
+  /\b(SELECT\s+[\w*(]|INSERT\s+INTO\b|DELETE\s+FROM\b|CREATE\s+(TABLE|INDEX)\b|ALTER\s+TABLE\b|UPDATE\s+[a-z_]+\s+SET\b)/;
+const ROUTE_FORBIDDEN = [/\/db\//, /\/db\/index\.js$/, /\/tileStore\.js$/, /\/tile-reader\.js$/];
+
+function sources(dir) {
+  const out = [];
+  for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== 'node_modules' && e.name !== 'dist' && e.name !== 'generated') out.push(...sources(p));
+    } else if (/\.(ts|mts|js|mjs)$/.test(e.name) && !e.name.endsWith('.d.ts'))
+      out.push(p.split(sep).join('/'));
+  }
+  return out;
+}
+
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g;
+
+function importsOf(text) {
+  const out = [];
+  for (const m of text.matchAll(IMPORT)) out.push(m[1] ?? m[2] ?? m[3]);
+  return out;
+}
+
+/** Source text without comments (so a doc comment naming SQL is not SQL). */
+function code(text) {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+}
+
+const problems = [];
+for (const file of sources('packages/sdk/src')) {
+  for (const spec of importsOf(readFileSync(join(ROOT, file), 'utf8'))) {
+    if (/^@scriba\/(server|cli)(\/|$)/.test(spec)) problems.push(`${file}: the SDK imports ${spec}`);
+    if (spec.startsWith('node:')) problems.push(`${file}: the SDK imports the Node built-in ${spec}`);
+    if (spec.startsWith('.')) {
+      const target = relative(ROOT, resolve(ROOT, dirname(file), spec))
+        .split(sep)
+        .join('/');
+      if (!target.startsWith('packages/sdk/'))
+        problems.push(`${file}: the SDK imports ${spec} (outside the SDK)`);
+    }
+  }
+}
+for (const file of [
+  ...sources('packages/server/src'),
+  ...sources('packages/cli/src'),
+  ...sources('packages/sdk/src'),
+]) {
+  if (file.startsWith(SQL_HOME) || SQL_NOT_YET_MOVED.has(file)) continue;
+  const m = SQL.exec(code(readFileSync(join(ROOT, file), 'utf8')));
+  if (m) problems.push(`${file}: SQL ("${m[0]}") outside ${SQL_HOME}`);
+}
+for (const file of sources('packages/server/src/routes')) {
+  for (const spec of importsOf(readFileSync(join(ROOT, file), 'utf8'))) {
+    if (ROUTE_FORBIDDEN.some((re) => re.test(spec)))
+      problems.push(`${file}: a route imports storage (${spec})`);
+  }
+}
+for (const file of sources('packages/server/src')) {
+  if (file === 'packages/server/src/config.ts') continue;
+  if (/\bprocess\.env\b/.test(code(readFileSync(join(ROOT, file), 'utf8'))))
+    problems.push(`${file}: reads process.env (only packages/server/src/config.ts may)`);
+}
+for (const f of SQL_NOT_YET_MOVED) {
+  try {
+    if (!SQL.test(code(readFileSync(join(ROOT, f), 'utf8'))))
+      problems.push(
+        `${f}: holds no SQL any more; remove it from SQL_NOT_YET_MOVED in scripts/check-layers.mjs`,
+      );
+  } catch {
+    problems.push(`${f}: listed in SQL_NOT_YET_MOVED but missing; remove it from scripts/check-layers.mjs`);
+  }
+}
+
+if (problems.length > 0) {
+  for (const p of problems) process.stderr.write(`layers: ${p}\n`);
+  process.stderr.write(`layers: ${problems.length} violation(s); see docs/architecture.md\n`);
+  process.exit(1);
+}
+process.stdout.write(
+  'layers: ok (SDK imports nothing upward; SQL only in storage; routes do not import storage; env read only in config.ts)\n',
+);
