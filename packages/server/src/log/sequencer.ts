@@ -99,7 +99,9 @@ function searchKeysOf(entry: ValidatedEntry): string[] {
   for (const p of k.publicKeyFingerprints) keys.add(`key:${p.toLowerCase()}`);
   for (const e of k.emails) keys.add(`email:${e.toLowerCase()}`);
   for (const s of k.subjects) keys.add(`subject:${s.toLowerCase()}`);
-  return [...keys];
+  // PostgreSQL text cannot hold NUL (SQLSTATE 22021): such a key (e.g. from a certificate SAN) is
+  // not indexed rather than failing the whole batch; a search can never carry NUL either.
+  return [...keys].filter((key) => !key.includes('\u0000'));
 }
 
 /**
@@ -223,8 +225,25 @@ export async function appendBatch(
   return outcomes as AppendOutcome[];
 }
 
+/**
+ * The append queue is full: the entry was not queued (nothing acknowledged); the client should retry
+ * later (503 with Retry-After). Overload is answered, not absorbed into memory and latency.
+ */
+export class OverloadedError extends Error {
+  readonly code = 'OVERLOADED';
+  constructor(readonly limit: number) {
+    super(`the log is over its append capacity (${limit} outstanding entries); retry later`);
+    this.name = 'OverloadedError';
+  }
+}
+
 export type SequencerOptions = {
   maxBatchSize: number;
+  /**
+   * Entries outstanding per process (queued or in a batch not yet committed) past which appends are
+   * refused with OverloadedError (default 4096, as Tessera pushes back).
+   */
+  maxQueue?: number;
   /** Wait before an idle sequencer starts a batch (0: start at once). */
   maxWaitMs: number;
   /**
@@ -239,6 +258,8 @@ export type SequencerOptions = {
 export class Sequencer {
   private queue: Pending[] = [];
   private inFlight = 0;
+  /** Entries in batches started and not yet finished. */
+  private inBatches = 0;
   /** A started batch has not been granted the tree lock yet (no further batch starts meanwhile). */
   private awaitingLock = false;
   private timer: NodeJS.Timeout | undefined;
@@ -253,8 +274,30 @@ export class Sequencer {
     private readonly metrics: Metrics,
   ) {}
 
-  /** Queues a validated entry; resolves after the batch holding it has committed. */
+  /** Entries queued or in a batch that has not finished. */
+  get outstanding(): number {
+    return this.queue.length + this.inBatches;
+  }
+
+  /** Most entries outstanding before appends are refused. */
+  get maxQueue(): number {
+    return this.opts.maxQueue ?? 4096;
+  }
+
+  /** True when an append now would be refused (callers may refuse before costly validation). */
+  get full(): boolean {
+    return this.outstanding >= this.maxQueue;
+  }
+
+  /**
+   * Queues a validated entry; resolves after the batch holding it has committed. Rejects with
+   * OverloadedError (without queueing) when the queue is full.
+   */
   append(entry: ValidatedEntry): Promise<AppendOutcome> {
+    if (this.full) {
+      this.metrics.appendsRefused++;
+      return Promise.reject(new OverloadedError(this.maxQueue));
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ entry, acceptedAt: performance.now(), resolve, reject });
       this.pump();
@@ -295,6 +338,7 @@ export class Sequencer {
     }
     this.awaitingLock = true;
     this.inFlight++;
+    this.inBatches += batch.length;
     void this.runBatch(batch);
   }
 
@@ -342,6 +386,7 @@ export class Sequencer {
       this.metrics.batchFailures++;
       for (const p of batch) p.reject(e);
     } finally {
+      this.inBatches -= batch.length;
       if (!released) {
         if (!locked) this.awaitingLock = false;
         this.inFlight--;

@@ -63,6 +63,7 @@ export class LogService {
     batch: SequencerOptions,
   ) {
     this.sequencer = new Sequencer(db, signer, batch, metrics);
+    metrics.queueLength = () => this.sequencer.outstanding;
   }
 
   /**
