@@ -5,8 +5,9 @@
  *    the database refuses -> the client's error (4xx), logged without a stack trace;
  *  - class 08 (connection exception), 53 (insufficient resources), 57 (operator intervention, e.g.
  *    admin shutdown or statement timeout), 58 (system error), 40001/40P01 (serialization failure,
- *    deadlock) and 55P03 (lock not available), and a connection lost or timed out in the driver (no
- *    SQLSTATE): the database is unavailable right now -> 503 with Retry-After;
+ *    deadlock), 55P03 (lock not available), 28 and 3D (a connection refused for its credentials or
+ *    database, e.g. dropped or rotated under a running server), and a connection lost or timed out in
+ *    the driver (no SQLSTATE): the database is unavailable right now -> 503 with Retry-After;
  *  - anything else (e.g. class 42, a bug in our SQL): the server's fault -> 500.
  */
 
@@ -49,7 +50,7 @@ export function classifyDbError(e: unknown): DbErrorClass | undefined {
   if (state !== undefined) {
     const cls = state.slice(0, 2);
     if (cls === '22' || cls === '23') return 'client';
-    if (['08', '53', '57', '58'].includes(cls)) return 'unavailable';
+    if (['08', '53', '57', '58', '28', '3D'].includes(cls)) return 'unavailable';
     if (state === '40001' || state === '40P01' || state === '55P03') return 'unavailable';
     return 'internal';
   }

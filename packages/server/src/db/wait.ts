@@ -5,7 +5,7 @@
  * then the start fails with one DbUnavailableError. Errors that waiting cannot cure (wrong password,
  * no such database) fail at once.
  */
-import { classifyDbError, DbUnavailableError } from './errors.js';
+import { classifyDbError, DbUnavailableError, sqlState } from './errors.js';
 import type { Db } from './types.js';
 
 export async function waitForDatabase(
@@ -22,7 +22,8 @@ export async function waitForDatabase(
       await db.query('SELECT 1');
       return;
     } catch (e) {
-      if (classifyDbError(e) !== 'unavailable') throw e;
+      const state = sqlState(e)?.slice(0, 2);
+      if (classifyDbError(e) !== 'unavailable' || state === '28' || state === '3D') throw e;
       const error = e instanceof Error ? e.message : String(e);
       const left = deadline - Date.now();
       if (left <= 0) {
