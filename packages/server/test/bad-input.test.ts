@@ -51,6 +51,22 @@ describe('bad input', () => {
       });
     });
 
+    describe('when Node fetch sends a 4 MB body (a real SBOM attestation size)', () => {
+      it('reads the 413 every time (the server drains the body before it closes)', async () => {
+        const body = JSON.stringify({ kind: 'hashedrekord', padding: 'x'.repeat(4 * 1024 * 1024) });
+        for (let i = 0; i < 5; i++) {
+          // Before the fix: fetch failed with EPIPE most of the time.
+          const r = await fetch(`${url}/api/v1/log/entries`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          });
+          expect(r.status).toBe(413);
+          expect(await r.json()).toMatchObject({ code: 413, reason: 'PAYLOAD_TOO_LARGE' });
+        }
+      });
+    });
+
     describe('when the body is not a valid proposed entry', () => {
       it.each([
         ['malformed JSON', '{"kind": "hashedrekord",', undefined],
@@ -146,6 +162,12 @@ describe('bad input', () => {
       ['a huge index', '/api/v1/log/entries?logIndex=9007199254740991', 404],
       ['an index beyond safe integers', '/api/v1/log/entries?logIndex=9007199254740993', 400],
       ['a negative index', '/api/v1/log/entries?logIndex=-1', 400],
+      ['an index of 1e309 (Infinity once coerced)', '/api/v1/log/entries?logIndex=1e309', 400],
+      ['an index of Infinity', '/api/v1/log/entries?logIndex=Infinity', 400],
+      ['an index of -Infinity', '/api/v1/log/entries?logIndex=-Infinity', 400],
+      ['an index of 400 digits', `/api/v1/log/entries?logIndex=${'9'.repeat(400)}`, 400],
+      ['a firstSize of 1e309', '/api/v1/log/proof?firstSize=1e309&lastSize=1', 400],
+      ['a lastSize of Infinity', '/api/v1/log/proof?firstSize=1&lastSize=Infinity', 400],
       ['a non-numeric index', '/api/v1/log/entries?logIndex=abc', 400],
       ['no index', '/api/v1/log/entries', 400],
       ['an unknown UUID', `/api/v1/log/entries/${'ab'.repeat(40)}`, 404],
@@ -174,6 +196,9 @@ describe('bad input', () => {
       ['an empty index query', '/api/v1/index/retrieve', {}],
       ['a bad hash', '/api/v1/index/retrieve', { hash: 'sha256:xyz' }],
       ['a bad email type', '/api/v1/index/retrieve', { email: { a: 1 } }],
+      ['a NUL byte in an email', '/api/v1/index/retrieve', { email: 'a\u0000@example.com' }],
+      ['a NUL byte in a subject', '/api/v1/index/retrieve', { subject: 'x\u0000y' }],
+      ['a NUL byte in an email (and)', '/api/v1/index/retrieve', { email: '\u0000', operator: 'and' }],
       ['a key without content', '/api/v1/index/retrieve', { publicKey: { format: 'x509' } }],
       ['a key with bad base64', '/api/v1/index/retrieve', { publicKey: { format: 'x509', content: '%%%' } }],
       ['an unknown key format', '/api/v1/index/retrieve', { publicKey: { format: 'gpg', content: 'AAAA' } }],
