@@ -69,6 +69,19 @@ describe('HTTP hardening', () => {
       expect(r.closed).toBe(true);
       if (r.reply !== '') expect(r.reply).toMatch(/^HTTP\/1\.1 4[0-9][0-9] /);
     });
+    it('a 4 MB body sent by Node fetch (a real SBOM attestation size) reads its 413 every time', async () => {
+      const body = JSON.stringify({ kind: 'hashedrekord', padding: 'x'.repeat(4 * 1024 * 1024) });
+      for (let i = 0; i < 5; i++) {
+        // Before the fix: fetch failed with EPIPE most of the time (the server closed mid-upload).
+        const r = await fetch(`${server.url}/api/v1/log/entries`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        expect(r.status).toBe(413);
+        expect(await r.json()).toMatchObject({ code: 413, reason: 'PAYLOAD_TOO_LARGE' });
+      }
+    });
     it('a client error writes no stack trace to the log', async () => {
       await fetch(`${server.url}/api/v1/log/entries?logIndex=1e309`);
       await fetch(`${server.url}/api/v1/index/retrieve`, {
