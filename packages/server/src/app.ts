@@ -194,15 +194,27 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onResponse', async (req) => {
     if (!req.raw.socket?.destroyed) req.raw.socket?.setTimeout(t.idleMs);
   });
+  let appending = 0;
+  opts.log.metrics.queueLength = () => appending;
+  // Appends accepted and not yet answered (being read, validated, queued or written) are bounded:
+  // past the bound the answer is 503 at once, before the body is parsed or any signature checked
+  // (the unread body is discarded by Node and the connection kept).
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method !== 'POST' || !APPEND_ROUTES.has(req.routeOptions.url ?? '')) return;
+    const max = opts.log.sequencer.maxQueue;
+    if (appending >= max) {
+      opts.log.metrics.appendsRefused++;
+      throw new OverloadedError(max);
+    }
+    appending++;
+    reply.raw.once('close', () => {
+      appending--;
+    });
+  });
   app.addHook('preHandler', async (req) => {
     const field = nonFiniteField(req.query) ?? nonFiniteField(req.params);
     if (field !== undefined) {
       throw new LogError(400, 'INVALID_REQUEST', `${field}: must be a finite integer`, field);
-    }
-    // A full append queue is answered before the costly signature checks.
-    if (req.method === 'POST' && APPEND_ROUTES.has(req.routeOptions.url ?? '') && opts.log.sequencer.full) {
-      opts.log.metrics.appendsRefused++;
-      throw new OverloadedError(opts.log.sequencer.maxQueue);
     }
   });
   await app.register(opsRoutes(opts.log, shuttingDown));

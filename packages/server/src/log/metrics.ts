@@ -37,7 +37,7 @@ export class Metrics {
   /** Appends refused because the append queue was full (503). */
   appendsRefused = 0;
   treeSize = 0;
-  /** Reads the append queue's current length (set by the log service). */
+  /** Appends accepted and not yet answered (set by the app). */
   queueLength: () => number = () => 0;
   readonly batchSize = new Histogram([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192]);
   readonly appendLatency = new Histogram([
@@ -76,7 +76,7 @@ export class Metrics {
         'Appends refused with 503 because the append queue was full.',
         this.appendsRefused,
       ),
-      `# HELP scriba_append_queue_length Entries queued or being written by this process.\n# TYPE scriba_append_queue_length gauge\nscriba_append_queue_length ${this.queueLength()}`,
+      `# HELP scriba_append_queue_length Appends accepted and not yet answered (validating, queued or being written).\n# TYPE scriba_append_queue_length gauge\nscriba_append_queue_length ${this.queueLength()}`,
       `# HELP scriba_tree_size Latest tree size seen by this process.\n# TYPE scriba_tree_size gauge\nscriba_tree_size ${this.treeSize}`,
       this.batchSize.render('scriba_batch_size', 'Entries per committed batch.'),
       this.appendLatency.render(

@@ -63,7 +63,6 @@ export class LogService {
     batch: SequencerOptions,
   ) {
     this.sequencer = new Sequencer(db, signer, batch, metrics);
-    metrics.queueLength = () => this.sequencer.outstanding;
   }
 
   /**
