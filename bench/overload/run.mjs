@@ -97,7 +97,10 @@ function memory(pid) {
 
 const keys = Array.from({ length: 16 }, () => {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { privateKey, pemB64: Buffer.from(publicKey.export({ type: 'spki', format: 'pem' })).toString('base64') };
+  return {
+    privateKey,
+    pemB64: Buffer.from(publicKey.export({ type: 'spki', format: 'pem' })).toString('base64'),
+  };
 });
 let seq = 0;
 /** Bodies signed ahead of an open-loop phase, so that the sending process does not sign meanwhile. */
@@ -116,7 +119,10 @@ function signBody() {
     kind: 'hashedrekord',
     spec: {
       data: { hash: { algorithm: 'sha256', value: createHash('sha256').update(artifact).digest('hex') } },
-      signature: { content: sign('sha256', artifact, k.privateKey).toString('base64'), publicKey: { content: k.pemB64 } },
+      signature: {
+        content: sign('sha256', artifact, k.privateKey).toString('base64'),
+        publicKey: { content: k.pemB64 },
+      },
     },
   });
 }
@@ -125,7 +131,14 @@ function post(agent, port, body) {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const req = http.request(
-      { agent, host: '127.0.0.1', port, path: '/api/v1/log/entries', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        path: '/api/v1/log/entries',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0 }));
@@ -138,13 +151,18 @@ function post(agent, port, body) {
 }
 
 function pct(sorted, p) {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : Number.NaN;
+  return sorted.length
+    ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+    : Number.NaN;
 }
 
 /** `seconds`: the sending window; rates of answers are over the time until the last answer. */
 function tally(results, seconds, elapsed = seconds) {
   const by = (s) => results.filter((r) => r.status === s).length;
-  const lat = results.filter((r) => r.status === 201).map((r) => r.ms).sort((a, b) => a - b);
+  const lat = results
+    .filter((r) => r.status === 201)
+    .map((r) => r.ms)
+    .sort((a, b) => a - b);
   return {
     offered: results.length,
     offeredPerS: results.length / seconds,
@@ -229,11 +247,21 @@ try {
     await closedLoop(server.port, 2); // warm-up
     const sus = await sampled(server.pid, () => closedLoop(server.port, SECONDS));
     const s = tally(sus.result, SECONDS);
-    rows.push({ phase: `sustainable (closed loop, ${CLIENTS} clients)`, ...s, peakRss: sus.peakRss, hwm: memory(server.pid).hwm });
+    rows.push({
+      phase: `sustainable (closed loop, ${CLIENTS} clients)`,
+      ...s,
+      peakRss: sus.peakRss,
+      hwm: memory(server.pid).hwm,
+    });
     const rate = Math.max(1, Math.round(s.acceptedPerS * FACTOR));
     presign(Math.ceil(rate * SECONDS * 1.05));
     const over = await sampled(server.pid, () => openLoop(server.port, rate, SECONDS));
-    rows.push({ phase: `${FACTOR}x offered, queue 4096 (default)`, ...tally(over.result.results, SECONDS, over.result.elapsed), peakRss: over.peakRss, hwm: memory(server.pid).hwm });
+    rows.push({
+      phase: `${FACTOR}x offered, queue 4096 (default)`,
+      ...tally(over.result.results, SECONDS, over.result.elapsed),
+      peakRss: over.peakRss,
+      hwm: memory(server.pid).hwm,
+    });
     if (!opts['no-unbounded']) {
       const unbounded = await startServer(await freshDatabase(pg.url, 'scriba_overload_unbounded'), {
         SCRIBA_APPEND_QUEUE_MAX: '1000000',
@@ -242,7 +270,12 @@ try {
         await closedLoop(unbounded.port, 2);
         presign(Math.ceil(rate * SECONDS * 1.05));
         const u = await sampled(unbounded.pid, () => openLoop(unbounded.port, rate, SECONDS));
-        rows.push({ phase: `${FACTOR}x offered, queue 1,000,000 (unbounded)`, ...tally(u.result.results, SECONDS, u.result.elapsed), peakRss: u.peakRss, hwm: memory(unbounded.pid).hwm });
+        rows.push({
+          phase: `${FACTOR}x offered, queue 1,000,000 (unbounded)`,
+          ...tally(u.result.results, SECONDS, u.result.elapsed),
+          peakRss: u.peakRss,
+          hwm: memory(unbounded.pid).hwm,
+        });
       } finally {
         await unbounded.stop();
       }
@@ -254,9 +287,16 @@ try {
   await pg.stop();
 }
 
-const f = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '-');
-console.log(`\nbench/overload: ${SECONDS} s per phase, PostgreSQL ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded (fsync on)'}, server = built CLI`);
-console.log('| phase | offered | offered/s | accepted (201) | accepted/s | refused (503) | other | last answer s | p50 ms | p99 ms | peak RSS MiB (sampled) | VmHWM MiB |');
+const f = (n, d = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+    : '-';
+console.log(
+  `\nbench/overload: ${SECONDS} s per phase, PostgreSQL ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded (fsync on)'}, server = built CLI`,
+);
+console.log(
+  '| phase | offered | offered/s | accepted (201) | accepted/s | refused (503) | other | last answer s | p50 ms | p99 ms | peak RSS MiB (sampled) | VmHWM MiB |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(

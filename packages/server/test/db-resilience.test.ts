@@ -44,7 +44,9 @@ describe('classifyDbError', () => {
   });
   it('a lost connection or a driver timeout is unavailable; other errors are not database errors', () => {
     expect(classifyDbError(new DbUnavailableError('Connection terminated unexpectedly'))).toBe('unavailable');
-    expect(classifyDbError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBe('unavailable');
+    expect(classifyDbError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBe(
+      'unavailable',
+    );
     expect(classifyDbError(new TypeError('x'))).toBeUndefined();
     // A code without a severity is not a PostgreSQL error.
     expect(classifyDbError(Object.assign(new Error('x'), { code: '22021' }))).toBeUndefined();
@@ -98,7 +100,10 @@ describe('the server and its database', () => {
       expect(statuses.get(201)).toBeGreaterThan(0);
       expect(missingRetryAfter).toBe(0);
       // It resumes by itself.
-      await until('an append to succeed again', async () => (await postEntry(server.url, hashedRekord(signer))).status === 201);
+      await until(
+        'an append to succeed again',
+        async () => (await postEntry(server.url, hashedRekord(signer))).status === 201,
+      );
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     });
   });
@@ -165,7 +170,9 @@ describe('the server and its database', () => {
       clearTimeout(timer);
       expect(code).toBe(1);
       const lines = stderr.trim().split('\n');
-      expect(lines.at(-1)).toMatch(/^scriba serve: cannot start: the database did not become available within 20 s/);
+      expect(lines.at(-1)).toMatch(
+        /^scriba serve: cannot start: the database did not become available within 20 s/,
+      );
       expect(lines.filter((l) => l.includes('cannot start'))).toHaveLength(1);
       expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
     }, 60_000);

@@ -108,7 +108,8 @@ describe('HTTP hardening', () => {
       '/api/v2/tile/entries/000.p/1',
       '/api/v2/log/vkeys',
     ])('GET %s answers a cross-origin request (Allow-Origin *, no credentials)', async (path) => {
-      if (path.includes('tile')) expect((await postEntry(server.url, hashedRekord(newSigner()))).status).toBeLessThan(500);
+      if (path.includes('tile'))
+        expect((await postEntry(server.url, hashedRekord(newSigner()))).status).toBeLessThan(500);
       const r = await fetch(`${server.url}${path}`, { headers: { origin } });
       expect(r.status).toBeLessThan(500);
       expect(r.headers.get('access-control-allow-origin')).toBe('*');
@@ -124,7 +125,11 @@ describe('HTTP hardening', () => {
     ])('a preflight of %s %s is answered 204 without credentials', async (method, path) => {
       const r = await fetch(`${server.url}${path}`, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'content-type' },
+        headers: {
+          origin,
+          'access-control-request-method': method,
+          'access-control-request-headers': 'content-type',
+        },
       });
       expect(r.status).toBe(204);
       expect(r.headers.get('access-control-allow-origin')).toBe('*');
@@ -167,7 +172,9 @@ describe('a bounded append queue', () => {
 
   it('refuses appends past it with 503 + Retry-After, counts them in /metrics, and every 201 is in the log', async () => {
     const signer = newSigner();
-    const responses = await Promise.all(Array.from({ length: 20 }, () => postEntry(server.url, hashedRekord(signer))));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => postEntry(server.url, hashedRekord(signer))),
+    );
     const statuses = responses.map((r) => r.status);
     const refused = responses.filter((r) => r.status === 503);
     expect(statuses.every((s) => s === 201 || s === 503)).toBe(true);

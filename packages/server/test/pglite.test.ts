@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateLogKeyPem } from '../src/keys/logKey.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
 import { type SpawnedServer, spawnServer, tempDir } from '../../../test/helpers/server.js';
+import { generateLogKeyPem } from '../src/keys/logKey.js';
 
 /** Smoke test of the embedded default: `scriba serve` with no DATABASE_URL runs on PGlite. */
 describe('scriba serve on embedded PGlite', () => {
@@ -118,7 +118,9 @@ describe('scriba serve on embedded PGlite', () => {
     await writeFile(key, generateLogKeyPem(), { mode });
     await expect(
       spawnServer({ DATABASE_URL: '', SCRIBA_DATA_DIR: join(dir.path, 'd'), SCRIBA_LOG_KEY: key }),
-    ).rejects.toThrow(/exited with 2 [^]*configuration error: SCRIBA_LOG_KEY file .* is accessible by group or others/);
+    ).rejects.toThrow(
+      /exited with 2 [\s\S]*configuration error: SCRIBA_LOG_KEY file .* is accessible by group or others/,
+    );
   });
 
   it('stops with one clear line on a bad configuration', async () => {

@@ -1,10 +1,9 @@
 /** Opens the configured database (PostgreSQL via DATABASE_URL, else PGlite under the data dir). */
-import { join } from 'node:path';
 import { openPglite } from './pglite.js';
 import { openPostgres, type PostgresOptions } from './postgres.js';
 import type { Db } from './types.js';
 
-export { classifyDbError, DbUnavailableError, type DbErrorClass } from './errors.js';
+export { classifyDbError, type DbErrorClass, DbUnavailableError } from './errors.js';
 export { migrate } from './migrate.js';
 export type { Db, Queryable } from './types.js';
 export { toBytes, toNumber } from './types.js';

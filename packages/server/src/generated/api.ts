@@ -439,6 +439,17 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description Retry later, after `Retry-After` seconds; nothing was logged. Reason `OVERLOADED`: this process already has its limit of appends in progress (SCRIBA_APPEND_QUEUE_MAX); reason `UNAVAILABLE`: the database is unavailable (down, restarting, or not answering in time). */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait before retrying */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description A server fault (never caused by client input). */
         InternalServerError: {
             headers: {
@@ -510,6 +521,7 @@ export interface operations {
             400: components["responses"]["BadContent"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["InternalServerError"];
         };
     };
@@ -562,6 +574,7 @@ export interface operations {
             };
             400: components["responses"]["BadContent"];
             413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["InternalServerError"];
         };
     };
@@ -589,6 +602,7 @@ export interface operations {
             };
             400: components["responses"]["BadContent"];
             413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["InternalServerError"];
         };
     };
@@ -709,6 +723,7 @@ export interface operations {
             400: components["responses"]["BadContent"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["InternalServerError"];
         };
     };
