@@ -41,6 +41,15 @@ export async function lockDataDir(dir: string): Promise<{ release(): Promise<voi
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         await link(mine, lock);
+        // A taker of a stale lock that raced with this one may have moved this lock aside: check,
+        // after a moment, that the lock still names this process.
+        await new Promise((r) => setTimeout(r, 50));
+        const now = await holderOf(lock);
+        if (now !== process.pid) {
+          throw new ConfigError(
+            `the data directory ${dir} is in use by process ${now ?? 'unknown'} (lock file ${lock}); one process per embedded database — use DATABASE_URL (PostgreSQL) to run several`,
+          );
+        }
         return {
           async release() {
             // Only remove the lock while it still names this process.
@@ -66,8 +75,10 @@ export async function lockDataDir(dir: string): Promise<{ release(): Promise<voi
       }
       const moved = await holderOf(aside);
       if (moved !== undefined && moved !== holder && alive(moved)) {
-        // Another process took the lock over meanwhile: put its lock back and refuse.
-        await rename(aside, lock);
+        // Another process took the lock over meanwhile: put its lock back (never over a newer one)
+        // and refuse.
+        await link(aside, lock).catch(() => {});
+        await unlink(aside).catch(() => {});
         throw new ConfigError(
           `the data directory ${dir} is in use by process ${moved} (lock file ${lock}); one process per embedded database — use DATABASE_URL (PostgreSQL) to run several`,
         );
