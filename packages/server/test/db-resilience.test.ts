@@ -144,6 +144,25 @@ describe('the server and its database', () => {
     });
   });
 
+  describe('when the database is not up yet at start', () => {
+    it('waits for it with logged backoff, then starts', async () => {
+      const db = await createTestDatabase();
+      const dir = await tempDir();
+      cleanup.push(db.drop, dir.remove);
+      const u = new URL(db.url);
+      const proxy = await tcpProxy({ host: u.hostname, port: Number(u.port) });
+      cleanup.push(() => proxy.close());
+      proxy.mode('refuse');
+      const up = setTimeout(() => proxy.mode('pass'), 2_000);
+      cleanup.push(async () => clearTimeout(up));
+      // Before the fix: exit 1 at once ("cannot start"), no retry.
+      const server = await spawnServer({ DATABASE_URL: via(db.url, proxy.port), SCRIBA_DATA_DIR: dir.path });
+      cleanup.push(() => server.stop('SIGKILL'));
+      expect(server.output()).toMatch(/waiting for the database \(attempt 1, next in [0-9]+ ms\)/);
+      expect((await postEntry(server.url, hashedRekord(newSigner()))).status).toBe(201);
+    });
+  });
+
   describe('when the database accepts connections but never answers', () => {
     it('fails the start with one clear line (exit 1) instead of hanging', async () => {
       const silent = await tcpProxy();
