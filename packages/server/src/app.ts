@@ -1,12 +1,19 @@
 /**
  * Builds the Fastify app (no listen: main.ts does that): shared JSON schemas generated from
  * openapi/openapi.yaml, the route plugins, and one error handler that maps every client mistake to a
- * 4xx answer with Rekor's `{code, message}` (plus `reason` and `field`), never a 500.
+ * 4xx answer with Rekor's `{code, message}` (plus `reason` and `field`), never a 500. Database errors
+ * are classified by SQLSTATE (db/errors.ts): the client's (4xx, no stack trace logged), unavailable
+ * (503 with Retry-After) or the server's (500). Also: CORS for every route (cors.ts), a full append
+ * queue answered 503 before validation, and bounded request timeouts (headers, whole request, idle).
  */
+import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { classifyDbError } from './db/index.js';
 import { isEntryValidationError } from './entries/index.js';
 import { schemas } from './generated/schemas.js';
+import { OverloadedError } from './log/sequencer.js';
 import { LogError, type LogService } from './log/service.js';
+import { cors } from './routes/cors.js';
 import { opsRoutes } from './routes/ops/index.js';
 import { tsaRoutes } from './routes/tsa/index.js';
 import { entriesRoutes } from './routes/v1/entries.js';
@@ -26,7 +33,55 @@ export type AppOptions = {
   v2?: V2Options;
   /** The RFC 3161 timestamp authority (routes under /api/v1/timestamp); undefined = off. */
   tsa?: TimestampAuthority;
+  /** Request timeouts (ms): header section, whole request, silence while a request is sent. */
+  timeouts?: { headersMs: number; requestMs: number; idleMs: number };
 };
+
+/** Seconds a client should wait before retrying a 503. */
+export const RETRY_AFTER_S = 1;
+
+/** The most of an over-the-limit body read (and discarded) so that the client can read the 413. */
+export const DRAIN_CAP_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads and discards the rest of a request body (up to `cap` bytes), so that a client still sending
+ * it is not cut off (EPIPE) before it reads the answer. Resolves at its end, on error or close, or
+ * once `cap` bytes were read.
+ */
+function drainBody(raw: IncomingMessage, cap: number): Promise<void> {
+  if (raw.complete || raw.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let read = 0;
+    const done = () => {
+      raw.removeListener('data', onData);
+      raw.removeListener('end', done);
+      raw.removeListener('error', done);
+      raw.removeListener('close', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      read += chunk.length;
+      if (read > cap) done();
+    };
+    raw.on('data', onData);
+    raw.once('end', done);
+    raw.once('error', done);
+    raw.once('close', done);
+    raw.resume();
+  });
+}
+
+/** A non-finite number in the query or path (ajv coerces '1e309' to Infinity and lets it through). */
+function nonFiniteField(values: unknown): string | undefined {
+  if (values === null || typeof values !== 'object') return undefined;
+  for (const [k, v] of Object.entries(values)) {
+    const list = Array.isArray(v) ? v : [v];
+    if (list.some((x) => typeof x === 'number' && !Number.isFinite(x))) return k;
+  }
+  return undefined;
+}
+
+const APPEND_ROUTES = new Set(['/api/v1/log/entries', '/api/v2/log/entries']);
 
 function fieldOf(instancePath: string | undefined, missing: unknown): string {
   const path = (instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
@@ -35,9 +90,17 @@ function fieldOf(instancePath: string | undefined, missing: unknown): string {
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const t = opts.timeouts ?? { headersMs: 10_000, requestMs: 30_000, idleMs: 30_000 };
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimit,
+    // A stalled request is answered (408) or closed within seconds: the header section within
+    // headersMs, the whole request within requestMs (checked every second), and a socket silent for
+    // idleMs while the client sends (or while idle between keep-alive requests) is closed.
+    http: { headersTimeout: t.headersMs, connectionsCheckingInterval: 1_000 },
+    requestTimeout: t.requestMs,
+    connectionTimeout: t.idleMs,
+    keepAliveTimeout: t.idleMs,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
     },
@@ -45,7 +108,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   for (const schema of Object.values(schemas)) app.addSchema(schema as unknown as { $id: string });
 
-  app.setErrorHandler((err: FastifyError, req, reply) => {
+  app.setErrorHandler(async (err: FastifyError, req, reply) => {
     if (isEntryValidationError(err)) {
       return reply.code(400).send({ code: 400, message: err.message, reason: err.code, field: err.field });
     }
@@ -68,6 +131,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       });
     }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // Let the client finish sending (read and discarded, up to a cap) so that it reads the 413;
+      // the connection is closed after the answer.
+      const announced = Number(req.headers['content-length']);
+      if (!(announced > DRAIN_CAP_BYTES)) await drainBody(req.raw, DRAIN_CAP_BYTES);
+      reply.header('connection', 'close');
       return reply.code(413).send({
         code: 413,
         message: `request body is over the limit of ${opts.bodyLimit} bytes`,
@@ -75,23 +143,39 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         field: 'body',
       });
     }
+    if (err instanceof OverloadedError) {
+      return reply
+        .code(503)
+        .header('retry-after', String(RETRY_AFTER_S))
+        .send({ code: 503, message: err.message, reason: 'OVERLOADED' });
+    }
+    // Database errors by SQLSTATE. Nothing was acknowledged in any of these cases.
+    const dbClass = classifyDbError(err);
+    if (dbClass === 'client') {
+      // A value of the request the database refused (class 22/23): the client's error, no stack.
+      req.log.info({ sqlstate: err.code, error: err.message }, 'request refused by the database');
+      return reply.code(400).send({
+        code: 400,
+        message: `the request carries a value the log cannot store or search: ${err.message}`,
+        reason: 'INVALID_VALUE',
+        field: 'body',
+      });
+    }
+    if (dbClass === 'unavailable') {
+      req.log.warn({ error: err.message }, 'database unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', String(RETRY_AFTER_S))
+        .send({ code: 503, message: 'the database is unavailable; retry', reason: 'UNAVAILABLE' });
+    }
     const status = err.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
+    if (status >= 400 && status < 500 && dbClass === undefined) {
       return reply
         .code(status)
         .send({ code: status, message: err.message, reason: err.code ?? 'BAD_REQUEST', field: 'body' });
     }
     req.log.error({ err }, 'request failed');
-    // Database unavailable (a pg protocol error or a network error): retryable, 503. Anything else
-    // is a fault of the server: 500. Nothing was acknowledged either way.
-    const e = err as { severity?: unknown; code?: unknown };
-    const dbDown = e.severity !== undefined || (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code));
-    const code = dbDown ? 503 : 500;
-    return reply.code(code).send({
-      code,
-      message: dbDown ? 'the database is unavailable; retry' : 'internal error',
-      reason: dbDown ? 'UNAVAILABLE' : 'INTERNAL',
-    });
+    return reply.code(500).send({ code: 500, message: 'internal error', reason: 'INTERNAL' });
   });
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({
@@ -104,6 +188,38 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const shuttingDown = opts.isShuttingDown ?? (() => false);
   app.addHook('onSend', async (_req, reply) => {
     if (shuttingDown()) reply.header('connection', 'close');
+  });
+  app.addHook('onRequest', cors);
+  // Once the request is read, the server is working on it: no idle limit while the answer waits on
+  // the database (statement timeouts bound that); the idle limit is back once answered.
+  app.addHook('preValidation', async (req) => {
+    req.raw.socket?.setTimeout(0);
+  });
+  app.addHook('onResponse', async (req) => {
+    if (!req.raw.socket?.destroyed) req.raw.socket?.setTimeout(t.idleMs);
+  });
+  let appending = 0;
+  opts.log.metrics.queueLength = () => appending;
+  // Appends accepted and not yet answered (being read, validated, queued or written) are bounded:
+  // past the bound the answer is 503 at once, before the body is parsed or any signature checked
+  // (the unread body is discarded by Node and the connection kept).
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method !== 'POST' || !APPEND_ROUTES.has(req.routeOptions.url ?? '')) return;
+    const max = opts.log.sequencer.maxQueue;
+    if (appending >= max) {
+      opts.log.metrics.appendsRefused++;
+      throw new OverloadedError(max);
+    }
+    appending++;
+    reply.raw.once('close', () => {
+      appending--;
+    });
+  });
+  app.addHook('preHandler', async (req) => {
+    const field = nonFiniteField(req.query) ?? nonFiniteField(req.params);
+    if (field !== undefined) {
+      throw new LogError(400, 'INVALID_REQUEST', `${field}: must be a finite integer`, field);
+    }
   });
   await app.register(opsRoutes(opts.log, shuttingDown));
   await app.register(entriesRoutes(opts.log));

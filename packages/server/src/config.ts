@@ -36,6 +36,20 @@ export type Config = {
   /** Append batches in flight per process (the next one queues for the tree lock). */
   batchPipeline: number;
   dbPoolMax: number;
+  /** Bound on opening one database connection, ms. */
+  dbConnectTimeoutMs: number;
+  /** Bound on one SQL statement (server statement_timeout; the driver waits 5 s more), ms. */
+  dbStatementTimeoutMs: number;
+  /** How long the start waits for the database (retrying with backoff) before it gives up, ms. */
+  dbStartTimeoutMs: number;
+  /** Appends queued or being written per process; past it, 503 with Retry-After. */
+  appendQueueMax: number;
+  /** A request's header section must arrive within this, ms. */
+  headersTimeoutMs: number;
+  /** A whole request (headers and body) must arrive within this, ms. */
+  requestTimeoutMs: number;
+  /** A socket silent for this long (a stalled request or an idle keep-alive connection) is closed, ms. */
+  idleTimeoutMs: number;
   logLevel: string;
   /** Threads validating proposed entries (SCRIBA_VALIDATION_WORKERS; 0 = on the main thread). */
   validationWorkers: number;
@@ -235,6 +249,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     batchMaxWaitMs: intVar(env, 'SCRIBA_BATCH_MAX_WAIT_MS', 0, 0, 10_000),
     batchPipeline: intVar(env, 'SCRIBA_BATCH_PIPELINE', 1, 1, 8),
     dbPoolMax: intVar(env, 'SCRIBA_DB_POOL_MAX', 10, 1, 1000),
+    dbConnectTimeoutMs: intVar(env, 'SCRIBA_DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
+    dbStatementTimeoutMs: intVar(env, 'SCRIBA_DB_STATEMENT_TIMEOUT_MS', 10_000, 100, 3_600_000),
+    dbStartTimeoutMs: intVar(env, 'SCRIBA_DB_START_TIMEOUT_MS', 20_000, 0, 3_600_000),
+    appendQueueMax: intVar(env, 'SCRIBA_APPEND_QUEUE_MAX', 4096, 1, 1_000_000),
+    headersTimeoutMs: intVar(env, 'SCRIBA_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+    requestTimeoutMs: intVar(env, 'SCRIBA_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    idleTimeoutMs: intVar(env, 'SCRIBA_IDLE_TIMEOUT_MS', 30_000, 100, 3_600_000),
     logLevel,
     validationWorkers: intVar(env, 'SCRIBA_VALIDATION_WORKERS', 0, 0, 16),
     nativeAddon: boolVar(env, 'SCRIBA_NATIVE', true),

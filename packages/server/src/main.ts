@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
-import { migrate, openDb } from './db/index.js';
+import { migrate, openDb, waitForDatabase } from './db/index.js';
 import type { Db } from './db/types.js';
 import {
   configureNative,
@@ -51,14 +51,33 @@ export async function startServer(
         config.tsa.policyOid,
       )
     : undefined;
+  // Connection-level database errors before the app's logger exists go to stderr (unless quiet).
+  const quiet = opts.logger === false;
+  let onDbError = (err: Error) => {
+    if (!quiet) process.stderr.write(`scriba serve: database connection error: ${err.message}\n`);
+  };
   const db = await openDb({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolMax: config.dbPoolMax,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    onError: (err) => onDbError(err),
   });
   let shuttingDown = false;
   let validation: ValidationPool | null = null;
   try {
+    // A PostgreSQL still starting or recovering is waited for (bounded, each attempt logged).
+    await waitForDatabase(db, {
+      timeoutMs: config.dbStartTimeoutMs,
+      onWait: ({ attempt, retryInMs, error }) => {
+        if (!quiet) {
+          process.stderr.write(
+            `scriba serve: waiting for the database (attempt ${attempt}, next in ${retryInMs} ms): ${error}\n`,
+          );
+        }
+      },
+    });
     await migrate(db);
     const { treeId } = await LogService.treeOrigin(db, key);
     const signer = await checkpointSigner(
@@ -71,6 +90,7 @@ export async function startServer(
       maxBatchSize: config.batchMaxSize,
       maxWaitMs: config.batchMaxWaitMs,
       maxInFlight: config.batchPipeline,
+      maxQueue: config.appendQueueMax,
     });
     await log.init();
     const logger =
@@ -80,6 +100,11 @@ export async function startServer(
       publicUrl: config.publicUrl,
       bodyLimit: config.bodyLimit,
       tsa,
+      timeouts: {
+        headersMs: config.headersTimeoutMs,
+        requestMs: config.requestTimeoutMs,
+        idleMs: config.idleTimeoutMs,
+      },
       logger: logger as never,
       isShuttingDown: () => shuttingDown,
       v2: {
@@ -91,6 +116,7 @@ export async function startServer(
       },
     });
     validation = startValidationPool(config.validationWorkers, { native: config.nativeAddon });
+    onDbError = (err) => app.log.warn({ error: err.message }, 'database connection error');
     await app.listen({ port: config.port, host: config.host });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;

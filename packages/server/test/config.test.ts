@@ -12,6 +12,13 @@ describe('loadConfig', () => {
         dataDir: '/srv/.scriba',
         publicUrl: 'http://127.0.0.1:3000',
         logName: '127.0.0.1:3000',
+        dbConnectTimeoutMs: 5_000,
+        dbStatementTimeoutMs: 10_000,
+        dbStartTimeoutMs: 20_000,
+        appendQueueMax: 4096,
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 30_000,
+        idleTimeoutMs: 30_000,
       });
     });
   });
@@ -79,6 +86,13 @@ describe('loadConfig', () => {
       ['SCRIBA_WITNESS_INTERVAL_MS', { SCRIBA_WITNESS_INTERVAL_MS: '0' }],
       ['SCRIBA_WITNESS_TIMEOUT_MS', { SCRIBA_WITNESS_TIMEOUT_MS: 'soon' }],
       ['SCRIBA_TILE_CACHE_MB', { SCRIBA_TILE_CACHE_MB: '-5' }],
+      ['SCRIBA_DB_CONNECT_TIMEOUT_MS', { SCRIBA_DB_CONNECT_TIMEOUT_MS: '0' }],
+      ['SCRIBA_DB_STATEMENT_TIMEOUT_MS', { SCRIBA_DB_STATEMENT_TIMEOUT_MS: 'never' }],
+      ['SCRIBA_DB_START_TIMEOUT_MS', { SCRIBA_DB_START_TIMEOUT_MS: '-5' }],
+      ['SCRIBA_APPEND_QUEUE_MAX', { SCRIBA_APPEND_QUEUE_MAX: '0' }],
+      ['SCRIBA_HEADERS_TIMEOUT_MS', { SCRIBA_HEADERS_TIMEOUT_MS: '1e3' }],
+      ['SCRIBA_REQUEST_TIMEOUT_MS', { SCRIBA_REQUEST_TIMEOUT_MS: '99' }],
+      ['SCRIBA_IDLE_TIMEOUT_MS', { SCRIBA_IDLE_TIMEOUT_MS: '' + 4_000_000_000 }],
     ])('%s %j throws a ConfigError naming it', (name, env) => {
       let err: unknown;
       try {

@@ -1,10 +1,17 @@
 /**
- * Db over PGlite (PostgreSQL compiled to WASM, in-process) with its data under a directory: the
- * embedded default when no DATABASE_URL is set. PGlite is a single connection; its own mutex
+ * Db over PGlite (PostgreSQL compiled to WASM, in-process) with its data under `<dataDir>/pglite`:
+ * the embedded default when no DATABASE_URL is set. PGlite is a single connection; its own mutex
  * serializes queries and transactions, which is the "pool of one" DESIGN.md asks for.
+ *
+ * The data directory is this process's alone (datadir-lock.ts) and private: created 0700, and since
+ * PGlite (Emscripten's NODEFS) chmods the files it creates to 0666 whatever the umask, every file is
+ * set to 0600 and every directory to 0700 after opening and again at close. The 0700 directory is
+ * what keeps other users out of files created in between.
  */
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { lockDataDir } from './datadir-lock.js';
 import type { Db, Queryable } from './types.js';
 
 function wrap(q: PGlite | Transaction): Queryable {
@@ -16,9 +23,30 @@ function wrap(q: PGlite | Transaction): Queryable {
   };
 }
 
-export async function openPglite(dir: string): Promise<Db> {
-  await mkdir(dir, { recursive: true });
-  const db = await PGlite.create(dir);
+/** Sets every directory under `dir` (itself included) to 0700 and every file to 0600. */
+export async function makePrivate(dir: string): Promise<void> {
+  await chmod(dir, 0o700);
+  for (const ent of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, ent.name);
+    if (ent.isDirectory()) await makePrivate(p);
+    else if (ent.isFile()) await chmod(p, 0o600).catch(() => {});
+  }
+}
+
+export async function openPglite(dataDir: string): Promise<Db> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
+  const lock = await lockDataDir(dataDir);
+  const dir = join(dataDir, 'pglite');
+  let db: PGlite;
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    db = await PGlite.create(dir);
+    await makePrivate(dir);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
   const base = wrap(db);
   return {
     kind: 'pglite',
@@ -31,6 +59,13 @@ export async function openPglite(dir: string): Promise<Db> {
           : [];
         return fn(wrap(tx), results);
       }),
-    close: () => db.close(),
+    async close() {
+      try {
+        await db.close();
+        await makePrivate(dir);
+      } finally {
+        await lock.release();
+      }
+    },
   };
 }

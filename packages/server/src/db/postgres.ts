@@ -1,43 +1,133 @@
-/** Db over node-postgres: a connection pool against PostgreSQL 15+ (DATABASE_URL). */
+/**
+ * Db over node-postgres: a connection pool against PostgreSQL 15+ (DATABASE_URL).
+ *
+ * The process survives its database: every client carries an 'error' listener (a connection lost
+ * while a client is checked out emits 'error'; unhandled, it would kill the process), a lost
+ * connection fails only the query or transaction that used it (that client is destroyed, never
+ * reused), and every wait is bounded — connecting (`connectTimeoutMs`), each statement on the server
+ * (`statement_timeout`) and in the driver (a server that accepts but never answers), and a
+ * transaction left idle. Driver errors without a SQLSTATE become DbUnavailableError (db/errors.ts).
+ */
 import pg from 'pg';
+import { classifyDbError, DbUnavailableError, sqlState } from './errors.js';
 import type { Db, Queryable } from './types.js';
+
+export type PostgresOptions = {
+  /** Bound on opening one connection (TCP + startup + authentication), ms. */
+  connectTimeoutMs?: number;
+  /** Bound on one statement (server-side statement_timeout; the driver waits this + 5 s), ms. */
+  statementTimeoutMs?: number;
+  /** Called with each connection-level error (the process keeps running). */
+  onError?: (err: Error) => void;
+};
+
+/** Driver errors without a SQLSTATE (connection lost, timeouts) become DbUnavailableError. */
+function wrapError(e: unknown): unknown {
+  if (sqlState(e) !== undefined || e instanceof TypeError || e instanceof RangeError) return e;
+  if (e instanceof DbUnavailableError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  return new DbUnavailableError(`database unavailable: ${msg}`, { cause: e });
+}
 
 function wrapClient(client: pg.PoolClient): Queryable {
   return {
-    query: async (sql, params) => client.query(sql, params as unknown[]) as never,
+    query: async (sql, params) => {
+      try {
+        return (await client.query(sql, params as unknown[])) as never;
+      } catch (e) {
+        throw wrapError(e);
+      }
+    },
     exec: async (sql) => {
-      await client.query(sql);
+      try {
+        await client.query(sql);
+      } catch (e) {
+        throw wrapError(e);
+      }
     },
   };
 }
 
-export function openPostgres(url: string, poolMax: number): Db {
-  const pool = new pg.Pool({ connectionString: url, max: poolMax, idleTimeoutMillis: 30_000 });
-  // An idle client losing its connection MUST NOT crash the process; the next query reconnects.
-  pool.on('error', () => {});
+export function openPostgres(url: string, poolMax: number, opts: PostgresOptions = {}): Db {
+  const connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
+  const statementTimeoutMs = opts.statementTimeoutMs ?? 10_000;
+  const onError = opts.onError ?? (() => {});
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolMax,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: connectTimeoutMs,
+    statement_timeout: statementTimeoutMs,
+    // A server that accepts but never answers: the driver gives up a little after the server would.
+    query_timeout: statementTimeoutMs + 5_000,
+    // A transaction whose process vanished (network partition) releases the tree lock.
+    idle_in_transaction_session_timeout: statementTimeoutMs * 2,
+    keepAlive: true,
+  });
+  // An idle client losing its connection: the pool drops it; the next query opens a new one.
+  pool.on('error', (err) => onError(err));
+  // A checked-out client losing its connection emits 'error' too, and pg-pool listens only while the
+  // client is idle: without this listener the process would exit on an unhandled 'error' event.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => onError(err));
+  });
   return {
     kind: 'postgres',
-    query: async (sql, params) => pool.query(sql, params as unknown[]) as never,
+    query: async (sql, params) => {
+      try {
+        return (await pool.query(sql, params as unknown[])) as never;
+      } catch (e) {
+        throw wrapError(e);
+      }
+    },
     exec: async (sql) => {
-      await pool.query(sql);
+      try {
+        await pool.query(sql);
+      } catch (e) {
+        throw wrapError(e);
+      }
     },
     async transaction(fn, opening) {
-      const client = await pool.connect();
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (e) {
+        throw wrapError(e);
+      }
+      // A client whose connection failed (or whose state is unknown) is destroyed, never reused.
+      let destroy = false;
       try {
         // One simple-protocol message: BEGIN and the opening statements cost one round trip. Each
         // statement still takes its own snapshot (READ COMMITTED), exactly as if sent one by one.
-        const first = (await client.query(opening ? `BEGIN; ${opening}` : 'BEGIN')) as unknown as
-          | pg.QueryResult
-          | pg.QueryResult[];
+        let first: pg.QueryResult | pg.QueryResult[];
+        try {
+          first = (await client.query(opening ? `BEGIN; ${opening}` : 'BEGIN')) as unknown as
+            | pg.QueryResult
+            | pg.QueryResult[];
+        } catch (e) {
+          throw wrapError(e);
+        }
         const results = Array.isArray(first) ? first.slice(1).map((r) => r.rows) : [];
         const result = await fn(wrapClient(client), results);
-        await client.query('COMMIT');
+        try {
+          await client.query('COMMIT');
+        } catch (e) {
+          throw wrapError(e);
+        }
         return result;
       } catch (e) {
-        await client.query('ROLLBACK').catch(() => {});
+        if (classifyDbError(e) === 'unavailable') {
+          // Closing the connection makes PostgreSQL roll the transaction back.
+          destroy = true;
+        } else {
+          destroy = !(await client.query('ROLLBACK').then(
+            () => true,
+            () => false,
+          ));
+        }
         throw e;
       } finally {
-        client.release();
+        client.release(destroy ? new Error('connection discarded') : undefined);
       }
     },
     close: () => pool.end(),

@@ -526,6 +526,17 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description Retry later, after `Retry-After` seconds; nothing was logged. Reason `OVERLOADED`: this process already has its limit of appends in progress (SCRIBA_APPEND_QUEUE_MAX); reason `UNAVAILABLE`: the database is unavailable (down, restarting, or not answering in time). */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait before retrying */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description A server fault (never caused by client input). */
         InternalServerError: {
             headers: {
@@ -597,6 +608,7 @@ export interface operations {
             400: components["responses"]["BadContent"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["InternalServerError"];
         };
     };
@@ -649,6 +661,7 @@ export interface operations {
             };
             400: components["responses"]["BadContent"];
             413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["InternalServerError"];
         };
     };
@@ -676,6 +689,7 @@ export interface operations {
             };
             400: components["responses"]["BadContent"];
             413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["InternalServerError"];
         };
     };
@@ -881,6 +895,7 @@ export interface operations {
             400: components["responses"]["BadContent"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["InternalServerError"];
         };
     };

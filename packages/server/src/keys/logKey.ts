@@ -67,6 +67,18 @@ export async function writeNewLogKey(path: string): Promise<string> {
   return pem;
 }
 
+/**
+ * A private key file that group or others may read or write has to be treated as disclosed: the
+ * start is refused (ConfigError, exit 2) rather than signing with it.
+ */
+function assertPrivate(mode: number, what: string): void {
+  if ((mode & 0o077) !== 0) {
+    throw new ConfigError(
+      `${what} is accessible by group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); chmod 600 it`,
+    );
+  }
+}
+
 /** Loads SCRIBA_LOG_KEY, or `<dataDir>/log-key.pem`, creating the latter on first start. */
 export async function loadOrCreateLogKey(opts: { logKeyPath?: string; dataDir: string }): Promise<LogKey> {
   if (opts.logKeyPath) {
@@ -76,6 +88,7 @@ export async function loadOrCreateLogKey(opts: { logKeyPath?: string; dataDir: s
     } catch {
       throw new ConfigError(`SCRIBA_LOG_KEY file ${opts.logKeyPath} cannot be read`);
     }
+    assertPrivate((await stat(opts.logKeyPath)).mode, `SCRIBA_LOG_KEY file ${opts.logKeyPath}`);
     return parseLogKeyPem(pem, opts.logKeyPath);
   }
   const path = join(opts.dataDir, 'log-key.pem');
@@ -84,9 +97,6 @@ export async function loadOrCreateLogKey(opts: { logKeyPath?: string; dataDir: s
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
-  const st = await stat(path);
-  if ((st.mode & 0o077) !== 0) {
-    throw new ConfigError(`log key ${path} is readable by group or others; chmod 600 it`);
-  }
+  assertPrivate((await stat(path)).mode, `log key ${path}`);
   return parseLogKeyPem(await readFile(path, 'utf8'), path);
 }

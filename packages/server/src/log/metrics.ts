@@ -34,7 +34,11 @@ export class Metrics {
   duplicatesRejected = 0;
   batchesCommitted = 0;
   batchFailures = 0;
+  /** Appends refused because the append queue was full (503). */
+  appendsRefused = 0;
   treeSize = 0;
+  /** Appends accepted and not yet answered (set by the app). */
+  queueLength: () => number = () => 0;
   readonly batchSize = new Histogram([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192]);
   readonly appendLatency = new Histogram([
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
@@ -67,6 +71,12 @@ export class Metrics {
         'Append batches that failed and were rolled back.',
         this.batchFailures,
       ),
+      counter(
+        'scriba_appends_refused_total',
+        'Appends refused with 503 because the append queue was full.',
+        this.appendsRefused,
+      ),
+      `# HELP scriba_append_queue_length Appends accepted and not yet answered (validating, queued or being written).\n# TYPE scriba_append_queue_length gauge\nscriba_append_queue_length ${this.queueLength()}`,
       `# HELP scriba_tree_size Latest tree size seen by this process.\n# TYPE scriba_tree_size gauge\nscriba_tree_size ${this.treeSize}`,
       this.batchSize.render('scriba_batch_size', 'Entries per committed batch.'),
       this.appendLatency.render(

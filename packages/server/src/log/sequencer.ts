@@ -95,7 +95,9 @@ const WRITE_SQL = `
 
 /** Search index keys of an entry (the SDK's key format; routes/v1/search.ts is the lookup side). */
 function searchKeysOf(entry: ValidatedEntry): string[] {
-  return searchIndexKeys(entry.searchKeys);
+  // PostgreSQL text cannot hold NUL (SQLSTATE 22021): such a key (e.g. from a certificate SAN) is
+  // not indexed rather than failing the whole batch; a search can never carry NUL either.
+  return searchIndexKeys(entry.searchKeys).filter((key) => !key.includes('\u0000'));
 }
 
 /**
@@ -219,8 +221,25 @@ export async function appendBatch(
   return outcomes as AppendOutcome[];
 }
 
+/**
+ * The append queue is full: the entry was not queued (nothing acknowledged); the client should retry
+ * later (503 with Retry-After). Overload is answered, not absorbed into memory and latency.
+ */
+export class OverloadedError extends Error {
+  readonly code = 'OVERLOADED';
+  constructor(readonly limit: number) {
+    super(`the log is over its append capacity (${limit} outstanding entries); retry later`);
+    this.name = 'OverloadedError';
+  }
+}
+
 export type SequencerOptions = {
   maxBatchSize: number;
+  /**
+   * Entries outstanding per process (queued or in a batch not yet committed) past which appends are
+   * refused with OverloadedError (default 4096, as Tessera pushes back).
+   */
+  maxQueue?: number;
   /** Wait before an idle sequencer starts a batch (0: start at once). */
   maxWaitMs: number;
   /**
@@ -235,6 +254,8 @@ export type SequencerOptions = {
 export class Sequencer {
   private queue: Pending[] = [];
   private inFlight = 0;
+  /** Entries in batches started and not yet finished. */
+  private inBatches = 0;
   /** A started batch has not been granted the tree lock yet (no further batch starts meanwhile). */
   private awaitingLock = false;
   private timer: NodeJS.Timeout | undefined;
@@ -249,8 +270,30 @@ export class Sequencer {
     private readonly metrics: Metrics,
   ) {}
 
-  /** Queues a validated entry; resolves after the batch holding it has committed. */
+  /** Entries queued or in a batch that has not finished. */
+  get outstanding(): number {
+    return this.queue.length + this.inBatches;
+  }
+
+  /** Most entries outstanding before appends are refused. */
+  get maxQueue(): number {
+    return this.opts.maxQueue ?? 4096;
+  }
+
+  /** True when an append now would be refused (callers may refuse before costly validation). */
+  get full(): boolean {
+    return this.outstanding >= this.maxQueue;
+  }
+
+  /**
+   * Queues a validated entry; resolves after the batch holding it has committed. Rejects with
+   * OverloadedError (without queueing) when the queue is full.
+   */
   append(entry: ValidatedEntry): Promise<AppendOutcome> {
+    if (this.full) {
+      this.metrics.appendsRefused++;
+      return Promise.reject(new OverloadedError(this.maxQueue));
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ entry, acceptedAt: performance.now(), resolve, reject });
       this.pump();
@@ -291,6 +334,7 @@ export class Sequencer {
     }
     this.awaitingLock = true;
     this.inFlight++;
+    this.inBatches += batch.length;
     void this.runBatch(batch);
   }
 
@@ -338,6 +382,7 @@ export class Sequencer {
       this.metrics.batchFailures++;
       for (const p of batch) p.reject(e);
     } finally {
+      this.inBatches -= batch.length;
       if (!released) {
         if (!locked) this.awaitingLock = false;
         this.inFlight--;

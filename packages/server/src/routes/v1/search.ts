@@ -53,6 +53,12 @@ export function searchRoutes(log: LogService): FastifyPluginAsync {
       },
       async (req) => {
         const q = req.body;
+        // Validated before SQL: PostgreSQL text cannot hold NUL, and nothing indexed contains one.
+        for (const field of ['email', 'subject', 'hash'] as const) {
+          if (typeof q[field] === 'string' && q[field].includes('\u0000')) {
+            throw new LogError(400, 'INVALID_REQUEST', `${field} must not contain a NUL character`, field);
+          }
+        }
         const sets: string[][] = [];
         if (q.hash !== undefined) {
           const h = q.hash.toLowerCase();
