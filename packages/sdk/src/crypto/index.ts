@@ -29,3 +29,4 @@ export { type NativeCryptoModule, useNativeCrypto } from './native.js';
 export { type PemBlock, pemDecode, pemEncode } from './pem.js';
 export { verifySignatureOverDigest } from './prehashed.js';
 export { type VerifyOptions, verifySignature } from './verify.js';
+export { digestInfo } from './rsa.js';

@@ -16,6 +16,11 @@ const DIGEST_INFO_PREFIX: Record<HashAlgorithm, Uint8Array> = {
   sha512: hexDecode('3051300d060960864801650304020305000440'),
 };
 
+/** The DER DigestInfo of `digest` (what RSA PKCS#1 v1.5 signs, RFC 8017 §9.2). */
+export function digestInfo(hash: HashAlgorithm, digest: Uint8Array): Uint8Array {
+  return concatBytes(DIGEST_INFO_PREFIX[hash], digest);
+}
+
 function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
   let result = 1n;
   let b = base % mod;

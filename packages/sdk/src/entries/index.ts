@@ -6,3 +6,4 @@
 export * from './body.js';
 export * from './canonicalize.js';
 export * from './canonicalize-v2.js';
+export * from './requests.js';

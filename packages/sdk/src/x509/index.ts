@@ -6,3 +6,4 @@ export * from './certificate.js';
 export * from './chain.js';
 export * from './sct.js';
 export * from './timestamp.js';
+export * from './timestamp-request.js';
