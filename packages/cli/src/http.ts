@@ -27,7 +27,13 @@ export function causeOf(e: unknown): string {
   return err?.message || err?.code || String(c);
 }
 
-export type HttpOptions = { method?: string; body?: string | Uint8Array; contentType?: string; accept?: string; timeoutMs?: number };
+export type HttpOptions = {
+  method?: string;
+  body?: string | Uint8Array;
+  contentType?: string;
+  accept?: string;
+  timeoutMs?: number;
+};
 
 /** Sends a request; network failures throw LOG_UNREACHABLE (exit 2). Answers are returned as they are. */
 export async function request(url: string, opts: HttpOptions = {}): Promise<Response> {
@@ -38,7 +44,9 @@ export async function request(url: string, opts: HttpOptions = {}): Promise<Resp
     return await fetch(url, {
       method: opts.method ?? 'GET',
       headers,
-      ...(opts.body !== undefined ? { body: typeof opts.body === "string" ? opts.body : Buffer.from(opts.body) } : {}),
+      ...(opts.body !== undefined
+        ? { body: typeof opts.body === 'string' ? opts.body : Buffer.from(opts.body) }
+        : {}),
       signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
       redirect: 'follow',
     });
@@ -62,7 +70,11 @@ function errorText(text: string): string {
 export async function checkOk(url: string, r: Response): Promise<void> {
   if (r.ok) return;
   const text = await r.text().catch(() => '');
-  throw new CliError(1, r.status === 404 ? 'NOT_FOUND' : 'HTTP_ERROR', `${url}: HTTP ${r.status}: ${errorText(text)}`);
+  throw new CliError(
+    1,
+    r.status === 404 ? 'NOT_FOUND' : 'HTTP_ERROR',
+    `${url}: HTTP ${r.status}: ${errorText(text)}`,
+  );
 }
 
 /** GET/POST and parse a JSON answer (LOG_ANSWER_INVALID when it is not JSON). */

@@ -13,15 +13,24 @@ const COMMANDS: Record<string, Command> = {
     summary: "print a log's Sigstore trusted root",
     load: () => import('./commands/trusted-root.js'),
   },
-  sign: { summary: 'sign an artifact, log it, write a Sigstore bundle', load: () => import('./commands/sign.js') },
+  sign: {
+    summary: 'sign an artifact, log it, write a Sigstore bundle',
+    load: () => import('./commands/sign.js'),
+  },
   attest: {
     summary: 'sign an in-toto attestation (DSSE), log it, write a bundle',
     load: () => import('./commands/attest.js'),
   },
   verify: { summary: 'verify a Sigstore bundle offline', load: () => import('./commands/verify.js') },
   upload: { summary: 'log an entry with a Rekor v1 log', load: () => import('./commands/upload.js') },
-  get: { summary: 'print a log entry, verified (SET, proof, checkpoint)', load: () => import('./commands/get.js') },
-  search: { summary: 'find entries by artifact, digest, key or e-mail', load: () => import('./commands/search.js') },
+  get: {
+    summary: 'print a log entry, verified (SET, proof, checkpoint)',
+    load: () => import('./commands/get.js'),
+  },
+  search: {
+    summary: 'find entries by artifact, digest, key or e-mail',
+    load: () => import('./commands/search.js'),
+  },
   loginfo: {
     summary: "print the log's verified checkpoint; prove consistency",
     load: () => import('./commands/loginfo.js'),

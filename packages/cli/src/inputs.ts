@@ -31,7 +31,10 @@ export async function hashFile(path: string, algorithm: HashAlgorithm): Promise<
 const DIGEST_LENGTH: Record<HashAlgorithm, number> = { sha256: 64, sha384: 96, sha512: 128 };
 
 /** `sha256:HEX` (or sha384:/sha512:) with the full digest. */
-export function parseDigestArg(s: string, flag = '--digest'): { algorithm: HashAlgorithm; digest: Uint8Array } {
+export function parseDigestArg(
+  s: string,
+  flag = '--digest',
+): { algorithm: HashAlgorithm; digest: Uint8Array } {
   const m = /^(sha256|sha384|sha512):([0-9a-fA-F]+)$/.exec(s);
   if (!m || m[2]?.length !== DIGEST_LENGTH[m[1] as HashAlgorithm]) {
     throw new CliError(2, 'USAGE', `${flag} must be sha256:HEX (or sha384:/sha512:) with the full digest`);

@@ -33,7 +33,11 @@ export function usageError(message: string): CliError {
 /** `what path: cause` for a file that cannot be read or written (exit 2). */
 export function fileError(what: string, path: string, e: unknown): CliError {
   const code = (e as NodeJS.ErrnoException)?.code;
-  return new CliError(EXIT_USAGE, 'INPUT_UNREADABLE', `${what} ${path}: ${code ?? (e as Error)?.message ?? e}`);
+  return new CliError(
+    EXIT_USAGE,
+    'INPUT_UNREADABLE',
+    `${what} ${path}: ${code ?? (e as Error)?.message ?? e}`,
+  );
 }
 
 /** The exit code and one-line message of any failure. */

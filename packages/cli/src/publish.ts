@@ -9,11 +9,13 @@
  */
 import { writeFile } from 'node:fs/promises';
 import {
-  type BundleContent,
-  bundleToJson,
   assembleBundle,
   type Bundle,
+  type BundleContent,
+  bundleToJson,
   type HashAlgorithm,
+  hexEncode,
+  sha256,
   tlogEntryFromRekorV1,
   tlogEntryFromRekorV2,
 } from '@scriba/sdk';
@@ -54,7 +56,7 @@ export async function publish(o: PublishOptions): Promise<Published> {
     published = { logIndex: entry.logIndex, created: true };
   }
   const bundle = assembleBundle({
-    verificationMaterial: { kind: 'publicKey' },
+    verificationMaterial: { kind: 'publicKey', hint: hexEncode(sha256(o.key.spki)) },
     tlogEntries: [entry],
     rfc3161Timestamps: timestamps,
     content: o.content,

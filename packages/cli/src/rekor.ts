@@ -14,10 +14,10 @@ import {
   hexEncode,
   type NoteVerifier,
   noteVerifierFromPublicKey,
+  type PublicKey,
   parseCheckpoint,
   parseNote,
   parseVerifierKey,
-  type PublicKey,
   type TransparencyLogEntry,
   tlogEntryFromRekorV1,
   verifyNote,
@@ -60,12 +60,17 @@ export async function verifyRekorV1Entry(
   const entry = tlogEntryFromRekorV1(answer.value);
   const leaf = hexEncode(hashLeaf(entry.canonicalizedBody));
   if (!/^[0-9a-f]{64}([0-9a-f]{16})?$/i.test(answer.uuid) || !answer.uuid.toLowerCase().endsWith(leaf)) {
-    throw new VerificationError('TLOG_ENTRY_MALFORMED', `entry UUID ${answer.uuid} is not the leaf hash of its body (${leaf})`);
+    throw new VerificationError(
+      'TLOG_ENTRY_MALFORMED',
+      `entry UUID ${answer.uuid} is not the leaf hash of its body (${leaf})`,
+    );
   }
   const log = findTrustedLog(entry, trust);
-  if (!entry.signedEntryTimestamp) throw new VerificationError('TLOG_SET_INVALID', 'the entry has no signed entry timestamp');
+  if (!entry.signedEntryTimestamp)
+    throw new VerificationError('TLOG_SET_INVALID', 'the entry has no signed entry timestamp');
   await verifySignedEntryTimestamp(entry, log.key);
-  if (!entry.inclusionProof) throw new VerificationError('TLOG_INCLUSION_PROOF_INVALID', 'the entry has no inclusion proof');
+  if (!entry.inclusionProof)
+    throw new VerificationError('TLOG_INCLUSION_PROOF_INVALID', 'the entry has no inclusion proof');
   const proven = await verifyInclusionProof(entry, log.key, true, witnesses);
   return { ...answer, entry, checkpointSize: proven.checkpoint.size, witnesses: proven.witnesses };
 }
@@ -75,7 +80,11 @@ export async function getEntryByIndex(base: string, index: number): Promise<Reko
   const url = `${base}/api/v1/log/entries?logIndex=${index}`;
   const a = singleEntry(url, await requestJson(url));
   const got = (a.value as { logIndex?: unknown })?.logIndex;
-  if (got !== index) throw new VerificationError('TLOG_PROOF_INDEX_MISMATCH', `${url}: asked for entry ${index}, got ${String(got)}`);
+  if (got !== index)
+    throw new VerificationError(
+      'TLOG_PROOF_INDEX_MISMATCH',
+      `${url}: asked for entry ${index}, got ${String(got)}`,
+    );
   return a;
 }
 
@@ -115,9 +124,16 @@ export async function retrieveEntries(base: string, uuids: string[]): Promise<Re
 }
 
 /** POST a v1 proposed entry; a duplicate (409) fetches the existing entry. */
-export async function postV1Entry(base: string, proposed: unknown): Promise<{ answer: RekorV1Answer; created: boolean }> {
+export async function postV1Entry(
+  base: string,
+  proposed: unknown,
+): Promise<{ answer: RekorV1Answer; created: boolean }> {
   const url = `${base}/api/v1/log/entries`;
-  const r = await request(url, { method: 'POST', body: JSON.stringify(proposed), contentType: 'application/json' });
+  const r = await request(url, {
+    method: 'POST',
+    body: JSON.stringify(proposed),
+    contentType: 'application/json',
+  });
   if (r.status === 409 && r.headers.get('location')) {
     const loc = new URL(r.headers.get('location') as string, `${base}/`).toString();
     return { answer: singleEntry(loc, await requestJson(loc)), created: false };
@@ -135,10 +151,18 @@ export async function postV1Entry(base: string, proposed: unknown): Promise<{ an
 /** POST a v2 CreateEntryRequest; the protobuf-JSON TransparencyLogEntry answer (409: LOG_DUPLICATE). */
 export async function postV2Entry(base: string, req: unknown): Promise<unknown> {
   const url = `${base}/api/v2/log/entries`;
-  const r = await request(url, { method: 'POST', body: JSON.stringify(req), contentType: 'application/json' });
+  const r = await request(url, {
+    method: 'POST',
+    body: JSON.stringify(req),
+    contentType: 'application/json',
+  });
   const text = await r.text();
   if (r.status === 409) {
-    throw new CliError(1, 'LOG_DUPLICATE', `${url}: already logged at index ${r.headers.get('x-log-index') ?? '?'} (Rekor v2 does not return existing entries; the signature is randomized, so sign again)`);
+    throw new CliError(
+      1,
+      'LOG_DUPLICATE',
+      `${url}: already logged at index ${r.headers.get('x-log-index') ?? '?'} (Rekor v2 does not return existing entries; the signature is randomized, so sign again)`,
+    );
   }
   if (!r.ok) throw new CliError(1, 'LOG_REFUSED', `${url}: HTTP ${r.status}: ${oneLine(text)}`);
   try {
@@ -159,13 +183,21 @@ function oneLine(text: string): string {
 }
 
 /** Witness note verifiers from `--witness VKEY` values, with the required count. */
-export async function witnessPolicy(vkeys: string[], threshold: number | undefined): Promise<WitnessPolicy | undefined> {
+export async function witnessPolicy(
+  vkeys: string[],
+  threshold: number | undefined,
+): Promise<WitnessPolicy | undefined> {
   if (threshold === undefined || threshold === 0) {
-    if (vkeys.length > 0 && threshold === undefined) return { verifiers: await parseVkeys(vkeys), threshold: vkeys.length };
+    if (vkeys.length > 0 && threshold === undefined)
+      return { verifiers: await parseVkeys(vkeys), threshold: vkeys.length };
     return undefined;
   }
   if (vkeys.length < threshold) {
-    throw new CliError(2, 'USAGE', `--require-witnesses ${threshold} needs at least ${threshold} --witness keys`);
+    throw new CliError(
+      2,
+      'USAGE',
+      `--require-witnesses ${threshold} needs at least ${threshold} --witness keys`,
+    );
   }
   return { verifiers: await parseVkeys(vkeys), threshold };
 }
@@ -195,7 +227,10 @@ export async function verifyCheckpointText(
   try {
     checkpoint = parseCheckpoint(parseNote(text).text);
   } catch (e) {
-    throw new VerificationError('TLOG_CHECKPOINT_MALFORMED', `the checkpoint is malformed: ${(e as Error).message}`);
+    throw new VerificationError(
+      'TLOG_CHECKPOINT_MALFORMED',
+      `the checkpoint is malformed: ${(e as Error).message}`,
+    );
   }
   const name = checkpoint.origin.split(' ')[0] as string;
   const logVerifier = await noteVerifierFromPublicKey(name, key);
@@ -203,11 +238,18 @@ export async function verifyCheckpointText(
   try {
     ({ verified } = await verifyNote(text, [logVerifier, ...(witnesses?.verifiers ?? [])]));
   } catch (e) {
-    throw new VerificationError('TLOG_CHECKPOINT_SIGNATURE_INVALID', `the checkpoint is not signed by the log's key as ${name}`, { cause: e });
+    throw new VerificationError(
+      'TLOG_CHECKPOINT_SIGNATURE_INVALID',
+      `the checkpoint is not signed by the log's key as ${name}`,
+      { cause: e },
+    );
   }
   const signedBy = (v: NoteVerifier) => verified.some((s) => s.name === v.name && s.keyHash === v.keyHash);
   if (!signedBy(logVerifier)) {
-    throw new VerificationError('TLOG_CHECKPOINT_SIGNATURE_INVALID', `the checkpoint is not signed by the log as ${name}`);
+    throw new VerificationError(
+      'TLOG_CHECKPOINT_SIGNATURE_INVALID',
+      `the checkpoint is not signed by the log as ${name}`,
+    );
   }
   const cosigned = (witnesses?.verifiers ?? []).filter(signedBy).map((v) => v.name);
   if (witnesses && new Set(cosigned).size < witnesses.threshold) {

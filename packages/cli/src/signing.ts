@@ -37,7 +37,9 @@ export async function loadSigningKey(path: string): Promise<SigningKey> {
     key = nodeCrypto.createPrivateKey(pem);
   } catch (e) {
     const msg = (e as Error).message;
-    const hint = /passphrase/i.test(msg) ? 'encrypted keys are not supported (decrypt it with openssl pkey)' : msg;
+    const hint = /passphrase/i.test(msg)
+      ? 'encrypted keys are not supported (decrypt it with openssl pkey)'
+      : msg;
     throw new CliError(2, 'KEY_INVALID', `key ${path}: not a PEM private key: ${hint}`);
   }
   const pub = nodeCrypto.createPublicKey(key);
@@ -50,8 +52,14 @@ export async function loadSigningKey(path: string): Promise<SigningKey> {
   if (key.asymmetricKeyType === 'ec' && d.namedCurve === 'secp384r1')
     return { ...base, type: 'ecdsa-p384', hash: 'sha384', keyDetails: 'PKIX_ECDSA_P384_SHA_384' };
   if (key.asymmetricKeyType === 'rsa' && [2048, 3072, 4096].includes(d.modulusLength ?? 0))
-    return { ...base, type: 'rsa', hash: 'sha256', keyDetails: `PKIX_RSA_PKCS1V15_${d.modulusLength}_SHA256` };
-  if (key.asymmetricKeyType === 'ed25519') return { ...base, type: 'ed25519', hash: 'sha512', keyDetails: 'PKIX_ED25519' };
+    return {
+      ...base,
+      type: 'rsa',
+      hash: 'sha256',
+      keyDetails: `PKIX_RSA_PKCS1V15_${d.modulusLength}_SHA256`,
+    };
+  if (key.asymmetricKeyType === 'ed25519')
+    return { ...base, type: 'ed25519', hash: 'sha512', keyDetails: 'PKIX_ED25519' };
   throw new CliError(
     2,
     'KEY_UNSUPPORTED',

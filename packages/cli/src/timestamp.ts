@@ -28,7 +28,11 @@ export async function fetchTimestamp(base: string, signature: Uint8Array): Promi
     throw new CliError(1, 'TIMESTAMP_MALFORMED', `${url}: ${(e as Error).message}`);
   }
   if (parsed.imprintAlgorithm !== 'sha256' || !bytesEqual(parsed.imprint, digest)) {
-    throw new CliError(1, 'TIMESTAMP_MESSAGE_IMPRINT_MISMATCH', `${url}: the timestamp is not over this signature`);
+    throw new CliError(
+      1,
+      'TIMESTAMP_MESSAGE_IMPRINT_MISMATCH',
+      `${url}: the timestamp is not over this signature`,
+    );
   }
   return der;
 }

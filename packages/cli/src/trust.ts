@@ -37,7 +37,8 @@ export async function loadTrust(base: string, path: string | undefined, quiet = 
   } catch (e) {
     throw new CliError(1, 'TRUSTED_ROOT_INVALID', `${url}: ${(e as Error).message}`);
   }
-  if (!quiet) process.stderr.write(`note: trusting the root served by ${url} (pin it with --trusted-root FILE)\n`);
+  if (!quiet)
+    process.stderr.write(`note: trusting the root served by ${url} (pin it with --trusted-root FILE)\n`);
   return { trust, source: url };
 }
 
@@ -45,10 +46,15 @@ export async function loadTrust(base: string, path: string | undefined, quiet = 
 export function trustedLogFor(trust: TrustMaterial, base: string): TrustedLog & { key: PublicKey } {
   const norm = (u: string) => u.replace(/\/+$/, '').replace(/\/api\/v[12]$/, '');
   const logs = [...trust.tlogs.values()];
-  const log = logs.find((l) => norm(l.instance.baseUrl) === norm(base)) ?? (logs.length === 1 ? logs[0] : undefined);
+  const log =
+    logs.find((l) => norm(l.instance.baseUrl) === norm(base)) ?? (logs.length === 1 ? logs[0] : undefined);
   if (!log) throw new CliError(1, 'TLOG_UNTRUSTED_LOG', `no log in the trusted root has base URL ${base}`);
   if (log.key instanceof Error) {
-    throw new CliError(1, 'TLOG_UNTRUSTED_LOG', `the trusted key of ${log.instance.baseUrl} is unusable: ${log.key.message}`);
+    throw new CliError(
+      1,
+      'TLOG_UNTRUSTED_LOG',
+      `the trusted key of ${log.instance.baseUrl} is unusable: ${log.key.message}`,
+    );
   }
   return log as TrustedLog & { key: PublicKey };
 }

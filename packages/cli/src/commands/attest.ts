@@ -59,7 +59,8 @@ export async function run(argv: string[]): Promise<number> {
   const v = parsed as Record<string, string | boolean | undefined>;
   return runCommand(USAGE, async () => {
     for (const f of ['key', 'predicate', 'type', 'bundle']) if (!v[f]) throw usageError(`--${f} is required`);
-    if ((v.artifact === undefined) === (v.digest === undefined)) throw usageError('give one of --artifact or --digest');
+    if ((v.artifact === undefined) === (v.digest === undefined))
+      throw usageError('give one of --artifact or --digest');
     if (v['rekor-api'] !== '1' && v['rekor-api'] !== '2') throw usageError('--rekor-api must be 1 or 2');
     let predicateType: string;
     try {
@@ -93,7 +94,12 @@ export async function run(argv: string[]): Promise<number> {
       api: v['rekor-api'] === '2' ? 2 : 1,
       key,
       signature,
-      content: { kind: 'dsseEnvelope', payload, payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [{ sig: signature, keyid: '' }] },
+      content: {
+        kind: 'dsseEnvelope',
+        payload,
+        payloadType: IN_TOTO_PAYLOAD_TYPE,
+        signatures: [{ sig: signature, keyid: '' }],
+      },
       proposedV1: () => dsseV001Request(envelope, key.publicKeyPem),
       requestV2: () => dsseV002Request(envelope, key.spki, key.keyDetails),
       timestamp: v.timestamp === true,

@@ -35,7 +35,8 @@ export async function run(argv: string[]): Promise<number> {
   if (typeof parsed === 'number') return parsed;
   const v = parsed as Record<string, string | undefined>;
   return runCommand(USAGE, async () => {
-    if ((v['log-index'] === undefined) === (v.uuid === undefined)) throw usageError('give one of --log-index or --uuid');
+    if ((v['log-index'] === undefined) === (v.uuid === undefined))
+      throw usageError('give one of --log-index or --uuid');
     if (v.format !== 'text' && v.format !== 'json') throw usageError('--format must be text or json');
     const base = logBase(v.url as string);
     const { trust } = await loadTrust(base, v['trusted-root']);

@@ -68,30 +68,61 @@ export async function run(argv: string[]): Promise<number> {
     const previous = statePath ? await readPrevious(statePath) : undefined;
     const url = `${base}/api/v1/log`;
     const info = (await requestJson(url)) as LogInfo;
-    if (typeof info.signedTreeHead !== 'string') throw new CliError(1, 'LOG_ANSWER_INVALID', `${url}: no signedTreeHead`);
-    const { checkpoint: cp, witnesses: cosigned } = await verifyCheckpointText(info.signedTreeHead, log.key, witnesses);
-    if (info.treeSize !== cp.size || typeof info.rootHash !== 'string' || info.rootHash.toLowerCase() !== hexEncode(cp.rootHash)) {
-      throw new VerificationError('TLOG_CHECKPOINT_MISMATCH', `${url}: treeSize/rootHash differ from the signed checkpoint's`);
+    if (typeof info.signedTreeHead !== 'string')
+      throw new CliError(1, 'LOG_ANSWER_INVALID', `${url}: no signedTreeHead`);
+    const { checkpoint: cp, witnesses: cosigned } = await verifyCheckpointText(
+      info.signedTreeHead,
+      log.key,
+      witnesses,
+    );
+    if (
+      info.treeSize !== cp.size ||
+      typeof info.rootHash !== 'string' ||
+      info.rootHash.toLowerCase() !== hexEncode(cp.rootHash)
+    ) {
+      throw new VerificationError(
+        'TLOG_CHECKPOINT_MISMATCH',
+        `${url}: treeSize/rootHash differ from the signed checkpoint's`,
+      );
     }
     let consistency: string | undefined;
     if (previous !== undefined) {
       // The stored checkpoint was verified when stored; verify it again (the file is not trusted).
       const old = (await verifyCheckpointText(previous, log.key)).checkpoint;
-      if (old.origin !== cp.origin) throw new VerificationError('TLOG_CHECKPOINT_MISMATCH', `the log's origin changed from ${old.origin} to ${cp.origin}`);
-      if (cp.size < old.size) throw new CliError(1, 'TREE_SHRANK', `the tree shrank from ${old.size} to ${cp.size}`);
+      if (old.origin !== cp.origin)
+        throw new VerificationError(
+          'TLOG_CHECKPOINT_MISMATCH',
+          `the log's origin changed from ${old.origin} to ${cp.origin}`,
+        );
+      if (cp.size < old.size)
+        throw new CliError(1, 'TREE_SHRANK', `the tree shrank from ${old.size} to ${cp.size}`);
       if (cp.size === old.size) {
-        if (!bytesEqual(cp.rootHash, old.rootHash)) throw new CliError(1, 'MERKLE_ROOT_MISMATCH', `two different roots for size ${cp.size} (fork)`);
+        if (!bytesEqual(cp.rootHash, old.rootHash))
+          throw new CliError(1, 'MERKLE_ROOT_MISMATCH', `two different roots for size ${cp.size} (fork)`);
         consistency = `same tree as in ${statePath}`;
       } else if (old.size > 0) {
         const purl = `${base}/api/v1/log/proof?firstSize=${old.size}&lastSize=${cp.size}`;
         const proof = (await requestJson(purl)) as { rootHash?: unknown; hashes?: unknown };
-        if (!Array.isArray(proof.hashes) || !proof.hashes.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/i.test(h))) {
+        if (
+          !Array.isArray(proof.hashes) ||
+          !proof.hashes.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/i.test(h))
+        ) {
           throw new CliError(1, 'LOG_ANSWER_INVALID', `${purl}: malformed proof`);
         }
         try {
-          verifyConsistency(old.size, cp.size, (proof.hashes as string[]).map((h) => hexDecode(h.toLowerCase())), old.rootHash, cp.rootHash);
+          verifyConsistency(
+            old.size,
+            cp.size,
+            (proof.hashes as string[]).map((h) => hexDecode(h.toLowerCase())),
+            old.rootHash,
+            cp.rootHash,
+          );
         } catch (e) {
-          throw new CliError(1, 'CONSISTENCY_PROOF_INVALID', `${purl}: the tree of size ${cp.size} is not an extension of the one of size ${old.size} in ${statePath}: ${(e as Error).message}`);
+          throw new CliError(
+            1,
+            'CONSISTENCY_PROOF_INVALID',
+            `${purl}: the tree of size ${cp.size} is not an extension of the one of size ${old.size} in ${statePath}: ${(e as Error).message}`,
+          );
         }
         consistency = `consistent with size ${old.size} from ${statePath}`;
       }

@@ -20,7 +20,11 @@ const USAGE = `usage: scriba logproof --first-size A --last-size B [--url URL] [
   exit: 0 verified; 1 the proof or checkpoint does not verify; 2 usage or unreachable log
 `;
 
-async function proof(base: string, a: number, b: number): Promise<{ url: string; root: Uint8Array; hashes: Uint8Array[] }> {
+async function proof(
+  base: string,
+  a: number,
+  b: number,
+): Promise<{ url: string; root: Uint8Array; hashes: Uint8Array[] }> {
   const url = `${base}/api/v1/log/proof?firstSize=${a}&lastSize=${b}`;
   const p = (await requestJson(url)) as { rootHash?: unknown; hashes?: unknown };
   const hex = (h: unknown) => typeof h === 'string' && /^[0-9a-f]{64}$/i.test(h);
@@ -34,11 +38,22 @@ async function proof(base: string, a: number, b: number): Promise<{ url: string;
   };
 }
 
-function check(url: string, a: number, b: number, hashes: Uint8Array[], rootA: Uint8Array, rootB: Uint8Array): void {
+function check(
+  url: string,
+  a: number,
+  b: number,
+  hashes: Uint8Array[],
+  rootA: Uint8Array,
+  rootB: Uint8Array,
+): void {
   try {
     verifyConsistency(a, b, hashes, rootA, rootB);
   } catch (e) {
-    throw new CliError(1, 'CONSISTENCY_PROOF_INVALID', `${url}: the proof from ${a} to ${b} does not verify: ${(e as Error).message}`);
+    throw new CliError(
+      1,
+      'CONSISTENCY_PROOF_INVALID',
+      `${url}: the proof from ${a} to ${b} does not verify: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -67,8 +82,12 @@ export async function run(argv: string[]): Promise<number> {
     const base = logBase(v.url as string);
     const { trust } = await loadTrust(base, v['trusted-root']);
     const log = trustedLogFor(trust, base);
-    const { checkpoint: cp } = await verifyCheckpointText(await getText(`${base}/api/v2/checkpoint`), log.key);
-    if (b > cp.size) throw new CliError(1, 'NOT_FOUND', `--last-size ${b} is beyond the log's size ${cp.size}`);
+    const { checkpoint: cp } = await verifyCheckpointText(
+      await getText(`${base}/api/v2/checkpoint`),
+      log.key,
+    );
+    if (b > cp.size)
+      throw new CliError(1, 'NOT_FOUND', `--last-size ${b} is beyond the log's size ${cp.size}`);
     const tiles = TileClient.http(`${base}/api/v2`);
     // Root of size B: the checkpoint's, or proven consistent with it.
     let rootB: Uint8Array;
@@ -81,7 +100,10 @@ export async function run(argv: string[]): Promise<number> {
     const rootA = a === b ? rootB : await tiles.rootHash(a);
     const p = await proof(base, a, b);
     if (!bytesEqual(p.root, rootB)) {
-      throw new VerificationError('TLOG_CHECKPOINT_MISMATCH', `${p.url}: rootHash is not the verified root of size ${b}`);
+      throw new VerificationError(
+        'TLOG_CHECKPOINT_MISMATCH',
+        `${p.url}: rootHash is not the verified root of size ${b}`,
+      );
     }
     check(p.url, a, b, p.hashes, rootA, rootB);
     if (v.format === 'json') {

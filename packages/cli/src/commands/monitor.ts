@@ -22,9 +22,20 @@ import { makeEmitter } from '../monitor/output.js';
 import { monitorRound, trustedRootVerifiers } from '../monitor/round.js';
 import { witnessPolicy } from '../rekor.js';
 
-export { certificateIdentity, keyFingerprint, type Match, matchEntry, type Watch } from '../monitor/matching.js';
+export {
+  certificateIdentity,
+  keyFingerprint,
+  type Match,
+  matchEntry,
+  type Watch,
+} from '../monitor/matching.js';
 export { humanLine, type MonitorEvent } from '../monitor/output.js';
-export { type MonitorOptions, monitorRound, type RoundResult, trustedRootVerifiers } from '../monitor/round.js';
+export {
+  type MonitorOptions,
+  monitorRound,
+  type RoundResult,
+  trustedRootVerifiers,
+} from '../monitor/round.js';
 export type { MonitorState } from '../monitor/state.js';
 
 const USAGE = `usage: scriba monitor --url URL --trusted-root FILE [--state FILE] [--once | --interval 60s]

@@ -22,7 +22,10 @@ const USAGE = `usage: scriba search (--artifact FILE | --sha sha256:HEX | --publ
   unreachable log
 `;
 
-type Query = { index: Record<string, unknown>; matches: (body: ReturnType<typeof parseEntryBody>) => boolean };
+type Query = {
+  index: Record<string, unknown>;
+  matches: (body: ReturnType<typeof parseEntryBody>) => boolean;
+};
 
 async function query(v: Record<string, string | undefined>): Promise<Query> {
   if (v.artifact !== undefined || v.sha !== undefined) {
@@ -34,7 +37,12 @@ async function query(v: Record<string, string | undefined>): Promise<Query> {
             if (d.algorithm !== 'sha256') throw usageError('--sha: the log indexes sha256 digests only');
             return hexEncode(d.digest);
           })();
-    return { index: { hash: `sha256:${hex}` }, matches: (b) => bodyDigests(b).includes(hex) };
+    // A DSSE entry is also indexed under its in-toto subjects, which its body does not carry (only
+    // the payload's hash): for those the body cannot contradict the index, so they are kept.
+    return {
+      index: { hash: `sha256:${hex}` },
+      matches: (b) => bodyDigests(b).includes(hex) || b.kind !== 'hashedrekord',
+    };
   }
   if (v['public-key'] !== undefined) {
     const bytes = await readInput(v['public-key'], 'public key');
@@ -42,7 +50,11 @@ async function query(v: Record<string, string | undefined>): Promise<Query> {
     try {
       der = pemDecode(new TextDecoder().decode(bytes)).der;
     } catch (e) {
-      throw new CliError(2, 'PUBLIC_KEY_INVALID', `public key ${v['public-key']}: not PEM: ${(e as Error).message}`);
+      throw new CliError(
+        2,
+        'PUBLIC_KEY_INVALID',
+        `public key ${v['public-key']}: not PEM: ${(e as Error).message}`,
+      );
     }
     return {
       index: { publicKey: { format: 'x509', content: Buffer.from(bytes).toString('base64') } },
@@ -54,7 +66,9 @@ async function query(v: Record<string, string | undefined>): Promise<Query> {
     index: { email },
     matches: (b) =>
       bodyVerifiers(b).some(
-        (x) => x.type === 'certificate' && (certificateIdentity(x.der)?.sans ?? []).some((s) => s.toLowerCase() === email),
+        (x) =>
+          x.type === 'certificate' &&
+          (certificateIdentity(x.der)?.sans ?? []).some((s) => s.toLowerCase() === email),
       ),
   };
 }
@@ -89,13 +103,21 @@ export async function run(argv: string[]): Promise<number> {
     const found = new Set(answers.map((a) => a.uuid.slice(-64).toLowerCase()));
     const missing = uuids.filter((u) => !found.has(u.slice(-64).toLowerCase()));
     if (missing.length > 0) {
-      throw new CliError(1, 'LOG_ANSWER_INVALID', `${base}: the index names ${missing[0]} but the log does not serve it`);
+      throw new CliError(
+        1,
+        'LOG_ANSWER_INVALID',
+        `${base}: the index names ${missing[0]} but the log does not serve it`,
+      );
     }
     const out: { uuid: string; logIndex: number }[] = [];
     for (const a of answers) {
       const c = await verifyRekorV1Entry(a, trust);
       if (!q.matches(parseEntryBody(c.entry.canonicalizedBody))) {
-        throw new CliError(1, 'SEARCH_MISMATCH', `entry ${c.entry.logIndex} (${a.uuid}) does not carry what was searched for`);
+        throw new CliError(
+          1,
+          'SEARCH_MISMATCH',
+          `entry ${c.entry.logIndex} (${a.uuid}) does not carry what was searched for`,
+        );
       }
       out.push({ uuid: a.uuid, logIndex: c.entry.logIndex });
     }

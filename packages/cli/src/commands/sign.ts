@@ -49,7 +49,8 @@ export async function run(argv: string[]): Promise<number> {
   return runCommand(USAGE, async () => {
     if (!v.key) throw usageError('--key is required');
     if (!v.bundle) throw usageError('--bundle is required');
-    if ((v.artifact === undefined) === (v.digest === undefined)) throw usageError('give one of --artifact or --digest');
+    if ((v.artifact === undefined) === (v.digest === undefined))
+      throw usageError('give one of --artifact or --digest');
     if (v['rekor-api'] !== '1' && v['rekor-api'] !== '2') throw usageError('--rekor-api must be 1 or 2');
     const api = v['rekor-api'] === '2' ? 2 : 1;
     const base = logBase(v.url as string);
@@ -68,7 +69,8 @@ export async function run(argv: string[]): Promise<number> {
       d = { algorithm: key.hash, digest: sdkDigest(key.hash, artifact) };
     } else {
       d = parseDigestArg(v.digest as string);
-      if (d.algorithm !== key.hash) throw usageError(`--digest: this key signs ${key.hash} digests, got ${d.algorithm}`);
+      if (d.algorithm !== key.hash)
+        throw usageError(`--digest: this key signs ${key.hash} digests, got ${d.algorithm}`);
     }
     const trust = (await loadTrust(base, v['trusted-root'] as string | undefined)).trust;
     const signature = artifact ? signMessage(key, artifact) : signDigest(key, d.digest);
@@ -79,8 +81,14 @@ export async function run(argv: string[]): Promise<number> {
       signature,
       content: { kind: 'messageSignature', messageDigest: d, signature },
       proposedV1: () =>
-        hashedRekordV001Request({ algorithm: d.algorithm, digest: d.digest, signature, publicKeyPem: key.publicKeyPem }),
-      requestV2: () => hashedRekordV002Request({ digest: d.digest, signature, spki: key.spki, keyDetails: key.keyDetails }),
+        hashedRekordV001Request({
+          algorithm: d.algorithm,
+          digest: d.digest,
+          signature,
+          publicKeyPem: key.publicKeyPem,
+        }),
+      requestV2: () =>
+        hashedRekordV002Request({ digest: d.digest, signature, spki: key.spki, keyDetails: key.keyDetails }),
       timestamp: v.timestamp === true,
       trust,
       ...(artifact ? { artifact } : { artifactDigest: d }),

@@ -64,7 +64,8 @@ export async function run(argv: string[]): Promise<number> {
     else {
       const sha = hexEncode(await hashFile(v.artifact as string, 'sha256'));
       answers = await retrieveEntries(base, await searchIndex(base, { hash: `sha256:${sha}` }));
-      if (answers.length === 0) throw new CliError(1, 'NOT_FOUND', `no entry in ${base} for ${v.artifact} (sha256:${sha})`);
+      if (answers.length === 0)
+        throw new CliError(1, 'NOT_FOUND', `no entry in ${base} for ${v.artifact} (sha256:${sha})`);
     }
     const checked: CheckedEntry[] = [];
     for (const a of answers) checked.push(await verifyRekorV1Entry(a, trust, witnesses));

@@ -27,7 +27,9 @@ export function keyFingerprint(spki: Uint8Array): string {
 }
 
 /** SANs (URI, e-mail, DNS, otherName), Fulcio issuer and SPKI of a DER certificate; undefined if malformed. */
-export function certificateIdentity(der: Uint8Array): { sans: string[]; issuer?: string; spki: Uint8Array } | undefined {
+export function certificateIdentity(
+  der: Uint8Array,
+): { sans: string[]; issuer?: string; spki: Uint8Array } | undefined {
   try {
     const cert = parseCertificate(der);
     const s = subjectAltNames(cert);
@@ -82,7 +84,8 @@ export function matchEntry(body: RekorBody, watch: Watch): Match[] {
         hits.push({ type: 'issuer', value: issuer });
       }
     }
-    if (spki && watch.keys.some((k) => bytesEqual(k, spki))) hits.push({ type: 'key', value: keyFingerprint(spki) });
+    if (spki && watch.keys.some((k) => bytesEqual(k, spki)))
+      hits.push({ type: 'key', value: keyFingerprint(spki) });
   }
   return hits;
 }

@@ -15,7 +15,9 @@ export function humanLine(e: MonitorEvent): string {
     case 'consistent':
       return `consistent: ${e.oldSize} -> ${e.newSize} (proof of ${(e.proof as string[]).length} hashes verified)`;
     case 'match':
-      return `MATCH entry ${e.index} (${e.kind} ${e.apiVersion}): ${(e.matched as { type: string; value: string }[])
+      return `MATCH entry ${e.index} (${e.kind} ${e.apiVersion}): ${(
+        e.matched as { type: string; value: string }[]
+      )
         .map((m) => `${m.type}=${m.value}`)
         .join(', ')}`;
     case 'verified':
@@ -24,7 +26,8 @@ export function humanLine(e: MonitorEvent): string {
       const ev = e.evidence as Record<string, unknown> | undefined;
       const parts = [`FAILURE [${e.code}]: ${e.reason}`];
       if (ev) {
-        if (ev.previousCheckpoint) parts.push(`--- previously verified checkpoint:\n${ev.previousCheckpoint}`);
+        if (ev.previousCheckpoint)
+          parts.push(`--- previously verified checkpoint:\n${ev.previousCheckpoint}`);
         if (ev.checkpoint) parts.push(`--- new checkpoint:\n${ev.checkpoint}`);
         if (Array.isArray(ev.proof))
           parts.push(`--- consistency proof ${ev.oldSize} -> ${ev.newSize}:\n${ev.proof.join('\n')}`);

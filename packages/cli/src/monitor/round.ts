@@ -11,7 +11,13 @@ import { parseTrustedRoot } from '@scriba/sdk/bundle';
 import { parsePublicKey } from '@scriba/sdk/crypto';
 import { parseEntryBody, type RekorBody } from '@scriba/sdk/entries';
 import { CompactRange, hashLeaf, verifyConsistency } from '@scriba/sdk/merkle';
-import { type NoteVerifier, noteVerifierFromPublicKey, parseNote, parseVerifierKey, verifyNote } from '@scriba/sdk/note';
+import {
+  type NoteVerifier,
+  noteVerifierFromPublicKey,
+  parseNote,
+  parseVerifierKey,
+  verifyNote,
+} from '@scriba/sdk/note';
 import { type FetchLike, TileClient, type VerifiedCheckpoint } from '@scriba/sdk/tiles/client';
 import type { WitnessPolicy } from '@scriba/sdk/verify';
 import { causeOf } from '../http.js';
@@ -332,4 +338,3 @@ export function trustedRootVerifiers(
     return out;
   };
 }
-

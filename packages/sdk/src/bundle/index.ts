@@ -14,6 +14,7 @@ export {
   type StatementSubject,
   verifyPredicateType,
 } from './intoto.js';
+export { decodeProtoBytes } from './protojson.js';
 export {
   assembleBundle,
   BUNDLE_V03_MEDIA_TYPE,
@@ -22,6 +23,5 @@ export {
   tlogEntryFromRekorV2,
   tlogEntryToJson,
 } from './serialize.js';
-export { decodeProtoBytes } from './protojson.js';
 export { parseTime, parseTrustedRoot, windowContains } from './trusted-root.js';
 export type * from './types.js';

@@ -47,7 +47,11 @@ export type Statement = {
 };
 
 /** The JSON bytes of an in-toto v1 Statement (the DSSE payload). */
-export function encodeStatement(s: { subjects: StatementSubject[]; predicateType: string; predicate: unknown }): Uint8Array {
+export function encodeStatement(s: {
+  subjects: StatementSubject[];
+  predicateType: string;
+  predicate: unknown;
+}): Uint8Array {
   return utf8Encode(
     JSON.stringify({
       _type: IN_TOTO_STATEMENT_V1,
@@ -59,7 +63,11 @@ export function encodeStatement(s: { subjects: StatementSubject[]; predicateType
 }
 
 function bad(message: string, cause?: unknown): never {
-  throw new VerificationError('BUNDLE_INVALID', `in-toto statement: ${message}`, cause ? { cause } : undefined);
+  throw new VerificationError(
+    'BUNDLE_INVALID',
+    `in-toto statement: ${message}`,
+    cause ? { cause } : undefined,
+  );
 }
 
 /** Reads an in-toto Statement (v0.1 or v1) from a DSSE payload. Throws BUNDLE_INVALID. */
@@ -78,7 +86,8 @@ export function parseStatement(payload: Uint8Array): Statement {
   const subjects = o.subject.map((s, i) => {
     if (typeof s !== 'object' || s === null) bad(`subject[${i}] is not an object`);
     const { name, digest } = s as { name?: unknown; digest?: unknown };
-    if (typeof digest !== 'object' || digest === null || Array.isArray(digest)) bad(`subject[${i}].digest is missing`);
+    if (typeof digest !== 'object' || digest === null || Array.isArray(digest))
+      bad(`subject[${i}].digest is missing`);
     const d: Record<string, string> = {};
     for (const [k, v] of Object.entries(digest)) {
       if (typeof v !== 'string') bad(`subject[${i}].digest.${k} is not a string`);

@@ -30,7 +30,8 @@ export function tlogEntryToJson(e: TransparencyLogEntry): JsonObject {
     kindVersion: { kind: e.kind, version: e.version },
     integratedTime: String(e.integratedTime),
   };
-  if (e.signedEntryTimestamp) out.inclusionPromise = { signedEntryTimestamp: base64Encode(e.signedEntryTimestamp) };
+  if (e.signedEntryTimestamp)
+    out.inclusionPromise = { signedEntryTimestamp: base64Encode(e.signedEntryTimestamp) };
   if (e.inclusionProof) {
     const p = e.inclusionProof;
     out.inclusionProof = {
@@ -90,7 +91,11 @@ export function assembleBundle(parts: Omit<Bundle, 'mediaType' | 'version'>): Bu
 }
 
 function bad(message: string, cause?: unknown): never {
-  throw new VerificationError('TLOG_ENTRY_MALFORMED', `Rekor LogEntry: ${message}`, cause ? { cause } : undefined);
+  throw new VerificationError(
+    'TLOG_ENTRY_MALFORMED',
+    `Rekor LogEntry: ${message}`,
+    cause ? { cause } : undefined,
+  );
 }
 
 type V1Value = {
@@ -100,12 +105,19 @@ type V1Value = {
   logIndex?: unknown;
   verification?: {
     signedEntryTimestamp?: unknown;
-    inclusionProof?: { logIndex?: unknown; treeSize?: unknown; rootHash?: unknown; hashes?: unknown; checkpoint?: unknown };
+    inclusionProof?: {
+      logIndex?: unknown;
+      treeSize?: unknown;
+      rootHash?: unknown;
+      hashes?: unknown;
+      checkpoint?: unknown;
+    };
   };
 };
 
 function int(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) bad(`${what} must be a non-negative integer`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    bad(`${what} must be a non-negative integer`);
   return v;
 }
 

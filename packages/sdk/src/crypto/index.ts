@@ -28,5 +28,5 @@ export {
 export { type NativeCryptoModule, useNativeCrypto } from './native.js';
 export { type PemBlock, pemDecode, pemEncode } from './pem.js';
 export { verifySignatureOverDigest } from './prehashed.js';
-export { type VerifyOptions, verifySignature } from './verify.js';
 export { digestInfo } from './rsa.js';
+export { type VerifyOptions, verifySignature } from './verify.js';

@@ -7,7 +7,12 @@
  */
 import { base64Encode, hexEncode, utf8Encode } from '../encoding.js';
 
-export type DsseEnvelopeParts = { payloadType: string; payload: Uint8Array; signature: Uint8Array; keyid?: string };
+export type DsseEnvelopeParts = {
+  payloadType: string;
+  payload: Uint8Array;
+  signature: Uint8Array;
+  keyid?: string;
+};
 
 /** A hashedrekord 0.0.1 proposed entry. */
 export function hashedRekordV001Request(p: {
@@ -30,7 +35,11 @@ export function hashedRekordV001Request(p: {
 }
 
 /** The DSSE envelope JSON (payload and signatures base64). */
-export function dsseEnvelopeJson(e: DsseEnvelopeParts): { payloadType: string; payload: string; signatures: { keyid: string; sig: string }[] } {
+export function dsseEnvelopeJson(e: DsseEnvelopeParts): {
+  payloadType: string;
+  payload: string;
+  signatures: { keyid: string; sig: string }[];
+} {
   return {
     payloadType: e.payloadType,
     payload: base64Encode(e.payload),
