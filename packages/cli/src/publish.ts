@@ -19,7 +19,15 @@ import {
   tlogEntryFromRekorV1,
   tlogEntryFromRekorV2,
 } from '@scriba/sdk';
-import { type TrustMaterial, verifyBundle } from '@scriba/sdk/verify';
+import {
+  checkArtifact,
+  resolveSigner,
+  type TrustMaterial,
+  verifyBundle,
+  verifyContentSignature,
+  verifyRfc3161Timestamps,
+  verifyTlogEntries,
+} from '@scriba/sdk/verify';
 import { fileError } from './output.js';
 import { postV1Entry, postV2Entry } from './rekor.js';
 import type { SigningKey } from './signing.js';
@@ -29,6 +37,8 @@ export type PublishOptions = {
   base: string;
   api: 1 | 2;
   key: SigningKey;
+  /** DER of the signing certificate (its public key is `key`'s); absent: key-signed. */
+  certificate?: Uint8Array;
   content: BundleContent;
   /** The signature being logged and timestamped. */
   signature: Uint8Array;
@@ -56,18 +66,34 @@ export async function publish(o: PublishOptions): Promise<Published> {
     published = { logIndex: entry.logIndex, created: true };
   }
   const bundle = assembleBundle({
-    verificationMaterial: { kind: 'publicKey', hint: hexEncode(sha256(o.key.spki)) },
+    verificationMaterial: o.certificate
+      ? { kind: 'certificate', certificate: o.certificate }
+      : { kind: 'publicKey', hint: hexEncode(sha256(o.key.spki)) },
     tlogEntries: [entry],
     rfc3161Timestamps: timestamps,
     content: o.content,
   });
-  await verifyBundle(bundle, {
-    trustMaterial: o.trust,
-    publicKey: o.key.spki,
+  const input = {
     ...(o.artifact !== undefined ? { artifact: o.artifact } : {}),
     ...(o.artifactDigest !== undefined ? { artifactDigest: o.artifactDigest } : {}),
-    timestampThreshold: entry.signedEntryTimestamp || timestamps.length > 0 ? 1 : 0,
-  });
+  };
+  if (!o.certificate) {
+    await verifyBundle(bundle, {
+      trustMaterial: o.trust,
+      publicKey: o.key.spki,
+      ...input,
+      timestampThreshold: entry.signedEntryTimestamp || timestamps.length > 0 ? 1 : 0,
+    });
+  } else {
+    // The certificate's authority need not be in the log's trusted root (a private CA is trusted
+    // by the verifier's own root), so here the SDK's steps up to the log and timestamps are run:
+    // the signature, the entry's binding, SET, inclusion proof and checkpoint, the timestamps.
+    const signer = resolveSigner(bundle, o.trust);
+    const artifact = checkArtifact(bundle, input);
+    await verifyContentSignature(bundle, signer.key, artifact);
+    await verifyTlogEntries(bundle, signer, artifact, o.trust, 1);
+    await verifyRfc3161Timestamps(bundle, o.trust);
+  }
   return { bundle, ...published };
 }
 

@@ -5,7 +5,15 @@
  * `cosign sign-blob --key KEY --bundle OUT FILE`; verify it with `scriba verify --key PUB`.
  */
 import { basename } from 'node:path';
-import { hashedRekordV001Request, hashedRekordV002Request, digest as sdkDigest } from '@scriba/sdk';
+import {
+  bytesEqual,
+  hashedRekordV001Request,
+  hashedRekordV002Request,
+  pemDecode,
+  pemEncode,
+  digest as sdkDigest,
+} from '@scriba/sdk';
+import { parseCertificate } from '@scriba/sdk/x509';
 import { parseCommandArgs } from '../args.js';
 import { logBase } from '../http.js';
 import { parseDigestArg, readInput } from '../inputs.js';
@@ -15,9 +23,11 @@ import { loadSigningKey, signDigest, signMessage } from '../signing.js';
 import { loadTrust } from '../trust.js';
 
 const USAGE = `usage: scriba sign --key KEY (--artifact FILE | --digest sha256:HEX) --bundle OUT
-         [--url URL] [--rekor-api 1|2] [--timestamp] [--trusted-root FILE]
+         [--certificate FILE] [--url URL] [--rekor-api 1|2] [--timestamp] [--trusted-root FILE]
   Signs with a PEM private key (ECDSA P-256/P-384, RSA), logs the signature, checks the log's
   answer (SET, checkpoint signature, inclusion proof) and writes a Sigstore bundle v0.3.
+  --certificate  a PEM certificate for the key (e.g. from a private CA): the bundle carries it
+                 instead of the bare key; verify with --certificate-identity
   --url          the log (default http://127.0.0.1:3000)
   --rekor-api    1 (default): hashedrekord 0.0.1, with a signed entry timestamp;
                  2: hashedrekord 0.0.2 (always timestamped: v2 entries carry no time)
@@ -27,11 +37,26 @@ const USAGE = `usage: scriba sign --key KEY (--artifact FILE | --digest sha256:H
   input or unreachable log
 `;
 
+/** The DER of a PEM certificate whose public key is the signing key's. */
+async function readCertificate(path: string, spki: Uint8Array): Promise<Uint8Array> {
+  const text = new TextDecoder().decode(await readInput(path, 'certificate'));
+  let der: Uint8Array;
+  try {
+    der = pemDecode(text, 'CERTIFICATE').der;
+    if (!bytesEqual(parseCertificate(der).spki, spki))
+      throw new Error("its public key is not the signing key's");
+  } catch (e) {
+    throw new CliError(2, 'CERTIFICATE_INVALID', `certificate ${path}: ${(e as Error).message}`);
+  }
+  return der;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs(
     argv,
     {
       key: { type: 'string' },
+      certificate: { type: 'string' },
       artifact: { type: 'string' },
       digest: { type: 'string' },
       bundle: { type: 'string' },
@@ -72,6 +97,8 @@ export async function run(argv: string[]): Promise<number> {
       if (d.algorithm !== key.hash)
         throw usageError(`--digest: this key signs ${key.hash} digests, got ${d.algorithm}`);
     }
+    const certificate =
+      v.certificate !== undefined ? await readCertificate(v.certificate as string, key.spki) : undefined;
     const trust = (await loadTrust(base, v['trusted-root'] as string | undefined)).trust;
     const signature = artifact ? signMessage(key, artifact) : signDigest(key, d.digest);
     const out = await publish({
@@ -85,10 +112,16 @@ export async function run(argv: string[]): Promise<number> {
           algorithm: d.algorithm,
           digest: d.digest,
           signature,
-          publicKeyPem: key.publicKeyPem,
+          publicKeyPem: certificate ? pemEncode(certificate, 'CERTIFICATE') : key.publicKeyPem,
         }),
       requestV2: () =>
-        hashedRekordV002Request({ digest: d.digest, signature, spki: key.spki, keyDetails: key.keyDetails }),
+        hashedRekordV002Request({
+          digest: d.digest,
+          signature,
+          ...(certificate ? { certificate } : { spki: key.spki }),
+          keyDetails: key.keyDetails,
+        }),
+      ...(certificate ? { certificate } : {}),
       timestamp: v.timestamp === true,
       trust,
       ...(artifact ? { artifact } : { artifactDigest: d }),

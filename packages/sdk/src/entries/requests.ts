@@ -62,19 +62,19 @@ export function dsseV001Request(e: DsseEnvelopeParts, publicKeyPem: string): unk
 }
 
 /** A Rekor v2 hashedRekordRequestV002. */
-export function hashedRekordV002Request(p: {
-  digest: Uint8Array;
-  signature: Uint8Array;
-  spki: Uint8Array;
-  keyDetails: string;
-}): unknown {
+export function hashedRekordV002Request(
+  p: { digest: Uint8Array; signature: Uint8Array; keyDetails: string } & (
+    | { spki: Uint8Array; certificate?: undefined }
+    | { certificate: Uint8Array; spki?: undefined }
+  ),
+): unknown {
+  const verifier = p.certificate
+    ? { x509Certificate: { rawBytes: base64Encode(p.certificate) }, keyDetails: p.keyDetails }
+    : { publicKey: { rawBytes: base64Encode(p.spki as Uint8Array) }, keyDetails: p.keyDetails };
   return {
     hashedRekordRequestV002: {
       digest: base64Encode(p.digest),
-      signature: {
-        content: base64Encode(p.signature),
-        verifier: { publicKey: { rawBytes: base64Encode(p.spki) }, keyDetails: p.keyDetails },
-      },
+      signature: { content: base64Encode(p.signature), verifier },
     },
   };
 }
