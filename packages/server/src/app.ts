@@ -8,10 +8,12 @@ import { isEntryValidationError } from './entries/index.js';
 import { schemas } from './generated/schemas.js';
 import { LogError, type LogService } from './log/service.js';
 import { opsRoutes } from './routes/ops/index.js';
+import { tsaRoutes } from './routes/tsa/index.js';
 import { entriesRoutes } from './routes/v1/entries.js';
 import { logRoutes } from './routes/v1/log.js';
 import { searchRoutes } from './routes/v1/search.js';
 import { type V2Options, v2Routes } from './routes/v2/index.js';
+import type { TimestampAuthority } from './tsa/authority.js';
 
 export type AppOptions = {
   log: LogService;
@@ -22,6 +24,8 @@ export type AppOptions = {
   isShuttingDown?: () => boolean;
   /** Rekor v2 / tiles / witness options (default: from the environment). */
   v2?: V2Options;
+  /** The RFC 3161 timestamp authority (routes under /api/v1/timestamp); undefined = off. */
+  tsa?: TimestampAuthority;
 };
 
 function fieldOf(instancePath: string | undefined, missing: unknown): string {
@@ -104,7 +108,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(opsRoutes(opts.log, shuttingDown));
   await app.register(entriesRoutes(opts.log));
   await app.register(searchRoutes(opts.log));
-  await app.register(logRoutes(opts.log, opts.publicUrl));
+  await app.register(logRoutes(opts.log, opts.publicUrl, opts.tsa));
+  if (opts.tsa) await app.register(tsaRoutes(opts.tsa));
   await app.register(v2Routes(opts.log, opts.v2));
   return app;
 }

@@ -36,7 +36,48 @@ export type Config = {
   batchPipeline: number;
   dbPoolMax: number;
   logLevel: string;
+  /** The RFC 3161 timestamp authority served beside the log (SCRIBA_TSA, on by default). */
+  tsa: TsaConfig;
 };
+
+export type TsaConfig = {
+  enabled: boolean;
+  /** PEM private key of the TSA (with certChainPath); undefined = generated under dataDir. */
+  keyPath: string | undefined;
+  /** PEM chain, signing certificate first, root last. */
+  certChainPath: string | undefined;
+  /** TSTInfo policy OID. */
+  policyOid: string;
+  /** Curve of a generated key. */
+  curve: 'P-256' | 'P-384';
+};
+
+/** Sigstore's timestamp-authority policy OID, the default TSTInfo policy. */
+export const DEFAULT_TSA_POLICY_OID = '1.3.6.1.4.1.57264.2';
+
+function tsaConfig(env: Env, cwd: string): TsaConfig {
+  const raw = (env.SCRIBA_TSA ?? '').toLowerCase();
+  let enabled: boolean;
+  if (['', '1', 'true', 'on', 'yes'].includes(raw)) enabled = true;
+  else if (['0', 'false', 'off', 'no'].includes(raw)) enabled = false;
+  else throw new ConfigError(`SCRIBA_TSA must be 1 or 0, got '${env.SCRIBA_TSA}'`);
+  const policyOid = env.SCRIBA_TSA_POLICY_OID || DEFAULT_TSA_POLICY_OID;
+  if (!/^[0-2](\.(0|[1-9][0-9]{0,17})){1,30}$/.test(policyOid)) {
+    throw new ConfigError(
+      `SCRIBA_TSA_POLICY_OID must be a dotted OID like 1.3.6.1.4.1.57264.2, got '${policyOid}'`,
+    );
+  }
+  const curve = env.SCRIBA_TSA_CURVE || 'P-256';
+  if (curve !== 'P-256' && curve !== 'P-384') {
+    throw new ConfigError(`SCRIBA_TSA_CURVE must be P-256 or P-384, got '${curve}'`);
+  }
+  const keyPath = env.SCRIBA_TSA_KEY ? resolve(cwd, env.SCRIBA_TSA_KEY) : undefined;
+  const certChainPath = env.SCRIBA_TSA_CERT_CHAIN ? resolve(cwd, env.SCRIBA_TSA_CERT_CHAIN) : undefined;
+  if ((keyPath === undefined) !== (certChainPath === undefined)) {
+    throw new ConfigError('SCRIBA_TSA_KEY and SCRIBA_TSA_CERT_CHAIN must be given together');
+  }
+  return { enabled, keyPath, certChainPath, policyOid, curve };
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -123,5 +164,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     batchPipeline: intVar(env, 'SCRIBA_BATCH_PIPELINE', 1, 1, 8),
     dbPoolMax: intVar(env, 'SCRIBA_DB_POOL_MAX', 10, 1, 1000),
     logLevel,
+    tsa: tsaConfig(env, cwd),
   };
 }

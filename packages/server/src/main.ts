@@ -13,6 +13,8 @@ import { loadOrCreateLogKey } from './keys/logKey.js';
 import { checkpointSigner } from './log/checkpoint.js';
 import { Metrics } from './log/metrics.js';
 import { LogService } from './log/service.js';
+import { TimestampAuthority } from './tsa/authority.js';
+import { loadOrCreateTsaMaterial } from './tsa/keys.js';
 
 export type RunningServer = {
   app: FastifyInstance;
@@ -30,6 +32,18 @@ export async function startServer(
   opts: { logger?: boolean | object } = {},
 ): Promise<RunningServer> {
   const key = await loadOrCreateLogKey({ logKeyPath: config.logKeyPath, dataDir: config.dataDir });
+  const tsa = config.tsa.enabled
+    ? new TimestampAuthority(
+        await loadOrCreateTsaMaterial({
+          keyPath: config.tsa.keyPath,
+          chainPath: config.tsa.certChainPath,
+          dataDir: config.dataDir,
+          curve: config.tsa.curve,
+          organization: 'Scriba',
+        }),
+        config.tsa.policyOid,
+      )
+    : undefined;
   const db = await openDb({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -57,6 +71,7 @@ export async function startServer(
       log,
       publicUrl: config.publicUrl,
       bodyLimit: config.bodyLimit,
+      tsa,
       logger: logger as never,
       isShuttingDown: () => shuttingDown,
     });
@@ -120,6 +135,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       origin: server.log.signer.origin,
       // Prehashed signature checks: the native addon, or the pure-JS fallback (and why).
       signatureVerification: verificationBackend(),
+      timestampAuthority: server.config.tsa.enabled ? `${server.config.publicUrl}/api/v1/timestamp` : 'off',
     },
     'scriba listening',
   );

@@ -26,7 +26,7 @@ export {
   type RsaPublicKey,
 } from './keys.js';
 export { type NativeCryptoModule, useNativeCrypto } from './native.js';
-export { type PemBlock, pemDecode, pemEncode } from './pem.js';
+export { type PemBlock, pemDecode, pemDecodeAll, pemEncode } from './pem.js';
 export { verifySignatureOverDigest } from './prehashed.js';
 export { digestInfo } from './rsa.js';
 export { type VerifyOptions, verifySignature } from './verify.js';

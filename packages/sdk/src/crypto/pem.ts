@@ -43,3 +43,16 @@ export function pemEncode(der: Uint8Array, label: string): string {
   for (let i = 0; i < b64.length; i += 64) out += `${b64.slice(i, i + 64)}\n`;
   return `${out}-----END ${label}-----\n`;
 }
+
+/**
+ * Decodes every PEM block in `text`, in order (a certificate chain file). When `label` is given every
+ * block MUST carry it. Throws INVALID_PEM when there is no block or one is malformed.
+ */
+export function pemDecodeAll(text: string, label?: string): PemBlock[] {
+  if (typeof text !== 'string') throw new ScribaError('INVALID_PEM', 'PEM: not a string');
+  const out: PemBlock[] = [];
+  const all = new RegExp(BLOCK.source, 'g');
+  for (const m of text.matchAll(all)) out.push(pemDecode(m[0], label));
+  if (out.length === 0) throw new ScribaError('INVALID_PEM', 'PEM: no BEGIN/END block');
+  return out;
+}

@@ -137,6 +137,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/log/signing-config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Scriba extension. A Sigstore SigningConfig (protobuf-specs, media type application/vnd.dev.sigstore.signingconfig.v0.2+json) naming this log as Rekor v1 and v2 (majorApiVersion) and this server's timestamp authority, for `cosign --signing-config` and sigstore clients that choose their services from it. */
+        get: operations["getSigningConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/timestamp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** RFC 3161 timestamp authority (sigstore/timestamp-authority's API). Takes a DER TimeStampReq or the JSON form sigstore clients send; answers a DER TimeStampResp. Present unless the server runs with SCRIBA_TSA=0. */
+        post: operations["createTimestamp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/timestamp/certchain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The timestamp authority's certificate chain (PEM, signing certificate first, root last). */
+        get: operations["getTimestampCertChain"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/log/entries": {
         parameters: {
             query?: never;
@@ -350,6 +401,42 @@ export interface components {
             timestampAuthorities: {
                 [key: string]: unknown;
             }[];
+        };
+        /** @description Sigstore SigningConfig v0.2 (protobuf-specs trustroot JSON mapping). */
+        SigningConfig: {
+            mediaType: string;
+            caUrls: components["schemas"]["SigningService"][];
+            oidcUrls: components["schemas"]["SigningService"][];
+            rekorTlogUrls: components["schemas"]["SigningService"][];
+            rekorTlogConfig: components["schemas"]["ServiceConfiguration"];
+            tsaUrls: components["schemas"]["SigningService"][];
+            tsaConfig: components["schemas"]["ServiceConfiguration"];
+        };
+        SigningService: {
+            url: string;
+            majorApiVersion: number;
+            validFor: {
+                start: string;
+                end?: string;
+            };
+            operator: string;
+        };
+        ServiceConfiguration: {
+            /** @enum {string} */
+            selector: "ALL" | "ANY" | "EXACT";
+            count?: number;
+        };
+        /** @description The JSON timestamp request of sigstore/timestamp-authority. */
+        TimestampRequestJson: {
+            /** @description base64 digest of the data to timestamp */
+            artifactHash: string;
+            /** @enum {string} */
+            hashAlgorithm: "sha256" | "sha384" | "sha512";
+            /** @description optional nonce (integer */
+            nonce?: unknown;
+            /** @description embed the signing certificate (certReq) */
+            certificates?: boolean;
+            tsaPolicyOID?: string;
         };
         TransparencyLogInstance: {
             baseUrl: string;
@@ -682,6 +769,91 @@ export interface operations {
                 };
             };
             default: components["responses"]["InternalServerError"];
+        };
+    };
+    getSigningConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description SigningConfig JSON. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningConfig"];
+                };
+            };
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    createTimestamp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/timestamp-query": string;
+                "application/json": components["schemas"]["TimestampRequestJson"];
+            };
+        };
+        responses: {
+            /** @description Granted; a DER TimeStampResp with status granted and the token. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/timestamp-reply": string;
+                };
+            };
+            /** @description Refused; a DER TimeStampResp with status rejection, a PKIFailureInfo (badAlg, badRequest, badDataFormat, unacceptedPolicy, unacceptedExtension) and a statusString. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/timestamp-reply": string;
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description Neither application/timestamp-query nor application/json; a rejection TimeStampResp. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/timestamp-reply": string;
+                };
+            };
+        };
+    };
+    getTimestampCertChain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PEM certificates. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pem-certificate-chain": string;
+                };
+            };
         };
     };
     createEntryV2: {

@@ -339,6 +339,144 @@ export const schemas = {
       "timestampAuthorities"
     ]
   },
+  "SigningConfig": {
+    "$id": "SigningConfig",
+    "type": "object",
+    "description": "Sigstore SigningConfig v0.2 (protobuf-specs trustroot JSON mapping).",
+    "properties": {
+      "mediaType": {
+        "type": "string"
+      },
+      "caUrls": {
+        "type": "array",
+        "items": {
+          "$ref": "SigningService#"
+        }
+      },
+      "oidcUrls": {
+        "type": "array",
+        "items": {
+          "$ref": "SigningService#"
+        }
+      },
+      "rekorTlogUrls": {
+        "type": "array",
+        "items": {
+          "$ref": "SigningService#"
+        }
+      },
+      "rekorTlogConfig": {
+        "$ref": "ServiceConfiguration#"
+      },
+      "tsaUrls": {
+        "type": "array",
+        "items": {
+          "$ref": "SigningService#"
+        }
+      },
+      "tsaConfig": {
+        "$ref": "ServiceConfiguration#"
+      }
+    },
+    "required": [
+      "mediaType",
+      "caUrls",
+      "oidcUrls",
+      "rekorTlogUrls",
+      "rekorTlogConfig",
+      "tsaUrls",
+      "tsaConfig"
+    ]
+  },
+  "SigningService": {
+    "$id": "SigningService",
+    "type": "object",
+    "properties": {
+      "url": {
+        "type": "string"
+      },
+      "majorApiVersion": {
+        "type": "integer"
+      },
+      "validFor": {
+        "type": "object",
+        "properties": {
+          "start": {
+            "type": "string"
+          },
+          "end": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "start"
+        ]
+      },
+      "operator": {
+        "type": "string"
+      }
+    },
+    "required": [
+      "url",
+      "majorApiVersion",
+      "validFor",
+      "operator"
+    ]
+  },
+  "ServiceConfiguration": {
+    "$id": "ServiceConfiguration",
+    "type": "object",
+    "properties": {
+      "selector": {
+        "type": "string",
+        "enum": [
+          "ALL",
+          "ANY",
+          "EXACT"
+        ]
+      },
+      "count": {
+        "type": "integer"
+      }
+    },
+    "required": [
+      "selector"
+    ]
+  },
+  "TimestampRequestJson": {
+    "$id": "TimestampRequestJson",
+    "type": "object",
+    "description": "The JSON timestamp request of sigstore/timestamp-authority.",
+    "properties": {
+      "artifactHash": {
+        "type": "string",
+        "description": "base64 digest of the data to timestamp"
+      },
+      "hashAlgorithm": {
+        "type": "string",
+        "enum": [
+          "sha256",
+          "sha384",
+          "sha512"
+        ]
+      },
+      "nonce": {
+        "description": "optional nonce (integer",
+        "or decimal string when large)": null
+      },
+      "certificates": {
+        "type": "boolean",
+        "description": "embed the signing certificate (certReq)"
+      },
+      "tsaPolicyOID": {
+        "type": "string"
+      }
+    },
+    "required": [
+      "artifactHash",
+      "hashAlgorithm"
+    ]
+  },
   "TransparencyLogInstance": {
     "$id": "TransparencyLogInstance",
     "type": "object",

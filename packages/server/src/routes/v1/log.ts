@@ -1,14 +1,38 @@
 /**
  * Rekor v1 log routes: GET /api/v1/log (LogInfo with the signed checkpoint), /api/v1/log/proof
- * (consistency proof), /api/v1/log/publicKey (PEM), and the Scriba extension
- * /api/v1/log/trusted-root (a Sigstore TrustedRoot naming this log: base URL, key, log ID, validity).
+ * (consistency proof), /api/v1/log/publicKey (PEM), and two Scriba extensions:
+ *  - /api/v1/log/trusted-root: a Sigstore TrustedRoot (protobuf-specs trustroot v1) naming this log
+ *    (base URL, key, log ID, validity) and, when it runs, this server's timestamp authority
+ *    (subject, URI, certificate chain, validity);
+ *  - /api/v1/log/signing-config: a Sigstore SigningConfig v0.2 naming the services a signer should
+ *    use here: this log as Rekor v1 and v2 (`majorApiVersion`), and the TSA.
  */
-import { hexEncode } from '@scriba/sdk/encoding';
+import { base64Encode, hexEncode } from '@scriba/sdk/encoding';
 import type { FastifyPluginAsync } from 'fastify';
 import { LogError, type LogService } from '../../log/service.js';
+import type { TimestampAuthority } from '../../tsa/authority.js';
 import { errorResponses } from '../errors.js';
 
-export function logRoutes(log: LogService, publicUrl: string): FastifyPluginAsync {
+export const SIGNING_CONFIG_MEDIA_TYPE = 'application/vnd.dev.sigstore.signingconfig.v0.2+json';
+export const TRUSTED_ROOT_MEDIA_TYPE = 'application/vnd.dev.sigstore.trustedroot+json;version=0.1';
+
+/** Whole seconds: integratedTime and X.509 times are in seconds. */
+function isoSeconds(t: Date | number): string {
+  return new Date(Math.floor(new Date(t).getTime() / 1000) * 1000).toISOString();
+}
+
+/** The TrustedRoot `timestampAuthorities` entry of this server's TSA. */
+export function tsaAuthority(tsa: TimestampAuthority, publicUrl: string) {
+  const leaf = tsa.material.leaf;
+  return {
+    subject: tsa.material.subject,
+    uri: `${publicUrl}/api/v1/timestamp`,
+    certChain: { certificates: tsa.material.chain.map((der) => ({ rawBytes: base64Encode(der) })) },
+    validFor: { start: isoSeconds(leaf.notBefore), end: isoSeconds(leaf.notAfter) },
+  };
+}
+
+export function logRoutes(log: LogService, publicUrl: string, tsa?: TimestampAuthority): FastifyPluginAsync {
   return async (app) => {
     app.get(
       '/api/v1/log',
@@ -79,7 +103,7 @@ export function logRoutes(log: LogService, publicUrl: string): FastifyPluginAsyn
       async () => {
         const st = await log.state();
         return {
-          mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+          mediaType: TRUSTED_ROOT_MEDIA_TYPE,
           tlogs: [
             {
               baseUrl: publicUrl,
@@ -96,7 +120,35 @@ export function logRoutes(log: LogService, publicUrl: string): FastifyPluginAsyn
           ],
           certificateAuthorities: [],
           ctlogs: [],
-          timestampAuthorities: [],
+          timestampAuthorities: tsa ? [tsaAuthority(tsa, publicUrl)] : [],
+        };
+      },
+    );
+
+    app.get(
+      '/api/v1/log/signing-config',
+      { schema: { response: { 200: { $ref: 'SigningConfig#' }, ...errorResponses(500) } } },
+      async () => {
+        const st = await log.state();
+        const start = isoSeconds(st.createdAt);
+        const operator = new URL(publicUrl).host;
+        const service = (url: string, majorApiVersion: number, from: string) => ({
+          url,
+          majorApiVersion,
+          validFor: { start: from },
+          operator,
+        });
+        return {
+          mediaType: SIGNING_CONFIG_MEDIA_TYPE,
+          caUrls: [],
+          oidcUrls: [],
+          // Newest API first: clients pick the highest major version they support.
+          rekorTlogUrls: [service(publicUrl, 2, start), service(publicUrl, 1, start)],
+          rekorTlogConfig: { selector: 'ANY' },
+          tsaUrls: tsa
+            ? [service(`${publicUrl}/api/v1/timestamp`, 1, isoSeconds(tsa.material.leaf.notBefore))]
+            : [],
+          tsaConfig: { selector: 'ANY' },
         };
       },
     );
