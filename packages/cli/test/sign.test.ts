@@ -18,6 +18,7 @@ import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
 import type { RunningServer } from '../../server/src/main.js';
 import { scriba } from './helpers/cli.js';
+import { makePrivateCa } from './helpers/pki.js';
 import { alterProofHashes, flip, startTamperProxy } from './helpers/tamper-proxy.js';
 
 const verifyRequire = createRequire(createRequire(import.meta.url).resolve('@sigstore/verify'));
@@ -455,60 +456,11 @@ describe('scriba attest', () => {
 });
 
 describe('a certificate from a private CA without SCTs', () => {
-  const openssl = (...args: string[]) => {
-    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-  };
   let b: string;
   let a: string;
   let caRoot: string;
   beforeAll(async () => {
-    openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key');
-    openssl(
-      'req',
-      '-x509',
-      '-new',
-      '-key',
-      'ca.key',
-      '-subj',
-      '/CN=Private CA',
-      '-days',
-      '30',
-      '-out',
-      'ca.crt',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign',
-    );
-    openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'leaf.ec');
-    openssl('pkcs8', '-topk8', '-nocrypt', '-in', 'leaf.ec', '-out', 'leaf.key');
-    openssl('req', '-new', '-key', 'leaf.key', '-subj', '/CN=signer', '-out', 'leaf.csr');
-    await writeFile(
-      p('leaf.ext'),
-      'subjectAltName=email:dev@example.com\nextendedKeyUsage=codeSigning\nkeyUsage=critical,digitalSignature\n',
-    );
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      'leaf.csr',
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '10',
-      '-extfile',
-      'leaf.ext',
-      '-out',
-      'leaf.crt',
-    );
-    const caDer = Buffer.from(
-      (await readFile(p('ca.crt'), 'utf8')).replace(/-----[^-]+-----|\s/g, ''),
-      'base64',
-    );
+    const { caDer } = await makePrivateCa(dir, 'email.1 = dev@example.com');
     const tr = JSON.parse(await readFile(root, 'utf8'));
     tr.certificateAuthorities = [
       {
