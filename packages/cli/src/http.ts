@@ -5,6 +5,11 @@
  */
 import { CliError } from './output.js';
 
+/** The log a command talks to when no --url is given: SCRIBA_URL, else http://127.0.0.1:3000. */
+export function defaultLogUrl(): string {
+  return process.env.SCRIBA_URL || 'http://127.0.0.1:3000';
+}
+
 /** The log's base URL without a trailing slash or API suffix. */
 export function logBase(url: string): string {
   const base = url.replace(/\/+$/, '').replace(/\/api\/v[12]$/, '');

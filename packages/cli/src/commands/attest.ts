@@ -17,7 +17,7 @@ import {
   sha256,
 } from '@scriba/sdk';
 import { parseCommandArgs } from '../args.js';
-import { logBase } from '../http.js';
+import { defaultLogUrl, logBase } from '../http.js';
 import { parseDigestArg, readInput } from '../inputs.js';
 import { CliError, runCommand, usageError } from '../output.js';
 import { publish, writeBundle } from '../publish.js';
@@ -46,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
       artifact: { type: 'string' },
       digest: { type: 'string' },
       bundle: { type: 'string' },
-      url: { type: 'string', default: 'http://127.0.0.1:3000' },
+      url: { type: 'string', default: defaultLogUrl() },
       'rekor-api': { type: 'string', default: '1' },
       timestamp: { type: 'boolean', default: false },
       'trusted-root': { type: 'string' },

@@ -6,7 +6,7 @@
  */
 import { parseEntryBody, utf8Decode } from '@scriba/sdk';
 import { parseCommandArgs } from '../args.js';
-import { logBase } from '../http.js';
+import { defaultLogUrl, logBase } from '../http.js';
 import { intArg } from '../inputs.js';
 import { printJson, runCommand, usageError } from '../output.js';
 import { getEntryByIndex, getEntryByUuid, verifyRekorV1Entry } from '../rekor.js';
@@ -24,7 +24,7 @@ export async function run(argv: string[]): Promise<number> {
     {
       'log-index': { type: 'string' },
       uuid: { type: 'string' },
-      url: { type: 'string', default: 'http://127.0.0.1:3000' },
+      url: { type: 'string', default: defaultLogUrl() },
       'trusted-root': { type: 'string' },
       format: { type: 'string', default: 'text' },
       help: { type: 'boolean', short: 'h' },

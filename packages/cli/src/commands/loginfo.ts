@@ -1,7 +1,9 @@
 /**
  * `scriba loginfo`: the log's current tree (as `rekor-cli loginfo`, GET /api/v1/log), printed only
- * after its signed checkpoint verifies with the trusted log key (and the required witnesses), and
- * the answer's size and root equal the checkpoint's. With `--state FILE` it also proves (RFC 9162
+ * after its signed checkpoint verifies with the trusted log key, and the answer's size and root
+ * equal the checkpoint's; with `--require-witnesses N --witness VKEY...`
+ * the log's latest tlog-checkpoint (GET /api/v2/checkpoint) must carry N of those witnesses'
+ * cosignatures. With `--state FILE` it also proves (RFC 9162
  * consistency proof, GET /api/v1/log/proof) that the tree extends the one verified last time, and
  * then records the new checkpoint in FILE.
  */
@@ -9,7 +11,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { bytesEqual, hexDecode, hexEncode, parseCheckpoint, parseNote, verifyConsistency } from '@scriba/sdk';
 import { VerificationError } from '@scriba/sdk/verify';
 import { parseCommandArgs } from '../args.js';
-import { logBase, requestJson } from '../http.js';
+import { defaultLogUrl, getText, logBase, requestJson } from '../http.js';
 import { intArg } from '../inputs.js';
 import { CliError, fileError, printJson, runCommand, usageError } from '../output.js';
 import { verifyCheckpointText, witnessPolicy } from '../rekor.js';
@@ -18,6 +20,8 @@ import { loadTrust, trustedLogFor } from '../trust.js';
 const USAGE = `usage: scriba loginfo [--url URL] [--trusted-root FILE] [--state FILE]
          [--require-witnesses N --witness VKEY...] [--format text|json]
   Prints the log's tree size, root hash and checkpoint after verifying the checkpoint's signature.
+  --witness VKEY  a witness's note verifier key: the log's latest checkpoint must carry
+                  --require-witnesses N of their cosignatures (default: all given)
   --state FILE  prove the tree is consistent with the checkpoint stored in FILE by the last run,
                 then store the new one (FILE is created on the first run)
   exit: 0 verified; 1 a signature or proof does not verify (the log forked or rolled back);
@@ -42,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs(
     argv,
     {
-      url: { type: 'string', default: 'http://127.0.0.1:3000' },
+      url: { type: 'string', default: defaultLogUrl() },
       'trusted-root': { type: 'string' },
       state: { type: 'string' },
       witness: { type: 'string', multiple: true },
@@ -70,11 +74,13 @@ export async function run(argv: string[]): Promise<number> {
     const info = (await requestJson(url)) as LogInfo;
     if (typeof info.signedTreeHead !== 'string')
       throw new CliError(1, 'LOG_ANSWER_INVALID', `${url}: no signedTreeHead`);
-    const { checkpoint: cp, witnesses: cosigned } = await verifyCheckpointText(
-      info.signedTreeHead,
-      log.key,
-      witnesses,
-    );
+    const { checkpoint: cp } = await verifyCheckpointText(info.signedTreeHead, log.key);
+    // Witness cosignatures are served with the tlog-checkpoint (GET /api/v2/checkpoint).
+    let cosigned: string[] = [];
+    if (witnesses) {
+      const text = await getText(`${base}/api/v2/checkpoint`);
+      cosigned = (await verifyCheckpointText(text, log.key, witnesses)).witnesses;
+    }
     if (
       info.treeSize !== cp.size ||
       typeof info.rootHash !== 'string' ||

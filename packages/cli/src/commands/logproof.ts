@@ -8,7 +8,7 @@
 import { bytesEqual, hexDecode, hexEncode, TileClient, verifyConsistency } from '@scriba/sdk';
 import { VerificationError } from '@scriba/sdk/verify';
 import { parseCommandArgs } from '../args.js';
-import { getText, logBase, requestJson } from '../http.js';
+import { defaultLogUrl, getText, logBase, requestJson } from '../http.js';
 import { intArg } from '../inputs.js';
 import { CliError, printJson, runCommand, usageError } from '../output.js';
 import { verifyCheckpointText } from '../rekor.js';
@@ -63,7 +63,7 @@ export async function run(argv: string[]): Promise<number> {
     {
       'first-size': { type: 'string' },
       'last-size': { type: 'string' },
-      url: { type: 'string', default: 'http://127.0.0.1:3000' },
+      url: { type: 'string', default: defaultLogUrl() },
       'trusted-root': { type: 'string' },
       format: { type: 'string', default: 'text' },
       help: { type: 'boolean', short: 'h' },

@@ -7,7 +7,7 @@
  */
 import { bytesEqual, hexEncode, parseEntryBody, pemDecode } from '@scriba/sdk';
 import { parseCommandArgs } from '../args.js';
-import { logBase } from '../http.js';
+import { defaultLogUrl, logBase } from '../http.js';
 import { hashFile, parseDigestArg, readInput } from '../inputs.js';
 import { bodyDigests, bodyVerifiers, certificateIdentity } from '../monitor/matching.js';
 import { CliError, printJson, runCommand, usageError } from '../output.js';
@@ -81,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
       sha: { type: 'string' },
       'public-key': { type: 'string' },
       email: { type: 'string' },
-      url: { type: 'string', default: 'http://127.0.0.1:3000' },
+      url: { type: 'string', default: defaultLogUrl() },
       'trusted-root': { type: 'string' },
       format: { type: 'string', default: 'text' },
       help: { type: 'boolean', short: 'h' },

@@ -15,7 +15,7 @@ import {
 } from '@scriba/sdk';
 import { parseCertificate } from '@scriba/sdk/x509';
 import { parseCommandArgs } from '../args.js';
-import { logBase } from '../http.js';
+import { defaultLogUrl, logBase } from '../http.js';
 import { parseDigestArg, readInput } from '../inputs.js';
 import { CliError, runCommand, usageError } from '../output.js';
 import { publish, writeBundle } from '../publish.js';
@@ -28,7 +28,7 @@ const USAGE = `usage: scriba sign --key KEY (--artifact FILE | --digest sha256:H
   answer (SET, checkpoint signature, inclusion proof) and writes a Sigstore bundle v0.3.
   --certificate  a PEM certificate for the key (e.g. from a private CA): the bundle carries it
                  instead of the bare key; verify with --certificate-identity
-  --url          the log (default http://127.0.0.1:3000)
+  --url          the log (default $SCRIBA_URL, else http://127.0.0.1:3000)
   --rekor-api    1 (default): hashedrekord 0.0.1, with a signed entry timestamp;
                  2: hashedrekord 0.0.2 (always timestamped: v2 entries carry no time)
   --timestamp    also get an RFC 3161 timestamp from the log's TSA (POST /api/v1/timestamp)
@@ -60,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
       artifact: { type: 'string' },
       digest: { type: 'string' },
       bundle: { type: 'string' },
-      url: { type: 'string', default: 'http://127.0.0.1:3000' },
+      url: { type: 'string', default: defaultLogUrl() },
       'rekor-api': { type: 'string', default: '1' },
       timestamp: { type: 'boolean', default: false },
       'trusted-root': { type: 'string' },

@@ -18,7 +18,7 @@ import {
 } from '@scriba/sdk';
 import { parseCertificate } from '@scriba/sdk/x509';
 import { parseCommandArgs } from '../args.js';
-import { logBase } from '../http.js';
+import { defaultLogUrl, logBase } from '../http.js';
 import { readInput } from '../inputs.js';
 import { CliError, printJson, runCommand, usageError } from '../output.js';
 import { postV1Entry, verifyRekorV1Entry } from '../rekor.js';
@@ -71,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs(
     argv,
     {
-      url: { type: 'string', default: 'http://127.0.0.1:3000' },
+      url: { type: 'string', default: defaultLogUrl() },
       'trusted-root': { type: 'string' },
       entry: { type: 'string' },
       artifact: { type: 'string' },

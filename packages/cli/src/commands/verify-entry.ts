@@ -6,7 +6,7 @@
  */
 import { hexEncode } from '@scriba/sdk';
 import { parseCommandArgs } from '../args.js';
-import { logBase } from '../http.js';
+import { defaultLogUrl, logBase } from '../http.js';
 import { hashFile, intArg } from '../inputs.js';
 import { CliError, printJson, runCommand, usageError } from '../output.js';
 import {
@@ -17,14 +17,13 @@ import {
   retrieveEntries,
   searchIndex,
   verifyRekorV1Entry,
-  witnessPolicy,
 } from '../rekor.js';
 import { loadTrust } from '../trust.js';
 
 const USAGE = `usage: scriba verify-entry (--uuid UUID | --log-index N | --artifact FILE) [--url URL]
-         [--trusted-root FILE] [--require-witnesses N --witness VKEY...] [--format text|json]
+         [--trusted-root FILE] [--format text|json]
   Verifies that entries are in the log: signed entry timestamp, inclusion proof, checkpoint
-  signature (and witness cosignatures when required) against the trusted root.
+  signature against the trusted root.
   exit: 0 verified; 1 not found or does not verify; 2 usage or unreachable log
 `;
 
@@ -35,10 +34,8 @@ export async function run(argv: string[]): Promise<number> {
       uuid: { type: 'string' },
       'log-index': { type: 'string' },
       artifact: { type: 'string' },
-      url: { type: 'string', default: 'http://127.0.0.1:3000' },
+      url: { type: 'string', default: defaultLogUrl() },
       'trusted-root': { type: 'string' },
-      witness: { type: 'string', multiple: true },
-      'require-witnesses': { type: 'string' },
       format: { type: 'string', default: 'text' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -51,10 +48,6 @@ export async function run(argv: string[]): Promise<number> {
     const given = ['uuid', 'log-index', 'artifact'].filter((k) => v[k] !== undefined);
     if (given.length !== 1) throw usageError('give one of --uuid, --log-index, --artifact');
     if (v.format !== 'text' && v.format !== 'json') throw usageError('--format must be text or json');
-    const witnesses = await witnessPolicy(
-      (v.witness as string[] | undefined) ?? [],
-      intArg(v['require-witnesses'] as string | undefined, '--require-witnesses'),
-    );
     const base = logBase(v.url as string);
     const { trust } = await loadTrust(base, v['trusted-root'] as string | undefined);
     let answers: RekorV1Answer[];
@@ -68,9 +61,8 @@ export async function run(argv: string[]): Promise<number> {
         throw new CliError(1, 'NOT_FOUND', `no entry in ${base} for ${v.artifact} (sha256:${sha})`);
     }
     const checked: CheckedEntry[] = [];
-    for (const a of answers) checked.push(await verifyRekorV1Entry(a, trust, witnesses));
+    for (const a of answers) checked.push(await verifyRekorV1Entry(a, trust));
     for (const c of checked) {
-      const w = witnesses ? `; cosigned by ${c.witnesses.join(', ')}` : '';
       if (v.format === 'json') {
         printJson({
           verified: true,
@@ -78,11 +70,10 @@ export async function run(argv: string[]): Promise<number> {
           logIndex: c.entry.logIndex,
           integratedTime: c.entry.integratedTime,
           checkpointSize: c.checkpointSize,
-          ...(witnesses ? { witnesses: c.witnesses } : {}),
         });
       } else {
         process.stdout.write(
-          `verified entry ${c.entry.logIndex} (${c.uuid}): signed entry timestamp, inclusion proof in the checkpoint of size ${c.checkpointSize}${w}\n`,
+          `verified entry ${c.entry.logIndex} (${c.uuid}): signed entry timestamp, inclusion proof in the checkpoint of size ${c.checkpointSize}\n`,
         );
       }
     }

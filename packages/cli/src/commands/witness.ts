@@ -150,7 +150,16 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const host = (values.host as string | undefined) ?? '127.0.0.1';
-  const address = await server.app.listen({ host, port });
+  let address: string;
+  try {
+    address = await server.app.listen({ host, port });
+  } catch (e) {
+    await server.close().catch(() => undefined);
+    process.stderr.write(
+      `error LISTEN_FAILED: cannot listen on ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
+    );
+    return 2;
+  }
   process.stdout.write(`witness ${name} listening on ${address}\nverifier key: ${server.vkey}\n`);
   for (const o of server.witness.origins) process.stdout.write(`following ${o}\n`);
   await new Promise<void>((res) => {
