@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { formatVerifierKey, NOTE_KEY_TYPE_COSIGNATURE_V1 } from '@scriba/sdk';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/helpers/ports.js';
@@ -343,6 +344,67 @@ describe('scriba sign', () => {
       );
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(/^error INPUT_UNREADABLE: key .*nokey\.pem: ENOENT\n$/);
+    });
+  });
+  describe('when witnesses are required', () => {
+    it('refuses a bundle whose checkpoint lacks their cosignatures (exit 1)', async () => {
+      const a = await artifact('wit.txt');
+      const b = p('wit.bundle');
+      expect(
+        (
+          await scriba(
+            'sign',
+            '--key',
+            keys.p256!.priv,
+            '--artifact',
+            a,
+            '--bundle',
+            b,
+            '--url',
+            server.url,
+            '--trusted-root',
+            root,
+          )
+        ).code,
+      ).toBe(0);
+      const vkey = formatVerifierKey(
+        'witness.example/w1',
+        NOTE_KEY_TYPE_COSIGNATURE_V1,
+        new Uint8Array(randomBytes(32)),
+      );
+      const r = await scriba(
+        'verify',
+        '--bundle',
+        b,
+        '--artifact',
+        a,
+        '--key',
+        keys.p256!.pub,
+        '--trusted-root',
+        root,
+        '--require-witnesses',
+        '1',
+        '--witness',
+        vkey,
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^error TLOG_CHECKPOINT_COSIGNATURES_MISSING: /);
+      const usage = await scriba(
+        'verify',
+        '--bundle',
+        b,
+        '--artifact',
+        a,
+        '--key',
+        keys.p256!.pub,
+        '--trusted-root',
+        root,
+        '--require-witnesses',
+        '2',
+        '--witness',
+        vkey,
+      );
+      expect(usage.code).toBe(2);
     });
   });
 });
