@@ -201,6 +201,12 @@ describe('POST /api/v1/timestamp', () => {
       ['truncated DER', good.subarray(0, good.length - 3), 'application/timestamp-query', 'badDataFormat'],
       ['a trailing byte', Uint8Array.of(...good, 0), 'application/timestamp-query', 'badDataFormat'],
       [
+        'an encoded DEFAULT certReq FALSE',
+        Uint8Array.of(0x30, (good[1] as number) + 3, ...good.subarray(2), 0x01, 0x01, 0x00),
+        'application/timestamp-query',
+        'badDataFormat',
+      ],
+      [
         'BER long-form length',
         Uint8Array.of(0x30, 0x81, (good[1] as number) & 0xff, ...good.subarray(2)),
         'application/timestamp-query',

@@ -10,8 +10,12 @@ const COMMANDS: Record<string, Command> = {
   serve: { summary: 'run the log server (Rekor v1 API)', load: () => import('./commands/serve.js') },
   keygen: { summary: 'write a new ECDSA P-256 log key', load: () => import('./commands/keygen.js') },
   'trusted-root': {
-    summary: "print a log's Sigstore trusted root",
+    summary: "print a log's Sigstore trusted root (log and timestamp authority)",
     load: () => import('./commands/trusted-root.js'),
+  },
+  'signing-config': {
+    summary: "print a server's Sigstore signing config (for cosign --signing-config)",
+    load: () => import('./commands/signing-config.js'),
   },
   sign: {
     summary: 'sign an artifact, log it, write a Sigstore bundle',

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../src/crypto/index.js';
+import { canonicalJson, sha384 } from '../src/crypto/index.js';
 import { base64Decode, base64Encode, utf8Decode, utf8Encode } from '../src/encoding.js';
 import {
   canonicalDsseV002,
   canonicalHashedRekordV002,
+  dsseAsHashedRekordRequestV002,
   dssePae,
   parseCreateEntryRequestV2,
 } from '../src/entries/canonicalize-v2.js';
@@ -221,6 +222,41 @@ describe('canonical v2 bodies against real Rekor v2 entries', () => {
       });
       if (parsed.kind !== 'hashedrekord') throw new Error('kind');
       expect(base64Encode(canonicalHashedRekordV002(parsed.request))).toBe(logged);
+    });
+  });
+});
+
+describe('dsseAsHashedRekordRequestV002', () => {
+  const envelope = {
+    payload: new TextEncoder().encode('{"_type":"x"}'),
+    payloadType: 'application/vnd.in-toto+json',
+    signatures: [{ sig: Uint8Array.of(1, 2, 3), keyid: '' }],
+  };
+  const verifier = { publicKey: Uint8Array.of(9, 9), keyDetails: 'PKIX_ECDSA_P384_SHA_384' };
+
+  describe('when the envelope has one signature', () => {
+    it('digests the PAE with the key details hash and round-trips through the request parser', () => {
+      const { request, json } = dsseAsHashedRekordRequestV002(envelope, verifier);
+      expect(request.digest).toEqual(sha384(dssePae(envelope.payloadType, envelope.payload)));
+      expect(request.signature.content).toEqual(envelope.signatures[0]!.sig);
+      expect(parseCreateEntryRequestV2(json)).toEqual({ kind: 'hashedrekord', request });
+    });
+  });
+
+  describe('when it cannot be logged that way', () => {
+    it.each([
+      ['no signature', { ...envelope, signatures: [] }, verifier, 'ENTRY_MALFORMED'],
+      [
+        'two signatures',
+        { ...envelope, signatures: [...envelope.signatures, ...envelope.signatures] },
+        verifier,
+        'ENTRY_MALFORMED',
+      ],
+      ['unknown key details', envelope, { ...verifier, keyDetails: 'NOPE' }, 'KEY_UNSUPPORTED'],
+    ] as const)('refuses %s', (_n, env, v, code) => {
+      expect(() => dsseAsHashedRekordRequestV002(env as never, v as never)).toThrow(
+        expect.objectContaining({ code }),
+      );
     });
   });
 });

@@ -57,7 +57,6 @@ describe('verifyBundle', () => {
       ['V1.DSSE.WITH_SIGNING_CERT.TLOG_INTOTO', { trustMaterial: fixtureRoot }],
       ['V1.MESSAGE_SIGNATURE.WITH_PUBLIC_KEY', { trustMaterial: fixtureRoot, artifact, publicKey }],
       ['V1.MESSAGE_SIGNATURE.WITH_SIGNING_CERT', { trustMaterial: fixtureRoot, artifact }],
-      ['V3.DSSE.WITH_SIGNING_CERT.TLOG_DSSEV002', { trustMaterial: fixtureRoot }],
       ['V3.MESSAGE_SIGNATURE.TLOG_HASHEDREKORDV002', { trustMaterial: fixtureRoot, artifact }],
       [
         'V3.MESSAGE_SIGNATURE.WITH_SIGNING_CERT',
@@ -78,6 +77,24 @@ describe('verifyBundle', () => {
         await expect(p).rejects.toMatchObject({ code: 'TRUSTED_ROOT_INVALID' });
       else await expect(p).resolves.toBeDefined();
     });
+
+    // rekor-tiles #744 retired Rekor v2's dsse 0.0.2: like sigstore-go, -python and -java, the
+    // verifier refuses such an entry (a DSSE envelope is logged as hashedrekord 0.0.2 over its PAE).
+    it.each([
+      ['fixture root', fixtureRoot],
+      ['verbatim fixture root', verbatimFixtureRoot],
+    ])(
+      'V3.DSSE.WITH_SIGNING_CERT.TLOG_DSSEV002 is refused as a retired kind (%s)',
+      async (_n, trustMaterial) => {
+        const b = readFileSync(
+          join(JS, 'verify-fixture.V3.DSSE.WITH_SIGNING_CERT.TLOG_DSSEV002.json'),
+          'utf8',
+        );
+        await expect(verifyBundle(b, { trustMaterial })).rejects.toMatchObject({
+          code: 'TLOG_KIND_UNSUPPORTED',
+        });
+      },
+    );
 
     it('V3.MESSAGE_SIGNATURE.WITH_SIGNING_CERT fails the default tlog threshold', async () => {
       const b = readFileSync(join(JS, 'verify-fixture.V3.MESSAGE_SIGNATURE.WITH_SIGNING_CERT.json'), 'utf8');

@@ -1,5 +1,6 @@
 /**
- * POST /api/v2/log/entries (Rekor v2 hashedrekord 0.0.2 / dsse 0.0.2) against a real server on
+ * POST /api/v2/log/entries (Rekor v2 hashedrekord 0.0.2; dsse 0.0.2 refused as rekor-tiles #744, a
+ * DSSE envelope logged as hashedrekord 0.0.2 over its PAE digest instead) against a real server on
  * PostgreSQL: signatures verified, canonical bodies stored, protobuf-JSON TransparencyLogEntry answered
  * with an inclusion proof that verifies against the signed checkpoint, duplicates 409 + x-log-index,
  * every malformed or unverifiable request a 400 with a code. v2 entries share the tree with v1 ones.
@@ -8,7 +9,7 @@ import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:cryp
 import { readFileSync } from 'node:fs';
 import { base64Decode, base64Encode, utf8Decode, utf8Encode } from '@scriba/sdk';
 import { parsePublicKey } from '@scriba/sdk/crypto';
-import { parseEntryBody } from '@scriba/sdk/entries';
+import { dsseAsHashedRekordRequestV002, parseEntryBody } from '@scriba/sdk/entries';
 import { hashLeaf, verifyInclusion } from '@scriba/sdk/merkle';
 import { noteVerifierFromPublicKey, parseCheckpoint, parseVerifierKey, verifyNote } from '@scriba/sdk/note';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -220,25 +221,47 @@ describe('POST /api/v2/log/entries', () => {
     });
   });
 
-  describe('when a dsse request is signed by every verifier', () => {
+  describe('when a dsse request arrives (rekor-tiles #744: v2 takes hashedrekord only)', () => {
     it.each([[['p256']], [['ed25519']], [['p384', 'rsa2048']]] as const)(
-      'logs it (%j) and answers 201 with a TLE',
+      'refuses it (%j) with 400 UNSUPPORTED_KIND naming the way to log DSSE',
       async (kinds) => {
         const r = await post(dsseRequest(kinds.map((k) => key(k))));
-        expect(r.status).toBe(201);
-        const tle = await r.json();
-        await checkTle(tle, 'dsse');
-        const body = JSON.parse(utf8Decode(base64Decode(tle.canonicalizedBody)));
-        expect(body.spec.dsseV002.signatures).toHaveLength(kinds.length);
+        expect(r.status).toBe(400);
+        const e = await r.json();
+        expect(e.reason).toBe('UNSUPPORTED_KIND');
+        expect(e.field).toBe('dsseRequestV002');
+        expect(e.message).toContain('hashedRekordRequestV002');
       },
     );
+  });
+
+  describe('when a DSSE envelope is logged as hashedrekord 0.0.2 over its PAE digest', () => {
+    it.each([['p256'], ['p384']] as const)('logs it (%s) and answers 201 with a TLE', async (kind) => {
+      const k = key(kind);
+      const payloadType = 'application/vnd.in-toto+json';
+      const payload = utf8Encode(`{"statement":${Math.random()}}`);
+      const sig = sign(k.hash, pae(payloadType, payload), k.privateKey);
+      // The SDK's client-side rule (what sigstore-go, -python and -java send).
+      const { request, json } = dsseAsHashedRekordRequestV002(
+        { payload, payloadType, signatures: [{ sig, keyid: '' }] },
+        { publicKey: k.spki, keyDetails: k.keyDetails },
+      );
+      expect(Buffer.from(request.digest)).toEqual(
+        createHash(k.hash as string)
+          .update(pae(payloadType, payload))
+          .digest(),
+      );
+      const r = await post(json);
+      expect(r.status).toBe(201);
+      await checkTle(await r.json(), 'hashedrekord');
+    });
   });
 
   describe('when replaying real public-good Rekor v2 entries (Fulcio certificate, public key)', () => {
     const vector = (name: string) =>
       JSON.parse(readFileSync(new URL(`../../../test/vectors/sigstore-js/${name}`, import.meta.url), 'utf8'));
 
-    it('a dsse 0.0.2 request rebuilt from the bundle is accepted and logged byte-identically', async () => {
+    it('a dsse 0.0.2 request rebuilt from the bundle is refused (v2 no longer takes dsse)', async () => {
       const b = vector('verify-fixture.V3.DSSE.WITH_SIGNING_CERT.TLOG_DSSEV002.json');
       const r = await post({
         dsseRequestV002: {
@@ -251,9 +274,8 @@ describe('POST /api/v2/log/entries', () => {
           ],
         },
       });
-      expect(r.status).toBe(201);
-      const tle = await r.json();
-      expect(tle.canonicalizedBody).toBe(b.verificationMaterial.tlogEntries[0].canonicalizedBody);
+      expect(r.status).toBe(400);
+      expect((await r.json()).reason).toBe('UNSUPPORTED_KIND');
     });
 
     it('a hashedrekord 0.0.2 request rebuilt from the logged body is accepted and logged byte-identically', async () => {
@@ -372,7 +394,7 @@ describe('POST /api/v2/log/entries', () => {
         'INVALID_ENTRY',
       ],
       [
-        'dsse signature by a key that is not a verifier',
+        'dsse signature by a key that is not a verifier (dsse is refused first)',
         (() => {
           const d = dsseRequest([k]);
           d.dsseRequestV002.verifiers = [
@@ -380,7 +402,7 @@ describe('POST /api/v2/log/entries', () => {
           ];
           return d;
         })(),
-        'SIGNATURE_INVALID',
+        'UNSUPPORTED_KIND',
       ],
     ])('answers 400 for %s', async (_name, body, reason) => {
       const r = await post(body);

@@ -23,5 +23,13 @@ export {
   tlogEntryFromRekorV2,
   tlogEntryToJson,
 } from './serialize.js';
+export {
+  activeServices,
+  parseSigningConfig,
+  type ServiceSelector,
+  SIGNING_CONFIG_MEDIA_TYPE,
+  type SigningConfig,
+  type SigningService,
+} from './signing-config.js';
 export { parseTime, parseTrustedRoot, windowContains } from './trusted-root.js';
 export type * from './types.js';

@@ -4,6 +4,7 @@
  * RSA PKCS#1 v1.5 / PSS, Ed25519) over messages or digests, and RFC 8785 canonical JSON.
  */
 export { canonicalJson, canonicalJsonBytes } from './canonical-json.js';
+export { encodeTlv } from './der.js';
 export { ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa-signature.js';
 export {
   DIGEST_LENGTH,

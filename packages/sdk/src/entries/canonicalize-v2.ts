@@ -15,7 +15,7 @@
  * Signature verification is the caller's job (the server does it on the write path); this module only
  * parses (strictly: everything here is attacker-controlled) and canonicalizes.
  */
-import { canonicalJsonBytes, DIGEST_LENGTH, sha256 } from '../crypto/index.js';
+import { canonicalJsonBytes, DIGEST_LENGTH, digest, sha256 } from '../crypto/index.js';
 import { base64Decode, base64Encode } from '../encoding.js';
 import { ScribaError } from '../errors.js';
 import { preAuthEncoding } from '../verify/dsse.js';
@@ -273,4 +273,39 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;
+}
+
+/**
+ * How a DSSE envelope is logged with Rekor v2 now (rekor-tiles #744, Rekor v2 spec §6.1.4): v2 takes
+ * no `dsseRequestV002`; the envelope goes in as a `hashedRekordRequestV002` whose digest is
+ * Hash(PAE(payloadType, payload)) — the hash the key details name — and whose signature is the
+ * envelope's one signature. Returns the request and its protobuf-JSON wire form. Throws
+ * ENTRY_MALFORMED unless the envelope has exactly one signature, KEY_UNSUPPORTED for unknown key
+ * details.
+ */
+export function dsseAsHashedRekordRequestV002(
+  envelope: DsseEnvelopeV2,
+  verifier: V2Verifier,
+): { request: HashedRekordRequestV002; json: { hashedRekordRequestV002: Record<string, unknown> } } {
+  if (envelope.signatures.length !== 1) {
+    throw new ScribaError(
+      'ENTRY_MALFORMED',
+      'a DSSE envelope logged with Rekor v2 must have exactly one signature',
+    );
+  }
+  const info = V2_KEY_DETAILS[verifier.keyDetails];
+  if (!info) throw new ScribaError('KEY_UNSUPPORTED', `unsupported key details ${verifier.keyDetails}`);
+  const request: HashedRekordRequestV002 = {
+    digest: digest(info.hash, preAuthEncoding(envelope.payloadType, envelope.payload)),
+    signature: { content: (envelope.signatures[0] as { sig: Uint8Array }).sig, verifier },
+  };
+  return {
+    request,
+    json: {
+      hashedRekordRequestV002: {
+        digest: base64Encode(request.digest),
+        signature: signatureJson(request.signature),
+      },
+    },
+  };
 }

@@ -197,7 +197,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rekor v2 append (hashedRekordRequestV002 or dsseRequestV002); protobuf-JSON answer. */
+        /** Rekor v2 append (hashedRekordRequestV002 only, as rekor-tiles since #744: a dsseRequestV002 gets 400 UNSUPPORTED_KIND; log a DSSE envelope as a hashedRekordRequestV002 over SHA-256 of its PAE with the envelope signature); protobuf-JSON answer. */
         post: operations["createEntryV2"];
         delete?: never;
         options?: never;

@@ -3,14 +3,14 @@
  * JSON form of sigstore/timestamp-authority (`{artifactHash, hashAlgorithm, nonce, certificates,
  * tsaPolicyOID}`, what sigstore-js's TSAWitness sends), both read into one `TimestampRequest`.
  *
- * Everything here is attacker-controlled: a request that is not exactly DER (it MUST re-encode to
- * the same bytes), names a hash other than SHA-256/384/512, carries a digest of the wrong length, an
+ * Everything here is attacker-controlled: a request that is not exactly DER (the SDK's strict
+ * TimeStampReq reader), names a hash other than SHA-256/384/512, carries a digest of the wrong length, an
  * oversized nonce, an unknown policy or any extension is refused with a `TsaRejection` carrying the
  * RFC 3161 PKIFailureInfo bit; the route answers it as a 400 `TimeStampResp` (status rejection).
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { PKIFailureInfoFlags, TimeStampReq } from '@peculiar/asn1-tsp';
+import { PKIFailureInfoFlags } from '@peculiar/asn1-tsp';
 import { base64Decode, bytesEqual } from '@scriba/sdk/encoding';
+import { parseTimeStampReq, type TimeStampReq } from '@scriba/sdk/x509';
 
 export type ImprintHash = 'sha256' | 'sha384' | 'sha512';
 
@@ -71,42 +71,41 @@ function checkPolicy(requested: string | undefined, policy: string): void {
   }
 }
 
-/** Reads a DER TimeStampReq. Throws TsaRejection. */
+/** Reads a DER TimeStampReq (the SDK's strict reader). Throws TsaRejection. */
 export function parseDerRequest(der: Uint8Array, policy: string): TimestampRequest {
   if (der.length === 0) reject(PKIFailureInfoFlags.badDataFormat, 'empty request');
   if (der.length > MAX_REQUEST_BYTES) reject(PKIFailureInfoFlags.badDataFormat, 'request too large');
   let req: TimeStampReq;
-  let again: Uint8Array;
   try {
-    req = AsnConvert.parse(der, TimeStampReq);
-    again = new Uint8Array(AsnConvert.serialize(req));
-  } catch {
-    return reject(PKIFailureInfoFlags.badDataFormat, 'the request is not a DER TimeStampReq');
+    // DER is one encoding: BER lengths, trailing bytes, an encoded DEFAULT certReq FALSE or a
+    // non-minimal integer are refused.
+    req = parseTimeStampReq(der);
+  } catch (e) {
+    return reject(
+      PKIFailureInfoFlags.badDataFormat,
+      `the request is not a DER TimeStampReq (${(e as Error).message})`,
+    );
   }
-  // DER is one encoding: anything that does not re-encode to the same bytes (BER lengths, trailing
-  // bytes, an encoded DEFAULT certReq FALSE, non-minimal integers) is refused.
-  if (!bytesEqual(again, der)) reject(PKIFailureInfoFlags.badDataFormat, 'the request is not DER');
-  if (req.version !== 1) reject(PKIFailureInfoFlags.badRequest, `unsupported request version ${req.version}`);
-  const alg = req.messageImprint.hashAlgorithm;
-  const params = alg.parameters;
-  const nullParams = params !== undefined && params !== null;
-  if (nullParams && !bytesEqual(new Uint8Array(params as ArrayBuffer), Uint8Array.of(0x05, 0x00))) {
+  if (req.version !== 1) reject(PKIFailureInfoFlags.badRequest, 'unsupported request version');
+  const params = req.hashParameters;
+  if (params !== undefined && !bytesEqual(params, Uint8Array.of(0x05, 0x00))) {
     reject(PKIFailureInfoFlags.badAlg, 'hash algorithm parameters must be absent or NULL');
   }
-  const hashedMessage = new Uint8Array(req.messageImprint.hashedMessage.buffer);
-  const hash = checkImprint(HASH_BY_OID.get(alg.algorithm), hashedMessage);
+  const hash = checkImprint(HASH_BY_OID.get(req.hashAlgorithm), req.hashedMessage);
   checkPolicy(req.reqPolicy, policy);
-  if (req.extensions !== undefined) {
+  if (req.hasExtensions) {
     reject(PKIFailureInfoFlags.unacceptedExtension, 'this TSA supports no request extensions');
   }
-  let nonce: Uint8Array | undefined;
-  if (req.nonce !== undefined) {
-    nonce = new Uint8Array(req.nonce);
-    if (nonce.length > MAX_NONCE_BYTES) {
-      reject(PKIFailureInfoFlags.badDataFormat, `the nonce is longer than ${MAX_NONCE_BYTES} bytes`);
-    }
+  if (req.nonce !== undefined && req.nonce.length > MAX_NONCE_BYTES) {
+    reject(PKIFailureInfoFlags.badDataFormat, `the nonce is longer than ${MAX_NONCE_BYTES} bytes`);
   }
-  return { hash, nullParams, hashedMessage, nonce, certReq: req.certReq === true };
+  return {
+    hash,
+    nullParams: params !== undefined,
+    hashedMessage: req.hashedMessage.slice(),
+    nonce: req.nonce?.slice(),
+    certReq: req.certReq,
+  };
 }
 
 /** Minimal two's-complement big-endian bytes of a non-negative integer. */

@@ -7,13 +7,13 @@
  *  - /api/v1/log/signing-config: a Sigstore SigningConfig v0.2 naming the services a signer should
  *    use here: this log as Rekor v1 and v2 (`majorApiVersion`), and the TSA.
  */
+import { SIGNING_CONFIG_MEDIA_TYPE } from '@scriba/sdk/bundle';
 import { base64Encode, hexEncode } from '@scriba/sdk/encoding';
 import type { FastifyPluginAsync } from 'fastify';
 import { LogError, type LogService } from '../../log/service.js';
 import type { TimestampAuthority } from '../../tsa/authority.js';
 import { errorResponses } from '../errors.js';
 
-export const SIGNING_CONFIG_MEDIA_TYPE = 'application/vnd.dev.sigstore.signingconfig.v0.2+json';
 export const TRUSTED_ROOT_MEDIA_TYPE = 'application/vnd.dev.sigstore.trustedroot+json;version=0.1';
 
 /** Whole seconds: integratedTime and X.509 times are in seconds. */

@@ -1,6 +1,7 @@
 /**
  * Rekor v2 and C2SP tlog-tiles HTTP API:
- *  - POST /api/v2/log/entries — `hashedRekordRequestV002` / `dsseRequestV002` (protobuf JSON), answered
+ *  - POST /api/v2/log/entries — `hashedRekordRequestV002` (protobuf JSON; a `dsseRequestV002` gets 400,
+ *    as rekor-tiles since #744: see validate.ts), answered
  *    201 with a protobuf-JSON TransparencyLogEntry (int64 as strings, bytes as base64; inclusion proof
  *    with the signed checkpoint; no signed entry timestamp, no integrated time — as Rekor v2); a
  *    duplicate gets 409 with `x-log-index`.

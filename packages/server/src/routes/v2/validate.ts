@@ -1,8 +1,11 @@
 /**
- * Validation of Rekor v2 create-entry requests (sigstore/rekor-tiles `hashedRekordRequestV002`,
- * `dsseRequestV002`): parse (SDK), check the verifier against its declared `keyDetails`, verify every
- * signature, canonicalize (SDK: hashedrekord 0.0.2 / dsse 0.0.2) and derive the search keys. No
- * Fastify here.
+ * Validation of Rekor v2 create-entry requests (sigstore/rekor-tiles `hashedRekordRequestV002`):
+ * parse (SDK), check the verifier against its declared `keyDetails`, verify the signature over the
+ * digest, canonicalize (SDK: hashedrekord 0.0.2) and derive the search keys. No Fastify here.
+ *
+ * As rekor-tiles since #744, v2 takes hashedrekord 0.0.2 only: a `dsseRequestV002` is refused
+ * (400 UNSUPPORTED_KIND) with the way to log a DSSE envelope instead — a hashedRekordRequestV002
+ * over Hash(PAE(payloadType, payload)) with the envelope's signature.
  *
  * Signature verification is the v1 write path's (packages/server/src/entries): key and certificate
  * parsing from DER with its KeyObject cache, verification over a message with the digest and RSA
@@ -12,16 +15,12 @@
  * `x509Certificate` field when signing with a key. Such bytes are not a certificate; they are
  * accepted as what they are and logged (and canonicalized) as a `publicKey` verifier.
  */
-import { base64Encode, hexEncode } from '@scriba/sdk';
-import { sha256 } from '@scriba/sdk/crypto';
+import { hexEncode } from '@scriba/sdk';
 import {
   type CreateEntryRequestV2,
-  canonicalDsseV002,
   canonicalHashedRekordV002,
-  dssePae,
   parseCreateEntryRequestV2,
   V2_KEY_DETAILS,
-  type V2Signature,
   type V2Verifier,
 } from '@scriba/sdk/entries';
 import { hashLeaf } from '@scriba/sdk/merkle';
@@ -30,7 +29,6 @@ import {
   type ParsedVerifier,
   parseVerifierDer,
   type ValidatedEntry,
-  verifyMessage,
   verifyOverDigest,
 } from '../../entries/index.js';
 
@@ -68,12 +66,6 @@ function parseV2Verifier(v: V2Verifier, field: string): { parsed: ParsedVerifier
     );
   }
   return { parsed, verifier };
-}
-
-/** Signature over a message (DSSE PAE) with the digest and padding the key details name (Ed25519: pure). */
-function verifyPae(p: ParsedVerifier, keyDetails: string, message: Uint8Array, sig: Uint8Array): boolean {
-  const info = V2_KEY_DETAILS[keyDetails]!;
-  return verifyMessage(p, message, sig, { hash: info.hash, rsaPadding: info.rsaPadding });
 }
 
 function searchKeys(digests: Uint8Array[], verifiers: ParsedVerifier[]): ValidatedEntry['searchKeys'] {
@@ -136,34 +128,12 @@ export async function validateCreateEntryRequestV2(json: unknown): Promise<Valid
       searchKeys: searchKeys(info.hash === 'sha256' ? [r.digest] : [], [parsed]),
     };
   }
-  const r = req.request;
-  const keys = r.verifiers.map((v, i) => parseV2Verifier(v, `dsseRequestV002.verifiers[${i}]`));
-  const pae = dssePae(r.envelope.payloadType, r.envelope.payload);
-  const verified: V2Signature[] = [];
-  const seen = new Set<string>();
-  for (const [i, s] of r.envelope.signatures.entries()) {
-    const k = keys.find((key) => verifyPae(key.parsed, key.verifier.keyDetails, pae, s.sig));
-    if (!k) {
-      throw new EntryValidationError(
-        'SIGNATURE_INVALID',
-        `dsseRequestV002.envelope.signatures[${i}].sig`,
-        'no given verifier verifies this signature',
-      );
-    }
-    const id = base64Encode(s.sig);
-    if (seen.has(id)) continue;
-    seen.add(id);
-    verified.push({ content: s.sig, verifier: k.verifier });
-  }
-  const body = canonicalDsseV002(r.envelope, verified);
-  return {
-    kind: 'dsse',
-    apiVersion: '0.0.2',
-    body,
-    leafHash: hashLeaf(body),
-    searchKeys: searchKeys(
-      [sha256(r.envelope.payload)],
-      keys.map((k) => k.parsed),
-    ),
-  };
+  // rekor-tiles #744: Rekor v2 takes hashedrekord 0.0.2 only. A DSSE envelope is logged as a
+  // hashedRekordRequestV002 whose digest is Hash(PAE(payloadType, payload)) and whose signature is
+  // the envelope's signature (what sigstore-go, -python and -java now send).
+  throw new EntryValidationError(
+    'UNSUPPORTED_KIND',
+    'dsseRequestV002',
+    'Rekor v2 accepts only hashedRekordRequestV002 (hashedrekord 0.0.2); log a DSSE envelope as a hashedRekordRequestV002 whose digest is SHA-256 of PAE(payloadType, payload) and whose signature is the envelope signature',
+  );
 }
