@@ -4,10 +4,10 @@
  * each one identity (Node's subjectAltName text quoted the first and dropped the second). Watched
  * keys print as sha256 fingerprints; a witness requirement fails a checkpoint without cosignatures.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatVerifierKey, NOTE_KEY_TYPE_COSIGNATURE_V1, parseEntryBody, pemDecode } from '@scriba/sdk';
+import { parseEntryBody, pemDecode } from '@scriba/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
@@ -15,6 +15,7 @@ import type { RunningServer } from '../../server/src/main.js';
 import { matchEntry, type Watch } from '../src/commands/monitor.js';
 import { scriba } from './helpers/cli.js';
 import { makePrivateCa } from './helpers/pki.js';
+import { newWitnessVkey } from './helpers/witness-key.js';
 
 const URI = 'https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1,2';
 const OTHER = 'alice@idp.example';
@@ -122,11 +123,7 @@ describe('scriba monitor identity matching', () => {
 
 describe('scriba monitor witness requirement', () => {
   it('fails a checkpoint that lacks the required cosignatures (exit 1)', async () => {
-    const w = formatVerifierKey(
-      'witness.example/w1',
-      NOTE_KEY_TYPE_COSIGNATURE_V1,
-      new Uint8Array(randomBytes(32)),
-    );
+    const w = newWitnessVkey();
     const r = await scriba(
       'monitor',
       '--url',

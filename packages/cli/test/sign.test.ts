@@ -11,7 +11,6 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { formatVerifierKey, NOTE_KEY_TYPE_COSIGNATURE_V1 } from '@scriba/sdk';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/helpers/ports.js';
@@ -21,6 +20,7 @@ import type { RunningServer } from '../../server/src/main.js';
 import { scriba } from './helpers/cli.js';
 import { makePrivateCa } from './helpers/pki.js';
 import { alterProofHashes, flip, startTamperProxy } from './helpers/tamper-proxy.js';
+import { newWitnessVkey } from './helpers/witness-key.js';
 
 const verifyRequire = createRequire(createRequire(import.meta.url).resolve('@sigstore/verify'));
 const { bundleFromJSON } = verifyRequire('@sigstore/bundle') as typeof import('@sigstore/bundle');
@@ -367,11 +367,7 @@ describe('scriba sign', () => {
           )
         ).code,
       ).toBe(0);
-      const vkey = formatVerifierKey(
-        'witness.example/w1',
-        NOTE_KEY_TYPE_COSIGNATURE_V1,
-        new Uint8Array(randomBytes(32)),
-      );
+      const vkey = newWitnessVkey();
       const r = await scriba(
         'verify',
         '--bundle',
@@ -476,44 +472,73 @@ describe('scriba attest', () => {
     expect((await verify('--insecure-ignore-subject', '--type', 'cyclonedx')).code).toBe(0);
   });
 
-  it('signs with an Ed25519 key (DSSE) on v1 and v2', async () => {
-    for (const api of ['1', '2']) {
-      const out = p(`ed-${api}.bundle`);
-      const r = await scriba(
-        'attest',
-        '--key',
-        keys.ed25519!.priv,
-        '--predicate',
-        p('sbom.json'),
-        '--type',
-        'cyclonedx',
-        '--artifact',
-        a,
-        '--bundle',
-        out,
-        '--url',
-        server.url,
-        '--trusted-root',
-        root,
-        '--rekor-api',
-        api,
-      );
-      expect(r).toMatchObject({ code: 0, stderr: '' });
-      const v = await scriba(
-        'verify',
-        '--bundle',
-        out,
-        '--artifact',
-        a,
-        '--key',
-        keys.ed25519!.pub,
-        '--trusted-root',
-        root,
-        '--type',
-        'cyclonedx',
-      );
-      expect(v).toMatchObject({ code: 0, stderr: '' });
-    }
+  it.each([
+    ['ed25519', '1'],
+    ['p256', '2'],
+    ['rsa', '2'],
+  ])('a %s key attests through Rekor v%s, and the bundle verifies', async (k, api) => {
+    const out = p(`att-${k}-${api}.bundle`);
+    const r = await scriba(
+      'attest',
+      '--key',
+      keys[k]!.priv,
+      '--predicate',
+      p('sbom.json'),
+      '--type',
+      'cyclonedx',
+      '--artifact',
+      a,
+      '--bundle',
+      out,
+      '--url',
+      server.url,
+      '--trusted-root',
+      root,
+      '--rekor-api',
+      api,
+    );
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const v = await scriba(
+      'verify',
+      '--bundle',
+      out,
+      '--artifact',
+      a,
+      '--key',
+      keys[k]!.pub,
+      '--trusted-root',
+      root,
+      '--type',
+      'cyclonedx',
+      '--json',
+    );
+    expect(v.code).toBe(0);
+    expect(JSON.parse(v.stdout).result.tlogEntries[0].kind).toBe(api === '1' ? 'dsse' : 'hashedrekord');
+    if (k !== 'ed25519') await sigstoreVerify(out, keys[k]!);
+  });
+
+  it('refuses an Ed25519 key with Rekor v2 (exit 2)', async () => {
+    const r = await scriba(
+      'attest',
+      '--key',
+      keys.ed25519!.priv,
+      '--predicate',
+      p('sbom.json'),
+      '--type',
+      'cyclonedx',
+      '--artifact',
+      a,
+      '--bundle',
+      p('ed-2.bundle'),
+      '--url',
+      server.url,
+      '--trusted-root',
+      root,
+      '--rekor-api',
+      '2',
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error KEY_UNSUPPORTED: /);
   });
 });
 

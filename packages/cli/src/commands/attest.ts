@@ -1,14 +1,15 @@
 /**
  * `scriba attest`: wraps a predicate (SBOM, SLSA provenance, any JSON) in an in-toto v1 Statement
  * about the artifact (its SHA-256 as the subject), signs it as a DSSE envelope with a PEM private
- * key, logs it (Rekor v1 dsse 0.0.1, or v2 dsse 0.0.2), checks the log's answer and writes a
+ * key, logs it (Rekor v1 dsse 0.0.1, or v2 hashedrekord 0.0.2 over the envelope's PAE digest, as
+ * Rekor v2 now logs DSSE), checks the log's answer and writes a
  * Sigstore bundle v0.3 (see ../publish.ts). The equivalent of
  * `cosign attest-blob --key KEY --predicate FILE --type TYPE --bundle OUT FILE`.
  */
 import { basename } from 'node:path';
 import {
+  dsseAsHashedRekordRequestV002,
   dsseV001Request,
-  dsseV002Request,
   encodeStatement,
   hexEncode,
   IN_TOTO_PAYLOAD_TYPE,
@@ -27,7 +28,7 @@ import { loadTrust } from '../trust.js';
 const USAGE = `usage: scriba attest --key KEY --predicate FILE --type TYPE (--artifact FILE | --digest sha256:HEX)
          --bundle OUT [--url URL] [--rekor-api 1|2] [--timestamp] [--trusted-root FILE]
   Signs an in-toto statement (subject: the artifact's sha256; predicate: the JSON FILE) as a DSSE
-  envelope with a PEM private key (ECDSA P-256/P-384, RSA, Ed25519), logs it, checks the log's
+  envelope with a PEM private key (ECDSA P-256/P-384, RSA; Ed25519 with Rekor v1), logs it, checks the log's
   answer and writes a Sigstore bundle v0.3.
   --type  cyclonedx, spdxjson, spdx, slsaprovenance, slsaprovenance02, slsaprovenance1, link,
           vuln, openvex, custom, or a predicate type URI
@@ -70,6 +71,13 @@ export async function run(argv: string[]): Promise<number> {
     }
     const base = logBase(v.url as string);
     const key = await loadSigningKey(v.key as string);
+    if (key.type === 'ed25519' && v['rekor-api'] === '2') {
+      throw new CliError(
+        2,
+        'KEY_UNSUPPORTED',
+        `key ${v.key}: Rekor v2 logs a DSSE envelope as a hashedrekord over its digest, which an Ed25519 signature over the envelope cannot be checked against; use --rekor-api 1 or an ECDSA/RSA key`,
+      );
+    }
     let subject: { name: string; digest: Record<string, string> };
     if (v.artifact !== undefined) {
       const bytes = await readInput(v.artifact as string, 'artifact');
@@ -101,7 +109,12 @@ export async function run(argv: string[]): Promise<number> {
         signatures: [{ sig: signature, keyid: '' }],
       },
       proposedV1: () => dsseV001Request(envelope, key.publicKeyPem),
-      requestV2: () => dsseV002Request(envelope, key.spki, key.keyDetails),
+      // Rekor v2 logs a DSSE envelope as a hashedrekord over the digest of its PAE (SDK rule).
+      requestV2: () =>
+        dsseAsHashedRekordRequestV002(
+          { payload, payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [{ sig: signature, keyid: '' }] },
+          { keyDetails: key.keyDetails, publicKey: key.spki },
+        ).json,
       timestamp: v.timestamp === true,
       trust,
     });

@@ -2,8 +2,9 @@
  * The request bodies a client sends to log an entry (the inverse of what the server validates):
  * Rekor v1 proposed entries (`POST /api/v1/log/entries`: hashedrekord 0.0.1, dsse 0.0.1, as in
  * Rekor's `pkg/generated/models`) and Rekor v2 `CreateEntryRequest`s (`POST /api/v2/log/entries`:
- * `hashedRekordRequestV002`, `dsseRequestV002`, protobuf JSON). Keys travel as PEM (v1) or DER SPKI
- * with their `PublicKeyDetails` (v2).
+ * `hashedRekordRequestV002`, protobuf JSON; a DSSE envelope goes to v2 through
+ * `dsseAsHashedRekordRequestV002`). Keys travel as PEM (v1) or DER SPKI with their
+ * `PublicKeyDetails` (v2).
  */
 import { base64Encode, hexEncode, utf8Encode } from '../encoding.js';
 
@@ -75,16 +76,6 @@ export function hashedRekordV002Request(
     hashedRekordRequestV002: {
       digest: base64Encode(p.digest),
       signature: { content: base64Encode(p.signature), verifier },
-    },
-  };
-}
-
-/** A Rekor v2 dsseRequestV002. */
-export function dsseV002Request(e: DsseEnvelopeParts, spki: Uint8Array, keyDetails: string): unknown {
-  return {
-    dsseRequestV002: {
-      envelope: dsseEnvelopeJson(e),
-      verifiers: [{ publicKey: { rawBytes: base64Encode(spki) }, keyDetails }],
     },
   };
 }
