@@ -7,6 +7,7 @@
  * `PublicKeyDetails` (v2).
  */
 import { base64Encode, hexEncode, utf8Encode } from '../encoding.js';
+import { hashedRekordRequestV002Json, type V2Verifier } from './canonicalize-v2.js';
 
 export type DsseEnvelopeParts = {
   payloadType: string;
@@ -62,20 +63,15 @@ export function dsseV001Request(e: DsseEnvelopeParts, publicKeyPem: string): unk
   };
 }
 
-/** A Rekor v2 hashedRekordRequestV002. */
+/** A Rekor v2 hashedRekordRequestV002 for a key (DER SPKI) or a certificate (DER). */
 export function hashedRekordV002Request(
   p: { digest: Uint8Array; signature: Uint8Array; keyDetails: string } & (
     | { spki: Uint8Array; certificate?: undefined }
     | { certificate: Uint8Array; spki?: undefined }
   ),
 ): unknown {
-  const verifier = p.certificate
-    ? { x509Certificate: { rawBytes: base64Encode(p.certificate) }, keyDetails: p.keyDetails }
-    : { publicKey: { rawBytes: base64Encode(p.spki as Uint8Array) }, keyDetails: p.keyDetails };
-  return {
-    hashedRekordRequestV002: {
-      digest: base64Encode(p.digest),
-      signature: { content: base64Encode(p.signature), verifier },
-    },
-  };
+  const verifier: V2Verifier = p.certificate
+    ? { keyDetails: p.keyDetails, x509Certificate: p.certificate }
+    : { keyDetails: p.keyDetails, publicKey: p.spki as Uint8Array };
+  return hashedRekordRequestV002Json({ digest: p.digest, signature: { content: p.signature, verifier } });
 }
