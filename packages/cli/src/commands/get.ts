@@ -39,11 +39,12 @@ export async function run(argv: string[]): Promise<number> {
       throw usageError('give one of --log-index or --uuid');
     if (v.format !== 'text' && v.format !== 'json') throw usageError('--format must be text or json');
     const base = logBase(v.url as string);
+    const index = intArg(v['log-index'], '--log-index');
     const { trust } = await loadTrust(base, v['trusted-root']);
     const answer =
       v.uuid !== undefined
         ? await getEntryByUuid(base, v.uuid)
-        : await getEntryByIndex(base, intArg(v['log-index'], '--log-index') as number);
+        : await getEntryByIndex(base, index as number);
     const checked = await verifyRekorV1Entry(answer, trust);
     if (v.format === 'json') {
       printJson({ [answer.uuid]: answer.value });

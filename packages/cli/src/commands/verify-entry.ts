@@ -49,11 +49,11 @@ export async function run(argv: string[]): Promise<number> {
     if (given.length !== 1) throw usageError('give one of --uuid, --log-index, --artifact');
     if (v.format !== 'text' && v.format !== 'json') throw usageError('--format must be text or json');
     const base = logBase(v.url as string);
+    const index = intArg(v['log-index'] as string | undefined, '--log-index');
     const { trust } = await loadTrust(base, v['trusted-root'] as string | undefined);
     let answers: RekorV1Answer[];
     if (v.uuid !== undefined) answers = [await getEntryByUuid(base, v.uuid as string)];
-    else if (v['log-index'] !== undefined)
-      answers = [await getEntryByIndex(base, intArg(v['log-index'] as string, '--log-index') as number)];
+    else if (v['log-index'] !== undefined) answers = [await getEntryByIndex(base, index as number)];
     else {
       const sha = hexEncode(await hashFile(v.artifact as string, 'sha256'));
       answers = await retrieveEntries(base, await searchIndex(base, { hash: `sha256:${sha}` }));

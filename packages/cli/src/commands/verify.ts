@@ -153,7 +153,7 @@ function parse(argv: string[]): Args {
       },
     }));
   } catch (e) {
-    throw new InputError('USAGE', (e as Error).message);
+    throw new InputError('USAGE', (e as Error).message.replace(/\s*\n\s*/g, ' '));
   }
   const str = (k: string) => values[k] as string | undefined;
   const bundle = str('bundle');
@@ -228,7 +228,7 @@ function parseDigest(sv: string) {
   try {
     return parseDigestArg(sv);
   } catch (e) {
-    throw new InputError('USAGE', (e as Error).message);
+    throw new InputError('USAGE', (e as Error).message.replace(/\s*\n\s*/g, ' '));
   }
 }
 
