@@ -652,6 +652,20 @@ describe('scriba upload', () => {
       sig,
       sign('sha256', await readFile(a), createPrivateKey(await readFile(keys.p256!.priv))),
     );
+    // A second entry, so that the new entry's inclusion proof has a hash to alter.
+    await scriba(
+      'sign',
+      '--key',
+      keys.p256!.priv,
+      '--artifact',
+      await artifact('up-fill.txt'),
+      '--bundle',
+      p('up-fill.bundle'),
+      '--url',
+      server.url,
+      '--trusted-root',
+      root,
+    );
     const proxy = await startTamperProxy(server.url, (req, body) =>
       req.method === 'POST' ? alterProofHashes(body) : undefined,
     );
@@ -667,6 +681,7 @@ describe('scriba upload', () => {
         root,
       ];
       const bad = await scriba('upload', '--url', proxy.url, ...args);
+      expect(proxy.tampered()).toBe(1);
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/^error TLOG_INCLUSION_PROOF_INVALID: /);
       const good = await scriba('upload', '--url', server.url, ...args);
@@ -675,5 +690,32 @@ describe('scriba upload', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('builds the hashedrekord with the digest the key signs with (SHA-384 for P-384)', async () => {
+    const a = await artifact('up384.txt');
+    const sig = p('up384.sig');
+    const { sign, createPrivateKey } = await import('node:crypto');
+    await writeFile(
+      sig,
+      sign('sha384', await readFile(a), createPrivateKey(await readFile(keys.p384!.priv))),
+    );
+    const r = await scriba(
+      'upload',
+      '--artifact',
+      a,
+      '--signature',
+      sig,
+      '--public-key',
+      keys.p384!.pub,
+      '--url',
+      server.url,
+      '--trusted-root',
+      root,
+    );
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const entry = Object.values(JSON.parse(r.stdout))[0] as { body: string };
+    const body = JSON.parse(Buffer.from(entry.body, 'base64').toString());
+    expect(body.spec.data.hash.algorithm).toBe('sha384');
   });
 });
