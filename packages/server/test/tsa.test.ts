@@ -140,6 +140,12 @@ describe('loadOrCreateTsaMaterial', () => {
       const ed = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' });
       await expect(parseTsaMaterial(String(ed), m.chainPem, 'k')).rejects.toThrow(/P-256 or P-384/);
       await expect(parseTsaMaterial(m.keyPem, 'not pem', 'k')).rejects.toBeInstanceOf(ConfigError);
+      const expired = generateTsaMaterial({
+        organization: 'Old',
+        now: new Date('2010-01-01T00:00:00Z'),
+        years: 1,
+      });
+      await expect(parseTsaMaterial(expired.keyPem, expired.chainPem, 'k')).rejects.toThrow(/not valid now/);
       expect(await readFile(join(d.path, 'c.pem'), 'utf8')).toBe(loaded.chainPem);
     });
   });

@@ -8,8 +8,9 @@
  * leaf and then dropped, so nobody can issue another certificate under that root.
  *
  * The signing certificate MUST carry the extended key usage id-kp-timeStamping, alone and marked
- * critical (RFC 3161 §2.3); a loaded chain is checked for that, for the key matching the leaf, and
- * for each certificate being signed by the next (the SDK's certificate reader does the checking).
+ * critical (RFC 3161 §2.3); a loaded chain is checked for that, for the key matching the leaf, for
+ * every certificate being valid now and for each being signed by the next (the SDK's certificate
+ * reader does the checking).
  * Certificates are built with @peculiar/asn1-x509 and signed with node:crypto.
  */
 import {
@@ -244,6 +245,13 @@ export async function parseTsaMaterial(
   if (!eku?.critical || leaf.extKeyUsage.length !== 1 || leaf.extKeyUsage[0] !== OID_EKU_TIME_STAMPING) {
     throw new ConfigError(
       `timestamp authority chain ${source}: the signing certificate MUST have only the timeStamping extended key usage, marked critical`,
+    );
+  }
+  const now = Date.now();
+  const stale = certs.findIndex((c) => now < c.notBefore || now > c.notAfter);
+  if (stale !== -1) {
+    throw new ConfigError(
+      `timestamp authority chain ${source}: certificate ${stale} is not valid now (${new Date(certs[stale]!.notBefore).toISOString()} to ${new Date(certs[stale]!.notAfter).toISOString()}); its tokens would not verify`,
     );
   }
   for (let i = 0; i + 1 < certs.length; i++) {
