@@ -21,7 +21,7 @@ export function parseCommandArgs(
   try {
     ({ values } = parseArgs({ args: argv, options, strict: true }));
   } catch (e) {
-    process.stderr.write(`${prefix}: ${(e as Error).message}\n${usage}`);
+    process.stderr.write(`${prefix}: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')}\n${usage}`);
     return 2;
   }
   if (values.help) {

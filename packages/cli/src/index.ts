@@ -1,7 +1,8 @@
 /**
  * The `scriba` command dispatcher. Each command lives in its own module under ./commands and exports
- * `run(argv: string[]): Promise<number>` returning the process exit code. Exit codes: 0 ok,
- * 1 verification/check failure, 2 usage or unreadable input, 3 watched items found (monitor).
+ * `run(argv: string[]): Promise<number>` returning the process exit code. Exit codes (./output.ts):
+ * 0 ok, 1 verification/check failure, 2 usage, unreadable input or unreachable log, 3 watched items
+ * found (monitor).
  */
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
@@ -16,8 +17,36 @@ const COMMANDS: Record<string, Command> = {
     summary: "print a server's Sigstore signing config (for cosign --signing-config)",
     load: () => import('./commands/signing-config.js'),
   },
-  upload: { summary: 'log an entry with a Rekor v1 log', load: () => import('./commands/upload.js') },
+  sign: {
+    summary: 'sign an artifact, log it, write a Sigstore bundle',
+    load: () => import('./commands/sign.js'),
+  },
+  attest: {
+    summary: 'sign an in-toto attestation (DSSE), log it, write a bundle',
+    load: () => import('./commands/attest.js'),
+  },
   verify: { summary: 'verify a Sigstore bundle offline', load: () => import('./commands/verify.js') },
+  upload: { summary: 'log an entry with a Rekor v1 log', load: () => import('./commands/upload.js') },
+  get: {
+    summary: 'print a log entry, verified (SET, proof, checkpoint)',
+    load: () => import('./commands/get.js'),
+  },
+  search: {
+    summary: 'find entries by artifact, digest, key or e-mail',
+    load: () => import('./commands/search.js'),
+  },
+  loginfo: {
+    summary: "print the log's verified checkpoint; prove consistency",
+    load: () => import('./commands/loginfo.js'),
+  },
+  logproof: {
+    summary: 'print a verified consistency proof between two sizes',
+    load: () => import('./commands/logproof.js'),
+  },
+  'verify-entry': {
+    summary: "verify an entry's inclusion in the log",
+    load: () => import('./commands/verify-entry.js'),
+  },
   monitor: {
     summary: 'follow a log: consistency, entries, watched items',
     load: () => import('./commands/monitor.js'),

@@ -30,6 +30,16 @@ describe('scriba', () => {
     });
   });
 
+  describe('when a command is given an unknown flag', () => {
+    it.each(COMMAND_NAMES.map((name) => [name]))('%s exits 2 with one error line, no stack trace', (name) => {
+      const r = run([name, '--no-such-flag']);
+      expect(r.status).toBe(2);
+      const [first] = r.stderr.split('\n');
+      expect(first).toMatch(/^(error|scriba [a-z-]+)\b.*--no-such-flag/);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    });
+  });
+
   describe('when the command is unknown', () => {
     it('exits 2 with one error line and the usage', () => {
       const r = run(['no-such-command']);

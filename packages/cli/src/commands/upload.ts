@@ -1,119 +1,113 @@
 /**
  * `scriba upload`: logs an entry with a Rekor v1 log (POST /api/v1/log/entries) and prints the
- * LogEntry. The entry is a proposed-entry JSON file (`--entry`), or a hashedrekord 0.0.1 built from
- * `--artifact`, `--signature` (DER or base64) and `--public-key` (PEM key or certificate). The
- * answer's inclusion proof is checked against its root hash with the SDK before printing. A
- * duplicate (409) fetches and prints the existing entry.
+ * LogEntry. The entry is a proposed-entry JSON file (`--entry`), or a hashedrekord 0.0.1 built
+ * (SDK `hashedRekordV001Request`) from `--artifact`, `--signature` (DER or base64) and
+ * `--public-key` (PEM key or certificate), with the digest the key signs with (SHA-384 for P-384,
+ * else SHA-256; `--hash` overrides). Before printing, the answer is checked as `scriba sign` checks
+ * it (../rekor.ts): the UUID is the body's leaf hash, the signed entry timestamp and the checkpoint
+ * signature verify with the log's key from the trusted root, the inclusion proof leads to the
+ * checkpoint's root. A duplicate (409) fetches, checks and prints the existing entry.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { hashLeaf, verifyInclusion } from '@scriba/sdk/merkle';
+import {
+  base64Decode,
+  digest,
+  type HashAlgorithm,
+  hashedRekordV001Request,
+  parsePublicKey,
+  pemDecode,
+} from '@scriba/sdk';
+import { parseCertificate } from '@scriba/sdk/x509';
 import { parseCommandArgs } from '../args.js';
+import { defaultLogUrl, logBase } from '../http.js';
+import { readInput } from '../inputs.js';
+import { CliError, printJson, runCommand, usageError } from '../output.js';
+import { postV1Entry, verifyRekorV1Entry } from '../rekor.js';
+import { loadTrust } from '../trust.js';
 
-const USAGE = `usage: scriba upload [--url URL] --entry FILE
-       scriba upload [--url URL] --artifact FILE --signature FILE --public-key FILE
+const USAGE = `usage: scriba upload [--url URL] [--trusted-root FILE] --entry FILE
+       scriba upload [--url URL] [--trusted-root FILE] --artifact FILE --signature FILE --public-key FILE
+                     [--hash sha256|sha384|sha512]
+  Logs the entry, verifies the log's answer (signed entry timestamp, inclusion proof, checkpoint)
+  against the trusted root (default: fetched from the log) and prints the LogEntry as JSON.
+  exit: 0 logged (or already logged); 1 refused, or the answer does not verify; 2 usage,
+  unreadable input or unreachable log
 `;
 
-type LogEntryValue = {
-  body: string;
-  logIndex: number;
-  verification?: {
-    inclusionProof?: { logIndex: number; treeSize: number; rootHash: string; hashes: string[] };
-  };
-};
-
-async function buildHashedRekord(artifact: string, signature: string, publicKey: string): Promise<unknown> {
-  const data = await readFile(artifact);
-  const sigRaw = await readFile(signature);
-  const sigText = sigRaw.toString('utf8').trim();
-  const sig = /^[A-Za-z0-9+/]+={0,2}$/.test(sigText) ? Buffer.from(sigText, 'base64') : sigRaw;
-  const pem = await readFile(publicKey, 'utf8');
-  return {
-    apiVersion: '0.0.1',
-    kind: 'hashedrekord',
-    spec: {
-      data: { hash: { algorithm: 'sha256', value: createHash('sha256').update(data).digest('hex') } },
-      signature: {
-        content: sig.toString('base64'),
-        publicKey: { content: Buffer.from(pem).toString('base64') },
-      },
-    },
-  };
+/** The digest a key signs hashedrekord entries with: SHA-384 for P-384, SHA-512 for P-521/Ed25519. */
+function keyHash(pem: string): HashAlgorithm {
+  let der = pemDecode(pem).der;
+  try {
+    der = parseCertificate(der).spki;
+  } catch {
+    // a public key, not a certificate
+  }
+  const k = parsePublicKey(der);
+  if (k.kind === 'ecdsa') return k.curve === 'P-384' ? 'sha384' : k.curve === 'P-521' ? 'sha512' : 'sha256';
+  return k.kind === 'ed25519' ? 'sha512' : 'sha256';
 }
 
-function checkProof(v: LogEntryValue): void {
-  const p = v.verification?.inclusionProof;
-  if (!p) throw new Error('the log answered without an inclusion proof');
-  const leaf = hashLeaf(new Uint8Array(Buffer.from(v.body, 'base64')));
-  verifyInclusion(
-    p.logIndex,
-    p.treeSize,
-    leaf,
-    p.hashes.map((h) => new Uint8Array(Buffer.from(h, 'hex'))),
-    new Uint8Array(Buffer.from(p.rootHash, 'hex')),
-  );
+async function buildHashedRekord(v: Record<string, string | undefined>): Promise<unknown> {
+  const data = await readInput(v.artifact as string, 'artifact');
+  const sigRaw = await readInput(v.signature as string, 'signature');
+  const sigText = new TextDecoder().decode(sigRaw).trim();
+  const signature =
+    /^[A-Za-z0-9+/]+={0,2}$/.test(sigText) && sigText.length % 4 === 0 ? base64Decode(sigText) : sigRaw;
+  const pem = new TextDecoder().decode(await readInput(v['public-key'] as string, 'public key'));
+  let algorithm: HashAlgorithm;
+  try {
+    algorithm = (v.hash as HashAlgorithm | undefined) ?? keyHash(pem);
+  } catch (e) {
+    throw new CliError(2, 'PUBLIC_KEY_INVALID', `public key ${v['public-key']}: ${(e as Error).message}`);
+  }
+  return hashedRekordV001Request({
+    algorithm,
+    digest: digest(algorithm, data),
+    signature,
+    publicKeyPem: pem,
+  });
 }
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs(
     argv,
     {
-      url: { type: 'string', default: 'http://127.0.0.1:3000' },
+      url: { type: 'string', default: defaultLogUrl() },
+      'trusted-root': { type: 'string' },
       entry: { type: 'string' },
       artifact: { type: 'string' },
       signature: { type: 'string' },
       'public-key': { type: 'string' },
+      hash: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     USAGE,
-    'scriba upload',
+    'error USAGE',
   );
   if (typeof parsed === 'number') return parsed;
-  const values = parsed as {
-    url?: string;
-    entry?: string;
-    artifact?: string;
-    signature?: string;
-    'public-key'?: string;
-  };
-  let entry: unknown;
-  try {
-    if (values.entry) {
-      entry = JSON.parse(await readFile(values.entry, 'utf8'));
-    } else if (values.artifact && values.signature && values['public-key']) {
-      entry = await buildHashedRekord(values.artifact, values.signature, values['public-key']);
+  const v = parsed as Record<string, string | undefined>;
+  return runCommand(USAGE, async () => {
+    if (v.hash !== undefined && !['sha256', 'sha384', 'sha512'].includes(v.hash)) {
+      throw usageError('--hash must be sha256, sha384 or sha512');
+    }
+    let entry: unknown;
+    if (v.entry) {
+      const text = new TextDecoder().decode(await readInput(v.entry, 'entry'));
+      try {
+        entry = JSON.parse(text);
+      } catch (e) {
+        throw new CliError(2, 'INPUT_INVALID', `entry ${v.entry}: not JSON: ${(e as Error).message}`);
+      }
+    } else if (v.artifact && v.signature && v['public-key']) {
+      entry = await buildHashedRekord(v);
     } else {
-      process.stderr.write(
-        `scriba upload: give --entry, or --artifact, --signature and --public-key\n${USAGE}`,
-      );
-      return 2;
+      throw usageError('give --entry, or --artifact, --signature and --public-key');
     }
-  } catch (e) {
-    process.stderr.write(`scriba upload: cannot read input: ${(e as Error).message}\n`);
-    return 2;
-  }
-  const base = values.url!.replace(/\/+$/, '');
-  try {
-    let r = await fetch(`${base}/api/v1/log/entries`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(entry),
-    });
-    if (r.status === 409 && r.headers.get('location')) {
-      process.stderr.write('scriba upload: already logged; fetching the existing entry\n');
-      r = await fetch(new URL(r.headers.get('location')!, `${base}/`));
-    }
-    const text = await r.text();
-    if (!r.ok) {
-      process.stderr.write(`scriba upload: the log rejected the entry (HTTP ${r.status}): ${text}\n`);
-      return 1;
-    }
-    const json = JSON.parse(text) as Record<string, LogEntryValue>;
-    for (const v of Object.values(json)) checkProof(v);
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    const base = logBase(v.url as string);
+    const { trust } = await loadTrust(base, v['trusted-root']);
+    const { answer, created } = await postV1Entry(base, entry);
+    if (!created) process.stderr.write(`already logged as ${answer.uuid}; the existing entry follows\n`);
+    await verifyRekorV1Entry(answer, trust);
+    printJson({ [answer.uuid]: answer.value });
     return 0;
-  } catch (e) {
-    process.stderr.write(`scriba upload: ${(e as Error).message}\n`);
-    return 1;
-  }
+  });
 }

@@ -9,24 +9,53 @@
  * above STREAM_THRESHOLD bytes only their digest is passed to the SDK.
  */
 import * as nodeCrypto from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { base64Encode, hexDecode, hexEncode, type PublicKey, parsePublicKey } from '@scriba/sdk';
-import { parseBundle } from '@scriba/sdk/bundle';
+import { base64Encode, hexEncode, type PublicKey, parsePublicKey } from '@scriba/sdk';
+import {
+  IN_TOTO_PAYLOAD_TYPE,
+  parseBundle,
+  parseStatement,
+  predicateTypeUri,
+  type Statement,
+  verifyPredicateType,
+} from '@scriba/sdk/bundle';
 import {
   type IdentityPolicy,
   isVerificationError,
   prepareTrustMaterial,
   type TrustMaterial,
+  VerificationError,
   type VerificationResult,
   type VerifyBundleOptions,
   verifyBundle,
+  type WitnessPolicy,
 } from '@scriba/sdk/verify';
+import { hashFile as hashFileShared, parseDigestArg } from '../inputs.js';
+import { describeError } from '../output.js';
+import { witnessPolicy } from '../rekor.js';
 
 const USAGE = `usage: scriba verify --bundle FILE (--artifact FILE | --digest sha256:HEX) --trusted-root FILE
          (--key FILE | --certificate-identity ID | --certificate-identity-regexp RE)
-         [--certificate-oidc-issuer ISS | --certificate-oidc-issuer-regexp RE] [--json]
+         [--certificate-oidc-issuer ISS | --certificate-oidc-issuer-regexp RE]
+         [--type TYPE] [--insecure-ignore-subject]
+         [--tlog-threshold N] [--ctlog-threshold N | --insecure-ignore-sct] [--timestamp-threshold N]
+         [--require-witnesses N --witness VKEY...] [--json]
+  --artifact / --digest  the signed artifact; for a DSSE (attestation) bundle, the SUBJECT of its
+                         in-toto statement (one is required unless --insecure-ignore-subject)
+  --type TYPE            the attestation's predicate type: cyclonedx, spdxjson, spdx, slsaprovenance,
+                         slsaprovenance02, slsaprovenance1, link, vuln, openvex, custom, or a URI
+  --tlog-threshold N     transparency logs whose entries must verify (default 1)
+  --ctlog-threshold N    verified SCTs required on a certificate (default 1);
+                         --insecure-ignore-sct is --ctlog-threshold 0 (private CAs without CT)
+  --timestamp-threshold N  verified times required (SETs + RFC 3161 timestamps, default 1)
+  --witness VKEY         a witness's note verifier key; checkpoints must carry --require-witnesses N
+                         of their cosignatures (default: all given)
+  --json                 the result (with the statement's subjects and predicate type) as JSON
+  exit: 0 verified; 1 verification failed (error CODE: message); 2 usage, unreadable or
+  unparseable input
+  SCRIBA_VERIFY_STREAM_THRESHOLD: artifacts above this many bytes are hashed as a stream
+  (default 67108864)
 `;
 
 /**
@@ -71,19 +100,6 @@ async function readInput(path: string, what: string): Promise<Uint8Array> {
   }
 }
 
-async function hashFile(path: string, algorithm: string): Promise<Uint8Array> {
-  const h = nodeCrypto.createHash(algorithm);
-  try {
-    for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  } catch (e) {
-    throw new InputError(
-      'INPUT_UNREADABLE',
-      `cannot read artifact ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`,
-    );
-  }
-  return new Uint8Array(h.digest());
-}
-
 function regexp(source: string, flag: string): RegExp {
   try {
     return new RegExp(source);
@@ -100,10 +116,17 @@ type Args = {
   key?: string;
   policy?: IdentityPolicy;
   json: boolean;
+  type?: string;
+  ignoreSubject: boolean;
+  tlogThreshold?: number;
+  ctlogThreshold?: number;
+  timestampThreshold?: number;
+  witnesses: string[];
+  requireWitnesses?: number;
 };
 
 function parse(argv: string[]): Args {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -119,10 +142,18 @@ function parse(argv: string[]): Args {
         'certificate-oidc-issuer': { type: 'string' },
         'certificate-oidc-issuer-regexp': { type: 'string' },
         json: { type: 'boolean', default: false },
+        type: { type: 'string' },
+        'insecure-ignore-subject': { type: 'boolean', default: false },
+        'tlog-threshold': { type: 'string' },
+        'ctlog-threshold': { type: 'string' },
+        'insecure-ignore-sct': { type: 'boolean', default: false },
+        'timestamp-threshold': { type: 'string' },
+        witness: { type: 'string', multiple: true },
+        'require-witnesses': { type: 'string' },
       },
     }));
   } catch (e) {
-    throw new InputError('USAGE', (e as Error).message);
+    throw new InputError('USAGE', (e as Error).message.replace(/\s*\n\s*/g, ' '));
   }
   const str = (k: string) => values[k] as string | undefined;
   const bundle = str('bundle');
@@ -148,7 +179,33 @@ function parse(argv: string[]): Args {
   if (issuerFlags.length === 1 && str('key') !== undefined) {
     throw new InputError('USAGE', '--certificate-oidc-issuer* applies to certificate identities, not --key');
   }
-  const args: Args = { bundle, trustedRoot, json: values.json === true };
+  if (str('type') !== undefined) {
+    try {
+      predicateTypeUri(str('type') as string);
+    } catch (e) {
+      throw new InputError('USAGE', `--type: ${(e as Error).message}`);
+    }
+  }
+  if (values['insecure-ignore-sct'] === true && str('ctlog-threshold') !== undefined) {
+    throw new InputError('USAGE', '--insecure-ignore-sct and --ctlog-threshold are mutually exclusive');
+  }
+  const args: Args = {
+    bundle,
+    trustedRoot,
+    json: values.json === true,
+    ignoreSubject: values['insecure-ignore-subject'] === true,
+    witnesses: (values.witness as string[] | undefined) ?? [],
+  };
+  if (str('type') !== undefined) args.type = str('type') as string;
+  const tlog = count(str('tlog-threshold'), '--tlog-threshold');
+  if (tlog !== undefined) args.tlogThreshold = tlog;
+  const ctlog =
+    values['insecure-ignore-sct'] === true ? 0 : count(str('ctlog-threshold'), '--ctlog-threshold');
+  if (ctlog !== undefined) args.ctlogThreshold = ctlog;
+  const ts = count(str('timestamp-threshold'), '--timestamp-threshold');
+  if (ts !== undefined) args.timestampThreshold = ts;
+  const rw = count(str('require-witnesses'), '--require-witnesses');
+  if (rw !== undefined) args.requireWitnesses = rw;
   if (str('artifact') !== undefined) args.artifact = str('artifact') as string;
   if (str('digest') !== undefined) args.digest = str('digest') as string;
   if (str('key') !== undefined) args.key = str('key') as string;
@@ -167,13 +224,27 @@ function parse(argv: string[]): Args {
   return args;
 }
 
-function parseDigest(s: string): { algorithm: 'sha256' | 'sha384' | 'sha512'; digest: Uint8Array } {
-  const m = /^(sha256|sha384|sha512):([0-9a-fA-F]+)$/.exec(s);
-  const len = { sha256: 64, sha384: 96, sha512: 128 };
-  if (!m || m[2]?.length !== len[m[1] as keyof typeof len]) {
-    throw new InputError('USAGE', '--digest must be sha256:HEX (or sha384:/sha512:) with the full digest');
+function parseDigest(sv: string) {
+  try {
+    return parseDigestArg(sv);
+  } catch (e) {
+    throw new InputError('USAGE', (e as Error).message.replace(/\s*\n\s*/g, ' '));
   }
-  return { algorithm: m[1] as 'sha256', digest: hexDecode(m[2] as string) };
+}
+
+async function hashFile(path: string, algorithm: 'sha256' | 'sha384' | 'sha512'): Promise<Uint8Array> {
+  try {
+    return await hashFileShared(path, algorithm);
+  } catch (e) {
+    throw new InputError('INPUT_UNREADABLE', describeError(e).message);
+  }
+}
+
+function count(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^[0-9]{1,9}$/.test(v))
+    throw new InputError('USAGE', `${flag} must be a non-negative integer, got '${v}'`);
+  return Number(v);
 }
 
 async function load(args: Args) {
@@ -204,6 +275,16 @@ async function load(args: Args) {
     }
   }
   const options: VerifyBundleOptions = { trustMaterial };
+  if (args.tlogThreshold !== undefined) options.tlogThreshold = args.tlogThreshold;
+  if (args.ctlogThreshold !== undefined) options.ctlogThreshold = args.ctlogThreshold;
+  if (args.timestampThreshold !== undefined) options.timestampThreshold = args.timestampThreshold;
+  let witnesses: WitnessPolicy | undefined;
+  try {
+    witnesses = await witnessPolicy(args.witnesses, args.requireWitnesses);
+  } catch (e) {
+    throw new InputError('USAGE', describeError(e).message);
+  }
+  if (witnesses) options.witnesses = witnesses;
   if (publicKey) options.publicKey = publicKey;
   if (args.policy) options.policy = args.policy;
   if (args.digest !== undefined) options.artifactDigest = parseDigest(args.digest);
@@ -227,11 +308,28 @@ async function load(args: Args) {
       options.artifactDigest = { algorithm, digest: await hashFile(args.artifact, algorithm) };
     }
   }
-  return { bundle, options };
+  // An attestation: the statement is read (and its predicate type checked) by the SDK; its subject
+  // must be named unless the user waives it explicitly.
+  let statement: Statement | undefined;
+  if (bundle.content.kind === 'dsseEnvelope' && bundle.content.payloadType === IN_TOTO_PAYLOAD_TYPE) {
+    statement = parseStatement(bundle.content.payload);
+    if (args.artifact === undefined && args.digest === undefined && !args.ignoreSubject) {
+      throw new InputError(
+        'SUBJECT_REQUIRED',
+        'an in-toto attestation verifies against its subject: give --artifact or --digest (or --insecure-ignore-subject)',
+      );
+    }
+  } else if (args.type !== undefined) {
+    throw new VerificationError(
+      'PREDICATE_TYPE_MISMATCH',
+      `--type ${args.type}: the bundle holds no in-toto statement`,
+    );
+  }
+  return { bundle, options, statement };
 }
 
-function toJson(r: VerificationResult): unknown {
-  return JSON.parse(
+function toJson(r: VerificationResult, statement?: Statement): unknown {
+  const out = JSON.parse(
     JSON.stringify(r, (_k, v) => {
       if (v instanceof Uint8Array) return base64Encode(v);
       if (typeof v === 'bigint') return v.toString();
@@ -239,17 +337,28 @@ function toJson(r: VerificationResult): unknown {
     }),
     (k, v) =>
       k === 'publicKey' && v && typeof v === 'object' && 'spki' in v ? (v as { spki: string }).spki : v,
-  );
+  ) as Record<string, unknown>;
+  if (statement) {
+    out.statement = {
+      type: statement.type,
+      predicateType: statement.predicateType,
+      subjects: statement.subjects,
+    };
+  }
+  return out;
 }
 
-function summary(path: string, r: VerificationResult): string {
+function summary(path: string, r: VerificationResult, statement?: Statement): string {
   const who =
     r.signer.type === 'certificate'
       ? `certificate for ${r.signer.subjectAlternativeName ?? '(no SAN)'}${r.signer.issuer ? ` (issuer ${r.signer.issuer})` : ''}`
       : `key sha256:${hexEncode(new Uint8Array(nodeCrypto.createHash('sha256').update(r.signer.publicKey.spki).digest()))}`;
   const logs = r.tlogEntries.map((e) => `${e.baseUrl || e.logId}#${e.logIndex}`).join(', ');
   const times = r.timestamps.map((t) => new Date(t.time).toISOString()).join(', ');
-  return `verified ${path}: signed by ${who}; logged in ${logs || 'no log'}; time ${times || 'none'}\n`;
+  const att = statement
+    ? `; statement ${statement.predicateType} about ${statement.subjects.map((x) => x.name || Object.values(x.digest)[0]).join(', ')}`
+    : '';
+  return `verified ${path}: signed by ${who}; logged in ${logs || 'no log'}; time ${times || 'none'}${att}\n`;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -266,10 +375,12 @@ export async function run(argv: string[]): Promise<number> {
     return fail(json, { exit: 2, code: err.code, message: err.message });
   }
   try {
-    const { bundle, options } = await load(args);
+    const { bundle, options, statement } = await load(args);
     const result = await verifyBundle(bundle, options);
-    if (args.json) process.stdout.write(`${JSON.stringify({ verified: true, result: toJson(result) })}\n`);
-    else process.stdout.write(summary(args.bundle, result));
+    if (args.type !== undefined && statement) verifyPredicateType(statement, args.type);
+    if (args.json)
+      process.stdout.write(`${JSON.stringify({ verified: true, result: toJson(result, statement) })}\n`);
+    else process.stdout.write(summary(args.bundle, result, statement));
     return 0;
   } catch (e) {
     if (e instanceof InputError) return fail(args.json, { exit: 2, code: e.code, message: e.message });

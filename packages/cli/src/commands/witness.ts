@@ -1,7 +1,12 @@
 /**
  * `scriba witness`: run a C2SP tlog-witness server (POST /add-checkpoint, tlog-cosignature Ed25519
- * cosignatures). The logs it follows are given by their note verifier keys (`--log VKEY`, repeatable,
- * the key name being the checkpoint origin) or a JSON config file:
+ * cosignatures). A witness follows a log by its checkpoint origin and the keys that sign it:
+ *  - `--log-url URL` learns both from a Scriba log at start (GET /api/v2/log/vkeys, and the origin
+ *    line of GET /api/v2/checkpoint) and prints them;
+ *  - `--log VKEY [--origin ORIGIN]` gives them (repeatable; without --origin the key name is taken
+ *    as the origin, which is right for logs whose origin is their key name, not for Scriba, whose
+ *    origin is `<name> - <treeID>`);
+ *  - or a JSON config file:
  *   { "name": "witness.example/w1", "logs": [ { "vkeys": ["origin+hash+key"], "origin": "optional" } ] }
  * State lives in PGlite under --data-dir, or in PostgreSQL with --database-url (or DATABASE_URL).
  * The witness key is <data-dir>/witness-key.pem (created on first start) unless --key is given; its
@@ -16,9 +21,30 @@ import {
   type WitnessLogConfig,
 } from '@scriba/server/witness';
 import { parseCommandArgs } from '../args.js';
+import { getText, logBase } from '../http.js';
+import { CliError, reportError } from '../output.js';
 
-const USAGE = `usage: scriba witness --name NAME (--log VKEY... | --config FILE) [--data-dir DIR] [--key FILE]
-       [--database-url URL] [--host 127.0.0.1] [--port 3030] [--print-vkey]
+/** A Scriba log's note verifier keys and checkpoint origin, read from the log itself. */
+async function learnLog(url: string): Promise<WitnessLogConfig & { origin: string }> {
+  const base = logBase(url);
+  const vkeys = (await getText(`${base}/api/v2/log/vkeys`))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
+  const origin = (await getText(`${base}/api/v2/checkpoint`)).split('\n')[0]?.trim() ?? '';
+  if (vkeys.length === 0 || origin === '') {
+    throw new CliError(2, 'LOG_ANSWER_INVALID', `${base}: no verifier keys or no checkpoint origin`);
+  }
+  return { vkeys, origin };
+}
+
+const USAGE = `usage: scriba witness --name NAME (--log-url URL | --log VKEY [--origin ORIGIN] | --config FILE)...
+       [--data-dir DIR] [--key FILE] [--database-url URL] [--host 127.0.0.1] [--port 3030] [--print-vkey]
+  --log-url URL   follow the Scriba log at URL: its keys and origin are read from it at start
+  --log VKEY      a log's note verifier key; --origin gives its checkpoint origin (the first line
+                  of its checkpoint, e.g. "127.0.0.1:3000 - 4242"; default: the key's name)
+  --print-vkey    print this witness's verifier key (creating its key) and exit
+  exit: 0 stopped by SIGINT/SIGTERM; 2 usage, unreadable config or key, unreachable log
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -27,6 +53,8 @@ export async function run(argv: string[]): Promise<number> {
     {
       name: { type: 'string' },
       log: { type: 'string', multiple: true },
+      origin: { type: 'string', multiple: true },
+      'log-url': { type: 'string', multiple: true },
       config: { type: 'string' },
       'data-dir': { type: 'string' },
       key: { type: 'string' },
@@ -42,7 +70,24 @@ export async function run(argv: string[]): Promise<number> {
   if (typeof parsed === 'number') return parsed;
   const values = parsed;
   let name = values.name as string | undefined;
-  const logs: WitnessLogConfig[] = ((values.log as string[] | undefined) ?? []).map((v) => ({ vkeys: [v] }));
+  const vkeyArgs = (values.log as string[] | undefined) ?? [];
+  const originArgs = (values.origin as string[] | undefined) ?? [];
+  if (originArgs.length > 0 && originArgs.length !== vkeyArgs.length) {
+    process.stderr.write(`error USAGE: give one --origin per --log (or none)\n${USAGE}`);
+    return 2;
+  }
+  const logs: WitnessLogConfig[] = vkeyArgs.map((v, i) =>
+    originArgs[i] !== undefined ? { vkeys: [v], origin: originArgs[i] as string } : { vkeys: [v] },
+  );
+  if (!values['print-vkey']) {
+    for (const u of (values['log-url'] as string[] | undefined) ?? []) {
+      try {
+        logs.push(await learnLog(u));
+      } catch (e) {
+        return reportError(e);
+      }
+    }
+  }
   if (values.config) {
     try {
       const cfg = JSON.parse(await readFile(values.config as string, 'utf8')) as {
@@ -81,7 +126,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   if (logs.length === 0) {
-    process.stderr.write(`error: no logs to witness (--log or --config)\n${USAGE}`);
+    process.stderr.write(`error: no logs to witness (--log-url, --log or --config)\n${USAGE}`);
     return 2;
   }
   const port = Number(values.port ?? '3030');
@@ -105,7 +150,16 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const host = (values.host as string | undefined) ?? '127.0.0.1';
-  const address = await server.app.listen({ host, port });
+  let address: string;
+  try {
+    address = await server.app.listen({ host, port });
+  } catch (e) {
+    await server.close().catch(() => undefined);
+    process.stderr.write(
+      `error LISTEN_FAILED: cannot listen on ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
+    );
+    return 2;
+  }
   process.stdout.write(`witness ${name} listening on ${address}\nverifier key: ${server.vkey}\n`);
   for (const o of server.witness.origins) process.stdout.write(`following ${o}\n`);
   await new Promise<void>((res) => {

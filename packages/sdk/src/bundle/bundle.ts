@@ -95,6 +95,14 @@ function parseMaterial(vm: JsonObject, version: BundleVersion): VerificationMate
   return { kind: 'certificate', certificate: r.bytes(cert, 'rawBytes', `${p}.certificate`) };
 }
 
+/**
+ * One protobuf-JSON TransparencyLogEntry on its own (as a Rekor v2 log answers), validated with the
+ * v0.3 rules (an inclusion proof is required). Throws BUNDLE_INVALID.
+ */
+export function parseTlogEntryJson(json: unknown): TransparencyLogEntry {
+  return parseEntry(json, '$', '0.3');
+}
+
 function parseEntry(v: unknown, p: string, version: BundleVersion): TransparencyLogEntry {
   const e = r.object(v, p);
   const logIndex = r.int64(e, 'logIndex', p);

@@ -2,8 +2,27 @@
  * Sigstore bundle (v0.1–v0.3) and TrustedRoot parsing and validation (sigstore protobuf-specs,
  * protobuf-JSON).
  */
-export { parseBundle } from './bundle.js';
+export { parseBundle, parseTlogEntryJson } from './bundle.js';
+export {
+  encodeStatement,
+  IN_TOTO_PAYLOAD_TYPE,
+  IN_TOTO_STATEMENT_V1,
+  PREDICATE_TYPES,
+  parseStatement,
+  predicateTypeUri,
+  type Statement,
+  type StatementSubject,
+  verifyPredicateType,
+} from './intoto.js';
 export { decodeProtoBytes } from './protojson.js';
+export {
+  assembleBundle,
+  BUNDLE_V03_MEDIA_TYPE,
+  bundleToJson,
+  tlogEntryFromRekorV1,
+  tlogEntryFromRekorV2,
+  tlogEntryToJson,
+} from './serialize.js';
 export {
   activeServices,
   parseSigningConfig,

@@ -37,5 +37,5 @@ export {
 export { type NativeCryptoModule, useNativeCrypto } from './native.js';
 export { type PemBlock, pemDecode, pemDecodeAll, pemEncode } from './pem.js';
 export { verifySignatureOverDigest } from './prehashed.js';
-export { rsaDigestInfoPrefix } from './rsa.js';
+export { digestInfo, rsaDigestInfoPrefix } from './rsa.js';
 export { type VerifyOptions, verifySignature } from './verify.js';

@@ -24,6 +24,11 @@ export function rsaDigestInfoPrefix(hash: HashAlgorithm): Uint8Array {
   return DIGEST_INFO_PREFIX[hash];
 }
 
+/** The DER DigestInfo of `digest` (what RSA PKCS#1 v1.5 signs, RFC 8017 §9.2). */
+export function digestInfo(hash: HashAlgorithm, digest: Uint8Array): Uint8Array {
+  return concatBytes(DIGEST_INFO_PREFIX[hash], digest);
+}
+
 function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
   let result = 1n;
   let b = base % mod;

@@ -220,6 +220,15 @@ function signatureJson(s: V2Signature): Record<string, unknown> {
   return { content: base64Encode(s.content), verifier: verifierJson(s.verifier) };
 }
 
+/** The protobuf-JSON wire form of a `hashedRekordRequestV002` (the POST /api/v2/log/entries body). */
+export function hashedRekordRequestV002Json(req: HashedRekordRequestV002): {
+  hashedRekordRequestV002: Record<string, unknown>;
+} {
+  return {
+    hashedRekordRequestV002: { digest: base64Encode(req.digest), signature: signatureJson(req.signature) },
+  };
+}
+
 /** The digest algorithm a hashedrekord 0.0.2 body records for a verifier's key details. */
 export function hashAlgorithmForKeyDetails(keyDetails: string): V2HashAlgorithm {
   const info = V2_KEY_DETAILS[keyDetails];
@@ -299,13 +308,5 @@ export function dsseAsHashedRekordRequestV002(
     digest: digest(info.hash, preAuthEncoding(envelope.payloadType, envelope.payload)),
     signature: { content: (envelope.signatures[0] as { sig: Uint8Array }).sig, verifier },
   };
-  return {
-    request,
-    json: {
-      hashedRekordRequestV002: {
-        digest: base64Encode(request.digest),
-        signature: signatureJson(request.signature),
-      },
-    },
-  };
+  return { request, json: hashedRekordRequestV002Json(request) };
 }

@@ -7,5 +7,6 @@
 export * from './body.js';
 export * from './canonicalize-v2.js';
 export * from './kinds/index.js';
+export * from './requests.js';
 export * from './search-keys.js';
 export * from './uuid.js';

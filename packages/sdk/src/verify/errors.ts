@@ -21,6 +21,9 @@ export const VERIFICATION_ERROR_CODES = [
   'ARTIFACT_REQUIRED',
   'MESSAGE_DIGEST_MISMATCH',
   'SIGNATURE_INVALID',
+  // in-toto statements (callers checking an attestation's predicate type and subject)
+  'PREDICATE_TYPE_MISMATCH',
+  'SUBJECT_REQUIRED',
   // transparency log entries
   'TLOG_ENTRY_MALFORMED',
   'TLOG_KIND_VERSION_MISMATCH',

@@ -17,7 +17,7 @@ export * from './dsse-v002/index.js';
 export * from './hashedrekord-v001/index.js';
 export * from './hashedrekord-v002/index.js';
 export type { EntryValidationHook, ServerValidationHooks, ValidatedEntry } from './hooks.js';
-export { IN_TOTO_PAYLOAD_TYPE, intotoSubjectSearchDigests } from './intoto-subjects.js';
+export { intotoSubjectSearchDigests } from './intoto-subjects.js';
 export * from './intoto-v002/index.js';
 export { ENTRY_KINDS, type EntryBodyById, entryKindOf, type RekorBody } from './registry.js';
 export { checkRekorHash, type RekorHash, sha256SearchKey } from './rekor-hash.js';

@@ -3,12 +3,11 @@
  * as Rekor indexes them for dsse and intoto entries: `sha256:<hex>` per subject (the first 1024),
  * none when the payload is not an in-toto statement or does not parse.
  */
+import { IN_TOTO_PAYLOAD_TYPE } from '../../bundle/intoto.js';
 import { sha256SearchKey } from './rekor-hash.js';
 
 // Lenient on purpose (replacement characters, as node's Buffer#toString): only the subjects matter.
 const lenient = new TextDecoder('utf-8', { ignoreBOM: true });
-
-export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 
 export function intotoSubjectSearchDigests(payloadType: string, payload: Uint8Array): string[] {
   if (payloadType !== IN_TOTO_PAYLOAD_TYPE) return [];

@@ -1,0 +1,173 @@
+/**
+ * `scriba loginfo`: the log's current tree (as `rekor-cli loginfo`, GET /api/v1/log), printed only
+ * after its signed checkpoint verifies with the trusted log key, and the answer's size and root
+ * equal the checkpoint's; with `--require-witnesses N --witness VKEY...`
+ * the log's latest tlog-checkpoint (GET /api/v2/checkpoint) must carry N of those witnesses'
+ * cosignatures. With `--state FILE` it also proves (RFC 9162
+ * consistency proof, GET /api/v1/log/proof) that the tree extends the one verified last time, and
+ * then records the new checkpoint in FILE.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { bytesEqual, hexDecode, hexEncode, parseCheckpoint, parseNote, verifyConsistency } from '@scriba/sdk';
+import { VerificationError } from '@scriba/sdk/verify';
+import { parseCommandArgs } from '../args.js';
+import { defaultLogUrl, getText, logBase, requestJson } from '../http.js';
+import { intArg } from '../inputs.js';
+import { CliError, fileError, printJson, runCommand, usageError } from '../output.js';
+import { verifyCheckpointText, witnessPolicy } from '../rekor.js';
+import { loadTrust, trustedLogFor } from '../trust.js';
+
+const USAGE = `usage: scriba loginfo [--url URL] [--trusted-root FILE] [--state FILE]
+         [--require-witnesses N --witness VKEY...] [--format text|json]
+  Prints the log's tree size, root hash and checkpoint after verifying the checkpoint's signature.
+  --witness VKEY  a witness's note verifier key: the log's latest checkpoint must carry
+                  --require-witnesses N of their cosignatures (default: all given)
+  --state FILE  prove the tree is consistent with the checkpoint stored in FILE by the last run,
+                then store the new one (FILE is created on the first run)
+  exit: 0 verified; 1 a signature or proof does not verify (the log forked or rolled back);
+  2 usage, unreadable state file or unreachable log
+`;
+
+type LogInfo = { rootHash?: unknown; treeSize?: unknown; signedTreeHead?: unknown; treeID?: unknown };
+
+async function readPrevious(path: string): Promise<string | undefined> {
+  try {
+    const s = JSON.parse(await readFile(path, 'utf8')) as { checkpoint?: unknown };
+    if (typeof s.checkpoint !== 'string') throw new Error('no "checkpoint"');
+    return s.checkpoint;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((e as NodeJS.ErrnoException).code) throw fileError('cannot read state', path, e);
+    throw new CliError(2, 'STATE_INVALID', `state ${path}: ${(e as Error).message}`);
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      url: { type: 'string', default: defaultLogUrl() },
+      'trusted-root': { type: 'string' },
+      state: { type: 'string' },
+      witness: { type: 'string', multiple: true },
+      'require-witnesses': { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+    'error USAGE',
+  );
+  if (typeof parsed === 'number') return parsed;
+  const v = parsed as Record<string, string | string[] | undefined>;
+  return runCommand(USAGE, async () => {
+    if (v.format !== 'text' && v.format !== 'json') throw usageError('--format must be text or json');
+    const witnesses = await witnessPolicy(
+      (v.witness as string[] | undefined) ?? [],
+      intArg(v['require-witnesses'] as string | undefined, '--require-witnesses'),
+    );
+    const base = logBase(v.url as string);
+    const { trust } = await loadTrust(base, v['trusted-root'] as string | undefined);
+    const log = trustedLogFor(trust, base);
+    const statePath = v.state as string | undefined;
+    const previous = statePath ? await readPrevious(statePath) : undefined;
+    const url = `${base}/api/v1/log`;
+    const info = (await requestJson(url)) as LogInfo;
+    if (typeof info.signedTreeHead !== 'string')
+      throw new CliError(1, 'LOG_ANSWER_INVALID', `${url}: no signedTreeHead`);
+    const { checkpoint: cp } = await verifyCheckpointText(info.signedTreeHead, log.key);
+    // Witness cosignatures are served with the tlog-checkpoint (GET /api/v2/checkpoint).
+    let cosigned: string[] = [];
+    if (witnesses) {
+      const text = await getText(`${base}/api/v2/checkpoint`);
+      cosigned = (await verifyCheckpointText(text, log.key, witnesses)).witnesses;
+    }
+    if (
+      info.treeSize !== cp.size ||
+      typeof info.rootHash !== 'string' ||
+      info.rootHash.toLowerCase() !== hexEncode(cp.rootHash)
+    ) {
+      throw new VerificationError(
+        'TLOG_CHECKPOINT_MISMATCH',
+        `${url}: treeSize/rootHash differ from the signed checkpoint's`,
+      );
+    }
+    let consistency: string | undefined;
+    if (previous !== undefined) {
+      // The stored checkpoint was verified when stored; verify it again (the file is not trusted).
+      const old = (await verifyCheckpointText(previous, log.key)).checkpoint;
+      if (old.origin !== cp.origin)
+        throw new VerificationError(
+          'TLOG_CHECKPOINT_MISMATCH',
+          `the log's origin changed from ${old.origin} to ${cp.origin}`,
+        );
+      if (cp.size < old.size)
+        throw new CliError(1, 'TREE_SHRANK', `the tree shrank from ${old.size} to ${cp.size}`);
+      if (cp.size === old.size) {
+        if (!bytesEqual(cp.rootHash, old.rootHash))
+          throw new CliError(1, 'MERKLE_ROOT_MISMATCH', `two different roots for size ${cp.size} (fork)`);
+        consistency = `same tree as in ${statePath}`;
+      } else if (old.size > 0) {
+        const purl = `${base}/api/v1/log/proof?firstSize=${old.size}&lastSize=${cp.size}`;
+        const proof = (await requestJson(purl)) as { rootHash?: unknown; hashes?: unknown };
+        if (
+          !Array.isArray(proof.hashes) ||
+          !proof.hashes.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/i.test(h))
+        ) {
+          throw new CliError(1, 'LOG_ANSWER_INVALID', `${purl}: malformed proof`);
+        }
+        try {
+          verifyConsistency(
+            old.size,
+            cp.size,
+            (proof.hashes as string[]).map((h) => hexDecode(h.toLowerCase())),
+            old.rootHash,
+            cp.rootHash,
+          );
+        } catch (e) {
+          throw new CliError(
+            1,
+            'CONSISTENCY_PROOF_INVALID',
+            `${purl}: the tree of size ${cp.size} is not an extension of the one of size ${old.size} in ${statePath}: ${(e as Error).message}`,
+          );
+        }
+        consistency = `consistent with size ${old.size} from ${statePath}`;
+      }
+    }
+    if (statePath) {
+      try {
+        const tmp = `${statePath}.tmp-${process.pid}`;
+        await writeFile(tmp, `${JSON.stringify({ checkpoint: info.signedTreeHead }, null, 2)}\n`);
+        await rename(tmp, statePath);
+      } catch (e) {
+        throw fileError('cannot write state', statePath, e);
+      }
+    }
+    const origin = parseCheckpoint(parseNote(info.signedTreeHead).text).origin;
+    if (v.format === 'json') {
+      printJson({
+        verified: true,
+        origin,
+        treeSize: cp.size,
+        rootHash: hexEncode(cp.rootHash),
+        treeID: info.treeID,
+        signedTreeHead: info.signedTreeHead,
+        ...(witnesses ? { witnesses: cosigned } : {}),
+        ...(consistency ? { consistency } : {}),
+      });
+    } else {
+      process.stdout.write(
+        [
+          'Verification Successful!',
+          `Origin: ${origin}`,
+          `Tree Size: ${cp.size}`,
+          `Root Hash: ${hexEncode(cp.rootHash)}`,
+          `TreeID: ${String(info.treeID)}`,
+          ...(witnesses ? [`Cosigned by: ${cosigned.join(', ')}`] : []),
+          ...(consistency ? [`Consistency: ${consistency}`] : []),
+          '',
+        ].join('\n'),
+      );
+    }
+    return 0;
+  });
+}

@@ -1,0 +1,340 @@
+/**
+ * The monitor's round job. One round: fetch the checkpoint and verify its signature with the log
+ * keys of the trusted root (and the required witnesses' cosignatures) → prove consistency with the
+ * last checkpoint this monitor verified (a proof built from the new tree's tiles) → stream the new
+ * entries, hash them onto the compact range kept from the previous round and require the result to
+ * be the new checkpoint's root (so every entry is in the tree, in order) → report matches → only
+ * then write the state file.
+ */
+import { base64Decode, base64Encode, bytesEqual, isScribaError } from '@scriba/sdk';
+import { parseTrustedRoot } from '@scriba/sdk/bundle';
+import { parsePublicKey } from '@scriba/sdk/crypto';
+import { parseEntryBody, type RekorBody } from '@scriba/sdk/entries';
+import { CompactRange, hashLeaf, verifyConsistency } from '@scriba/sdk/merkle';
+import {
+  type NoteVerifier,
+  noteVerifierFromPublicKey,
+  parseNote,
+  parseVerifierKey,
+  verifyNote,
+} from '@scriba/sdk/note';
+import { type FetchLike, TileClient, type VerifiedCheckpoint } from '@scriba/sdk/tiles/client';
+import type { WitnessPolicy } from '@scriba/sdk/verify';
+import { causeOf } from '../http.js';
+import { isWatching, matchEntry, type Watch } from './matching.js';
+import type { MonitorEvent } from './output.js';
+import { type MonitorState, readState, writeState } from './state.js';
+
+export type MonitorOptions = {
+  /** tlog-tiles prefix, e.g. http://host:3000/api/v2 */
+  tilesUrl: string;
+  verifiers: (checkpointText: string) => Promise<NoteVerifier[]>;
+  /** Witnesses of which `threshold` MUST have cosigned each checkpoint. */
+  witnesses?: WitnessPolicy;
+  statePath?: string;
+  watch: Watch;
+  emit: (e: MonitorEvent) => void;
+  fetch?: FetchLike;
+  /** Minimum milliseconds between progress events (default 1000). */
+  progressEveryMs?: number;
+};
+
+/** Round outcome: exit code plus the number of matches. */
+export type RoundResult = { exit: 0 | 1 | 2 | 3; matches: number; size?: number };
+
+/** The error's message with its root cause (`GET URL failed: connect ECONNREFUSED ...`). */
+function withCause(e: unknown): string {
+  const m = (e as Error)?.message ?? String(e);
+  const c = causeOf(e);
+  return c && c !== m ? `${m}: ${c}` : m;
+}
+
+function errorCode(e: unknown): string {
+  if (isScribaError(e)) return e.code;
+  const c = (e as { code?: unknown })?.code;
+  return typeof c === 'string' ? c : 'ERROR';
+}
+
+/** Names of the required witnesses whose cosignature on `text` verifies. */
+async function cosigners(text: string, w: WitnessPolicy): Promise<string[]> {
+  try {
+    const { verified } = await verifyNote(text, w.verifiers);
+    return [...new Set(verified.map((s) => s.name))];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * One monitoring round. Never throws for log misbehaviour: failures are events and exit code 1;
+ * network or input problems are exit code 2.
+ */
+export async function monitorRound(opts: MonitorOptions): Promise<RoundResult> {
+  const { emit } = opts;
+  const client = TileClient.http(opts.tilesUrl, opts.fetch ? { fetch: opts.fetch } : {});
+  let prev: MonitorState | undefined;
+  try {
+    prev = await readState(opts.statePath);
+  } catch (e) {
+    emit({
+      event: 'error',
+      reason: 'state file unreadable',
+      code: errorCode(e),
+      message: (e as Error).message,
+    });
+    return { exit: 2, matches: 0 };
+  }
+
+  // 1. The checkpoint and its signature.
+  let raw: Uint8Array | undefined;
+  try {
+    raw = await client.source.get('checkpoint');
+  } catch (e) {
+    emit({ event: 'error', reason: 'log unreachable', code: errorCode(e), message: withCause(e) });
+    return { exit: 2, matches: 0 };
+  }
+  if (raw === undefined) {
+    emit({ event: 'error', reason: 'log serves no checkpoint', code: 'TILE_NOT_FOUND' });
+    return { exit: 2, matches: 0 };
+  }
+  const text = new TextDecoder().decode(raw);
+  let verified: VerifiedCheckpoint;
+  try {
+    verified = await client.verifyCheckpointText(text, await opts.verifiers(text));
+  } catch (e) {
+    emit({
+      event: 'failure',
+      reason: 'checkpoint signature does not verify with the trusted log keys',
+      code: errorCode(e),
+      evidence: { checkpoint: text, previousCheckpoint: prev?.checkpoint },
+    });
+    return { exit: 1, matches: 0 };
+  }
+  const cp = verified.checkpoint;
+  let witnessed: string[] | undefined;
+  if (opts.witnesses) {
+    witnessed = await cosigners(text, opts.witnesses);
+    if (witnessed.length < opts.witnesses.threshold) {
+      emit({
+        event: 'failure',
+        reason: `${witnessed.length} required witness cosignature(s) verified, ${opts.witnesses.threshold} required`,
+        code: 'TLOG_CHECKPOINT_COSIGNATURES_MISSING',
+        evidence: { checkpoint: text, previousCheckpoint: prev?.checkpoint },
+      });
+      return { exit: 1, matches: 0 };
+    }
+  }
+  emit({
+    event: 'checkpoint',
+    origin: cp.origin,
+    size: cp.size,
+    rootHash: base64Encode(cp.rootHash),
+    ...(witnessed ? { witnesses: witnessed } : {}),
+  });
+
+  // 2. Consistency with what we verified last time.
+  let range = CompactRange.empty();
+  if (prev) {
+    const evidenceBase = {
+      previousCheckpoint: prev.checkpoint,
+      checkpoint: text,
+      oldSize: prev.size,
+      newSize: cp.size,
+    };
+    const prevRoot = base64Decode(prev.rootHash);
+    if (prev.origin !== cp.origin) {
+      emit({
+        event: 'failure',
+        reason: 'checkpoint origin changed',
+        code: 'ORIGIN_MISMATCH',
+        evidence: evidenceBase,
+      });
+      return { exit: 1, matches: 0 };
+    }
+    if (cp.size < prev.size) {
+      emit({
+        event: 'failure',
+        reason: 'the log shrank (rollback)',
+        code: 'TREE_SHRANK',
+        evidence: evidenceBase,
+      });
+      return { exit: 1, matches: 0 };
+    }
+    if (cp.size === prev.size && !bytesEqual(prevRoot, cp.rootHash)) {
+      emit({
+        event: 'failure',
+        reason: 'same tree size, different root hash (fork)',
+        code: 'MERKLE_ROOT_MISMATCH',
+        evidence: evidenceBase,
+      });
+      return { exit: 1, matches: 0 };
+    }
+    if (cp.size > prev.size && prev.size > 0) {
+      let proof: Uint8Array[] = [];
+      try {
+        proof = await client.consistencyProof(prev.size, cp.size);
+        verifyConsistency(prev.size, cp.size, proof, prevRoot, cp.rootHash);
+      } catch (e) {
+        if (errorCode(e) === 'TILE_FETCH_FAILED') {
+          emit({
+            event: 'error',
+            reason: 'log unreachable',
+            code: errorCode(e),
+            message: withCause(e),
+          });
+          return { exit: 2, matches: 0 };
+        }
+        emit({
+          event: 'failure',
+          reason: 'the new checkpoint is not consistent with the previously verified one',
+          code: errorCode(e),
+          evidence: { ...evidenceBase, proof: proof.map(base64Encode) },
+        });
+        return { exit: 1, matches: 0 };
+      }
+      emit({ event: 'consistent', oldSize: prev.size, newSize: cp.size, proof: proof.map(base64Encode) });
+    }
+    try {
+      range = CompactRange.fromHashes(prev.size, prev.range.map(base64Decode));
+      if (!bytesEqual(range.root(), prevRoot)) throw new Error('state range does not match its root');
+    } catch (e) {
+      emit({
+        event: 'error',
+        reason: 'state file is corrupt',
+        code: errorCode(e),
+        message: (e as Error).message,
+      });
+      return { exit: 2, matches: 0 };
+    }
+  }
+
+  // 3. The new entries: each hashed onto the previous tree must give exactly the new root.
+  const start = prev?.size ?? 0;
+  const total = cp.size - start;
+  const watching = isWatching(opts.watch);
+  let matches = 0;
+  const t0 = Date.now();
+  // Rates are measured from the first entry received (not from the round's start, which includes
+  // fetching the checkpoint and the first tiles) and, for progress, over the last interval only.
+  let tFirst: number | undefined;
+  let lastProgress = t0;
+  let lastDone = 0;
+  const every = opts.progressEveryMs ?? 1000;
+  try {
+    for await (const { index, data } of client.entries(start, cp.size, cp.size)) {
+      range.append(hashLeaf(data));
+      if (watching) {
+        let body: RekorBody | undefined;
+        try {
+          body = parseEntryBody(data);
+        } catch {
+          body = undefined; // not a Rekor body we know: nothing to match
+        }
+        const hits = body ? matchEntry(body, opts.watch) : [];
+        if (hits.length > 0) {
+          matches++;
+          emit({ event: 'match', index, kind: body!.kind, apiVersion: body!.apiVersion, matched: hits });
+        }
+      }
+      const now = Date.now();
+      if (tFirst === undefined) {
+        tFirst = now;
+        lastProgress = now;
+      }
+      if (now - lastProgress >= every) {
+        const done = index + 1 - start;
+        const entriesPerSecond = Math.round(((done - lastDone) * 1000) / (now - lastProgress));
+        lastProgress = now;
+        lastDone = done;
+        emit({ event: 'progress', done, total, entriesPerSecond });
+      }
+    }
+  } catch (e) {
+    const code = errorCode(e);
+    if (code === 'TILE_FETCH_FAILED') {
+      emit({ event: 'error', reason: 'log unreachable', code, message: withCause(e) });
+      return { exit: 2, matches };
+    }
+    emit({
+      event: 'failure',
+      reason: 'entries could not be read as the checkpoint requires',
+      code,
+      evidence: { previousCheckpoint: prev?.checkpoint, checkpoint: text },
+    });
+    return { exit: 1, matches };
+  }
+  const root = range.root();
+  if (!bytesEqual(root, cp.rootHash)) {
+    emit({
+      event: 'failure',
+      reason: 'the entries served do not hash into the checkpoint root',
+      code: 'MERKLE_ROOT_MISMATCH',
+      evidence: {
+        previousCheckpoint: prev?.checkpoint,
+        checkpoint: text,
+        computedRoot: base64Encode(root),
+        fromSize: start,
+        toSize: cp.size,
+      },
+    });
+    return { exit: 1, matches };
+  }
+  const end = Date.now();
+  const elapsed = end - t0;
+  const streamed = tFirst === undefined ? 0 : end - tFirst;
+  emit({
+    event: 'verified',
+    size: cp.size,
+    newEntries: total,
+    seconds: elapsed / 1000,
+    // No figure when there is nothing to measure (no entries, or all in one instant).
+    ...(total > 1 && streamed > 0 ? { entriesPerSecond: Math.round(((total - 1) * 1000) / streamed) } : {}),
+  });
+
+  // 4. Everything passed: persist.
+  if (opts.statePath) {
+    await writeState(opts.statePath, {
+      origin: cp.origin,
+      size: cp.size,
+      rootHash: base64Encode(cp.rootHash),
+      checkpoint: text,
+      range: range.hashes().map(base64Encode),
+    });
+  }
+  return { exit: matches > 0 ? 3 : 0, matches, size: cp.size };
+}
+
+/**
+ * Note verifiers for a checkpoint from a trusted root: every tlog key (those whose baseUrl matches
+ * `url` when any does), under every signature name the note carries (the key hash still has to
+ * match), plus explicit `vkeys`.
+ */
+export function trustedRootVerifiers(
+  trustedRootJson: string,
+  url: string,
+  vkeys: string[],
+): (text: string) => Promise<NoteVerifier[]> {
+  const root = parseTrustedRoot(trustedRootJson);
+  const norm = (u: string) => u.replace(/\/+$/, '').replace(/\/api\/v[12]$/, '');
+  const matching = root.tlogs.filter((t) => norm(t.baseUrl) === norm(url));
+  const logs = matching.length > 0 ? matching : root.tlogs;
+  const keys = logs.flatMap((t) => {
+    try {
+      return [parsePublicKey(t.publicKey)];
+    } catch {
+      return [];
+    }
+  });
+  return async (text: string) => {
+    const names = new Set<string>();
+    try {
+      for (const s of parseNote(text).signatures) names.add(s.name);
+    } catch {
+      // verification will report the malformed note
+    }
+    const out: NoteVerifier[] = [];
+    for (const name of names) for (const k of keys) out.push(await noteVerifierFromPublicKey(name, k));
+    for (const v of vkeys) out.push(await parseVerifierKey(v));
+    return out;
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * A Rekor v1/v2 client for the `scriba` commands, checking every answer with the SDK before anyone
+ * prints or keeps it:
+ *  - a v1 LogEntry: its UUID is the leaf hash of its body, its signed entry timestamp (SET) verifies
+ *    with the log's key, its inclusion proof leads to the root of a checkpoint signed by that key
+ *    (SDK `verifySignedEntryTimestamp`, `verifyInclusionProof`);
+ *  - a checkpoint (signed note, C2SP tlog-checkpoint) verifies with the log's key, and with the
+ *    required witnesses' cosignatures when asked;
+ *  - a consistency proof (RFC 9162 §2.1.4) between two verified roots.
+ */
+import {
+  type Checkpoint,
+  hashLeaf,
+  hexEncode,
+  type NoteVerifier,
+  noteVerifierFromPublicKey,
+  type PublicKey,
+  parseCheckpoint,
+  parseNote,
+  parseVerifierKey,
+  type TransparencyLogEntry,
+  tlogEntryFromRekorV1,
+  verifyNote,
+} from '@scriba/sdk';
+import {
+  findTrustedLog,
+  type TrustMaterial,
+  VerificationError,
+  verifyInclusionProof,
+  verifySignedEntryTimestamp,
+  type WitnessPolicy,
+} from '@scriba/sdk/verify';
+import { postJson, request, requestJson } from './http.js';
+import { CliError } from './output.js';
+
+/** A v1 LogEntry as the log answers `{uuid: value}`. */
+export type RekorV1Answer = { uuid: string; value: unknown };
+
+export type CheckedEntry = RekorV1Answer & {
+  entry: TransparencyLogEntry;
+  checkpointSize: number;
+  witnesses: string[];
+};
+
+/** The one `{uuid: value}` pair of a LogEntry answer. */
+export function singleEntry(url: string, json: unknown): RekorV1Answer {
+  if (typeof json !== 'object' || json === null || Array.isArray(json) || Object.keys(json).length !== 1) {
+    throw new CliError(1, 'LOG_ANSWER_INVALID', `${url}: expected one LogEntry`);
+  }
+  const [uuid, value] = Object.entries(json)[0] as [string, unknown];
+  return { uuid, value };
+}
+
+/** Verifies a v1 LogEntry completely (UUID, SET, inclusion proof, checkpoint, witnesses). */
+export async function verifyRekorV1Entry(
+  answer: RekorV1Answer,
+  trust: TrustMaterial,
+  witnesses?: WitnessPolicy,
+): Promise<CheckedEntry> {
+  const entry = tlogEntryFromRekorV1(answer.value);
+  const leaf = hexEncode(hashLeaf(entry.canonicalizedBody));
+  if (!/^[0-9a-f]{64}([0-9a-f]{16})?$/i.test(answer.uuid) || !answer.uuid.toLowerCase().endsWith(leaf)) {
+    throw new VerificationError(
+      'TLOG_ENTRY_MALFORMED',
+      `entry UUID ${answer.uuid} is not the leaf hash of its body (${leaf})`,
+    );
+  }
+  const log = findTrustedLog(entry, trust);
+  if (!entry.signedEntryTimestamp)
+    throw new VerificationError('TLOG_SET_INVALID', 'the entry has no signed entry timestamp');
+  await verifySignedEntryTimestamp(entry, log.key);
+  if (!entry.inclusionProof)
+    throw new VerificationError('TLOG_INCLUSION_PROOF_INVALID', 'the entry has no inclusion proof');
+  const proven = await verifyInclusionProof(entry, log.key, true, witnesses);
+  return { ...answer, entry, checkpointSize: proven.checkpoint.size, witnesses: proven.witnesses };
+}
+
+/** GET /api/v1/log/entries?logIndex=N, checked to be that index. */
+export async function getEntryByIndex(base: string, index: number): Promise<RekorV1Answer> {
+  const url = `${base}/api/v1/log/entries?logIndex=${index}`;
+  const a = singleEntry(url, await requestJson(url));
+  const got = (a.value as { logIndex?: unknown })?.logIndex;
+  if (got !== index)
+    throw new VerificationError(
+      'TLOG_PROOF_INDEX_MISMATCH',
+      `${url}: asked for entry ${index}, got ${String(got)}`,
+    );
+  return a;
+}
+
+/** GET /api/v1/log/entries/{uuid}, checked to be that UUID's leaf. */
+export async function getEntryByUuid(base: string, uuid: string): Promise<RekorV1Answer> {
+  if (!/^([0-9a-fA-F]{16})?[0-9a-fA-F]{64}$/.test(uuid)) {
+    throw new CliError(2, 'USAGE', `--uuid ${uuid}: expected 64 or 80 hex digits`);
+  }
+  const url = `${base}/api/v1/log/entries/${uuid}`;
+  const a = singleEntry(url, await requestJson(url));
+  if (a.uuid.slice(-64).toLowerCase() !== uuid.slice(-64).toLowerCase()) {
+    throw new VerificationError('TLOG_ENTRY_MALFORMED', `${url}: asked for ${uuid}, got ${a.uuid}`);
+  }
+  return a;
+}
+
+/** POST /api/v1/index/retrieve: UUIDs matching a SearchIndex query. */
+export async function searchIndex(base: string, query: Record<string, unknown>): Promise<string[]> {
+  const url = `${base}/api/v1/index/retrieve`;
+  const json = await postJson(url, query);
+  if (!Array.isArray(json) || !json.every((u) => typeof u === 'string')) {
+    throw new CliError(1, 'LOG_ANSWER_INVALID', `${url}: expected an array of UUIDs`);
+  }
+  return json as string[];
+}
+
+/** POST /api/v1/log/entries/retrieve by UUIDs (in chunks), one answer per UUID found. */
+export async function retrieveEntries(base: string, uuids: string[]): Promise<RekorV1Answer[]> {
+  const url = `${base}/api/v1/log/entries/retrieve`;
+  const out: RekorV1Answer[] = [];
+  for (let i = 0; i < uuids.length; i += 10) {
+    const json = await postJson(url, { entryUUIDs: uuids.slice(i, i + 10) });
+    if (!Array.isArray(json)) throw new CliError(1, 'LOG_ANSWER_INVALID', `${url}: expected an array`);
+    for (const e of json) out.push(singleEntry(url, e));
+  }
+  return out;
+}
+
+/** POST a v1 proposed entry; a duplicate (409) fetches the existing entry. */
+export async function postV1Entry(
+  base: string,
+  proposed: unknown,
+): Promise<{ answer: RekorV1Answer; created: boolean }> {
+  const url = `${base}/api/v1/log/entries`;
+  const r = await request(url, {
+    method: 'POST',
+    body: JSON.stringify(proposed),
+    contentType: 'application/json',
+  });
+  if (r.status === 409 && r.headers.get('location')) {
+    const loc = new URL(r.headers.get('location') as string, `${base}/`).toString();
+    return { answer: singleEntry(loc, await requestJson(loc)), created: false };
+  }
+  const text = await r.text();
+  if (!r.ok) throw new CliError(1, 'LOG_REFUSED', `${url}: HTTP ${r.status}: ${oneLine(text)}`);
+  try {
+    return { answer: singleEntry(url, JSON.parse(text)), created: true };
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(1, 'LOG_ANSWER_INVALID', `${url}: the answer is not JSON`);
+  }
+}
+
+/** POST a v2 CreateEntryRequest; the protobuf-JSON TransparencyLogEntry answer (409: LOG_DUPLICATE). */
+export async function postV2Entry(base: string, req: unknown): Promise<unknown> {
+  const url = `${base}/api/v2/log/entries`;
+  const r = await request(url, {
+    method: 'POST',
+    body: JSON.stringify(req),
+    contentType: 'application/json',
+  });
+  const text = await r.text();
+  if (r.status === 409) {
+    throw new CliError(
+      1,
+      'LOG_DUPLICATE',
+      `${url}: already logged at index ${r.headers.get('x-log-index') ?? '?'} (Rekor v2 does not return existing entries; the signature is randomized, so sign again)`,
+    );
+  }
+  if (!r.ok) throw new CliError(1, 'LOG_REFUSED', `${url}: HTTP ${r.status}: ${oneLine(text)}`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CliError(1, 'LOG_ANSWER_INVALID', `${url}: the answer is not JSON`);
+  }
+}
+
+function oneLine(text: string): string {
+  try {
+    const j = JSON.parse(text) as { message?: unknown };
+    if (typeof j.message === 'string') return j.message;
+  } catch {
+    // not JSON
+  }
+  return text.replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+/** Witness note verifiers from `--witness VKEY` values, with the required count. */
+export async function witnessPolicy(
+  vkeys: string[],
+  threshold: number | undefined,
+): Promise<WitnessPolicy | undefined> {
+  if (threshold === undefined || threshold === 0) {
+    if (vkeys.length > 0 && threshold === undefined)
+      return { verifiers: await parseVkeys(vkeys), threshold: vkeys.length };
+    return undefined;
+  }
+  if (vkeys.length < threshold) {
+    throw new CliError(
+      2,
+      'USAGE',
+      `--require-witnesses ${threshold} needs at least ${threshold} --witness keys`,
+    );
+  }
+  return { verifiers: await parseVkeys(vkeys), threshold };
+}
+
+async function parseVkeys(vkeys: string[]): Promise<NoteVerifier[]> {
+  const out: NoteVerifier[] = [];
+  for (const v of vkeys) {
+    try {
+      out.push(await parseVerifierKey(v.trim()));
+    } catch (e) {
+      throw new CliError(2, 'USAGE', `--witness ${v}: not a note verifier key: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Verifies a checkpoint (signed note) with the log's key under the origin's first token, and the
+ * required witnesses. Returns the checkpoint and the witnesses whose cosignature verified.
+ */
+export async function verifyCheckpointText(
+  text: string,
+  key: PublicKey,
+  witnesses?: WitnessPolicy,
+): Promise<{ checkpoint: Checkpoint; witnesses: string[] }> {
+  let checkpoint: Checkpoint;
+  try {
+    checkpoint = parseCheckpoint(parseNote(text).text);
+  } catch (e) {
+    throw new VerificationError(
+      'TLOG_CHECKPOINT_MALFORMED',
+      `the checkpoint is malformed: ${(e as Error).message}`,
+    );
+  }
+  const name = checkpoint.origin.split(' ')[0] as string;
+  const logVerifier = await noteVerifierFromPublicKey(name, key);
+  let verified: { name: string; keyHash: number }[];
+  try {
+    ({ verified } = await verifyNote(text, [logVerifier, ...(witnesses?.verifiers ?? [])]));
+  } catch (e) {
+    throw new VerificationError(
+      'TLOG_CHECKPOINT_SIGNATURE_INVALID',
+      `the checkpoint is not signed by the log's key as ${name}`,
+      { cause: e },
+    );
+  }
+  const signedBy = (v: NoteVerifier) => verified.some((s) => s.name === v.name && s.keyHash === v.keyHash);
+  if (!signedBy(logVerifier)) {
+    throw new VerificationError(
+      'TLOG_CHECKPOINT_SIGNATURE_INVALID',
+      `the checkpoint is not signed by the log as ${name}`,
+    );
+  }
+  const cosigned = (witnesses?.verifiers ?? []).filter(signedBy).map((v) => v.name);
+  if (witnesses && new Set(cosigned).size < witnesses.threshold) {
+    throw new VerificationError(
+      'TLOG_CHECKPOINT_COSIGNATURES_MISSING',
+      `${new Set(cosigned).size} required witness cosignature(s) verified, ${witnesses.threshold} required`,
+    );
+  }
+  return { checkpoint, witnesses: [...new Set(cosigned)] };
+}

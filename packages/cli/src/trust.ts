@@ -1,0 +1,60 @@
+/**
+ * Trust for the `scriba` commands that check what a log says: a Sigstore TrustedRoot read from
+ * `--trusted-root FILE`, or (without it) fetched from the log itself (GET /api/v1/log/trusted-root;
+ * trust on first use, said once on stderr), prepared with the SDK's `prepareTrustMaterial`.
+ */
+import { readFile } from 'node:fs/promises';
+import type { PublicKey } from '@scriba/sdk';
+import { prepareTrustMaterial, type TrustedLog, type TrustMaterial } from '@scriba/sdk/verify';
+import { requestJson } from './http.js';
+import { CliError, fileError } from './output.js';
+
+export type LoadedTrust = { trust: TrustMaterial; source: string };
+
+/** Trust material from a file (exit 2 when unreadable or invalid). */
+export async function readTrustedRoot(path: string): Promise<TrustMaterial> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw fileError('trusted root', path, e);
+  }
+  try {
+    return prepareTrustMaterial(text);
+  } catch (e) {
+    throw new CliError(2, 'TRUSTED_ROOT_INVALID', `${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Trust material from `path`, else fetched from the log at `base` (noted on stderr). */
+export async function loadTrust(base: string, path: string | undefined, quiet = false): Promise<LoadedTrust> {
+  if (path !== undefined) return { trust: await readTrustedRoot(path), source: path };
+  const url = `${base}/api/v1/log/trusted-root`;
+  const json = await requestJson(url);
+  let trust: TrustMaterial;
+  try {
+    trust = prepareTrustMaterial(json);
+  } catch (e) {
+    throw new CliError(1, 'TRUSTED_ROOT_INVALID', `${url}: ${(e as Error).message}`);
+  }
+  if (!quiet)
+    process.stderr.write(`note: trusting the root served by ${url} (pin it with --trusted-root FILE)\n`);
+  return { trust, source: url };
+}
+
+/** The trusted log serving `base`: the tlog whose baseUrl is `base`, else the only tlog. */
+export function trustedLogFor(trust: TrustMaterial, base: string): TrustedLog & { key: PublicKey } {
+  const norm = (u: string) => u.replace(/\/+$/, '').replace(/\/api\/v[12]$/, '');
+  const logs = [...trust.tlogs.values()];
+  const log =
+    logs.find((l) => norm(l.instance.baseUrl) === norm(base)) ?? (logs.length === 1 ? logs[0] : undefined);
+  if (!log) throw new CliError(1, 'TLOG_UNTRUSTED_LOG', `no log in the trusted root has base URL ${base}`);
+  if (log.key instanceof Error) {
+    throw new CliError(
+      1,
+      'TLOG_UNTRUSTED_LOG',
+      `the trusted key of ${log.instance.baseUrl} is unusable: ${log.key.message}`,
+    );
+  }
+  return log as TrustedLog & { key: PublicKey };
+}
