@@ -321,7 +321,8 @@ export async function loadOrCreateTsaMaterial(opts: {
     // The key first and exclusively: of two processes starting on one data directory, one wins and
     // the other reads what it wrote.
     await writeFile(keyPath, fresh.keyPem, { mode: 0o600, flag: 'wx' });
-    await writeFile(chainPath, fresh.chainPem, { mode: 0o644 });
+    // Public, but the data directory is private as a whole (0700, files 0600): the chain is served over HTTP.
+    await writeFile(chainPath, fresh.chainPem, { mode: 0o600 });
     return parseTsaMaterial(fresh.keyPem, fresh.chainPem, keyPath);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
