@@ -349,11 +349,34 @@ export function isIssuedBy(cert: X509Certificate, issuer: X509Certificate): Prom
   return p;
 }
 
-export type SubjectAltNames = { uris: string[]; emails: string[]; dnsNames: string[]; otherNames: string[] };
+export type SubjectAltNames = {
+  uris: string[];
+  emails: string[];
+  dnsNames: string[];
+  /** String otherNames (e.g. Fulcio's 1.3.6.1.4.1.57264.1.7 username). */
+  otherNames: string[];
+  /** iPAddress names as `formatIpAddress` renders them. */
+  ipAddresses: string[];
+};
 
-/** The SAN entries of a certificate (URIs, emails, DNS names, UTF8 otherNames). */
+/**
+ * An iPAddress GeneralName (RFC 5280 §4.2.1.6: 4 octets IPv4, 16 octets IPv6) as text, the way
+ * OpenSSL and node render it: IPv4 dotted decimal; IPv6 eight colon-separated groups of upper-case
+ * hex without leading zeros and without `::` compression. Undefined for any other length.
+ */
+export function formatIpAddress(b: Uint8Array): string | undefined {
+  if (b.length === 4) return [...b].join('.');
+  if (b.length !== 16) return undefined;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) {
+    groups.push((((b[i] as number) << 8) | (b[i + 1] as number)).toString(16).toUpperCase());
+  }
+  return groups.join(':');
+}
+
+/** The SAN entries of a certificate (URIs, emails, DNS names, string otherNames, IP addresses). */
 export function subjectAltNames(cert: X509Certificate): SubjectAltNames {
-  const out: SubjectAltNames = { uris: [], emails: [], dnsNames: [], otherNames: [] };
+  const out: SubjectAltNames = { uris: [], emails: [], dnsNames: [], otherNames: [], ipAddresses: [] };
   const ext = cert.extension(OID_SAN);
   if (!ext) return out;
   try {
@@ -362,7 +385,11 @@ export function subjectAltNames(cert: X509Certificate): SubjectAltNames {
       if (g.tag === 0x86) out.uris.push(td.decode(g.value));
       else if (g.tag === 0x81) out.emails.push(td.decode(g.value));
       else if (g.tag === 0x82) out.dnsNames.push(td.decode(g.value));
-      else if (g.tag === 0xa0) {
+      else if (g.tag === 0x87) {
+        const ip = formatIpAddress(g.value);
+        if (ip === undefined) malformed('iPAddress of neither 4 nor 16 bytes');
+        out.ipAddresses.push(ip);
+      } else if (g.tag === 0xa0) {
         // otherName: type-id OID, [0] EXPLICIT value
         const v = rawChildren(g.value)[1];
         const s = v ? derUtf8String(v.raw) : undefined;
