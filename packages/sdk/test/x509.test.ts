@@ -4,13 +4,14 @@
  * (RFC 6962 precertificate reconstruction) and RFC 3161 timestamps.
  */
 import { spawnSync } from 'node:child_process';
-import { X509Certificate as NodeX509, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate as NodeX509, sign as nodeSign, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBundle } from '../src/bundle/index.js';
 import { encodeTlv } from '../src/crypto/der.js';
+import { parsePublicKey } from '../src/crypto/index.js';
 import { concatBytes, utf8Encode } from '../src/encoding.js';
 import { prepareTrustMaterial } from '../src/verify/index.js';
 import {
@@ -29,8 +30,10 @@ import {
   verifyCertificateChain,
   verifyEmbeddedScts,
   verifyRfc3161Timestamp,
+  verifyWithAlgorithm,
   type X509Certificate,
 } from '../src/x509/index.js';
+import { SIGNATURE_ALGORITHMS, signatureAlgorithmOf } from '../src/x509/oids.js';
 import { CASES, PROD_ROOT } from './conformance-cases.js';
 
 const ID =
@@ -167,6 +170,43 @@ describe('subjectAltNames', () => {
     [new Array(15).fill(0), undefined],
   ])('formats iPAddress %j as %s', (bytes, text) => {
     expect(formatIpAddress(new Uint8Array(bytes))).toBe(text);
+  });
+});
+
+describe('the signature algorithm table', () => {
+  const data = utf8Encode('to be signed');
+  const keys = {
+    ecdsa: generateKeyPairSync('ec', { namedCurve: 'P-384' }),
+    rsa: generateKeyPairSync('rsa', { modulusLength: 2048 }),
+    ed25519: generateKeyPairSync('ed25519'),
+  };
+  const spkiOf = (k: keyof typeof keys) =>
+    parsePublicKey(new Uint8Array(keys[k].publicKey.export({ type: 'spki', format: 'der' })));
+  const signWith = (k: keyof typeof keys, hash: string | null) =>
+    new Uint8Array(nodeSign(hash, data, keys[k].privateKey));
+
+  // X.509 takes every row marked x509 with the key and digest of its row, and nothing else;
+  // rsaEncryption names a key, not a certificate signature (RFC 5280 §4.1.1.2), so only CMS takes it.
+  const rows = Object.entries(SIGNATURE_ALGORITHMS).map(([oid, row]) => [row.name, oid, row] as const);
+  it('takes rsaEncryption in CMS only, every other algorithm in both', () => {
+    const x509 = rows.filter(([, , r]) => r.x509).map(([n]) => n);
+    const cms = rows.filter(([, , r]) => r.cms).map(([n]) => n);
+    expect(cms).toEqual(rows.map(([n]) => n));
+    expect(x509).toEqual(cms.filter((n) => n !== 'rsaEncryption'));
+  });
+  it.each(rows)('%s (%s): used where its row says', async (_n, oid, row) => {
+    const hash = 'hash' in row ? row.hash : row.key === 'rsa' ? 'sha256' : null;
+    const sig = signWith(row.key, hash);
+    expect(await verifyWithAlgorithm(spkiOf(row.key), oid, data, sig)).toBe(row.x509);
+    expect(signatureAlgorithmOf(oid, 'cms')).toEqual(row.cms ? row : undefined);
+    const other = row.key === 'ecdsa' ? 'rsa' : 'ecdsa';
+    expect(await verifyWithAlgorithm(spkiOf(other), oid, data, sig)).toBe(false);
+  });
+
+  it('refuses a digest other than the one its algorithm names', async () => {
+    const sig = signWith('ecdsa', 'sha256');
+    expect(await verifyWithAlgorithm(spkiOf('ecdsa'), '1.2.840.10045.4.3.2', data, sig)).toBe(true);
+    expect(await verifyWithAlgorithm(spkiOf('ecdsa'), '1.2.840.10045.4.3.3', data, sig)).toBe(false);
   });
 });
 

@@ -14,7 +14,7 @@ import { type PublicKey, parsePublicKey, verifySignature } from '../crypto/index
 import { bytesEqual } from '../encoding.js';
 import { VerificationError } from '../verify/errors.js';
 import { DerReader, type RawTlv, rawChildren, single, TAG_INTEGER, TAG_SEQUENCE } from './der.js';
-import { signatureAlgorithmOf } from './oids.js';
+import { signatureAlgorithmOf, signatureParamsRule } from './oids.js';
 
 export const OID_SCT_LIST = '1.3.6.1.4.1.11129.2.4.2';
 export const OID_FULCIO_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
@@ -71,13 +71,6 @@ export function parseCertificate(der: Uint8Array): X509Certificate {
   }
 }
 
-const SIG_ALG_PARAMS = (oid: string): 'absent' | 'null-or-absent' | 'any' =>
-  oid.startsWith('1.2.840.10045.4.') || oid === '1.3.101.112'
-    ? 'absent'
-    : oid.startsWith('1.2.840.113549.1.1.') && oid !== '1.2.840.113549.1.1.10'
-      ? 'null-or-absent'
-      : 'any';
-
 function parseDer(der: Uint8Array): X509Certificate {
   const cert = DerReader.top(der, TAG_SEQUENCE, 'Certificate', 'CERTIFICATE_MALFORMED');
   const tbsRaw = cert.next(TAG_SEQUENCE, 'tbsCertificate');
@@ -85,7 +78,7 @@ function parseDer(der: Uint8Array): X509Certificate {
   // Re-read with the parameter rule of the algorithm (absent for ECDSA/EdDSA, NULL for RSA).
   new DerReader(outerAlg.raw, 'Certificate', 'CERTIFICATE_MALFORMED').algorithm(
     'signatureAlgorithm',
-    SIG_ALG_PARAMS(outerAlg.oid),
+    signatureParamsRule(outerAlg.oid),
   );
   const signature = cert.bitString('signatureValue', { octetAligned: true });
   cert.end();
@@ -305,15 +298,10 @@ export async function verifyWithAlgorithm(
   data: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
-  const alg = signatureAlgorithmOf(oid);
-  if (alg === undefined) return false;
-  if (oid === '1.3.101.112') {
-    if (key.kind !== 'ed25519') return false;
-    return verifySignature(key, data, signature);
-  }
-  const wantRsa = oid.startsWith('1.2.840.113549.');
-  if (wantRsa !== (key.kind === 'rsa') || key.kind === 'ed25519') return false;
+  const alg = signatureAlgorithmOf(oid, 'x509');
+  if (alg === undefined || alg.key !== key.kind) return false;
   try {
+    if (key.kind === 'ed25519') return await verifySignature(key, data, signature);
     return await verifySignature(key, data, signature, {
       hash: alg.hash,
       ...(key.kind === 'ecdsa' ? { ecdsaFormat: 'der' as const } : {}),
