@@ -7,9 +7,15 @@
  * log with a shard offset.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sha256 } from '../src/crypto/index.js';
+import { parseBundle } from '../src/bundle/index.js';
+import { parsePublicKey, sha256 } from '../src/crypto/index.js';
 import { utf8Encode } from '../src/encoding.js';
-import { prepareTrustMaterial, type VerifyBundleOptions, verifyBundle } from '../src/verify/index.js';
+import {
+  prepareTrustMaterial,
+  type VerifyBundleOptions,
+  verifyBundle,
+  verifyInclusionProof,
+} from '../src/verify/index.js';
 import { loadConformanceCases, runConformanceCase } from './conformance-cases.js';
 import {
   hashedRekordBody,
@@ -184,4 +190,18 @@ describe('bundles from a sharded test log', () => {
       await expectCode(verifyBundle(bundle, options), row.expected);
     }
   });
+
+  it.each([
+    ['rekord', '0.0.1', 'ok'],
+    ['hashedrekord', '0.0.2', 'TLOG_PROOF_INDEX_MISMATCH'],
+  ])(
+    'verifyInclusionProof (what `scriba get` uses) reads a %s@%s entry with a shard offset as its API says',
+    async (kind, version, expected) => {
+      const entry = await shard.entry(v1Index, { logIndex: v1Index + OFFSET, kind, version });
+      const e = parseBundle(messageBundle(sha256(artifact), sig, [entry])).tlogEntries[0]!;
+      const p = verifyInclusionProof(e, parsePublicKey(shard.key.spki));
+      if (expected === 'ok') await expect(p).resolves.toMatchObject({ proof: { logIndex: v1Index } });
+      else await expectCode(p, expected);
+    },
+  );
 });
