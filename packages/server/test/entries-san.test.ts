@@ -9,7 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
-import { validateProposedEntry } from '../src/entries/index.js';
+import { EntryValidationError, validateProposedEntry } from '../src/entries/index.js';
 import type { RunningServer } from '../src/main.js';
 import { hashedRekord, makeCertificate, pemOf, testKey } from './entries.fixtures.js';
 
@@ -50,6 +50,15 @@ describe('certificate SAN search keys', () => {
       .map((s) => s.replace(/^IP Address:/, ''));
     const r = await validateProposedEntry(hashedRekord({ key, pem: pemOf(plain, 'CERTIFICATE') }));
     expect(r.searchKeys.subjects).toEqual(node);
+  });
+
+  it('refuse a certificate the SDK parser refuses (an iPAddress of 5 bytes) as a coded 400, not a crash', async () => {
+    const bad = makeCertificate({ subject: key, ips: [new Uint8Array([10, 0, 0, 1, 0])] });
+    const p = validateProposedEntry(hashedRekord({ key, pem: pemOf(bad, 'CERTIFICATE') }));
+    await expect(p).rejects.toBeInstanceOf(EntryValidationError);
+    await expect(p).rejects.toMatchObject({
+      message: expect.stringContaining('not a valid X.509 certificate'),
+    });
   });
 });
 
