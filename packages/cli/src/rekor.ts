@@ -71,7 +71,7 @@ export async function verifyRekorV1Entry(
   await verifySignedEntryTimestamp(entry, log.key);
   if (!entry.inclusionProof)
     throw new VerificationError('TLOG_INCLUSION_PROOF_INVALID', 'the entry has no inclusion proof');
-  const proven = await verifyInclusionProof(entry, log.key, true, witnesses);
+  const proven = await verifyInclusionProof(entry, log.key, witnesses);
   return { ...answer, entry, checkpointSize: proven.checkpoint.size, witnesses: proven.witnesses };
 }
 

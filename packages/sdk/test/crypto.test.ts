@@ -2,7 +2,7 @@ import * as nodeCrypto from 'node:crypto';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { encodeTlv, encodeUnsignedInteger } from '../src/crypto/der.js';
+import { decodeOid, encodeOid, encodeTlv, encodeUnsignedInteger } from '../src/crypto/der.js';
 import {
   CURVE_BYTES,
   digest,
@@ -704,5 +704,32 @@ describe('garbage input', () => {
         { numRuns: 300 },
       );
     });
+  });
+});
+
+describe('encodeOid', () => {
+  it.each([
+    ['2.16.840.1.101.3.4.2.1', '608648016503040201'],
+    ['1.3.6.1.4.1.57264.1.7', '2b0601040183bf300107'],
+    ['2.999.3', '883703'],
+  ])('encodes %s as X.690 contents %s, and decodeOid reads it back', (dotted, hex) => {
+    expect(hexEncode(encodeOid(dotted))).toBe(hex);
+    expect(decodeOid(encodeOid(dotted))).toBe(dotted);
+  });
+  it('round-trips any OID', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 0, max: 39 }),
+        fc.array(fc.integer({ min: 0, max: 2 ** 40 }), { maxLength: 6 }),
+        (a, b, rest) => {
+          const dotted = [a, b, ...rest].join('.');
+          expect(decodeOid(encodeOid(dotted))).toBe(dotted);
+        },
+      ),
+    );
+  });
+  it.each(['1', '3.1', '1.2.x', '1.-2'])('refuses %s', (dotted) => {
+    expect(codeOf(() => encodeOid(dotted))).toBeDefined();
   });
 });

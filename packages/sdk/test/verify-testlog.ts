@@ -94,10 +94,14 @@ export type TlogEntryJson = Record<string, unknown>;
 export class TestLog {
   readonly bodies: Uint8Array[] = [];
   integratedTime = 1_750_000_000;
-  constructor(readonly key: KeyPair) {}
+  /** The checkpoint origin: `ORIGIN`, or for a Rekor v1 shard `ORIGIN - <treeID>`. */
+  constructor(
+    readonly key: KeyPair,
+    readonly origin: string = ORIGIN,
+  ) {}
 
-  static async create(): Promise<TestLog> {
-    const log = new TestLog(await newKey());
+  static async create(origin: string = ORIGIN): Promise<TestLog> {
+    const log = new TestLog(await newKey(), origin);
     // Some unrelated entries so that proofs have a few levels.
     for (let i = 0; i < 5; i++) log.append(utf8Encode(`{"unrelated":${i}}`));
     return log;
@@ -135,7 +139,7 @@ export class TestLog {
 
   async checkpoint(size: number, signer: KeyPair = this.key): Promise<string> {
     const root = rootFromLeafHashes(this.bodies.slice(0, size).map((b) => hashLeaf(b)));
-    const body = formatCheckpoint({ origin: ORIGIN, size, rootHash: root, extensions: [] });
+    const body = formatCheckpoint({ origin: this.origin, size, rootHash: root, extensions: [] });
     return signNote(body, [await ecdsaP256Signer(ORIGIN, signer.pair)]);
   }
 
@@ -158,16 +162,22 @@ export class TestLog {
     return sign(this.key, utf8Encode(payload));
   }
 
-  /** The bundle JSON tlog entry for body `index` (SET unless `set: false`, proof + checkpoint). */
+  /**
+   * The bundle JSON tlog entry for body `index` (SET unless `set: false`, proof + checkpoint). The
+   * proof carries the tree-local `index`; `logIndex` is the index the entry claims (default `index`;
+   * a Rekor v1 shard's global index is its offset plus `index`), and the SET signs `setIndex`
+   * (default `logIndex`).
+   */
   async entry(
     index: number,
-    opts: { set?: boolean; kind?: string; version?: string } = {},
+    opts: { set?: boolean; kind?: string; version?: string; logIndex?: number; setIndex?: number } = {},
   ): Promise<TlogEntryJson> {
+    const logIndex = opts.logIndex ?? index;
     const body = this.bodies[index] as Uint8Array;
     const size = this.bodies.length;
     const parsed = JSON.parse(new TextDecoder().decode(body)) as { kind: string; apiVersion: string };
     const e: TlogEntryJson = {
-      logIndex: String(index),
+      logIndex: String(logIndex),
       logId: { keyId: base64Encode(this.logId) },
       kindVersion: { kind: opts.kind ?? parsed.kind, version: opts.version ?? parsed.apiVersion },
       integratedTime: opts.set === false ? '0' : String(this.integratedTime),
@@ -181,7 +191,9 @@ export class TestLog {
       canonicalizedBody: base64Encode(body),
     };
     if (opts.set !== false)
-      e.inclusionPromise = { signedEntryTimestamp: base64Encode(await this.set(body, index)) };
+      e.inclusionPromise = {
+        signedEntryTimestamp: base64Encode(await this.set(body, opts.setIndex ?? logIndex)),
+      };
     return e;
   }
 }

@@ -3,14 +3,19 @@
  * identity extensions, chain validation to trusted authorities at signing times, embedded SCTs
  * (RFC 6962 precertificate reconstruction) and RFC 3161 timestamps.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync, X509Certificate as NodeX509, sign as nodeSign, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBundle } from '../src/bundle/index.js';
 import { encodeTlv } from '../src/crypto/der.js';
+import { parsePublicKey } from '../src/crypto/index.js';
 import { concatBytes, utf8Encode } from '../src/encoding.js';
 import { prepareTrustMaterial } from '../src/verify/index.js';
 import {
+  formatIpAddress,
   fulcioIssuer,
   isIssuedBy,
   OID_FULCIO_ISSUER_V1,
@@ -25,8 +30,10 @@ import {
   verifyCertificateChain,
   verifyEmbeddedScts,
   verifyRfc3161Timestamp,
+  verifyWithAlgorithm,
   type X509Certificate,
 } from '../src/x509/index.js';
+import { SIGNATURE_ALGORITHMS, signatureAlgorithmOf } from '../src/x509/oids.js';
 import { CASES, PROD_ROOT } from './conformance-cases.js';
 
 const ID =
@@ -86,6 +93,120 @@ describe('parseCertificate', () => {
     ['an empty input', new Uint8Array()],
   ])('refuses %s', (_d, der) => {
     expect(() => parseCertificate(der)).toThrow(expect.objectContaining({ code: 'CERTIFICATE_MALFORMED' }));
+  });
+});
+
+describe('subjectAltNames', () => {
+  /** A self-signed certificate made by the OpenSSL CLI with these SAN config lines. */
+  function opensslCertificate(sans: string[]): Uint8Array {
+    const dir = mkdtempSync(join(tmpdir(), `scriba-san-${randomUUID()}-`));
+    try {
+      const cnf = join(dir, 'san.cnf');
+      writeFileSync(
+        cnf,
+        ['[req]', 'distinguished_name=dn', '[dn]', '[ext]', 'subjectAltName=@alt', '[alt]', ...sans, ''].join(
+          '\n',
+        ),
+      );
+      const r = spawnSync('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        join(dir, 'k.pem'),
+        '-outform',
+        'DER',
+        '-out',
+        join(dir, 'c.der'),
+        '-subj',
+        '/CN=san-test',
+        '-config',
+        cnf,
+        '-extensions',
+        'ext',
+      ]);
+      expect(r.status, String(r.stderr)).toBe(0);
+      return new Uint8Array(readFileSync(join(dir, 'c.der')));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('reads URIs with commas, e-mails, DNS names, Fulcio otherNames and IP addresses', () => {
+    const der = opensslCertificate([
+      'URI.1=https://ci.example/wf?refs=a,b',
+      'email.1=Dev@Example.COM',
+      'DNS.1=ci.example',
+      'otherName.1=1.3.6.1.4.1.57264.1.7;UTF8:dev!oidc.example',
+      'IP.1=192.0.2.7',
+      'IP.2=2001:db8::abc:1',
+      'IP.3=::',
+      'IP.4=::ffff:1.2.3.4',
+    ]);
+    const s = subjectAltNames(parseCertificate(der));
+    expect(s).toEqual({
+      uris: ['https://ci.example/wf?refs=a,b'],
+      emails: ['Dev@Example.COM'],
+      dnsNames: ['ci.example'],
+      otherNames: ['dev!oidc.example'],
+      ipAddresses: ['192.0.2.7', '2001:DB8:0:0:0:0:ABC:1', '0:0:0:0:0:0:0:0', '0:0:0:0:0:FFFF:102:304'],
+    });
+    // IP addresses as node (OpenSSL) renders them, so search keys derived from either agree.
+    const node = (new NodeX509(der).subjectAltName ?? '')
+      .split(', ')
+      .filter((x) => x.startsWith('IP Address:'))
+      .map((x) => x.slice('IP Address:'.length));
+    expect(s.ipAddresses).toEqual(node);
+  });
+
+  it.each([
+    [[10, 0, 0, 1], '10.0.0.1'],
+    [[0xfe, 0x80, ...new Array(13).fill(0), 1], 'FE80:0:0:0:0:0:0:1'],
+    [[1, 2, 3], undefined],
+    [new Array(15).fill(0), undefined],
+  ])('formats iPAddress %j as %s', (bytes, text) => {
+    expect(formatIpAddress(new Uint8Array(bytes))).toBe(text);
+  });
+});
+
+describe('the signature algorithm table', () => {
+  const data = utf8Encode('to be signed');
+  const keys = {
+    ecdsa: generateKeyPairSync('ec', { namedCurve: 'P-384' }),
+    rsa: generateKeyPairSync('rsa', { modulusLength: 2048 }),
+    ed25519: generateKeyPairSync('ed25519'),
+  };
+  const spkiOf = (k: keyof typeof keys) =>
+    parsePublicKey(new Uint8Array(keys[k].publicKey.export({ type: 'spki', format: 'der' })));
+  const signWith = (k: keyof typeof keys, hash: string | null) =>
+    new Uint8Array(nodeSign(hash, data, keys[k].privateKey));
+
+  // X.509 takes every row marked x509 with the key and digest of its row, and nothing else;
+  // rsaEncryption names a key, not a certificate signature (RFC 5280 §4.1.1.2), so only CMS takes it.
+  const rows = Object.entries(SIGNATURE_ALGORITHMS).map(([oid, row]) => [row.name, oid, row] as const);
+  it('takes rsaEncryption in CMS only, every other algorithm in both', () => {
+    const x509 = rows.filter(([, , r]) => r.x509).map(([n]) => n);
+    const cms = rows.filter(([, , r]) => r.cms).map(([n]) => n);
+    expect(cms).toEqual(rows.map(([n]) => n));
+    expect(x509).toEqual(cms.filter((n) => n !== 'rsaEncryption'));
+  });
+  it.each(rows)('%s (%s): used where its row says', async (_n, oid, row) => {
+    const hash = 'hash' in row ? row.hash : row.key === 'rsa' ? 'sha256' : null;
+    const sig = signWith(row.key, hash);
+    expect(await verifyWithAlgorithm(spkiOf(row.key), oid, data, sig)).toBe(row.x509);
+    expect(signatureAlgorithmOf(oid, 'cms')).toEqual(row.cms ? row : undefined);
+    const other = row.key === 'ecdsa' ? 'rsa' : 'ecdsa';
+    expect(await verifyWithAlgorithm(spkiOf(other), oid, data, sig)).toBe(false);
+  });
+
+  it('refuses a digest other than the one its algorithm names', async () => {
+    const sig = signWith('ecdsa', 'sha256');
+    expect(await verifyWithAlgorithm(spkiOf('ecdsa'), '1.2.840.10045.4.3.2', data, sig)).toBe(true);
+    expect(await verifyWithAlgorithm(spkiOf('ecdsa'), '1.2.840.10045.4.3.3', data, sig)).toBe(false);
   });
 });
 

@@ -116,6 +116,10 @@ export type CertOptions = {
   ca?: boolean;
   emails?: string[];
   uris?: string[];
+  /** iPAddress SANs (4 or 16 bytes). */
+  ips?: Uint8Array[];
+  /** otherName SANs: [type-id OID, UTF8String value]. */
+  otherNames?: [string, string][];
   notBefore?: Date;
   notAfter?: Date;
   serial?: number;
@@ -130,6 +134,8 @@ export function makeCertificate(o: CertOptions): Buffer {
   const sans = [
     ...(o.emails ?? []).map((e) => tlv(0x81, Buffer.from(e))),
     ...(o.uris ?? []).map((u) => tlv(0x86, Buffer.from(u))),
+    ...(o.ips ?? []).map((ip) => tlv(0x87, Buffer.from(ip))),
+    ...(o.otherNames ?? []).map(([id, v]) => tlv(0xa0, oid(id), tlv(0xa0, tlv(0x0c, Buffer.from(v))))),
   ];
   if (sans.length > 0) exts.push(seq(oid('2.5.29.17'), tlv(0x04, seq(...sans))));
   if (o.ca)

@@ -71,6 +71,21 @@ export function children(value: Uint8Array): Tlv[] {
   return out;
 }
 
+/** The contents octets of an OBJECT IDENTIFIER (X.690 §8.19) from its dotted-decimal form. */
+export function encodeOid(dotted: string): Uint8Array {
+  const arcs = dotted.split('.').map(Number);
+  if (arcs.length < 2 || arcs.some((a) => !Number.isSafeInteger(a) || a < 0) || (arcs[0] as number) > 2) {
+    fail(`invalid OID ${dotted}`);
+  }
+  const out: number[] = [];
+  for (const arc of [(arcs[0] as number) * 40 + (arcs[1] as number), ...arcs.slice(2)]) {
+    const stack = [arc % 128];
+    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) stack.unshift(0x80 | (v % 128));
+    out.push(...stack);
+  }
+  return new Uint8Array(out);
+}
+
 /** Dotted-decimal form of an OBJECT IDENTIFIER's contents. */
 export function decodeOid(value: Uint8Array): string {
   if (value.length === 0) fail('empty OID');

@@ -4,6 +4,7 @@
  * `sha256:<hex>`, `key:<hex SHA-256 of the SPKI or certificate DER>`, `email:<address>`,
  * `subject:<name>`, all lower-case.
  */
+import type { SubjectAltNames } from '../x509/certificate.js';
 import { sha256SearchKey } from './kinds/rekor-hash.js';
 
 /** What an entry is indexed under, by kind of key (values as each kind derives them). */
@@ -30,6 +31,17 @@ export function emailSearchKey(email: string): string {
 
 export function subjectSearchKey(subject: string): string {
   return `subject:${subject.toLowerCase()}`;
+}
+
+/**
+ * What Rekor indexes a certificate under, from its SANs as the SDK's X.509 parser reads them
+ * (`subjectAltNames`): e-mail addresses lower-cased (Rekor `x509.PublicKey.EmailAddresses`), and as
+ * subjects every DNS name, e-mail, IP address, URI and string otherName, in that order (sigstore
+ * `cryptoutils.GetSubjectAlternateNames`).
+ */
+export function sanSearchKeys(s: SubjectAltNames): { emails: string[]; subjects: string[] } {
+  const emails = s.emails.map((e) => e.toLowerCase());
+  return { emails, subjects: [...s.dnsNames, ...emails, ...s.ipAddresses, ...s.uris, ...s.otherNames] };
 }
 
 /** The distinct index keys of an entry, in a stable order. */

@@ -1,17 +1,28 @@
 /**
- * Rekor v1 EntryUUIDs (Rekor `pkg/sharding`): 16 hex digits of the tree ID (a decimal int64) followed
- * by the 64 hex digits of the entry's leaf hash; APIs also accept the bare 64-hex leaf hash.
+ * Rekor v1 shards (Rekor `pkg/sharding`): EntryUUIDs are 16 hex digits of the tree ID (a decimal
+ * int64) followed by the 64 hex digits of the entry's leaf hash (APIs also accept the bare 64-hex
+ * leaf hash); a shard's checkpoint origin is `<log name> - <tree ID>`.
  */
 import { hexDecode, hexEncode } from '../encoding.js';
 import { ScribaError } from '../errors.js';
 
 const prefixes = new Map<string, string>();
 
+function isTreeId(treeId: string): boolean {
+  return /^(0|[1-9][0-9]{0,18})$/.test(treeId) && BigInt(treeId) < 1n << 63n;
+}
+
+/** The tree ID a Rekor v1 checkpoint origin `<log name> - <tree ID>` names; undefined when it names none. */
+export function treeIdOfOrigin(origin: string): string | undefined {
+  const m = /^[^ ]+ - ([0-9]+)$/.exec(origin);
+  return m && isTreeId(m[1] as string) ? m[1] : undefined;
+}
+
 /** The 16-hex-digit prefix of a tree's EntryUUIDs. Throws INVALID_INPUT unless `treeId` is a decimal int64 >= 0. */
 export function entryUuidPrefix(treeId: string): string {
   let p = prefixes.get(treeId);
   if (p === undefined) {
-    if (!/^(0|[1-9][0-9]{0,18})$/.test(treeId) || BigInt(treeId) >= 1n << 63n) {
+    if (!isTreeId(treeId)) {
       throw new ScribaError('INVALID_INPUT', `tree ID must be a decimal int64, got '${treeId}'`);
     }
     p = BigInt(treeId).toString(16).padStart(16, '0');

@@ -3,12 +3,18 @@
  * signed-note). In order:
  * 1. the leaf hash SHA-256(0x00 || canonicalizedBody) with the proof's index, size and hashes MUST
  *    rebuild the proof's root hash (TLOG_INCLUSION_PROOF_INVALID);
- * 2. the proof's index MUST equal the entry's log index (TLOG_PROOF_INDEX_MISMATCH). Exception:
- *    Rekor v1 shards its log, so an entry whose SET authenticates a global index carries a
- *    tree-local proof index, which then MUST NOT exceed the global one;
- * 3. a checkpoint MUST be present (TLOG_CHECKPOINT_MISSING) and well formed
+ * 2. a checkpoint MUST be present (TLOG_CHECKPOINT_MISSING) and well formed
  *    (TLOG_CHECKPOINT_MALFORMED);
- * 4. it MUST carry a valid signature by the log's key under the log's name — the origin's first
+ * 3. the proof's index and the entry's log index MUST agree (TLOG_PROOF_INDEX_MISMATCH), by the
+ *    Rekor API whose log recorded the entry's kind (the kind table's `log` column):
+ *    - Rekor v2: one log per URL, so they MUST be equal;
+ *    - Rekor v1: the log is sharded in time; `logIndex` is global (the shard's offset plus the
+ *      tree-local index) and the proof's index is tree-local, so the proof's index MUST NOT exceed
+ *      the global one, and where they differ the checkpoint MUST name its shard's tree
+ *      (origin `<name> - <tree ID>`, Rekor's convention) — an unsharded log's indices are equal.
+ *      This holds with or without a SET: a SET signs the global index (signed-entry-timestamp.ts),
+ *      the proof authenticates the tree-local one, and nothing relates the two offline but this.
+ * 4. the checkpoint MUST carry a valid signature by the log's key under the log's name — the origin's first
  *    token, e.g. `rekor.sigstore.dev` for `rekor.sigstore.dev - 2605736670972794746`; other lines
  *    (witness cosignatures, unknown keys) are ignored (TLOG_CHECKPOINT_SIGNATURE_INVALID);
  * 5. its size and root hash MUST equal the proof's (TLOG_CHECKPOINT_MISMATCH);
@@ -18,6 +24,8 @@
 import type { InclusionProof, TransparencyLogEntry } from '../bundle/types.js';
 import type { PublicKey } from '../crypto/index.js';
 import { bytesEqual } from '../encoding.js';
+import { ENTRY_KIND_TABLE, entryKindId, isEntryKindId } from '../entries/kinds/table.js';
+import { treeIdOfOrigin } from '../entries/uuid.js';
 import { isScribaError } from '../errors.js';
 import { hashLeaf, rootFromInclusionProof } from '../merkle/index.js';
 import {
@@ -35,7 +43,6 @@ import type { WitnessPolicy } from './options.js';
 export async function verifyInclusionProof(
   entry: TransparencyLogEntry,
   key: PublicKey,
-  setVerified: boolean,
   witnesses?: WitnessPolicy,
 ): Promise<{ proof: InclusionProof; checkpoint: Checkpoint; witnesses: string[] }> {
   const proof = entry.inclusionProof;
@@ -59,13 +66,6 @@ export async function verifyInclusionProof(
       'the inclusion proof does not lead to its root hash',
     );
   }
-  const indexOk = setVerified ? proof.logIndex <= entry.logIndex : proof.logIndex === entry.logIndex;
-  if (!indexOk) {
-    throw new VerificationError(
-      'TLOG_PROOF_INDEX_MISMATCH',
-      `the inclusion proof is for index ${proof.logIndex}, the entry is ${entry.logIndex}`,
-    );
-  }
   if (proof.checkpoint === undefined) {
     throw new VerificationError('TLOG_CHECKPOINT_MISSING', 'the inclusion proof has no checkpoint');
   }
@@ -75,6 +75,7 @@ export async function verifyInclusionProof(
   } catch (e) {
     throw new VerificationError('TLOG_CHECKPOINT_MALFORMED', 'the checkpoint is malformed', { cause: e });
   }
+  checkProofIndex(entry, proof, checkpoint);
   const name = checkpoint.origin.split(' ')[0] as string;
   let verified: NoteSignature[];
   let logVerifier: NoteVerifier;
@@ -111,4 +112,24 @@ export async function verifyInclusionProof(
     );
   }
   return { proof, checkpoint, witnesses: [...cosigned] };
+}
+
+function checkProofIndex(entry: TransparencyLogEntry, proof: InclusionProof, checkpoint: Checkpoint): void {
+  const id = entryKindId(entry.kind, entry.version);
+  // Every Rekor v2 kind is in the table; one outside it (rekord, helm, ... — which the bundle
+  // verifier refuses earlier, but `scriba get` proves) is a Rekor v1 kind.
+  const api = isEntryKindId(id) ? ENTRY_KIND_TABLE[id].log : 'v1';
+  const mismatch = (why: string) =>
+    new VerificationError(
+      'TLOG_PROOF_INDEX_MISMATCH',
+      `the inclusion proof is for index ${proof.logIndex}, the entry is ${entry.logIndex}: ${why}`,
+    );
+  if (proof.logIndex === entry.logIndex) return;
+  if (api === 'v2') throw mismatch('a Rekor v2 entry is proven at its own index');
+  if (proof.logIndex > entry.logIndex) {
+    throw mismatch("a shard's tree-local index cannot exceed the global index");
+  }
+  if (treeIdOfOrigin(checkpoint.origin) === undefined) {
+    throw mismatch(`the checkpoint origin '${checkpoint.origin}' names no shard's tree`);
+  }
 }

@@ -39,9 +39,7 @@ export async function verifyTlogEntry(
   // and its checkpoint are required.
   const legacyProof = bundle.version === '0.1' && entry.inclusionProof?.checkpoint === undefined;
   const proof =
-    entry.inclusionProof && !legacyProof
-      ? verifyInclusionProof(entry, log.key, setVerified, witnesses)
-      : undefined;
+    entry.inclusionProof && !legacyProof ? verifyInclusionProof(entry, log.key, witnesses) : undefined;
   proof?.catch(() => {});
   await set;
   const proven = proof ? await proof : undefined;

@@ -14,7 +14,7 @@ import { type PublicKey, parsePublicKey, verifySignature } from '../crypto/index
 import { bytesEqual } from '../encoding.js';
 import { VerificationError } from '../verify/errors.js';
 import { DerReader, type RawTlv, rawChildren, single, TAG_INTEGER, TAG_SEQUENCE } from './der.js';
-import { signatureAlgorithmOf } from './oids.js';
+import { signatureAlgorithmOf, signatureParamsRule } from './oids.js';
 
 export const OID_SCT_LIST = '1.3.6.1.4.1.11129.2.4.2';
 export const OID_FULCIO_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
@@ -71,13 +71,6 @@ export function parseCertificate(der: Uint8Array): X509Certificate {
   }
 }
 
-const SIG_ALG_PARAMS = (oid: string): 'absent' | 'null-or-absent' | 'any' =>
-  oid.startsWith('1.2.840.10045.4.') || oid === '1.3.101.112'
-    ? 'absent'
-    : oid.startsWith('1.2.840.113549.1.1.') && oid !== '1.2.840.113549.1.1.10'
-      ? 'null-or-absent'
-      : 'any';
-
 function parseDer(der: Uint8Array): X509Certificate {
   const cert = DerReader.top(der, TAG_SEQUENCE, 'Certificate', 'CERTIFICATE_MALFORMED');
   const tbsRaw = cert.next(TAG_SEQUENCE, 'tbsCertificate');
@@ -85,7 +78,7 @@ function parseDer(der: Uint8Array): X509Certificate {
   // Re-read with the parameter rule of the algorithm (absent for ECDSA/EdDSA, NULL for RSA).
   new DerReader(outerAlg.raw, 'Certificate', 'CERTIFICATE_MALFORMED').algorithm(
     'signatureAlgorithm',
-    SIG_ALG_PARAMS(outerAlg.oid),
+    signatureParamsRule(outerAlg.oid),
   );
   const signature = cert.bitString('signatureValue', { octetAligned: true });
   cert.end();
@@ -305,15 +298,10 @@ export async function verifyWithAlgorithm(
   data: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
-  const alg = signatureAlgorithmOf(oid);
-  if (alg === undefined) return false;
-  if (oid === '1.3.101.112') {
-    if (key.kind !== 'ed25519') return false;
-    return verifySignature(key, data, signature);
-  }
-  const wantRsa = oid.startsWith('1.2.840.113549.');
-  if (wantRsa !== (key.kind === 'rsa') || key.kind === 'ed25519') return false;
+  const alg = signatureAlgorithmOf(oid, 'x509');
+  if (alg === undefined || alg.key !== key.kind) return false;
   try {
+    if (key.kind === 'ed25519') return await verifySignature(key, data, signature);
     return await verifySignature(key, data, signature, {
       hash: alg.hash,
       ...(key.kind === 'ecdsa' ? { ecdsaFormat: 'der' as const } : {}),
@@ -349,11 +337,34 @@ export function isIssuedBy(cert: X509Certificate, issuer: X509Certificate): Prom
   return p;
 }
 
-export type SubjectAltNames = { uris: string[]; emails: string[]; dnsNames: string[]; otherNames: string[] };
+export type SubjectAltNames = {
+  uris: string[];
+  emails: string[];
+  dnsNames: string[];
+  /** String otherNames (e.g. Fulcio's 1.3.6.1.4.1.57264.1.7 username). */
+  otherNames: string[];
+  /** iPAddress names as `formatIpAddress` renders them. */
+  ipAddresses: string[];
+};
 
-/** The SAN entries of a certificate (URIs, emails, DNS names, UTF8 otherNames). */
+/**
+ * An iPAddress GeneralName (RFC 5280 §4.2.1.6: 4 octets IPv4, 16 octets IPv6) as text, the way
+ * OpenSSL and node render it: IPv4 dotted decimal; IPv6 eight colon-separated groups of upper-case
+ * hex without leading zeros and without `::` compression. Undefined for any other length.
+ */
+export function formatIpAddress(b: Uint8Array): string | undefined {
+  if (b.length === 4) return [...b].join('.');
+  if (b.length !== 16) return undefined;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) {
+    groups.push((((b[i] as number) << 8) | (b[i + 1] as number)).toString(16).toUpperCase());
+  }
+  return groups.join(':');
+}
+
+/** The SAN entries of a certificate (URIs, emails, DNS names, string otherNames, IP addresses). */
 export function subjectAltNames(cert: X509Certificate): SubjectAltNames {
-  const out: SubjectAltNames = { uris: [], emails: [], dnsNames: [], otherNames: [] };
+  const out: SubjectAltNames = { uris: [], emails: [], dnsNames: [], otherNames: [], ipAddresses: [] };
   const ext = cert.extension(OID_SAN);
   if (!ext) return out;
   try {
@@ -362,7 +373,11 @@ export function subjectAltNames(cert: X509Certificate): SubjectAltNames {
       if (g.tag === 0x86) out.uris.push(td.decode(g.value));
       else if (g.tag === 0x81) out.emails.push(td.decode(g.value));
       else if (g.tag === 0x82) out.dnsNames.push(td.decode(g.value));
-      else if (g.tag === 0xa0) {
+      else if (g.tag === 0x87) {
+        const ip = formatIpAddress(g.value);
+        if (ip === undefined) malformed('iPAddress of neither 4 nor 16 bytes');
+        out.ipAddresses.push(ip);
+      } else if (g.tag === 0xa0) {
         // otherName: type-id OID, [0] EXPLICIT value
         const v = rawChildren(g.value)[1];
         const s = v ? derUtf8String(v.raw) : undefined;

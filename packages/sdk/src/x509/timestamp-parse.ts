@@ -25,7 +25,7 @@
  *
  * Every refusal is TIMESTAMP_MALFORMED with `field` naming the offending field.
  */
-import type { HashAlgorithm } from '../crypto/index.js';
+import { DIGEST_LENGTH, type HashAlgorithm } from '../crypto/index.js';
 import { VerificationError } from '../verify/errors.js';
 import { parseCertificate, readGeneralName, readName, type X509Certificate } from './certificate.js';
 import {
@@ -38,6 +38,7 @@ import {
   TAG_SET,
   TAG_UTC_TIME,
 } from './der.js';
+import { hashAlgorithmOf, signatureAlgorithmOf } from './oids.js';
 
 export const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 export const OID_TST_INFO = '1.2.840.113549.1.9.16.1.4';
@@ -47,31 +48,6 @@ const OID_ATTR_SIGNING_TIME = '1.2.840.113549.1.9.5';
 const OID_ATTR_SIGNING_CERTIFICATE = '1.2.840.113549.1.9.16.2.12';
 const OID_ATTR_SIGNING_CERTIFICATE_V2 = '1.2.840.113549.1.9.16.2.47';
 const OID_ATTR_CMS_ALGORITHM_PROTECTION = '1.2.840.113549.1.9.52';
-
-/** Hash algorithms a timestamp may use (message imprint, CMS digest, ESS certificate hash). */
-export const HASH_OIDS: Readonly<Record<string, HashAlgorithm>> = {
-  '2.16.840.1.101.3.4.2.1': 'sha256',
-  '2.16.840.1.101.3.4.2.2': 'sha384',
-  '2.16.840.1.101.3.4.2.3': 'sha512',
-};
-const HASH_LENGTH: Readonly<Record<HashAlgorithm, number>> = { sha256: 32, sha384: 48, sha512: 64 };
-
-/** CMS signature algorithms accepted for the TSA's signature, with the key type each needs. */
-export const CMS_SIGNATURE_ALGORITHMS: Readonly<
-  Record<
-    string,
-    { key: 'ecdsa' | 'rsa' | 'ed25519'; hash?: HashAlgorithm; params: 'absent' | 'null-or-absent' }
-  >
-> = {
-  '1.2.840.10045.4.3.2': { key: 'ecdsa', hash: 'sha256', params: 'absent' },
-  '1.2.840.10045.4.3.3': { key: 'ecdsa', hash: 'sha384', params: 'absent' },
-  '1.2.840.10045.4.3.4': { key: 'ecdsa', hash: 'sha512', params: 'absent' },
-  '1.2.840.113549.1.1.1': { key: 'rsa', params: 'null-or-absent' }, // rsaEncryption: hash = digestAlgorithm
-  '1.2.840.113549.1.1.11': { key: 'rsa', hash: 'sha256', params: 'null-or-absent' },
-  '1.2.840.113549.1.1.12': { key: 'rsa', hash: 'sha384', params: 'null-or-absent' },
-  '1.2.840.113549.1.1.13': { key: 'rsa', hash: 'sha512', params: 'null-or-absent' },
-  '1.3.101.112': { key: 'ed25519', params: 'absent' }, // RFC 8419
-};
 
 /** An ESS certificate identifier (RFC 5035 ESSCertIDv2 / RFC 2634 ESSCertID). */
 export type EssCertId = {
@@ -242,7 +218,7 @@ function readRevocationInfo(sd: DerReader, c: RawTlv, field: string): void {
 function hashAlgorithm(path: string, field: string, t: RawTlv): string {
   const r = new DerReader(t.raw, path, CODE);
   const alg = r.algorithm(field, 'null-or-absent');
-  if (!Object.hasOwn(HASH_OIDS, alg.oid)) r.fail(field, `unsupported hash algorithm ${alg.oid}`);
+  if (hashAlgorithmOf(alg.oid) === undefined) r.fail(field, `unsupported hash algorithm ${alg.oid}`);
   return alg.oid;
 }
 
@@ -279,7 +255,7 @@ function readSignerInfo(
 
   const saT = si.next(TAG_SEQUENCE, 'signatureAlgorithm');
   const saOid = new DerReader(saT.raw, 'SignerInfo', CODE).algorithm('signatureAlgorithm').oid;
-  const sa = Object.hasOwn(CMS_SIGNATURE_ALGORITHMS, saOid) ? CMS_SIGNATURE_ALGORITHMS[saOid] : undefined;
+  const sa = signatureAlgorithmOf(saOid, 'cms');
   if (!sa) si.fail('signatureAlgorithm', `unsupported signature algorithm ${saOid}`);
   new DerReader(saT.raw, 'SignerInfo', CODE).algorithm('signatureAlgorithm', sa.params);
   const signature = si.octets('signature');
@@ -297,7 +273,7 @@ function readSignerInfo(
   const md = attributes.get(OID_ATTR_MESSAGE_DIGEST);
   if (!md) attrs.fail('messageDigest', 'missing message-digest attribute');
   if (md.tag !== TAG_OCTET_STRING) attrs.fail('messageDigest', 'message digest is not an OCTET STRING');
-  if (md.value.length !== HASH_LENGTH[HASH_OIDS[digestAlgorithm] as HashAlgorithm]) {
+  if (md.value.length !== DIGEST_LENGTH[hashAlgorithmOf(digestAlgorithm) as HashAlgorithm]) {
     attrs.fail('messageDigest', 'message digest length does not match the digest algorithm');
   }
   const st = attributes.get(OID_ATTR_SIGNING_TIME);
@@ -377,11 +353,12 @@ function readEss(attributes: Map<string, RawTlv>): EssCertId[] {
     if (v2 && r.peekTag() === TAG_SEQUENCE) {
       const t = r.next(TAG_SEQUENCE, 'hashAlgorithm');
       const oid = hashAlgorithm(r.path, 'hashAlgorithm', t);
-      if (HASH_OIDS[oid] === 'sha256') r.fail('hashAlgorithm', 'the DEFAULT sha256 is encoded (X.690 §11.5)');
-      alg = HASH_OIDS[oid] as HashAlgorithm;
+      if (hashAlgorithmOf(oid) === 'sha256')
+        r.fail('hashAlgorithm', 'the DEFAULT sha256 is encoded (X.690 §11.5)');
+      alg = hashAlgorithmOf(oid) as HashAlgorithm;
     }
     const certHash = r.octets('certHash');
-    const want = alg === 'sha1' ? 20 : HASH_LENGTH[alg];
+    const want = alg === 'sha1' ? 20 : DIGEST_LENGTH[alg];
     if (certHash.length !== want)
       r.fail('certHash', `certificate hash of ${certHash.length} bytes, want ${want}`);
     const id: EssCertId = { hashAlgorithm: alg, certHash };
@@ -452,12 +429,12 @@ function readTstInfo(der: Uint8Array): TstPart {
   const policy = r.oid('policy');
   const mi = r.enter(TAG_SEQUENCE, 'messageImprint');
   const haT = mi.next(TAG_SEQUENCE, 'hashAlgorithm');
-  const imprintAlgorithm = HASH_OIDS[hashAlgorithm(mi.path, 'hashAlgorithm', haT)] as HashAlgorithm;
+  const imprintAlgorithm = hashAlgorithmOf(hashAlgorithm(mi.path, 'hashAlgorithm', haT)) as HashAlgorithm;
   const imprint = mi.octets('hashedMessage');
-  if (imprint.length !== HASH_LENGTH[imprintAlgorithm]) {
+  if (imprint.length !== DIGEST_LENGTH[imprintAlgorithm]) {
     mi.fail(
       'hashedMessage',
-      `${imprint.length} bytes, want ${HASH_LENGTH[imprintAlgorithm]} for ${imprintAlgorithm}`,
+      `${imprint.length} bytes, want ${DIGEST_LENGTH[imprintAlgorithm]} for ${imprintAlgorithm}`,
     );
   }
   mi.end();

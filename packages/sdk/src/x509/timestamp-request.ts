@@ -15,17 +15,20 @@
 import {
   children,
   decodeOid,
+  encodeOid,
   encodeTlv,
   encodeUnsignedInteger,
   parseSingle,
   readTlv,
   TAG_OCTET_STRING,
+  TAG_OID,
   TAG_SEQUENCE,
   type Tlv,
 } from '../crypto/der.js';
 import type { HashAlgorithm } from '../crypto/hash.js';
 import { concatBytes } from '../encoding.js';
 import { ScribaError } from '../errors.js';
+import { hashAlgorithmOid } from './oids.js';
 
 export type TimeStampReq = {
   version: number;
@@ -106,12 +109,6 @@ function parse(der: Uint8Array): TimeStampReq {
   };
 }
 
-// DER OIDs of the NIST hash algorithms (2.16.840.1.101.3.4.2.1/.2/.3), with their tag and length.
-const HASH_OID: Record<HashAlgorithm, Uint8Array> = {
-  sha256: new Uint8Array([0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01]),
-  sha384: new Uint8Array([0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02]),
-  sha512: new Uint8Array([0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03]),
-};
 const NULL = new Uint8Array([0x05, 0x00]);
 const TRUE = new Uint8Array([0x01, 0x01, 0xff]);
 
@@ -127,7 +124,8 @@ export type TimeStampRequest = {
 
 /** The DER TimeStampReq. */
 export function encodeTimeStampRequest(req: TimeStampRequest): Uint8Array {
-  const algId = encodeTlv(TAG_SEQUENCE, concatBytes(HASH_OID[req.algorithm], NULL));
+  const oid = encodeTlv(TAG_OID, encodeOid(hashAlgorithmOid(req.algorithm)));
+  const algId = encodeTlv(TAG_SEQUENCE, concatBytes(oid, NULL));
   const imprint = encodeTlv(TAG_SEQUENCE, concatBytes(algId, encodeTlv(TAG_OCTET_STRING, req.digest)));
   const parts = [encodeUnsignedInteger(new Uint8Array([1])), imprint];
   if (req.nonce) parts.push(encodeUnsignedInteger(req.nonce));

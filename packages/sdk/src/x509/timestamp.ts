@@ -22,10 +22,9 @@ import {
   type X509Certificate,
 } from './certificate.js';
 import type { TrustedAuthority } from './chain.js';
+import { hashAlgorithmOf, signatureAlgorithmOf } from './oids.js';
 import {
-  CMS_SIGNATURE_ALGORITHMS,
   type CmsSigner,
-  HASH_OIDS,
   OID_ATTR_MESSAGE_DIGEST,
   type ParsedTimestamp,
   parseTimestamp,
@@ -54,8 +53,8 @@ function stripZeros(b: Uint8Array): Uint8Array {
  */
 async function verifyCms(ts: ParsedTimestamp, key: PublicKey): Promise<void> {
   const s = ts.signer;
-  const digestAlg = HASH_OIDS[s.digestAlgorithm];
-  const sa = CMS_SIGNATURE_ALGORITHMS[s.signatureAlgorithm];
+  const digestAlg = hashAlgorithmOf(s.digestAlgorithm);
+  const sa = signatureAlgorithmOf(s.signatureAlgorithm, 'cms');
   if (!digestAlg || !sa) throw new VerificationError('TIMESTAMP_MALFORMED', 'unsupported CMS algorithm');
   if (sa.key !== key.kind) {
     throw new VerificationError(

@@ -20,11 +20,12 @@ import {
   sha256,
 } from '@scriba/sdk/crypto';
 import { hexEncode } from '@scriba/sdk/encoding';
+import { sanSearchKeys } from '@scriba/sdk/entries';
 import { isScribaError } from '@scriba/sdk/errors';
+import { parseCertificate as parseSdkCertificate, subjectAltNames } from '@scriba/sdk/x509';
 import { EntryValidationError } from './errors.js';
 import { goBase64Std, invalid } from './fields.js';
 import type { NativeKeyHandle } from './native.js';
-import { sanSearchKeys } from './san.js';
 
 export type { EcCurve };
 export type KeyAlgorithm =
@@ -193,8 +194,17 @@ function parseBlocks(blocks: PemBlock[], field: string): ParsedVerifier {
     spki,
     alg,
     fingerprint: hexEncode(sha256(first.der)),
-    ...sanSearchKeys(leaf.subjectAltName),
+    ...certificateSearchKeys(first.der, field),
   };
+}
+
+/** The leaf's search keys from its SANs, read with the SDK's X.509 parser (the verifier's). */
+function certificateSearchKeys(der: Uint8Array, field: string): { emails: string[]; subjects: string[] } {
+  try {
+    return sanSearchKeys(subjectAltNames(parseSdkCertificate(der)));
+  } catch (cause) {
+    throw invalid(field, 'is not a valid X.509 certificate', cause);
+  }
 }
 
 function cached(key: string, parse: () => ParsedVerifier): ParsedVerifier {

@@ -6,10 +6,15 @@
  * row has one.
  */
 
-/** `write`: the API that logs new entries of this kind (`null`: none, read/verify only). */
+/**
+ * `log`: the Rekor API whose logs record this kind, which fixes what its bundle entry's `logIndex`
+ * means (v1: global across the log's shards, the proof's index is tree-local; v2: one log, both
+ * equal). `write`: the API that logs new entries of this kind (`null`: none, read/verify only).
+ */
 export type EntryKindRow = {
   kind: string;
   apiVersion: string;
+  log: 'v1' | 'v2';
   write: 'v1' | 'v2' | null;
   verify: boolean;
   /** Why a kind the verifier once accepted is refused now (its error message). */
@@ -17,14 +22,15 @@ export type EntryKindRow = {
 };
 
 export const ENTRY_KIND_TABLE = {
-  'hashedrekord@0.0.1': { kind: 'hashedrekord', apiVersion: '0.0.1', write: 'v1', verify: true },
-  'dsse@0.0.1': { kind: 'dsse', apiVersion: '0.0.1', write: 'v1', verify: true },
-  'intoto@0.0.2': { kind: 'intoto', apiVersion: '0.0.2', write: 'v1', verify: true },
-  'hashedrekord@0.0.2': { kind: 'hashedrekord', apiVersion: '0.0.2', write: 'v2', verify: true },
+  'hashedrekord@0.0.1': { kind: 'hashedrekord', apiVersion: '0.0.1', log: 'v1', write: 'v1', verify: true },
+  'dsse@0.0.1': { kind: 'dsse', apiVersion: '0.0.1', log: 'v1', write: 'v1', verify: true },
+  'intoto@0.0.2': { kind: 'intoto', apiVersion: '0.0.2', log: 'v1', write: 'v1', verify: true },
+  'hashedrekord@0.0.2': { kind: 'hashedrekord', apiVersion: '0.0.2', log: 'v2', write: 'v2', verify: true },
   // rekor-tiles #744 dropped DSSE from Rekor v2; sigstore-go, -python and -java refuse such entries.
   'dsse@0.0.2': {
     kind: 'dsse',
     apiVersion: '0.0.2',
+    log: 'v2',
     write: null,
     verify: false,
     retired:
