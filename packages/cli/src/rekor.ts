@@ -5,22 +5,16 @@
  *    with the log's key, its inclusion proof leads to the root of a checkpoint signed by that key
  *    (SDK `verifySignedEntryTimestamp`, `verifyInclusionProof`);
  *  - a checkpoint (signed note, C2SP tlog-checkpoint) verifies with the log's key, and with the
- *    required witnesses' cosignatures when asked;
+ *    required witnesses' cosignatures when asked (SDK `verifyCheckpointNote`);
  *  - a consistency proof (RFC 9162 §2.1.4) between two verified roots.
  */
 import {
-  type Checkpoint,
   hashLeaf,
   hexEncode,
   type NoteVerifier,
-  noteVerifierFromPublicKey,
-  type PublicKey,
-  parseCheckpoint,
-  parseNote,
   parseVerifierKey,
   type TransparencyLogEntry,
   tlogEntryFromRekorV1,
-  verifyNote,
 } from '@scriba/sdk';
 import {
   findTrustedLog,
@@ -212,51 +206,4 @@ async function parseVkeys(vkeys: string[]): Promise<NoteVerifier[]> {
     }
   }
   return out;
-}
-
-/**
- * Verifies a checkpoint (signed note) with the log's key under the origin's first token, and the
- * required witnesses. Returns the checkpoint and the witnesses whose cosignature verified.
- */
-export async function verifyCheckpointText(
-  text: string,
-  key: PublicKey,
-  witnesses?: WitnessPolicy,
-): Promise<{ checkpoint: Checkpoint; witnesses: string[] }> {
-  let checkpoint: Checkpoint;
-  try {
-    checkpoint = parseCheckpoint(parseNote(text).text);
-  } catch (e) {
-    throw new VerificationError(
-      'TLOG_CHECKPOINT_MALFORMED',
-      `the checkpoint is malformed: ${(e as Error).message}`,
-    );
-  }
-  const name = checkpoint.origin.split(' ')[0] as string;
-  const logVerifier = await noteVerifierFromPublicKey(name, key);
-  let verified: { name: string; keyHash: number }[];
-  try {
-    ({ verified } = await verifyNote(text, [logVerifier, ...(witnesses?.verifiers ?? [])]));
-  } catch (e) {
-    throw new VerificationError(
-      'TLOG_CHECKPOINT_SIGNATURE_INVALID',
-      `the checkpoint is not signed by the log's key as ${name}`,
-      { cause: e },
-    );
-  }
-  const signedBy = (v: NoteVerifier) => verified.some((s) => s.name === v.name && s.keyHash === v.keyHash);
-  if (!signedBy(logVerifier)) {
-    throw new VerificationError(
-      'TLOG_CHECKPOINT_SIGNATURE_INVALID',
-      `the checkpoint is not signed by the log as ${name}`,
-    );
-  }
-  const cosigned = (witnesses?.verifiers ?? []).filter(signedBy).map((v) => v.name);
-  if (witnesses && new Set(cosigned).size < witnesses.threshold) {
-    throw new VerificationError(
-      'TLOG_CHECKPOINT_COSIGNATURES_MISSING',
-      `${new Set(cosigned).size} required witness cosignature(s) verified, ${witnesses.threshold} required`,
-    );
-  }
-  return { checkpoint, witnesses: [...new Set(cosigned)] };
 }

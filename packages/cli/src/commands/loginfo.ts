@@ -9,12 +9,12 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { bytesEqual, hexDecode, hexEncode, parseCheckpoint, parseNote, verifyConsistency } from '@scriba/sdk';
-import { VerificationError } from '@scriba/sdk/verify';
+import { VerificationError, verifyCheckpointNote } from '@scriba/sdk/verify';
 import { parseCommandArgs } from '../args.js';
 import { defaultLogUrl, getText, logBase, requestJson } from '../http.js';
 import { intArg } from '../inputs.js';
 import { CliError, fileError, printJson, runCommand, usageError } from '../output.js';
-import { verifyCheckpointText, witnessPolicy } from '../rekor.js';
+import { witnessPolicy } from '../rekor.js';
 import { loadTrust, trustedLogFor } from '../trust.js';
 
 const USAGE = `usage: scriba loginfo [--url URL] [--trusted-root FILE] [--state FILE]
@@ -74,12 +74,13 @@ export async function run(argv: string[]): Promise<number> {
     const info = (await requestJson(url)) as LogInfo;
     if (typeof info.signedTreeHead !== 'string')
       throw new CliError(1, 'LOG_ANSWER_INVALID', `${url}: no signedTreeHead`);
-    const { checkpoint: cp } = await verifyCheckpointText(info.signedTreeHead, log.key);
+    const { checkpoint: cp } = await verifyCheckpointNote(info.signedTreeHead, log.key);
     // Witness cosignatures are served with the tlog-checkpoint (GET /api/v2/checkpoint).
     let cosigned: string[] = [];
     if (witnesses) {
       const text = await getText(`${base}/api/v2/checkpoint`);
-      cosigned = (await verifyCheckpointText(text, log.key, witnesses)).witnesses;
+      const { cosigners } = await verifyCheckpointNote(text, log.key, witnesses);
+      cosigned = [...new Set(cosigners.map((w) => w.name))];
     }
     if (
       info.treeSize !== cp.size ||
@@ -94,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
     let consistency: string | undefined;
     if (previous !== undefined) {
       // The stored checkpoint was verified when stored; verify it again (the file is not trusted).
-      const old = (await verifyCheckpointText(previous, log.key)).checkpoint;
+      const old = (await verifyCheckpointNote(previous, log.key)).checkpoint;
       if (old.origin !== cp.origin)
         throw new VerificationError(
           'TLOG_CHECKPOINT_MISMATCH',

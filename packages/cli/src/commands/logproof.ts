@@ -6,12 +6,11 @@
  * (C2SP tlog-tiles, SDK TileClient) and the printed proof must lead from one to the other.
  */
 import { bytesEqual, hexDecode, hexEncode, TileClient, verifyConsistency } from '@scriba/sdk';
-import { VerificationError } from '@scriba/sdk/verify';
+import { VerificationError, verifyCheckpointNote } from '@scriba/sdk/verify';
 import { parseCommandArgs } from '../args.js';
 import { defaultLogUrl, getText, logBase, requestJson } from '../http.js';
 import { intArg } from '../inputs.js';
 import { CliError, printJson, runCommand, usageError } from '../output.js';
-import { verifyCheckpointText } from '../rekor.js';
 import { loadTrust, trustedLogFor } from '../trust.js';
 
 const USAGE = `usage: scriba logproof --first-size A --last-size B [--url URL] [--trusted-root FILE] [--format text|json]
@@ -82,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
     const base = logBase(v.url as string);
     const { trust } = await loadTrust(base, v['trusted-root']);
     const log = trustedLogFor(trust, base);
-    const { checkpoint: cp } = await verifyCheckpointText(
+    const { checkpoint: cp } = await verifyCheckpointNote(
       await getText(`${base}/api/v2/checkpoint`),
       log.key,
     );
