@@ -95,6 +95,15 @@ export async function getEntryByUuid(base: string, uuid: string): Promise<RekorV
   return a;
 }
 
+/** The entry with `uuid`, else the one at `index` (`--uuid U | --log-index N`). */
+export function getEntry(
+  base: string,
+  uuid: string | undefined,
+  index: number | undefined,
+): Promise<RekorV1Answer> {
+  return uuid !== undefined ? getEntryByUuid(base, uuid) : getEntryByIndex(base, index as number);
+}
+
 /** POST /api/v1/index/retrieve: UUIDs matching a SearchIndex query. */
 export async function searchIndex(base: string, query: Record<string, unknown>): Promise<string[]> {
   const url = `${base}/api/v1/index/retrieve`;

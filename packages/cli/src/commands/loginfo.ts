@@ -10,12 +10,12 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { bytesEqual, hexDecode, hexEncode, parseCheckpoint, parseNote, verifyConsistency } from '@scriba/sdk';
 import { VerificationError, verifyCheckpointNote } from '@scriba/sdk/verify';
-import { parseCommandArgs } from '../args.js';
-import { defaultLogUrl, getText, logBase, requestJson } from '../http.js';
+import { getText, requestJson } from '../http.js';
 import { intArg } from '../inputs.js';
-import { CliError, fileError, printJson, runCommand, usageError } from '../output.js';
+import { openLog, outputFormat, runLogCommand } from '../log-command.js';
+import { CliError, fileError, printJson } from '../output.js';
 import { witnessPolicy } from '../rekor.js';
-import { loadTrust, trustedLogFor } from '../trust.js';
+import { trustedLogFor } from '../trust.js';
 
 const USAGE = `usage: scriba loginfo [--url URL] [--trusted-root FILE] [--state FILE]
          [--require-witnesses N --witness VKEY...] [--format text|json]
@@ -43,30 +43,18 @@ async function readPrevious(path: string): Promise<string | undefined> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      url: { type: 'string', default: defaultLogUrl() },
-      'trusted-root': { type: 'string' },
-      state: { type: 'string' },
-      witness: { type: 'string', multiple: true },
-      'require-witnesses': { type: 'string' },
-      format: { type: 'string', default: 'text' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    USAGE,
-    'error USAGE',
-  );
-  if (typeof parsed === 'number') return parsed;
-  const v = parsed as Record<string, string | string[] | undefined>;
-  return runCommand(USAGE, async () => {
-    if (v.format !== 'text' && v.format !== 'json') throw usageError('--format must be text or json');
+  const own = {
+    state: { type: 'string' },
+    witness: { type: 'string', multiple: true },
+    'require-witnesses': { type: 'string' },
+  } as const;
+  return runLogCommand(argv, USAGE, own, async (v) => {
+    const format = outputFormat(v);
     const witnesses = await witnessPolicy(
       (v.witness as string[] | undefined) ?? [],
       intArg(v['require-witnesses'] as string | undefined, '--require-witnesses'),
     );
-    const base = logBase(v.url as string);
-    const { trust } = await loadTrust(base, v['trusted-root'] as string | undefined);
+    const { base, trust } = await openLog(v);
     const log = trustedLogFor(trust, base);
     const statePath = v.state as string | undefined;
     const previous = statePath ? await readPrevious(statePath) : undefined;
@@ -144,7 +132,7 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
     const origin = parseCheckpoint(parseNote(info.signedTreeHead).text).origin;
-    if (v.format === 'json') {
+    if (format === 'json') {
       printJson({
         verified: true,
         origin,

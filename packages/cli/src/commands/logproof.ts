@@ -7,11 +7,11 @@
  */
 import { bytesEqual, hexDecode, hexEncode, TileClient, verifyConsistency } from '@scriba/sdk';
 import { VerificationError, verifyCheckpointNote } from '@scriba/sdk/verify';
-import { parseCommandArgs } from '../args.js';
-import { defaultLogUrl, getText, logBase, requestJson } from '../http.js';
+import { getText, requestJson } from '../http.js';
 import { intArg } from '../inputs.js';
-import { CliError, printJson, runCommand, usageError } from '../output.js';
-import { loadTrust, trustedLogFor } from '../trust.js';
+import { openLog, outputFormat, runLogCommand } from '../log-command.js';
+import { CliError, printJson, usageError } from '../output.js';
+import { trustedLogFor } from '../trust.js';
 
 const USAGE = `usage: scriba logproof --first-size A --last-size B [--url URL] [--trusted-root FILE] [--format text|json]
   Prints the consistency proof from tree size A to tree size B (1 <= A <= B <= current size)
@@ -57,29 +57,14 @@ function check(
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      'first-size': { type: 'string' },
-      'last-size': { type: 'string' },
-      url: { type: 'string', default: defaultLogUrl() },
-      'trusted-root': { type: 'string' },
-      format: { type: 'string', default: 'text' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    USAGE,
-    'error USAGE',
-  );
-  if (typeof parsed === 'number') return parsed;
-  const v = parsed as Record<string, string | undefined>;
-  return runCommand(USAGE, async () => {
-    const a = intArg(v['first-size'], '--first-size');
-    const b = intArg(v['last-size'], '--last-size');
+  const own = { 'first-size': { type: 'string' }, 'last-size': { type: 'string' } } as const;
+  return runLogCommand(argv, USAGE, own, async (v) => {
+    const a = intArg(v['first-size'] as string | undefined, '--first-size');
+    const b = intArg(v['last-size'] as string | undefined, '--last-size');
     if (a === undefined || b === undefined) throw usageError('--first-size and --last-size are required');
     if (a < 1 || a > b) throw usageError('need 1 <= --first-size <= --last-size');
-    if (v.format !== 'text' && v.format !== 'json') throw usageError('--format must be text or json');
-    const base = logBase(v.url as string);
-    const { trust } = await loadTrust(base, v['trusted-root']);
+    const format = outputFormat(v);
+    const { base, trust } = await openLog(v);
     const log = trustedLogFor(trust, base);
     const { checkpoint: cp } = await verifyCheckpointNote(
       await getText(`${base}/api/v2/checkpoint`),
@@ -105,7 +90,7 @@ export async function run(argv: string[]): Promise<number> {
       );
     }
     check(p.url, a, b, p.hashes, rootA, rootB);
-    if (v.format === 'json') {
+    if (format === 'json') {
       printJson({
         verified: true,
         firstSize: a,
