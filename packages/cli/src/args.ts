@@ -32,7 +32,7 @@ export function parseCommandArgs(
   return values;
 }
 
-export type CommandValues = Record<string, string | string[] | undefined>;
+export type CommandValues = ArgValues;
 
 /**
  * A command's frame: parses `argv` (usage errors as `error USAGE: ...`), then runs `body` with the
