@@ -3,11 +3,12 @@
  * reached is reported as one line with the URL and the cause (`connect ECONNREFUSED 127.0.0.1:3000`,
  * not node's bare `fetch failed`), and an HTTP error with the URL, status and the log's message.
  */
+import { envLogUrl } from './env.js';
 import { CliError } from './output.js';
 
 /** The log a command talks to when no --url is given: SCRIBA_URL, else http://127.0.0.1:3000. */
 export function defaultLogUrl(): string {
-  return process.env.SCRIBA_URL || 'http://127.0.0.1:3000';
+  return envLogUrl() ?? 'http://127.0.0.1:3000';
 }
 
 /** The log's base URL without a trailing slash or API suffix. */
