@@ -6,15 +6,17 @@
  *    (SDK `verifySignedEntryTimestamp`, `verifyInclusionProof`);
  *  - a checkpoint (signed note, C2SP tlog-checkpoint) verifies with the log's key, and with the
  *    required witnesses' cosignatures when asked (SDK `verifyCheckpointNote`);
- *  - a consistency proof (RFC 9162 §2.1.4) between two verified roots.
+ *  - a consistency proof (RFC 9162 §2.1.4) between two verified roots (`checkConsistency`).
  */
 import {
   hashLeaf,
+  hexDecode,
   hexEncode,
   type NoteVerifier,
   parseVerifierKey,
   type TransparencyLogEntry,
   tlogEntryFromRekorV1,
+  verifyConsistency,
 } from '@scriba/sdk';
 import {
   findTrustedLog,
@@ -183,6 +185,50 @@ function oneLine(text: string): string {
     // not JSON
   }
   return text.replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+/** A consistency proof as the log served it (GET /api/v1/log/proof), hex decoded. */
+export type ConsistencyAnswer = { url: string; rootHash: Uint8Array | undefined; hashes: Uint8Array[] };
+
+/**
+ * GET /api/v1/log/proof?firstSize=A&lastSize=B: its hashes (each 32 bytes of hex, else
+ * LOG_ANSWER_INVALID) and its rootHash (undefined when it is not 32 bytes of hex).
+ */
+export async function getConsistencyProof(
+  base: string,
+  first: number,
+  last: number,
+): Promise<ConsistencyAnswer> {
+  const url = `${base}/api/v1/log/proof?firstSize=${first}&lastSize=${last}`;
+  const p = (await requestJson(url)) as { rootHash?: unknown; hashes?: unknown };
+  const hex = (h: unknown): h is string => typeof h === 'string' && /^[0-9a-f]{64}$/i.test(h);
+  if (!Array.isArray(p.hashes) || !p.hashes.every(hex)) {
+    throw new CliError(1, 'LOG_ANSWER_INVALID', `${url}: malformed consistency proof`);
+  }
+  return {
+    url,
+    rootHash: hex(p.rootHash) ? hexDecode(p.rootHash.toLowerCase()) : undefined,
+    hashes: (p.hashes as string[]).map((h) => hexDecode(h.toLowerCase())),
+  };
+}
+
+/**
+ * Checks (RFC 9162 §2.1.4.2, SDK `verifyConsistency`) that `proof` leads from `rootA` (size `a`)
+ * to `rootB` (size `b`); else CONSISTENCY_PROOF_INVALID, saying `what` failed and why.
+ */
+export function checkConsistency(
+  proof: ConsistencyAnswer,
+  a: number,
+  b: number,
+  rootA: Uint8Array,
+  rootB: Uint8Array,
+  what = `the proof from ${a} to ${b} does not verify`,
+): void {
+  try {
+    verifyConsistency(a, b, proof.hashes, rootA, rootB);
+  } catch (e) {
+    throw new CliError(1, 'CONSISTENCY_PROOF_INVALID', `${proof.url}: ${what}: ${(e as Error).message}`);
+  }
 }
 
 /** Witness note verifiers from `--witness VKEY` values, with the required count. */

@@ -4,7 +4,7 @@
  * checkpoint verify with the trusted log key. `--format json` prints the LogEntry as the log
  * served it, `{uuid: entry}`.
  */
-import { parseEntryBody, utf8Decode } from '@scriba/sdk';
+import { hexEncode, parseEntryBody, utf8Decode } from '@scriba/sdk';
 import { intArg } from '../inputs.js';
 import { openLog, outputFormat, runLogCommand } from '../log-command.js';
 import { printJson, usageError } from '../output.js';
@@ -37,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
       const body = parseEntryBody(e.canonicalizedBody);
       process.stdout.write(
         [
-          `LogID: ${Buffer.from(e.logId).toString('hex')}`,
+          `LogID: ${hexEncode(e.logId)}`,
           `Index: ${e.logIndex}`,
           `IntegratedTime: ${new Date(e.integratedTime * 1000).toISOString()}`,
           `UUID: ${answer.uuid}`,

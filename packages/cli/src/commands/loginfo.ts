@@ -8,13 +8,13 @@
  * then records the new checkpoint in FILE.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { bytesEqual, hexDecode, hexEncode, parseCheckpoint, parseNote, verifyConsistency } from '@scriba/sdk';
+import { bytesEqual, hexEncode, parseCheckpoint, parseNote } from '@scriba/sdk';
 import { VerificationError, verifyCheckpointNote } from '@scriba/sdk/verify';
 import { getText, requestJson } from '../http.js';
 import { intArg } from '../inputs.js';
 import { openLog, outputFormat, runLogCommand } from '../log-command.js';
 import { CliError, fileError, printJson } from '../output.js';
-import { witnessPolicy } from '../rekor.js';
+import { checkConsistency, getConsistencyProof, witnessPolicy } from '../rekor.js';
 import { trustedLogFor } from '../trust.js';
 
 const USAGE = `usage: scriba loginfo [--url URL] [--trusted-root FILE] [--state FILE]
@@ -96,29 +96,15 @@ export async function run(argv: string[]): Promise<number> {
           throw new CliError(1, 'MERKLE_ROOT_MISMATCH', `two different roots for size ${cp.size} (fork)`);
         consistency = `same tree as in ${statePath}`;
       } else if (old.size > 0) {
-        const purl = `${base}/api/v1/log/proof?firstSize=${old.size}&lastSize=${cp.size}`;
-        const proof = (await requestJson(purl)) as { rootHash?: unknown; hashes?: unknown };
-        if (
-          !Array.isArray(proof.hashes) ||
-          !proof.hashes.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/i.test(h))
-        ) {
-          throw new CliError(1, 'LOG_ANSWER_INVALID', `${purl}: malformed proof`);
-        }
-        try {
-          verifyConsistency(
-            old.size,
-            cp.size,
-            (proof.hashes as string[]).map((h) => hexDecode(h.toLowerCase())),
-            old.rootHash,
-            cp.rootHash,
-          );
-        } catch (e) {
-          throw new CliError(
-            1,
-            'CONSISTENCY_PROOF_INVALID',
-            `${purl}: the tree of size ${cp.size} is not an extension of the one of size ${old.size} in ${statePath}: ${(e as Error).message}`,
-          );
-        }
+        const proof = await getConsistencyProof(base, old.size, cp.size);
+        checkConsistency(
+          proof,
+          old.size,
+          cp.size,
+          old.rootHash,
+          cp.rootHash,
+          `the tree of size ${cp.size} is not an extension of the one of size ${old.size} in ${statePath}`,
+        );
         consistency = `consistent with size ${old.size} from ${statePath}`;
       }
     }

@@ -5,12 +5,13 @@
  * current, unless B is current); the roots of sizes A and B are computed from the log's tiles
  * (C2SP tlog-tiles, SDK TileClient) and the printed proof must lead from one to the other.
  */
-import { bytesEqual, hexDecode, hexEncode, TileClient, verifyConsistency } from '@scriba/sdk';
+import { bytesEqual, hexEncode, TileClient } from '@scriba/sdk';
 import { VerificationError, verifyCheckpointNote } from '@scriba/sdk/verify';
-import { getText, requestJson } from '../http.js';
+import { getText } from '../http.js';
 import { intArg } from '../inputs.js';
 import { openLog, outputFormat, runLogCommand } from '../log-command.js';
 import { CliError, printJson, usageError } from '../output.js';
+import { type ConsistencyAnswer, checkConsistency, getConsistencyProof } from '../rekor.js';
 import { trustedLogFor } from '../trust.js';
 
 const USAGE = `usage: scriba logproof --first-size A --last-size B [--url URL] [--trusted-root FILE] [--format text|json]
@@ -19,41 +20,15 @@ const USAGE = `usage: scriba logproof --first-size A --last-size B [--url URL] [
   exit: 0 verified; 1 the proof or checkpoint does not verify; 2 usage or unreachable log
 `;
 
+/** The log's consistency proof from size `a` to `b`, with its root hash. */
 async function proof(
   base: string,
   a: number,
   b: number,
-): Promise<{ url: string; root: Uint8Array; hashes: Uint8Array[] }> {
-  const url = `${base}/api/v1/log/proof?firstSize=${a}&lastSize=${b}`;
-  const p = (await requestJson(url)) as { rootHash?: unknown; hashes?: unknown };
-  const hex = (h: unknown) => typeof h === 'string' && /^[0-9a-f]{64}$/i.test(h);
-  if (!hex(p.rootHash) || !Array.isArray(p.hashes) || !p.hashes.every(hex)) {
-    throw new CliError(1, 'LOG_ANSWER_INVALID', `${url}: malformed consistency proof`);
-  }
-  return {
-    url,
-    root: hexDecode((p.rootHash as string).toLowerCase()),
-    hashes: (p.hashes as string[]).map((h) => hexDecode(h.toLowerCase())),
-  };
-}
-
-function check(
-  url: string,
-  a: number,
-  b: number,
-  hashes: Uint8Array[],
-  rootA: Uint8Array,
-  rootB: Uint8Array,
-): void {
-  try {
-    verifyConsistency(a, b, hashes, rootA, rootB);
-  } catch (e) {
-    throw new CliError(
-      1,
-      'CONSISTENCY_PROOF_INVALID',
-      `${url}: the proof from ${a} to ${b} does not verify: ${(e as Error).message}`,
-    );
-  }
+): Promise<ConsistencyAnswer & { rootHash: Uint8Array }> {
+  const p = await getConsistencyProof(base, a, b);
+  if (!p.rootHash) throw new CliError(1, 'LOG_ANSWER_INVALID', `${p.url}: malformed consistency proof`);
+  return p as ConsistencyAnswer & { rootHash: Uint8Array };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -79,17 +54,17 @@ export async function run(argv: string[]): Promise<number> {
     else {
       rootB = await tiles.rootHash(b);
       const toCurrent = await proof(base, b, cp.size);
-      check(toCurrent.url, b, cp.size, toCurrent.hashes, rootB, cp.rootHash);
+      checkConsistency(toCurrent, b, cp.size, rootB, cp.rootHash);
     }
     const rootA = a === b ? rootB : await tiles.rootHash(a);
     const p = await proof(base, a, b);
-    if (!bytesEqual(p.root, rootB)) {
+    if (!bytesEqual(p.rootHash, rootB)) {
       throw new VerificationError(
         'TLOG_CHECKPOINT_MISMATCH',
         `${p.url}: rootHash is not the verified root of size ${b}`,
       );
     }
-    check(p.url, a, b, p.hashes, rootA, rootB);
+    checkConsistency(p, a, b, rootA, rootB);
     if (format === 'json') {
       printJson({
         verified: true,

@@ -5,7 +5,7 @@
  * every entry found is fetched and verified (SET, inclusion proof, checkpoint, ../rekor.ts), and its
  * body must really carry what was searched for (../monitor/matching.ts), else exit 1.
  */
-import { bytesEqual, hexEncode, parseEntryBody, pemDecode } from '@scriba/sdk';
+import { base64Encode, bytesEqual, hexEncode, parseEntryBody, pemDecode } from '@scriba/sdk';
 import { hashFile, parseDigestArg, readInput } from '../inputs.js';
 import { openLog, outputFormat, runLogCommand } from '../log-command.js';
 import { bodyDigests, bodyVerifiers, certificateIdentity } from '../monitor/matching.js';
@@ -55,7 +55,7 @@ async function query(v: Record<string, string | undefined>): Promise<Query> {
       );
     }
     return {
-      index: { publicKey: { format: 'x509', content: Buffer.from(bytes).toString('base64') } },
+      index: { publicKey: { format: 'x509', content: base64Encode(bytes) } },
       matches: (b) => bodyVerifiers(b).some((x) => bytesEqual(x.der, der)),
     };
   }
