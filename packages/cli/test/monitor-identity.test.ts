@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/src/main.js';
 import { matchEntry, type Watch } from '../src/commands/monitor.js';
 import { scriba } from './helpers/cli.js';
-import { type CliTestLog, runCleanups, scribaAt, startCliTestLog } from './helpers/log-server.js';
+import { type CliTestLog, runCleanups, signWithCertificate, startCliTestLog } from './helpers/log-server.js';
 import { makePrivateCa } from './helpers/pki.js';
 import { newWitnessVkey } from './helpers/witness-key.js';
 
@@ -30,18 +30,7 @@ beforeAll(async () => {
   ({ server, dir, root } = log);
   await makePrivateCa(dir, `URI.1 = ${URI}\notherName.1 = 1.3.6.1.4.1.57264.1.7;UTF8:${OTHER}`);
   await writeFile(p('a.txt'), 'artifact\n');
-  const r = await scribaAt(
-    log,
-    'sign',
-    '--key',
-    p('leaf.key'),
-    '--certificate',
-    p('leaf.crt'),
-    '--artifact',
-    p('a.txt'),
-    '--bundle',
-    p('a.bundle'),
-  );
+  const r = await signWithCertificate(log, 'leaf', p('a.txt'), p('a.bundle'));
   expect(r.code).toBe(0);
 });
 afterAll(() => runCleanups(cleanups));

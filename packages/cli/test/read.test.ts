@@ -11,7 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
 import type { RunningServer } from '../../server/src/main.js';
 import { scriba } from './helpers/cli.js';
-import { type CliTestLog, runCleanups, scribaAt, startCliTestLog } from './helpers/log-server.js';
+import {
+  type CliTestLog,
+  runCleanups,
+  scribaAt,
+  signWithCertificate,
+  startCliTestLog,
+} from './helpers/log-server.js';
 import { makePrivateCa } from './helpers/pki.js';
 import { alterProofHashes, flip, startTamperProxy, type TamperProxy } from './helpers/tamper-proxy.js';
 
@@ -57,18 +63,7 @@ beforeAll(async () => {
   );
   expect(s.code).toBe(0);
   await writeFile(p('cert.txt'), randomBytes(100));
-  const c = await scribaAt(
-    log,
-    'sign',
-    '--key',
-    p('me.key'),
-    '--certificate',
-    p('me.crt'),
-    '--artifact',
-    p('cert.txt'),
-    '--bundle',
-    p('cert.bundle'),
-  );
+  const c = await signWithCertificate(log, 'me', p('cert.txt'), p('cert.bundle'));
   expect(c.code).toBe(0);
   const m = /at index (\d+) .*\(uuid ([0-9a-f]{80})\)/.exec(s.stdout);
   mine = { index: Number(m?.[1]), uuid: m?.[2] as string };

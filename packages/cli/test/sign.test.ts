@@ -16,7 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/helpers/ports.js';
 import type { RunningServer } from '../../server/src/main.js';
 import { scriba } from './helpers/cli.js';
-import { type CliTestLog, runCleanups, scribaAt, startCliTestLog } from './helpers/log-server.js';
+import {
+  type CliTestLog,
+  runCleanups,
+  scribaAt,
+  signWithCertificate,
+  startCliTestLog,
+} from './helpers/log-server.js';
 import { makePrivateCa } from './helpers/pki.js';
 import { alterProofHashes, flip, startTamperProxy } from './helpers/tamper-proxy.js';
 import { newWitnessVkey } from './helpers/witness-key.js';
@@ -328,38 +334,26 @@ describe('scriba sign', () => {
         (await scribaAt(log, 'sign', '--key', keys.p256!.priv, '--artifact', a, '--bundle', b)).code,
       ).toBe(0);
       const vkey = newWitnessVkey();
-      const r = await scriba(
-        'verify',
-        '--bundle',
-        b,
-        '--artifact',
-        a,
-        '--key',
-        keys.p256!.pub,
-        '--trusted-root',
-        root,
-        '--require-witnesses',
-        '1',
-        '--witness',
-        vkey,
-      );
+      const verify = (required: string) =>
+        scriba(
+          'verify',
+          '--bundle',
+          b,
+          '--artifact',
+          a,
+          '--key',
+          keys.p256!.pub,
+          '--trusted-root',
+          root,
+          '--require-witnesses',
+          required,
+          '--witness',
+          vkey,
+        );
+      const r = await verify('1');
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^error TLOG_CHECKPOINT_COSIGNATURES_MISSING: /);
-      const usage = await scriba(
-        'verify',
-        '--bundle',
-        b,
-        '--artifact',
-        a,
-        '--key',
-        keys.p256!.pub,
-        '--trusted-root',
-        root,
-        '--require-witnesses',
-        '2',
-        '--witness',
-        vkey,
-      );
+      const usage = await verify('2');
       expect(usage.code).toBe(2);
     });
   });
@@ -518,18 +512,7 @@ describe('a certificate from a private CA without SCTs', () => {
     await writeFile(caRoot, JSON.stringify(tr));
     a = await artifact('ca.txt');
     b = p('ca.bundle');
-    const r = await scribaAt(
-      log,
-      'sign',
-      '--key',
-      p('leaf.key'),
-      '--certificate',
-      p('leaf.crt'),
-      '--artifact',
-      a,
-      '--bundle',
-      b,
-    );
+    const r = await signWithCertificate(log, 'leaf', a, b);
     expect(r).toMatchObject({ code: 0, stderr: '' });
   });
   const verify = (...extra: string[]) =>

@@ -47,3 +47,28 @@ export function scribaAt(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return scriba(command, ...args, '--url', log.server.url, '--trusted-root', log.root);
 }
+
+/**
+ * `scriba sign` with the private CA's leaf `<dir>/<leaf>.key` and `<dir>/<leaf>.crt` (helpers/pki.ts)
+ * against the log: the artifact is logged with its certificate and the bundle written.
+ */
+export function signWithCertificate(
+  log: CliTestLog,
+  leaf: string,
+  artifact: string,
+  bundle: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const at = (name: string) => join(log.dir, name);
+  return scribaAt(
+    log,
+    'sign',
+    '--key',
+    at(`${leaf}.key`),
+    '--certificate',
+    at(`${leaf}.crt`),
+    '--artifact',
+    artifact,
+    '--bundle',
+    bundle,
+  );
+}
