@@ -65,6 +65,11 @@ beforeAll(async () => {
 });
 afterAll(() => runCleanups(cleanups));
 
+/** `scriba verify --bundle BUNDLE --key <key's public key> --trusted-root <the log's root> ARGS...` */
+function verifyByKey(bundle: string, key: Key, ...args: string[]) {
+  return scriba('verify', '--bundle', bundle, ...args, '--key', key.pub, '--trusted-root', root);
+}
+
 async function artifact(name: string): Promise<string> {
   await writeFile(p(name), randomBytes(64));
   return p(name);
@@ -88,31 +93,11 @@ describe('scriba sign', () => {
       const r = await scribaAt(log, 'sign', '--key', keys[k]!.priv, '--artifact', a, '--bundle', b);
       expect(r).toMatchObject({ code: 0, stderr: '' });
       expect(r.stdout).toMatch(/^signed a-.*; logged at index \d+ in http/);
-      const v = await scriba(
-        'verify',
-        '--bundle',
-        b,
-        '--artifact',
-        a,
-        '--key',
-        keys[k]!.pub,
-        '--trusted-root',
-        root,
-      );
+      const v = await verifyByKey(b, keys[k]!, '--artifact', a);
       expect(v).toMatchObject({ code: 0, stderr: '' });
       await sigstoreVerify(b, keys[k]!, await readFile(a));
       const other = await artifact(`other-${k}.txt`);
-      const w = await scriba(
-        'verify',
-        '--bundle',
-        b,
-        '--artifact',
-        other,
-        '--key',
-        keys[k]!.pub,
-        '--trusted-root',
-        root,
-      );
+      const w = await verifyByKey(b, keys[k]!, '--artifact', other);
       expect(w.code).toBe(1);
       expect(w.stderr).toMatch(/^error MESSAGE_DIGEST_MISMATCH: .+\n$/);
       await expect(sigstoreVerify(b, keys[k]!, await readFile(other))).rejects.toThrow();
@@ -143,16 +128,7 @@ describe('scriba sign', () => {
         ['--digest', digest],
         ['--artifact', a],
       ]) {
-        const v = await scriba(
-          'verify',
-          '--bundle',
-          b,
-          ...input,
-          '--key',
-          keys[k]!.pub,
-          '--trusted-root',
-          root,
-        );
+        const v = await verifyByKey(b, keys[k]!, ...input);
         expect(v.code).toBe(0);
       }
       await sigstoreVerify(b, keys[k]!, await readFile(a));
@@ -183,18 +159,7 @@ describe('scriba sign', () => {
           ...extra,
         );
         expect(r).toMatchObject({ code: 0, stderr: '' });
-        const v = await scriba(
-          'verify',
-          '--bundle',
-          b,
-          '--artifact',
-          a,
-          '--key',
-          keys.p256!.pub,
-          '--trusted-root',
-          root,
-          '--json',
-        );
+        const v = await verifyByKey(b, keys.p256!, '--artifact', a, '--json');
         expect(v.code).toBe(0);
         const res = JSON.parse(v.stdout).result;
         expect(res.tlogEntries[0]).toMatchObject({ kind, version, inclusionProofVerified: true });
@@ -335,21 +300,7 @@ describe('scriba sign', () => {
       ).toBe(0);
       const vkey = newWitnessVkey();
       const verify = (required: string) =>
-        scriba(
-          'verify',
-          '--bundle',
-          b,
-          '--artifact',
-          a,
-          '--key',
-          keys.p256!.pub,
-          '--trusted-root',
-          root,
-          '--require-witnesses',
-          required,
-          '--witness',
-          vkey,
-        );
+        verifyByKey(b, keys.p256!, '--artifact', a, '--require-witnesses', required, '--witness', vkey);
       const r = await verify('1');
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^error TLOG_CHECKPOINT_COSIGNATURES_MISSING: /);
@@ -381,8 +332,7 @@ describe('scriba attest', () => {
     );
     expect(r).toMatchObject({ code: 0, stderr: '' });
   });
-  const verify = (...extra: string[]) =>
-    scriba('verify', '--bundle', b, '--key', keys.p256!.pub, '--trusted-root', root, ...extra);
+  const verify = (...extra: string[]) => verifyByKey(b, keys.p256!, ...extra);
 
   it('verifies with --type cyclonedx and the artifact as subject (and with @sigstore/verify)', async () => {
     expect(await verify('--artifact', a, '--type', 'cyclonedx')).toMatchObject({ code: 0, stderr: '' });
@@ -449,20 +399,7 @@ describe('scriba attest', () => {
       api,
     );
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    const v = await scriba(
-      'verify',
-      '--bundle',
-      out,
-      '--artifact',
-      a,
-      '--key',
-      keys[k]!.pub,
-      '--trusted-root',
-      root,
-      '--type',
-      'cyclonedx',
-      '--json',
-    );
+    const v = await verifyByKey(out, keys[k]!, '--artifact', a, '--type', 'cyclonedx', '--json');
     expect(v.code).toBe(0);
     expect(JSON.parse(v.stdout).result.tlogEntries[0].kind).toBe(api === '1' ? 'dsse' : 'hashedrekord');
     if (k !== 'ed25519') await sigstoreVerify(out, keys[k]!);
