@@ -11,9 +11,14 @@ export function defaultLogUrl(): string {
   return envLogUrl() ?? 'http://127.0.0.1:3000';
 }
 
-/** The log's base URL without a trailing slash or API suffix. */
+/** A log URL without trailing slashes or an `/api/v1` or `/api/v2` suffix (how log URLs compare). */
+export function normalizeLogUrl(url: string): string {
+  return url.replace(/\/+$/, '').replace(/\/api\/v[12]$/, '');
+}
+
+/** The log's base URL without a trailing slash or API suffix (a usage error unless http(s)). */
 export function logBase(url: string): string {
-  const base = url.replace(/\/+$/, '').replace(/\/api\/v[12]$/, '');
+  const base = normalizeLogUrl(url);
   try {
     const u = new URL(base);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');

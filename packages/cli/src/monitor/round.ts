@@ -20,7 +20,7 @@ import {
 } from '@scriba/sdk/note';
 import { type FetchLike, TileClient, type VerifiedCheckpoint } from '@scriba/sdk/tiles/client';
 import type { WitnessPolicy } from '@scriba/sdk/verify';
-import { causeOf } from '../http.js';
+import { causeOf, normalizeLogUrl } from '../http.js';
 import { isWatching, matchEntry, type Watch } from './matching.js';
 import type { MonitorEvent } from './output.js';
 import { type MonitorState, readState, writeState } from './state.js';
@@ -309,8 +309,7 @@ export function trustedRootVerifiers(
   vkeys: string[],
 ): (text: string) => Promise<NoteVerifier[]> {
   const root = parseTrustedRoot(trustedRootJson);
-  const norm = (u: string) => u.replace(/\/+$/, '').replace(/\/api\/v[12]$/, '');
-  const matching = root.tlogs.filter((t) => norm(t.baseUrl) === norm(url));
+  const matching = root.tlogs.filter((t) => normalizeLogUrl(t.baseUrl) === normalizeLogUrl(url));
   const logs = matching.length > 0 ? matching : root.tlogs;
   const keys = logs.flatMap((t) => {
     try {
