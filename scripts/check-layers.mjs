@@ -11,7 +11,8 @@
  * 3. HTTP routes do not reach storage: nothing under packages/server/src/routes/ imports db/, the tile
  *    store or the tile reader; they call the log core (LogService).
  * 4. The server reads its environment in one place: `process.env` appears only in
- *    packages/server/src/config.ts (everything else gets typed values passed down).
+ *    packages/server/src/config.ts (everything else gets typed values passed down); the CLI likewise
+ *    only in packages/cli/src/env.ts (and witness.ts, until the witness is its own package).
  *
  * Reads source as text (import specifiers and string literals); prints one line per violation.
  */
@@ -98,6 +99,11 @@ for (const file of sources('packages/server/src')) {
   if (/\bprocess\.env\b/.test(code(readFileSync(join(ROOT, file), 'utf8'))))
     problems.push(`${file}: reads process.env (only packages/server/src/config.ts may)`);
 }
+for (const file of sources('packages/cli/src')) {
+  if (file === 'packages/cli/src/env.ts' || file === 'packages/cli/src/commands/witness.ts') continue;
+  if (/\bprocess\.env\b/.test(code(readFileSync(join(ROOT, file), 'utf8'))))
+    problems.push(`${file}: reads process.env (only packages/cli/src/env.ts may)`);
+}
 for (const f of SQL_NOT_YET_MOVED) {
   try {
     if (!SQL.test(code(readFileSync(join(ROOT, f), 'utf8'))))
@@ -115,5 +121,5 @@ if (problems.length > 0) {
   process.exit(1);
 }
 process.stdout.write(
-  'layers: ok (SDK imports nothing upward; SQL only in storage; routes do not import storage; env read only in config.ts)\n',
+  'layers: ok (SDK imports nothing upward; SQL only in storage; routes do not import storage; env read only in config.ts and the CLI env.ts)\n',
 );

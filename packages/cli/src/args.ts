@@ -4,6 +4,7 @@
  * every command answers both the same way.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { runCommand } from './output.js';
 
 export type ArgValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -29,4 +30,21 @@ export function parseCommandArgs(
     return 0;
   }
   return values;
+}
+
+export type CommandValues = ArgValues;
+
+/**
+ * A command's frame: parses `argv` (usage errors as `error USAGE: ...`), then runs `body` with the
+ * values; any failure in it becomes one line and its exit code (output.ts `runCommand`).
+ */
+export async function runParsedCommand(
+  argv: string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+  usage: string,
+  body: (v: CommandValues) => Promise<number>,
+): Promise<number> {
+  const parsed = parseCommandArgs(argv, options, usage, 'error USAGE');
+  if (typeof parsed === 'number') return parsed;
+  return runCommand(usage, () => body(parsed as CommandValues));
 }

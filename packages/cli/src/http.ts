@@ -3,16 +3,22 @@
  * reached is reported as one line with the URL and the cause (`connect ECONNREFUSED 127.0.0.1:3000`,
  * not node's bare `fetch failed`), and an HTTP error with the URL, status and the log's message.
  */
+import { envLogUrl } from './env.js';
 import { CliError } from './output.js';
 
 /** The log a command talks to when no --url is given: SCRIBA_URL, else http://127.0.0.1:3000. */
 export function defaultLogUrl(): string {
-  return process.env.SCRIBA_URL || 'http://127.0.0.1:3000';
+  return envLogUrl() ?? 'http://127.0.0.1:3000';
 }
 
-/** The log's base URL without a trailing slash or API suffix. */
+/** A log URL without trailing slashes or an `/api/v1` or `/api/v2` suffix (how log URLs compare). */
+export function normalizeLogUrl(url: string): string {
+  return url.replace(/\/+$/, '').replace(/\/api\/v[12]$/, '');
+}
+
+/** The log's base URL without a trailing slash or API suffix (a usage error unless http(s)). */
 export function logBase(url: string): string {
-  const base = url.replace(/\/+$/, '').replace(/\/api\/v[12]$/, '');
+  const base = normalizeLogUrl(url);
   try {
     const u = new URL(base);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');

@@ -5,9 +5,11 @@
  * `tlogEntryFromRekorV1/V2`), and check it with the SDK verifier (`verifyBundle`: the SET and the
  * checkpoint signature with the log's key, the inclusion proof against the checkpoint, the binding
  * of the entry to this signature, key and artifact, the timestamp) before writing it. A bundle
- * that does not verify is not written.
+ * that does not verify is not written. `runSignCommand` is the two commands' one flow (options,
+ * key, trust, publish, write, report), with what differs (the content and its entry) passed in.
  */
 import { writeFile } from 'node:fs/promises';
+import type { ParseArgsConfig } from 'node:util';
 import {
   assembleBundle,
   type Bundle,
@@ -28,10 +30,13 @@ import {
   verifyRfc3161Timestamps,
   verifyTlogEntries,
 } from '@scriba/sdk/verify';
-import { fileError } from './output.js';
+import { type CommandValues, runParsedCommand } from './args.js';
+import { defaultLogUrl, logBase } from './http.js';
+import { fileError, usageError } from './output.js';
 import { postV1Entry, postV2Entry } from './rekor.js';
-import type { SigningKey } from './signing.js';
+import { loadSigningKey, type SigningKey } from './signing.js';
 import { fetchTimestamp } from './timestamp.js';
+import { loadTrust } from './trust.js';
 
 export type PublishOptions = {
   base: string;
@@ -104,4 +109,66 @@ export async function writeBundle(path: string, bundle: Bundle): Promise<void> {
   } catch (e) {
     throw fileError('cannot write bundle', path, e);
   }
+}
+
+/** What differs between `scriba sign` and `scriba attest`, given to `runSignCommand`. */
+export type SignCommand<T> = {
+  /** The command's options beyond those of every signing command. */
+  options: NonNullable<ParseArgsConfig['options']>;
+  /** Options that must be given, in the order they are reported missing. */
+  required: string[];
+  /** The command's own usage checks, run after the common ones; passes its result on. */
+  check?: (v: CommandValues) => T;
+  /**
+   * Reads the command's inputs for `key` (refusing a key it cannot use); returns `sign`, run once
+   * the trust is loaded, which signs and gives the content to publish, and `what` it did, for the
+   * report line (`signed FILE`).
+   */
+  prepare: (
+    v: CommandValues,
+    key: SigningKey,
+    api: 1 | 2,
+    checked: T,
+  ) => Promise<{
+    what: string;
+    sign: () => Omit<PublishOptions, 'base' | 'api' | 'key' | 'timestamp' | 'trust'>;
+  }>;
+};
+
+/**
+ * The flow of a signing command: `--key`, `--artifact | --digest`, `--bundle`, `--url`,
+ * `--rekor-api 1|2`, `--timestamp`, `--trusted-root`; load the key, prepare, load the trust, sign,
+ * publish, write the bundle, one report line.
+ */
+export function runSignCommand<T>(argv: string[], usage: string, cmd: SignCommand<T>): Promise<number> {
+  const options = {
+    key: { type: 'string' },
+    ...cmd.options,
+    artifact: { type: 'string' },
+    digest: { type: 'string' },
+    bundle: { type: 'string' },
+    url: { type: 'string', default: defaultLogUrl() },
+    'rekor-api': { type: 'string', default: '1' },
+    timestamp: { type: 'boolean', default: false },
+    'trusted-root': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
+  return runParsedCommand(argv, options, usage, async (v) => {
+    for (const f of cmd.required) if (!v[f]) throw usageError(`--${f} is required`);
+    if ((v.artifact === undefined) === (v.digest === undefined))
+      throw usageError('give one of --artifact or --digest');
+    if (v['rekor-api'] !== '1' && v['rekor-api'] !== '2') throw usageError('--rekor-api must be 1 or 2');
+    const checked = cmd.check ? cmd.check(v) : (undefined as T);
+    const api = v['rekor-api'] === '2' ? 2 : 1;
+    const base = logBase(v.url as string);
+    const key = await loadSigningKey(v.key as string);
+    const { what, sign } = await cmd.prepare(v, key, api, checked);
+    const trust = (await loadTrust(base, v['trusted-root'] as string | undefined)).trust;
+    const out = await publish({ base, api, key, timestamp: v.timestamp === true, trust, ...sign() });
+    await writeBundle(v.bundle as string, out.bundle);
+    process.stdout.write(
+      `${what}; ${out.created ? 'logged' : 'already logged'} at index ${out.logIndex} in ${base}${out.uuid ? ` (uuid ${out.uuid})` : ''}; wrote ${v.bundle}\n`,
+    );
+    return 0;
+  });
 }

@@ -5,22 +5,18 @@
  *    with the log's key, its inclusion proof leads to the root of a checkpoint signed by that key
  *    (SDK `verifySignedEntryTimestamp`, `verifyInclusionProof`);
  *  - a checkpoint (signed note, C2SP tlog-checkpoint) verifies with the log's key, and with the
- *    required witnesses' cosignatures when asked;
- *  - a consistency proof (RFC 9162 §2.1.4) between two verified roots.
+ *    required witnesses' cosignatures when asked (SDK `verifyCheckpointNote`);
+ *  - a consistency proof (RFC 9162 §2.1.4) between two verified roots (`checkConsistency`).
  */
 import {
-  type Checkpoint,
   hashLeaf,
+  hexDecode,
   hexEncode,
   type NoteVerifier,
-  noteVerifierFromPublicKey,
-  type PublicKey,
-  parseCheckpoint,
-  parseNote,
   parseVerifierKey,
   type TransparencyLogEntry,
   tlogEntryFromRekorV1,
-  verifyNote,
+  verifyConsistency,
 } from '@scriba/sdk';
 import {
   findTrustedLog,
@@ -99,6 +95,15 @@ export async function getEntryByUuid(base: string, uuid: string): Promise<RekorV
     throw new VerificationError('TLOG_ENTRY_MALFORMED', `${url}: asked for ${uuid}, got ${a.uuid}`);
   }
   return a;
+}
+
+/** The entry with `uuid`, else the one at `index` (`--uuid U | --log-index N`). */
+export function getEntry(
+  base: string,
+  uuid: string | undefined,
+  index: number | undefined,
+): Promise<RekorV1Answer> {
+  return uuid !== undefined ? getEntryByUuid(base, uuid) : getEntryByIndex(base, index as number);
 }
 
 /** POST /api/v1/index/retrieve: UUIDs matching a SearchIndex query. */
@@ -182,6 +187,50 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim().slice(0, 300);
 }
 
+/** A consistency proof as the log served it (GET /api/v1/log/proof), hex decoded. */
+export type ConsistencyAnswer = { url: string; rootHash: Uint8Array | undefined; hashes: Uint8Array[] };
+
+/**
+ * GET /api/v1/log/proof?firstSize=A&lastSize=B: its hashes (each 32 bytes of hex, else
+ * LOG_ANSWER_INVALID) and its rootHash (undefined when it is not 32 bytes of hex).
+ */
+export async function getConsistencyProof(
+  base: string,
+  first: number,
+  last: number,
+): Promise<ConsistencyAnswer> {
+  const url = `${base}/api/v1/log/proof?firstSize=${first}&lastSize=${last}`;
+  const p = (await requestJson(url)) as { rootHash?: unknown; hashes?: unknown };
+  const hex = (h: unknown): h is string => typeof h === 'string' && /^[0-9a-f]{64}$/i.test(h);
+  if (!Array.isArray(p.hashes) || !p.hashes.every(hex)) {
+    throw new CliError(1, 'LOG_ANSWER_INVALID', `${url}: malformed consistency proof`);
+  }
+  return {
+    url,
+    rootHash: hex(p.rootHash) ? hexDecode(p.rootHash.toLowerCase()) : undefined,
+    hashes: (p.hashes as string[]).map((h) => hexDecode(h.toLowerCase())),
+  };
+}
+
+/**
+ * Checks (RFC 9162 §2.1.4.2, SDK `verifyConsistency`) that `proof` leads from `rootA` (size `a`)
+ * to `rootB` (size `b`); else CONSISTENCY_PROOF_INVALID, saying `what` failed and why.
+ */
+export function checkConsistency(
+  proof: ConsistencyAnswer,
+  a: number,
+  b: number,
+  rootA: Uint8Array,
+  rootB: Uint8Array,
+  what = `the proof from ${a} to ${b} does not verify`,
+): void {
+  try {
+    verifyConsistency(a, b, proof.hashes, rootA, rootB);
+  } catch (e) {
+    throw new CliError(1, 'CONSISTENCY_PROOF_INVALID', `${proof.url}: ${what}: ${(e as Error).message}`);
+  }
+}
+
 /** Witness note verifiers from `--witness VKEY` values, with the required count. */
 export async function witnessPolicy(
   vkeys: string[],
@@ -212,51 +261,4 @@ async function parseVkeys(vkeys: string[]): Promise<NoteVerifier[]> {
     }
   }
   return out;
-}
-
-/**
- * Verifies a checkpoint (signed note) with the log's key under the origin's first token, and the
- * required witnesses. Returns the checkpoint and the witnesses whose cosignature verified.
- */
-export async function verifyCheckpointText(
-  text: string,
-  key: PublicKey,
-  witnesses?: WitnessPolicy,
-): Promise<{ checkpoint: Checkpoint; witnesses: string[] }> {
-  let checkpoint: Checkpoint;
-  try {
-    checkpoint = parseCheckpoint(parseNote(text).text);
-  } catch (e) {
-    throw new VerificationError(
-      'TLOG_CHECKPOINT_MALFORMED',
-      `the checkpoint is malformed: ${(e as Error).message}`,
-    );
-  }
-  const name = checkpoint.origin.split(' ')[0] as string;
-  const logVerifier = await noteVerifierFromPublicKey(name, key);
-  let verified: { name: string; keyHash: number }[];
-  try {
-    ({ verified } = await verifyNote(text, [logVerifier, ...(witnesses?.verifiers ?? [])]));
-  } catch (e) {
-    throw new VerificationError(
-      'TLOG_CHECKPOINT_SIGNATURE_INVALID',
-      `the checkpoint is not signed by the log's key as ${name}`,
-      { cause: e },
-    );
-  }
-  const signedBy = (v: NoteVerifier) => verified.some((s) => s.name === v.name && s.keyHash === v.keyHash);
-  if (!signedBy(logVerifier)) {
-    throw new VerificationError(
-      'TLOG_CHECKPOINT_SIGNATURE_INVALID',
-      `the checkpoint is not signed by the log as ${name}`,
-    );
-  }
-  const cosigned = (witnesses?.verifiers ?? []).filter(signedBy).map((v) => v.name);
-  if (witnesses && new Set(cosigned).size < witnesses.threshold) {
-    throw new VerificationError(
-      'TLOG_CHECKPOINT_COSIGNATURES_MISSING',
-      `${new Set(cosigned).size} required witness cosignature(s) verified, ${witnesses.threshold} required`,
-    );
-  }
-  return { checkpoint, witnesses: [...new Set(cosigned)] };
 }

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { PublicKey } from '@scriba/sdk';
 import { prepareTrustMaterial, type TrustedLog, type TrustMaterial } from '@scriba/sdk/verify';
-import { requestJson } from './http.js';
+import { normalizeLogUrl, requestJson } from './http.js';
 import { CliError, fileError } from './output.js';
 
 export type LoadedTrust = { trust: TrustMaterial; source: string };
@@ -44,10 +44,10 @@ export async function loadTrust(base: string, path: string | undefined, quiet = 
 
 /** The trusted log serving `base`: the tlog whose baseUrl is `base`, else the only tlog. */
 export function trustedLogFor(trust: TrustMaterial, base: string): TrustedLog & { key: PublicKey } {
-  const norm = (u: string) => u.replace(/\/+$/, '').replace(/\/api\/v[12]$/, '');
   const logs = [...trust.tlogs.values()];
   const log =
-    logs.find((l) => norm(l.instance.baseUrl) === norm(base)) ?? (logs.length === 1 ? logs[0] : undefined);
+    logs.find((l) => normalizeLogUrl(l.instance.baseUrl) === normalizeLogUrl(base)) ??
+    (logs.length === 1 ? logs[0] : undefined);
   if (!log) throw new CliError(1, 'TLOG_UNTRUSTED_LOG', `no log in the trusted root has base URL ${base}`);
   if (log.key instanceof Error) {
     throw new CliError(

@@ -9,53 +9,31 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseEntryBody, pemDecode } from '@scriba/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../test/helpers/server.js';
 import type { RunningServer } from '../../server/src/main.js';
 import { matchEntry, type Watch } from '../src/commands/monitor.js';
 import { scriba } from './helpers/cli.js';
+import { type CliTestLog, runCleanups, signWithCertificate, startCliTestLog } from './helpers/log-server.js';
 import { makePrivateCa } from './helpers/pki.js';
 import { newWitnessVkey } from './helpers/witness-key.js';
 
 const URI = 'https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1,2';
 const OTHER = 'alice@idp.example';
 let server: RunningServer;
+let log: CliTestLog;
 let dir: string;
 let root: string;
 const cleanups: (() => Promise<unknown>)[] = [];
 const p = (n: string) => join(dir, n);
 
 beforeAll(async () => {
-  const db = await createTestDatabase('scriba_cli_monitor_id');
-  const d = await tempDir('scriba-monitor-id-');
-  dir = d.path;
-  cleanups.push(db.drop, d.remove);
-  server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: join(dir, 'log') });
-  cleanups.unshift(() => server.close());
-  root = p('trusted_root.json');
-  await writeFile(root, await (await fetch(`${server.url}/api/v1/log/trusted-root`)).text());
+  log = await startCliTestLog('scriba_cli_monitor_id', 'scriba-monitor-id-', cleanups);
+  ({ server, dir, root } = log);
   await makePrivateCa(dir, `URI.1 = ${URI}\notherName.1 = 1.3.6.1.4.1.57264.1.7;UTF8:${OTHER}`);
   await writeFile(p('a.txt'), 'artifact\n');
-  const r = await scriba(
-    'sign',
-    '--key',
-    p('leaf.key'),
-    '--certificate',
-    p('leaf.crt'),
-    '--artifact',
-    p('a.txt'),
-    '--bundle',
-    p('a.bundle'),
-    '--url',
-    server.url,
-    '--trusted-root',
-    root,
-  );
+  const r = await signWithCertificate(log, 'leaf', p('a.txt'), p('a.bundle'));
   expect(r.code).toBe(0);
 });
-afterAll(async () => {
-  for (const c of cleanups) await c().catch(() => undefined);
-});
+afterAll(() => runCleanups(cleanups));
 
 const monitor = (...extra: string[]) =>
   scriba('monitor', '--url', server.url, '--trusted-root', root, '--once', '--json', ...extra);

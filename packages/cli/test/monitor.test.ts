@@ -15,11 +15,10 @@ import { noteVerifierFromPublicKey } from '@scriba/sdk/note';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry, type Signer } from '../../../test/helpers/entries.js';
 import { freePort } from '../../../test/helpers/ports.js';
-import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../test/helpers/server.js';
 import type { RunningServer } from '../../server/src/main.js';
 import { type MonitorEvent, matchEntry, monitorRound, run, type Watch } from '../src/commands/monitor.js';
 import { captureRun } from './helpers/capture.js';
+import { runCleanups, startCliTestLog } from './helpers/log-server.js';
 
 let server: RunningServer;
 let dir: string;
@@ -29,19 +28,14 @@ const noWatch: Watch = { identities: [], issuers: [], keys: [], digests: [] };
 let alice: Signer;
 
 beforeAll(async () => {
-  const db = await createTestDatabase('scriba_monitor');
-  const d = await tempDir('scriba-monitor-');
-  dir = d.path;
-  cleanups.push(db.drop, d.remove);
-  server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: join(dir, 'log') });
-  cleanups.unshift(() => server.close());
-  trustedRootPath = join(dir, 'trusted_root.json');
-  await writeFile(trustedRootPath, await (await fetch(`${server.url}/api/v1/log/trusted-root`)).text());
+  ({
+    server,
+    dir,
+    root: trustedRootPath,
+  } = await startCliTestLog('scriba_monitor', 'scriba-monitor-', cleanups));
   alice = newSigner();
 });
-afterAll(async () => {
-  for (const c of cleanups) await c().catch(() => undefined);
-});
+afterAll(() => runCleanups(cleanups));
 
 async function add(n: number, signer: Signer = newSigner(), artifact?: Uint8Array): Promise<void> {
   await Promise.all(

@@ -9,15 +9,21 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
-import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../test/helpers/server.js';
 import type { RunningServer } from '../../server/src/main.js';
 import { scriba } from './helpers/cli.js';
+import {
+  type CliTestLog,
+  runCleanups,
+  scribaAt,
+  signWithCertificate,
+  startCliTestLog,
+} from './helpers/log-server.js';
 import { makePrivateCa } from './helpers/pki.js';
 import { alterProofHashes, flip, startTamperProxy, type TamperProxy } from './helpers/tamper-proxy.js';
 
 const ENTRIES = 300;
 let server: RunningServer;
+let log: CliTestLog;
 let dir: string;
 let root: string;
 let proxy: TamperProxy;
@@ -39,19 +45,14 @@ async function fill(n: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  const db = await createTestDatabase('scriba_cli_read');
-  const d = await tempDir('scriba-read-');
-  dir = d.path;
-  cleanups.push(db.drop, d.remove);
-  server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: join(dir, 'log') });
-  cleanups.unshift(() => server.close());
-  root = p('trusted_root.json');
-  await writeFile(root, await (await fetch(`${server.url}/api/v1/log/trusted-root`)).text());
+  log = await startCliTestLog('scriba_cli_read', 'scriba-read-', cleanups);
+  ({ server, dir, root } = log);
   await fill(ENTRIES / 2);
   // One entry of ours (key, artifact, and a certificate with an e-mail), in the middle of the log.
   await makePrivateCa(dir, 'email.1 = me@example.com', 'me');
   await writeFile(p('mine.txt'), randomBytes(100));
-  const s = await scriba(
+  const s = await scribaAt(
+    log,
     'sign',
     '--key',
     p('me.key'),
@@ -59,28 +60,10 @@ beforeAll(async () => {
     p('mine.txt'),
     '--bundle',
     p('mine.bundle'),
-    '--url',
-    server.url,
-    '--trusted-root',
-    root,
   );
   expect(s.code).toBe(0);
   await writeFile(p('cert.txt'), randomBytes(100));
-  const c = await scriba(
-    'sign',
-    '--key',
-    p('me.key'),
-    '--certificate',
-    p('me.crt'),
-    '--artifact',
-    p('cert.txt'),
-    '--bundle',
-    p('cert.bundle'),
-    '--url',
-    server.url,
-    '--trusted-root',
-    root,
-  );
+  const c = await signWithCertificate(log, 'me', p('cert.txt'), p('cert.bundle'));
   expect(c.code).toBe(0);
   const m = /at index (\d+) .*\(uuid ([0-9a-f]{80})\)/.exec(s.stdout);
   mine = { index: Number(m?.[1]), uuid: m?.[2] as string };
@@ -93,9 +76,7 @@ beforeAll(async () => {
   proxy = await startTamperProxy(server.url, (req, body) => tamper(req, body));
   cleanups.unshift(() => proxy.close());
 }, 180_000);
-afterAll(async () => {
-  for (const c of cleanups) await c().catch(() => undefined);
-});
+afterAll(() => runCleanups(cleanups));
 
 const T = () => ['--url', server.url, '--trusted-root', root];
 

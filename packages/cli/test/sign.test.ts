@@ -14,10 +14,15 @@ import { join } from 'node:path';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/helpers/ports.js';
-import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../test/helpers/server.js';
 import type { RunningServer } from '../../server/src/main.js';
 import { scriba } from './helpers/cli.js';
+import {
+  type CliTestLog,
+  runCleanups,
+  scribaAt,
+  signWithCertificate,
+  startCliTestLog,
+} from './helpers/log-server.js';
 import { makePrivateCa } from './helpers/pki.js';
 import { alterProofHashes, flip, startTamperProxy } from './helpers/tamper-proxy.js';
 import { newWitnessVkey } from './helpers/witness-key.js';
@@ -29,6 +34,7 @@ const { TrustedRoot } = verifyRequire(
 ) as typeof import('@sigstore/protobuf-specs');
 
 let server: RunningServer;
+let log: CliTestLog;
 let dir: string;
 let root: string;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -46,14 +52,8 @@ async function writeKey(name: string, pair: ReturnType<typeof generateKeyPairSyn
 }
 
 beforeAll(async () => {
-  const db = await createTestDatabase('scriba_cli_sign');
-  const d = await tempDir('scriba-sign-');
-  dir = d.path;
-  cleanups.push(db.drop, d.remove);
-  server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: join(dir, 'log') });
-  cleanups.unshift(() => server.close());
-  root = p('trusted_root.json');
-  await writeFile(root, await (await fetch(`${server.url}/api/v1/log/trusted-root`)).text());
+  log = await startCliTestLog('scriba_cli_sign', 'scriba-sign-', cleanups);
+  ({ server, dir, root } = log);
   await writeKey('p256', generateKeyPairSync('ec', { namedCurve: 'P-256' }));
   await writeKey('p384', generateKeyPairSync('ec', { namedCurve: 'P-384' }));
   await writeKey('rsa', generateKeyPairSync('rsa', { modulusLength: 2048 }));
@@ -63,9 +63,12 @@ beforeAll(async () => {
     JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.5', components: [] }),
   );
 });
-afterAll(async () => {
-  for (const c of cleanups) await c().catch(() => undefined);
-});
+afterAll(() => runCleanups(cleanups));
+
+/** `scriba verify --bundle BUNDLE --key <key's public key> --trusted-root <the log's root> ARGS...` */
+function verifyByKey(bundle: string, key: Key, ...args: string[]) {
+  return scriba('verify', '--bundle', bundle, ...args, '--key', key.pub, '--trusted-root', root);
+}
 
 async function artifact(name: string): Promise<string> {
   await writeFile(p(name), randomBytes(64));
@@ -87,46 +90,14 @@ describe('scriba sign', () => {
     it('writes a bundle that scriba verify and @sigstore/verify accept, and no other artifact', async () => {
       const a = await artifact(`a-${k}.txt`);
       const b = p(`a-${k}.bundle`);
-      const r = await scriba(
-        'sign',
-        '--key',
-        keys[k]!.priv,
-        '--artifact',
-        a,
-        '--bundle',
-        b,
-        '--url',
-        server.url,
-        '--trusted-root',
-        root,
-      );
+      const r = await scribaAt(log, 'sign', '--key', keys[k]!.priv, '--artifact', a, '--bundle', b);
       expect(r).toMatchObject({ code: 0, stderr: '' });
       expect(r.stdout).toMatch(/^signed a-.*; logged at index \d+ in http/);
-      const v = await scriba(
-        'verify',
-        '--bundle',
-        b,
-        '--artifact',
-        a,
-        '--key',
-        keys[k]!.pub,
-        '--trusted-root',
-        root,
-      );
+      const v = await verifyByKey(b, keys[k]!, '--artifact', a);
       expect(v).toMatchObject({ code: 0, stderr: '' });
       await sigstoreVerify(b, keys[k]!, await readFile(a));
       const other = await artifact(`other-${k}.txt`);
-      const w = await scriba(
-        'verify',
-        '--bundle',
-        b,
-        '--artifact',
-        other,
-        '--key',
-        keys[k]!.pub,
-        '--trusted-root',
-        root,
-      );
+      const w = await verifyByKey(b, keys[k]!, '--artifact', other);
       expect(w.code).toBe(1);
       expect(w.stderr).toMatch(/^error MESSAGE_DIGEST_MISMATCH: .+\n$/);
       await expect(sigstoreVerify(b, keys[k]!, await readFile(other))).rejects.toThrow();
@@ -157,16 +128,7 @@ describe('scriba sign', () => {
         ['--digest', digest],
         ['--artifact', a],
       ]) {
-        const v = await scriba(
-          'verify',
-          '--bundle',
-          b,
-          ...input,
-          '--key',
-          keys[k]!.pub,
-          '--trusted-root',
-          root,
-        );
+        const v = await verifyByKey(b, keys[k]!, ...input);
         expect(v.code).toBe(0);
       }
       await sigstoreVerify(b, keys[k]!, await readFile(a));
@@ -197,18 +159,7 @@ describe('scriba sign', () => {
           ...extra,
         );
         expect(r).toMatchObject({ code: 0, stderr: '' });
-        const v = await scriba(
-          'verify',
-          '--bundle',
-          b,
-          '--artifact',
-          a,
-          '--key',
-          keys.p256!.pub,
-          '--trusted-root',
-          root,
-          '--json',
-        );
+        const v = await verifyByKey(b, keys.p256!, '--artifact', a, '--json');
         expect(v.code).toBe(0);
         const res = JSON.parse(v.stdout).result;
         expect(res.tlogEntries[0]).toMatchObject({ kind, version, inclusionProofVerified: true });
@@ -254,7 +205,8 @@ describe('scriba sign', () => {
     ])('refuses %s: exit 1, no bundle written', async (_n, change, code) => {
       // Enough entries that every proof has hashes.
       for (let i = 0; i < 3; i++)
-        await scriba(
+        await scribaAt(
+          log,
           'sign',
           '--key',
           keys.p256!.priv,
@@ -262,10 +214,6 @@ describe('scriba sign', () => {
           await artifact(`fill-${i}.txt`),
           '--bundle',
           p('fill.bundle'),
-          '--url',
-          server.url,
-          '--trusted-root',
-          root,
         );
       const proxy = await startTamperProxy(server.url, (req, body) =>
         req.method === 'POST' && req.path === '/api/v1/log/entries' ? change(body) : undefined,
@@ -318,7 +266,8 @@ describe('scriba sign', () => {
     });
 
     it('names an unwritable bundle path on one line, exit 2', async () => {
-      const r = await scriba(
+      const r = await scribaAt(
+        log,
         'sign',
         '--key',
         keys.p256!.priv,
@@ -326,10 +275,6 @@ describe('scriba sign', () => {
         await artifact('w.txt'),
         '--bundle',
         join(dir, 'no', 'such', 'dir', 'x.bundle'),
-        '--url',
-        server.url,
-        '--trusted-root',
-        root,
       );
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/^error INPUT_UNREADABLE: cannot write bundle .*x\.bundle: ENOENT\n$/);
@@ -351,55 +296,15 @@ describe('scriba sign', () => {
       const a = await artifact('wit.txt');
       const b = p('wit.bundle');
       expect(
-        (
-          await scriba(
-            'sign',
-            '--key',
-            keys.p256!.priv,
-            '--artifact',
-            a,
-            '--bundle',
-            b,
-            '--url',
-            server.url,
-            '--trusted-root',
-            root,
-          )
-        ).code,
+        (await scribaAt(log, 'sign', '--key', keys.p256!.priv, '--artifact', a, '--bundle', b)).code,
       ).toBe(0);
       const vkey = newWitnessVkey();
-      const r = await scriba(
-        'verify',
-        '--bundle',
-        b,
-        '--artifact',
-        a,
-        '--key',
-        keys.p256!.pub,
-        '--trusted-root',
-        root,
-        '--require-witnesses',
-        '1',
-        '--witness',
-        vkey,
-      );
+      const verify = (required: string) =>
+        verifyByKey(b, keys.p256!, '--artifact', a, '--require-witnesses', required, '--witness', vkey);
+      const r = await verify('1');
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^error TLOG_CHECKPOINT_COSIGNATURES_MISSING: /);
-      const usage = await scriba(
-        'verify',
-        '--bundle',
-        b,
-        '--artifact',
-        a,
-        '--key',
-        keys.p256!.pub,
-        '--trusted-root',
-        root,
-        '--require-witnesses',
-        '2',
-        '--witness',
-        vkey,
-      );
+      const usage = await verify('2');
       expect(usage.code).toBe(2);
     });
   });
@@ -411,7 +316,8 @@ describe('scriba attest', () => {
   beforeAll(async () => {
     a = await artifact('app.tar');
     b = p('sbom.bundle');
-    const r = await scriba(
+    const r = await scribaAt(
+      log,
       'attest',
       '--key',
       keys.p256!.priv,
@@ -423,15 +329,10 @@ describe('scriba attest', () => {
       a,
       '--bundle',
       b,
-      '--url',
-      server.url,
-      '--trusted-root',
-      root,
     );
     expect(r).toMatchObject({ code: 0, stderr: '' });
   });
-  const verify = (...extra: string[]) =>
-    scriba('verify', '--bundle', b, '--key', keys.p256!.pub, '--trusted-root', root, ...extra);
+  const verify = (...extra: string[]) => verifyByKey(b, keys.p256!, ...extra);
 
   it('verifies with --type cyclonedx and the artifact as subject (and with @sigstore/verify)', async () => {
     expect(await verify('--artifact', a, '--type', 'cyclonedx')).toMatchObject({ code: 0, stderr: '' });
@@ -498,20 +399,7 @@ describe('scriba attest', () => {
       api,
     );
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    const v = await scriba(
-      'verify',
-      '--bundle',
-      out,
-      '--artifact',
-      a,
-      '--key',
-      keys[k]!.pub,
-      '--trusted-root',
-      root,
-      '--type',
-      'cyclonedx',
-      '--json',
-    );
+    const v = await verifyByKey(out, keys[k]!, '--artifact', a, '--type', 'cyclonedx', '--json');
     expect(v.code).toBe(0);
     expect(JSON.parse(v.stdout).result.tlogEntries[0].kind).toBe(api === '1' ? 'dsse' : 'hashedrekord');
     if (k !== 'ed25519') await sigstoreVerify(out, keys[k]!);
@@ -561,21 +449,7 @@ describe('a certificate from a private CA without SCTs', () => {
     await writeFile(caRoot, JSON.stringify(tr));
     a = await artifact('ca.txt');
     b = p('ca.bundle');
-    const r = await scriba(
-      'sign',
-      '--key',
-      p('leaf.key'),
-      '--certificate',
-      p('leaf.crt'),
-      '--artifact',
-      a,
-      '--bundle',
-      b,
-      '--url',
-      server.url,
-      '--trusted-root',
-      root,
-    );
+    const r = await signWithCertificate(log, 'leaf', a, b);
     expect(r).toMatchObject({ code: 0, stderr: '' });
   });
   const verify = (...extra: string[]) =>
@@ -653,7 +527,8 @@ describe('scriba upload', () => {
       sign('sha256', await readFile(a), createPrivateKey(await readFile(keys.p256!.priv))),
     );
     // A second entry, so that the new entry's inclusion proof has a hash to alter.
-    await scriba(
+    await scribaAt(
+      log,
       'sign',
       '--key',
       keys.p256!.priv,
@@ -661,10 +536,6 @@ describe('scriba upload', () => {
       await artifact('up-fill.txt'),
       '--bundle',
       p('up-fill.bundle'),
-      '--url',
-      server.url,
-      '--trusted-root',
-      root,
     );
     const proxy = await startTamperProxy(server.url, (req, body) =>
       req.method === 'POST' ? alterProofHashes(body) : undefined,
@@ -700,7 +571,8 @@ describe('scriba upload', () => {
       sig,
       sign('sha384', await readFile(a), createPrivateKey(await readFile(keys.p384!.priv))),
     );
-    const r = await scriba(
+    const r = await scribaAt(
+      log,
       'upload',
       '--artifact',
       a,
@@ -708,10 +580,6 @@ describe('scriba upload', () => {
       sig,
       '--public-key',
       keys.p384!.pub,
-      '--url',
-      server.url,
-      '--trusted-root',
-      root,
     );
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const entry = Object.values(JSON.parse(r.stdout))[0] as { body: string };

@@ -7,9 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/helpers/ports.js';
-import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../test/helpers/server.js';
 import type { RunningServer } from '../../server/src/main.js';
+import { runCleanups, startCliTestLog } from './helpers/log-server.js';
 
 const BIN = join(import.meta.dirname, '../bin/scriba.js');
 let server: RunningServer;
@@ -17,16 +16,9 @@ let dir: string;
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  const db = await createTestDatabase('scriba_cli_witness_origin');
-  const d = await tempDir('scriba-witness-origin-');
-  dir = d.path;
-  cleanups.push(db.drop, d.remove);
-  server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: join(dir, 'log') });
-  cleanups.unshift(() => server.close());
+  ({ server, dir } = await startCliTestLog('scriba_cli_witness_origin', 'scriba-witness-origin-', cleanups));
 });
-afterAll(async () => {
-  for (const c of cleanups) await c().catch(() => undefined);
-});
+afterAll(() => runCleanups(cleanups));
 
 async function witness(name: string, args: string[]): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();

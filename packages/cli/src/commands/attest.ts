@@ -17,13 +17,10 @@ import {
   predicateTypeUri,
   sha256,
 } from '@scriba/sdk';
-import { parseCommandArgs } from '../args.js';
-import { defaultLogUrl, logBase } from '../http.js';
 import { parseDigestArg, readInput } from '../inputs.js';
-import { CliError, runCommand, usageError } from '../output.js';
-import { publish, writeBundle } from '../publish.js';
-import { loadSigningKey, signMessage } from '../signing.js';
-import { loadTrust } from '../trust.js';
+import { CliError, usageError } from '../output.js';
+import { runSignCommand } from '../publish.js';
+import { signMessage } from '../signing.js';
 
 const USAGE = `usage: scriba attest --key KEY --predicate FILE --type TYPE (--artifact FILE | --digest sha256:HEX)
          --bundle OUT [--url URL] [--rekor-api 1|2] [--timestamp] [--trusted-root FILE]
@@ -37,91 +34,64 @@ const USAGE = `usage: scriba attest --key KEY --predicate FILE --type TYPE (--ar
   input or unreachable log
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      key: { type: 'string' },
-      predicate: { type: 'string' },
-      type: { type: 'string' },
-      artifact: { type: 'string' },
-      digest: { type: 'string' },
-      bundle: { type: 'string' },
-      url: { type: 'string', default: defaultLogUrl() },
-      'rekor-api': { type: 'string', default: '1' },
-      timestamp: { type: 'boolean', default: false },
-      'trusted-root': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+export function run(argv: string[]): Promise<number> {
+  return runSignCommand(argv, USAGE, {
+    options: { predicate: { type: 'string' }, type: { type: 'string' } },
+    required: ['key', 'predicate', 'type', 'bundle'],
+    check: (v) => {
+      try {
+        return predicateTypeUri(v.type as string);
+      } catch (e) {
+        throw usageError(`--type: ${(e as Error).message}`);
+      }
     },
-    USAGE,
-    'error USAGE',
-  );
-  if (typeof parsed === 'number') return parsed;
-  const v = parsed as Record<string, string | boolean | undefined>;
-  return runCommand(USAGE, async () => {
-    for (const f of ['key', 'predicate', 'type', 'bundle']) if (!v[f]) throw usageError(`--${f} is required`);
-    if ((v.artifact === undefined) === (v.digest === undefined))
-      throw usageError('give one of --artifact or --digest');
-    if (v['rekor-api'] !== '1' && v['rekor-api'] !== '2') throw usageError('--rekor-api must be 1 or 2');
-    let predicateType: string;
-    try {
-      predicateType = predicateTypeUri(v.type as string);
-    } catch (e) {
-      throw usageError(`--type: ${(e as Error).message}`);
-    }
-    const base = logBase(v.url as string);
-    const key = await loadSigningKey(v.key as string);
-    if (key.type === 'ed25519' && v['rekor-api'] === '2') {
-      throw new CliError(
-        2,
-        'KEY_UNSUPPORTED',
-        `key ${v.key}: Rekor v2 logs a DSSE envelope as a hashedrekord over its digest, which an Ed25519 signature over the envelope cannot be checked against; use --rekor-api 1 or an ECDSA/RSA key`,
-      );
-    }
-    let subject: { name: string; digest: Record<string, string> };
-    if (v.artifact !== undefined) {
-      const bytes = await readInput(v.artifact as string, 'artifact');
-      subject = { name: basename(v.artifact as string), digest: { sha256: hexEncode(sha256(bytes)) } };
-    } else {
-      const d = parseDigestArg(v.digest as string);
-      subject = { name: v.digest as string, digest: { [d.algorithm]: hexEncode(d.digest) } };
-    }
-    const predicateText = new TextDecoder().decode(await readInput(v.predicate as string, 'predicate'));
-    let predicate: unknown;
-    try {
-      predicate = JSON.parse(predicateText);
-    } catch (e) {
-      throw new CliError(2, 'INPUT_INVALID', `predicate ${v.predicate}: not JSON: ${(e as Error).message}`);
-    }
-    const payload = encodeStatement({ subjects: [subject], predicateType, predicate });
-    const trust = (await loadTrust(base, v['trusted-root'] as string | undefined)).trust;
-    const signature = signMessage(key, preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, payload));
-    const envelope = { payloadType: IN_TOTO_PAYLOAD_TYPE, payload, signature };
-    const out = await publish({
-      base,
-      api: v['rekor-api'] === '2' ? 2 : 1,
-      key,
-      signature,
-      content: {
-        kind: 'dsseEnvelope',
-        payload,
-        payloadType: IN_TOTO_PAYLOAD_TYPE,
-        signatures: [{ sig: signature, keyid: '' }],
-      },
-      proposedV1: () => dsseV001Request(envelope, key.publicKeyPem),
-      // Rekor v2 logs a DSSE envelope as a hashedrekord over the digest of its PAE (SDK rule).
-      requestV2: () =>
-        dsseAsHashedRekordRequestV002(
-          { payload, payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [{ sig: signature, keyid: '' }] },
-          { keyDetails: key.keyDetails, publicKey: key.spki },
-        ).json,
-      timestamp: v.timestamp === true,
-      trust,
-    });
-    await writeBundle(v.bundle as string, out.bundle);
-    process.stdout.write(
-      `attested ${predicateType} about ${subject.name}; ${out.created ? 'logged' : 'already logged'} at index ${out.logIndex} in ${base}${out.uuid ? ` (uuid ${out.uuid})` : ''}; wrote ${v.bundle}\n`,
-    );
-    return 0;
+    prepare: async (v, key, api, predicateType) => {
+      if (key.type === 'ed25519' && api === 2) {
+        throw new CliError(
+          2,
+          'KEY_UNSUPPORTED',
+          `key ${v.key}: Rekor v2 logs a DSSE envelope as a hashedrekord over its digest, which an Ed25519 signature over the envelope cannot be checked against; use --rekor-api 1 or an ECDSA/RSA key`,
+        );
+      }
+      let subject: { name: string; digest: Record<string, string> };
+      if (v.artifact !== undefined) {
+        const bytes = await readInput(v.artifact as string, 'artifact');
+        subject = { name: basename(v.artifact as string), digest: { sha256: hexEncode(sha256(bytes)) } };
+      } else {
+        const d = parseDigestArg(v.digest as string);
+        subject = { name: v.digest as string, digest: { [d.algorithm]: hexEncode(d.digest) } };
+      }
+      const predicateText = new TextDecoder().decode(await readInput(v.predicate as string, 'predicate'));
+      let predicate: unknown;
+      try {
+        predicate = JSON.parse(predicateText);
+      } catch (e) {
+        throw new CliError(2, 'INPUT_INVALID', `predicate ${v.predicate}: not JSON: ${(e as Error).message}`);
+      }
+      const payload = encodeStatement({ subjects: [subject], predicateType, predicate });
+      return {
+        what: `attested ${predicateType} about ${subject.name}`,
+        sign: () => {
+          const signature = signMessage(key, preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, payload));
+          const envelope = { payloadType: IN_TOTO_PAYLOAD_TYPE, payload, signature };
+          return {
+            signature,
+            content: {
+              kind: 'dsseEnvelope',
+              payload,
+              payloadType: IN_TOTO_PAYLOAD_TYPE,
+              signatures: [{ sig: signature, keyid: '' }],
+            },
+            proposedV1: () => dsseV001Request(envelope, key.publicKeyPem),
+            // Rekor v2 logs a DSSE envelope as a hashedrekord over the digest of its PAE (SDK rule).
+            requestV2: () =>
+              dsseAsHashedRekordRequestV002(
+                { payload, payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [{ sig: signature, keyid: '' }] },
+                { keyDetails: key.keyDetails, publicKey: key.spki },
+              ).json,
+          };
+        },
+      };
+    },
   });
 }

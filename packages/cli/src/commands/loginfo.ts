@@ -8,14 +8,14 @@
  * then records the new checkpoint in FILE.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { bytesEqual, hexDecode, hexEncode, parseCheckpoint, parseNote, verifyConsistency } from '@scriba/sdk';
-import { VerificationError } from '@scriba/sdk/verify';
-import { parseCommandArgs } from '../args.js';
-import { defaultLogUrl, getText, logBase, requestJson } from '../http.js';
+import { bytesEqual, hexEncode, parseCheckpoint, parseNote } from '@scriba/sdk';
+import { VerificationError, verifyCheckpointNote } from '@scriba/sdk/verify';
+import { getText, requestJson } from '../http.js';
 import { intArg } from '../inputs.js';
-import { CliError, fileError, printJson, runCommand, usageError } from '../output.js';
-import { verifyCheckpointText, witnessPolicy } from '../rekor.js';
-import { loadTrust, trustedLogFor } from '../trust.js';
+import { openLog, outputFormat, runLogCommand } from '../log-command.js';
+import { CliError, fileError, printJson } from '../output.js';
+import { checkConsistency, getConsistencyProof, witnessPolicy } from '../rekor.js';
+import { trustedLogFor } from '../trust.js';
 
 const USAGE = `usage: scriba loginfo [--url URL] [--trusted-root FILE] [--state FILE]
          [--require-witnesses N --witness VKEY...] [--format text|json]
@@ -43,30 +43,18 @@ async function readPrevious(path: string): Promise<string | undefined> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      url: { type: 'string', default: defaultLogUrl() },
-      'trusted-root': { type: 'string' },
-      state: { type: 'string' },
-      witness: { type: 'string', multiple: true },
-      'require-witnesses': { type: 'string' },
-      format: { type: 'string', default: 'text' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    USAGE,
-    'error USAGE',
-  );
-  if (typeof parsed === 'number') return parsed;
-  const v = parsed as Record<string, string | string[] | undefined>;
-  return runCommand(USAGE, async () => {
-    if (v.format !== 'text' && v.format !== 'json') throw usageError('--format must be text or json');
+  const own = {
+    state: { type: 'string' },
+    witness: { type: 'string', multiple: true },
+    'require-witnesses': { type: 'string' },
+  } as const;
+  return runLogCommand(argv, USAGE, own, async (v) => {
+    const format = outputFormat(v);
     const witnesses = await witnessPolicy(
       (v.witness as string[] | undefined) ?? [],
       intArg(v['require-witnesses'] as string | undefined, '--require-witnesses'),
     );
-    const base = logBase(v.url as string);
-    const { trust } = await loadTrust(base, v['trusted-root'] as string | undefined);
+    const { base, trust } = await openLog(v);
     const log = trustedLogFor(trust, base);
     const statePath = v.state as string | undefined;
     const previous = statePath ? await readPrevious(statePath) : undefined;
@@ -74,12 +62,13 @@ export async function run(argv: string[]): Promise<number> {
     const info = (await requestJson(url)) as LogInfo;
     if (typeof info.signedTreeHead !== 'string')
       throw new CliError(1, 'LOG_ANSWER_INVALID', `${url}: no signedTreeHead`);
-    const { checkpoint: cp } = await verifyCheckpointText(info.signedTreeHead, log.key);
+    const { checkpoint: cp } = await verifyCheckpointNote(info.signedTreeHead, log.key);
     // Witness cosignatures are served with the tlog-checkpoint (GET /api/v2/checkpoint).
     let cosigned: string[] = [];
     if (witnesses) {
       const text = await getText(`${base}/api/v2/checkpoint`);
-      cosigned = (await verifyCheckpointText(text, log.key, witnesses)).witnesses;
+      const { cosigners } = await verifyCheckpointNote(text, log.key, witnesses);
+      cosigned = [...new Set(cosigners.map((w) => w.name))];
     }
     if (
       info.treeSize !== cp.size ||
@@ -94,7 +83,7 @@ export async function run(argv: string[]): Promise<number> {
     let consistency: string | undefined;
     if (previous !== undefined) {
       // The stored checkpoint was verified when stored; verify it again (the file is not trusted).
-      const old = (await verifyCheckpointText(previous, log.key)).checkpoint;
+      const old = (await verifyCheckpointNote(previous, log.key)).checkpoint;
       if (old.origin !== cp.origin)
         throw new VerificationError(
           'TLOG_CHECKPOINT_MISMATCH',
@@ -107,29 +96,15 @@ export async function run(argv: string[]): Promise<number> {
           throw new CliError(1, 'MERKLE_ROOT_MISMATCH', `two different roots for size ${cp.size} (fork)`);
         consistency = `same tree as in ${statePath}`;
       } else if (old.size > 0) {
-        const purl = `${base}/api/v1/log/proof?firstSize=${old.size}&lastSize=${cp.size}`;
-        const proof = (await requestJson(purl)) as { rootHash?: unknown; hashes?: unknown };
-        if (
-          !Array.isArray(proof.hashes) ||
-          !proof.hashes.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/i.test(h))
-        ) {
-          throw new CliError(1, 'LOG_ANSWER_INVALID', `${purl}: malformed proof`);
-        }
-        try {
-          verifyConsistency(
-            old.size,
-            cp.size,
-            (proof.hashes as string[]).map((h) => hexDecode(h.toLowerCase())),
-            old.rootHash,
-            cp.rootHash,
-          );
-        } catch (e) {
-          throw new CliError(
-            1,
-            'CONSISTENCY_PROOF_INVALID',
-            `${purl}: the tree of size ${cp.size} is not an extension of the one of size ${old.size} in ${statePath}: ${(e as Error).message}`,
-          );
-        }
+        const proof = await getConsistencyProof(base, old.size, cp.size);
+        checkConsistency(
+          proof,
+          old.size,
+          cp.size,
+          old.rootHash,
+          cp.rootHash,
+          `the tree of size ${cp.size} is not an extension of the one of size ${old.size} in ${statePath}`,
+        );
         consistency = `consistent with size ${old.size} from ${statePath}`;
       }
     }
@@ -143,7 +118,7 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
     const origin = parseCheckpoint(parseNote(info.signedTreeHead).text).origin;
-    if (v.format === 'json') {
+    if (format === 'json') {
       printJson({
         verified: true,
         origin,

@@ -5,14 +5,14 @@
  * current, unless B is current); the roots of sizes A and B are computed from the log's tiles
  * (C2SP tlog-tiles, SDK TileClient) and the printed proof must lead from one to the other.
  */
-import { bytesEqual, hexDecode, hexEncode, TileClient, verifyConsistency } from '@scriba/sdk';
-import { VerificationError } from '@scriba/sdk/verify';
-import { parseCommandArgs } from '../args.js';
-import { defaultLogUrl, getText, logBase, requestJson } from '../http.js';
+import { bytesEqual, hexEncode, TileClient } from '@scriba/sdk';
+import { VerificationError, verifyCheckpointNote } from '@scriba/sdk/verify';
+import { getText } from '../http.js';
 import { intArg } from '../inputs.js';
-import { CliError, printJson, runCommand, usageError } from '../output.js';
-import { verifyCheckpointText } from '../rekor.js';
-import { loadTrust, trustedLogFor } from '../trust.js';
+import { openLog, outputFormat, runLogCommand } from '../log-command.js';
+import { CliError, printJson, usageError } from '../output.js';
+import { type ConsistencyAnswer, checkConsistency, getConsistencyProof } from '../rekor.js';
+import { trustedLogFor } from '../trust.js';
 
 const USAGE = `usage: scriba logproof --first-size A --last-size B [--url URL] [--trusted-root FILE] [--format text|json]
   Prints the consistency proof from tree size A to tree size B (1 <= A <= B <= current size)
@@ -20,69 +20,28 @@ const USAGE = `usage: scriba logproof --first-size A --last-size B [--url URL] [
   exit: 0 verified; 1 the proof or checkpoint does not verify; 2 usage or unreachable log
 `;
 
+/** The log's consistency proof from size `a` to `b`, with its root hash. */
 async function proof(
   base: string,
   a: number,
   b: number,
-): Promise<{ url: string; root: Uint8Array; hashes: Uint8Array[] }> {
-  const url = `${base}/api/v1/log/proof?firstSize=${a}&lastSize=${b}`;
-  const p = (await requestJson(url)) as { rootHash?: unknown; hashes?: unknown };
-  const hex = (h: unknown) => typeof h === 'string' && /^[0-9a-f]{64}$/i.test(h);
-  if (!hex(p.rootHash) || !Array.isArray(p.hashes) || !p.hashes.every(hex)) {
-    throw new CliError(1, 'LOG_ANSWER_INVALID', `${url}: malformed consistency proof`);
-  }
-  return {
-    url,
-    root: hexDecode((p.rootHash as string).toLowerCase()),
-    hashes: (p.hashes as string[]).map((h) => hexDecode(h.toLowerCase())),
-  };
-}
-
-function check(
-  url: string,
-  a: number,
-  b: number,
-  hashes: Uint8Array[],
-  rootA: Uint8Array,
-  rootB: Uint8Array,
-): void {
-  try {
-    verifyConsistency(a, b, hashes, rootA, rootB);
-  } catch (e) {
-    throw new CliError(
-      1,
-      'CONSISTENCY_PROOF_INVALID',
-      `${url}: the proof from ${a} to ${b} does not verify: ${(e as Error).message}`,
-    );
-  }
+): Promise<ConsistencyAnswer & { rootHash: Uint8Array }> {
+  const p = await getConsistencyProof(base, a, b);
+  if (!p.rootHash) throw new CliError(1, 'LOG_ANSWER_INVALID', `${p.url}: malformed consistency proof`);
+  return p as ConsistencyAnswer & { rootHash: Uint8Array };
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      'first-size': { type: 'string' },
-      'last-size': { type: 'string' },
-      url: { type: 'string', default: defaultLogUrl() },
-      'trusted-root': { type: 'string' },
-      format: { type: 'string', default: 'text' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    USAGE,
-    'error USAGE',
-  );
-  if (typeof parsed === 'number') return parsed;
-  const v = parsed as Record<string, string | undefined>;
-  return runCommand(USAGE, async () => {
-    const a = intArg(v['first-size'], '--first-size');
-    const b = intArg(v['last-size'], '--last-size');
+  const own = { 'first-size': { type: 'string' }, 'last-size': { type: 'string' } } as const;
+  return runLogCommand(argv, USAGE, own, async (v) => {
+    const a = intArg(v['first-size'] as string | undefined, '--first-size');
+    const b = intArg(v['last-size'] as string | undefined, '--last-size');
     if (a === undefined || b === undefined) throw usageError('--first-size and --last-size are required');
     if (a < 1 || a > b) throw usageError('need 1 <= --first-size <= --last-size');
-    if (v.format !== 'text' && v.format !== 'json') throw usageError('--format must be text or json');
-    const base = logBase(v.url as string);
-    const { trust } = await loadTrust(base, v['trusted-root']);
+    const format = outputFormat(v);
+    const { base, trust } = await openLog(v);
     const log = trustedLogFor(trust, base);
-    const { checkpoint: cp } = await verifyCheckpointText(
+    const { checkpoint: cp } = await verifyCheckpointNote(
       await getText(`${base}/api/v2/checkpoint`),
       log.key,
     );
@@ -95,18 +54,18 @@ export async function run(argv: string[]): Promise<number> {
     else {
       rootB = await tiles.rootHash(b);
       const toCurrent = await proof(base, b, cp.size);
-      check(toCurrent.url, b, cp.size, toCurrent.hashes, rootB, cp.rootHash);
+      checkConsistency(toCurrent, b, cp.size, rootB, cp.rootHash);
     }
     const rootA = a === b ? rootB : await tiles.rootHash(a);
     const p = await proof(base, a, b);
-    if (!bytesEqual(p.root, rootB)) {
+    if (!bytesEqual(p.rootHash, rootB)) {
       throw new VerificationError(
         'TLOG_CHECKPOINT_MISMATCH',
         `${p.url}: rootHash is not the verified root of size ${b}`,
       );
     }
-    check(p.url, a, b, p.hashes, rootA, rootB);
-    if (v.format === 'json') {
+    checkConsistency(p, a, b, rootA, rootB);
+    if (format === 'json') {
       printJson({
         verified: true,
         firstSize: a,

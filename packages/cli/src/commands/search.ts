@@ -5,14 +5,12 @@
  * every entry found is fetched and verified (SET, inclusion proof, checkpoint, ../rekor.ts), and its
  * body must really carry what was searched for (../monitor/matching.ts), else exit 1.
  */
-import { bytesEqual, hexEncode, parseEntryBody, pemDecode } from '@scriba/sdk';
-import { parseCommandArgs } from '../args.js';
-import { defaultLogUrl, logBase } from '../http.js';
+import { base64Encode, bytesEqual, hexEncode, parseEntryBody, pemDecode } from '@scriba/sdk';
 import { hashFile, parseDigestArg, readInput } from '../inputs.js';
+import { openLog, outputFormat, runLogCommand } from '../log-command.js';
 import { bodyDigests, bodyVerifiers, certificateIdentity } from '../monitor/matching.js';
-import { CliError, printJson, runCommand, usageError } from '../output.js';
+import { CliError, printJson, usageError } from '../output.js';
 import { retrieveEntries, searchIndex, verifyRekorV1Entry } from '../rekor.js';
-import { loadTrust } from '../trust.js';
 
 const USAGE = `usage: scriba search (--artifact FILE | --sha sha256:HEX | --public-key FILE | --email EMAIL)
          [--url URL] [--trusted-root FILE] [--format text|json]
@@ -57,7 +55,7 @@ async function query(v: Record<string, string | undefined>): Promise<Query> {
       );
     }
     return {
-      index: { publicKey: { format: 'x509', content: Buffer.from(bytes).toString('base64') } },
+      index: { publicKey: { format: 'x509', content: base64Encode(bytes) } },
       matches: (b) => bodyVerifiers(b).some((x) => bytesEqual(x.der, der)),
     };
   }
@@ -74,30 +72,18 @@ async function query(v: Record<string, string | undefined>): Promise<Query> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      artifact: { type: 'string' },
-      sha: { type: 'string' },
-      'public-key': { type: 'string' },
-      email: { type: 'string' },
-      url: { type: 'string', default: defaultLogUrl() },
-      'trusted-root': { type: 'string' },
-      format: { type: 'string', default: 'text' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    USAGE,
-    'error USAGE',
-  );
-  if (typeof parsed === 'number') return parsed;
-  const v = parsed as Record<string, string | undefined>;
-  return runCommand(USAGE, async () => {
+  const own = {
+    artifact: { type: 'string' },
+    sha: { type: 'string' },
+    'public-key': { type: 'string' },
+    email: { type: 'string' },
+  } as const;
+  return runLogCommand(argv, USAGE, own, async (v) => {
     const given = ['artifact', 'sha', 'public-key', 'email'].filter((k) => v[k] !== undefined);
     if (given.length !== 1) throw usageError('give one of --artifact, --sha, --public-key, --email');
-    if (v.format !== 'text' && v.format !== 'json') throw usageError('--format must be text or json');
-    const q = await query(v);
-    const base = logBase(v.url as string);
-    const { trust } = await loadTrust(base, v['trusted-root']);
+    const format = outputFormat(v);
+    const q = await query(v as Record<string, string | undefined>);
+    const { base, trust } = await openLog(v);
     const uuids = await searchIndex(base, q.index);
     const answers = await retrieveEntries(base, uuids);
     const found = new Set(answers.map((a) => a.uuid.slice(-64).toLowerCase()));
@@ -121,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
       }
       out.push({ uuid: a.uuid, logIndex: c.entry.logIndex });
     }
-    if (v.format === 'json') printJson(out);
+    if (format === 'json') printJson(out);
     else for (const o of out) process.stdout.write(`${o.uuid}\n`);
     return 0;
   });

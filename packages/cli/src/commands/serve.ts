@@ -3,6 +3,7 @@
  * SCRIBA_DATA_DIR, DATABASE_URL); every other setting comes from the environment (see the README).
  */
 import { parseCommandArgs } from '../args.js';
+import { serverEnvironment } from '../env.js';
 
 const USAGE = `usage: scriba serve [--port N] [--host H] [--data-dir DIR] [--database-url URL]
 
@@ -25,7 +26,7 @@ export async function run(argv: string[]): Promise<number> {
   );
   if (typeof parsed === 'number') return parsed;
   const values = parsed as { port?: string; host?: string; 'data-dir'?: string; 'database-url'?: string };
-  const env = { ...process.env };
+  const env = serverEnvironment();
   if (values.port !== undefined) env.PORT = values.port;
   if (values.host !== undefined) env.HOST = values.host;
   if (values['data-dir'] !== undefined) env.SCRIBA_DATA_DIR = values['data-dir'];

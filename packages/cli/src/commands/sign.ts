@@ -14,13 +14,10 @@ import {
   digest as sdkDigest,
 } from '@scriba/sdk';
 import { parseCertificate } from '@scriba/sdk/x509';
-import { parseCommandArgs } from '../args.js';
-import { defaultLogUrl, logBase } from '../http.js';
 import { parseDigestArg, readInput } from '../inputs.js';
-import { CliError, runCommand, usageError } from '../output.js';
-import { publish, writeBundle } from '../publish.js';
-import { loadSigningKey, signDigest, signMessage } from '../signing.js';
-import { loadTrust } from '../trust.js';
+import { CliError, usageError } from '../output.js';
+import { runSignCommand } from '../publish.js';
+import { signDigest, signMessage } from '../signing.js';
 
 const USAGE = `usage: scriba sign --key KEY (--artifact FILE | --digest sha256:HEX) --bundle OUT
          [--certificate FILE] [--url URL] [--rekor-api 1|2] [--timestamp] [--trusted-root FILE]
@@ -51,86 +48,57 @@ async function readCertificate(path: string, spki: Uint8Array): Promise<Uint8Arr
   return der;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      key: { type: 'string' },
-      certificate: { type: 'string' },
-      artifact: { type: 'string' },
-      digest: { type: 'string' },
-      bundle: { type: 'string' },
-      url: { type: 'string', default: defaultLogUrl() },
-      'rekor-api': { type: 'string', default: '1' },
-      timestamp: { type: 'boolean', default: false },
-      'trusted-root': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+export function run(argv: string[]): Promise<number> {
+  return runSignCommand(argv, USAGE, {
+    options: { certificate: { type: 'string' } },
+    required: ['key', 'bundle'],
+    prepare: async (v, key) => {
+      if (key.type === 'ed25519') {
+        throw new CliError(
+          2,
+          'KEY_UNSUPPORTED',
+          `key ${v.key}: Ed25519 cannot sign a hashedrekord entry that Sigstore verifiers accept (the log checks Ed25519ph over the digest, verifiers check Ed25519 over the artifact); use ECDSA or RSA, or scriba attest`,
+        );
+      }
+      let artifact: Uint8Array | undefined;
+      let d: { algorithm: typeof key.hash; digest: Uint8Array };
+      if (v.artifact !== undefined) {
+        artifact = await readInput(v.artifact as string, 'artifact');
+        d = { algorithm: key.hash, digest: sdkDigest(key.hash, artifact) };
+      } else {
+        d = parseDigestArg(v.digest as string);
+        if (d.algorithm !== key.hash)
+          throw usageError(`--digest: this key signs ${key.hash} digests, got ${d.algorithm}`);
+      }
+      const certificate =
+        v.certificate !== undefined ? await readCertificate(v.certificate as string, key.spki) : undefined;
+      const what = v.artifact !== undefined ? basename(v.artifact as string) : (v.digest as string);
+      return {
+        what: `signed ${what}`,
+        sign: () => {
+          const signature = artifact ? signMessage(key, artifact) : signDigest(key, d.digest);
+          return {
+            signature,
+            content: { kind: 'messageSignature', messageDigest: d, signature },
+            proposedV1: () =>
+              hashedRekordV001Request({
+                algorithm: d.algorithm,
+                digest: d.digest,
+                signature,
+                publicKeyPem: certificate ? pemEncode(certificate, 'CERTIFICATE') : key.publicKeyPem,
+              }),
+            requestV2: () =>
+              hashedRekordV002Request({
+                digest: d.digest,
+                signature,
+                ...(certificate ? { certificate } : { spki: key.spki }),
+                keyDetails: key.keyDetails,
+              }),
+            ...(certificate ? { certificate } : {}),
+            ...(artifact ? { artifact } : { artifactDigest: d }),
+          };
+        },
+      };
     },
-    USAGE,
-    'error USAGE',
-  );
-  if (typeof parsed === 'number') return parsed;
-  const v = parsed as Record<string, string | boolean | undefined>;
-  return runCommand(USAGE, async () => {
-    if (!v.key) throw usageError('--key is required');
-    if (!v.bundle) throw usageError('--bundle is required');
-    if ((v.artifact === undefined) === (v.digest === undefined))
-      throw usageError('give one of --artifact or --digest');
-    if (v['rekor-api'] !== '1' && v['rekor-api'] !== '2') throw usageError('--rekor-api must be 1 or 2');
-    const api = v['rekor-api'] === '2' ? 2 : 1;
-    const base = logBase(v.url as string);
-    const key = await loadSigningKey(v.key as string);
-    if (key.type === 'ed25519') {
-      throw new CliError(
-        2,
-        'KEY_UNSUPPORTED',
-        `key ${v.key}: Ed25519 cannot sign a hashedrekord entry that Sigstore verifiers accept (the log checks Ed25519ph over the digest, verifiers check Ed25519 over the artifact); use ECDSA or RSA, or scriba attest`,
-      );
-    }
-    let artifact: Uint8Array | undefined;
-    let d: { algorithm: typeof key.hash; digest: Uint8Array };
-    if (v.artifact !== undefined) {
-      artifact = await readInput(v.artifact as string, 'artifact');
-      d = { algorithm: key.hash, digest: sdkDigest(key.hash, artifact) };
-    } else {
-      d = parseDigestArg(v.digest as string);
-      if (d.algorithm !== key.hash)
-        throw usageError(`--digest: this key signs ${key.hash} digests, got ${d.algorithm}`);
-    }
-    const certificate =
-      v.certificate !== undefined ? await readCertificate(v.certificate as string, key.spki) : undefined;
-    const trust = (await loadTrust(base, v['trusted-root'] as string | undefined)).trust;
-    const signature = artifact ? signMessage(key, artifact) : signDigest(key, d.digest);
-    const out = await publish({
-      base,
-      api,
-      key,
-      signature,
-      content: { kind: 'messageSignature', messageDigest: d, signature },
-      proposedV1: () =>
-        hashedRekordV001Request({
-          algorithm: d.algorithm,
-          digest: d.digest,
-          signature,
-          publicKeyPem: certificate ? pemEncode(certificate, 'CERTIFICATE') : key.publicKeyPem,
-        }),
-      requestV2: () =>
-        hashedRekordV002Request({
-          digest: d.digest,
-          signature,
-          ...(certificate ? { certificate } : { spki: key.spki }),
-          keyDetails: key.keyDetails,
-        }),
-      ...(certificate ? { certificate } : {}),
-      timestamp: v.timestamp === true,
-      trust,
-      ...(artifact ? { artifact } : { artifactDigest: d }),
-    });
-    await writeBundle(v.bundle as string, out.bundle);
-    const what = v.artifact !== undefined ? basename(v.artifact as string) : (v.digest as string);
-    process.stdout.write(
-      `signed ${what}; ${out.created ? 'logged' : 'already logged'} at index ${out.logIndex} in ${base}${out.uuid ? ` (uuid ${out.uuid})` : ''}; wrote ${v.bundle}\n`,
-    );
-    return 0;
   });
 }

@@ -13,13 +13,10 @@
  * or FILE cannot be written. Every failure is one line on stderr.
  */
 import { activeServices, parseSigningConfig, type SigningConfig } from '@scriba/sdk/bundle';
-import { parseCommandArgs } from '../args.js';
-import { fetchJsonOrText, writeOut } from './fetch-config.js';
+import { CheckFailed, fetchJsonOrText, runFetchConfig } from './fetch-config.js';
 
 const USAGE = 'usage: scriba signing-config --url URL [--out FILE]\n';
 const NAME = 'scriba signing-config';
-
-class CheckFailed extends Error {}
 
 async function answers(url: string, what: string): Promise<void> {
   try {
@@ -43,42 +40,20 @@ async function check(config: SigningConfig): Promise<void> {
   }
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(
+export function run(argv: string[]): Promise<number> {
+  return runFetchConfig(
     argv,
-    { url: { type: 'string' }, out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
-    USAGE,
     NAME,
+    USAGE,
+    async (base) => ({ json: await fetchJsonOrText(`${base}/api/v1/log/signing-config`, 'json') }),
+    async ({ json }) => {
+      let config: SigningConfig;
+      try {
+        config = parseSigningConfig(json);
+      } catch (e) {
+        throw new CheckFailed(`not a Sigstore signing config: ${(e as Error).message}`);
+      }
+      await check(config);
+    },
   );
-  if (typeof parsed === 'number') return parsed;
-  const values = parsed as { url?: string; out?: string };
-  if (!values.url) {
-    process.stderr.write(`${NAME}: --url is required\n${USAGE}`);
-    return 2;
-  }
-  const base = values.url.replace(/\/+$/, '');
-  let json: unknown;
-  try {
-    json = await fetchJsonOrText(`${base}/api/v1/log/signing-config`, 'json');
-  } catch (e) {
-    process.stderr.write(`${NAME}: cannot fetch from ${base}: ${(e as Error).message}\n`);
-    return 2;
-  }
-  try {
-    let config: SigningConfig;
-    try {
-      config = parseSigningConfig(json);
-    } catch (e) {
-      throw new CheckFailed(`not a Sigstore signing config: ${(e as Error).message}`);
-    }
-    await check(config);
-  } catch (e) {
-    if (e instanceof CheckFailed) {
-      process.stderr.write(`${NAME}: ${e.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`${NAME}: cannot check ${base}: ${(e as Error).message}\n`);
-    return 2;
-  }
-  return writeOut(NAME, `${JSON.stringify(json, null, 2)}\n`, values.out);
 }

@@ -15,13 +15,10 @@ import { parseTrustedRoot, type TrustedRoot } from '@scriba/sdk/bundle';
 import { digest, parsePublicKey, pemDecodeAll } from '@scriba/sdk/crypto';
 import { base64Encode, bytesEqual } from '@scriba/sdk/encoding';
 import { isIssuedBy, OID_EKU_TIME_STAMPING, parseCertificate } from '@scriba/sdk/x509';
-import { parseCommandArgs } from '../args.js';
-import { fetchJsonOrText, writeOut } from './fetch-config.js';
+import { CheckFailed, fetchJsonOrText, runFetchConfig } from './fetch-config.js';
 
 const USAGE = 'usage: scriba trusted-root --url URL [--out FILE]\n';
 const NAME = 'scriba trusted-root';
-
-class CheckFailed extends Error {}
 
 async function checkTsa(root: TrustedRoot, base: string): Promise<void> {
   for (const [i, tsa] of root.timestampAuthorities.entries()) {
@@ -51,60 +48,40 @@ async function checkTsa(root: TrustedRoot, base: string): Promise<void> {
   }
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(
+export function run(argv: string[]): Promise<number> {
+  return runFetchConfig(
     argv,
-    { url: { type: 'string' }, out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
-    USAGE,
     NAME,
+    USAGE,
+    async (base) => {
+      const [json, pem] = (await Promise.all([
+        fetchJsonOrText(`${base}/api/v1/log/trusted-root`, 'json'),
+        fetchJsonOrText(`${base}/api/v1/log/publicKey`, 'text'),
+      ])) as [unknown, string];
+      return { json, pem };
+    },
+    async ({ json, pem }, base) => {
+      let root: TrustedRoot;
+      try {
+        root = parseTrustedRoot(json);
+      } catch (e) {
+        throw new CheckFailed(`not a Sigstore trusted root: ${(e as Error).message}`);
+      }
+      let spki: Uint8Array;
+      try {
+        spki = parsePublicKey(pem).spki;
+      } catch (e) {
+        throw new CheckFailed(`the log's public key does not parse: ${(e as Error).message}`);
+      }
+      const tlog = root.tlogs[0];
+      if (
+        !tlog ||
+        !bytesEqual(tlog.publicKey, spki) ||
+        base64Encode(tlog.logId) !== base64Encode(digest('sha256', spki))
+      ) {
+        throw new CheckFailed('the trusted root does not match the log public key');
+      }
+      await checkTsa(root, base);
+    },
   );
-  if (typeof parsed === 'number') return parsed;
-  const values = parsed as { url?: string; out?: string };
-  if (!values.url) {
-    process.stderr.write(`${NAME}: --url is required\n${USAGE}`);
-    return 2;
-  }
-  const base = values.url.replace(/\/+$/, '');
-  let json: unknown;
-  let pem: string;
-  try {
-    [json, pem] = (await Promise.all([
-      fetchJsonOrText(`${base}/api/v1/log/trusted-root`, 'json'),
-      fetchJsonOrText(`${base}/api/v1/log/publicKey`, 'text'),
-    ])) as [unknown, string];
-  } catch (e) {
-    process.stderr.write(`${NAME}: cannot fetch from ${base}: ${(e as Error).message}\n`);
-    return 2;
-  }
-  try {
-    let root: TrustedRoot;
-    try {
-      root = parseTrustedRoot(json);
-    } catch (e) {
-      throw new CheckFailed(`not a Sigstore trusted root: ${(e as Error).message}`);
-    }
-    let spki: Uint8Array;
-    try {
-      spki = parsePublicKey(pem).spki;
-    } catch (e) {
-      throw new CheckFailed(`the log's public key does not parse: ${(e as Error).message}`);
-    }
-    const tlog = root.tlogs[0];
-    if (
-      !tlog ||
-      !bytesEqual(tlog.publicKey, spki) ||
-      base64Encode(tlog.logId) !== base64Encode(digest('sha256', spki))
-    ) {
-      throw new CheckFailed('the trusted root does not match the log public key');
-    }
-    await checkTsa(root, base);
-  } catch (e) {
-    if (e instanceof CheckFailed) {
-      process.stderr.write(`${NAME}: ${e.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`${NAME}: cannot check ${base}: ${(e as Error).message}\n`);
-    return 2;
-  }
-  return writeOut(NAME, `${JSON.stringify(json, null, 2)}\n`, values.out);
 }

@@ -17,12 +17,10 @@ import {
   pemDecode,
 } from '@scriba/sdk';
 import { parseCertificate } from '@scriba/sdk/x509';
-import { parseCommandArgs } from '../args.js';
-import { defaultLogUrl, logBase } from '../http.js';
 import { readInput } from '../inputs.js';
-import { CliError, printJson, runCommand, usageError } from '../output.js';
+import { openLog, runLogCommand } from '../log-command.js';
+import { CliError, printJson, usageError } from '../output.js';
 import { postV1Entry, verifyRekorV1Entry } from '../rekor.js';
-import { loadTrust } from '../trust.js';
 
 const USAGE = `usage: scriba upload [--url URL] [--trusted-root FILE] --entry FILE
        scriba upload [--url URL] [--trusted-root FILE] --artifact FILE --signature FILE --public-key FILE
@@ -68,46 +66,42 @@ async function buildHashedRekord(v: Record<string, string | undefined>): Promise
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(
+  const own = {
+    entry: { type: 'string' },
+    artifact: { type: 'string' },
+    signature: { type: 'string' },
+    'public-key': { type: 'string' },
+    hash: { type: 'string' },
+  } as const;
+  return runLogCommand(
     argv,
-    {
-      url: { type: 'string', default: defaultLogUrl() },
-      'trusted-root': { type: 'string' },
-      entry: { type: 'string' },
-      artifact: { type: 'string' },
-      signature: { type: 'string' },
-      'public-key': { type: 'string' },
-      hash: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
     USAGE,
-    'error USAGE',
-  );
-  if (typeof parsed === 'number') return parsed;
-  const v = parsed as Record<string, string | undefined>;
-  return runCommand(USAGE, async () => {
-    if (v.hash !== undefined && !['sha256', 'sha384', 'sha512'].includes(v.hash)) {
-      throw usageError('--hash must be sha256, sha384 or sha512');
-    }
-    let entry: unknown;
-    if (v.entry) {
-      const text = new TextDecoder().decode(await readInput(v.entry, 'entry'));
-      try {
-        entry = JSON.parse(text);
-      } catch (e) {
-        throw new CliError(2, 'INPUT_INVALID', `entry ${v.entry}: not JSON: ${(e as Error).message}`);
+    own,
+    async (values) => {
+      const v = values as Record<string, string | undefined>;
+      if (v.hash !== undefined && !['sha256', 'sha384', 'sha512'].includes(v.hash)) {
+        throw usageError('--hash must be sha256, sha384 or sha512');
       }
-    } else if (v.artifact && v.signature && v['public-key']) {
-      entry = await buildHashedRekord(v);
-    } else {
-      throw usageError('give --entry, or --artifact, --signature and --public-key');
-    }
-    const base = logBase(v.url as string);
-    const { trust } = await loadTrust(base, v['trusted-root']);
-    const { answer, created } = await postV1Entry(base, entry);
-    if (!created) process.stderr.write(`already logged as ${answer.uuid}; the existing entry follows\n`);
-    await verifyRekorV1Entry(answer, trust);
-    printJson({ [answer.uuid]: answer.value });
-    return 0;
-  });
+      let entry: unknown;
+      if (v.entry) {
+        const text = new TextDecoder().decode(await readInput(v.entry, 'entry'));
+        try {
+          entry = JSON.parse(text);
+        } catch (e) {
+          throw new CliError(2, 'INPUT_INVALID', `entry ${v.entry}: not JSON: ${(e as Error).message}`);
+        }
+      } else if (v.artifact && v.signature && v['public-key']) {
+        entry = await buildHashedRekord(v);
+      } else {
+        throw usageError('give --entry, or --artifact, --signature and --public-key');
+      }
+      const { base, trust } = await openLog(v);
+      const { answer, created } = await postV1Entry(base, entry);
+      if (!created) process.stderr.write(`already logged as ${answer.uuid}; the existing entry follows\n`);
+      await verifyRekorV1Entry(answer, trust);
+      printJson({ [answer.uuid]: answer.value });
+      return 0;
+    },
+    { format: false },
+  );
 }

@@ -5,20 +5,17 @@
  * file's SHA-256 is verified (none found: exit 1).
  */
 import { hexEncode } from '@scriba/sdk';
-import { parseCommandArgs } from '../args.js';
-import { defaultLogUrl, logBase } from '../http.js';
 import { hashFile, intArg } from '../inputs.js';
-import { CliError, printJson, runCommand, usageError } from '../output.js';
+import { openLog, outputFormat, runLogCommand } from '../log-command.js';
+import { CliError, printJson, usageError } from '../output.js';
 import {
   type CheckedEntry,
-  getEntryByIndex,
-  getEntryByUuid,
+  getEntry,
   type RekorV1Answer,
   retrieveEntries,
   searchIndex,
   verifyRekorV1Entry,
 } from '../rekor.js';
-import { loadTrust } from '../trust.js';
 
 const USAGE = `usage: scriba verify-entry (--uuid UUID | --log-index N | --artifact FILE) [--url URL]
          [--trusted-root FILE] [--format text|json]
@@ -28,32 +25,19 @@ const USAGE = `usage: scriba verify-entry (--uuid UUID | --log-index N | --artif
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      uuid: { type: 'string' },
-      'log-index': { type: 'string' },
-      artifact: { type: 'string' },
-      url: { type: 'string', default: defaultLogUrl() },
-      'trusted-root': { type: 'string' },
-      format: { type: 'string', default: 'text' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    USAGE,
-    'error USAGE',
-  );
-  if (typeof parsed === 'number') return parsed;
-  const v = parsed as Record<string, string | string[] | undefined>;
-  return runCommand(USAGE, async () => {
+  const own = {
+    uuid: { type: 'string' },
+    'log-index': { type: 'string' },
+    artifact: { type: 'string' },
+  } as const;
+  return runLogCommand(argv, USAGE, own, async (v) => {
     const given = ['uuid', 'log-index', 'artifact'].filter((k) => v[k] !== undefined);
     if (given.length !== 1) throw usageError('give one of --uuid, --log-index, --artifact');
-    if (v.format !== 'text' && v.format !== 'json') throw usageError('--format must be text or json');
-    const base = logBase(v.url as string);
+    const format = outputFormat(v);
     const index = intArg(v['log-index'] as string | undefined, '--log-index');
-    const { trust } = await loadTrust(base, v['trusted-root'] as string | undefined);
+    const { base, trust } = await openLog(v);
     let answers: RekorV1Answer[];
-    if (v.uuid !== undefined) answers = [await getEntryByUuid(base, v.uuid as string)];
-    else if (v['log-index'] !== undefined) answers = [await getEntryByIndex(base, index as number)];
+    if (v.artifact === undefined) answers = [await getEntry(base, v.uuid as string | undefined, index)];
     else {
       const sha = hexEncode(await hashFile(v.artifact as string, 'sha256'));
       answers = await retrieveEntries(base, await searchIndex(base, { hash: `sha256:${sha}` }));
@@ -63,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
     const checked: CheckedEntry[] = [];
     for (const a of answers) checked.push(await verifyRekorV1Entry(a, trust));
     for (const c of checked) {
-      if (v.format === 'json') {
+      if (format === 'json') {
         printJson({
           verified: true,
           uuid: c.uuid,

@@ -31,6 +31,7 @@ import {
   verifyBundle,
   type WitnessPolicy,
 } from '@scriba/sdk/verify';
+import { envVerifyStreamThreshold } from '../env.js';
 import { hashFile as hashFileShared, parseDigestArg } from '../inputs.js';
 import { describeError } from '../output.js';
 import { witnessPolicy } from '../rekor.js';
@@ -65,8 +66,7 @@ const USAGE = `usage: scriba verify --bundle FILE (--artifact FILE | --digest sh
 export const STREAM_THRESHOLD = 64 * 1024 * 1024;
 
 function streamThreshold(): number {
-  const v = Number(process.env.SCRIBA_VERIFY_STREAM_THRESHOLD);
-  return Number.isSafeInteger(v) && v >= 0 ? v : STREAM_THRESHOLD;
+  return envVerifyStreamThreshold(STREAM_THRESHOLD);
 }
 
 type Outcome = { exit: number; code: string; message: string; field?: string };

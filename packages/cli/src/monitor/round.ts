@@ -20,7 +20,7 @@ import {
 } from '@scriba/sdk/note';
 import { type FetchLike, TileClient, type VerifiedCheckpoint } from '@scriba/sdk/tiles/client';
 import type { WitnessPolicy } from '@scriba/sdk/verify';
-import { causeOf } from '../http.js';
+import { causeOf, normalizeLogUrl } from '../http.js';
 import { isWatching, matchEntry, type Watch } from './matching.js';
 import type { MonitorEvent } from './output.js';
 import { type MonitorState, readState, writeState } from './state.js';
@@ -55,6 +55,12 @@ function errorCode(e: unknown): string {
   return typeof c === 'string' ? c : 'ERROR';
 }
 
+/** A state file the round cannot use: an error event, exit code 2. */
+function stateError(emit: MonitorOptions['emit'], reason: string, e: unknown): RoundResult {
+  emit({ event: 'error', reason, code: errorCode(e), message: (e as Error).message });
+  return { exit: 2, matches: 0 };
+}
+
 /** Names of the required witnesses whose cosignature on `text` verifies. */
 async function cosigners(text: string, w: WitnessPolicy): Promise<string[]> {
   try {
@@ -76,13 +82,7 @@ export async function monitorRound(opts: MonitorOptions): Promise<RoundResult> {
   try {
     prev = await readState(opts.statePath);
   } catch (e) {
-    emit({
-      event: 'error',
-      reason: 'state file unreadable',
-      code: errorCode(e),
-      message: (e as Error).message,
-    });
-    return { exit: 2, matches: 0 };
+    return stateError(emit, 'state file unreadable', e);
   }
 
   // 1. The checkpoint and its signature.
@@ -198,13 +198,7 @@ export async function monitorRound(opts: MonitorOptions): Promise<RoundResult> {
       range = CompactRange.fromHashes(prev.size, prev.range.map(base64Decode));
       if (!bytesEqual(range.root(), prevRoot)) throw new Error('state range does not match its root');
     } catch (e) {
-      emit({
-        event: 'error',
-        reason: 'state file is corrupt',
-        code: errorCode(e),
-        message: (e as Error).message,
-      });
-      return { exit: 2, matches: 0 };
+      return stateError(emit, 'state file is corrupt', e);
     }
   }
 
@@ -315,8 +309,7 @@ export function trustedRootVerifiers(
   vkeys: string[],
 ): (text: string) => Promise<NoteVerifier[]> {
   const root = parseTrustedRoot(trustedRootJson);
-  const norm = (u: string) => u.replace(/\/+$/, '').replace(/\/api\/v[12]$/, '');
-  const matching = root.tlogs.filter((t) => norm(t.baseUrl) === norm(url));
+  const matching = root.tlogs.filter((t) => normalizeLogUrl(t.baseUrl) === normalizeLogUrl(url));
   const logs = matching.length > 0 ? matching : root.tlogs;
   const keys = logs.flatMap((t) => {
     try {

@@ -14,29 +14,19 @@
  *      (origin `<name> - <tree ID>`, Rekor's convention) — an unsharded log's indices are equal.
  *      This holds with or without a SET: a SET signs the global index (signed-entry-timestamp.ts),
  *      the proof authenticates the tree-local one, and nothing relates the two offline but this.
- * 4. the checkpoint MUST carry a valid signature by the log's key under the log's name — the origin's first
- *    token, e.g. `rekor.sigstore.dev` for `rekor.sigstore.dev - 2605736670972794746`; other lines
- *    (witness cosignatures, unknown keys) are ignored (TLOG_CHECKPOINT_SIGNATURE_INVALID);
- * 5. its size and root hash MUST equal the proof's (TLOG_CHECKPOINT_MISMATCH);
- * 6. when the caller requires witnesses, at least `threshold` of them MUST have cosigned it
- *    (TLOG_CHECKPOINT_COSIGNATURES_MISSING).
+ * 4. it MUST carry a valid signature by the log's key under the log's name, and when the caller
+ *    requires witnesses, at least `threshold` of them MUST have cosigned it (checkpoint.ts,
+ *    `verifyCheckpointNote`: TLOG_CHECKPOINT_SIGNATURE_INVALID, TLOG_CHECKPOINT_COSIGNATURES_MISSING);
+ * 5. its size and root hash MUST equal the proof's (TLOG_CHECKPOINT_MISMATCH).
  */
 import type { InclusionProof, TransparencyLogEntry } from '../bundle/types.js';
 import type { PublicKey } from '../crypto/index.js';
 import { bytesEqual } from '../encoding.js';
 import { ENTRY_KIND_TABLE, entryKindId, isEntryKindId } from '../entries/kinds/table.js';
 import { treeIdOfOrigin } from '../entries/uuid.js';
-import { isScribaError } from '../errors.js';
 import { hashLeaf, rootFromInclusionProof } from '../merkle/index.js';
-import {
-  type Checkpoint,
-  type NoteSignature,
-  type NoteVerifier,
-  noteVerifierFromPublicKey,
-  parseCheckpoint,
-  parseNote,
-  verifyNote,
-} from '../note/index.js';
+import type { Checkpoint } from '../note/index.js';
+import { verifyCheckpointNote } from './checkpoint.js';
 import { VerificationError } from './errors.js';
 import type { WitnessPolicy } from './options.js';
 
@@ -69,49 +59,12 @@ export async function verifyInclusionProof(
   if (proof.checkpoint === undefined) {
     throw new VerificationError('TLOG_CHECKPOINT_MISSING', 'the inclusion proof has no checkpoint');
   }
-  let checkpoint: Checkpoint;
-  try {
-    checkpoint = parseCheckpoint(parseNote(proof.checkpoint).text);
-  } catch (e) {
-    throw new VerificationError('TLOG_CHECKPOINT_MALFORMED', 'the checkpoint is malformed', { cause: e });
-  }
+  const { checkpoint, cosigners } = await verifyCheckpointNote(proof.checkpoint, key, witnesses);
   checkProofIndex(entry, proof, checkpoint);
-  const name = checkpoint.origin.split(' ')[0] as string;
-  let verified: NoteSignature[];
-  let logVerifier: NoteVerifier;
-  try {
-    logVerifier = noteVerifierFromPublicKey(name, key);
-    ({ verified } = await verifyNote(proof.checkpoint, [logVerifier, ...(witnesses?.verifiers ?? [])]));
-  } catch (e) {
-    if (isScribaError(e, 'NOTE_MALFORMED')) {
-      throw new VerificationError('TLOG_CHECKPOINT_MALFORMED', 'the checkpoint is malformed', { cause: e });
-    }
-    throw new VerificationError(
-      'TLOG_CHECKPOINT_SIGNATURE_INVALID',
-      `the checkpoint is not signed by the log's key as ${name}`,
-      { cause: e },
-    );
-  }
-  const signedBy = (v: NoteVerifier) => verified.some((s) => s.name === v.name && s.keyHash === v.keyHash);
-  if (!signedBy(logVerifier)) {
-    throw new VerificationError(
-      'TLOG_CHECKPOINT_SIGNATURE_INVALID',
-      `the checkpoint is not signed by the log as ${name}`,
-    );
-  }
   if (checkpoint.size !== proof.treeSize || !bytesEqual(checkpoint.rootHash, proof.rootHash)) {
     throw new VerificationError('TLOG_CHECKPOINT_MISMATCH', "the checkpoint's tree is not the proof's tree");
   }
-  const cosigned = new Set(
-    (witnesses?.verifiers ?? []).filter(signedBy).map((v) => `${v.name}+${v.keyHash}`),
-  );
-  if (witnesses && cosigned.size < witnesses.threshold) {
-    throw new VerificationError(
-      'TLOG_CHECKPOINT_COSIGNATURES_MISSING',
-      `${cosigned.size} required witness cosignature(s) verified, ${witnesses.threshold} required`,
-    );
-  }
-  return { proof, checkpoint, witnesses: [...cosigned] };
+  return { proof, checkpoint, witnesses: cosigners.map((v) => `${v.name}+${v.keyHash}`) };
 }
 
 function checkProofIndex(entry: TransparencyLogEntry, proof: InclusionProof, checkpoint: Checkpoint): void {

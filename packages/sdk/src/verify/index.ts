@@ -4,6 +4,7 @@
 export { Artifact, checkArtifact } from './artifact.js';
 export { verifyBinding } from './binding.js';
 export { verifySigningCertificate } from './certificate.js';
+export { type VerifiedCheckpointNote, verifyCheckpointNote } from './checkpoint.js';
 export { preAuthEncoding } from './dsse.js';
 export { verifyEntryBody } from './entry-body.js';
 export * from './errors.js';
