@@ -6,10 +6,12 @@
  *    packages/sdk, and (it is isomorphic) no `node:` built-in — except NODE_ENTRY, the one file the
  *    `node` export condition loads to hand node:crypto to the SDK (its isomorphic test checks that no
  *    default entry reaches it).
- * 2. SQL text appears only in the storage implementation: packages/server/src/db/ and, until the
- *    storage port moves them there, the files listed in SQL_NOT_YET_MOVED (no new file may join).
- * 3. HTTP routes do not reach storage: nothing under packages/server/src/routes/ imports db/, the tile
- *    store or the tile reader; they call the log core (LogService).
+ * 2. SQL text appears only in the storage implementation (packages/server/src/storage/) and, until
+ *    the witness moves to its own package, the files listed in SQL_NOT_YET_MOVED (no new file may join).
+ * 3. HTTP routes do not reach storage: nothing under packages/server/src/routes/ imports storage/, a
+ *    database driver, the tile store or the tile reader; they call the log core (LogService).
+ * 5. The log core (packages/server/src/log/) talks to storage only through its port (log/storage.ts):
+ *    it imports neither storage/ nor a database driver.
  * 4. The server reads its environment in one place: `process.env` appears only in
  *    packages/server/src/config.ts (everything else gets typed values passed down).
  *
@@ -20,19 +22,14 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SQL_HOME = 'packages/server/src/db/';
-/** SQL outside db/ today; the storage port (issue 10, later step) moves it. Shrink only. */
-const SQL_NOT_YET_MOVED = new Set([
-  'packages/server/src/log/sequencer.ts',
-  'packages/server/src/log/service.ts',
-  'packages/server/src/log/tileStore.ts',
-  'packages/server/src/log/tile-reader.ts',
-  'packages/server/src/log/witness-push.ts',
-  'packages/server/src/witness/store.ts',
-]);
+const SQL_HOME = 'packages/server/src/storage/';
+/** SQL outside storage/ today. Shrink only. */
+const SQL_NOT_YET_MOVED = new Set(['packages/server/src/witness/store.ts']);
 const SQL =
   /\b(SELECT\s+[\w*(]|INSERT\s+INTO\b|DELETE\s+FROM\b|CREATE\s+(TABLE|INDEX)\b|ALTER\s+TABLE\b|UPDATE\s+[a-z_]+\s+SET\b)/;
-const ROUTE_FORBIDDEN = [/\/db\//, /\/db\/index\.js$/, /\/tileStore\.js$/, /\/tile-reader\.js$/];
+const DRIVERS = [/^pg$/, /^pg\//, /^@electric-sql\/pglite/];
+const ROUTE_FORBIDDEN = [/\/storage\//, /\/tileStore\.js$/, /\/tile-reader\.js$/, ...DRIVERS];
+const CORE_FORBIDDEN = [/\/storage\//, ...DRIVERS];
 
 function sources(dir) {
   const out = [];
@@ -93,6 +90,12 @@ for (const file of sources('packages/server/src/routes')) {
       problems.push(`${file}: a route imports storage (${spec})`);
   }
 }
+for (const file of sources('packages/server/src/log')) {
+  for (const spec of importsOf(readFileSync(join(ROOT, file), 'utf8'))) {
+    if (CORE_FORBIDDEN.some((re) => re.test(spec)))
+      problems.push(`${file}: the log core imports storage (${spec}); use the port (log/storage.ts)`);
+  }
+}
 for (const file of sources('packages/server/src')) {
   if (file === 'packages/server/src/config.ts') continue;
   if (/\bprocess\.env\b/.test(code(readFileSync(join(ROOT, file), 'utf8'))))
@@ -115,5 +118,5 @@ if (problems.length > 0) {
   process.exit(1);
 }
 process.stdout.write(
-  'layers: ok (SDK imports nothing upward; SQL only in storage; routes do not import storage; env read only in config.ts)\n',
+  'layers: ok (SDK imports nothing upward; SQL only in storage; routes and the log core do not import storage; env read only in config.ts)\n',
 );

@@ -99,7 +99,7 @@ afterAll(async () => {
 
 function pusher(witnesses: WitnessEndpoint[], timeoutMs = 300): WitnessPusher {
   return new WitnessPusher({
-    db: server.db,
+    tree: server.log.tree,
     witnesses,
     timeoutMs,
     latest: async () => {

@@ -1,9 +1,14 @@
-/** Opens the configured database (PostgreSQL via DATABASE_URL, else PGlite under the data dir). */
+/**
+ * The PostgreSQL / PGlite storage implementation: opens the configured database (PostgreSQL via
+ * DATABASE_URL, else PGlite under the data dir), applies the migrations in sql/, and implements the
+ * log's storage port (log-storage.ts). All of the server's SQL lives in this folder.
+ */
 import { openPglite } from './pglite.js';
 import { openPostgres, type PostgresOptions } from './postgres.js';
 import type { Db } from './types.js';
 
 export { classifyDbError, type DbErrorClass, DbUnavailableError } from './errors.js';
+export { SqlLogStorage } from './log-storage.js';
 export { migrate } from './migrate.js';
 export type { Db, Queryable } from './types.js';
 export { toBytes, toNumber } from './types.js';
