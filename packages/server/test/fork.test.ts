@@ -18,12 +18,12 @@ import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
 import { startTestWitness, until } from '../../../test/helpers/witness.js';
 import { type MonitorEvent, monitorRound } from '../../cli/src/commands/monitor.js';
+import type { WitnessServer } from '../../witness/src/index.js';
 import { checkpointEd25519 } from '../src/keys/checkpointEd25519.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
 import { appendBatch } from '../src/log/sequencer.js';
 import type { RunningServer } from '../src/main.js';
 import { toBytes } from '../src/storage/index.js';
-import type { WitnessServer } from '../src/witness/index.js';
 import { fakeEntry } from './fixtures.js';
 
 const ORIGIN = '127.0.0.1/scriba-fork-test';

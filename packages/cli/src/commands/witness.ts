@@ -19,7 +19,7 @@ import {
   ed25519Cosigner,
   loadOrCreateEd25519Key,
   type WitnessLogConfig,
-} from '@scriba/server/witness';
+} from '@scriba/witness';
 import { parseCommandArgs } from '../args.js';
 import { getText, logBase } from '../http.js';
 import { CliError, reportError } from '../output.js';

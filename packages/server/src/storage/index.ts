@@ -14,9 +14,19 @@ export type { Db, Queryable } from './types.js';
 export { toBytes, toNumber } from './types.js';
 export { waitForDatabase } from './wait.js';
 
+export { type MigrationSet } from './migrate.js';
+export { openPglite } from './pglite.js';
+export { openPostgres, type PostgresOptions } from './postgres.js';
+
+/**
+ * PostgreSQL when `databaseUrl` is set, else PGlite under `dataDir` (`pglite`: its folder and the
+ * data dir's lock file, for an app other than the log — the witness).
+ */
 export async function openDb(
-  opts: { databaseUrl?: string; dataDir: string; poolMax: number } & PostgresOptions,
+  opts: { databaseUrl?: string | undefined; dataDir: string; poolMax: number } & PostgresOptions & {
+      pglite?: { subdir?: string; lockFile?: string };
+    },
 ): Promise<Db> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolMax, opts);
-  return openPglite(opts.dataDir);
+  return openPglite(opts.dataDir, opts.pglite);
 }
