@@ -9,14 +9,12 @@ import type { Db } from './types.js';
 
 export { classifyDbError, type DbErrorClass, DbUnavailableError } from './errors.js';
 export { SqlLogStorage } from './log-storage.js';
-export { migrate } from './migrate.js';
+export { type MigrationSet, migrate } from './migrate.js';
+export { openPglite } from './pglite.js';
+export { openPostgres, type PostgresOptions } from './postgres.js';
 export type { Db, Queryable } from './types.js';
 export { toBytes, toNumber } from './types.js';
 export { waitForDatabase } from './wait.js';
-
-export { type MigrationSet } from './migrate.js';
-export { openPglite } from './pglite.js';
-export { openPostgres, type PostgresOptions } from './postgres.js';
 
 /**
  * PostgreSQL when `databaseUrl` is set, else PGlite under `dataDir` (`pglite`: its folder and the
