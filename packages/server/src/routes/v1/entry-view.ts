@@ -1,7 +1,8 @@
 /**
  * Rekor v1 wire format of a log entry, rendered by the v1 routes from the log core's typed values:
- * the stored body, its inclusion proof against a signed checkpoint, and the signedEntryTimestamp, an ECDSA signature with the log key over the RFC 8785 JSON of
- * {body (base64), integratedTime, logID (hex), logIndex} (what sigstore verifiers check).
+ * the stored body, its inclusion proof against a signed checkpoint, and the signedEntryTimestamp, an
+ * ECDSA signature with the log key over the RFC 8785 JSON of {body (base64), integratedTime, logID
+ * (hex), logIndex} (what sigstore verifiers check).
  */
 import { sign } from 'node:crypto';
 import type { LogKey } from '../../keys/logKey.js';
