@@ -14,7 +14,8 @@
  * 5. The log core (packages/server/src/log/) talks to storage only through its port (log/storage.ts):
  *    it imports neither storage/ nor a database driver.
  * 4. The server reads its environment in one place: `process.env` appears only in
- *    packages/server/src/config.ts (everything else gets typed values passed down).
+ *    packages/server/src/config.ts (everything else, the witness package too, gets typed values
+ *    passed down).
  *
  * Reads source as text (import specifiers and string literals); prints one line per violation.
  */
@@ -98,7 +99,8 @@ for (const file of sources('packages/server/src/log')) {
       problems.push(`${file}: the log core imports storage (${spec}); use the port (log/storage.ts)`);
   }
 }
-for (const file of sources('packages/server/src')) {
+// The witness (once part of the server) gets its settings passed down from the CLI, as the server's code does.
+for (const file of [...sources('packages/server/src'), ...sources('packages/witness/src')]) {
   if (file === 'packages/server/src/config.ts') continue;
   if (/\bprocess\.env\b/.test(code(readFileSync(join(ROOT, file), 'utf8'))))
     problems.push(`${file}: reads process.env (only packages/server/src/config.ts may)`);
