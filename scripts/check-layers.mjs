@@ -6,13 +6,16 @@
  *    packages/sdk, and (it is isomorphic) no `node:` built-in — except NODE_ENTRY, the one file the
  *    `node` export condition loads to hand node:crypto to the SDK (its isomorphic test checks that no
  *    default entry reaches it).
- * 2. SQL text appears only in the storage implementation: packages/server/src/db/ and, until the
- *    storage port moves them there, the files listed in SQL_NOT_YET_MOVED (no new file may join).
- * 3. HTTP routes do not reach storage: nothing under packages/server/src/routes/ imports db/, the tile
- *    store or the tile reader; they call the log core (LogService).
+ * 2. SQL text appears only in a storage implementation: the log's (packages/server/src/storage/) and
+ *    the witness's store (packages/witness/src/store.ts). SQL_NOT_YET_MOVED lists exceptions; it is
+ *    empty and may only stay so.
+ * 3. HTTP routes do not reach storage: nothing under packages/server/src/routes/ imports storage/, a
+ *    database driver, the tile store or the tile reader; they call the log core (LogService).
+ * 5. The log core (packages/server/src/log/) talks to storage only through its port (log/storage.ts):
+ *    it imports neither storage/ nor a database driver.
  * 4. The server reads its environment in one place: `process.env` appears only in
- *    packages/server/src/config.ts (everything else gets typed values passed down); the CLI likewise
- *    only in packages/cli/src/env.ts (and witness.ts, until the witness is its own package).
+ *    packages/server/src/config.ts (everything else, the witness package too, gets typed values
+ *    passed down); the CLI likewise only in packages/cli/src/env.ts.
  *
  * Reads source as text (import specifiers and string literals); prints one line per violation.
  */
@@ -21,19 +24,14 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SQL_HOME = 'packages/server/src/db/';
-/** SQL outside db/ today; the storage port (issue 10, later step) moves it. Shrink only. */
-const SQL_NOT_YET_MOVED = new Set([
-  'packages/server/src/log/sequencer.ts',
-  'packages/server/src/log/service.ts',
-  'packages/server/src/log/tileStore.ts',
-  'packages/server/src/log/tile-reader.ts',
-  'packages/server/src/log/witness-push.ts',
-  'packages/server/src/witness/store.ts',
-]);
+const SQL_HOMES = ['packages/server/src/storage/', 'packages/witness/src/store.ts'];
+/** SQL outside the storage implementations. Empty; shrink only. */
+const SQL_NOT_YET_MOVED = new Set([]);
 const SQL =
   /\b(SELECT\s+[\w*(]|INSERT\s+INTO\b|DELETE\s+FROM\b|CREATE\s+(TABLE|INDEX)\b|ALTER\s+TABLE\b|UPDATE\s+[a-z_]+\s+SET\b)/;
-const ROUTE_FORBIDDEN = [/\/db\//, /\/db\/index\.js$/, /\/tileStore\.js$/, /\/tile-reader\.js$/];
+const DRIVERS = [/^pg$/, /^pg\//, /^@electric-sql\/pglite/];
+const ROUTE_FORBIDDEN = [/\/storage\//, /\/tileStore\.js$/, /\/tile-reader\.js$/, ...DRIVERS];
+const CORE_FORBIDDEN = [/\/storage\//, ...DRIVERS];
 
 function sources(dir) {
   const out = [];
@@ -81,12 +79,13 @@ for (const file of sources('packages/sdk/src')) {
 }
 for (const file of [
   ...sources('packages/server/src'),
+  ...sources('packages/witness/src'),
   ...sources('packages/cli/src'),
   ...sources('packages/sdk/src'),
 ]) {
-  if (file.startsWith(SQL_HOME) || SQL_NOT_YET_MOVED.has(file)) continue;
+  if (SQL_HOMES.some((h) => file.startsWith(h)) || SQL_NOT_YET_MOVED.has(file)) continue;
   const m = SQL.exec(code(readFileSync(join(ROOT, file), 'utf8')));
-  if (m) problems.push(`${file}: SQL ("${m[0]}") outside ${SQL_HOME}`);
+  if (m) problems.push(`${file}: SQL ("${m[0]}") outside ${SQL_HOMES.join(' and ')}`);
 }
 for (const file of sources('packages/server/src/routes')) {
   for (const spec of importsOf(readFileSync(join(ROOT, file), 'utf8'))) {
@@ -94,13 +93,20 @@ for (const file of sources('packages/server/src/routes')) {
       problems.push(`${file}: a route imports storage (${spec})`);
   }
 }
-for (const file of sources('packages/server/src')) {
+for (const file of sources('packages/server/src/log')) {
+  for (const spec of importsOf(readFileSync(join(ROOT, file), 'utf8'))) {
+    if (CORE_FORBIDDEN.some((re) => re.test(spec)))
+      problems.push(`${file}: the log core imports storage (${spec}); use the port (log/storage.ts)`);
+  }
+}
+// The witness (once part of the server) gets its settings passed down from the CLI, as the server's code does.
+for (const file of [...sources('packages/server/src'), ...sources('packages/witness/src')]) {
   if (file === 'packages/server/src/config.ts') continue;
   if (/\bprocess\.env\b/.test(code(readFileSync(join(ROOT, file), 'utf8'))))
     problems.push(`${file}: reads process.env (only packages/server/src/config.ts may)`);
 }
 for (const file of sources('packages/cli/src')) {
-  if (file === 'packages/cli/src/env.ts' || file === 'packages/cli/src/commands/witness.ts') continue;
+  if (file === 'packages/cli/src/env.ts') continue;
   if (/\bprocess\.env\b/.test(code(readFileSync(join(ROOT, file), 'utf8'))))
     problems.push(`${file}: reads process.env (only packages/cli/src/env.ts may)`);
 }
@@ -121,5 +127,5 @@ if (problems.length > 0) {
   process.exit(1);
 }
 process.stdout.write(
-  'layers: ok (SDK imports nothing upward; SQL only in storage; routes do not import storage; env read only in config.ts and the CLI env.ts)\n',
+  'layers: ok (SDK imports nothing upward; SQL only in storage; routes and the log core do not import storage; env read only in config.ts and the CLI env.ts)\n',
 );

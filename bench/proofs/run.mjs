@@ -12,13 +12,14 @@ import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { verifyInclusion } from '@scriba/sdk/merkle';
 import { buildInclusionProof, integrate, rightEdgeTiles, TileNodeCache, tileKey } from '@scriba/sdk/tiles';
-import { migrate } from '../../packages/server/dist/db/migrate.js';
-import { openPostgres } from '../../packages/server/dist/db/postgres.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../../packages/server/dist/keys/logKey.js';
 import { checkpointSigner } from '../../packages/server/dist/log/checkpoint.js';
 import { Metrics } from '../../packages/server/dist/log/metrics.js';
 import { LogService } from '../../packages/server/dist/log/service.js';
 import { tileGetter } from '../../packages/server/dist/log/tileStore.js';
+import { SqlLogStorage } from '../../packages/server/dist/storage/log-storage.js';
+import { migrate } from '../../packages/server/dist/storage/migrate.js';
+import { openPostgres } from '../../packages/server/dist/storage/postgres.js';
 import { createDatabase, startPostgres } from './pg.mjs';
 
 const { values } = parseArgs({
@@ -43,24 +44,24 @@ const leafOf = (i) =>
   );
 
 /** Inserts or replaces tile rows, a bounded number per statement (bulk load only). */
-async function writeTiles(db, tiles) {
+async function writeTiles(db, treeId, tiles) {
   for (let i = 0; i < tiles.length; i += 500) {
     const chunk = tiles.slice(i, i + 500);
-    const params = [];
+    const params = [treeId];
     const values = chunk.map((t) => {
       params.push(t.level, t.index, t.hashes);
-      return `($${params.length - 2}, $${params.length - 1}, $${params.length})`;
+      return `($1, $${params.length - 2}, $${params.length - 1}, $${params.length})`;
     });
     await db.query(
-      `INSERT INTO tiles (level, idx, hashes) VALUES ${values.join(', ')}
-       ON CONFLICT (level, idx) DO UPDATE SET hashes = EXCLUDED.hashes`,
+      `INSERT INTO tiles (tree_id, level, idx, hashes) VALUES ${values.join(', ')}
+       ON CONFLICT (tree_id, level, idx) DO UPDATE SET hashes = EXCLUDED.hashes`,
       params,
     );
   }
 }
 
 /** Bulk load `n` entries into an empty log: SQL-generated entries, tiles from the integrator. */
-async function bulkLoad(db, signer, n) {
+async function bulkLoad(db, treeId, signer, n) {
   const t0 = performance.now();
   const now = Math.floor(Date.now() / 1000);
   const CHUNK = 65536;
@@ -69,31 +70,29 @@ async function bulkLoad(db, signer, n) {
   while (size < n) {
     const end = Math.min(n, size + CHUNK);
     await db.query(
-      `INSERT INTO entries (log_index, leaf_hash, kind, api_version, body, integrated_time)
-       SELECT i, sha256('\\x00'::bytea || convert_to('bench-' || i, 'UTF8')), 'bench', '0.0.1',
+      `INSERT INTO entries (tree_id, log_index, leaf_hash, kind, api_version, body, integrated_time)
+       SELECT $4, i, sha256('\\x00'::bytea || convert_to('bench-' || i, 'UTF8')), 'bench', '0.0.1',
               convert_to('bench-' || i, 'UTF8'), $3
        FROM generate_series($1::bigint, $2::bigint) AS i`,
-      [size, end - 1, now],
+      [size, end - 1, now, treeId],
     );
     const leaves = [];
     for (let i = size; i < end; i++) leaves.push(leafOf(i));
     const stored = rightEdgeTiles(size).map((t) => ({ ...t, hashes: edge.get(tileKey(t.level, t.index)) }));
     const r = integrate(size, stored, leaves);
-    await writeTiles(db, r.changed);
+    await writeTiles(db, treeId, r.changed);
     for (const t of r.changed) edge.set(tileKey(t.level, t.index), t.hashes);
     size = r.newSize;
     if (size === n) {
       const note = await signer.sign(size, r.rootHash);
-      await db.query('UPDATE tree_state SET tree_size = $1, root_hash = $2, checkpoint = $3 WHERE id = 1', [
-        size,
-        r.rootHash,
-        note,
-      ]);
-      await db.query('INSERT INTO checkpoints (tree_size, root_hash, note) VALUES ($1, $2, $3)', [
-        size,
-        r.rootHash,
-        note,
-      ]);
+      await db.query(
+        'UPDATE tree_state SET tree_size = $1, root_hash = $2, checkpoint = $3 WHERE tree_id = $4',
+        [size, r.rootHash, note, treeId],
+      );
+      await db.query(
+        'INSERT INTO checkpoints (tree_id, tree_size, root_hash, note) VALUES ($4, $1, $2, $3)',
+        [size, r.rootHash, note, treeId],
+      );
       await db.query('ANALYZE');
       return { root: r.rootHash, seconds: (performance.now() - t0) / 1000 };
     }
@@ -104,11 +103,11 @@ function pct(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function measure(db, size, root, cache) {
+async function measure(tree, size, root, cache) {
   // Count tile rows read per proof by wrapping the getter.
   let rows = 0;
   let calls = 0;
-  const base = tileGetter(db);
+  const base = tileGetter(tree);
   const getter = async (keys) => {
     calls++;
     const m = await base(keys);
@@ -155,17 +154,22 @@ try {
     const db = openPostgres(url, CONCURRENCY);
     await migrate(db);
     const key = parseLogKeyPem(generateLogKeyPem(), 'bench');
-    const { treeId } = await LogService.treeOrigin(db, key);
+    const storage = new SqlLogStorage(db);
+    const { treeId } = await LogService.treeOrigin(storage, key);
     const signer = await checkpointSigner(key, 'bench.example', `bench.example - ${treeId}`);
-    const log = new LogService(db, key, signer, new Metrics(), { maxBatchSize: 1, maxWaitMs: 0 });
+    const log = new LogService(storage, treeId, key, signer, new Metrics(), {
+      maxBatchSize: 1,
+      maxWaitMs: 0,
+    });
     await log.init();
-    const { root, seconds } = await bulkLoad(db, signer, size);
+    const tree = log.tree;
+    const { root, seconds } = await bulkLoad(db, treeId, signer, size);
     process.stderr.write(`loaded ${size} entries in ${seconds.toFixed(1)} s\n`);
     // A long-running server's steady state: every full tile's interior nodes cached (the cache holds
     // 4096 full tiles, so this fits up to ~1M entries; beyond, misses as in the first-touch runs).
     const warm = new TileNodeCache();
-    for (let t = 0; t * 256 < size; t++) await buildInclusionProof(t * 256, size, tileGetter(db), warm);
-    logs.push({ size, db, root, load: seconds, warm, rawRuns: [], runs: [], warmRuns: [] });
+    for (let t = 0; t * 256 < size; t++) await buildInclusionProof(t * 256, size, tileGetter(tree), warm);
+    logs.push({ size, db, tree, root, load: seconds, warm, rawRuns: [], runs: [], warmRuns: [] });
   }
   // Rounds interleave the sizes so that load from other work on the machine hits them alike; the
   // median round per size is reported. "storage": no cache, every proof reads its tiles from
@@ -175,9 +179,9 @@ try {
   // long-running server whose tree fits its cache), no database round trip.
   for (let round = 0; round < ROUNDS; round++) {
     for (const l of logs) {
-      l.rawRuns.push(await measure(l.db, l.size, l.root, undefined));
-      l.runs.push(await measure(l.db, l.size, l.root, new TileNodeCache({ level0: 0 })));
-      l.warmRuns.push(await measure(l.db, l.size, l.root, l.warm));
+      l.rawRuns.push(await measure(l.tree, l.size, l.root, undefined));
+      l.runs.push(await measure(l.tree, l.size, l.root, new TileNodeCache({ level0: 0 })));
+      l.warmRuns.push(await measure(l.tree, l.size, l.root, l.warm));
     }
   }
 } finally {

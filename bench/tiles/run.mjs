@@ -96,7 +96,7 @@ async function fill(pgUrl, dataDir) {
         searchKeys: { sha256Digests: [], publicKeyFingerprints: [], emails: [], subjects: [] },
       };
     });
-    await appendBatch(server.db, server.log.signer, entries);
+    await appendBatch(server.log.tree, server.log.signer, entries);
     done += n;
   }
   const secs = (performance.now() - t0) / 1000;

@@ -2,7 +2,7 @@
  * A witness server (C2SP tlog-witness) for tests that push checkpoints to one: its own database,
  * listening on a free port. The caller registers `close` (and the database drop) with its cleanups.
  */
-import { createWitnessServer, type WitnessServer } from '../../packages/server/src/witness/index.js';
+import { createWitnessServer, type WitnessServer } from '../../packages/witness/src/index.js';
 import { freePort } from './ports.js';
 import { createTestDatabase } from './postgres.js';
 

@@ -8,7 +8,6 @@
  */
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { classifyDbError } from './db/index.js';
 import { isEntryValidationError } from './entries/index.js';
 import { schemas } from './generated/schemas.js';
 import { OverloadedError } from './log/sequencer.js';
@@ -20,6 +19,7 @@ import { entriesRoutes } from './routes/v1/entries.js';
 import { logRoutes } from './routes/v1/log.js';
 import { searchRoutes } from './routes/v1/search.js';
 import { type V2Options, v2Routes } from './routes/v2/index.js';
+import { classifyDbError } from './storage/index.js';
 import type { TimestampAuthority } from './tsa/authority.js';
 
 export type AppOptions = {

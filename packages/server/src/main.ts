@@ -6,8 +6,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
-import { migrate, openDb, waitForDatabase } from './db/index.js';
-import type { Db } from './db/types.js';
 import {
   configureNative,
   startValidationPool,
@@ -19,6 +17,8 @@ import { loadOrCreateLogKey } from './keys/logKey.js';
 import { checkpointSigner } from './log/checkpoint.js';
 import { Metrics } from './log/metrics.js';
 import { LogService } from './log/service.js';
+import { migrate, openDb, SqlLogStorage, waitForDatabase } from './storage/index.js';
+import type { Db } from './storage/types.js';
 import { TimestampAuthority } from './tsa/authority.js';
 import { loadOrCreateTsaMaterial } from './tsa/keys.js';
 
@@ -79,14 +79,15 @@ export async function startServer(
       },
     });
     await migrate(db);
-    const { treeId } = await LogService.treeOrigin(db, key);
+    const storage = new SqlLogStorage(db);
+    const { treeId } = await LogService.treeOrigin(storage, key);
     const signer = await checkpointSigner(
       key,
       config.logName,
       config.origin ?? `${config.logName} - ${treeId}`,
     );
     const metrics = new Metrics();
-    const log = new LogService(db, key, signer, metrics, {
+    const log = new LogService(storage, treeId, key, signer, metrics, {
       maxBatchSize: config.batchMaxSize,
       maxWaitMs: config.batchMaxWaitMs,
       maxInFlight: config.batchPipeline,

@@ -6,7 +6,7 @@ import { freePort } from '../../../test/helpers/ports.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { CLI_BIN, type SpawnedServer, spawnServer, tempDir } from '../../../test/helpers/server.js';
 import { tcpProxy } from '../../../test/helpers/tcp-proxy.js';
-import { classifyDbError, DbUnavailableError } from '../src/db/errors.js';
+import { classifyDbError, DbUnavailableError } from '../src/storage/errors.js';
 
 /** A database URL with its host and port replaced (to go through a proxy). */
 function via(url: string, port: number): string {

@@ -1,6 +1,6 @@
 import { canonicalJson } from '@scriba/sdk/crypto';
 import { describe, expect, it } from 'vitest';
-import { entryUuid, setPayload } from '../src/log/entryView.js';
+import { entryUuid, setPayload } from '../src/routes/v1/entry-view.js';
 
 describe('setPayload', () => {
   describe('when given base64, hex and safe integers', () => {

@@ -18,12 +18,12 @@ import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
 import { startTestWitness, until } from '../../../test/helpers/witness.js';
 import { type MonitorEvent, monitorRound } from '../../cli/src/commands/monitor.js';
-import { toBytes } from '../src/db/index.js';
+import type { WitnessServer } from '../../witness/src/index.js';
 import { checkpointEd25519 } from '../src/keys/checkpointEd25519.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
 import { appendBatch } from '../src/log/sequencer.js';
 import type { RunningServer } from '../src/main.js';
-import type { WitnessServer } from '../src/witness/index.js';
+import { toBytes } from '../src/storage/index.js';
 import { fakeEntry } from './fixtures.js';
 
 const ORIGIN = '127.0.0.1/scriba-fork-test';
@@ -36,7 +36,7 @@ const saved: Record<string, string | undefined> = {};
 
 async function grow(n: number, tag: string): Promise<void> {
   await appendBatch(
-    server.db,
+    server.log.tree,
     server.log.signer,
     Array.from({ length: n }, (_, i) => fakeEntry(`${tag}-${i}`)),
   );
@@ -156,13 +156,13 @@ describe('a log that rewrites history', () => {
       expect(leaves).toHaveLength(600);
       for (const t of allTiles(leaves)) {
         await server.db.query(
-          'INSERT INTO tiles (level, idx, hashes) VALUES ($1, $2, $3) ON CONFLICT (level, idx) DO UPDATE SET hashes = EXCLUDED.hashes',
-          [t.level, t.index, t.hashes],
+          'INSERT INTO tiles (tree_id, level, idx, hashes) VALUES ($4, $1, $2, $3) ON CONFLICT (tree_id, level, idx) DO UPDATE SET hashes = EXCLUDED.hashes',
+          [t.level, t.index, t.hashes, server.log.treeId],
         );
       }
       const root = rootFromLeafHashes(leaves);
       const note = await server.log.signer.sign(600, root);
-      await server.db.query('UPDATE tree_state SET root_hash = $1, checkpoint = $2 WHERE id = 1', [
+      await server.db.query('UPDATE tree_state SET root_hash = $1, checkpoint = $2 WHERE active', [
         root,
         note,
       ]);

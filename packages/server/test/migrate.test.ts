@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { loadMigrations, migrate } from '../src/db/migrate.js';
-import { openPostgres } from '../src/db/postgres.js';
-import type { Db } from '../src/db/types.js';
+import { loadMigrations, migrate } from '../src/storage/migrate.js';
+import { openPostgres } from '../src/storage/postgres.js';
+import type { Db } from '../src/storage/types.js';
 
 describe('migrate', () => {
   let dbs: Db[] = [];

@@ -2,17 +2,16 @@ import { rootFromLeafHashes, verifyConsistency, verifyInclusion } from '@scriba/
 import { buildInclusionProof, TileNodeCache } from '@scriba/sdk/tiles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { migrate } from '../src/db/migrate.js';
-import { openPostgres } from '../src/db/postgres.js';
-import type { Db } from '../src/db/types.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
 import { checkpointSigner } from '../src/log/checkpoint.js';
 import { Metrics } from '../src/log/metrics.js';
 import { LogService } from '../src/log/service.js';
 import { tileGetter } from '../src/log/tileStore.js';
+import { SqlLogStorage } from '../src/storage/log-storage.js';
+import { migrate } from '../src/storage/migrate.js';
+import { openPostgres } from '../src/storage/postgres.js';
+import type { Db } from '../src/storage/types.js';
 import { fakeEntry } from './fixtures.js';
-
-const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
 
 describe('proofs from stored tiles', () => {
   let db: Db;
@@ -30,25 +29,20 @@ describe('proofs from stored tiles', () => {
     db = openPostgres(t.url, 4);
     await migrate(db);
     const key = parseLogKeyPem(generateLogKeyPem(), 'test');
-    const { treeId } = await LogService.treeOrigin(db, key);
+    const storage = new SqlLogStorage(db);
+    const { treeId } = await LogService.treeOrigin(storage, key);
     const signer = await checkpointSigner(key, 'example.test', `example.test - ${treeId}`);
-    log = new LogService(db, key, signer, new Metrics(), { maxBatchSize: 10_000, maxWaitMs: 0 });
+    log = new LogService(storage, treeId, key, signer, new Metrics(), { maxBatchSize: 10_000, maxWaitMs: 0 });
     await log.init();
     for (const n of BATCHES) {
       const entries = Array.from({ length: n }, () => fakeEntry());
       const results = await Promise.all(entries.map((e) => log.append(e)));
       for (const [i, r] of results.entries()) {
-        if (!r.created) throw new Error('expected a new entry');
+        if (r.kind !== 'created') throw new Error('expected a new entry');
         leaves.push(entries[i]!.leafHash);
         // The proof answered to the writer (built from the batch's in-memory tiles) verifies.
-        const p = r.value.verification.inclusionProof;
-        verifyInclusion(
-          p.logIndex,
-          p.treeSize,
-          entries[i]!.leafHash,
-          p.hashes.map(fromHex),
-          fromHex(p.rootHash),
-        );
+        const p = r.proof;
+        verifyInclusion(r.index, p.treeSize, entries[i]!.leafHash, p.hashes, p.rootHash);
         appendProofs++;
       }
       const st = await log.state();
@@ -70,10 +64,9 @@ describe('proofs from stored tiles', () => {
       expect(st.treeSize).toBe(leaves.length);
       for (let i = 0; i < st.treeSize; i += 7) {
         const [entry] = await log.entriesByIndex([i]);
-        const v = Object.values(entry!)[0]!;
-        const proof = v.verification.inclusionProof;
+        const proof = entry!.proof;
         expect(proof.treeSize).toBe(st.treeSize);
-        verifyInclusion(i, st.treeSize, leaves[i]!, proof.hashes.map(fromHex), st.rootHash);
+        verifyInclusion(i, st.treeSize, leaves[i]!, proof.hashes, st.rootHash);
       }
     });
 
@@ -105,7 +98,7 @@ describe('proofs from stored tiles', () => {
         for (const i of new Set(
           [0, 1, Math.floor(size / 2), size - 2, size - 1].filter((x) => x >= 0 && x < size),
         )) {
-          const proof = await buildInclusionProof(i, size, tileGetter(db));
+          const proof = await buildInclusionProof(i, size, tileGetter(log.tree));
           verifyInclusion(i, size, leaves[i]!, proof, root);
         }
       }
@@ -118,7 +111,7 @@ describe('proofs from stored tiles', () => {
       const cache = new TileNodeCache({ level0: 1, upper: 1, partial: 1 });
       const indices = Array.from({ length: 200 }, (_, i) => (i * 37) % st.treeSize);
       const proofs = await Promise.all(
-        indices.map((i) => buildInclusionProof(i, st.treeSize, tileGetter(db), cache)),
+        indices.map((i) => buildInclusionProof(i, st.treeSize, tileGetter(log.tree), cache)),
       );
       proofs.forEach((p, k) => {
         verifyInclusion(indices[k]!, st.treeSize, leaves[indices[k]!]!, p, st.rootHash);
@@ -156,8 +149,13 @@ describe('proofs from stored tiles', () => {
       const e = fakeEntry('dup');
       const first = await log.append(e);
       const again = await log.append({ ...e });
-      expect(first.created).toBe(true);
-      expect(again).toEqual({ created: false, uuid: first.uuid });
+      expect(first.kind).toBe('created');
+      expect(again).toEqual({
+        kind: 'duplicate',
+        treeId: first.treeId,
+        index: first.index,
+        uuid: first.uuid,
+      });
     });
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
-import { openPostgres } from '../src/db/postgres.js';
+import { openPostgres } from '../src/storage/postgres.js';
 
 describe('graceful shutdown', () => {
   const cleanup: (() => Promise<void>)[] = [];

@@ -26,7 +26,7 @@ async function growTo(size: number): Promise<void> {
   while (bodies.length < size) {
     const n = Math.min(1000, size - bodies.length);
     const batch = Array.from({ length: n }, (_, i) => fakeEntry(`tiles-${bodies.length + i}`));
-    await appendBatch(server.db, server.log.signer, batch);
+    await appendBatch(server.log.tree, server.log.signer, batch);
     bodies.push(...batch.map((e) => e.body));
   }
 }

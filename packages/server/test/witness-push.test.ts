@@ -19,10 +19,10 @@ import { freePort } from '../../../test/helpers/ports.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
 import { startTestWitness } from '../../../test/helpers/witness.js';
+import { createWitnessServer, type WitnessServer } from '../../witness/src/index.js';
 import { ConfigError } from '../src/config.js';
 import { parseWitnesses, type WitnessEndpoint, WitnessPusher } from '../src/log/witness-push.js';
 import type { RunningServer } from '../src/main.js';
-import { createWitnessServer, type WitnessServer } from '../src/witness/index.js';
 
 /** A valid Ed25519 public key (a random 32-byte string is not always a curve point). */
 function randomEd25519(): Uint8Array {
@@ -99,7 +99,7 @@ afterAll(async () => {
 
 function pusher(witnesses: WitnessEndpoint[], timeoutMs = 300): WitnessPusher {
   return new WitnessPusher({
-    db: server.db,
+    tree: server.log.tree,
     witnesses,
     timeoutMs,
     latest: async () => {

@@ -19,8 +19,9 @@ import {
   ed25519Cosigner,
   loadOrCreateEd25519Key,
   type WitnessLogConfig,
-} from '@scriba/server/witness';
+} from '@scriba/witness';
 import { parseCommandArgs } from '../args.js';
+import { envDatabaseUrl } from '../env.js';
 import { getText, logBase } from '../http.js';
 import { CliError, reportError } from '../output.js';
 
@@ -134,7 +135,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write('error: --port must be 0..65535\n');
     return 2;
   }
-  const databaseUrl = (values['database-url'] as string | undefined) ?? process.env.DATABASE_URL;
+  const databaseUrl = (values['database-url'] as string | undefined) ?? envDatabaseUrl();
   let server: Awaited<ReturnType<typeof createWitnessServer>>;
   try {
     server = await createWitnessServer({

@@ -1,20 +1,22 @@
 /**
- * The sequencer/batcher: validated entries queue here and are appended in batches, one PostgreSQL
- * transaction per batch — lock the tree state row (SELECT … FOR UPDATE, which serializes every
- * server process on the database), drop duplicates (unique leaf hash), assign contiguous indices,
- * store entries, search keys and changed tiles, compute the root (integrate.ts), sign and store the
- * checkpoint, commit. Callers are answered only after the commit, so nothing acknowledged is lost.
+ * The sequencer/batcher: validated entries queue here and are appended in batches, one storage
+ * transaction per batch (log/storage.ts `appendBatch`) — take the tree lock (which serializes every
+ * server process on the storage), drop duplicates (leaf hash), assign contiguous indices, compute the
+ * changed tiles and the root (the SDK's integrator), sign the checkpoint, store entries, search keys,
+ * tiles and checkpoint, commit. No SQL here. Callers are answered only after the commit, so nothing acknowledged is lost.
  * Batching is group commit: a batch starts as soon as the previous one finishes (or after
  * `maxWaitMs`), taking up to `maxBatchSize` waiting entries.
  */
 
 import { searchIndexKeys } from '@scriba/sdk/entries';
 import { integrate, rightEdgeTiles, type StoredTile, tileKey } from '@scriba/sdk/tiles';
-import type { Db, Queryable } from '../db/index.js';
-import { toBytes, toNumber } from '../db/index.js';
 import type { ValidatedEntry } from '../entries/index.js';
 import type { CheckpointSigner } from './checkpoint.js';
 import type { Metrics } from './metrics.js';
+import type { LogStorage, TreeId } from './storage.js';
+
+/** A tree of the log in its storage: what the sequencer appends to. */
+export type TreeHandle = { storage: LogStorage; treeId: TreeId };
 
 export type Committed = {
   treeSize: number;
@@ -35,79 +37,22 @@ type Pending = {
   reject: (e: unknown) => void;
 };
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
-
-/** The tree lock: granted once every earlier batch (of any process) has committed or rolled back. */
-const LOCK_SQL = 'SELECT tree_size FROM tree_state WHERE id = 1 FOR UPDATE';
-
-/**
- * Duplicates among the batch's leaf hashes, as a parameterless statement so that it travels with
- * BEGIN and the lock in one round trip. The literals are lower-case hex of SHA-256 leaf hashes the
- * server computed itself (never client text), so nothing can escape them. Sent after LOCK_SQL in the
- * same simple-protocol message, it takes its own snapshot after the lock was granted (READ
- * COMMITTED), so it sees every batch committed before.
- */
-function duplicatesSql(hexHashes: string[]): string {
-  for (const h of hexHashes) if (!/^[0-9a-f]{64}$/.test(h)) throw new Error('leaf hash must be 64 hex');
-  const list = hexHashes.map((h) => `'\\x${h}'::bytea`).join(',');
-  if (list === '') return 'SELECT log_index AS a, leaf_hash AS h FROM entries WHERE false';
-  return `SELECT log_index AS a, encode(leaf_hash, 'hex') AS h FROM entries WHERE leaf_hash IN (${list})`;
-}
-
-/** Right-edge tiles read after the lock (only when this process did not write the previous batch). */
-const TILES_SQL = `
-  SELECT t.level AS a, t.idx AS b, t.hashes AS h
-    FROM tiles t JOIN unnest($1::int[], $2::bigint[]) AS k(level, idx) ON t.level = k.level AND t.idx = k.idx`;
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /**
  * The right-edge tiles of the tree after this process's last committed batch. A tree of a given size
  * never changes once committed, so when the locked tree size equals `size` these are exactly the
- * stored right-edge tiles and need not be read again. Updated only after a successful COMMIT.
+ * stored right-edge tiles and need not be read again. Updated only after a successful commit.
  */
 export type EdgeCache = { size: number; tiles: StoredTile[] } | undefined;
 
 /**
- * Every write of a batch in one statement (data-modifying CTEs all run, referenced or not): tree
- * state, checkpoint, entries, search keys, tiles. Arrays keep the parameter count fixed.
- */
-const WRITE_SQL = `
-  WITH st AS (
-    UPDATE tree_state SET tree_size = $1, root_hash = decode($2, 'hex'), checkpoint = $3, updated_at = now()
-     WHERE id = 1 RETURNING 1),
-  cp AS (
-    INSERT INTO checkpoints (tree_size, root_hash, note) VALUES ($1, decode($2, 'hex'), $3)
-    ON CONFLICT (tree_size) DO UPDATE SET note = EXCLUDED.note, root_hash = EXCLUDED.root_hash RETURNING 1),
-  en AS (
-    INSERT INTO entries (log_index, leaf_hash, kind, api_version, body, integrated_time)
-    SELECT u.i, decode(u.h, 'hex'), u.k, u.v, decode(u.b, 'base64'), $4
-      FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(i, h, k, v, b)
-    RETURNING 1),
-  si AS (
-    INSERT INTO search_index (key, log_index)
-    SELECT u.k, u.i FROM unnest($10::text[], $11::bigint[]) AS u(k, i)
-    ON CONFLICT DO NOTHING RETURNING 1),
-  ti AS (
-    INSERT INTO tiles (level, idx, hashes)
-    SELECT u.l, u.i, decode(u.h, 'hex') FROM unnest($12::int[], $13::bigint[], $14::text[]) AS u(l, i, h)
-    ON CONFLICT (level, idx) DO UPDATE SET hashes = EXCLUDED.hashes RETURNING 1)
-  SELECT (SELECT count(*) FROM en) AS entries, (SELECT count(*) FROM st) AS state`;
-
-/** Search index keys of an entry (the SDK's key format; routes/v1/search.ts is the lookup side). */
-function searchKeysOf(entry: ValidatedEntry): string[] {
-  // PostgreSQL text cannot hold NUL (SQLSTATE 22021): such a key (e.g. from a certificate SAN) is
-  // not indexed rather than failing the whole batch; a search can never carry NUL either.
-  return searchIndexKeys(entry.searchKeys).filter((key) => !key.includes('\u0000'));
-}
-
-/**
- * Appends one batch in one transaction, in three round trips when this process wrote the previous
- * batch (BEGIN + lock + duplicate check; write everything; COMMIT), four otherwise (+ read the
- * right-edge tiles). `edge` (optional, per process) carries the right-edge tiles from one batch to
- * the next. Exported for tests and tools.
+ * Appends one batch to `tree` in one storage transaction (storage.appendBatch: the tree lock and the
+ * duplicate check, then this plan, then one write and the commit). `edge` (optional, per process)
+ * carries the right-edge tiles from one batch to the next. Exported for tests and tools.
  */
 export async function appendBatch(
-  db: Db,
+  tree: TreeHandle,
   signer: CheckpointSigner,
   entries: ValidatedEntry[],
   now: () => number = () => Math.floor(Date.now() / 1000),
@@ -116,28 +61,20 @@ export async function appendBatch(
 ): Promise<AppendOutcome[]> {
   const hexes = entries.map((e) => hex(e.leafHash));
   let nextEdge: EdgeCache;
-  const outcomes = await db.transaction(
-    async (tx: Queryable, opening) => {
-      const [lockRows, dupRows] = opening as [{ tree_size: unknown }[], { a: unknown; h: string }[]];
-      if (lockRows?.length !== 1 || !dupRows) throw new Error('tree_state is not initialized');
-      onLocked?.();
-      const oldSize = toNumber(lockRows[0]!.tree_size);
-
+  const outcomes = await tree.storage.appendBatch(
+    tree.treeId,
+    hexes,
+    async (locked) => {
+      const oldSize = locked.treeSize;
       // Duplicates: already in the log, or repeated within this batch (the first one wins).
-      const existing = new Map<string, number>();
-      for (const r of dupRows) existing.set(r.h, toNumber(r.a));
+      const existing = locked.existing;
       let stored: StoredTile[];
       const cached = edge?.current;
       if (cached && cached.size === oldSize) {
         stored = cached.tiles;
       } else {
         const want = rightEdgeTiles(oldSize);
-        const { rows } = await tx.query<{ a: unknown; b: unknown; h: unknown }>(TILES_SQL, [
-          want.map((t) => t.level),
-          want.map((t) => t.index),
-        ]);
-        const storedMap = new Map<string, Uint8Array>();
-        for (const r of rows) storedMap.set(tileKey(toNumber(r.a), toNumber(r.b)), toBytes(r.h));
+        const storedMap = await locked.readTiles(want);
         stored = want.map((t) => {
           const hashes = storedMap.get(tileKey(t.level, t.index));
           if (!hashes)
@@ -163,7 +100,7 @@ export async function appendBatch(
       }
       if (fresh.length === 0) {
         nextEdge = { size: oldSize, tiles: stored };
-        return outcomes as AppendOutcome[];
+        return { write: undefined, result: outcomes as AppendOutcome[] };
       }
 
       const result = integrate(
@@ -173,52 +110,42 @@ export async function appendBatch(
       );
       nextEdge = { size: result.newSize, tiles: result.edge };
       const checkpoint = await signer.sign(result.newSize, result.rootHash);
-
-      const searchKeys: string[] = [];
-      const searchIdx: number[] = [];
-      for (const f of fresh) {
-        for (const k of searchKeysOf(f.entry)) {
-          searchKeys.push(k);
-          searchIdx.push(f.index);
-        }
-      }
-      const written = await tx.query<{ entries: unknown; state: unknown }>(WRITE_SQL, [
-        result.newSize,
-        hex(result.rootHash),
-        checkpoint,
-        integratedTime,
-        fresh.map((f) => f.index),
-        fresh.map((f) => f.key),
-        fresh.map((f) => f.entry.kind),
-        fresh.map((f) => f.entry.apiVersion),
-        fresh.map((f) => b64(f.entry.body)),
-        searchKeys,
-        searchIdx,
-        result.changed.map((t) => t.level),
-        result.changed.map((t) => t.index),
-        result.changed.map((t) => hex(t.hashes)),
-      ]);
-      const w = written.rows[0];
-      if (!w || toNumber(w.entries) !== fresh.length || toNumber(w.state) !== 1) {
-        throw new Error('append batch wrote an unexpected number of rows');
-      }
       const committed: Committed = {
         treeSize: result.newSize,
         rootHash: result.rootHash,
         checkpoint,
         tiles: new Map(result.changed.map((t) => [tileKey(t.level, t.index), t.hashes])),
       };
-      return outcomes.map((o) =>
-        o.kind === 'later'
-          ? { kind: 'created', index: assigned.get(o.key)!, integratedTime, entry: o.entry, committed }
-          : o,
-      );
+      return {
+        write: {
+          treeSize: result.newSize,
+          rootHash: result.rootHash,
+          checkpoint,
+          integratedTime,
+          entries: fresh.map((f) => ({
+            index: f.index,
+            leafHashHex: f.key,
+            kind: f.entry.kind,
+            apiVersion: f.entry.apiVersion,
+            body: f.entry.body,
+            // The SDK's key format; routes/v1/search.ts is the lookup side.
+            searchKeys: searchIndexKeys(f.entry.searchKeys),
+          })),
+          tiles: result.changed,
+        },
+        result: outcomes.map(
+          (o): AppendOutcome =>
+            o.kind === 'later'
+              ? { kind: 'created', index: assigned.get(o.key)!, integratedTime, entry: o.entry, committed }
+              : o,
+        ),
+      };
     },
-    `${LOCK_SQL}; ${duplicatesSql(hexes)}`,
+    onLocked,
   );
   // Committed: the next batch of this process may start from these tiles.
   if (edge && nextEdge) edge.current = nextEdge;
-  return outcomes as AppendOutcome[];
+  return outcomes;
 }
 
 /**
@@ -264,7 +191,7 @@ export class Sequencer {
   private readonly edge: { current: EdgeCache } = { current: undefined };
 
   constructor(
-    private readonly db: Db,
+    private readonly tree: TreeHandle,
     private readonly signer: CheckpointSigner,
     private readonly opts: SequencerOptions,
     private readonly metrics: Metrics,
@@ -349,7 +276,7 @@ export class Sequencer {
     let released = false;
     try {
       const outcomes = await appendBatch(
-        this.db,
+        this.tree,
         this.signer,
         batch.map((p) => p.entry),
         undefined,

@@ -1,11 +1,13 @@
 /**
- * The log as the routes see it: initialization of the tree (tree ID, log ID binding, first
+ * The log core as the routes see it: initialization of the tree (tree ID, log ID binding, first
  * checkpoint), appends through the sequencer, and reads (entries, proofs, checkpoints, search). No
- * Fastify here; errors the client caused are LogError with an HTTP-like kind.
+ * Fastify, no SQL and no wire format here: storage through the port (storage.ts), typed results
+ * (Created / Duplicate / EntryWithProof) that each route renders in its own format; errors the
+ * client caused are LogError with an HTTP-like kind.
  */
 
 import { randomBytes } from 'node:crypto';
-import { hexEncode } from '@scriba/sdk/encoding';
+import { entryUuid } from '@scriba/sdk/entries';
 import { EMPTY_ROOT } from '@scriba/sdk/merkle';
 import {
   buildConsistencyProof,
@@ -15,13 +17,12 @@ import {
   TileNodeCache,
   tileKey,
 } from '@scriba/sdk/tiles';
-import { type Db, toBytes, toNumber } from '../db/index.js';
 import type { ValidatedEntry } from '../entries/index.js';
 import type { LogKey } from '../keys/logKey.js';
 import type { CheckpointSigner } from './checkpoint.js';
-import { entryUuid, type LogEntryValue, logEntryValue, type StoredEntry } from './entryView.js';
 import type { Metrics } from './metrics.js';
-import { type AppendOutcome, Sequencer, type SequencerOptions } from './sequencer.js';
+import { type AppendOutcome, Sequencer, type SequencerOptions, type TreeHandle } from './sequencer.js';
+import type { LogStorage, StoredEntry, TreeId } from './storage.js';
 import { readBundleEntries, readTileBytes } from './tile-reader.js';
 import { readTiles, tileGetter } from './tileStore.js';
 import { cosignatureLines } from './witness-push.js';
@@ -46,198 +47,185 @@ export type TreeState = {
   createdAt: Date;
 };
 
-type EntryRow = { log_index: unknown; leaf_hash: unknown; body: unknown; integrated_time: unknown };
-const toStored = (r: EntryRow): StoredEntry => ({
-  index: toNumber(r.log_index),
-  leafHash: toBytes(r.leaf_hash),
-  body: toBytes(r.body),
-  integratedTime: toNumber(r.integrated_time),
-});
+/** An inclusion proof of an entry against a signed checkpoint of its tree. */
+export type InclusionView = {
+  treeSize: number;
+  rootHash: Uint8Array;
+  /** RFC 6962 audit path, leaf to root. */
+  hashes: Uint8Array[];
+  /** The C2SP signed note (log signature) for (treeSize, rootHash). */
+  checkpoint: string;
+};
+
+/** A new entry, committed: where it is, and its proof against the checkpoint of its batch. */
+export type Created = {
+  kind: 'created';
+  treeId: TreeId;
+  index: number;
+  /** Rekor EntryUUID (tree id prefix + leaf hash). */
+  uuid: string;
+  integratedTime: number;
+  entry: ValidatedEntry;
+  proof: InclusionView;
+};
+
+/** The entry was already in the tree (or earlier in the same batch): its index and UUID. */
+export type Duplicate = { kind: 'duplicate'; treeId: TreeId; index: number; uuid: string };
+
+export type AppendResult = Created | Duplicate;
+
+/** A stored entry with its EntryUUID and inclusion proof against the latest checkpoint. */
+export type EntryWithProof = { uuid: string; entry: StoredEntry; proof: InclusionView };
 
 export class LogService {
   readonly sequencer: Sequencer;
   /** Interior nodes of this log's full tiles (immutable), shared by every proof. */
   readonly tileCache = new TileNodeCache();
-  private treeIdCache: string | undefined;
+  /** The active tree (appends go here). */
+  readonly tree: TreeHandle;
   /** Set by init() when the stored checkpoint had another origin (re-signed under this one). */
   renamed: string | undefined;
 
   constructor(
-    readonly db: Db,
+    readonly storage: LogStorage,
+    readonly treeId: TreeId,
     readonly key: LogKey,
     readonly signer: CheckpointSigner,
     readonly metrics: Metrics,
     batch: SequencerOptions,
   ) {
-    this.sequencer = new Sequencer(db, signer, batch, metrics);
+    this.tree = { storage, treeId };
+    this.sequencer = new Sequencer(this.tree, signer, batch, metrics);
   }
 
   /**
-   * Creates the tree on first start (random 63-bit tree ID) and refuses a log key that is not the
-   * one the tree was created with. Safe when several processes start at once (insert-if-absent).
+   * The active tree, created on first start (random 63-bit tree ID); refuses a log key that is not
+   * the one the tree was created with. Safe when several processes start at once.
    */
-  static async treeOrigin(db: Db, key: LogKey, createTreeId?: string): Promise<{ treeId: string }> {
+  static async treeOrigin(
+    storage: LogStorage,
+    key: LogKey,
+    createTreeId?: string,
+  ): Promise<{ treeId: string }> {
     const candidate = createTreeId ?? (randomBytes(8).readBigUInt64BE() & 0x7fffffffffffffffn).toString();
-    await db.query(
-      `INSERT INTO tree_state (id, tree_id, log_id, tree_size, root_hash) VALUES (1, $1, $2, 0, $3)
-       ON CONFLICT (id) DO NOTHING`,
-      [candidate, key.logId, EMPTY_ROOT],
-    );
-    const { rows } = await db.query<{ tree_id: unknown; log_id: unknown }>(
-      'SELECT tree_id, log_id FROM tree_state WHERE id = 1',
-    );
-    const row = rows[0]!;
-    if (hexEncode(toBytes(row.log_id)) !== key.logIdHex) {
+    const tree = await storage.ensureActiveTree({
+      treeId: candidate,
+      logId: key.logId,
+      rootHash: EMPTY_ROOT,
+    });
+    const logIdHex = Buffer.from(tree.logId).toString('hex');
+    if (logIdHex !== key.logIdHex) {
       throw new Error(
-        `the log key (log ID ${key.logIdHex}) is not the key this database's log was created with (log ID ${hexEncode(toBytes(row.log_id))})`,
+        `the log key (log ID ${key.logIdHex}) is not the key this database's log was created with (log ID ${logIdHex})`,
       );
     }
-    return { treeId: String(row.tree_id) };
+    return { treeId: tree.treeId };
   }
 
   /**
-   * (Re-)signs the current checkpoint when none exists or the origin/key name changed; the row lock
+   * (Re-)signs the current checkpoint when none exists or the origin/key name changed; the tree lock
    * serializes processes starting at once, so only the first re-signs.
    */
   async init(): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ tree_size: unknown; root_hash: unknown; checkpoint: string | null }>(
-        'SELECT tree_size, root_hash, checkpoint FROM tree_state WHERE id = 1 FOR UPDATE',
-      );
-      const row = rows[0]!;
-      if (row.checkpoint !== null && this.signer.matches(row.checkpoint)) return;
-      if (row.checkpoint !== null) {
+    await this.storage.resignCheckpoint(this.treeId, async (t) => {
+      if (t.checkpoint !== null && this.signer.matches(t.checkpoint)) return undefined;
+      if (t.checkpoint !== null) {
         // Every process of one log MUST share the public URL / key name / origin; otherwise they
         // take turns re-signing the same tree under different names.
-        this.renamed = row.checkpoint.split('\n', 1)[0];
+        this.renamed = t.checkpoint.split('\n', 1)[0];
       }
-      const size = toNumber(row.tree_size);
-      const root = toBytes(row.root_hash);
-      const note = await this.signer.sign(size, root);
-      await tx.query('UPDATE tree_state SET checkpoint = $1, updated_at = now() WHERE id = 1', [note]);
-      await tx.query(
-        `INSERT INTO checkpoints (tree_size, root_hash, note) VALUES ($1, $2, $3)
-         ON CONFLICT (tree_size) DO UPDATE SET note = EXCLUDED.note`,
-        [size, root, note],
-      );
+      return this.signer.sign(t.treeSize, t.rootHash);
     });
     const st = await this.state();
     this.metrics.treeSize = st.treeSize;
   }
 
   async state(): Promise<TreeState> {
-    const { rows } = await this.db.query<{
-      tree_id: unknown;
-      tree_size: unknown;
-      root_hash: unknown;
-      checkpoint: string;
-      created_at: Date | string;
-    }>('SELECT tree_id, tree_size, root_hash, checkpoint, created_at FROM tree_state WHERE id = 1');
-    const r = rows[0];
-    if (!r) throw new Error('tree_state is not initialized');
-    this.treeIdCache = String(r.tree_id);
+    const t = await this.storage.tree(this.treeId);
+    if (t.checkpoint === null) throw new Error('the tree has no signed checkpoint yet');
     return {
-      treeId: String(r.tree_id),
-      treeSize: toNumber(r.tree_size),
-      rootHash: toBytes(r.root_hash),
-      checkpoint: r.checkpoint,
-      createdAt: new Date(r.created_at),
+      treeId: t.treeId,
+      treeSize: t.treeSize,
+      rootHash: t.rootHash,
+      checkpoint: t.checkpoint,
+      createdAt: t.createdAt,
     };
   }
 
   /** Tile (level, index) at `width` as served by tlog-tiles, or undefined when the tree lacks it. */
   readTile(level: number, index: number, width: number): Promise<Uint8Array | undefined> {
-    return readTileBytes(this.db, level, index, width);
+    return readTileBytes(this.tree, level, index, width);
   }
 
   /** The `width` entry bodies of entry bundle `index`, or undefined when the tree lacks them. */
   readEntryBundle(index: number, width: number): Promise<Uint8Array[] | undefined> {
-    return readBundleEntries(this.db, index, width);
+    return readBundleEntries(this.tree, index, width);
   }
 
   /** The witness cosignature lines kept for the checkpoint (size, root). */
   cosignatureLines(size: number, rootHash: Uint8Array): Promise<string[]> {
-    return cosignatureLines(this.db, size, rootHash);
+    return cosignatureLines(this.tree, size, rootHash);
   }
 
-  async treeId(): Promise<string> {
-    return this.treeIdCache ?? (await this.state()).treeId;
-  }
-
-  /** Appends a validated entry. Resolves with the LogEntry (created) or the existing UUID (duplicate). */
-  async append(
-    entry: ValidatedEntry,
-  ): Promise<{ created: true; uuid: string; value: LogEntryValue } | { created: false; uuid: string }> {
+  /**
+   * Appends a validated entry. Resolves after its batch committed: Created (index, proof against the
+   * batch's checkpoint) or Duplicate (the index the tree already had for it). No wire format here.
+   */
+  async append(entry: ValidatedEntry): Promise<AppendResult> {
     const outcome: AppendOutcome = await this.sequencer.append(entry);
-    const treeId = await this.treeId();
-    const uuid = entryUuid(treeId, entry.leafHash);
-    if (outcome.kind === 'duplicate') return { created: false, uuid };
+    const uuid = entryUuid(this.treeId, entry.leafHash);
+    if (outcome.kind === 'duplicate')
+      return { kind: 'duplicate', treeId: this.treeId, index: outcome.index, uuid };
     const c = outcome.committed;
     const hashes = await buildInclusionProof(
       outcome.index,
       c.treeSize,
-      tileGetter(this.db, c.tiles),
+      tileGetter(this.tree, c.tiles),
       this.tileCache,
     );
-    const stored: StoredEntry = {
-      index: outcome.index,
-      leafHash: entry.leafHash,
-      body: entry.body,
-      integratedTime: outcome.integratedTime,
-    };
     return {
-      created: true,
+      kind: 'created',
+      treeId: this.treeId,
+      index: outcome.index,
       uuid,
-      value: await logEntryValue(this.key, stored, {
-        treeSize: c.treeSize,
-        rootHash: c.rootHash,
-        hashes,
-        checkpoint: c.checkpoint,
-      }),
+      integratedTime: outcome.integratedTime,
+      entry,
+      proof: { treeSize: c.treeSize, rootHash: c.rootHash, hashes, checkpoint: c.checkpoint },
     };
   }
 
-  private async view(rows: EntryRow[]): Promise<Record<string, LogEntryValue>[]> {
-    if (rows.length === 0) return [];
+  private async withProofs(entries: StoredEntry[]): Promise<EntryWithProof[]> {
+    if (entries.length === 0) return [];
     const st = await this.state();
-    const getTiles = tileGetter(this.db);
-    const out: Record<string, LogEntryValue>[] = [];
-    for (const r of rows) {
-      const e = toStored(r);
+    const getTiles = tileGetter(this.tree);
+    const out: EntryWithProof[] = [];
+    for (const e of entries) {
       if (e.index >= st.treeSize) continue; // not yet visible under the latest checkpoint
       const hashes = await buildInclusionProof(e.index, st.treeSize, getTiles, this.tileCache);
       out.push({
-        [entryUuid(st.treeId, e.leafHash)]: await logEntryValue(this.key, e, {
-          treeSize: st.treeSize,
-          rootHash: st.rootHash,
-          hashes,
-          checkpoint: st.checkpoint,
-        }),
+        uuid: entryUuid(st.treeId, e.leafHash),
+        entry: e,
+        proof: { treeSize: st.treeSize, rootHash: st.rootHash, hashes, checkpoint: st.checkpoint },
       });
     }
     return out;
   }
 
-  async entriesByIndex(indices: number[]): Promise<Record<string, LogEntryValue>[]> {
+  /** Entries at the given indices (in that order; absent ones skipped), with inclusion proofs. */
+  async entriesByIndex(indices: number[]): Promise<EntryWithProof[]> {
     if (indices.length === 0) return [];
-    const { rows } = await this.db.query<EntryRow>(
-      `SELECT log_index, leaf_hash, body, integrated_time FROM entries WHERE log_index IN (${indices.map((_, i) => `$${i + 1}`).join(', ')})`,
-      indices,
-    );
-    const byIndex = new Map(rows.map((r) => [toNumber(r.log_index), r]));
-    return this.view(indices.map((i) => byIndex.get(i)).filter((r): r is EntryRow => r !== undefined));
+    const rows = await this.storage.entriesByIndex(this.treeId, indices);
+    const byIndex = new Map(rows.map((r) => [r.index, r]));
+    return this.withProofs(indices.map((i) => byIndex.get(i)).filter((r) => r !== undefined));
   }
 
-  async entriesByLeafHash(hashes: Uint8Array[]): Promise<Record<string, LogEntryValue>[]> {
+  /** Entries with the given leaf hashes (in that order; absent ones skipped), with inclusion proofs. */
+  async entriesByLeafHash(hashes: Uint8Array[]): Promise<EntryWithProof[]> {
     if (hashes.length === 0) return [];
-    const { rows } = await this.db.query<EntryRow>(
-      `SELECT log_index, leaf_hash, body, integrated_time FROM entries WHERE leaf_hash IN (${hashes.map((_, i) => `$${i + 1}`).join(', ')})`,
-      hashes,
-    );
-    const byHash = new Map(rows.map((r) => [hexEncode(toBytes(r.leaf_hash)), r]));
-    return this.view(
-      hashes.map((h) => byHash.get(hexEncode(h))).filter((r): r is EntryRow => r !== undefined),
-    );
+    const rows = await this.storage.entriesByLeafHash(this.treeId, hashes);
+    const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+    const byHash = new Map(rows.map((r) => [hex(r.leafHash), r]));
+    return this.withProofs(hashes.map((h) => byHash.get(hex(h))).filter((r) => r !== undefined));
   }
 
   /** Consistency proof between two sizes of the current tree, with the root of `lastSize`. */
@@ -267,20 +255,17 @@ export class LogService {
     if (firstSize === 0 || firstSize === last) return { rootHash, hashes: [] };
     return {
       rootHash,
-      hashes: await buildConsistencyProof(firstSize, last, tileGetter(this.db), this.tileCache),
+      hashes: await buildConsistencyProof(firstSize, last, tileGetter(this.tree), this.tileCache),
     };
   }
 
   /** Root hash of an earlier tree size, from a stored checkpoint or computed from tiles. */
   async rootAt(size: number): Promise<Uint8Array> {
-    const { rows } = await this.db.query<{ root_hash: unknown }>(
-      'SELECT root_hash FROM checkpoints WHERE tree_size = $1',
-      [size],
-    );
-    if (rows[0]) return toBytes(rows[0].root_hash);
+    const stored = await this.storage.checkpointRoot(this.treeId, size);
+    if (stored) return stored;
     // Not a batch boundary: fold the right-edge tiles of that size (stored rows are supersets).
     const edge = rightEdgeTiles(size);
-    const tiles = await readTiles(this.db, edge);
+    const tiles = await readTiles(this.tree, edge);
     return rootFromTiles(size, (level, index) => {
       const row = tiles.get(tileKey(level, index));
       if (!row) throw new Error(`tile ${tileKey(level, index)} is missing from storage`);
@@ -292,28 +277,17 @@ export class LogService {
   async search(keySets: string[][], op: 'and' | 'or'): Promise<string[]> {
     if (keySets.length === 0) return [];
     const sets: Set<number>[] = [];
-    for (const keys of keySets) {
-      const { rows } = await this.db.query<{ log_index: unknown }>(
-        `SELECT log_index FROM search_index WHERE key IN (${keys.map((_, i) => `$${i + 1}`).join(', ')}) ORDER BY log_index LIMIT 10000`,
-        keys,
-      );
-      sets.push(new Set(rows.map((r) => toNumber(r.log_index))));
-    }
+    for (const keys of keySets) sets.push(new Set(await this.storage.search(this.treeId, keys, 10000)));
     let result = sets[0]!;
     for (const s of sets.slice(1)) {
       result = op === 'and' ? new Set([...result].filter((i) => s.has(i))) : new Set([...result, ...s]);
     }
     const indices = [...result].sort((a, b) => a - b);
     if (indices.length === 0) return [];
-    const treeId = await this.treeId();
     const out: string[] = [];
     for (let i = 0; i < indices.length; i += 1000) {
-      const chunk = indices.slice(i, i + 1000);
-      const { rows } = await this.db.query<{ leaf_hash: unknown }>(
-        `SELECT leaf_hash FROM entries WHERE log_index IN (${chunk.map((_, j) => `$${j + 1}`).join(', ')}) ORDER BY log_index`,
-        chunk,
-      );
-      for (const r of rows) out.push(entryUuid(treeId, toBytes(r.leaf_hash)));
+      const rows = await this.storage.leafHashesByIndex(this.treeId, indices.slice(i, i + 1000));
+      for (const r of rows) out.push(entryUuid(this.treeId, r.leafHash));
     }
     return out;
   }

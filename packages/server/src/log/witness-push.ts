@@ -7,14 +7,14 @@
  * Appends never wait for witnesses: pushing runs in the background, polls the tree state, and each
  * witness is handled independently with a timeout, so a witness that is down or slow delays only its
  * own cosignature. A 409 answer tells the witness's recorded size, which becomes the next `old` size.
- * State (`witness_status`, `checkpoint_cosignatures`) is in the log's database, so several frontends
+ * State (witness sizes and cosignatures, through the storage port) is in the log's storage, so several frontends
  * share it; their pushes may race, which witnesses resolve (409) and the next round repairs.
  */
 import { base64Encode } from '@scriba/sdk';
 import { formatSignatureLine, verifyNote } from '@scriba/sdk/note';
 import { buildConsistencyProof } from '@scriba/sdk/tiles';
 import { parseWitnesses, type WitnessEndpoint } from '../config.js';
-import { type Db, toBytes, toNumber } from '../db/index.js';
+import type { TreeHandle } from './sequencer.js';
 import { tileGetter } from './tileStore.js';
 
 /** SCRIBA_WITNESSES is parsed (and validated) by the configuration module. */
@@ -23,7 +23,8 @@ export { parseWitnesses, type WitnessEndpoint };
 export type LatestCheckpoint = { size: number; rootHash: Uint8Array; note: string };
 
 export type WitnessPushOptions = {
-  db: Db;
+  /** The tree whose checkpoints are pushed; witness state is kept in its storage. */
+  tree: TreeHandle;
   witnesses: WitnessEndpoint[];
   /** The latest checkpoint as witnesses must see it (signed with the log's Ed25519 key). */
   latest: () => Promise<LatestCheckpoint>;
@@ -103,29 +104,17 @@ export class WitnessPusher {
     );
   }
 
-  private async status(url: string): Promise<number> {
-    const { rows } = await this.opts.db.query<{ size: unknown }>(
-      'SELECT size FROM witness_status WHERE url = $1',
-      [url],
-    );
-    return rows[0] ? toNumber(rows[0].size) : 0;
+  private status(url: string): Promise<number> {
+    return this.opts.tree.storage.witnessSize(this.opts.tree.treeId, url);
   }
 
-  private async setStatus(url: string, size: number, error: string | null): Promise<void> {
-    await this.opts.db.query(
-      `INSERT INTO witness_status (url, size, last_error) VALUES ($1, $2, $3)
-       ON CONFLICT (url) DO UPDATE SET size = EXCLUDED.size, last_error = EXCLUDED.last_error, updated_at = now()`,
-      [url, size, error],
-    );
+  private setStatus(url: string, size: number, error: string | null): Promise<void> {
+    return this.opts.tree.storage.setWitnessStatus(this.opts.tree.treeId, url, size, error);
   }
 
   private async setError(url: string, error: string): Promise<void> {
     this.opts.onError?.(url, error);
-    await this.opts.db.query(
-      `INSERT INTO witness_status (url, size, last_error) VALUES ($1, 0, $2)
-       ON CONFLICT (url) DO UPDATE SET last_error = EXCLUDED.last_error, updated_at = now()`,
-      [url, error],
-    );
+    await this.opts.tree.storage.setWitnessError(this.opts.tree.treeId, url, error);
   }
 
   private async pushTo(w: WitnessEndpoint, latest: LatestCheckpoint, retry = true): Promise<PushResult> {
@@ -141,7 +130,7 @@ export class WitnessPusher {
       const proof =
         old === 0 || old === latest.size
           ? []
-          : await buildConsistencyProof(old, latest.size, tileGetter(this.opts.db));
+          : await buildConsistencyProof(old, latest.size, tileGetter(this.opts.tree));
       const body = `old ${old}\n${proof.map((h) => `${base64Encode(h)}\n`).join('')}\n${latest.note}`;
       let res: Response;
       try {
@@ -165,23 +154,13 @@ export class WitnessPusher {
           await this.setError(w.url, 'cosignature does not verify with the configured witness key');
           return { url: w.url, status: 'error' };
         }
-        await this.opts.db.transaction(async (tx) => {
-          for (const line of lines) {
-            await tx.query(
-              `INSERT INTO checkpoint_cosignatures (tree_size, root_hash, witness, key_hash, line)
-               VALUES ($1, $2, $3, $4, $5)
-               ON CONFLICT (tree_size, witness, key_hash) DO UPDATE SET root_hash = EXCLUDED.root_hash,
-                 line = EXCLUDED.line, received_at = now()`,
-              [latest.size, latest.rootHash, w.verifier.name, w.verifier.keyHash, line],
-            );
-          }
-          await tx.query(
-            `INSERT INTO witness_status (url, size, last_error) VALUES ($1, $2, NULL)
-             ON CONFLICT (url) DO UPDATE SET size = GREATEST(witness_status.size, EXCLUDED.size),
-               last_error = NULL, updated_at = now()`,
-            [w.url, latest.size],
-          );
-        });
+        await this.opts.tree.storage.addCosignatures(
+          this.opts.tree.treeId,
+          w.url,
+          latest,
+          { name: w.verifier.name, keyHash: w.verifier.keyHash },
+          lines,
+        );
         return { url: w.url, status: 200, size: latest.size };
       }
       if (res.status === 409 && /^(0|[1-9][0-9]*)\n$/.test(text)) {
@@ -198,19 +177,22 @@ export class WitnessPusher {
   }
 
   private async hasCosignature(w: WitnessEndpoint, latest: LatestCheckpoint): Promise<boolean> {
-    const { rows } = await this.opts.db.query<{ root_hash: unknown }>(
-      'SELECT root_hash FROM checkpoint_cosignatures WHERE tree_size = $1 AND witness = $2 AND key_hash = $3',
-      [latest.size, w.verifier.name, w.verifier.keyHash],
+    const rows = await this.opts.tree.storage.cosignatures(this.opts.tree.treeId, latest.size);
+    return rows.some(
+      (r) =>
+        r.witness === w.verifier.name &&
+        r.keyHash === w.verifier.keyHash &&
+        equal(r.rootHash, latest.rootHash),
     );
-    return rows.some((r) => equal(toBytes(r.root_hash), latest.rootHash));
   }
 }
 
 /** The cosignature lines kept for the checkpoint (size, root), oldest witness first. */
-export async function cosignatureLines(db: Db, size: number, rootHash: Uint8Array): Promise<string[]> {
-  const { rows } = await db.query<{ root_hash: unknown; line: string }>(
-    'SELECT root_hash, line FROM checkpoint_cosignatures WHERE tree_size = $1 ORDER BY witness, key_hash',
-    [size],
-  );
-  return rows.filter((r) => equal(toBytes(r.root_hash), rootHash)).map((r) => String(r.line));
+export async function cosignatureLines(
+  tree: TreeHandle,
+  size: number,
+  rootHash: Uint8Array,
+): Promise<string[]> {
+  const rows = await tree.storage.cosignatures(tree.treeId, size);
+  return rows.filter((r) => equal(r.rootHash, rootHash)).map((r) => r.line);
 }

@@ -7,8 +7,9 @@ import { leafHashOfEntryUuid } from '@scriba/sdk/entries';
 import type { FastifyPluginAsync } from 'fastify';
 import { ValidationWorkerExitedError, validateProposedEntry } from '../../entries/index.js';
 import type { operations } from '../../generated/api.js';
-import { LogError, type LogService } from '../../log/service.js';
+import { type EntryWithProof, LogError, type LogService } from '../../log/service.js';
 import { errorResponses } from '../errors.js';
+import { renderCreated, renderLogEntry } from './entry-view.js';
 
 type SearchLogQuery = operations['searchLogQuery']['requestBody']['content']['application/json'];
 
@@ -41,7 +42,7 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
         const validated = await validate(req.body);
         const result = await log.append(validated);
         const location = `${ENTRY_PATH}/${result.uuid}`;
-        if (!result.created) {
+        if (result.kind === 'duplicate') {
           return reply
             .code(409 as never)
             .header('Location', location)
@@ -55,7 +56,7 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
           .code(201)
           .header('ETag', result.uuid)
           .header('Location', location)
-          .send({ [result.uuid]: result.value });
+          .send({ [result.uuid]: await renderCreated(log.key, result) });
       },
     );
 
@@ -75,7 +76,7 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
         const [entry] = await log.entriesByIndex([req.query.logIndex]);
         if (!entry)
           throw new LogError(404, 'NOT_FOUND', `no entry at logIndex ${req.query.logIndex}`, 'logIndex');
-        return entry;
+        return renderLogEntry(log.key, entry);
       },
     );
 
@@ -92,11 +93,11 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
         },
       },
       async (req) => {
-        const leaf = leafHashOfEntryUuid(req.params.entryUUID, await log.treeId());
+        const leaf = leafHashOfEntryUuid(req.params.entryUUID, log.treeId);
         const [entry] = leaf ? await log.entriesByLeafHash([leaf]) : [];
         if (!entry)
           throw new LogError(404, 'NOT_FOUND', `no entry with UUID ${req.params.entryUUID}`, 'entryUUID');
-        return entry;
+        return renderLogEntry(log.key, entry);
       },
     );
 
@@ -113,10 +114,10 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
       },
       async (req) => {
         const q = req.body;
-        const out = [];
+        const out: EntryWithProof[] = [];
         if (q.logIndexes) out.push(...(await log.entriesByIndex(q.logIndexes)));
         if (q.entryUUIDs) {
-          const treeId = await log.treeId();
+          const treeId = log.treeId;
           const leaves = q.entryUUIDs
             .map((u) => leafHashOfEntryUuid(u, treeId))
             .filter((l) => l !== undefined);
@@ -127,7 +128,7 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
           for (const e of q.entries) leaves.push((await validate(e)).leafHash);
           out.push(...(await log.entriesByLeafHash(leaves)));
         }
-        return out;
+        return Promise.all(out.map((e) => renderLogEntry(log.key, e)));
       },
     );
   };

@@ -65,7 +65,7 @@ export function logRoutes(log: LogService, publicUrl: string, tsa?: TimestampAut
       },
       async (req) => {
         const { firstSize, lastSize, treeID } = req.query;
-        if (treeID !== undefined && treeID !== (await log.treeId())) {
+        if (treeID !== undefined && treeID !== log.treeId) {
           throw new LogError(400, 'UNKNOWN_TREE', `treeID ${treeID} is not this log's tree`, 'treeID');
         }
         const proof = await log.consistency(firstSize, lastSize);
@@ -85,7 +85,7 @@ export function logRoutes(log: LogService, publicUrl: string, tsa?: TimestampAut
         },
       },
       async (req, reply) => {
-        if (req.query.treeID !== undefined && req.query.treeID !== (await log.treeId())) {
+        if (req.query.treeID !== undefined && req.query.treeID !== log.treeId) {
           throw new LogError(
             404,
             'UNKNOWN_TREE',

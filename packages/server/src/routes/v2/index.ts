@@ -13,13 +13,14 @@
  * Witness pushing (log/witness-push.ts) starts with the app when SCRIBA_WITNESSES is set.
  */
 import { gzipSync } from 'node:zlib';
-import { base64Encode, hexDecode, isScribaError } from '@scriba/sdk';
+import { isScribaError } from '@scriba/sdk';
 import { encodeEntryBundle, parseEntryBundlePath, parseTilePath, TILE_WIDTH } from '@scriba/sdk/tiles';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { isEntryValidationError } from '../../entries/index.js';
 import { type CheckpointEd25519, checkpointEd25519 } from '../../keys/checkpointEd25519.js';
 import type { LogService } from '../../log/service.js';
 import { type WitnessEndpoint, WitnessPusher } from '../../log/witness-push.js';
+import { renderTransparencyLogEntry } from './render.js';
 import { validateCreateEntryRequestV2 } from './validate.js';
 
 export type V2Options = {
@@ -123,7 +124,7 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
     const intervalMs = options.witnessIntervalMs;
     const timeoutMs = options.witnessTimeoutMs;
     const pusher = new WitnessPusher({
-      db: log.db,
+      tree: log.tree,
       witnesses,
       latest: () => servedCheckpoint(log, ed),
       ...(intervalMs !== undefined ? { intervalMs } : {}),
@@ -153,31 +154,17 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
           throw e;
         }
         const res = await log.append(entry);
-        if (!res.created) {
-          const existing = await log.entriesByLeafHash([entry.leafHash]);
-          const value = existing[0] ? Object.values(existing[0])[0] : undefined;
-          if (value) reply.header('x-log-index', String(value.logIndex));
-          return reply.code(409).send({
+        if (res.kind === 'duplicate') {
+          // The index the sequencer found the entry at (no second read, no proof built).
+          return reply.header('x-log-index', String(res.index)).code(409).send({
             code: 409,
             message: 'an equivalent entry already exists in the log',
             reason: 'DUPLICATE_ENTRY',
           });
         }
-        const v = res.value;
-        const proof = v.verification.inclusionProof;
-        return reply.code(201).send({
-          logIndex: String(v.logIndex),
-          logId: { keyId: base64Encode(log.key.logId) },
-          kindVersion: { kind: entry.kind, version: entry.apiVersion },
-          inclusionProof: {
-            logIndex: String(proof.logIndex),
-            rootHash: base64Encode(hexDecode(proof.rootHash)),
-            treeSize: String(proof.treeSize),
-            hashes: proof.hashes.map((h) => base64Encode(hexDecode(h))),
-            checkpoint: { envelope: await ed.cosign(proof.checkpoint) },
-          },
-          canonicalizedBody: v.body,
-        });
+        return reply
+          .code(201)
+          .send(renderTransparencyLogEntry(res, log.key.logId, await ed.cosign(res.proof.checkpoint)));
       },
     );
 

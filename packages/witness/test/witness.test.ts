@@ -2,7 +2,6 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { base64Encode, utf8Encode } from '@scriba/sdk';
 import { parsePublicKey } from '@scriba/sdk/crypto';
 import {
@@ -23,13 +22,15 @@ import {
   verifyNote,
 } from '@scriba/sdk/note';
 import Fastify from 'fastify';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { ed25519Cosigner, ed25519Raw } from '../src/witness/key.js';
-import { witnessRoutes } from '../src/witness/routes.js';
-import { type Queryable, WitnessStore } from '../src/witness/store.js';
-import { parseAddCheckpointRequest, Witness } from '../src/witness/witness.js';
+import { openPglite } from '../../server/src/storage/pglite.js';
+import { openPostgres } from '../../server/src/storage/postgres.js';
+import type { Db } from '../../server/src/storage/types.js';
+import { ed25519Cosigner, ed25519Raw } from '../src/key.js';
+import { witnessRoutes } from '../src/routes.js';
+import { WitnessStore } from '../src/store.js';
+import { parseAddCheckpointRequest, Witness } from '../src/witness.js';
 
 const ORIGIN = 'example.com/log';
 const logSigner = ed25519Signer(ORIGIN, new Uint8Array(32).fill(1));
@@ -91,29 +92,37 @@ function request(oldSize: number, proof: Uint8Array[], cp: string): string {
 
 const LOG = leaves(2000);
 
-function pgliteDb(db: PGlite): Queryable {
-  return { query: (text, params) => db.query(text, params) as never };
+/** The witness's PGlite database under `dir`, opened as `scriba witness` opens it. */
+function pgliteIn(dir: string): Promise<Db> {
+  return openPglite(dir, { subdir: 'witness-db', lockFile: 'witness.lock' });
 }
 
-type Backend = { name: string; open(): Promise<{ db: Queryable; close(): Promise<void> }> };
+/** A throwaway PGlite database (its directory removed at close). */
+async function tempPglite(): Promise<{ db: Db; close(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'scriba-witness-'));
+  const db = await pgliteIn(dir);
+  return {
+    db,
+    close: async () => {
+      await db.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+type Backend = { name: string; open(): Promise<{ db: Db; close(): Promise<void> }> };
 
 const backends: Backend[] = [
-  {
-    name: 'PGlite',
-    async open() {
-      const db = new PGlite();
-      return { db: pgliteDb(db), close: () => db.close() };
-    },
-  },
+  { name: 'PGlite', open: tempPglite },
   {
     name: 'PostgreSQL',
     async open() {
       const tdb = await createTestDatabase('scriba_witness');
-      const pool = new pg.Pool({ connectionString: tdb.url, max: 10 });
+      const db = openPostgres(tdb.url, 10);
       return {
-        db: pool as unknown as Queryable,
+        db,
         close: async () => {
-          await pool.end();
+          await db.close();
           await tdb.drop();
         },
       };
@@ -285,8 +294,8 @@ describe('Witness state', () => {
     it('keeps the recorded checkpoint', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'scriba-witness-'));
       try {
-        const db1 = new PGlite(dir);
-        const s1 = new WitnessStore(pgliteDb(db1));
+        const db1 = await pgliteIn(dir);
+        const s1 = new WitnessStore(db1);
         await s1.init();
         const w1 = new Witness({
           store: s1,
@@ -296,8 +305,8 @@ describe('Witness state', () => {
         expect((await w1.addCheckpoint(request(0, [], await checkpoint(LOG, 77)))).status).toBe(200);
         await db1.close();
 
-        const db2 = new PGlite(dir);
-        const s2 = new WitnessStore(pgliteDb(db2));
+        const db2 = await pgliteIn(dir);
+        const s2 = new WitnessStore(db2);
         await s2.init();
         const w2 = new Witness({
           store: s2,
@@ -319,6 +328,34 @@ describe('Witness state', () => {
   });
 });
 
+describe('WitnessStore.init', () => {
+  describe('on a database the previous release created (its tables, no migrations table)', () => {
+    it('adopts the schema and keeps the recorded state', async () => {
+      const { db, close } = await tempPglite();
+      try {
+        // The previous release's schema, created by the store itself at start.
+        await db.exec(`
+          CREATE TABLE IF NOT EXISTS witness_checkpoints (
+            origin text PRIMARY KEY, size bigint NOT NULL CHECK (size >= 0), root_hash bytea NOT NULL,
+            checkpoint text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
+          CREATE TABLE IF NOT EXISTS witness_refusals (
+            id bigserial PRIMARY KEY, origin text NOT NULL, status integer NOT NULL, reason text NOT NULL,
+            request text NOT NULL, received_at timestamptz NOT NULL DEFAULT now());`);
+        const old = new WitnessStore(db);
+        const state = { origin: ORIGIN, size: 77, rootHash: new Uint8Array(32).fill(1), checkpoint: 'cp\n' };
+        expect(await old.compareAndSwap(undefined, state)).toBe(true);
+        const store = new WitnessStore(db);
+        await store.init();
+        expect(await store.get(ORIGIN)).toEqual(state);
+        const { rows } = await db.query<{ version: number }>('SELECT version FROM witness_schema_migrations');
+        expect(rows.map((r) => Number(r.version))).toEqual([1]);
+      } finally {
+        await close();
+      }
+    });
+  });
+});
+
 describe('parseAddCheckpointRequest', () => {
   describe('when the body is well-formed', () => {
     it('splits old size, proof and checkpoint', async () => {
@@ -333,8 +370,8 @@ describe('parseAddCheckpointRequest', () => {
 describe('POST /add-checkpoint', () => {
   describe('when served over HTTP', () => {
     it('maps statuses and content types', async () => {
-      const db = new PGlite();
-      const store = new WitnessStore(pgliteDb(db));
+      const { db, close } = await tempPglite();
+      const store = new WitnessStore(db);
       await store.init();
       const witness = new Witness({
         store,
@@ -364,7 +401,7 @@ describe('POST /add-checkpoint', () => {
         expect(notFound.statusCode).toBe(404);
       } finally {
         await app.close();
-        await db.close();
+        await close();
       }
     });
   });

@@ -34,18 +34,27 @@ export async function loadMigrations(dir: string = DEFAULT_SQL_DIR): Promise<Mig
   return out;
 }
 
+/**
+ * Another schema's bookkeeping (e.g. the witness's, packages/witness/sql/): its own table of applied
+ * versions and its own advisory lock key, so that two schemas may share a database.
+ */
+export type MigrationSet = { table: string; lockKey: number };
+
+const LOG_SCHEMA: MigrationSet = { table: 'schema_migrations', lockKey: MIGRATION_LOCK_KEY };
+
 /** Applies pending migrations; returns the versions applied by this call. */
-export async function migrate(db: Db, dir?: string): Promise<number[]> {
+export async function migrate(db: Db, dir?: string, set: MigrationSet = LOG_SCHEMA): Promise<number[]> {
+  if (!/^[a-z_]+$/.test(set.table)) throw new Error(`bad migrations table name ${set.table}`);
   const migrations = await loadMigrations(dir);
   return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [set.lockKey]);
     await tx.exec(
-      `CREATE TABLE IF NOT EXISTS schema_migrations (
+      `CREATE TABLE IF NOT EXISTS ${set.table} (
          version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
          applied_at timestamptz NOT NULL DEFAULT now())`,
     );
     const { rows } = await tx.query<{ version: number; checksum: string }>(
-      'SELECT version, checksum FROM schema_migrations',
+      `SELECT version, checksum FROM ${set.table}`,
     );
     const applied = new Map(rows.map((r) => [Number(r.version), r.checksum]));
     const done: number[] = [];
@@ -58,7 +67,7 @@ export async function migrate(db: Db, dir?: string): Promise<number[]> {
         continue;
       }
       await tx.exec(m.sql);
-      await tx.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+      await tx.query(`INSERT INTO ${set.table} (version, name, checksum) VALUES ($1, $2, $3)`, [
         m.version,
         m.name,
         m.checksum,

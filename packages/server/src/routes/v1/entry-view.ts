@@ -1,13 +1,16 @@
 /**
- * Rekor v1 LogEntry values: the stored body, its inclusion proof against a signed checkpoint, and the
- * signedEntryTimestamp, an ECDSA signature with the log key over the RFC 8785 JSON of
- * {body (base64), integratedTime, logID (hex), logIndex} (what sigstore verifiers check).
+ * Rekor v1 wire format of a log entry, rendered by the v1 routes from the log core's typed values:
+ * the stored body, its inclusion proof against a signed checkpoint, and the signedEntryTimestamp, an
+ * ECDSA signature with the log key over the RFC 8785 JSON of {body (base64), integratedTime, logID
+ * (hex), logIndex} (what sigstore verifiers check).
  */
 import { sign } from 'node:crypto';
-import type { LogKey } from '../keys/logKey.js';
+import type { LogKey } from '../../keys/logKey.js';
+import type { Created, EntryWithProof, InclusionView } from '../../log/service.js';
+import type { StoredEntry } from '../../log/storage.js';
 
-export type StoredEntry = { index: number; leafHash: Uint8Array; body: Uint8Array; integratedTime: number };
-export type ProofView = { treeSize: number; rootHash: Uint8Array; hashes: Uint8Array[]; checkpoint: string };
+export type { StoredEntry };
+export type ProofView = InclusionView;
 
 export type LogEntryValue = {
   body: string;
@@ -84,4 +87,18 @@ export async function logEntryValue(key: LogKey, e: StoredEntry, proof: ProofVie
       signedEntryTimestamp: await signedEntryTimestamp(key, e, body),
     },
   };
+}
+
+/** Rekor v1 LogEntry (`{ [EntryUUID]: LogEntryValue }`) of an entry read from the log. */
+export async function renderLogEntry(key: LogKey, e: EntryWithProof): Promise<Record<string, LogEntryValue>> {
+  return { [e.uuid]: await logEntryValue(key, e.entry, e.proof) };
+}
+
+/** Rekor v1 LogEntryValue of an entry just appended (its proof is against its batch's checkpoint). */
+export function renderCreated(key: LogKey, c: Created): Promise<LogEntryValue> {
+  return logEntryValue(
+    key,
+    { index: c.index, leafHash: c.entry.leafHash, body: c.entry.body, integratedTime: c.integratedTime },
+    c.proof,
+  );
 }

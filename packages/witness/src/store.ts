@@ -4,58 +4,32 @@
  * every update is a single compare-and-swap statement on (size, root) — correct on PostgreSQL with
  * any number of connections or processes, and on PGlite.
  *
- * The witness keeps its own database (PGlite in a data directory, or a PostgreSQL URL) and creates its
- * two tables itself; it never shares the log's tables.
+ * The witness keeps its own database (PGlite in a data directory, or a PostgreSQL URL) through the
+ * server's shared database helpers (@scriba/server/storage); its schema is packages/witness/sql/,
+ * applied by the shared migrator under its own bookkeeping table. It never touches the log's tables.
  */
-
-/** The part of `pg.Pool`/`pg.Client`/PGlite the store uses. */
-export interface Queryable {
-  query(text: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
-}
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Db, type MigrationSet, migrate, toBytes, toNumber } from '@scriba/server/storage';
 
 export type WitnessState = { origin: string; size: number; rootHash: Uint8Array; checkpoint: string };
 
-export const WITNESS_SCHEMA = `
-CREATE TABLE IF NOT EXISTS witness_checkpoints (
-  origin      text PRIMARY KEY,
-  size        bigint NOT NULL CHECK (size >= 0),
-  root_hash   bytea NOT NULL,
-  checkpoint  text NOT NULL,
-  updated_at  timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE IF NOT EXISTS witness_refusals (
-  id          bigserial PRIMARY KEY,
-  origin      text NOT NULL,
-  status      integer NOT NULL,
-  reason      text NOT NULL,
-  request     text NOT NULL,
-  received_at timestamptz NOT NULL DEFAULT now()
-);
-`;
+/** The witness's migrations (packages/witness/sql/, same relative place from src/ and dist/). */
+export const WITNESS_SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'sql');
 
-function toNumber(v: unknown): number {
-  const n = typeof v === 'number' ? v : Number(String(v));
-  if (!Number.isSafeInteger(n)) throw new Error(`stored size ${String(v)} is not a safe integer`);
-  return n;
-}
-
-function toBytes(v: unknown): Uint8Array {
-  if (v instanceof Uint8Array) return new Uint8Array(v);
-  throw new Error('stored root_hash is not bytea');
-}
+/** The witness schema's own bookkeeping, so that it may share a database with a log. */
+const WITNESS_MIGRATIONS: MigrationSet = { table: 'witness_schema_migrations', lockKey: 0x5c21bb };
 
 export class WitnessStore {
-  constructor(private readonly db: Queryable) {}
+  constructor(private readonly db: Db) {}
 
-  /** Create the tables if absent. Statements run one by one (PGlite's extended protocol wants that). */
+  /** Applies the witness's migrations (sql/) with the shared migrator. Idempotent. */
   async init(): Promise<void> {
-    for (const stmt of WITNESS_SCHEMA.split(';')) {
-      if (stmt.trim()) await this.db.query(stmt);
-    }
+    await migrate(this.db, WITNESS_SQL_DIR, WITNESS_MIGRATIONS);
   }
 
   async get(origin: string): Promise<WitnessState | undefined> {
-    const { rows } = await this.db.query(
+    const { rows } = await this.db.query<Record<string, unknown>>(
       'SELECT origin, size, root_hash, checkpoint FROM witness_checkpoints WHERE origin = $1',
       [origin],
     );
@@ -75,14 +49,14 @@ export class WitnessStore {
    */
   async compareAndSwap(expected: WitnessState | undefined, next: WitnessState): Promise<boolean> {
     if (expected === undefined) {
-      const { rows } = await this.db.query(
+      const { rows } = await this.db.query<Record<string, unknown>>(
         `INSERT INTO witness_checkpoints (origin, size, root_hash, checkpoint) VALUES ($1, $2, $3, $4)
          ON CONFLICT (origin) DO NOTHING RETURNING origin`,
         [next.origin, next.size, next.rootHash, next.checkpoint],
       );
       return rows.length === 1;
     }
-    const { rows } = await this.db.query(
+    const { rows } = await this.db.query<Record<string, unknown>>(
       `UPDATE witness_checkpoints SET size = $2, root_hash = $3, checkpoint = $4, updated_at = now()
        WHERE origin = $1 AND size = $5 AND root_hash = $6 RETURNING origin`,
       [next.origin, next.size, next.rootHash, next.checkpoint, expected.size, expected.rootHash],
@@ -99,7 +73,7 @@ export class WitnessStore {
   }
 
   async refusals(origin: string): Promise<{ status: number; reason: string; request: string }[]> {
-    const { rows } = await this.db.query(
+    const { rows } = await this.db.query<Record<string, unknown>>(
       'SELECT status, reason, request FROM witness_refusals WHERE origin = $1 ORDER BY id',
       [origin],
     );

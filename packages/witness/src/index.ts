@@ -2,21 +2,20 @@
  * A standalone witness server (C2SP tlog-witness + tlog-cosignature): its own Fastify app, its own
  * database (PGlite under a data directory, or PostgreSQL), its own Ed25519 key, and the logs it
  * follows configured by their note verifier keys (`name+hash+base64`, the key name being the log's
- * checkpoint origin unless an origin is given). Used by `scriba witness`.
+ * checkpoint origin unless an origin is given). Used by `scriba witness` (@scriba/cli).
  */
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { type NoteVerifier, parseVerifierKey } from '@scriba/sdk/note';
+import { openDb } from '@scriba/server/storage';
 import Fastify, { type FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { ed25519Cosigner, loadOrCreateEd25519Key } from './key.js';
 import { witnessRoutes } from './routes.js';
-import { type Queryable, WitnessStore } from './store.js';
+import { WitnessStore } from './store.js';
 import { Witness, type WitnessedLog } from './witness.js';
 
 export { ed25519Cosigner, loadOrCreateEd25519Key, parseEd25519KeyPem } from './key.js';
 export { witnessRoutes } from './routes.js';
-export { type Queryable, WitnessStore } from './store.js';
+export { WITNESS_SQL_DIR, type WitnessState, WitnessStore } from './store.js';
 export {
   type AddCheckpointResult,
   type Cosigner,
@@ -63,19 +62,22 @@ export async function createWitnessServer(opts: WitnessServerOptions): Promise<W
   const logs = witnessedLogs(opts.logs);
   const key = await loadOrCreateEd25519Key(opts.keyPath ?? join(opts.dataDir, 'witness-key.pem'));
   const cosigner = ed25519Cosigner(opts.name, key);
-  let db: Queryable;
-  let closeDb: () => Promise<void>;
-  if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
-    db = pool as unknown as Queryable;
-    closeDb = () => pool.end();
-  } else {
-    const lite = await PGlite.create(join(opts.dataDir, 'witness-db'));
-    db = { query: (text, params) => lite.query(text, params) as never };
-    closeDb = () => lite.close();
-  }
+  // The shared database helpers: PostgreSQL (a pool), or PGlite under <dataDir>/witness-db (where the
+  // witness always kept it) with the data dir locked and private as the log's is.
+  const db = await openDb({
+    databaseUrl: opts.databaseUrl,
+    dataDir: opts.dataDir,
+    poolMax: 10,
+    pglite: { subdir: 'witness-db', lockFile: 'witness.lock' },
+  });
+  const closeDb = () => db.close();
   const store = new WitnessStore(db);
-  await store.init();
+  try {
+    await store.init();
+  } catch (e) {
+    await closeDb();
+    throw e;
+  }
   const witness = new Witness({ store, cosigners: [cosigner], logs });
   const app = Fastify({ logger: opts.logger ?? false });
   await app.register(witnessRoutes, { witness });

@@ -33,11 +33,15 @@ export async function makePrivate(dir: string): Promise<void> {
   }
 }
 
-export async function openPglite(dataDir: string): Promise<Db> {
+/** `subdir`: the database's folder under the data dir; `lockFile`: the data dir's lock file name. */
+export async function openPglite(
+  dataDir: string,
+  opts: { subdir?: string; lockFile?: string } = {},
+): Promise<Db> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
-  const lock = await lockDataDir(dataDir);
-  const dir = join(dataDir, 'pglite');
+  const lock = await lockDataDir(dataDir, opts.lockFile);
+  const dir = join(dataDir, opts.subdir ?? 'pglite');
   let db: PGlite;
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -33,9 +33,9 @@ async function holderOf(path: string): Promise<number | undefined> {
 }
 
 /** Takes the data directory's lock; throws ConfigError naming the holder when another process has it. */
-export async function lockDataDir(dir: string): Promise<{ release(): Promise<void> }> {
-  const lock = join(dir, LOCK_FILE);
-  const mine = join(dir, `${LOCK_FILE}.${process.pid}`);
+export async function lockDataDir(dir: string, name = LOCK_FILE): Promise<{ release(): Promise<void> }> {
+  const lock = join(dir, name);
+  const mine = join(dir, `${name}.${process.pid}`);
   await writeFile(mine, `${process.pid}\n`, { mode: 0o600 });
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -66,7 +66,7 @@ export async function lockDataDir(dir: string): Promise<{ release(): Promise<voi
         );
       }
       // Stale: move it aside (one taker wins the rename), then check what was moved.
-      const aside = join(dir, `${LOCK_FILE}.stale.${process.pid}`);
+      const aside = join(dir, `${name}.stale.${process.pid}`);
       try {
         await rename(lock, aside);
       } catch (e) {

@@ -1,0 +1,142 @@
+/**
+ * The storage port: every operation the log core (sequencer, LogService, witness pusher) asks of
+ * storage, and nothing more. The core holds no SQL and no driver; a backend implements this one
+ * interface (today packages/server/src/storage/: PostgreSQL and PGlite, all SQL, migrations from sql/).
+ *
+ * Every per-tree operation takes a tree id (decimal int64, Rekor's treeID): a log may hold several
+ * trees (shards, issue 11); one of them is active (takes appends).
+ *
+ * Contracts a backend MUST keep (the black-box suites check them through the HTTP API):
+ *  - `appendBatch` runs its callback holding the tree's lock, exclusive across every process on the
+ *    storage, after every earlier batch of that tree committed; what it reports as `existing` and
+ *    `treeSize` is read after the lock was granted. The write is atomic with the lock: entries,
+ *    search keys, changed tiles, the tree state and the checkpoint commit together or not at all,
+ *    and `appendBatch` resolves only after the commit is durable.
+ *  - Tile rows hold a tile's hashes concatenated (C2SP tlog-tiles numbering); a partial tile grows in
+ *    place, so its first W hashes are the tile of width W of every earlier tree size.
+ */
+
+/** A tree id: decimal text of a non-negative int64 (tree ids exceed 2^53). */
+export type TreeId = string;
+
+/** A tile as stored (C2SP tlog-tiles numbering): `hashes` is 32 × width bytes. */
+export type TileRow = { level: number; index: number; hashes: Uint8Array };
+
+/** A tree's row: its size, root and the checkpoint signed for them. */
+export type TreeRecord = {
+  treeId: TreeId;
+  /** SHA-256 of the DER SPKI of the key the tree was created with (Rekor logID). */
+  logId: Uint8Array;
+  treeSize: number;
+  rootHash: Uint8Array;
+  /** The C2SP signed note for (treeSize, rootHash); null before the first start signed one. */
+  checkpoint: string | null;
+  createdAt: Date;
+};
+
+/** An entry as stored. */
+export type StoredEntry = { index: number; leafHash: Uint8Array; body: Uint8Array; integratedTime: number };
+
+/** What a batch sees once it holds the tree lock. */
+export type LockedTree = {
+  treeSize: number;
+  /** Leaf hashes of the batch (lower-case hex) already in the tree, with their index. */
+  existing: Map<string, number>;
+  /** Reads tiles under the lock (keys as the SDK's `tileKey`); absent tiles are absent. */
+  readTiles(keys: { level: number; index: number }[]): Promise<Map<string, Uint8Array>>;
+};
+
+/** One new entry of a batch. */
+export type NewEntry = {
+  index: number;
+  /** Lower-case hex of the RFC 6962 leaf hash. */
+  leafHashHex: string;
+  kind: string;
+  apiVersion: string;
+  body: Uint8Array;
+  /** Search index keys (the SDK's `searchIndexKeys` format). */
+  searchKeys: string[];
+};
+
+/** Everything a batch writes, atomically with the tree state. */
+export type BatchWrite = {
+  treeSize: number;
+  rootHash: Uint8Array;
+  checkpoint: string;
+  integratedTime: number;
+  entries: NewEntry[];
+  /** Tiles changed by the batch (whole rows, replacing the stored ones). */
+  tiles: TileRow[];
+};
+
+/** A witness cosignature kept for one checkpoint (C2SP tlog-cosignature line with its newline). */
+export type CosignatureRow = { rootHash: Uint8Array; witness: string; keyHash: number; line: string };
+
+export interface LogStorage {
+  /** Backend name, for logs and /api/v1/log diagnostics (e.g. 'postgres', 'pglite'). */
+  readonly kind: string;
+
+  // ---- trees ---------------------------------------------------------------------------------
+  /**
+   * The active tree, created from `candidate` (empty, given id, log ID and root) when the storage
+   * has none. Safe when several processes start at once: exactly one candidate wins.
+   */
+  ensureActiveTree(candidate: {
+    treeId: TreeId;
+    logId: Uint8Array;
+    rootHash: Uint8Array;
+  }): Promise<TreeRecord>;
+  /** The tree's current row; throws when the tree does not exist. */
+  tree(treeId: TreeId): Promise<TreeRecord>;
+  /**
+   * Holding the tree lock, lets `resign` look at the tree and return a checkpoint to store for its
+   * current size and root (or undefined to leave it): used at start when the origin or key changed.
+   */
+  resignCheckpoint(treeId: TreeId, resign: (t: TreeRecord) => Promise<string | undefined>): Promise<void>;
+
+  // ---- the write path ------------------------------------------------------------------------
+  /**
+   * One batch, in one transaction: take the tree lock, report the tree size and which of
+   * `leafHashesHex` the tree already has, let `plan` decide, write what it returns (nothing when
+   * undefined), commit. Resolves with `plan`'s result after the commit.
+   */
+  appendBatch<T>(
+    treeId: TreeId,
+    leafHashesHex: string[],
+    plan: (locked: LockedTree) => Promise<{ write: BatchWrite | undefined; result: T }>,
+    onLocked?: () => void,
+  ): Promise<T>;
+
+  // ---- reads ---------------------------------------------------------------------------------
+  readTiles(treeId: TreeId, keys: { level: number; index: number }[]): Promise<Map<string, Uint8Array>>;
+  entriesByIndex(treeId: TreeId, indices: number[]): Promise<StoredEntry[]>;
+  entriesByLeafHash(treeId: TreeId, leafHashes: Uint8Array[]): Promise<StoredEntry[]>;
+  /** Bodies of entries [start, end) in index order; fewer when the tree lacks some. */
+  entryBodies(treeId: TreeId, start: number, end: number): Promise<Uint8Array[]>;
+  /** Leaf hashes of the given indices, in index order (absent indices are skipped). */
+  leafHashesByIndex(treeId: TreeId, indices: number[]): Promise<{ index: number; leafHash: Uint8Array }[]>;
+  /** Root hash of the checkpoint stored for `size`, if the log signed one at that size. */
+  checkpointRoot(treeId: TreeId, size: number): Promise<Uint8Array | undefined>;
+  /** Indices (ascending, at most `limit`) of entries with any of `keys` in the search index. */
+  search(treeId: TreeId, keys: string[], limit: number): Promise<number[]>;
+
+  // ---- witnesses (C2SP tlog-witness, the log side) -------------------------------------------
+  /** The size the witness at `url` last cosigned for the tree (0 when none). */
+  witnessSize(treeId: TreeId, url: string): Promise<number>;
+  /** Records the witness's size (and the last error, null when none). */
+  setWitnessStatus(treeId: TreeId, url: string, size: number, error: string | null): Promise<void>;
+  /** Records an error without changing the size. */
+  setWitnessError(treeId: TreeId, url: string, error: string): Promise<void>;
+  /** Keeps cosignature lines for checkpoint (size, root) and raises the witness's size, atomically. */
+  addCosignatures(
+    treeId: TreeId,
+    url: string,
+    checkpoint: { size: number; rootHash: Uint8Array },
+    witness: { name: string; keyHash: number },
+    lines: string[],
+  ): Promise<void>;
+  /** The cosignatures kept for checkpoints of size `size`, ordered by witness name and key hash. */
+  cosignatures(treeId: TreeId, size: number): Promise<CosignatureRow[]>;
+
+  close(): Promise<void>;
+}
