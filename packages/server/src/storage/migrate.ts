@@ -14,7 +14,7 @@ import type { Db } from './types.js';
 /** Arbitrary constant identifying Scriba's migration lock among advisory locks. */
 const MIGRATION_LOCK_KEY = 0x5c21ba;
 
-/** The repository's sql/ directory (same relative place from src/db and dist/db). */
+/** The repository's sql/ directory (same relative place from src/storage and dist/storage). */
 export const DEFAULT_SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'sql');
 
 export type Migration = { version: number; name: string; sql: string; checksum: string };
