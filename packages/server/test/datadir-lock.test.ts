@@ -5,7 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, tempDir } from '../../../test/helpers/server.js';
 
-const LOCK_JS = pathToFileURL(join(REPO_ROOT, 'packages', 'server', 'dist', 'storage', 'datadir-lock.js')).href;
+const LOCK_JS = pathToFileURL(
+  join(REPO_ROOT, 'packages', 'server', 'dist', 'storage', 'datadir-lock.js'),
+).href;
 
 /** Runs lockDataDir(dir) in a new process; resolves with 'held' or its error line. */
 function contender(dir: string): Promise<string> {
