@@ -177,44 +177,45 @@ describe('nativeVerifier', () => {
   });
 });
 
+/**
+ * Runs a copy of native/build.mjs with no compiler or make on PATH (node-gyp fails), with
+ * SCRIBA_NATIVE_REQUIRED set to `required`; returns its exit status, stderr and whether an addon
+ * was produced.
+ */
+function buildWithoutCompiler(required: '' | '1'): { status: number | null; stderr: string; built: boolean } {
+  const src = join(dirname(fileURLToPath(import.meta.url)), '..', 'native');
+  const dir = mkdtempSync(join(tmpdir(), 'scriba-native-'));
+  try {
+    for (const f of ['build.mjs', 'binding.gyp', 'src'])
+      cpSync(join(src, f), join(dir, f), { recursive: true });
+    const r = spawnSync(process.execPath, [join(dir, 'build.mjs')], {
+      env: { ...process.env, PATH: '/nonexistent', SCRIBA_NATIVE_REQUIRED: required },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    return {
+      status: r.status,
+      stderr: r.stderr,
+      built: existsSync(join(dir, 'build', 'Release', 'scriba_verify.node')),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('native/build.mjs', () => {
   describe('when the addon cannot be compiled', () => {
     it('warns and exits 0 so the build goes on', () => {
-      const src = join(dirname(fileURLToPath(import.meta.url)), '..', 'native');
-      const dir = mkdtempSync(join(tmpdir(), 'scriba-native-'));
-      try {
-        for (const f of ['build.mjs', 'binding.gyp', 'src'])
-          cpSync(join(src, f), join(dir, f), { recursive: true });
-        // No compiler or make on PATH: node-gyp fails; the script must not.
-        const r = spawnSync(process.execPath, [join(dir, 'build.mjs')], {
-          env: { ...process.env, PATH: '/nonexistent', SCRIBA_NATIVE_REQUIRED: '' },
-          encoding: 'utf8',
-          timeout: 120_000,
-        });
-        expect(r.status).toBe(0);
-        expect(r.stderr).toMatch(/pure-JS/);
-        expect(existsSync(join(dir, 'build', 'Release', 'scriba_verify.node'))).toBe(false);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      const r = buildWithoutCompiler('');
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(/pure-JS/);
+      expect(r.built).toBe(false);
     });
 
     it('fails the build when SCRIBA_NATIVE_REQUIRED=1', () => {
-      const src = join(dirname(fileURLToPath(import.meta.url)), '..', 'native');
-      const dir = mkdtempSync(join(tmpdir(), 'scriba-native-'));
-      try {
-        for (const f of ['build.mjs', 'binding.gyp', 'src'])
-          cpSync(join(src, f), join(dir, f), { recursive: true });
-        const r = spawnSync(process.execPath, [join(dir, 'build.mjs')], {
-          env: { ...process.env, PATH: '/nonexistent', SCRIBA_NATIVE_REQUIRED: '1' },
-          encoding: 'utf8',
-          timeout: 120_000,
-        });
-        expect(r.status).toBe(1);
-        expect(r.stderr).toMatch(/SCRIBA_NATIVE_REQUIRED/);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      const r = buildWithoutCompiler('1');
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/SCRIBA_NATIVE_REQUIRED/);
     });
   });
 });
