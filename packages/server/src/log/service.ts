@@ -75,7 +75,7 @@ export type Duplicate = { kind: 'duplicate'; treeId: TreeId; index: number; uuid
 export type AppendResult = Created | Duplicate;
 
 /** A stored entry with its EntryUUID and inclusion proof against the latest checkpoint. */
-export type EntryWithProof = { uuid: string; entry: StoredEntry; proof: InclusionView };
+export type EntryWithProof = { treeId: TreeId; uuid: string; entry: StoredEntry; proof: InclusionView };
 
 export class LogService {
   readonly sequencer: Sequencer;
@@ -203,6 +203,7 @@ export class LogService {
       if (e.index >= st.treeSize) continue; // not yet visible under the latest checkpoint
       const hashes = await buildInclusionProof(e.index, st.treeSize, getTiles, this.tileCache);
       out.push({
+        treeId: st.treeId,
         uuid: entryUuid(st.treeId, e.leafHash),
         entry: e,
         proof: { treeSize: st.treeSize, rootHash: st.rootHash, hashes, checkpoint: st.checkpoint },
