@@ -8,10 +8,9 @@
  *
  * Usage: npm run bench:proofs [-- --sizes 10000,100000,1000000 --proofs 3000 --rounds 3 --concurrency 4]
  */
-import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { verifyInclusion } from '@scriba/sdk/merkle';
-import { buildInclusionProof, integrate, rightEdgeTiles, TileNodeCache, tileKey } from '@scriba/sdk/tiles';
+import { buildInclusionProof, TileNodeCache } from '@scriba/sdk/tiles';
 import { generateLogKeyPem, parseLogKeyPem } from '../../packages/server/dist/keys/logKey.js';
 import { checkpointSigner } from '../../packages/server/dist/log/checkpoint.js';
 import { Metrics } from '../../packages/server/dist/log/metrics.js';
@@ -20,6 +19,7 @@ import { tileGetter } from '../../packages/server/dist/log/tileStore.js';
 import { SqlLogStorage } from '../../packages/server/dist/storage/log-storage.js';
 import { migrate } from '../../packages/server/dist/storage/migrate.js';
 import { openPostgres } from '../../packages/server/dist/storage/postgres.js';
+import { bulkLoad, leafOf } from '../lib/bulk-load.mjs';
 import { createDatabase, startPostgres } from './pg.mjs';
 
 const { values } = parseArgs({
@@ -34,70 +34,6 @@ const SIZES = values.sizes.split(',').map(Number);
 const PROOFS = Number(values.proofs);
 const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
-
-const leafOf = (i) =>
-  new Uint8Array(
-    createHash('sha256')
-      .update(Buffer.from([0]))
-      .update(`bench-${i}`)
-      .digest(),
-  );
-
-/** Inserts or replaces tile rows, a bounded number per statement (bulk load only). */
-async function writeTiles(db, treeId, tiles) {
-  for (let i = 0; i < tiles.length; i += 500) {
-    const chunk = tiles.slice(i, i + 500);
-    const params = [treeId];
-    const values = chunk.map((t) => {
-      params.push(t.level, t.index, t.hashes);
-      return `($1, $${params.length - 2}, $${params.length - 1}, $${params.length})`;
-    });
-    await db.query(
-      `INSERT INTO tiles (tree_id, level, idx, hashes) VALUES ${values.join(', ')}
-       ON CONFLICT (tree_id, level, idx) DO UPDATE SET hashes = EXCLUDED.hashes`,
-      params,
-    );
-  }
-}
-
-/** Bulk load `n` entries into an empty log: SQL-generated entries, tiles from the integrator. */
-async function bulkLoad(db, treeId, signer, n) {
-  const t0 = performance.now();
-  const now = Math.floor(Date.now() / 1000);
-  const CHUNK = 65536;
-  let size = 0;
-  const edge = new Map();
-  while (size < n) {
-    const end = Math.min(n, size + CHUNK);
-    await db.query(
-      `INSERT INTO entries (tree_id, log_index, leaf_hash, kind, api_version, body, integrated_time)
-       SELECT $4, i, sha256('\\x00'::bytea || convert_to('bench-' || i, 'UTF8')), 'bench', '0.0.1',
-              convert_to('bench-' || i, 'UTF8'), $3
-       FROM generate_series($1::bigint, $2::bigint) AS i`,
-      [size, end - 1, now, treeId],
-    );
-    const leaves = [];
-    for (let i = size; i < end; i++) leaves.push(leafOf(i));
-    const stored = rightEdgeTiles(size).map((t) => ({ ...t, hashes: edge.get(tileKey(t.level, t.index)) }));
-    const r = integrate(size, stored, leaves);
-    await writeTiles(db, treeId, r.changed);
-    for (const t of r.changed) edge.set(tileKey(t.level, t.index), t.hashes);
-    size = r.newSize;
-    if (size === n) {
-      const note = await signer.sign(size, r.rootHash);
-      await db.query(
-        'UPDATE tree_state SET tree_size = $1, root_hash = $2, checkpoint = $3 WHERE tree_id = $4',
-        [size, r.rootHash, note, treeId],
-      );
-      await db.query(
-        'INSERT INTO checkpoints (tree_id, tree_size, root_hash, note) VALUES ($4, $1, $2, $3)',
-        [size, r.rootHash, note, treeId],
-      );
-      await db.query('ANALYZE');
-      return { root: r.rootHash, seconds: (performance.now() - t0) / 1000 };
-    }
-  }
-}
 
 function pct(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

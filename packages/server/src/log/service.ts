@@ -22,7 +22,7 @@ import type { LogKey } from '../keys/logKey.js';
 import type { CheckpointSigner } from './checkpoint.js';
 import type { Metrics } from './metrics.js';
 import { type AppendOutcome, Sequencer, type SequencerOptions, type TreeHandle } from './sequencer.js';
-import type { LogStorage, StoredEntry, TreeId } from './storage.js';
+import type { LogStorage, StoredEntry, TreeId, TreeRecord } from './storage.js';
 import { readBundleEntries, readTileBytes } from './tile-reader.js';
 import { readTiles, tileGetter } from './tileStore.js';
 import { cosignatureLines } from './witness-push.js';
@@ -75,7 +75,7 @@ export type Duplicate = { kind: 'duplicate'; treeId: TreeId; index: number; uuid
 export type AppendResult = Created | Duplicate;
 
 /** A stored entry with its EntryUUID and inclusion proof against the latest checkpoint. */
-export type EntryWithProof = { uuid: string; entry: StoredEntry; proof: InclusionView };
+export type EntryWithProof = { treeId: TreeId; uuid: string; entry: StoredEntry; proof: InclusionView };
 
 export class LogService {
   readonly sequencer: Sequencer;
@@ -141,15 +141,7 @@ export class LogService {
   }
 
   async state(): Promise<TreeState> {
-    const t = await this.storage.tree(this.treeId);
-    if (t.checkpoint === null) throw new Error('the tree has no signed checkpoint yet');
-    return {
-      treeId: t.treeId,
-      treeSize: t.treeSize,
-      rootHash: t.rootHash,
-      checkpoint: t.checkpoint,
-      createdAt: t.createdAt,
-    };
+    return LogService.stateOf(await this.storage.tree(this.treeId));
   }
 
   /** Tile (level, index) at `width` as served by tlog-tiles, or undefined when the tree lacks it. */
@@ -194,15 +186,26 @@ export class LogService {
     };
   }
 
-  private async withProofs(entries: StoredEntry[]): Promise<EntryWithProof[]> {
-    if (entries.length === 0) return [];
-    const st = await this.state();
+  /** The tree row as a TreeState (the latest committed one the storage read). */
+  private static stateOf(t: TreeRecord): TreeState {
+    if (t.checkpoint === null) throw new Error('the tree has no signed checkpoint yet');
+    return {
+      treeId: t.treeId,
+      treeSize: t.treeSize,
+      rootHash: t.rootHash,
+      checkpoint: t.checkpoint,
+      createdAt: t.createdAt,
+    };
+  }
+
+  private async withProofs(st: TreeState, entries: StoredEntry[]): Promise<EntryWithProof[]> {
     const getTiles = tileGetter(this.tree);
     const out: EntryWithProof[] = [];
     for (const e of entries) {
       if (e.index >= st.treeSize) continue; // not yet visible under the latest checkpoint
       const hashes = await buildInclusionProof(e.index, st.treeSize, getTiles, this.tileCache);
       out.push({
+        treeId: st.treeId,
         uuid: entryUuid(st.treeId, e.leafHash),
         entry: e,
         proof: { treeSize: st.treeSize, rootHash: st.rootHash, hashes, checkpoint: st.checkpoint },
@@ -211,21 +214,31 @@ export class LogService {
     return out;
   }
 
-  /** Entries at the given indices (in that order; absent ones skipped), with inclusion proofs. */
+  /**
+   * Entries at the given indices (in that order; absent ones skipped), with inclusion proofs against
+   * the latest checkpoint. The tree state travels with the entries (one storage round trip; tiles
+   * the node cache lacks are a second).
+   */
   async entriesByIndex(indices: number[]): Promise<EntryWithProof[]> {
     if (indices.length === 0) return [];
-    const rows = await this.storage.entriesByIndex(this.treeId, indices);
-    const byIndex = new Map(rows.map((r) => [r.index, r]));
-    return this.withProofs(indices.map((i) => byIndex.get(i)).filter((r) => r !== undefined));
+    const { tree, entries } = await this.storage.entriesWithTree(this.treeId, { indices });
+    const byIndex = new Map(entries.map((r) => [r.index, r]));
+    return this.withProofs(
+      LogService.stateOf(tree),
+      indices.map((i) => byIndex.get(i)).filter((r) => r !== undefined),
+    );
   }
 
   /** Entries with the given leaf hashes (in that order; absent ones skipped), with inclusion proofs. */
   async entriesByLeafHash(hashes: Uint8Array[]): Promise<EntryWithProof[]> {
     if (hashes.length === 0) return [];
-    const rows = await this.storage.entriesByLeafHash(this.treeId, hashes);
+    const { tree, entries } = await this.storage.entriesWithTree(this.treeId, { leafHashes: hashes });
     const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-    const byHash = new Map(rows.map((r) => [hex(r.leafHash), r]));
-    return this.withProofs(hashes.map((h) => byHash.get(hex(h))).filter((r) => r !== undefined));
+    const byHash = new Map(entries.map((r) => [hex(r.leafHash), r]));
+    return this.withProofs(
+      LogService.stateOf(tree),
+      hashes.map((h) => byHash.get(hex(h))).filter((r) => r !== undefined),
+    );
   }
 
   /** Consistency proof between two sizes of the current tree, with the root of `lastSize`. */

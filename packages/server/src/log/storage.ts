@@ -111,6 +111,15 @@ export interface LogStorage {
   readTiles(treeId: TreeId, keys: { level: number; index: number }[]): Promise<Map<string, Uint8Array>>;
   entriesByIndex(treeId: TreeId, indices: number[]): Promise<StoredEntry[]>;
   entriesByLeafHash(treeId: TreeId, leafHashes: Uint8Array[]): Promise<StoredEntry[]>;
+  /**
+   * The tree's current row (as `tree`) and the entries at `indices` or with `leafHashes` (absent
+   * ones missing), in ONE round trip and one snapshot: a read sees the latest committed tree state
+   * without a second trip for it. Throws when the tree does not exist.
+   */
+  entriesWithTree(
+    treeId: TreeId,
+    by: { indices: number[] } | { leafHashes: Uint8Array[] },
+  ): Promise<{ tree: TreeRecord; entries: StoredEntry[] }>;
   /** Bodies of entries [start, end) in index order; fewer when the tree lacks some. */
   entryBodies(treeId: TreeId, start: number, end: number): Promise<Uint8Array[]>;
   /** Leaf hashes of the given indices, in index order (absent indices are skipped). */

@@ -285,6 +285,28 @@ export class SqlLogStorage implements LogStorage {
     return rows.map(toEntry);
   }
 
+  async entriesWithTree(
+    treeId: TreeId,
+    by: { indices: number[] } | { leafHashes: Uint8Array[] },
+  ): Promise<{ tree: TreeRecord; entries: StoredEntry[] }> {
+    // One statement: the tree row, LEFT JOINed with the wanted entries (primary-key or leaf-hash
+    // index probes), so the tree state costs no round trip of its own and both come from one snapshot.
+    const keys: unknown[] = 'indices' in by ? by.indices : by.leafHashes;
+    const column = 'indices' in by ? 'log_index' : 'leaf_hash';
+    const match = keys.length === 0 ? 'false' : `e.${column} IN (${placeholders(keys.length, 2)})`;
+    const { rows } = await this.db.query<TreeRow & { [K in keyof EntryRow]: EntryRow[K] | null }>(
+      `SELECT t.tree_id, t.log_id, t.tree_size, t.root_hash, t.checkpoint, t.created_at,
+              e.log_index, e.leaf_hash, e.body, e.integrated_time
+         FROM tree_state t LEFT JOIN entries e ON e.tree_id = t.tree_id AND ${match}
+        WHERE t.tree_id = $1`,
+      [treeId, ...keys],
+    );
+    if (!rows[0]) throw new Error(`tree ${treeId} is not initialized`);
+    const entries: StoredEntry[] = [];
+    for (const r of rows) if (r.log_index !== null) entries.push(toEntry(r as EntryRow));
+    return { tree: toTree(rows[0]), entries };
+  }
+
   async entryBodies(treeId: TreeId, start: number, end: number): Promise<Uint8Array[]> {
     const { rows } = await this.db.query<{ body: unknown }>(
       'SELECT body FROM entries WHERE tree_id = $1 AND log_index >= $2 AND log_index < $3 ORDER BY log_index',

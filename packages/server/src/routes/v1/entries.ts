@@ -9,7 +9,8 @@ import { ValidationWorkerExitedError, validateProposedEntry } from '../../entrie
 import type { operations } from '../../generated/api.js';
 import { type EntryWithProof, LogError, type LogService } from '../../log/service.js';
 import { errorResponses } from '../errors.js';
-import { renderCreated, renderLogEntry } from './entry-view.js';
+import { newSetCache, renderCreated, renderLogEntry } from './entry-view.js';
+import type { SetCache } from './set-cache.js';
 
 type SearchLogQuery = operations['searchLogQuery']['requestBody']['content']['application/json'];
 
@@ -25,7 +26,8 @@ async function validate(body: unknown): ReturnType<typeof validateProposedEntry>
   }
 }
 
-export function entriesRoutes(log: LogService): FastifyPluginAsync {
+/** `sets`: the SETs of this process, signed once per entry (at append or at the first read). */
+export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): FastifyPluginAsync {
   return async (app) => {
     app.post(
       ENTRY_PATH,
@@ -56,7 +58,7 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
           .code(201)
           .header('ETag', result.uuid)
           .header('Location', location)
-          .send({ [result.uuid]: await renderCreated(log.key, result) });
+          .send({ [result.uuid]: await renderCreated(log.key, sets, result) });
       },
     );
 
@@ -76,7 +78,7 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
         const [entry] = await log.entriesByIndex([req.query.logIndex]);
         if (!entry)
           throw new LogError(404, 'NOT_FOUND', `no entry at logIndex ${req.query.logIndex}`, 'logIndex');
-        return renderLogEntry(log.key, entry);
+        return renderLogEntry(log.key, sets, entry);
       },
     );
 
@@ -97,7 +99,7 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
         const [entry] = leaf ? await log.entriesByLeafHash([leaf]) : [];
         if (!entry)
           throw new LogError(404, 'NOT_FOUND', `no entry with UUID ${req.params.entryUUID}`, 'entryUUID');
-        return renderLogEntry(log.key, entry);
+        return renderLogEntry(log.key, sets, entry);
       },
     );
 
@@ -128,7 +130,7 @@ export function entriesRoutes(log: LogService): FastifyPluginAsync {
           for (const e of q.entries) leaves.push((await validate(e)).leafHash);
           out.push(...(await log.entriesByLeafHash(leaves)));
         }
-        return Promise.all(out.map((e) => renderLogEntry(log.key, e)));
+        return Promise.all(out.map((e) => renderLogEntry(log.key, sets, e)));
       },
     );
   };

@@ -8,6 +8,7 @@ import { sign } from 'node:crypto';
 import type { LogKey } from '../../keys/logKey.js';
 import type { Created, EntryWithProof, InclusionView } from '../../log/service.js';
 import type { StoredEntry } from '../../log/storage.js';
+import { SetCache } from './set-cache.js';
 
 export type { StoredEntry };
 export type ProofView = InclusionView;
@@ -69,7 +70,18 @@ export function signedEntryTimestamp(key: LogKey, e: StoredEntry, bodyB64?: stri
   });
 }
 
-export async function logEntryValue(key: LogKey, e: StoredEntry, proof: ProofView): Promise<LogEntryValue> {
+/** The SETs of this process (signed once per entry; see set-cache.ts). */
+export function newSetCache(maxEntries?: number): SetCache {
+  return new SetCache(signedEntryTimestamp, maxEntries);
+}
+
+export async function logEntryValue(
+  key: LogKey,
+  sets: SetCache,
+  treeId: string,
+  e: StoredEntry,
+  proof: ProofView,
+): Promise<LogEntryValue> {
   const body = Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength).toString('base64');
   return {
     body,
@@ -84,20 +96,26 @@ export async function logEntryValue(key: LogKey, e: StoredEntry, proof: ProofVie
         hashes: proof.hashes.map(hex),
         checkpoint: proof.checkpoint,
       },
-      signedEntryTimestamp: await signedEntryTimestamp(key, e, body),
+      signedEntryTimestamp: await sets.get(key, treeId, e, body),
     },
   };
 }
 
 /** Rekor v1 LogEntry (`{ [EntryUUID]: LogEntryValue }`) of an entry read from the log. */
-export async function renderLogEntry(key: LogKey, e: EntryWithProof): Promise<Record<string, LogEntryValue>> {
-  return { [e.uuid]: await logEntryValue(key, e.entry, e.proof) };
+export async function renderLogEntry(
+  key: LogKey,
+  sets: SetCache,
+  e: EntryWithProof,
+): Promise<Record<string, LogEntryValue>> {
+  return { [e.uuid]: await logEntryValue(key, sets, e.treeId, e.entry, e.proof) };
 }
 
 /** Rekor v1 LogEntryValue of an entry just appended (its proof is against its batch's checkpoint). */
-export function renderCreated(key: LogKey, c: Created): Promise<LogEntryValue> {
+export function renderCreated(key: LogKey, sets: SetCache, c: Created): Promise<LogEntryValue> {
   return logEntryValue(
     key,
+    sets,
+    c.treeId,
     { index: c.index, leafHash: c.entry.leafHash, body: c.entry.body, integratedTime: c.integratedTime },
     c.proof,
   );
