@@ -192,12 +192,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', cors);
   // Once the request is read, the server is working on it: no idle limit while the answer waits on
   // the database (statement timeouts bound that); the idle limit is back once answered.
-  app.addHook('preValidation', async (req) => {
-    req.raw.socket?.setTimeout(0);
-  });
-  app.addHook('onResponse', async (req) => {
-    if (!req.raw.socket?.destroyed) req.raw.socket?.setTimeout(t.idleMs);
-  });
+  // (A request injected without a network socket, e.g. Fastify's inject(), has no timeouts to set.)
+  const socketTimeout = (req: { raw: { socket?: unknown } }, ms: number) => {
+    const socket = req.raw.socket as { destroyed?: boolean; setTimeout?: unknown } | undefined;
+    if (typeof socket?.setTimeout === 'function' && !socket.destroyed) socket.setTimeout(ms);
+  };
+  app.addHook('preValidation', async (req) => socketTimeout(req, 0));
+  app.addHook('onResponse', async (req) => socketTimeout(req, t.idleMs));
   let appending = 0;
   opts.log.metrics.queueLength = () => appending;
   // Appends accepted and not yet answered (being read, validated, queued or written) are bounded:

@@ -39,6 +39,13 @@ describe('bad input', () => {
     for (const c of cleanup) await c();
   });
 
+  describe('when a request comes without a network socket (Fastify inject)', () => {
+    it('is answered as over HTTP, not with a 500', async () => {
+      const r = await server.app.inject({ method: 'GET', url: '/api/v1/log' });
+      expect(r.statusCode).toBe(200);
+      expect(JSON.parse(r.body).treeSize).toBeTypeOf('number');
+    });
+  });
   describe('POST /api/v1/log/entries', () => {
     describe('when the body is over the limit', () => {
       it('answers 413', async () => {
