@@ -5,6 +5,30 @@
  */
 import { createHash } from 'node:crypto';
 import { integrate, rightEdgeTiles, tileKey } from '@scriba/sdk/tiles';
+import { generateLogKeyPem, parseLogKeyPem } from '../../packages/server/dist/keys/logKey.js';
+import { checkpointSigner } from '../../packages/server/dist/log/checkpoint.js';
+import { Metrics } from '../../packages/server/dist/log/metrics.js';
+import { LogService } from '../../packages/server/dist/log/service.js';
+import { SqlLogStorage } from '../../packages/server/dist/storage/log-storage.js';
+import { migrate } from '../../packages/server/dist/storage/migrate.js';
+import { openPostgres } from '../../packages/server/dist/storage/postgres.js';
+
+/**
+ * A log on the (empty) database at `url` with a fresh key, as the server builds one: migrated, its
+ * tree created and its first checkpoint signed (origin `bench.example - <tree ID>`). Returns
+ * `{ db, log, treeId, signer }`; bulkLoad(db, treeId, signer, n) then fills it.
+ */
+export async function openBenchLog(url, poolSize) {
+  const db = openPostgres(url, poolSize);
+  await migrate(db);
+  const key = parseLogKeyPem(generateLogKeyPem(), 'bench');
+  const storage = new SqlLogStorage(db);
+  const { treeId } = await LogService.treeOrigin(storage, key);
+  const signer = await checkpointSigner(key, 'bench.example', `bench.example - ${treeId}`);
+  const log = new LogService(storage, treeId, key, signer, new Metrics(), { maxBatchSize: 1, maxWaitMs: 0 });
+  await log.init();
+  return { db, log, treeId, signer };
+}
 
 /** RFC 6962 leaf hash of bulk-loaded entry `i`. */
 export const leafOf = (i) =>

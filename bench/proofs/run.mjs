@@ -11,15 +11,8 @@
 import { parseArgs } from 'node:util';
 import { verifyInclusion } from '@scriba/sdk/merkle';
 import { buildInclusionProof, TileNodeCache } from '@scriba/sdk/tiles';
-import { generateLogKeyPem, parseLogKeyPem } from '../../packages/server/dist/keys/logKey.js';
-import { checkpointSigner } from '../../packages/server/dist/log/checkpoint.js';
-import { Metrics } from '../../packages/server/dist/log/metrics.js';
-import { LogService } from '../../packages/server/dist/log/service.js';
 import { tileGetter } from '../../packages/server/dist/log/tileStore.js';
-import { SqlLogStorage } from '../../packages/server/dist/storage/log-storage.js';
-import { migrate } from '../../packages/server/dist/storage/migrate.js';
-import { openPostgres } from '../../packages/server/dist/storage/postgres.js';
-import { bulkLoad, leafOf } from '../lib/bulk-load.mjs';
+import { bulkLoad, leafOf, openBenchLog } from '../lib/bulk-load.mjs';
 import { createDatabase, startPostgres } from './pg.mjs';
 
 const { values } = parseArgs({
@@ -87,17 +80,7 @@ const logs = [];
 try {
   for (const size of SIZES) {
     const url = await createDatabase(pgServer.url, `scriba_bench_proofs_${size}`);
-    const db = openPostgres(url, CONCURRENCY);
-    await migrate(db);
-    const key = parseLogKeyPem(generateLogKeyPem(), 'bench');
-    const storage = new SqlLogStorage(db);
-    const { treeId } = await LogService.treeOrigin(storage, key);
-    const signer = await checkpointSigner(key, 'bench.example', `bench.example - ${treeId}`);
-    const log = new LogService(storage, treeId, key, signer, new Metrics(), {
-      maxBatchSize: 1,
-      maxWaitMs: 0,
-    });
-    await log.init();
+    const { db, log, treeId, signer } = await openBenchLog(url, CONCURRENCY);
     const tree = log.tree;
     const { root, seconds } = await bulkLoad(db, treeId, signer, size);
     process.stderr.write(`loaded ${size} entries in ${seconds.toFixed(1)} s\n`);

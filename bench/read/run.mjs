@@ -76,14 +76,7 @@ const ROUNDS = Number(values.rounds);
 
 const { default: Fastify } = await import('fastify');
 const { buildApp } = await import('../../packages/server/dist/app.js');
-const { generateLogKeyPem, parseLogKeyPem } = await import('../../packages/server/dist/keys/logKey.js');
-const { checkpointSigner } = await import('../../packages/server/dist/log/checkpoint.js');
-const { Metrics } = await import('../../packages/server/dist/log/metrics.js');
-const { LogService } = await import('../../packages/server/dist/log/service.js');
-const { SqlLogStorage } = await import('../../packages/server/dist/storage/log-storage.js');
-const { migrate } = await import('../../packages/server/dist/storage/migrate.js');
-const { openPostgres } = await import('../../packages/server/dist/storage/postgres.js');
-const { bulkLoad } = await import('../lib/bulk-load.mjs');
+const { bulkLoad, openBenchLog } = await import('../lib/bulk-load.mjs');
 const { createDatabase, startPostgres } = await import('../proofs/pg.mjs');
 
 /** Runs the load client against `port` for SECONDS; resolves with its figures. */
@@ -104,17 +97,7 @@ const trees = [];
 try {
   for (const size of SIZES) {
     const url = await createDatabase(pgServer.url, `scriba_bench_read_${size}`);
-    const db = openPostgres(url, 8);
-    await migrate(db);
-    const key = parseLogKeyPem(generateLogKeyPem(), 'bench');
-    const storage = new SqlLogStorage(db);
-    const { treeId } = await LogService.treeOrigin(storage, key);
-    const signer = await checkpointSigner(key, 'bench.example', `bench.example - ${treeId}`);
-    const log = new LogService(storage, treeId, key, signer, new Metrics(), {
-      maxBatchSize: 1,
-      maxWaitMs: 0,
-    });
-    await log.init();
+    const { db, log, treeId, signer } = await openBenchLog(url, 8);
     const { seconds } = await bulkLoad(db, treeId, signer, size);
     process.stderr.write(`loaded ${size} entries in ${seconds.toFixed(1)} s\n`);
     const app = await buildApp({
