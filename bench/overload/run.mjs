@@ -15,20 +15,14 @@
  *
  * Usage: npm run bench:overload [-- --seconds 8 --clients 32 --factor 10 --no-unbounded]
  */
-import { spawn } from 'node:child_process';
+
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pgClient from 'pg';
-import { freePort, startPostgres } from '../lib/pg.mjs';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = join(ROOT, 'packages', 'cli', 'dist', 'bin.js');
+import { startPostgres } from '../lib/pg.mjs';
+import { startScribaServe } from '../lib/serve.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -44,44 +38,13 @@ const FACTOR = Number(opts.factor);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function startServer(databaseUrl, env) {
-  const port = await freePort();
-  const dataDir = await mkdtemp(join(tmpdir(), 'scriba-bench-overload-'));
-  const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      SCRIBA_DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'error',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
+/** The server under test on `databaseUrl`, quiet (errors only), with `env` added. */
+function startOverloadServer(databaseUrl, env) {
+  return startScribaServe({
+    env: { DATABASE_URL: databaseUrl, ...env },
+    logLevel: 'error',
+    prefix: 'scriba-bench-overload-',
   });
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null || i > 600) throw new Error(`server did not start: ${err}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).status === 200) break;
-    } catch {}
-    await sleep(100);
-  }
-  return {
-    port,
-    pid: child.pid,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 30_000);
-        await new Promise((r) => child.once('exit', r));
-        clearTimeout(t);
-      }
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** VmRSS and VmHWM (peak) of a process, in MiB (Linux /proc). */
@@ -242,7 +205,7 @@ async function freshDatabase(adminUrl, name) {
 const pg = await startPostgres({ flags: ['-c', 'max_connections=100'] });
 const rows = [];
 try {
-  const server = await startServer(await freshDatabase(pg.url, 'scriba_overload_bounded'), {});
+  const server = await startOverloadServer(await freshDatabase(pg.url, 'scriba_overload_bounded'), {});
   try {
     await closedLoop(server.port, 2); // warm-up
     const sus = await sampled(server.pid, () => closedLoop(server.port, SECONDS));
@@ -263,7 +226,7 @@ try {
       hwm: memory(server.pid).hwm,
     });
     if (!opts['no-unbounded']) {
-      const unbounded = await startServer(await freshDatabase(pg.url, 'scriba_overload_unbounded'), {
+      const unbounded = await startOverloadServer(await freshDatabase(pg.url, 'scriba_overload_unbounded'), {
         SCRIBA_APPEND_QUEUE_MAX: '1000000',
       });
       try {

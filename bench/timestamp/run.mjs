@@ -15,18 +15,11 @@
  *
  * Usage: npm run bench:timestamp [-- --clients 1,64 --seconds 8 --warmup 2]
  */
-import { spawn } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { freePort } from '../lib/pg.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = join(ROOT, 'packages', 'cli', 'dist', 'bin.js');
+import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import { startScribaServe } from '../lib/serve.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -38,37 +31,6 @@ const { values: opts } = parseArgs({
 const CLIENTS = opts.clients.split(',').map(Number);
 const SECONDS = Number(opts.seconds);
 const WARMUP = Number(opts.warmup);
-
-async function startServer() {
-  const dir = await mkdtemp(join(tmpdir(), 'scriba-bench-tsa-'));
-  const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SCRIBA_DATA_DIR: dir, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('server not ready after 60 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    port,
-    async stop() {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await new Promise((r) => child.once('exit', r));
-      clearTimeout(killer);
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** A DER TimeStampReq: version 1, SHA-256 imprint, an 8-byte nonce, certReq absent. */
 function timeStampReq() {
@@ -147,7 +109,7 @@ function signRate() {
 }
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
-const server = await startServer();
+const server = await startScribaServe({ inherit: true, prefix: 'scriba-bench-tsa-' });
 try {
   const rows = [];
   for (const clients of CLIENTS) {
