@@ -28,7 +28,8 @@ export type Committed = {
 
 export type AppendOutcome =
   | { kind: 'created'; index: number; integratedTime: number; entry: ValidatedEntry; committed: Committed }
-  | { kind: 'duplicate'; index: number; entry: ValidatedEntry };
+  /** Already in the log: in tree `treeId` (any shard) at its tree-local `index`. */
+  | { kind: 'duplicate'; treeId: TreeId; index: number; entry: ValidatedEntry };
 
 type Pending = {
   entry: ValidatedEntry;
@@ -88,9 +89,11 @@ export async function appendBatch(
       const assigned = new Map<string, number>();
       for (const [i, entry] of entries.entries()) {
         const key = hexes[i]!;
-        const prior = existing.get(key) ?? assigned.get(key);
+        const earlier = assigned.get(key);
+        const prior =
+          existing.get(key) ?? (earlier === undefined ? undefined : { treeId: tree.treeId, index: earlier });
         if (prior !== undefined) {
-          outcomes.push({ kind: 'duplicate', index: prior, entry });
+          outcomes.push({ kind: 'duplicate', treeId: prior.treeId, index: prior.index, entry });
         } else {
           const index = oldSize + fresh.length;
           assigned.set(key, index);

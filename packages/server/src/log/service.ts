@@ -1,66 +1,31 @@
 /**
  * The log core as the routes see it: initialization of the tree (tree ID, log ID binding, first
- * checkpoint), appends through the sequencer, and reads (entries, proofs, checkpoints, search). No
- * Fastify, no SQL and no wire format here: storage through the port (storage.ts), typed results
- * (Created / Duplicate / EntryWithProof) that each route renders in its own format; errors the
- * client caused are LogError with an HTTP-like kind.
+ * checkpoint), appends through the sequencer to the active shard, the list of shards (log/shard.ts
+ * holds each shard's reads) and search across them. No Fastify, no SQL and no wire format here:
+ * storage through the port (storage.ts), typed results (Created / Duplicate / EntryWithProof) that
+ * each route renders in its own format; errors the client caused are LogError with an HTTP-like kind.
  */
 
 import { randomBytes } from 'node:crypto';
 import { entryUuid } from '@scriba/sdk/entries';
 import { EMPTY_ROOT } from '@scriba/sdk/merkle';
-import {
-  buildConsistencyProof,
-  buildInclusionProof,
-  rightEdgeTiles,
-  rootFromTiles,
-  TileNodeCache,
-  tileKey,
-} from '@scriba/sdk/tiles';
 import type { ValidatedEntry } from '../entries/index.js';
 import type { LogKey } from '../keys/logKey.js';
 import type { CheckpointSigner } from './checkpoint.js';
 import type { Metrics } from './metrics.js';
 import { type AppendOutcome, Sequencer, type SequencerOptions, type TreeHandle } from './sequencer.js';
-import type { LogStorage, StoredEntry, TreeId, TreeRecord } from './storage.js';
-import { readBundleEntries, readTileBytes } from './tile-reader.js';
-import { readTiles, tileGetter } from './tileStore.js';
-import { cosignatureLines } from './witness-push.js';
+import { type EntryWithProof, type InclusionView, LogError, Shard, type TreeState } from './shard.js';
+import type { LogStorage, TreeId, TreeRecord } from './storage.js';
 
-export class LogError extends Error {
-  constructor(
-    readonly status: 400 | 404 | 409 | 503,
-    readonly reason: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-    this.name = 'LogError';
-  }
-}
-
-export type TreeState = {
-  treeId: string;
-  treeSize: number;
-  rootHash: Uint8Array;
-  checkpoint: string;
-  createdAt: Date;
-};
-
-/** An inclusion proof of an entry against a signed checkpoint of its tree. */
-export type InclusionView = {
-  treeSize: number;
-  rootHash: Uint8Array;
-  /** RFC 6962 audit path, leaf to root. */
-  hashes: Uint8Array[];
-  /** The C2SP signed note (log signature) for (treeSize, rootHash). */
-  checkpoint: string;
-};
+export { type EntryWithProof, type InclusionView, LogError, Shard, type TreeState };
 
 /** A new entry, committed: where it is, and its proof against the checkpoint of its batch. */
 export type Created = {
   kind: 'created';
   treeId: TreeId;
+  /** Global index of the shard's first entry: the entry's global index is offset + index. */
+  offset: number;
+  /** Tree-local index. */
   index: number;
   /** Rekor EntryUUID (tree id prefix + leaf hash). */
   uuid: string;
@@ -69,22 +34,25 @@ export type Created = {
   proof: InclusionView;
 };
 
-/** The entry was already in the tree (or earlier in the same batch): its index and UUID. */
-export type Duplicate = { kind: 'duplicate'; treeId: TreeId; index: number; uuid: string };
+/** The entry was already in the log (any shard, or earlier in the same batch): where it is. */
+export type Duplicate = { kind: 'duplicate'; treeId: TreeId; offset: number; index: number; uuid: string };
 
 export type AppendResult = Created | Duplicate;
 
-/** A stored entry with its EntryUUID and inclusion proof against the latest checkpoint. */
-export type EntryWithProof = { treeId: TreeId; uuid: string; entry: StoredEntry; proof: InclusionView };
+/** How long a process trusts its list of shards before reading it again (rotations by others). */
+const SHARD_LIST_TTL_MS = 1000;
 
 export class LogService {
   readonly sequencer: Sequencer;
-  /** Interior nodes of this log's full tiles (immutable), shared by every proof. */
-  readonly tileCache = new TileNodeCache();
-  /** The active tree (appends go here). */
+  /** The tree the sequencer appends to. */
   readonly tree: TreeHandle;
+  /** The active shard (appends go here); replaced when the log rotates. */
+  active: Shard;
   /** Set by init() when the stored checkpoint had another origin (re-signed under this one). */
   renamed: string | undefined;
+  private readonly known = new Map<TreeId, Shard>();
+  private listedAt = Number.NEGATIVE_INFINITY;
+  private listing: Promise<Shard[]> | undefined;
 
   constructor(
     readonly storage: LogStorage,
@@ -96,6 +64,20 @@ export class LogService {
   ) {
     this.tree = { storage, treeId };
     this.sequencer = new Sequencer(this.tree, signer, batch, metrics);
+    // Offset and state are read by init() (shards()); until then the active shard starts at 0.
+    this.active = this.shardFor({
+      treeId,
+      logId: key.logId,
+      treeSize: 0,
+      rootHash: EMPTY_ROOT,
+      checkpoint: null,
+      createdAt: new Date(0),
+      active: true,
+      shardOffset: 0,
+      publicKey: key.spki,
+      origin: null,
+      frozenAt: null,
+    });
   }
 
   /**
@@ -107,10 +89,10 @@ export class LogService {
     key: LogKey,
     createTreeId?: string,
   ): Promise<{ treeId: string }> {
-    const candidate = createTreeId ?? (randomBytes(8).readBigUInt64BE() & 0x7fffffffffffffffn).toString();
     const tree = await storage.ensureActiveTree({
-      treeId: candidate,
+      treeId: createTreeId ?? LogService.newTreeId(),
       logId: key.logId,
+      publicKey: key.spki,
       rootHash: EMPTY_ROOT,
     });
     const logIdHex = Buffer.from(tree.logId).toString('hex');
@@ -120,6 +102,11 @@ export class LogService {
       );
     }
     return { treeId: tree.treeId };
+  }
+
+  /** A fresh random 63-bit tree id (Rekor's treeID). */
+  static newTreeId(): TreeId {
+    return (randomBytes(8).readBigUInt64BE() & 0x7fffffffffffffffn).toString();
   }
 
   /**
@@ -136,27 +123,61 @@ export class LogService {
       }
       return this.signer.sign(t.treeSize, t.rootHash);
     });
-    const st = await this.state();
+    await this.shards(true);
+    const st = await this.active.state();
     this.metrics.treeSize = st.treeSize;
   }
 
-  async state(): Promise<TreeState> {
-    return LogService.stateOf(await this.storage.tree(this.treeId));
+  /** The active shard's latest committed state. */
+  state(): Promise<TreeState> {
+    return this.active.state();
   }
 
-  /** Tile (level, index) at `width` as served by tlog-tiles, or undefined when the tree lacks it. */
-  readTile(level: number, index: number, width: number): Promise<Uint8Array | undefined> {
-    return readTileBytes(this.tree, level, index, width);
+  private shardFor(record: TreeRecord): Shard {
+    const known = this.known.get(record.treeId);
+    if (known) {
+      known.update(record);
+      return known;
+    }
+    const shard = new Shard(this.storage, record);
+    this.known.set(record.treeId, shard);
+    return shard;
   }
 
-  /** The `width` entry bodies of entry bundle `index`, or undefined when the tree lacks them. */
-  readEntryBundle(index: number, width: number): Promise<Uint8Array[] | undefined> {
-    return readBundleEntries(this.tree, index, width);
+  /**
+   * Every shard of the log in order (frozen ones first, the active one last), read again from storage
+   * when the list is older than a second or `fresh` is asked.
+   */
+  shards(fresh = false): Promise<Shard[]> {
+    if (!fresh && this.listing && performance.now() - this.listedAt < SHARD_LIST_TTL_MS) return this.listing;
+    this.listedAt = performance.now();
+    const listing = this.storage.shards().then(
+      (records) => records.map((r) => this.shardFor(r)),
+      (e) => {
+        this.listing = undefined;
+        throw e;
+      },
+    );
+    this.listing = listing;
+    return listing;
   }
 
-  /** The witness cosignature lines kept for the checkpoint (size, root). */
-  cosignatureLines(size: number, rootHash: Uint8Array): Promise<string[]> {
-    return cosignatureLines(this.tree, size, rootHash);
+  /** The shard with this tree id, or undefined (re-reads the list once for an unknown id). */
+  async shard(treeId: TreeId): Promise<Shard | undefined> {
+    const found = (await this.shards()).find((s) => s.treeId === treeId);
+    return found ?? (await this.shards(true)).find((s) => s.treeId === treeId);
+  }
+
+  /** The shard holding global index `index`, with the tree-local index, or undefined. */
+  async shardAt(index: number): Promise<{ shard: Shard; index: number } | undefined> {
+    const find = (list: Shard[]) => {
+      for (const s of list) {
+        const local = index - s.offset;
+        if (local >= 0 && (s.active || local < s.record.treeSize)) return { shard: s, index: local };
+      }
+      return undefined;
+    };
+    return find(await this.shards());
   }
 
   /**
@@ -165,142 +186,74 @@ export class LogService {
    */
   async append(entry: ValidatedEntry): Promise<AppendResult> {
     const outcome: AppendOutcome = await this.sequencer.append(entry);
-    const uuid = entryUuid(this.treeId, entry.leafHash);
-    if (outcome.kind === 'duplicate')
-      return { kind: 'duplicate', treeId: this.treeId, index: outcome.index, uuid };
+    if (outcome.kind === 'duplicate') {
+      const shard = outcome.treeId === this.active.treeId ? this.active : await this.shard(outcome.treeId);
+      return {
+        kind: 'duplicate',
+        treeId: outcome.treeId,
+        offset: shard?.offset ?? 0,
+        index: outcome.index,
+        uuid: entryUuid(outcome.treeId, entry.leafHash),
+      };
+    }
     const c = outcome.committed;
-    const hashes = await buildInclusionProof(
-      outcome.index,
-      c.treeSize,
-      tileGetter(this.tree, c.tiles),
-      this.tileCache,
-    );
+    const shard = this.active;
+    const hashes = await shard.inclusionHashes(outcome.index, c.treeSize, c.tiles);
     return {
       kind: 'created',
-      treeId: this.treeId,
+      treeId: shard.treeId,
+      offset: shard.offset,
       index: outcome.index,
-      uuid,
+      uuid: entryUuid(shard.treeId, entry.leafHash),
       integratedTime: outcome.integratedTime,
       entry,
       proof: { treeSize: c.treeSize, rootHash: c.rootHash, hashes, checkpoint: c.checkpoint },
     };
   }
 
-  /** The tree row as a TreeState (the latest committed one the storage read). */
-  private static stateOf(t: TreeRecord): TreeState {
-    if (t.checkpoint === null) throw new Error('the tree has no signed checkpoint yet');
-    return {
-      treeId: t.treeId,
-      treeSize: t.treeSize,
-      rootHash: t.rootHash,
-      checkpoint: t.checkpoint,
-      createdAt: t.createdAt,
-    };
-  }
-
-  private async withProofs(st: TreeState, entries: StoredEntry[]): Promise<EntryWithProof[]> {
-    const getTiles = tileGetter(this.tree);
+  /** Entries at global indices (in that order; absent ones skipped), each from its shard. */
+  async entriesByIndex(indices: number[]): Promise<EntryWithProof[]> {
     const out: EntryWithProof[] = [];
-    for (const e of entries) {
-      if (e.index >= st.treeSize) continue; // not yet visible under the latest checkpoint
-      const hashes = await buildInclusionProof(e.index, st.treeSize, getTiles, this.tileCache);
-      out.push({
-        treeId: st.treeId,
-        uuid: entryUuid(st.treeId, e.leafHash),
-        entry: e,
-        proof: { treeSize: st.treeSize, rootHash: st.rootHash, hashes, checkpoint: st.checkpoint },
-      });
+    for (const g of indices) {
+      const at = await this.shardAt(g);
+      if (at) out.push(...(await at.shard.entriesByIndex([at.index])));
     }
     return out;
   }
 
-  /**
-   * Entries at the given indices (in that order; absent ones skipped), with inclusion proofs against
-   * the latest checkpoint. The tree state travels with the entries (one storage round trip; tiles
-   * the node cache lacks are a second).
-   */
-  async entriesByIndex(indices: number[]): Promise<EntryWithProof[]> {
-    if (indices.length === 0) return [];
-    const { tree, entries } = await this.storage.entriesWithTree(this.treeId, { indices });
-    const byIndex = new Map(entries.map((r) => [r.index, r]));
-    return this.withProofs(
-      LogService.stateOf(tree),
-      indices.map((i) => byIndex.get(i)).filter((r) => r !== undefined),
-    );
-  }
-
-  /** Entries with the given leaf hashes (in that order; absent ones skipped), with inclusion proofs. */
+  /** Entries with the given leaf hashes, looked up in every shard (in that order; absent skipped). */
   async entriesByLeafHash(hashes: Uint8Array[]): Promise<EntryWithProof[]> {
-    if (hashes.length === 0) return [];
-    const { tree, entries } = await this.storage.entriesWithTree(this.treeId, { leafHashes: hashes });
-    const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-    const byHash = new Map(entries.map((r) => [hex(r.leafHash), r]));
-    return this.withProofs(
-      LogService.stateOf(tree),
-      hashes.map((h) => byHash.get(hex(h))).filter((r) => r !== undefined),
-    );
-  }
-
-  /** Consistency proof between two sizes of the current tree, with the root of `lastSize`. */
-  async consistency(
-    firstSize: number,
-    lastSize: number | undefined,
-  ): Promise<{ rootHash: Uint8Array; hashes: Uint8Array[] }> {
-    const st = await this.state();
-    const last = lastSize ?? st.treeSize;
-    if (last > st.treeSize) {
-      throw new LogError(
-        400,
-        'SIZE_PAST_TREE',
-        `lastSize ${last} is past the tree size ${st.treeSize}`,
-        'lastSize',
-      );
+    const out: EntryWithProof[] = [];
+    for (const h of hashes) {
+      for (const s of (await this.shards()).toReversed()) {
+        const [found] = await s.entriesByLeafHash([h]);
+        if (found) {
+          out.push(found);
+          break;
+        }
+      }
     }
-    if (firstSize > last) {
-      throw new LogError(
-        400,
-        'FIRST_AFTER_LAST',
-        `firstSize ${firstSize} is greater than lastSize ${last}`,
-        'firstSize',
-      );
-    }
-    const rootHash = last === st.treeSize ? st.rootHash : await this.rootAt(last);
-    if (firstSize === 0 || firstSize === last) return { rootHash, hashes: [] };
-    return {
-      rootHash,
-      hashes: await buildConsistencyProof(firstSize, last, tileGetter(this.tree), this.tileCache),
-    };
+    return out;
   }
 
-  /** Root hash of an earlier tree size, from a stored checkpoint or computed from tiles. */
-  async rootAt(size: number): Promise<Uint8Array> {
-    const stored = await this.storage.checkpointRoot(this.treeId, size);
-    if (stored) return stored;
-    // Not a batch boundary: fold the right-edge tiles of that size (stored rows are supersets).
-    const edge = rightEdgeTiles(size);
-    const tiles = await readTiles(this.tree, edge);
-    return rootFromTiles(size, (level, index) => {
-      const row = tiles.get(tileKey(level, index));
-      if (!row) throw new Error(`tile ${tileKey(level, index)} is missing from storage`);
-      return row;
-    });
-  }
-
-  /** Search index lookup; `op` combines the given key sets. Returns EntryUUIDs. */
+  /** Search index lookup across every shard; `op` combines the given key sets. Returns EntryUUIDs. */
   async search(keySets: string[][], op: 'and' | 'or'): Promise<string[]> {
     if (keySets.length === 0) return [];
-    const sets: Set<number>[] = [];
-    for (const keys of keySets) sets.push(new Set(await this.storage.search(this.treeId, keys, 10000)));
-    let result = sets[0]!;
-    for (const s of sets.slice(1)) {
-      result = op === 'and' ? new Set([...result].filter((i) => s.has(i))) : new Set([...result, ...s]);
-    }
-    const indices = [...result].sort((a, b) => a - b);
-    if (indices.length === 0) return [];
     const out: string[] = [];
-    for (let i = 0; i < indices.length; i += 1000) {
-      const rows = await this.storage.leafHashesByIndex(this.treeId, indices.slice(i, i + 1000));
-      for (const r of rows) out.push(entryUuid(this.treeId, r.leafHash));
+    for (const shard of await this.shards()) {
+      const sets: Set<number>[] = [];
+      for (const keys of keySets) {
+        sets.push(new Set(await this.storage.search(shard.treeId, keys, 10000)));
+      }
+      let result = sets[0]!;
+      for (const s of sets.slice(1)) {
+        result = op === 'and' ? new Set([...result].filter((i) => s.has(i))) : new Set([...result, ...s]);
+      }
+      const indices = [...result].sort((a, b) => a - b);
+      for (let i = 0; i < indices.length; i += 1000) {
+        const rows = await this.storage.leafHashesByIndex(shard.treeId, indices.slice(i, i + 1000));
+        for (const r of rows) out.push(entryUuid(shard.treeId, r.leafHash));
+      }
     }
     return out;
   }

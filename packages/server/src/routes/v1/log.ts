@@ -68,7 +68,7 @@ export function logRoutes(log: LogService, publicUrl: string, tsa?: TimestampAut
         if (treeID !== undefined && treeID !== log.treeId) {
           throw new LogError(400, 'UNKNOWN_TREE', `treeID ${treeID} is not this log's tree`, 'treeID');
         }
-        const proof = await log.consistency(firstSize, lastSize);
+        const proof = await log.active.consistency(firstSize, lastSize);
         return { rootHash: hexEncode(proof.rootHash), hashes: proof.hashes.map(hexEncode) };
       },
     );

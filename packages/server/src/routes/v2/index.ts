@@ -77,7 +77,7 @@ async function servedCheckpoint(
 ): Promise<{ size: number; rootHash: Uint8Array; note: string; full: string }> {
   const st = await log.state();
   const note = await ed.cosign(st.checkpoint);
-  const lines = await log.cosignatureLines(st.treeSize, st.rootHash);
+  const lines = await log.active.cosignatureLines(st.treeSize, st.rootHash);
   return { size: st.treeSize, rootHash: st.rootHash, note, full: note + lines.join('') };
 }
 
@@ -195,7 +195,7 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
           const key = `e/${index}${gzip ? '.gz' : ''}`;
           const hit = full ? cache.get(key) : undefined;
           if (hit) return sendBinary(reply, hit, true, gzip);
-          const entries = await log.readEntryBundle(index, width);
+          const entries = await log.active.readEntryBundle(index, width);
           if (!entries) return notFound();
           const encoded = encodeEntryBundle(entries);
           const data = gzip ? new Uint8Array(gzipSync(encoded)) : encoded;
@@ -207,7 +207,7 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
         const key = `t/${tile.level}/${tile.index}`;
         const hit = full ? cache.get(key) : undefined;
         if (hit) return sendBinary(reply, hit, true);
-        const data = await log.readTile(tile.level, tile.index, tile.width);
+        const data = await log.active.readTile(tile.level, tile.index, tile.width);
         if (!data) return notFound();
         if (full) cache.set(key, data.slice());
         return sendBinary(reply, data, full);
