@@ -69,6 +69,8 @@ export type NewTree = {
   publicKey: Uint8Array;
   rootHash: Uint8Array;
   origin: string;
+  /** Its signed empty checkpoint (size 0), stored with the tree. */
+  checkpoint: string;
 };
 
 /** An entry as stored. */
