@@ -185,10 +185,19 @@ export class LogService {
     const next = this.active;
     const signer = await this.signerFor(next.record);
     if (!signer) throw this.keyMissing(next.record);
+    if (next.record.checkpoint === null) await this.signUnsigned(next, signer);
     if (next.treeId !== this.sequencer.treeId) {
       this.onShardEvent({ kind: 'switched', from: this.sequencer.treeId, to: next.treeId });
     }
     return { tree: next.handle, signer };
+  }
+
+  /** Signs the checkpoint of a tree created without one (the tree lock makes one process do it). */
+  private async signUnsigned(shard: Shard, signer: CheckpointSigner): Promise<void> {
+    await this.storage.resignCheckpoint(shard.treeId, async (t) =>
+      t.checkpoint === null && t.active ? signer.sign(t.treeSize, t.rootHash) : undefined,
+    );
+    await shard.state();
   }
 
   private keyMissing(record: TreeRecord): LogError {

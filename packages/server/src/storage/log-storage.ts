@@ -231,14 +231,15 @@ export class SqlLogStorage implements LogStorage {
           next.publicKey,
           next.origin,
           old.shardOffset + old.treeSize,
-          next.checkpoint,
+          next.checkpoint ?? null,
         ],
       );
-      await tx.query('INSERT INTO checkpoints (tree_id, tree_size, root_hash, note) VALUES ($1, 0, $2, $3)', [
-        treeLiteral(next.treeId),
-        next.rootHash,
-        next.checkpoint,
-      ]);
+      if (next.checkpoint !== undefined) {
+        await tx.query(
+          'INSERT INTO checkpoints (tree_id, tree_size, root_hash, note) VALUES ($1, 0, $2, $3)',
+          [treeLiteral(next.treeId), next.rootHash, next.checkpoint],
+        );
+      }
       return { frozen: toTree(frozen[0]!), active: toTree(created[0]!) };
     });
   }
