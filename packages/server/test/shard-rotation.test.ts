@@ -273,6 +273,41 @@ describe('the rotation policy', () => {
     }
   });
 
+  it('rotates by period on its timer, without appends, and stops with close()', async () => {
+    const events: ShardEvent[] = [];
+    const db = openPostgres(fx.url, 2);
+    fx.dbs.push(db);
+    const storage = new SqlLogStorage(db);
+    const keyring = new Keyring(key);
+    const { treeId, record } = await LogService.treeOrigin(storage, keyring);
+    const signer = await checkpointSigner(key, NAME, record.origin ?? `${NAME} - ${treeId}`);
+    // An age of 1 ms: every check finds the active shard due.
+    const log = new LogService(
+      storage,
+      treeId,
+      key,
+      signer,
+      new Metrics(),
+      { maxBatchSize: 8, maxWaitMs: 0 },
+      { keyring, policy: { period: { kind: 'age', ms: 1 } }, checkIntervalMs: 100 },
+    );
+    log.onShardEvent = (e) => events.push(e);
+    await log.init();
+    const before = (await storage.shards()).length;
+    log.startPolicy();
+    while (events.filter((e) => e.kind === 'rotated').length < 2) await new Promise((r) => setTimeout(r, 20));
+    await log.close();
+    const rotated = events.filter((e) => e.kind === 'rotated');
+    expect(rotated[0]).toMatchObject({ by: 'policy', reason: expect.stringMatching(/age/) });
+    const after = (await storage.shards()).length;
+    expect(after).toBeGreaterThanOrEqual(before + 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await storage.shards()).length).toBe(after);
+    // The active shard is the last one created, and appends go there.
+    const r = created(await log.append(fakeEntry()));
+    expect(r.treeId).toBe((await storage.shards()).at(-1)!.treeId);
+  });
+
   it('decides by size, calendar and age', () => {
     const created = new Date('2025-12-31T23:00:00Z');
     const at = (iso: string) => new Date(iso);

@@ -97,6 +97,8 @@ export class LogService {
   private readonly logName: string;
   private rotating: Promise<void> | undefined;
   private policyTimer: NodeJS.Timeout | undefined;
+  /** close() was called: the policy rotates no more (shutdown). */
+  private closed = false;
 
   /**
    * `treeId`, `key` and `signer`: the active tree at start (LogService.treeOrigin), the primary key
@@ -296,6 +298,7 @@ export class LogService {
   private checkPolicy(treeId: TreeId, size?: number): void {
     const policy = this.shardOptions.policy;
     if (!policy || (policy.maxSize === undefined && policy.period === undefined) || this.rotating) return;
+    if (this.closed) return;
     const shard = this.known.get(treeId);
     if (!shard?.active) return;
     const reason = rotationDue(
@@ -336,8 +339,9 @@ export class LogService {
     void tick();
   }
 
-  /** Stops the policy timer and waits for a rotation in progress. */
+  /** Stops the rotation policy (timer and after-batch checks) and waits for a rotation in progress. */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.policyTimer) clearInterval(this.policyTimer);
     this.policyTimer = undefined;
     await this.rotating;
