@@ -5,11 +5,15 @@
  * the new active tree) and signs each shard with that shard's key; a process lacking the key refuses
  * appends with 503; duplicates are found across shards; the size policy rotates by itself.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parsePublicKey } from '@scriba/sdk/crypto';
 import { EMPTY_ROOT, verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle';
 import { noteVerifierFromPublicKey, verifyCheckpoint } from '@scriba/sdk/note';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
+import { startTestServer, tempDir } from '../../../test/helpers/server.js';
 import { parseShardPeriod } from '../src/config.js';
 import { Keyring } from '../src/keys/keyring.js';
 import { generateLogKeyPem, type LogKey, parseLogKeyPem } from '../src/keys/logKey.js';
@@ -232,6 +236,34 @@ describe('a log service on a rotated database', () => {
     const r = created(await holder.append(fakeEntry()));
     expect(r.treeId).toBe(active.treeId);
     await checkpointOf(r.proof.checkpoint, stranger, `${NAME} - ${active.treeId}`);
+  });
+});
+
+describe('an append to a server lacking the active shard key, over HTTP', () => {
+  it('is answered 503 SHARD_KEY_MISSING with Retry-After, and nothing is logged', async () => {
+    const fx = await freshDatabase();
+    const pem = generateLogKeyPem();
+    const dir = await tempDir();
+    const keyPath = join(dir.path, 'log.pem');
+    await writeFile(keyPath, pem, { mode: 0o600 });
+    const server = await startTestServer({
+      DATABASE_URL: fx.url,
+      SCRIBA_LOG_KEY: keyPath,
+      SCRIBA_DATA_DIR: dir.path,
+    });
+    try {
+      expect((await postEntry(server.url, hashedRekord(newSigner()))).status).toBe(201);
+      const { active } = await rotateShard(new SqlLogStorage(fx.dbs[0]!), { key: newKey(), logName: NAME });
+      const r = await postEntry(server.url, hashedRekord(newSigner()));
+      expect(r.status).toBe(503);
+      expect(r.headers.get('retry-after')).toBe('1');
+      expect(await r.json()).toMatchObject({ code: 503, reason: 'SHARD_KEY_MISSING' });
+      expect((await new SqlLogStorage(fx.dbs[0]!).tree(active.treeId)).treeSize).toBe(0);
+    } finally {
+      await server.close();
+      await closeAll(fx);
+      await dir.remove();
+    }
   });
 });
 
