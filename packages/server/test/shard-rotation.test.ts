@@ -44,7 +44,7 @@ async function freshDatabase(): Promise<Fixture> {
 async function openLog(
   fx: Fixture,
   keyring: Keyring,
-  opts: { policy?: RotationPolicy; events?: ShardEvent[] } = {},
+  opts: { policy?: RotationPolicy; events?: ShardEvent[]; maxBatchSize?: number } = {},
 ): Promise<LogService> {
   const db = openPostgres(fx.url, 4);
   fx.dbs.push(db);
@@ -57,7 +57,7 @@ async function openLog(
     keyring.primary,
     signer,
     new Metrics(),
-    { maxBatchSize: 64, maxWaitMs: 0 },
+    { maxBatchSize: opts.maxBatchSize ?? 64, maxWaitMs: 0 },
     { keyring, ...(opts.policy ? { policy: opts.policy } : {}) },
   );
   if (opts.events) {
@@ -304,6 +304,32 @@ describe('the rotation policy', () => {
       }
     }
   });
+
+  it('lets a shard exceed SCRIBA_SHARD_MAX_SIZE by one batch at most: a full shard refuses the next batch, which lands on the next shard', async () => {
+    const own = await freshDatabase();
+    try {
+      await limitedByOneBatch(
+        await openLog(own, new Keyring(key), { policy: { maxSize: 4 }, maxBatchSize: 2 }),
+      );
+    } finally {
+      await closeAll(own);
+    }
+  });
+
+  async function limitedByOneBatch(log: LogService): Promise<void> {
+    const start = (await log.shards(true)).length;
+    expect(start).toBe(1);
+    for (let i = 0; i < 3; i++) created(await log.append(fakeEntry()));
+    // Batches of two: the first crosses the limit (size 5); the ones queued behind it may not.
+    const results = (await Promise.all(Array.from({ length: 6 }, () => log.append(fakeEntry())))).map(
+      created,
+    );
+    const shards = (await log.shards(true)).slice(start - 1);
+    expect(shards[0]!.record).toMatchObject({ active: false, treeSize: 5 });
+    expect(results.filter((r) => r.treeId === shards[0]!.treeId)).toHaveLength(2);
+    expect(shards.slice(1).reduce((n, s) => n + s.record.treeSize, 0)).toBe(4);
+    for (const s of shards) expect(s.record.treeSize).toBeLessThanOrEqual(5);
+  }
 
   it('rotates by period on its timer, without appends, and stops with close()', async () => {
     const events: ShardEvent[] = [];

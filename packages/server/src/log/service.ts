@@ -116,9 +116,19 @@ export class LogService {
     this.keyring = shardOptions.keyring ?? new Keyring(key);
     this.logName = signer.name;
     this.signers.set(treeId, Promise.resolve(signer));
+    const maxTreeSize = shardOptions.policy?.maxSize;
     this.sequencer = new Sequencer({ storage, treeId }, signer, batch, metrics, {
       retarget: () => this.retarget(),
       committed: (tree, size) => this.checkPolicy(tree, size),
+      ...(maxTreeSize !== undefined
+        ? {
+            full: {
+              maxTreeSize,
+              rotate: (tree: TreeId) =>
+                this.rotating ?? this.startRotation(tree, `SCRIBA_SHARD_MAX_SIZE ${maxTreeSize} reached`),
+            },
+          }
+        : {}),
     });
     // Offset and state are read by init() (shards()); until then the active shard starts at 0.
     this.active = this.shardFor({
@@ -307,6 +317,11 @@ export class LogService {
       new Date(),
     );
     if (reason === undefined) return;
+    void this.startRotation(treeId, reason);
+  }
+
+  /** Rotates `treeId` by policy (one rotation at a time in this process); resolves when done. */
+  private startRotation(treeId: TreeId, reason: string): Promise<void> {
     this.rotating = this.rotate({ fromTreeId: treeId })
       .then(
         (r) => this.onShardEvent({ kind: 'rotated', by: 'policy', reason, ...r }),
@@ -319,6 +334,7 @@ export class LogService {
       .finally(() => {
         this.rotating = undefined;
       });
+    return this.rotating;
   }
 
   /** Checks the rotation policy on a timer (time-based rotation without appends); stop with close(). */
