@@ -222,27 +222,54 @@ export class LogService {
     };
   }
 
-  /** Entries at global indices (in that order; absent ones skipped), each from its shard. */
+  /**
+   * Entries at global indices (in that order; absent ones skipped), each from its shard. An index
+   * past the end of the shard this process believes active is looked up again after re-reading the
+   * shard list: another process may have rotated within the list's lifetime (SHARD_LIST_TTL_MS).
+   */
   async entriesByIndex(indices: number[]): Promise<EntryWithProof[]> {
     const out: EntryWithProof[] = [];
+    let fresh = false;
     for (const g of indices) {
-      const at = await this.shardAt(g);
-      if (at) out.push(...(await at.shard.entriesByIndex([at.index])));
+      let at = await this.shardAt(g);
+      let found = at ? await at.shard.entriesByIndex([at.index]) : [];
+      if (found.length === 0 && at?.shard.active && !fresh) {
+        fresh = true;
+        await this.shards(true);
+        at = await this.shardAt(g);
+        found = at ? await at.shard.entriesByIndex([at.index]) : [];
+      }
+      out.push(...found);
     }
     return out;
   }
 
-  /** Entries with the given leaf hashes, looked up in every shard (in that order; absent skipped). */
+  /**
+   * Entries with the given leaf hashes, looked up in every shard, newest first (in that order; absent
+   * skipped). A hash found nowhere is looked up in the shards a re-read of the list adds, as above.
+   */
   async entriesByLeafHash(hashes: Uint8Array[]): Promise<EntryWithProof[]> {
     const out: EntryWithProof[] = [];
-    for (const h of hashes) {
-      for (const s of (await this.shards()).toReversed()) {
+    let fresh = false;
+    const find = async (h: Uint8Array, shards: Shard[]) => {
+      for (const s of shards.toReversed()) {
         const [found] = await s.entriesByLeafHash([h]);
-        if (found) {
-          out.push(found);
-          break;
-        }
+        if (found) return found;
       }
+      return undefined;
+    };
+    for (const h of hashes) {
+      const listed = await this.shards();
+      let found = await find(h, listed);
+      if (!found && !fresh) {
+        fresh = true;
+        const seen = new Set(listed.map((s) => s.treeId));
+        found = await find(
+          h,
+          (await this.shards(true)).filter((s) => !seen.has(s.treeId)),
+        );
+      }
+      if (found) out.push(found);
     }
     return out;
   }
