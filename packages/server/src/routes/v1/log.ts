@@ -58,11 +58,18 @@ export function logRoutes(log: LogService, publicUrl: string, tsa?: TimestampAut
       '/api/v1/log',
       { schema: { response: { 200: { $ref: 'LogInfo#' }, ...errorResponses(500) } } },
       async () => {
-        const shards = await log.shards();
-        const st = await activeOf(shards).state();
+        let shards = await log.shards();
+        let active = activeOf(shards);
+        let st = await active.state();
+        if (!active.active) {
+          // Frozen since this process listed the shards (another process rotated): list them again.
+          shards = await log.shards(true);
+          active = activeOf(shards);
+          st = await active.state();
+        }
         const inactiveShards = [];
         for (const shard of shards) {
-          if (shard.active) continue;
+          if (shard === active) continue;
           const f = await shard.state(); // frozen: from memory
           inactiveShards.push({
             rootHash: hexEncode(f.rootHash),
