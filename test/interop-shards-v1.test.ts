@@ -236,6 +236,26 @@ describe('Sigstore v1 bundles across a log rotation', () => {
     },
   );
 
+  it.each([
+    ['--log-index', '1'],
+    ['--log-index', '4'],
+  ])('scriba get %s %s verifies the entry in its shard', async (flag, value) => {
+    const r = await run(process.execPath, [
+      CLI_BIN,
+      'get',
+      flag,
+      value,
+      '--url',
+      server.url,
+      '--trusted-root',
+      rootPath,
+      '--format',
+      'json',
+    ]);
+    const entry = Object.values(JSON.parse(r.stdout) as Record<string, { logIndex: number }>)[0]!;
+    expect(entry.logIndex).toBe(Number(value));
+  });
+
   describe('when a bundle claims another global index', () => {
     /** after-1 (global 4, tree-local 1) claiming global index 5 or its tree-local index 1. */
     const tampered = (logIndex: string): Json => {
