@@ -62,7 +62,8 @@ beforeAll(async () => {
     parseVerifierKey((await text(server.url, '/api/v2/log/vkeys')).trim()),
   ];
   const signer = newSigner();
-  const v2 = await postEntryV2(server.url, (v2Entry = hashedRekordV2(signer)));
+  v2Entry = hashedRekordV2(signer);
+  const v2 = await postEntryV2(server.url, v2Entry);
   expect(v2.status).toBe(201);
   v2Index = Number(((await v2.json()) as { logIndex: string }).logIndex);
   for (let done = 1; done < N; ) {
