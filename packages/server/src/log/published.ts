@@ -60,6 +60,15 @@ export async function publishedEntryBundle(
   index: number,
   width: number,
 ): Promise<Uint8Array | undefined> {
+  return (await publishedEntries(shard, index, width))?.bundle;
+}
+
+/** The entries of bundle `index` and the bundle as published, or undefined when not held. */
+export async function publishedEntries(
+  shard: Shard,
+  index: number,
+  width: number,
+): Promise<{ entries: Uint8Array[]; bundle: Uint8Array } | undefined> {
   const entries = await shard.readEntryBundle(index, width);
-  return entries && encodeEntryBundle(entries);
+  return entries && { entries, bundle: encodeEntryBundle(entries) };
 }

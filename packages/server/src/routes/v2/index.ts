@@ -18,12 +18,17 @@
  * pushing (log/witness-push.ts, every shard) starts with the app when SCRIBA_WITNESSES is set.
  */
 import { gzipSync } from 'node:zlib';
-import { isScribaError } from '@scriba/sdk';
+import { bytesEqual, isScribaError } from '@scriba/sdk';
 import { parseEntryBundlePath, parseTilePath, TILE_WIDTH } from '@scriba/sdk/tiles';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isEntryValidationError } from '../../entries/index.js';
-import { checkpointEd25519 } from '../../keys/checkpointEd25519.js';
-import { publishedCheckpoint, publishedEntryBundle, publishedTile } from '../../log/published.js';
+import { ShardCosigners } from '../../keys/shard-cosigners.js';
+import {
+  type Cosign,
+  publishedCheckpoint,
+  publishedEntryBundle,
+  publishedTile,
+} from '../../log/published.js';
 import type { LogService, Shard } from '../../log/service.js';
 import { type WitnessEndpoint, WitnessPusher } from '../../log/witness-push.js';
 import { renderTransparencyLogEntry } from './render.js';
@@ -117,8 +122,19 @@ const TREE_ID = /^(0|[1-9][0-9]{0,18})$/;
 
 export function v2Routes(log: LogService, options: V2Options = {}): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
-    const ed = await checkpointEd25519(log.key, log.signer.name, { keyPath: options.ed25519KeyPath });
-    const cosign = (note: string) => ed.cosign(note);
+    // The Ed25519 co-signer of each shard (its key; a configured SCRIBA_LOG_ED25519_KEY for all).
+    const cosigners = new ShardCosigners(
+      log.signer.name,
+      options.ed25519KeyPath,
+      (logId) => (bytesEqual(logId, log.key.logId) ? log.key : undefined),
+      log.key,
+    );
+    // A configured key that cannot be read fails the start, not the first request.
+    await cosigners.forShard(log.key.logId);
+    const cosignOf =
+      (shard: Shard): Cosign =>
+      (note) =>
+        cosigners.cosign(shard.record.logId, note);
     const witnesses = options.witnesses ?? [];
     const cache = new ImmutableCache((options.tileCacheMb ?? 64) * 2 ** 20);
     const intervalMs = options.witnessIntervalMs;
@@ -129,7 +145,7 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
         (await log.shards()).map((s) => ({
           tree: s.handle,
           frozen: !s.active,
-          latest: () => publishedCheckpoint(s, cosign),
+          latest: () => publishedCheckpoint(s, cosignOf(s)),
         })),
       ...(intervalMs !== undefined ? { intervalMs } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
@@ -151,7 +167,7 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
     const noShard = (reply: FastifyReply) => notFound(reply, 'no shard with this tree id');
 
     async function sendCheckpoint(shard: Shard, reply: FastifyReply): Promise<FastifyReply> {
-      const cp = await publishedCheckpoint(shard, cosign);
+      const cp = await publishedCheckpoint(shard, cosignOf(shard));
       // A frozen shard's final checkpoint never changes, once every witness has cosigned it.
       const final = cp.frozen && cp.cosignatures >= witnesses.length;
       return reply
@@ -223,15 +239,23 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
         const logId = (await log.shard(res.treeId))?.record.logId ?? log.key.logId;
         return reply
           .code(201)
-          .send(renderTransparencyLogEntry(res, logId, await cosign(res.proof.checkpoint)));
+          .send(renderTransparencyLogEntry(res, logId, await cosigners.cosign(logId, res.proof.checkpoint)));
       },
     );
 
     app.get('/api/v2/checkpoint', async (_req, reply) => sendCheckpoint(await activeShard(), reply));
 
-    app.get('/api/v2/log/vkeys', async (_req, reply) =>
-      reply.header('content-type', 'text/plain; charset=utf-8').send(`${ed.vkey}\n`),
-    );
+    // Every shard's Ed25519 verifier key, the active shard's first (one line when the key was kept).
+    app.get('/api/v2/log/vkeys', async (_req, reply) => {
+      const vkeys = new Set<string>();
+      for (const s of (await log.shards()).toReversed()) {
+        const cosigner = cosigners.forShard(s.record.logId);
+        if (cosigner) vkeys.add((await cosigner).vkey);
+      }
+      return reply
+        .header('content-type', 'text/plain; charset=utf-8')
+        .send([...vkeys].map((v) => `${v}\n`).join(''));
+    });
 
     app.get('/api/v2/tile/*', async (req, reply) =>
       sendTile(await activeShard(), (req.params as { '*': string })['*'], req, reply),
