@@ -407,6 +407,17 @@ export class LogService {
     return listing;
   }
 
+  /**
+   * The key shard `shard` is signed with (its checkpoints and Rekor v1 SETs): the log key when the
+   * shard was created with it (or before shards recorded keys). Throws for a shard whose key this
+   * process does not hold (a misconfigured keyring: the server's error, never the client's).
+   */
+  keyOf(shard: Shard): LogKey {
+    const spki = shard.record.publicKey;
+    if (spki === null || Buffer.from(spki).equals(Buffer.from(this.key.spki))) return this.key;
+    throw new Error(`this server does not hold the key of shard ${shard.treeId}`);
+  }
+
   /** The shard with this tree id, or undefined (re-reads the list once for an unknown id). */
   async shard(treeId: TreeId): Promise<Shard | undefined> {
     const found = (await this.shards()).find((s) => s.treeId === treeId);
@@ -457,27 +468,54 @@ export class LogService {
     };
   }
 
-  /** Entries at global indices (in that order; absent ones skipped), each from its shard. */
+  /**
+   * Entries at global indices (in that order; absent ones skipped), each from its shard. An index
+   * past the end of the shard this process believes active is looked up again after re-reading the
+   * shard list: another process may have rotated within the list's lifetime (SHARD_LIST_TTL_MS).
+   */
   async entriesByIndex(indices: number[]): Promise<EntryWithProof[]> {
     const out: EntryWithProof[] = [];
+    let fresh = false;
     for (const g of indices) {
-      const at = await this.shardAt(g);
-      if (at) out.push(...(await at.shard.entriesByIndex([at.index])));
+      let at = await this.shardAt(g);
+      let found = at ? await at.shard.entriesByIndex([at.index]) : [];
+      if (found.length === 0 && at?.shard.active && !fresh) {
+        fresh = true;
+        await this.shards(true);
+        at = await this.shardAt(g);
+        found = at ? await at.shard.entriesByIndex([at.index]) : [];
+      }
+      out.push(...found);
     }
     return out;
   }
 
-  /** Entries with the given leaf hashes, looked up in every shard (in that order; absent skipped). */
+  /**
+   * Entries with the given leaf hashes, looked up in every shard, newest first (in that order; absent
+   * skipped). A hash found nowhere is looked up in the shards a re-read of the list adds, as above.
+   */
   async entriesByLeafHash(hashes: Uint8Array[]): Promise<EntryWithProof[]> {
     const out: EntryWithProof[] = [];
-    for (const h of hashes) {
-      for (const s of (await this.shards()).toReversed()) {
+    let fresh = false;
+    const find = async (h: Uint8Array, shards: Shard[]) => {
+      for (const s of shards.toReversed()) {
         const [found] = await s.entriesByLeafHash([h]);
-        if (found) {
-          out.push(found);
-          break;
-        }
+        if (found) return found;
       }
+      return undefined;
+    };
+    for (const h of hashes) {
+      const listed = await this.shards();
+      let found = await find(h, listed);
+      if (!found && !fresh) {
+        fresh = true;
+        const seen = new Set(listed.map((s) => s.treeId));
+        found = await find(
+          h,
+          (await this.shards(true)).filter((s) => !seen.has(s.treeId)),
+        );
+      }
+      if (found) out.push(found);
     }
     return out;
   }
