@@ -278,12 +278,19 @@ describe('rotation under load from two server processes', () => {
   });
 
   it("serves each shard's entries signed with that shard's key, before and after the key change", async () => {
-    const oldShard = rotations[0]!.frozen.treeId; // signed with the first key
-    const keyed = acked.find((a) => a.treeId === rotations[1]!.active.treeId)!; // the new key's shard
+    const rows = await shardRows();
+    // An entry of a frozen shard of the first key, and one of a shard of the new key.
+    const entryOf = (k: LogKey, frozen: boolean) => {
+      const ids = new Set(
+        rows.filter((r) => r.logId === k.logIdHex && (r.state === 'frozen') === frozen).map((r) => r.treeId),
+      );
+      return acked.find((a) => ids.has(a.treeId))!;
+    };
     for (const [a, k] of [
-      [acked.find((x) => x.treeId === oldShard)!, key],
-      [keyed, newer],
+      [entryOf(key, true), key],
+      [entryOf(newer, false) ?? entryOf(newer, true), newer],
     ] as const) {
+      expect(a).toBeDefined();
       for (const s of servers) {
         const r = await fetch(`${s.url}/api/v1/log/entries/${a.uuid}`);
         expect(r.status).toBe(200);
@@ -305,7 +312,9 @@ describe('rotation under load from two server processes', () => {
         checkpoint: r.frozen.checkpoint,
       });
     }
-    const old = acked.find((a) => a.treeId === rotations[0]!.frozen.treeId)!;
+    // The first entry acknowledged: its shard was frozen since.
+    const old = acked[0]!;
+    expect(before.find((s) => s.treeId === old.treeId)?.state).toBe('frozen');
     for (const s of servers) {
       const r = await postEntry(s.url, old.entry);
       expect(r.status).toBe(409);
