@@ -55,7 +55,10 @@ if (process.argv[2] === '--serve') {
     const b64 = (x) => `translate(encode(${x}, 'base64'), E'\\n', '')`;
     const h = (tag) => `sha256(int8send(i) || '\\x${tag}'::bytea)`;
     const sql = `convert_to('{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"data":{"hash":{"algorithm":"sha256","value":"' || encode(${h('00')}, 'hex') || '"}},"signature":{"content":"' || ${b64(`${h('01')} || ${h('02')} || substring(${h('03')} from 1 for 8)`)} || '","publicKey":{"content":"${keyB64}"}}}}', 'UTF8')`;
-    const { seconds } = await bulkLoad(db, opened.treeId, opened.signer, entries, { kind: 'hashedrekord', sql });
+    const { seconds } = await bulkLoad(db, opened.treeId, opened.signer, entries, {
+      kind: 'hashedrekord',
+      sql,
+    });
     app = await buildApp({
       log: opened.log,
       publicUrl: 'http://127.0.0.1',
@@ -140,7 +143,8 @@ async function measure(N, ROUNDS, ready) {
       progressEveryMs: 1e9,
     });
     const secs = (performance.now() - t0) / 1000;
-    if ((r.exit !== 0 && r.exit !== 3) || verified?.newEntries !== N) throw new Error(`monitor exit ${r.exit}`);
+    if ((r.exit !== 0 && r.exit !== 3) || verified?.newEntries !== N)
+      throw new Error(`monitor exit ${r.exit}`);
     const cpu = process.cpuUsage(c0);
     return { eps: N / secs, epcs: N / ((cpu.user + cpu.system) / 1e6) };
   };
