@@ -16,6 +16,7 @@ import { type HostHttpResponse, useHostHttp } from './tiles/host-http.js';
 useNativeCrypto(nodeCrypto as unknown as NativeCryptoModule);
 
 const MAX_REDIRECTS = 20; // as WHATWG fetch
+const MAX_PRESIZE = 64 * 2 ** 20; // a declared length larger than this is not allocated up front
 
 /**
  * GET over the global keep-alive agents (idle sockets do not hold the process open). Follows
@@ -39,24 +40,23 @@ function nodeGet(url: string, headers: Record<string, string>, timeoutMs: number
           else once(new URL(location, target), hops + 1).then(resolve, reject);
           return;
         }
-        const chunks: Uint8Array[] = [];
+        // With a Content-Length, chunks are copied into one buffer as they arrive (no second copy).
+        const declared = Number(res.headers['content-length']);
+        const sized = Number.isSafeInteger(declared) && declared >= 0 && declared <= MAX_PRESIZE;
+        let buf = new Uint8Array(sized ? declared : 0);
         let length = 0;
         res.on('data', (c: Uint8Array) => {
-          chunks.push(c);
+          if (length + c.length > buf.length) {
+            const grown = new Uint8Array(Math.max(length + c.length, 2 * buf.length));
+            grown.set(buf.subarray(0, length));
+            buf = grown;
+          }
+          buf.set(c, length);
           length += c.length;
         });
         res.on('error', reject);
         res.on('end', () => {
-          let body: Uint8Array;
-          if (chunks.length === 1) body = chunks[0] as Uint8Array;
-          else {
-            body = new Uint8Array(length);
-            let at = 0;
-            for (const c of chunks) {
-              body.set(c, at);
-              at += c.length;
-            }
-          }
+          let body = buf.subarray(0, length);
           try {
             if (/^\s*(x-)?gzip\s*$/i.test(res.headers['content-encoding'] ?? '')) body = gunzipSync(body);
           } catch (e) {

@@ -21,6 +21,11 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     case '/api/v2/tile/entries/000.p/2':
       res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(BUNDLE);
       return;
+    case '/api/v2/chunked': // no Content-Length: the body grows as chunks arrive
+      res.writeHead(200);
+      res.write(BUNDLE.subarray(0, 5));
+      setTimeout(() => res.end(BUNDLE.subarray(5)), 10);
+      return;
     case '/api/v2/gzipped':
       res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(BUNDLE));
       return;
@@ -71,6 +76,10 @@ describe('httpTileSource under Node (node:http GET)', () => {
 
     it('decodes a gzip answer the server sent anyway', async () => {
       expect(await httpTileSource(base).get('gzipped')).toEqual(BUNDLE);
+    });
+
+    it('reads a chunked body without a Content-Length', async () => {
+      expect(await httpTileSource(base).get('chunked')).toEqual(BUNDLE);
     });
 
     it('follows redirects', async () => {
