@@ -238,6 +238,7 @@ describe('upgrading a database of the previous schema', () => {
     expect(dup).toEqual({
       kind: 'duplicate',
       treeId: TREE_ID,
+      offset: 0,
       index: 1,
       uuid: entryUuid(TREE_ID, leaves[1]!),
     });
