@@ -23,7 +23,10 @@ const MAX_PRESIZE = 64 * 2 ** 20; // a declared length larger than this is not a
  * redirects; a gzip-encoded answer (sent although the caller asked for identity) is decoded.
  */
 function nodeGet(url: string, headers: Record<string, string>, timeoutMs: number): Promise<HostHttpResponse> {
-  const signal = AbortSignal.timeout(timeoutMs);
+  // One timer for the whole GET, redirects included (a plain timer: an AbortSignal per request
+  // costs more than the rest of the request's JavaScript).
+  let current: http.ClientRequest | undefined;
+  const timer = setTimeout(() => current?.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   const once = (target: URL, hops: number): Promise<HostHttpResponse> =>
     new Promise((resolve, reject) => {
       const mod = target.protocol === 'https:' ? https : target.protocol === 'http:' ? http : undefined;
@@ -31,7 +34,7 @@ function nodeGet(url: string, headers: Record<string, string>, timeoutMs: number
         reject(new TypeError(`unsupported URL scheme ${target.protocol}`));
         return;
       }
-      const req = mod.get(target, { headers, signal }, (res) => {
+      const req = mod.get(target, { headers }, (res) => {
         const status = res.statusCode ?? 0;
         const location = res.headers.location;
         if (status >= 300 && status < 400 && status !== 304 && location !== undefined) {
@@ -55,6 +58,9 @@ function nodeGet(url: string, headers: Record<string, string>, timeoutMs: number
           length += c.length;
         });
         res.on('error', reject);
+        res.on('close', () => {
+          if (!res.complete) reject(new Error('the connection closed before the whole answer arrived'));
+        });
         res.on('end', () => {
           let body = buf.subarray(0, length);
           try {
@@ -66,9 +72,10 @@ function nodeGet(url: string, headers: Record<string, string>, timeoutMs: number
           resolve({ status, body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) });
         });
       });
+      current = req;
       req.on('error', reject);
     });
-  return once(new URL(url), 0);
+  return once(new URL(url), 0).finally(() => clearTimeout(timer));
 }
 
 useHostHttp(nodeGet);

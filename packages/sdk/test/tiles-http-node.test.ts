@@ -41,6 +41,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     case '/api/v2/bad-gzip':
       res.writeHead(200, { 'content-encoding': 'gzip' }).end('not gzip');
       return;
+    case '/api/v2/stalled': // headers, then part of the body, then silence
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('0123456789');
+      return;
     case '/api/v2/slow':
       setTimeout(() => res.end('late'), 2_000);
       return;
@@ -114,8 +118,11 @@ describe('httpTileSource under Node (node:http GET)', () => {
       });
     });
 
-    it('throws TILE_FETCH_FAILED after the timeout', async () => {
-      await expect(httpTileSource(base, { timeoutMs: 200 }).get('slow')).rejects.toMatchObject({
+    it.each([
+      ['no answer', 'slow'],
+      ['a body that stops', 'stalled'],
+    ])('throws TILE_FETCH_FAILED after the timeout on %s', async (_, path) => {
+      await expect(httpTileSource(base, { timeoutMs: 200 }).get(path)).rejects.toMatchObject({
         code: 'TILE_FETCH_FAILED',
       });
     });
