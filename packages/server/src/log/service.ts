@@ -388,14 +388,19 @@ export class LogService {
   }
 
   /**
-   * The key shard `shard` is signed with (its checkpoints and Rekor v1 SETs): the log key when the
-   * shard was created with it (or before shards recorded keys). Throws for a shard whose key this
-   * process does not hold (a misconfigured keyring: the server's error, never the client's).
+   * The key shard `shard` is signed with (its checkpoints and Rekor v1 SETs), from the keyring by the
+   * shard's log ID. A shard whose key this process does not hold (SCRIBA_SHARD_KEYS lacks it) is the
+   * server's misconfiguration, never the client's: 503 SHARD_KEY_MISSING.
    */
   keyOf(shard: Shard): LogKey {
-    const spki = shard.record.publicKey;
-    if (spki === null || Buffer.from(spki).equals(Buffer.from(this.key.spki))) return this.key;
-    throw new Error(`this server does not hold the key of shard ${shard.treeId}`);
+    const key = this.keyFor(shard.record);
+    if (key) return key;
+    const logId = Buffer.from(shard.record.logId).toString('hex');
+    throw new LogError(
+      503,
+      'SHARD_KEY_MISSING',
+      `this server does not hold the key of shard ${shard.treeId} (log ID ${logId}) to sign its entries' timestamps; add it to SCRIBA_SHARD_KEYS`,
+    );
   }
 
   /** The shard with this tree id, or undefined (re-reads the list once for an unknown id). */
