@@ -1,9 +1,9 @@
 /**
- * `scriba shard list | rotate | export`: operator commands on a log's shards (issue 11), working on the
+ * `scriba shard list | rotate`: operator commands on a log's shards (issue 11), working on the
  * database the server configuration names (the environment `scriba serve` reads: DATABASE_URL, else
  * the embedded data dir SCRIBA_DATA_DIR, plus SCRIBA_LOG_KEY, SCRIBA_SHARD_KEYS, SCRIBA_PUBLIC_URL /
  * SCRIBA_LOG_NAME for the new shard's origin). The work is the server's (@scriba/server/shards).
- * `export` has its own module (shard-export.ts: a frozen shard as a static C2SP log).
+ * `export` (shard-export.ts) writes a frozen shard as a static C2SP log.
  */
 import { runParsedCommand } from '../args.js';
 import { serverEnvironment } from '../env.js';
@@ -11,7 +11,7 @@ import { CliError, EXIT_USAGE, printJson, printLines, usageError } from '../outp
 
 const USAGE = `usage: scriba shard list [--json] [--data-dir DIR] [--database-url URL]
        scriba shard rotate [--key FILE] [--json] [--data-dir DIR] [--database-url URL]
-       scriba shard export --tree-id ID --out DIR [--json] [--data-dir DIR] [--database-url URL]
+       scriba shard export --tree-id ID --out DIR [options]   (scriba shard export --help)
 
 list    prints every shard: tree id, origin, offset (global index of its first entry), size,
         active/frozen, validity window, log ID
@@ -19,8 +19,7 @@ rotate  freezes the active shard (its last signed checkpoint is final) and start
         once; every server on the database follows at its next batch. --key FILE: the new shard's
         ECDSA P-256 private key (PEM; deploy it to every server's SCRIBA_SHARD_KEYS first), else
         the active shard's key is kept.
-export  writes a frozen shard as a static C2SP log (tiles, entry bundles, final checkpoint) to DIR,
-        for any web server, object store or CDN (\`scriba shard export --help\`)
+export  writes a frozen shard as static C2SP tiles, entry bundles and its final checkpoint
 `;
 
 const OPTIONS = {
