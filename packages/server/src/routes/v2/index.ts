@@ -126,7 +126,7 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
     const cosigners = new ShardCosigners(
       log.signer.name,
       options.ed25519KeyPath,
-      (logId) => log.keyFor({ logId }),
+      (logId) => log.keyring.byLogId(logId),
       log.keyring.primary,
     );
     // A configured key that cannot be read fails the start, not the first request.
