@@ -223,6 +223,41 @@ describe('scriba monitor across shards', () => {
     });
   });
 
+  describe('when the log serves no tiles per shard', () => {
+    /** The log as one without `/api/v2/shards/<treeID>/`: the active shard at the root paths only. */
+    async function withoutShardPrefix(): Promise<TamperProxy> {
+      const proxy = await startTamperProxy(
+        server.url,
+        () => undefined,
+        (req) => (req.path.startsWith('/api/v2/shards/') ? { status: 404, body: 'not found' } : undefined),
+      );
+      cleanups.unshift(() => proxy.close());
+      return proxy;
+    }
+
+    it('reads the active shard at the root and holds the frozen one to its published checkpoint', async () => {
+      await add(1);
+      const proxy = await withoutShardPrefix();
+      const r = await round(state(), proxy.url);
+      expect(r.exit).toBe(0);
+      expect(r.events.filter((e) => e.event === 'checkpoint').map((e) => e.treeId)).toEqual([first, second]);
+      expect(r.events.find((e) => e.event === 'consistent')).toMatchObject({ treeId: second });
+      expect(proxy.tampered()).toBeGreaterThanOrEqual(2);
+    });
+
+    it('cannot catch up on a frozen shard it has not verified to the end (exit 2)', async () => {
+      const proxy = await withoutShardPrefix();
+      const r = await round(join(dir, 'late.json'), proxy.url);
+      expect(r.exit).toBe(2);
+      expect(r.events.find((e) => e.event === 'error')).toMatchObject({
+        code: 'SHARD_TILES_NOT_SERVED',
+        treeId: first,
+      });
+      // The active shard was still followed.
+      expect(r.events.find((e) => e.event === 'verified')).toMatchObject({ treeId: second });
+    });
+  });
+
   describe('when the state file is from before shards', () => {
     it("is taken over as its tree's state", async () => {
       const legacy = join(dir, 'legacy.json');
