@@ -15,6 +15,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { bundleFromJSON, bundleToJSON } from '@sigstore/bundle';
@@ -176,6 +177,31 @@ describe('bundles from every shard', () => {
     it('scriba trusted-root accepts the served root', async () => {
       const r = await execFileAsync(process.execPath, [CLI_BIN, 'trusted-root', '--url', server.url]);
       expect((JSON.parse(r.stdout) as Root).tlogs).toHaveLength(2);
+    });
+
+    it("scriba trusted-root refuses a root without the frozen shards' key", async () => {
+      const proxy = createServer(async (req, res) => {
+        const r = await fetch(`${server.url}${req.url}`);
+        let body = await r.text();
+        if (req.url === '/api/v1/log/trusted-root') {
+          const root = JSON.parse(body) as Root;
+          body = JSON.stringify({ ...root, tlogs: root.tlogs.slice(1) }); // key B only
+        }
+        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/plain' }).end(body);
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+        const err = await execFileAsync(process.execPath, [CLI_BIN, 'trusted-root', '--url', url]).catch(
+          (e: { code: number; stderr: string }) => e,
+        );
+        expect(err).toMatchObject({ code: 1 });
+        expect((err as { stderr: string }).stderr).toMatch(
+          /the key of frozen shard [0-9]+ is not in the trusted root/,
+        );
+      } finally {
+        await new Promise((resolve) => proxy.close(resolve));
+      }
     });
   });
 
