@@ -179,6 +179,23 @@ describe('bundles from every shard', () => {
       expect((JSON.parse(r.stdout) as Root).tlogs).toHaveLength(2);
     });
 
+    it('scriba loginfo and logproof verify the active shard with the key trusted now', async () => {
+      const rootFile = join(dir, 'served-root.json');
+      await writeFile(rootFile, JSON.stringify(await servedRoot()));
+      const at = ['--url', server.url, '--trusted-root', rootFile];
+      const info = await execFileAsync(process.execPath, [CLI_BIN, 'loginfo', ...at, '--format', 'json']);
+      expect(JSON.parse(info.stdout)).toMatchObject({ treeSize: 2 });
+      await execFileAsync(process.execPath, [
+        CLI_BIN,
+        'logproof',
+        ...at,
+        '--first-size',
+        '1',
+        '--last-size',
+        '2',
+      ]);
+    });
+
     it("scriba trusted-root refuses a root without the frozen shards' key", async () => {
       const proxy = createServer(async (req, res) => {
         const r = await fetch(`${server.url}${req.url}`);
