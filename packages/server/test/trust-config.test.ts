@@ -19,7 +19,9 @@ import type { TreeRecord } from '../src/log/storage.js';
 import type { RunningServer } from '../src/main.js';
 
 const verifyRequire = createRequire(createRequire(import.meta.url).resolve('@sigstore/verify'));
-const { TrustedRoot } = verifyRequire('@sigstore/protobuf-specs') as typeof import('@sigstore/protobuf-specs');
+const { TrustedRoot } = verifyRequire(
+  '@sigstore/protobuf-specs',
+) as typeof import('@sigstore/protobuf-specs');
 
 type Tlog = {
   baseUrl: string;
@@ -48,7 +50,8 @@ const spkiOf = () =>
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 /** A time as the trusted root states it: RFC 3339, whole seconds rounded down. */
-const seconds = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+const seconds = (d: Date) =>
+  new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 /** Rotates the log to a new shard signed with `spki` (the storage port, as `scriba shard rotate`). */
 async function rotate(spki: Uint8Array): Promise<{ frozen: TreeRecord; active: TreeRecord }> {
