@@ -7,7 +7,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An entry and its inclusion proof against the latest checkpoint, by index. */
+        /** An entry and its inclusion proof against the latest checkpoint of its shard, by global index. */
         get: operations["getLogEntryByIndex"];
         put?: never;
         /** Validate a proposed entry, append it to the log, and answer after it is durable. */
@@ -25,7 +25,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An entry and its inclusion proof, by 64-hex leaf hash or 80-hex EntryUUID. */
+        /**
+         * An entry and its inclusion proof, by 64-hex leaf hash or 80-hex EntryUUID.
+         * @description An 80-hex EntryUUID names its shard by its first 16 hex digits (the tree ID in hex) and is looked up there only (404 when no shard has that tree ID); a bare 64-hex leaf hash is looked up in every shard.
+         */
         get: operations["getLogEntryByUUID"];
         put?: never;
         post?: never;
@@ -44,7 +47,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Up to 10 entries each by UUID, by index, or by proposed entry content. */
+        /**
+         * Up to 10 entries each by UUID, by index, or by proposed entry content.
+         * @description Across every shard: `logIndexes` are global indices, `entryUUIDs` are looked up as in GET /api/v1/log/entries/{entryUUID}, `entries` in every shard.
+         */
         post: operations["searchLogQuery"];
         delete?: never;
         options?: never;
@@ -61,7 +67,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** EntryUUIDs by artifact digest, public key or certificate, email, or subject. */
+        /**
+         * EntryUUIDs by artifact digest, public key or certificate, email, or subject.
+         * @description Searches every shard (oldest first); each EntryUUID carries the tree ID of the shard that holds the entry.
+         */
         post: operations["searchIndex"];
         delete?: never;
         options?: never;
@@ -76,7 +85,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The latest signed checkpoint, root hash and size. */
+        /**
+         * The active shard's latest signed checkpoint, root hash, size and tree ID, and the frozen shards.
+         * @description The published list of the log's shards (Rekor's shape): the active shard's state at the top level and, in `inactiveShards` (oldest first), every frozen shard's final root hash, size, signed checkpoint and tree ID. A frozen shard's entry is never changed again; its shard's global offset is the sum of the sizes of the shards listed before it.
+         */
         get: operations["getLogInfo"];
         put?: never;
         post?: never;
@@ -93,7 +105,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A consistency proof between two tree sizes (lastSize defaults to the latest). */
+        /** A consistency proof between two tree sizes of one shard (lastSize defaults to its latest). */
         get: operations["getLogProof"];
         put?: never;
         post?: never;
@@ -110,7 +122,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The log's public key (PEM, SubjectPublicKeyInfo). */
+        /** The public key (PEM, SubjectPublicKeyInfo) a shard is signed with. */
         get: operations["getPublicKey"];
         put?: never;
         post?: never;
@@ -335,6 +347,7 @@ export interface components {
             [key: string]: unknown;
         };
         InclusionProof: {
+            /** @description Tree-local index of the entry in its shard (the checkpoint's tree) */
             logIndex: number;
             rootHash: components["schemas"]["Hex64"];
             treeSize: number;
@@ -348,6 +361,7 @@ export interface components {
             /** @description Unix seconds */
             integratedTime: number;
             logID: components["schemas"]["Hex64"];
+            /** @description Global index (the shard's offset plus the tree-local index); the SET signs it */
             logIndex: number;
             verification: {
                 inclusionProof: components["schemas"]["InclusionProof"];
@@ -381,6 +395,16 @@ export interface components {
         LogInfo: {
             rootHash: components["schemas"]["Hex64"];
             treeSize: number;
+            signedTreeHead: string;
+            treeID: string;
+            /** @description The frozen shards, oldest first (empty before the first rotation). */
+            inactiveShards?: components["schemas"]["InactiveShardLogInfo"][];
+        };
+        /** @description A frozen shard's final state (never changes again). */
+        InactiveShardLogInfo: {
+            rootHash: components["schemas"]["Hex64"];
+            treeSize: number;
+            /** @description The shard's final signed checkpoint */
             signedTreeHead: string;
             treeID: string;
         };
@@ -559,6 +583,7 @@ export interface operations {
     getLogEntryByIndex: {
         parameters: {
             query: {
+                /** @description The global index (Rekor v1 across shards): the entry's shard's offset plus its tree-local index. The shard holding it is found here, whether frozen or active. */
                 logIndex: number;
             };
             header?: never;
@@ -721,6 +746,7 @@ export interface operations {
             query?: {
                 firstSize?: number;
                 lastSize?: number;
+                /** @description The shard (frozen or active; default: the active one). A frozen shard's proofs are bounded by its final size; an unknown tree ID is answered 400 (reason UNKNOWN_TREE). */
                 treeID?: string;
             };
             header?: never;
@@ -745,6 +771,7 @@ export interface operations {
     getPublicKey: {
         parameters: {
             query?: {
+                /** @description The shard (frozen or active; default: the active one); an unknown tree ID is answered 400 (reason UNKNOWN_TREE), as Rekor does. */
                 treeID?: string;
             };
             header?: never;
@@ -762,7 +789,7 @@ export interface operations {
                     "application/x-pem-file": string;
                 };
             };
-            404: components["responses"]["NotFound"];
+            400: components["responses"]["BadContent"];
             default: components["responses"]["InternalServerError"];
         };
     };

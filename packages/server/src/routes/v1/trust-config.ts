@@ -24,8 +24,6 @@ import type { TreeRecord } from '../../log/storage.js';
 import type { TimestampAuthority } from '../../tsa/authority.js';
 import { errorResponses } from '../errors.js';
 
-export { TRUSTED_ROOT_MEDIA_TYPE };
-
 /** Whole seconds: integratedTime and X.509 times are in seconds. */
 function isoSeconds(t: Date | number): string {
   return new Date(Math.floor(new Date(t).getTime() / 1000) * 1000).toISOString();
