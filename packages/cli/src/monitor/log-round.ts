@@ -67,7 +67,8 @@ async function locate(
   }
   if (raw !== undefined) return { tilesUrl: prefix, checkpoint: new TextDecoder().decode(raw) };
   if (s.active) return { tilesUrl: opts.tilesUrl };
-  if ((prev?.size ?? 0) < s.treeSize) {
+  // A shard verified frozen is only compared (the round reports any change); else it must be caught up.
+  if (prev?.frozen !== true && (prev?.size ?? 0) < s.treeSize) {
     return {
       error: {
         reason: `the log serves no tiles for frozen shard ${s.treeId} (${prefix}/), which this monitor has not verified up to its final size`,
