@@ -56,7 +56,7 @@ const COMMANDS: Record<string, Command> = {
     load: () => import('./commands/witness.js'),
   },
   shard: {
-    summary: "list or rotate the log's shards (on the server's database)",
+    summary: "list, rotate or export the log's shards (on the server's database)",
     load: () => import('./commands/shard.js'),
   },
 };

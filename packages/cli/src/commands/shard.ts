@@ -3,6 +3,7 @@
  * database the server configuration names (the environment `scriba serve` reads: DATABASE_URL, else
  * the embedded data dir SCRIBA_DATA_DIR, plus SCRIBA_LOG_KEY, SCRIBA_SHARD_KEYS, SCRIBA_PUBLIC_URL /
  * SCRIBA_LOG_NAME for the new shard's origin). The work is the server's (@scriba/server/shards).
+ * `export` (shard-export.ts) writes a frozen shard as a static C2SP log.
  */
 import { runParsedCommand } from '../args.js';
 import { serverEnvironment } from '../env.js';
@@ -10,6 +11,7 @@ import { CliError, EXIT_USAGE, printJson, printLines, usageError } from '../outp
 
 const USAGE = `usage: scriba shard list [--json] [--data-dir DIR] [--database-url URL]
        scriba shard rotate [--key FILE] [--json] [--data-dir DIR] [--database-url URL]
+       scriba shard export --tree-id ID --out DIR [options]   (scriba shard export --help)
 
 list    prints every shard: tree id, origin, offset (global index of its first entry), size,
         active/frozen, validity window, log ID
@@ -17,6 +19,7 @@ rotate  freezes the active shard (its last signed checkpoint is final) and start
         once; every server on the database follows at its next batch. --key FILE: the new shard's
         ECDSA P-256 private key (PEM; deploy it to every server's SCRIBA_SHARD_KEYS first), else
         the active shard's key is kept.
+export  writes a frozen shard as static C2SP tiles, entry bundles and its final checkpoint
 `;
 
 const OPTIONS = {
@@ -51,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return sub === undefined ? EXIT_USAGE : 0;
   }
+  if (sub === 'export') return (await import('./shard-export.js')).run(rest);
   return runParsedCommand(rest, OPTIONS, USAGE, async (v) => {
     const env = serverEnvironment();
     if (typeof v['data-dir'] === 'string') env.SCRIBA_DATA_DIR = v['data-dir'];
@@ -91,6 +95,6 @@ export async function run(argv: string[]): Promise<number> {
       );
       return 0;
     }
-    throw usageError(`unknown subcommand '${sub}' (list, rotate)`);
+    throw usageError(`unknown subcommand '${sub}' (list, rotate, export)`);
   });
 }

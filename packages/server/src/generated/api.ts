@@ -224,7 +224,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** C2SP tlog-tiles checkpoint (signed note, with any witness cosignatures). */
+        /** C2SP tlog-tiles checkpoint of the active shard (signed note, with any witness cosignatures); after a rotation, the new shard's. */
         get: operations["getCheckpointV2"];
         put?: never;
         post?: never;
@@ -241,7 +241,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** C2SP signed-note verifier key(s) of the log's checkpoints. */
+        /** C2SP signed-note verifier key(s) of the log's checkpoints: the Ed25519 key of every shard, the active shard's first (one line while every shard kept the key). */
         get: operations["getVerifierKeysV2"];
         put?: never;
         post?: never;
@@ -258,8 +258,42 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** C2SP tlog-tiles tile (`L/N[.p/W]`) or entry bundle (`entries/N[.p/W]`); full ones immutable. */
+        /** C2SP tlog-tiles tile (`L/N[.p/W]`) or entry bundle (`entries/N[.p/W]`) of the active shard; full ones immutable. */
         get: operations["getTileV2"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/shards/{treeId}/checkpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The checkpoint of one shard (frozen or active), each shard being a C2SP log of its own under this prefix. A frozen shard's final checkpoint is immutable (`Cache-Control: public, max-age=31536000, immutable`) once every configured witness has cosigned it. */
+        get: operations["getShardCheckpointV2"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/shards/{treeId}/tile/{tilePath}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** C2SP tlog-tiles tile (`L/N[.p/W]`) or entry bundle (`entries/N[.p/W]`) of one shard. Everything a frozen shard serves is immutable, partial tiles and bundles too. */
+        get: operations["getShardTileV2"];
         put?: never;
         post?: never;
         delete?: never;
@@ -573,7 +607,10 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description A shard's tree id (decimal int64, Rekor's treeID; `scriba shard list`). */
+        ShardTreeId: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
@@ -989,6 +1026,55 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadContent"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getShardCheckpointV2: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A shard's tree id (decimal int64, Rekor's treeID; `scriba shard list`). */
+                treeId: components["parameters"]["ShardTreeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed checkpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getShardTileV2: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A shard's tree id (decimal int64, Rekor's treeID; `scriba shard list`). */
+                treeId: components["parameters"]["ShardTreeId"];
+                tilePath: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tile or entry bundle bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
             404: components["responses"]["NotFound"];
         };
     };
