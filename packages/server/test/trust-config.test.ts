@@ -4,17 +4,19 @@
  * from the first shard's creation to the last one's freeze (open while it signs the active shard),
  * windows meeting at a rotation to a new key, logId = SHA-256 of the SPKI; the served JSON parses with
  * the SDK and with sigstore-js's protobuf-specs, and the signing config's v2 service starts at the
- * active shard's creation. Rotations go through the storage port (`rotate`), as `scriba shard rotate`
- * does.
+ * active shard's creation. Rotations go through the log core (`LogService.rotate`: the storage
+ * port's atomic `rotate`), as `scriba shard rotate` does; the second key is in the server's keyring
+ * (SCRIBA_SHARD_KEYS).
  */
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { parseSigningConfig, parseTrustedRoot } from '@scriba/sdk/bundle';
-import { EMPTY_ROOT } from '@scriba/sdk/merkle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
-import { LogService } from '../src/log/service.js';
+import { generateLogKeyPem, type LogKey, parseLogKeyPem } from '../src/keys/logKey.js';
 import type { TreeRecord } from '../src/log/storage.js';
 import type { RunningServer } from '../src/main.js';
 
@@ -30,39 +32,37 @@ type Tlog = {
 };
 
 let server: RunningServer;
+/** The log's second key, in the server's keyring (SCRIBA_SHARD_KEYS). */
+const otherPem = generateLogKeyPem();
+const other = parseLogKeyPem(otherPem, 'test');
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   const db = await createTestDatabase('scriba_trust_config');
   const dir = await tempDir();
   cleanups.push(db.drop, dir.remove);
-  server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir.path });
+  const keys = join(dir.path, 'other-key.pem');
+  await writeFile(keys, otherPem, { mode: 0o600 });
+  server = await startTestServer({
+    DATABASE_URL: db.url,
+    SCRIBA_DATA_DIR: dir.path,
+    SCRIBA_SHARD_KEYS: keys,
+  });
   cleanups.unshift(() => server.close());
 });
 afterAll(async () => {
   for (const c of cleanups) await c().catch(() => undefined);
 });
 
-const spkiOf = () =>
-  new Uint8Array(
-    generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' }),
-  );
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 /** A time as the trusted root states it: RFC 3339, whole seconds rounded down. */
 const seconds = (d: Date) =>
   new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
-/** Rotates the log to a new shard signed with `spki` (the storage port, as `scriba shard rotate`). */
-async function rotate(spki: Uint8Array): Promise<{ frozen: TreeRecord; active: TreeRecord }> {
-  const treeId = LogService.newTreeId();
-  return server.log.storage.rotate({
-    treeId,
-    logId: sha256(spki),
-    publicKey: spki,
-    rootHash: EMPTY_ROOT,
-    origin: `${server.log.signer.name} - ${treeId}`,
-  });
+/** Rotates the log now to a new shard signed with `key` (LogService.rotate, as `scriba shard rotate`). */
+function rotate(key: LogKey): Promise<{ frozen: TreeRecord; active: TreeRecord }> {
+  return server.log.rotate({ key });
 }
 
 async function trustedRoot(): Promise<{ json: { tlogs: Tlog[] }; text: string }> {
@@ -74,7 +74,6 @@ async function trustedRoot(): Promise<{ json: { tlogs: Tlog[] }; text: string }>
 
 describe('GET /api/v1/log/trusted-root', () => {
   let first: TreeRecord;
-  const otherKey = spkiOf();
 
   describe('when the log has one shard', () => {
     it('lists its key with an open window from the shard creation', async () => {
@@ -97,7 +96,7 @@ describe('GET /api/v1/log/trusted-root', () => {
 
   describe('when the log rotates and keeps its key', () => {
     it('still lists one entry for the key, its window open and unchanged', async () => {
-      const { frozen } = await rotate(server.log.key.spki);
+      const { frozen } = await rotate(server.log.key);
       expect(frozen.treeId).toBe(first.treeId);
       const { json } = await trustedRoot();
       expect(json.tlogs).toHaveLength(1);
@@ -109,13 +108,14 @@ describe('GET /api/v1/log/trusted-root', () => {
     it('lists two entries whose windows meet at the rotation', async () => {
       // A later second than the log's creation, so that each bound below is told apart.
       await new Promise((r) => setTimeout(r, 1100));
-      const { frozen, active } = await rotate(otherKey);
+      const firstKey = server.log.key;
+      const { frozen, active } = await rotate(other);
       expect(seconds(active.createdAt)).not.toBe(seconds(first.createdAt));
       expect(frozen.frozenAt).not.toBeNull();
       const { json, text } = await trustedRoot();
       expect(json.tlogs.map((t) => t.logId.keyId)).toEqual([
-        b64(sha256(server.log.key.spki)),
-        b64(sha256(otherKey)),
+        b64(sha256(firstKey.spki)),
+        b64(sha256(other.spki)),
       ]);
       const [old, next] = json.tlogs as [Tlog, Tlog];
       expect(old.publicKey.validFor).toEqual({
@@ -123,7 +123,7 @@ describe('GET /api/v1/log/trusted-root', () => {
         end: seconds(frozen.frozenAt as Date),
       });
       expect(next.publicKey).toEqual({
-        rawBytes: b64(otherKey),
+        rawBytes: b64(other.spki),
         keyDetails: 'PKIX_ECDSA_P256_SHA_256',
         validFor: { start: seconds(active.createdAt) },
       });
@@ -146,10 +146,10 @@ describe('GET /api/v1/log/trusted-root', () => {
 
   describe('when the log rotates back to a key it used before', () => {
     it('keeps one entry per key, the reused key open again', async () => {
-      await rotate(server.log.key.spki);
+      await rotate(server.log.keyring.primary);
       const { json } = await trustedRoot();
       expect(json.tlogs).toHaveLength(2);
-      expect(json.tlogs[0]!.logId.keyId).toBe(b64(sha256(server.log.key.spki)));
+      expect(json.tlogs[0]!.logId.keyId).toBe(b64(sha256(server.log.keyring.primary.spki)));
       expect(json.tlogs[0]!.publicKey.validFor).toEqual({ start: seconds(first.createdAt) });
       expect(json.tlogs[1]!.publicKey.validFor.end).toBeDefined();
     });

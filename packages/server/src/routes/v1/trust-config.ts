@@ -17,7 +17,7 @@ import {
   TRUSTED_ROOT_MEDIA_TYPE,
   transparencyLogInstanceToJson,
 } from '@scriba/sdk/bundle';
-import { base64Encode, bytesEqual } from '@scriba/sdk/encoding';
+import { base64Encode } from '@scriba/sdk/encoding';
 import type { FastifyPluginAsync } from 'fastify';
 import type { LogService } from '../../log/service.js';
 import type { TreeRecord } from '../../log/storage.js';
@@ -41,12 +41,12 @@ export function tsaAuthority(tsa: TimestampAuthority, publicUrl: string) {
 }
 
 /**
- * A shard's key and window. A tree from before shards has no stored key: its log ID is bound to this
- * server's key at start (LogService.treeOrigin), so that key is its key; a keyless tree with another
- * log ID cannot be vouched for and is left out.
+ * A shard's key and window. A tree from before shards has no stored key: the keyring key with its log
+ * ID is its key; a keyless tree whose key this server does not hold cannot be vouched for and is left
+ * out.
  */
 function shardKey(r: TreeRecord, log: LogService): LogShardKey | undefined {
-  const publicKey = r.publicKey ?? (bytesEqual(r.logId, log.key.logId) ? log.key.spki : undefined);
+  const publicKey = r.publicKey ?? log.keyFor(r)?.spki;
   if (!publicKey) return undefined;
   return { publicKey, createdAt: r.createdAt.getTime(), frozenAt: r.frozenAt?.getTime() ?? null };
 }
