@@ -35,15 +35,9 @@ const INHERITED = [
   'SCRIBA_VALIDATION_WORKERS',
 ];
 
-/**
- * Starts the server in this process. `env` is the config environment (PORT is chosen here, or
- * `port`: a server restarted on its port keeps its URL, hence its log name and checkpoint origin).
- */
-export async function startTestServer(
-  env: Record<string, string | undefined>,
-  port?: number,
-): Promise<RunningServer> {
-  port ??= await freePort();
+/** Starts the server in this process. `env` is the config environment (PORT is chosen here). */
+export async function startTestServer(env: Record<string, string | undefined>): Promise<RunningServer> {
+  const port = await freePort();
   const inherited = Object.fromEntries(INHERITED.map((k) => [k, process.env[k]]));
   const config = loadConfig({ HOST: '127.0.0.1', ...inherited, ...env, PORT: String(port) });
   return startServer(config, { logger: false });

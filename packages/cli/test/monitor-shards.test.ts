@@ -8,30 +8,25 @@
  * file from before shards is taken over. The tampering is a proxy serving checkpoints re-signed with
  * the log's key (a log that rewrote a frozen shard).
  *
- * The rotation goes through the storage port (`rotate`, as `scriba shard rotate`); the server is then
- * restarted on the same port so that it appends to the new shard.
+ * The rotation goes through the log core while the server runs (`LogService.rotate`: the storage
+ * port's atomic `rotate`, as `scriba shard rotate`).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hexDecode, hexEncode } from '@scriba/sdk';
-import { EMPTY_ROOT } from '@scriba/sdk/merkle';
 import { parseCheckpoint, parseNote } from '@scriba/sdk/note';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
-import { freePort } from '../../../test/helpers/ports.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
 import { checkpointSigner } from '../../server/src/log/checkpoint.js';
-import { LogService } from '../../server/src/log/service.js';
 import type { RunningServer } from '../../server/src/main.js';
 import { type MonitorEvent, monitorLog, run, trustedRootVerifiers } from '../src/commands/monitor.js';
 import { captureRun } from './helpers/capture.js';
 import { startTamperProxy, type TamperProxy } from './helpers/tamper-proxy.js';
 
 let server: RunningServer;
-let env: Record<string, string>;
-let port: number;
 let dir: string;
 let rootPath: string;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -42,9 +37,7 @@ beforeAll(async () => {
   const d = await tempDir('scriba-monitor-shards-');
   dir = d.path;
   cleanups.push(db.drop, d.remove);
-  port = await freePort();
-  env = { DATABASE_URL: db.url, SCRIBA_DATA_DIR: join(dir, 'log') };
-  server = await startTestServer(env, port);
+  server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: join(dir, 'log') });
   cleanups.unshift(() => server.close());
   rootPath = join(dir, 'trusted_root.json');
   await writeFile(rootPath, await (await fetch(`${server.url}/api/v1/log/trusted-root`)).text());
@@ -102,16 +95,7 @@ describe('scriba monitor across shards', () => {
 
   describe('when the log rotates', () => {
     it('picks up the new shard, catches it up and holds the frozen one to its final checkpoint', async () => {
-      second = LogService.newTreeId();
-      await server.log.storage.rotate({
-        treeId: second,
-        logId: server.log.key.logId,
-        publicKey: server.log.key.spki,
-        rootHash: EMPTY_ROOT,
-        origin: `${server.config.logName} - ${second}`,
-      });
-      await server.close();
-      server = await startTestServer(env, port);
+      second = (await server.log.rotate()).active.treeId;
       const watched = (await add(2))[1]!;
       const digest = createHash('sha256').update(watched).digest('hex');
       const r = await round(state(), server.url, { ...noWatch, digests: [digest] });
