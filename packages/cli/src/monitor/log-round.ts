@@ -13,6 +13,8 @@
  * Each shard's checkpoint and tiles are read from `<tiles URL>/shards/<treeID>/`; a log that does not
  * serve that prefix is read at the root tiles URL for its active shard, and a frozen shard from its
  * published signed tree head (enough to hold it to its final checkpoint, not to catch up on it).
+ * A URL without the Rekor v1 API (GET /api/v1/log answers 404: a static mirror of an exported shard,
+ * or another tlog-tiles log) is followed as one tree at its tiles URL, its state in the state file.
  * Exit code of the round: 1 when any shard failed a check, else 2 when any could not be read, else 3
  * when any entry matched, else 0.
  */
@@ -112,6 +114,7 @@ export async function monitorLog(opts: LogMonitorOptions): Promise<RoundResult> 
   try {
     list = parseShardList(await requestJson(listUrl), listUrl);
   } catch (e) {
+    if (errorCode(e) === 'NOT_FOUND') return monitorRound(opts);
     const failed = (e as { exit?: number }).exit === 1 && errorCode(e) === 'LOG_ANSWER_INVALID';
     emit({
       event: failed ? 'failure' : 'error',
