@@ -229,6 +229,23 @@ describe('scriba monitor across shards', () => {
       expect(proxy.tampered()).toBeGreaterThanOrEqual(2);
     });
 
+    it("reports a rotation during the round when the root serves another shard's checkpoint (exit 2)", async () => {
+      const proxy = await startTamperProxy(
+        server.url,
+        (req) => (req.path === '/api/v2/checkpoint' ? firstFinal : undefined),
+        (req) => (req.path.startsWith('/api/v2/shards/') ? { status: 404, body: 'not found' } : undefined),
+      );
+      cleanups.unshift(() => proxy.close());
+      const before = await readFile(shardState(second), 'utf8');
+      const r = await round(state(), proxy.url);
+      expect(r.exit).toBe(2);
+      expect(r.events.find((e) => e.event === 'error')).toMatchObject({
+        code: 'SHARD_ROTATED',
+        treeId: second,
+      });
+      expect(await readFile(shardState(second), 'utf8')).toBe(before);
+    });
+
     it('cannot catch up on a frozen shard it has not verified to the end (exit 2)', async () => {
       const proxy = await withoutShardPrefix();
       const r = await round(join(dir, 'late.json'), proxy.url);

@@ -335,10 +335,10 @@ export async function monitorRound(opts: MonitorOptions): Promise<RoundResult> {
 /**
  * The shard checks, after the checkpoint's signature and before consistency: an event (and exit
  * code) when the checkpoint is not the shard's, undefined when it may go on.
- *  - a checkpoint whose origin names another tree (`<name> - <treeID>`) is the next shard's: the
- *    log rotated while this round ran (error, exit 2: the next round reads the new list);
+ *  - a shard this monitor verified frozen MUST NOT change: same size, same root;
  *  - a frozen shard MUST serve its published final checkpoint (same size and root);
- *  - a shard this monitor verified frozen MUST NOT change: same size, same root.
+ *  - an active shard's checkpoint whose origin names another tree (`<name> - <treeID>`) is the next
+ *    shard's: the log rotated while this round ran (error, exit 2: the next round reads the list).
  */
 function checkShard(
   shard: ShardContext | undefined,
@@ -347,17 +347,6 @@ function checkShard(
   cp: { origin: string; size: number; rootHash: Uint8Array },
 ): { event: MonitorEvent; exit: 1 | 2 } | undefined {
   if (!shard) return undefined;
-  const named = treeIdOfOrigin(cp.origin);
-  if (named !== undefined && named !== shard.treeId) {
-    return {
-      exit: 2,
-      event: {
-        event: 'error',
-        reason: `the checkpoint is tree ${named}'s, not shard ${shard.treeId}'s (the log rotated during the round)`,
-        code: 'SHARD_ROTATED',
-      },
-    };
-  }
   const changed = (reason: string, evidence: Record<string, unknown>) => ({
     exit: 1 as const,
     event: {
@@ -383,6 +372,17 @@ function checkShard(
       previousCheckpoint: prev?.checkpoint,
       checkpoint: text,
     });
+  }
+  const named = treeIdOfOrigin(cp.origin);
+  if (named !== undefined && named !== shard.treeId) {
+    return {
+      exit: 2,
+      event: {
+        event: 'error',
+        reason: `the checkpoint is tree ${named}'s, not shard ${shard.treeId}'s (the log rotated during the round)`,
+        code: 'SHARD_ROTATED',
+      },
+    };
   }
   return undefined;
 }
