@@ -16,12 +16,12 @@ export function humanLine(e: MonitorEvent): string {
       return `consistent: ${e.oldSize} -> ${e.newSize} (proof of ${(e.proof as string[]).length} hashes verified)`;
     case 'shard':
       return `shard ${e.treeId} (${e.active ? 'active' : 'frozen'}, global indices from ${e.offset})${e.new ? ': new, followed from now on' : ''}`;
-    case 'match':
-      return `MATCH entry ${e.logIndex ?? e.index}${e.treeId !== undefined ? ` (shard ${e.treeId} index ${e.index})` : ''} (${e.kind} ${e.apiVersion}): ${(
-        e.matched as { type: string; value: string }[]
-      )
-        .map((m) => `${m.type}=${m.value}`)
-        .join(', ')}`;
+    case 'match': {
+      // The global index first (what `scriba get --log-index` takes), where in which shard last.
+      const hits = (e.matched as { type: string; value: string }[]).map((m) => `${m.type}=${m.value}`);
+      const where = e.treeId !== undefined ? ` (shard ${e.treeId}, index ${e.index} in it)` : '';
+      return `MATCH entry ${e.logIndex ?? e.index} (${e.kind} ${e.apiVersion}): ${hits.join(', ')}${where}`;
+    }
     case 'verified':
       return `verified ${e.newEntries} new entries up to size ${e.size} (${e.seconds} s${rate(e.entriesPerSecond)})`;
     case 'failure': {
