@@ -225,7 +225,17 @@ export async function monitorLog(opts: LogMonitorOptions): Promise<RoundResult> 
   }
 
   if (statePath && exit !== 1) {
-    await writeShardIndex(statePath, [...new Set([...known, ...listed])]);
+    try {
+      await writeShardIndex(statePath, [...new Set([...known, ...listed])]);
+    } catch (e) {
+      emit({
+        event: 'error',
+        reason: 'state file unwritable',
+        code: errorCode(e),
+        message: (e as Error).message,
+      });
+      worst(2);
+    }
   }
   const size = list.shards.reduce((n, s) => n + s.treeSize, 0);
   return { exit, matches, size };
