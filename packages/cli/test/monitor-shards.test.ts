@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { generateLogKeyPem, parseLogKeyPem } from '../../server/src/keys/logKey.js';
 import { checkpointSigner } from '../../server/src/log/checkpoint.js';
 import type { RunningServer } from '../../server/src/main.js';
 import { type MonitorEvent, monitorLog, run, trustedRootVerifiers } from '../src/commands/monitor.js';
@@ -29,6 +30,8 @@ import { startTamperProxy, type TamperProxy } from './helpers/tamper-proxy.js';
 let server: RunningServer;
 let dir: string;
 let rootPath: string;
+/** The log's next key, in the server's keyring (SCRIBA_SHARD_KEYS) for the last rotation. */
+const nextKeyPem = generateLogKeyPem();
 const cleanups: (() => Promise<unknown>)[] = [];
 const noWatch = { identities: [], issuers: [], keys: [], digests: [] };
 
@@ -37,7 +40,13 @@ beforeAll(async () => {
   const d = await tempDir('scriba-monitor-shards-');
   dir = d.path;
   cleanups.push(db.drop, d.remove);
-  server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: join(dir, 'log') });
+  const keys = join(dir, 'next-key.pem');
+  await writeFile(keys, nextKeyPem, { mode: 0o600 });
+  server = await startTestServer({
+    DATABASE_URL: db.url,
+    SCRIBA_DATA_DIR: join(dir, 'log'),
+    SCRIBA_SHARD_KEYS: keys,
+  });
   cleanups.unshift(() => server.close());
   rootPath = join(dir, 'trusted_root.json');
   await writeFile(rootPath, await (await fetch(`${server.url}/api/v1/log/trusted-root`)).text());
@@ -285,6 +294,29 @@ describe('scriba monitor across shards', () => {
       const r = await round(legacy);
       expect(r.exit).toBe(1);
       expect(r.events[0]).toMatchObject({ event: 'failure', code: 'ORIGIN_MISMATCH' });
+    });
+  });
+
+  describe('when the log rotates to a new key', () => {
+    it('the new shard fails until the monitor is given the new trusted root, then is followed', async () => {
+      const third = (await server.log.rotate({ key: parseLogKeyPem(nextKeyPem, 'next') })).active.treeId;
+      await add(1);
+      const stale = await round(state());
+      expect(stale.exit).toBe(1);
+      expect(stale.events.find((e) => e.event === 'failure')).toMatchObject({
+        treeId: third,
+        reason: 'checkpoint signature does not verify with the trusted log keys',
+      });
+      await writeFile(rootPath, await (await fetch(`${server.url}/api/v1/log/trusted-root`)).text());
+      const r = await round(state());
+      expect(r.exit).toBe(0);
+      expect(r.events.filter((e) => e.event === 'shard').map((e) => e.treeId)).toEqual([
+        first,
+        second,
+        third,
+      ]);
+      expect(JSON.parse(await readFile(shardState(third), 'utf8')).size).toBe(1);
+      expect(JSON.parse(await readFile(shardState(second), 'utf8')).frozen).toBe(true);
     });
   });
 });
