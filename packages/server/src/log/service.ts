@@ -52,6 +52,8 @@ export class LogService {
   renamed: string | undefined;
   private readonly known = new Map<TreeId, Shard>();
   private listedAt = Number.NEGATIVE_INFINITY;
+  /** The shard list read last, and the list read in flight. */
+  private listed: Shard[] | undefined;
   private listing: Promise<Shard[]> | undefined;
 
   constructor(
@@ -145,19 +147,33 @@ export class LogService {
   }
 
   /**
-   * Every shard of the log in order (frozen ones first, the active one last), read again from storage
-   * when the list is older than a second or `fresh` is asked.
+   * Every shard of the log in order (frozen ones first, the active one last). A list older than a
+   * second is answered as is while it is read again beside the request (so no read waits on it);
+   * `fresh` (or no list yet) waits for a new one.
    */
   shards(fresh = false): Promise<Shard[]> {
-    if (!fresh && this.listing && performance.now() - this.listedAt < SHARD_LIST_TTL_MS) return this.listing;
-    this.listedAt = performance.now();
-    const listing = this.storage.shards().then(
-      (records) => records.map((r) => this.shardFor(r)),
-      (e) => {
-        this.listing = undefined;
-        throw e;
-      },
-    );
+    if (!fresh && this.listed) {
+      if (performance.now() - this.listedAt >= SHARD_LIST_TTL_MS && !this.listing) {
+        this.list().catch(() => {}); // a failed refresh keeps the last list; the next request retries
+      }
+      return Promise.resolve(this.listed);
+    }
+    return fresh || !this.listing ? this.list() : this.listing;
+  }
+
+  private list(): Promise<Shard[]> {
+    const started = performance.now();
+    const listing = this.storage
+      .shards()
+      .then((records) => {
+        const list = records.map((r) => this.shardFor(r));
+        this.listed = list;
+        this.listedAt = started;
+        return list;
+      })
+      .finally(() => {
+        if (this.listing === listing) this.listing = undefined;
+      });
     this.listing = listing;
     return listing;
   }
@@ -198,6 +214,7 @@ export class LogService {
     }
     const c = outcome.committed;
     const shard = this.active;
+    shard.observe(c); // this process's reads see its own commits at once
     const hashes = await shard.inclusionHashes(outcome.index, c.treeSize, c.tiles);
     return {
       kind: 'created',

@@ -17,7 +17,9 @@ import {
   type LockedTree,
   type LogStorage,
   type NewTree,
+  type ProofRead,
   type StoredEntry,
+  type TreeHead,
   type TreeId,
   TreeNotActiveError,
   type TreeRecord,
@@ -376,6 +378,75 @@ export class SqlLogStorage implements LogStorage {
     const entries: StoredEntry[] = [];
     for (const r of rows) if (r.log_index !== null) entries.push(toEntry(r as EntryRow));
     return { tree: toTree(rows[0]), entries };
+  }
+
+  async entriesForProofs(
+    treeId: TreeId,
+    read: ProofRead,
+  ): Promise<{ head?: TreeHead; entries: StoredEntry[]; tiles: Map<string, Uint8Array> }> {
+    // One statement, one row shape (k: 0 entry, 1 tile, 2 tree head), each part a handful of
+    // primary-key (or leaf-hash index) probes: UNION ALL keeps it one round trip and one snapshot.
+    const params: unknown[] = [treeId];
+    const param = (v: unknown): string => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const keys: unknown[] = 'indices' in read.by ? read.by.indices : read.by.leafHashes;
+    const column = 'indices' in read.by ? 'log_index' : 'leaf_hash';
+    const list = keys.map(param).join(', ');
+    const match = (alias: string) => (keys.length === 0 ? 'false' : `${alias}${column} IN (${list})`);
+    const parts = [
+      `SELECT 0 AS k, log_index AS a, integrated_time AS b, leaf_hash AS h, body AS d, NULL::text AS c
+         FROM entries WHERE tree_id = $1 AND ${match('')}`,
+    ];
+    const tiles = new Map(read.tiles.map((t) => [tileKey(t.level, t.index), t]));
+    if (tiles.size > 0) {
+      const conds = [...tiles.values()].map((t) => `(level = ${param(t.level)} AND idx = ${param(t.index)})`);
+      parts.push(
+        `SELECT 1, level, idx, NULL, hashes, NULL FROM tiles WHERE tree_id = $1 AND (${conds.join(' OR ')})`,
+      );
+    }
+    if (read.entryTiles && keys.length > 0) {
+      parts.push(`SELECT 1, x.level, x.idx, NULL, x.hashes, NULL
+         FROM entries e JOIN tiles x ON x.tree_id = e.tree_id AND x.level = 0 AND x.idx = e.log_index / 256
+        WHERE e.tree_id = $1 AND ${match('e.')}`);
+    }
+    if (read.withTree) {
+      parts.push('SELECT 2, tree_size, NULL, root_hash, NULL, checkpoint FROM tree_state WHERE tree_id = $1');
+      // The right-edge (partial) tile of every level at the head read: tile floor(size / 256^(L+1)).
+      parts.push(`SELECT 1, x.level, x.idx, NULL, x.hashes, NULL
+         FROM tree_state t CROSS JOIN generate_series(0, 6) AS l(level)
+         JOIN tiles x ON x.tree_id = t.tree_id AND x.level = l.level AND x.idx = t.tree_size >> (8 * (l.level + 1))
+        WHERE t.tree_id = $1 AND t.tree_size >> (8 * l.level) > 0`);
+    }
+    const { rows } = await this.db.query<{
+      k: unknown;
+      a: unknown;
+      b: unknown;
+      h: unknown;
+      d: unknown;
+      c: string | null;
+    }>(parts.join(' UNION ALL '), params);
+    let head: TreeHead | undefined;
+    const entries: StoredEntry[] = [];
+    const got = new Map<string, Uint8Array>();
+    for (const r of rows) {
+      const k = toNumber(r.k);
+      if (k === 0) {
+        entries.push({
+          index: toNumber(r.a),
+          leafHash: toBytes(r.h),
+          body: toBytes(r.d),
+          integratedTime: toNumber(r.b),
+        });
+      } else if (k === 1) {
+        got.set(tileKey(toNumber(r.a), toNumber(r.b)), toBytes(r.d));
+      } else {
+        head = { treeSize: toNumber(r.a), rootHash: toBytes(r.h), checkpoint: r.c };
+      }
+    }
+    if (read.withTree && !head) throw new Error(`tree ${treeId} is not initialized`);
+    return { head, entries, tiles: got };
   }
 
   async entryBodies(treeId: TreeId, start: number, end: number): Promise<Uint8Array[]> {
