@@ -1,4 +1,5 @@
 import { verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle';
+import { TileNodeCache } from '@scriba/sdk/tiles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
@@ -100,6 +101,35 @@ describe('reads of an entry', () => {
       const [e] = await cold.entriesByIndex([300]);
       expect(calls).toEqual(['entriesForProofs']);
       verifyInclusion(300, e!.proof.treeSize, leaves[300]!, e!.proof.hashes, e!.proof.rootHash);
+    });
+  });
+
+  describe('when the level-0 tile of its proof is not cached whole (a tree larger than the cache)', () => {
+    it('reads only the leaf group of its entry, in the same round trip, once the tile was summarized', async () => {
+      const cold = await make(counted);
+      await cold.init();
+      // A tile node cache keeping no level-0 tile, as when the tree has more than it holds.
+      Object.assign(cold.active, { tileCache: new TileNodeCache({ level0: 0 }) });
+      await cold.entriesByIndex([40]); // folds tile 0/0 whole and summarizes it
+      expect(cold.active.summaries.has(0)).toBe(true);
+      for (const i of [41, 100, 255]) {
+        calls.length = 0;
+        const [e] = await cold.entriesByIndex([i]);
+        expect(calls).toEqual(['entriesForProofs']);
+        verifyInclusion(i, e!.proof.treeSize, leaves[i]!, e!.proof.hashes, e!.proof.rootHash);
+      }
+    });
+
+    it('a summary that does not match the tile is caught before the proof is served', async () => {
+      const cold = await make(counted);
+      await cold.init();
+      Object.assign(cold.active, { tileCache: new TileNodeCache({ level0: 0 }) });
+      await cold.entriesByIndex([40]);
+      const summaries = cold.active.summaries as unknown as { map: Map<number, Uint8Array> };
+      summaries.map.get(0)![40]! ^= 1; // corrupt level 3, node 1 (a sibling of leaf 7)
+      const [e] = await cold.entriesByIndex([7]);
+      verifyInclusion(7, e!.proof.treeSize, leaves[7]!, e!.proof.hashes, e!.proof.rootHash);
+      expect(summaries.map.get(0)).toBeDefined(); // summarized again from the whole tile
     });
   });
 

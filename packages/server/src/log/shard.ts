@@ -20,15 +20,18 @@
  */
 
 import { entryUuid } from '@scriba/sdk/entries';
+import { verifyInclusion } from '@scriba/sdk/merkle';
 import {
   buildConsistencyProof,
   buildInclusionProof,
   inclusionProofTiles,
   rightEdgeTiles,
   rootFromTiles,
+  type TileGetter,
   TileNodeCache,
   tileKey,
 } from '@scriba/sdk/tiles';
+import { GROUP, LeafGroupSummaries, OneTileCache } from './leaf-groups.js';
 import type { TreeHandle } from './sequencer.js';
 import type { LogStorage, ProofRead, StoredEntry, TreeHead, TreeId, TreeRecord } from './storage.js';
 import { readBundleEntries, readTileBytes } from './tile-reader.js';
@@ -98,6 +101,8 @@ const CONSISTENCY_CACHE_SIZE = 4096;
 export class Shard {
   /** Interior nodes of this tree's full tiles (immutable), shared by every proof. */
   readonly tileCache = new TileNodeCache();
+  /** Levels 3..8 of full level-0 tiles read before (log/leaf-groups.ts). */
+  readonly summaries = new LeafGroupSummaries();
   readonly handle: TreeHandle;
   /** The latest head seen and when (see HEAD_TTL_MS). */
   private head: { state: TreeState; at: number } | undefined;
@@ -217,13 +222,25 @@ export class Shard {
     // holding it: tile rows only grow, so the rows fetched serve the head read with them too.
     const plan = (st ?? this.head?.state)?.treeSize ?? 0;
     const tiles: { level: number; index: number }[] = [];
+    const leafGroups: { tile: number; group: number }[] = [];
     if ('indices' in by) {
-      for (const i of by.indices)
-        tiles.push(...inclusionProofTiles(i, Math.max(plan, i + 1), this.tileCache));
+      for (const i of by.indices) {
+        const size = Math.max(plan, i + 1);
+        const t = Math.floor(i / 256);
+        const key0 = tileKey(0, t);
+        // A full level-0 tile summarized before and not cached whole: only the entry's leaf group.
+        const grouped =
+          (t + 1) * 256 <= size && this.summaries.has(t) && this.tileCache.get(key0, 256) === undefined;
+        if (grouped) leafGroups.push({ tile: t, group: Math.floor((i % 256) / GROUP) });
+        for (const tile of inclusionProofTiles(i, size, this.tileCache)) {
+          if (!(grouped && tile.level === 0 && tile.index === t)) tiles.push(tile);
+        }
+      }
     }
     const read = await this.storage.entriesForProofs(this.treeId, {
       by,
       tiles,
+      leafGroups,
       entryTiles: 'leafHashes' in by,
       withTree: st === undefined,
     });
@@ -235,7 +252,7 @@ export class Shard {
     const out: EntryWithProof[] = [];
     for (const e of read.entries) {
       if (e.index >= st.treeSize) continue; // not yet visible under the latest checkpoint
-      const hashes = await buildInclusionProof(e.index, st.treeSize, getTiles, this.tileCache);
+      const hashes = await this.inclusionProof(e, st, getTiles, read.leafGroups);
       out.push({
         treeId: st.treeId,
         offset: this.offset,
@@ -245,6 +262,42 @@ export class Shard {
       });
     }
     return out;
+  }
+
+  /**
+   * The audit path of `e` against `st`: through its leaf group when one was read (the proof is then
+   * checked against the root, and a mismatch falls back to the whole tile), else from whole tiles,
+   * whose level-0 tile is then summarized for later reads.
+   */
+  private async inclusionProof(
+    e: StoredEntry,
+    st: TreeState,
+    getTiles: TileGetter,
+    groups: Map<string, Uint8Array>,
+  ): Promise<Uint8Array[]> {
+    const t = Math.floor(e.index / 256);
+    const group = Math.floor((e.index % 256) / GROUP);
+    const leaves = groups.get(`${t}/${group}`);
+    const sparse = leaves && this.summaries.sparseLevels(t, group, leaves);
+    const key0 = tileKey(0, t);
+    if (sparse) {
+      const hashes = await buildInclusionProof(
+        e.index,
+        st.treeSize,
+        getTiles,
+        new OneTileCache(this.tileCache, key0, sparse),
+      );
+      try {
+        verifyInclusion(e.index, st.treeSize, e.leafHash, hashes, st.rootHash);
+        return hashes;
+      } catch {
+        this.summaries.forget(t);
+      }
+    }
+    const cache = new OneTileCache(this.tileCache, key0);
+    const hashes = await buildInclusionProof(e.index, st.treeSize, getTiles, cache);
+    if ((t + 1) * 256 <= st.treeSize && cache.levelsOfTile) this.summaries.keep(t, cache.levelsOfTile);
+    return hashes;
   }
 
   /** Entries at the given tree-local indices (in that order; absent ones skipped), with inclusion proofs. */

@@ -83,6 +83,11 @@ export type ProofRead = {
   by: { indices: number[] } | { leafHashes: Uint8Array[] };
   /** Tiles to read beside them (those the proofs need and the caller has not cached). */
   tiles: { level: number; index: number }[];
+  /**
+   * Slices of full level-0 tiles: hashes [8 × group, 8 × group + 8) of tile `tile` (256 bytes), for
+   * proofs whose tile the caller has summarized (log/leaf-groups.ts). Keys in the answer: `tile/group`.
+   */
+  leafGroups?: { tile: number; group: number }[];
   /** Also the level-0 tile of each entry found (by leaf hash the index is unknown beforehand). */
   entryTiles: boolean;
   /**
@@ -194,7 +199,12 @@ export interface LogStorage {
   entriesForProofs(
     treeId: TreeId,
     read: ProofRead,
-  ): Promise<{ head?: TreeHead; entries: StoredEntry[]; tiles: Map<string, Uint8Array> }>;
+  ): Promise<{
+    head?: TreeHead;
+    entries: StoredEntry[];
+    tiles: Map<string, Uint8Array>;
+    leafGroups: Map<string, Uint8Array>;
+  }>;
   /** Bodies of entries [start, end) in index order; fewer when the tree lacks some. */
   entryBodies(treeId: TreeId, start: number, end: number): Promise<Uint8Array[]>;
   /** Leaf hashes of the given indices, in index order (absent indices are skipped). */

@@ -383,8 +383,13 @@ export class SqlLogStorage implements LogStorage {
   async entriesForProofs(
     treeId: TreeId,
     read: ProofRead,
-  ): Promise<{ head?: TreeHead; entries: StoredEntry[]; tiles: Map<string, Uint8Array> }> {
-    // One statement, one row shape (k: 0 entry, 1 tile, 2 tree head), each part a handful of
+  ): Promise<{
+    head?: TreeHead;
+    entries: StoredEntry[];
+    tiles: Map<string, Uint8Array>;
+    leafGroups: Map<string, Uint8Array>;
+  }> {
+    // One statement, one row shape (k: 0 entry, 1 tile, 2 tree head, 3 leaf group), each part a handful of
     // primary-key (or leaf-hash index) probes: UNION ALL keeps it one round trip and one snapshot.
     const params: unknown[] = [treeId];
     const param = (v: unknown): string => {
@@ -405,6 +410,10 @@ export class SqlLogStorage implements LogStorage {
       parts.push(
         `SELECT 1, level, idx, NULL, hashes, NULL FROM tiles WHERE tree_id = $1 AND (${conds.join(' OR ')})`,
       );
+    }
+    for (const g of read.leafGroups ?? []) {
+      parts.push(`SELECT 3, idx, ${param(g.group)}::bigint, NULL, substring(hashes FROM ${param(1 + g.group * 256)}::int FOR 256), NULL
+         FROM tiles WHERE tree_id = $1 AND level = 0 AND idx = ${param(g.tile)}`);
     }
     if (read.entryTiles && keys.length > 0) {
       parts.push(`SELECT 1, x.level, x.idx, NULL, x.hashes, NULL
@@ -430,6 +439,7 @@ export class SqlLogStorage implements LogStorage {
     let head: TreeHead | undefined;
     const entries: StoredEntry[] = [];
     const got = new Map<string, Uint8Array>();
+    const leafGroups = new Map<string, Uint8Array>();
     for (const r of rows) {
       const k = toNumber(r.k);
       if (k === 0) {
@@ -441,12 +451,14 @@ export class SqlLogStorage implements LogStorage {
         });
       } else if (k === 1) {
         got.set(tileKey(toNumber(r.a), toNumber(r.b)), toBytes(r.d));
+      } else if (k === 3) {
+        leafGroups.set(`${toNumber(r.a)}/${toNumber(r.b)}`, toBytes(r.d));
       } else {
         head = { treeSize: toNumber(r.a), rootHash: toBytes(r.h), checkpoint: r.c };
       }
     }
     if (read.withTree && !head) throw new Error(`tree ${treeId} is not initialized`);
-    return { head, entries, tiles: got };
+    return { head, entries, tiles: got, leafGroups };
   }
 
   async entryBodies(treeId: TreeId, start: number, end: number): Promise<Uint8Array[]> {
