@@ -435,7 +435,12 @@ export class SqlLogStorage implements LogStorage {
       h: unknown;
       d: unknown;
       c: string | null;
-    }>(parts.join(' UNION ALL '), params);
+    }>(
+      parts.join(' UNION ALL '),
+      params,
+      // One entry (the hot read): a handful of statement shapes, each planned once per connection.
+      { prepared: keys.length === 1 },
+    );
     let head: TreeHead | undefined;
     const entries: StoredEntry[] = [];
     const got = new Map<string, Uint8Array>();

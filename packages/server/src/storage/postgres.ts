@@ -8,6 +8,7 @@
  * (`statement_timeout`) and in the driver (a server that accepts but never answers), and a
  * transaction left idle. Driver errors without a SQLSTATE become DbUnavailableError (db/errors.ts).
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { classifyDbError, DbUnavailableError, sqlState } from './errors.js';
 import type { Db, Queryable } from './types.js';
@@ -48,6 +49,17 @@ function wrapClient(client: pg.PoolClient): Queryable {
   };
 }
 
+/** Names of prepared statements by text, for at most 1000 texts (later ones run unnamed). */
+const names = new Map<string, string>();
+function statementName(sql: string): string | undefined {
+  let name = names.get(sql);
+  if (name === undefined && names.size < 1000) {
+    name = `scriba_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    names.set(sql, name);
+  }
+  return name;
+}
+
 export function openPostgres(url: string, poolMax: number, opts: PostgresOptions = {}): Db {
   const connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
   const statementTimeoutMs = opts.statementTimeoutMs ?? 10_000;
@@ -73,8 +85,10 @@ export function openPostgres(url: string, poolMax: number, opts: PostgresOptions
   });
   return {
     kind: 'postgres',
-    query: async (sql, params) => {
+    query: async (sql, params, opts) => {
       try {
+        const name = opts?.prepared ? statementName(sql) : undefined;
+        if (name) return (await pool.query({ name, text: sql, values: params })) as never;
         return (await pool.query(sql, params as unknown[])) as never;
       } catch (e) {
         throw wrapError(e);

@@ -5,7 +5,15 @@
  * readers MUST normalize with `toNumber` / `toBytes`.
  */
 export interface Queryable {
-  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /**
+   * `prepared`: the statement is kept prepared per connection under a name derived from its text
+   * (PostgreSQL parses and plans it once per connection; for hot reads of a few fixed shapes).
+   */
+  query<R = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+    opts?: { prepared?: boolean },
+  ): Promise<{ rows: R[] }>;
   /** Runs SQL text with several statements and no parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
