@@ -140,6 +140,9 @@ export class Shard {
   /** Takes a newer read of the tree row (the shard list was re-read). */
   update(record: TreeRecord): void {
     if (record.treeId !== this.treeId) throw new Error('a shard keeps its tree id');
+    // An older read never undoes a newer one: a frozen shard stays frozen, a tree never shrinks.
+    if (!this.current.active && record.active) return;
+    if (record.active === this.current.active && record.treeSize < this.current.treeSize) return;
     this.current = record;
     if (record.checkpoint !== null) this.observe(record);
   }

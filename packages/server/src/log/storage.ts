@@ -69,6 +69,11 @@ export type NewTree = {
   publicKey: Uint8Array;
   rootHash: Uint8Array;
   origin: string;
+  /**
+   * Its signed empty checkpoint (size 0), stored with the tree; absent = signed by the first server
+   * holding the key that sees the tree (LogService).
+   */
+  checkpoint?: string;
 };
 
 /** An entry as stored. */

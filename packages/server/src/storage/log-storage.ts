@@ -224,8 +224,8 @@ export class SqlLogStorage implements LogStorage {
         [old.treeId],
       );
       const { rows: created } = await tx.query<TreeRow>(
-        `INSERT INTO tree_state (tree_id, log_id, tree_size, root_hash, active, public_key, origin, shard_offset)
-         VALUES ($1, $2, 0, $3, true, $4, $5, $6) RETURNING ${TREE_COLUMNS}`,
+        `INSERT INTO tree_state (tree_id, log_id, tree_size, root_hash, active, public_key, origin, shard_offset, checkpoint)
+         VALUES ($1, $2, 0, $3, true, $4, $5, $6, $7) RETURNING ${TREE_COLUMNS}`,
         [
           treeLiteral(next.treeId),
           next.logId,
@@ -233,8 +233,15 @@ export class SqlLogStorage implements LogStorage {
           next.publicKey,
           next.origin,
           old.shardOffset + old.treeSize,
+          next.checkpoint ?? null,
         ],
       );
+      if (next.checkpoint !== undefined) {
+        await tx.query(
+          'INSERT INTO checkpoints (tree_id, tree_size, root_hash, note) VALUES ($1, 0, $2, $3)',
+          [treeLiteral(next.treeId), next.rootHash, next.checkpoint],
+        );
+      }
       return { frozen: toTree(frozen[0]!), active: toTree(created[0]!) };
     });
   }
