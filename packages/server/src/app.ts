@@ -93,6 +93,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const t = opts.timeouts ?? { headersMs: 10_000, requestMs: 30_000, idleMs: 30_000 };
   const app = Fastify({
     logger: opts.logger ?? false,
+    // One line per request at info cost every append and read ~25 µs of the event loop (issue 14):
+    // requests are logged at debug (below), errors as before.
+    disableRequestLogging: true,
     bodyLimit: opts.bodyLimit,
     // A stalled request is answered (408) or closed within seconds: the header section within
     // headersMs, the whole request within requestMs (checked every second), and a socket silent for
@@ -198,7 +201,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (typeof socket?.setTimeout === 'function' && !socket.destroyed) socket.setTimeout(ms);
   };
   app.addHook('preValidation', async (req) => socketTimeout(req, 0));
-  app.addHook('onResponse', async (req) => socketTimeout(req, t.idleMs));
+  app.addHook('onResponse', async (req, reply) => {
+    socketTimeout(req, t.idleMs);
+    // pino's debug is a no-op function below debug level: nothing is built for it at info.
+    if (req.log.level === 'debug' || req.log.level === 'trace') {
+      req.log.debug(
+        { method: req.method, url: req.url, statusCode: reply.statusCode, ms: reply.elapsedTime },
+        'request completed',
+      );
+    }
+  });
   let appending = 0;
   opts.log.metrics.queueLength = () => appending;
   // Appends accepted and not yet answered (being read, validated, queued or written) are bounded:
