@@ -584,7 +584,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Retry later, after `Retry-After` seconds; nothing was logged. Reason `OVERLOADED`: this process already has its limit of appends in progress (SCRIBA_APPEND_QUEUE_MAX); reason `UNAVAILABLE`: the database is unavailable (down, restarting, or not answering in time). */
+        /** @description Retry later, after `Retry-After` seconds; nothing was logged. Reason `OVERLOADED`: this process already has its limit of appends in progress (SCRIBA_APPEND_QUEUE_MAX); reason `UNAVAILABLE`: the database is unavailable (down, restarting, or not answering in time); reason `SHARD_KEY_MISSING` (appends): this process lacks the key of the log's active shard (its operator must add it to SCRIBA_SHARD_KEYS); reason `SHARD_ROTATING` (appends): the log rotated its shard again and again while the entry's batch was being written. */
         ServiceUnavailable: {
             headers: {
                 /** @description Seconds to wait before retrying */

@@ -18,7 +18,7 @@
  * pushing (log/witness-push.ts, every shard) starts with the app when SCRIBA_WITNESSES is set.
  */
 import { gzipSync } from 'node:zlib';
-import { bytesEqual, isScribaError } from '@scriba/sdk';
+import { isScribaError } from '@scriba/sdk';
 import { parseEntryBundlePath, parseTilePath, TILE_WIDTH } from '@scriba/sdk/tiles';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isEntryValidationError } from '../../entries/index.js';
@@ -126,8 +126,8 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
     const cosigners = new ShardCosigners(
       log.signer.name,
       options.ed25519KeyPath,
-      (logId) => (bytesEqual(logId, log.key.logId) ? log.key : undefined),
-      log.key,
+      (logId) => log.keyring.byLogId(logId),
+      log.keyring.primary,
     );
     // A configured key that cannot be read fails the start, not the first request.
     await cosigners.forShard(log.key.logId);
