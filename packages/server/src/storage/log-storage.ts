@@ -24,7 +24,8 @@ import {
   TreeNotActiveError,
   type TreeRecord,
 } from '../log/storage.js';
-import { type Db, type Queryable, toBytes, toNumber } from './types.js';
+import { sqlState } from './errors.js';
+import { type Db, type Queryable, type TxQueryable, toBytes, toNumber } from './types.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 const b64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
@@ -76,7 +77,10 @@ const WRITE_SQL = `
     INSERT INTO tiles (tree_id, level, idx, hashes)
     SELECT $15, u.l, u.i, decode(u.h, 'hex') FROM unnest($12::int[], $13::bigint[], $14::text[]) AS u(l, i, h)
     ON CONFLICT (tree_id, level, idx) DO UPDATE SET hashes = EXCLUDED.hashes RETURNING 1)
-  SELECT (SELECT count(*) FROM en) AS entries, (SELECT count(*) FROM st) AS state`;
+  SELECT w.entries, w.state FROM (SELECT (SELECT count(*) FROM en) AS entries, (SELECT count(*) FROM st) AS state) w
+   -- The COMMIT is pipelined behind this statement: a write of other than the expected rows MUST
+   -- fail here (division by zero, SQLSTATE 22012), never reach the commit.
+   WHERE CASE WHEN w.entries = $16 AND w.state = 1 THEN true ELSE 1 / (w.state - w.state) = 0 END`;
 
 const TILES_SQL = `
   SELECT t.level AS a, t.idx AS b, t.hashes AS h
@@ -287,7 +291,7 @@ export class SqlLogStorage implements LogStorage {
     onLocked?: () => void,
   ): Promise<T> {
     return this.db.transaction(
-      async (tx: Queryable, opening) => {
+      async (tx: TxQueryable, opening) => {
         const [lockRows, dupRows] = opening as [
           { tree_size: unknown; active: boolean }[],
           { a: unknown; t: unknown; h: string }[],
@@ -309,7 +313,7 @@ export class SqlLogStorage implements LogStorage {
     );
   }
 
-  private async write(tx: Queryable, treeId: TreeId, w: BatchWrite): Promise<void> {
+  private async write(tx: TxQueryable, treeId: TreeId, w: BatchWrite): Promise<void> {
     const searchKeys: string[] = [];
     const searchIdx: number[] = [];
     for (const e of w.entries) {
@@ -321,23 +325,30 @@ export class SqlLogStorage implements LogStorage {
         searchIdx.push(e.index);
       }
     }
-    const written = await tx.query<{ entries: unknown; state: unknown }>(WRITE_SQL, [
-      w.treeSize,
-      hex(w.rootHash),
-      w.checkpoint,
-      w.integratedTime,
-      w.entries.map((e) => e.index),
-      w.entries.map((e) => e.leafHashHex),
-      w.entries.map((e) => e.kind),
-      w.entries.map((e) => e.apiVersion),
-      w.entries.map((e) => b64(e.body)),
-      searchKeys,
-      searchIdx,
-      w.tiles.map((t) => t.level),
-      w.tiles.map((t) => t.index),
-      w.tiles.map((t) => hex(t.hashes)),
-      treeId,
-    ]);
+    const written = await tx
+      .queryAndCommit<{ entries: unknown; state: unknown }>(WRITE_SQL, [
+        w.treeSize,
+        hex(w.rootHash),
+        w.checkpoint,
+        w.integratedTime,
+        w.entries.map((e) => e.index),
+        w.entries.map((e) => e.leafHashHex),
+        w.entries.map((e) => e.kind),
+        w.entries.map((e) => e.apiVersion),
+        w.entries.map((e) => b64(e.body)),
+        searchKeys,
+        searchIdx,
+        w.tiles.map((t) => t.level),
+        w.tiles.map((t) => t.index),
+        w.tiles.map((t) => hex(t.hashes)),
+        treeId,
+        w.entries.length,
+      ])
+      .catch((e: unknown) => {
+        if (sqlState(e) === '22012')
+          throw new Error('append batch wrote an unexpected number of rows (not committed)');
+        throw e;
+      });
     const r = written.rows[0];
     if (!r || toNumber(r.entries) !== w.entries.length || toNumber(r.state) !== 1) {
       throw new Error('append batch wrote an unexpected number of rows');

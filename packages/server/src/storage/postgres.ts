@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { classifyDbError, DbUnavailableError, sqlState } from './errors.js';
-import type { Db, Queryable } from './types.js';
+import type { Db, Queryable, TxQueryable } from './types.js';
 
 export type PostgresOptions = {
   /** Bound on opening one connection (TCP + startup + authentication), ms. */
@@ -75,6 +75,9 @@ export function openPostgres(url: string, poolMax: number, opts: PostgresOptions
     // A transaction whose process vanished (network partition) releases the tree lock.
     idle_in_transaction_session_timeout: statementTimeoutMs * 2,
     keepAlive: true,
+    // Queries given to one client without waiting are sent at once (a batch's write and its COMMIT
+    // in one round trip); one at a time (every other use) they behave as without it.
+    pipeline: true,
   });
   // An idle client losing its connection: the pool drops it; the next query opens a new one.
   pool.on('error', (err) => onError(err));
@@ -122,11 +125,32 @@ export function openPostgres(url: string, poolMax: number, opts: PostgresOptions
           throw wrapError(e);
         }
         const results = Array.isArray(first) ? first.slice(1).map((r) => r.rows) : [];
-        const result = await fn(wrapClient(client), results);
-        try {
-          await client.query('COMMIT');
-        } catch (e) {
-          throw wrapError(e);
+        let committed = false;
+        const tx: TxQueryable = {
+          ...wrapClient(client),
+          // Pipelined (the pool's clients run in pg's pipeline mode): the statement and COMMIT leave
+          // in one write. After a failed statement PostgreSQL answers that COMMIT with ROLLBACK.
+          queryAndCommit: async (sql, params) => {
+            const statement = client.query(sql, params as unknown[]);
+            const commit = client.query('COMMIT');
+            try {
+              const r = await statement;
+              await commit;
+              committed = true;
+              return r as never;
+            } catch (e) {
+              await commit.catch(() => {});
+              throw wrapError(e);
+            }
+          },
+        };
+        const result = await fn(tx, results);
+        if (!committed) {
+          try {
+            await client.query('COMMIT');
+          } catch (e) {
+            throw wrapError(e);
+          }
         }
         return result;
       } catch (e) {
