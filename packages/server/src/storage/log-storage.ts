@@ -6,8 +6,12 @@
  * The tree lock is the tree's tree_state row (SELECT … FOR UPDATE), which serializes the batches of
  * every server process on the database. The lock and the duplicate check travel with BEGIN in one
  * round trip (simple protocol, no parameters: the literals are the tree id and leaf hashes the server
- * computed, checked here to be decimal / 64 hex), the whole write in one statement; a batch is three
- * round trips (four when the right-edge tiles must be read).
+ * computed, checked here to be decimal / 64 hex), the whole write in one statement sent with COMMIT
+ * behind it (pipelined: the statement itself refuses what must not commit); a batch is two round
+ * trips (three when the right-edge tiles must be read).
+ *
+ * Reads of entries with proofs are one statement each (entriesForProofs: the entries, the tiles or
+ * leaf groups their proofs need, the tree head when asked), prepared per connection for one entry.
  */
 import { tileKey } from '@scriba/sdk/tiles';
 import {
