@@ -201,6 +201,21 @@ describe('reads of an entry', () => {
       verifyConsistency(7, st.treeSize, p.hashes, root7, p.rootHash);
     });
 
+    it('through a summarized level-0 tile, read only its leaf group, in one round trip', async () => {
+      const st = await log.active.recentState();
+      const cold = await make(counted);
+      await cold.init();
+      Object.assign(cold.active, { tileCache: new TileNodeCache({ level0: 0 }) });
+      await cold.active.consistency(41, st.treeSize); // folds tile 0/0 whole and summarizes it
+      expect(cold.active.summaries.has(0)).toBe(true);
+      for (const first of [45, 100, 255]) {
+        calls.length = 0;
+        const p = await cold.active.consistency(first, st.treeSize);
+        expect(calls).toEqual(['entriesForProofs']);
+        expect(p).toEqual(await other.active.consistency(first, st.treeSize));
+      }
+    });
+
     it('a lastSize past the cached head reads the head afresh', async () => {
       await log.active.recentState();
       const added = fakeEntry();

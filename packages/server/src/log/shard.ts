@@ -24,6 +24,7 @@ import { verifyInclusion } from '@scriba/sdk/merkle';
 import {
   buildConsistencyProof,
   buildInclusionProof,
+  consistencyProofTiles,
   inclusionProofTiles,
   rightEdgeTiles,
   rootFromTiles,
@@ -355,7 +356,7 @@ export class Shard {
     const key = `${last}/${firstSize}`;
     const kept = keep ? this.consistencyCache.get(key) : undefined;
     if (kept) return { rootHash, hashes: kept };
-    const hashes = await buildConsistencyProof(firstSize, last, tileGetter(this.handle), this.tileCache);
+    const hashes = await this.consistencyHashes(firstSize, last);
     if (keep) {
       if (this.consistencyCache.size >= CONSISTENCY_CACHE_SIZE) {
         this.consistencyCache.delete(this.consistencyCache.keys().next().value!);
@@ -363,6 +364,40 @@ export class Shard {
       this.consistencyCache.set(key, hashes);
     }
     return { rootHash, hashes };
+  }
+
+  /**
+   * Consistency proof from `first` to `last` (0 < first < last): the tiles the node cache lacks in
+   * one read; from a level-0 tile summarized before (log/leaf-groups.ts) only the leaf group of
+   * entry first - 1 (every node the proof takes from that tile below level 3 lies in it). Summaries
+   * are trusted as the tile node cache is: both hold what was folded from stored tiles.
+   */
+  private async consistencyHashes(first: number, last: number): Promise<Uint8Array[]> {
+    const t = Math.floor((first - 1) / 256);
+    const key0 = tileKey(0, t);
+    const planned = consistencyProofTiles(first, last, this.tileCache);
+    const grouped =
+      (t + 1) * 256 <= last && this.summaries.has(t) && planned.some((p) => p.level === 0 && p.index === t);
+    if (grouped) {
+      const group = Math.floor(((first - 1) % 256) / GROUP);
+      const read = await this.storage.entriesForProofs(this.treeId, {
+        by: { indices: [] },
+        tiles: planned.filter((p) => !(p.level === 0 && p.index === t)),
+        leafGroups: [{ tile: t, group }],
+        entryTiles: false,
+        withTree: false,
+      });
+      const leaves = read.leafGroups.get(`${t}/${group}`);
+      const sparse = leaves && this.summaries.sparseLevels(t, group, leaves);
+      if (sparse) {
+        const cache = new OneTileCache(this.tileCache, key0, sparse);
+        return buildConsistencyProof(first, last, tileGetter(this.handle, read.tiles), cache);
+      }
+    }
+    const cache = new OneTileCache(this.tileCache, key0);
+    const hashes = await buildConsistencyProof(first, last, tileGetter(this.handle), cache);
+    if ((t + 1) * 256 <= last && cache.levelsOfTile) this.summaries.keep(t, cache.levelsOfTile);
+    return hashes;
   }
 
   /** Root hash of an earlier tree size, from a stored checkpoint or computed from tiles. */

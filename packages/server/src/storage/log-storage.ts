@@ -460,8 +460,8 @@ export class SqlLogStorage implements LogStorage {
     }>(
       parts.join(' UNION ALL '),
       params,
-      // One entry (the hot read): a handful of statement shapes, each planned once per connection.
-      { prepared: keys.length === 1 },
+      // One entry or none (the hot reads): a handful of statement shapes, planned once per connection.
+      { prepared: keys.length <= 1 },
     );
     let head: TreeHead | undefined;
     const entries: StoredEntry[] = [];
