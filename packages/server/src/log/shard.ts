@@ -229,15 +229,10 @@ export class Shard {
     const leafGroups: { tile: number; group: number }[] = [];
     if ('indices' in by) {
       for (const i of by.indices) {
-        const size = Math.max(plan, i + 1);
-        const t = Math.floor(i / 256);
-        const key0 = tileKey(0, t);
-        // A full level-0 tile summarized before and not cached whole: only the entry's leaf group.
-        const grouped =
-          (t + 1) * 256 <= size && this.summaries.has(t) && this.tileCache.get(key0, 256) === undefined;
-        if (grouped) leafGroups.push({ tile: t, group: Math.floor((i % 256) / GROUP) });
-        for (const tile of inclusionProofTiles(i, size, this.tileCache)) {
-          if (!(grouped && tile.level === 0 && tile.index === t)) tiles.push(tile);
+        try {
+          this.planInclusion(i, Math.max(plan, i + 1), tiles, leafGroups);
+        } catch {
+          // An index no tree can reach (past 2^53): nothing to plan; the read finds no entry.
         }
       }
     }
@@ -266,6 +261,23 @@ export class Shard {
       });
     }
     return out;
+  }
+
+  /** Adds what the inclusion proof of `i` at `size` reads and the caches lack to `tiles` / `groups`. */
+  private planInclusion(
+    i: number,
+    size: number,
+    tiles: { level: number; index: number }[],
+    groups: { tile: number; group: number }[],
+  ): void {
+    const t = Math.floor(i / 256);
+    // A full level-0 tile summarized before and not cached whole: only the entry's leaf group.
+    const grouped =
+      (t + 1) * 256 <= size && this.summaries.has(t) && this.tileCache.get(tileKey(0, t), 256) === undefined;
+    if (grouped) groups.push({ tile: t, group: Math.floor((i % 256) / GROUP) });
+    for (const tile of inclusionProofTiles(i, size, this.tileCache)) {
+      if (!(grouped && tile.level === 0 && tile.index === t)) tiles.push(tile);
+    }
   }
 
   /**
