@@ -421,16 +421,18 @@ export class LogService {
   }
 
   /**
-   * The key shard `shard` is signed with (its checkpoints and Rekor v1 SETs): the keyring key whose
-   * log ID is the shard's. Throws for a shard whose key this process does not hold (a misconfigured
-   * keyring: the server's error, never the client's).
+   * The key shard `shard` is signed with (its checkpoints and Rekor v1 SETs), from the keyring by the
+   * shard's log ID. A shard whose key this process does not hold (SCRIBA_SHARD_KEYS lacks it) is the
+   * server's misconfiguration, never the client's: 503 SHARD_KEY_MISSING.
    */
   keyOf(shard: Shard): LogKey {
     const key = this.keyFor(shard.record);
     if (key) return key;
     const logId = Buffer.from(shard.record.logId).toString('hex');
-    throw new Error(
-      `this server does not hold the key of shard ${shard.treeId} (log ID ${logId}); add it to SCRIBA_SHARD_KEYS`,
+    throw new LogError(
+      503,
+      'SHARD_KEY_MISSING',
+      `this server does not hold the key of shard ${shard.treeId} (log ID ${logId}) to sign its entries' timestamps; add it to SCRIBA_SHARD_KEYS`,
     );
   }
 
