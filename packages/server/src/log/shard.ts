@@ -310,9 +310,13 @@ export class Shard {
         this.summaries.forget(t);
       }
     }
+    // Only a full tile not yet summarized needs its levels caught on the way.
+    if ((t + 1) * 256 > st.treeSize || this.summaries.has(t)) {
+      return buildInclusionProof(e.index, st.treeSize, getTiles, this.tileCache);
+    }
     const cache = new OneTileCache(this.tileCache, key0);
     const hashes = await buildInclusionProof(e.index, st.treeSize, getTiles, cache);
-    if ((t + 1) * 256 <= st.treeSize && cache.levelsOfTile) this.summaries.keep(t, cache.levelsOfTile);
+    if (cache.levelsOfTile) this.summaries.keep(t, cache.levelsOfTile);
     return hashes;
   }
 
