@@ -1,33 +1,70 @@
 /**
- * Bulk load for the benchmarks (bench/proofs, bench/read): `n` entries generated in SQL
- * (generate_series + sha256, bodies `bench-<i>`), tiles built in memory by the SDK's integrator
- * (C2SP tlog-tiles) and written directly, then the tree state and a signed checkpoint.
+ * Bulk load for the benchmarks. Two recipes:
+ *  - `bulkLoad` (bench/proofs, bench/read): `n` synthetic entries generated in SQL (generate_series +
+ *    sha256, bodies `bench-<i>`), tiles built in memory by the SDK's integrator (C2SP tlog-tiles) and
+ *    written directly, then the tree state and a signed checkpoint: fast, but not what the server
+ *    writes (no search keys, tiny bodies);
+ *  - `loadSignedEntries` (bench/growth): real pre-signed hashedrekord entries validated as the HTTP
+ *    path validates them and appended through the server's bulk path (log/bulk-append.ts: the
+ *    sequencer's batch write in large batches), so the tables hold what HTTP appends would write.
  */
 import { createHash } from 'node:crypto';
 import { integrate, rightEdgeTiles, tileKey } from '@scriba/sdk/tiles';
+import { validateProposedEntry } from '../../packages/server/dist/entries/index.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../../packages/server/dist/keys/logKey.js';
+import { bulkAppend } from '../../packages/server/dist/log/bulk-append.js';
 import { checkpointSigner } from '../../packages/server/dist/log/checkpoint.js';
 import { Metrics } from '../../packages/server/dist/log/metrics.js';
 import { LogService } from '../../packages/server/dist/log/service.js';
 import { SqlLogStorage } from '../../packages/server/dist/storage/log-storage.js';
 import { migrate } from '../../packages/server/dist/storage/migrate.js';
 import { openPostgres } from '../../packages/server/dist/storage/postgres.js';
+import { presign, signingKeys } from './append-load.mjs';
 
 /**
  * A log on the (empty) database at `url` with a fresh key, as the server builds one: migrated, its
  * tree created and its first checkpoint signed (origin `bench.example - <tree ID>`). Returns
- * `{ db, log, treeId, signer }`; bulkLoad(db, treeId, signer, n) then fills it.
+ * `{ db, storage, key, log, treeId, signer }`; bulkLoad(db, treeId, signer, n) or
+ * loadSignedEntries(benchLog, n) then fills it. `batch`: the LogService's sequencer options.
  */
-export async function openBenchLog(url, poolSize) {
+export async function openBenchLog(url, poolSize, batch = { maxBatchSize: 1, maxWaitMs: 0 }) {
   const db = openPostgres(url, poolSize);
   await migrate(db);
   const key = parseLogKeyPem(generateLogKeyPem(), 'bench');
   const storage = new SqlLogStorage(db);
   const { treeId } = await LogService.treeOrigin(storage, key);
   const signer = await checkpointSigner(key, 'bench.example', `bench.example - ${treeId}`);
-  const log = new LogService(storage, treeId, key, signer, new Metrics(), { maxBatchSize: 1, maxWaitMs: 0 });
+  const log = new LogService(storage, treeId, key, signer, new Metrics(), batch);
   await log.init();
-  return { db, log, treeId, signer };
+  return { db, storage, key, log, treeId, signer };
+}
+
+/**
+ * Appends `n` pre-signed hashedrekord entries (P-256, entry i signed by keys[i % keys.length],
+ * distinct random artifacts) to the bench log's tree: each validated by the server's own validation
+ * (as `POST /api/v1/log/entries` does) and appended by the server's bulk path, `batchSize` per
+ * transaction. Returns `{ appended, treeSize, bodyBytes, seconds }`.
+ */
+export async function loadSignedEntries(
+  { log, signer },
+  n,
+  { keys = signingKeys(64), batchSize = 4096, onBatch } = {},
+) {
+  const t0 = performance.now();
+  let bodyBytes = 0;
+  async function* entries() {
+    for (let done = 0; done < n; ) {
+      const chunk = presign(Math.min(batchSize, n - done), keys);
+      for (const json of chunk) {
+        const e = await validateProposedEntry(JSON.parse(json));
+        bodyBytes += e.body.length;
+        yield e;
+      }
+      done += chunk.length;
+    }
+  }
+  const r = await bulkAppend(log.tree, signer, entries(), { batchSize, onBatch });
+  return { appended: r.appended, treeSize: r.treeSize, bodyBytes, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** RFC 6962 leaf hash of bulk-loaded entry `i`. */
