@@ -76,7 +76,7 @@ export const leafOf = (i) =>
       .digest(),
   );
 
-/** Inserts or replaces tile rows, a bounded number per statement (bulk load only). */
+/** Inserts or replaces tile rows whole (row start 0), a bounded number per statement (bulk load only). */
 async function writeTiles(db, treeId, tiles) {
   for (let i = 0; i < tiles.length; i += 500) {
     const chunk = tiles.slice(i, i + 500);
@@ -87,7 +87,7 @@ async function writeTiles(db, treeId, tiles) {
     });
     await db.query(
       `INSERT INTO tiles (tree_id, level, idx, hashes) VALUES ${values.join(', ')}
-       ON CONFLICT (tree_id, level, idx) DO UPDATE SET hashes = EXCLUDED.hashes`,
+       ON CONFLICT (tree_id, level, idx, start) DO UPDATE SET hashes = EXCLUDED.hashes`,
       params,
     );
   }
@@ -98,14 +98,17 @@ export async function bulkLoad(db, treeId, signer, n) {
   const t0 = performance.now();
   const now = Math.floor(Date.now() / 1000);
   const CHUNK = 65536;
+  await db.query(
+    "INSERT INTO entry_kinds (kind, api_version) VALUES ('bench', '0.0.1') ON CONFLICT DO NOTHING",
+  );
   let size = 0;
   const edge = new Map();
   while (size < n) {
     const end = Math.min(n, size + CHUNK);
     await db.query(
-      `INSERT INTO entries (tree_id, log_index, leaf_hash, kind, api_version, body, integrated_time)
-       SELECT $4, i, sha256('\\x00'::bytea || convert_to('bench-' || i, 'UTF8')), 'bench', '0.0.1',
-              convert_to('bench-' || i, 'UTF8'), $3
+      `INSERT INTO entries (tree_id, log_index, integrated_time, kind_code, leaf_hash, body)
+       SELECT $4, i, $3, (SELECT code FROM entry_kinds WHERE kind = 'bench' AND api_version = '0.0.1'),
+              sha256('\\x00'::bytea || convert_to('bench-' || i, 'UTF8')), convert_to('bench-' || i, 'UTF8')
        FROM generate_series($1::bigint, $2::bigint) AS i`,
       [size, end - 1, now, treeId],
     );
