@@ -15,13 +15,14 @@
  */
 
 import { createHash, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadRaw, presign, requestBytes, signingKeys, summarize } from '../lib/append-load.mjs';
 import { startPostgres as startBenchPostgres } from '../lib/pg.mjs';
+import { childrenOf, cpuSeconds } from '../lib/proc.mjs';
 import { startScribaServe } from '../lib/serve.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -169,32 +170,6 @@ async function loadHttp(port, clients, seconds, bodies) {
   const elapsed = (performance.now() - started) / 1000;
   agent.destroy();
   return summarize(clients, lat, statuses, elapsed, exhausted);
-}
-
-const CLK_TCK = 100; // Linux USER_HZ
-
-/** CPU seconds (user + system) used so far by `pid`, or NaN off Linux. */
-function cpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** Pids whose parent is `ppid` (PostgreSQL backends of a postmaster). */
-function childrenOf(ppid) {
-  const out = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) out.push(Number(d));
-    } catch {}
-  }
-  return out;
 }
 
 /** CPU seconds of the server process, of PostgreSQL (postmaster + backends) and of this process. */
