@@ -4,7 +4,8 @@
  * 64 on another, leave the same tree (size, root), the same tiles (full and partial, every level),
  * the same entries and search answers; the bulk log's checkpoint verifies under its key. Duplicates
  * are refused by the bulk path as over HTTP. Also: a search matches the full stored key, not its
- * indexed prefix (a forged row sharing the prefix is not returned).
+ * indexed prefix (a forged row sharing the prefix is not returned), and e-mail / subject searches
+ * stay exact when an entry's e-mail that is also its subject is kept as one key.
  */
 
 import { searchIndexKeys } from '@scriba/sdk/entries';
@@ -24,6 +25,7 @@ import { SqlLogStorage, searchKeyHash } from '../src/storage/log-storage.js';
 import { migrate } from '../src/storage/migrate.js';
 import { openPostgres } from '../src/storage/postgres.js';
 import type { Db } from '../src/storage/types.js';
+import { fakeEntry } from './fixtures.js';
 
 const N = 360;
 
@@ -124,5 +126,28 @@ describe('bulk append', () => {
       [bulk.treeId, h.slice(0, 16), 'ff'.repeat(24)],
     );
     expect(await bulk.storage.search(bulk.treeId, [key], 10)).toEqual([7]);
+  });
+  it('keeps an e-mail that is also a subject as one key, and answers e-mail and subject searches exactly', async () => {
+    const mk = (emails: string[], subjects: string[]): ValidatedEntry => ({
+      ...fakeEntry(),
+      searchKeys: { sha256Digests: [], publicKeyFingerprints: [], emails, subjects },
+    });
+    const start = (await bulk.storage.tree(bulk.treeId)).treeSize;
+    const r = await bulkAppend(bulk.tree, signer, [
+      mk(['a@example.com'], ['a@example.com', 'host.example.com']),
+      mk([], ['a@example.com']),
+      mk(['a@example.com'], []),
+    ]);
+    expect(r.appended).toBe(3);
+    const search = (k: string) => bulk.storage.search(bulk.treeId, [k], 10);
+    expect(await search('email:a@example.com')).toEqual([start, start + 2]);
+    expect(await search('subject:a@example.com')).toEqual([start, start + 1]);
+    expect(await search('subject:host.example.com')).toEqual([start]);
+    expect(await search('email:host.example.com')).toEqual([]);
+    const { rows } = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM search_keys WHERE log_index = $1 AND tree_id = $2',
+      [start, bulk.treeId],
+    );
+    expect(rows[0]!.n).toBe(2);
   });
 });

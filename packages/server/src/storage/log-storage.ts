@@ -129,6 +129,35 @@ function tileWrites(
   });
 }
 
+const EMAIL = 'email:';
+const SUBJECT = 'subject:';
+/** Stored for an entry indexed under both `email:<v>` and `subject:<v>` (an e-mail SAN is both). */
+const EMAIL_AND_SUBJECT = 'email+subject:';
+
+/**
+ * The keys stored for an entry's search keys (the SDK's `searchIndexKeys`): each as it is, except
+ * that a value the entry has both as an e-mail and as a subject is stored once, under
+ * `email+subject:<v>`; `lookupKeys` looks for it too. A certificate's e-mail addresses are among its
+ * subjects, so an entry signed with an e-mail identity stores one row for it instead of two.
+ */
+function storedSearchKeys(keys: string[]): string[] {
+  const all = new Set(keys);
+  const out: string[] = [];
+  for (const k of keys) {
+    if (k.startsWith(EMAIL) && all.has(SUBJECT + k.slice(EMAIL.length)))
+      out.push(EMAIL_AND_SUBJECT + k.slice(EMAIL.length));
+    else if (!(k.startsWith(SUBJECT) && all.has(EMAIL + k.slice(SUBJECT.length)))) out.push(k);
+  }
+  return out;
+}
+
+/** The stored keys a search for `key` matches: itself, and for an e-mail or subject the shared key. */
+function lookupKeys(key: string): string[] {
+  if (key.startsWith(EMAIL)) return [key, EMAIL_AND_SUBJECT + key.slice(EMAIL.length)];
+  if (key.startsWith(SUBJECT)) return [key, EMAIL_AND_SUBJECT + key.slice(SUBJECT.length)];
+  return [key];
+}
+
 /**
  * A search key as stored: lower-case hex of SHA-256 of the SDK's key text (UTF-8); its first 16 hex
  * digits are the indexed prefix, the rest is compared too (sql/0005_compact_storage.sql).
@@ -322,7 +351,7 @@ export class SqlLogStorage implements LogStorage {
     const searchKeys: string[] = [];
     const searchIdx: number[] = [];
     for (const e of w.entries) {
-      for (const k of e.searchKeys) {
+      for (const k of storedSearchKeys(e.searchKeys)) {
         searchKeys.push(searchKeyHash(k));
         searchIdx.push(e.index);
       }
@@ -434,7 +463,7 @@ export class SqlLogStorage implements LogStorage {
                            AND s.rest = decode(substr(q.h, 17), 'hex')
         WHERE s.tree_id = $1
         ORDER BY s.log_index LIMIT $2`,
-      [treeId, limit, keys.map(searchKeyHash)],
+      [treeId, limit, keys.flatMap(lookupKeys).map(searchKeyHash)],
     );
     return rows.map((r) => toNumber(r.log_index));
   }
