@@ -61,7 +61,10 @@ const { signingKeys } = await import('../lib/append-load.mjs');
 const { startPostgres } = await import('../lib/pg.mjs');
 const { createDatabase } = await import('../proofs/pg.mjs');
 
-/** Forks `script` with `args`; resolves with its first message after `start` (if given) is sent. */
+/**
+ * Forks `script` with `args`; resolves with its first message, or with `{ go }` once a `handshake`
+ * child says it is ready (`go()` starts it and resolves with its answer).
+ */
 function child(script, args, { handshake = false } = {}) {
   return new Promise((resolve, reject) => {
     const c = fork(script, args);
@@ -69,7 +72,12 @@ function child(script, args, { handshake = false } = {}) {
     c.once('exit', (code) => code !== 0 && reject(new Error(`${script} exited ${code}`)));
     c.on('message', (m) => {
       if (m?.ready) {
-        if (handshake) resolve({ go: () => new Promise((r) => (c.once('message', r), c.send('go'))) });
+        const go = () =>
+          new Promise((r) => {
+            c.once('message', r);
+            c.send('go');
+          });
+        if (handshake) resolve({ go });
         return;
       }
       resolve(m);
