@@ -1,9 +1,16 @@
 /**
  * Real proposed entries for tests: hashedrekord 0.0.1 entries signed with node:crypto (ECDSA P-256
  * over the artifact, verified by the server against the artifact's SHA-256 digest), as signing tools
- * send them (Rekor v1 `ProposedEntry`).
+ * send them (Rekor v1 `ProposedEntry`), and Rekor v2 `hashedRekordRequestV002` requests.
  */
-import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import {
+  createHash,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  sign,
+} from 'node:crypto';
 
 export type Signer = { privateKey: KeyObject; publicKeyPem: string };
 
@@ -36,5 +43,30 @@ export async function postEntry(url: string, entry: unknown): Promise<Response> 
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(entry),
+  });
+}
+
+/** A Rekor v2 `hashedRekordRequestV002` (protobuf JSON) signed by `signer` over `artifact`. */
+export function hashedRekordV2(
+  signer: Signer,
+  artifact: Uint8Array = randomBytes(32),
+): Record<string, unknown> {
+  const spki = createPublicKey(signer.publicKeyPem).export({ type: 'spki', format: 'der' });
+  return {
+    hashedRekordRequestV002: {
+      digest: createHash('sha256').update(artifact).digest('base64'),
+      signature: {
+        content: sign('sha256', artifact, signer.privateKey).toString('base64'),
+        verifier: { publicKey: { rawBytes: spki.toString('base64') }, keyDetails: 'PKIX_ECDSA_P256_SHA_256' },
+      },
+    },
+  };
+}
+
+export async function postEntryV2(url: string, request: unknown): Promise<Response> {
+  return fetch(`${url}/api/v2/log/entries`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(request),
   });
 }

@@ -55,6 +55,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run a C2SP tlog-witness (cosigns checkpoints)',
     load: () => import('./commands/witness.js'),
   },
+  shard: {
+    summary: "list, rotate or export the log's shards (on the server's database)",
+    load: () => import('./commands/shard.js'),
+  },
 };
 
 /** The names of every command, in the order `scriba --help` lists them. */

@@ -66,7 +66,53 @@ export type Config = {
   tileCacheMb: number;
   /** The RFC 3161 timestamp authority served beside the log (SCRIBA_TSA, on by default). */
   tsa: TsaConfig;
+  /** Log shards (issue 11): the keyring's extra keys and the rotation policy. */
+  shards: ShardConfig;
 };
+
+/**
+ * How often a shard is rotated by time: at a UTC calendar boundary (`yearly`, `monthly`: the first
+ * check in a new year / month rotates a shard created in an earlier one), or once the shard is a given
+ * age (`<N>d`, `<N>h`).
+ */
+export type ShardPeriod = { kind: 'calendar'; unit: 'year' | 'month' } | { kind: 'age'; ms: number };
+
+export type ShardConfig = {
+  /** PEM files of ECDSA P-256 keys of other shards (SCRIBA_SHARD_KEYS), beside the log key. */
+  keyPaths: string[];
+  /** Rotate once a batch leaves the active shard at or above this size (SCRIBA_SHARD_MAX_SIZE). */
+  maxSize: number | undefined;
+  /** Rotate by time (SCRIBA_SHARD_PERIOD). */
+  period: ShardPeriod | undefined;
+  /** How often the policy is checked without appends, ms (SCRIBA_SHARD_CHECK_INTERVAL_MS). */
+  checkIntervalMs: number;
+};
+
+/** Parses SCRIBA_SHARD_PERIOD: `yearly`, `monthly`, `<N>d` or `<N>h`. Throws ConfigError. */
+export function parseShardPeriod(raw: string | undefined): ShardPeriod | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'yearly') return { kind: 'calendar', unit: 'year' };
+  if (raw === 'monthly') return { kind: 'calendar', unit: 'month' };
+  const m = /^([1-9][0-9]{0,5})([dh])$/.exec(raw);
+  if (!m) {
+    throw new ConfigError(`SCRIBA_SHARD_PERIOD must be yearly, monthly, <N>d or <N>h, got '${raw}'`);
+  }
+  return { kind: 'age', ms: Number(m[1]) * (m[2] === 'd' ? 86_400_000 : 3_600_000) };
+}
+
+function shardConfig(env: Env, cwd: string): ShardConfig {
+  const keyPaths = (env.SCRIBA_SHARD_KEYS ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map((p) => resolve(cwd, p));
+  return {
+    keyPaths,
+    maxSize: optionalIntVar(env, 'SCRIBA_SHARD_MAX_SIZE', 1, Number.MAX_SAFE_INTEGER),
+    period: parseShardPeriod(env.SCRIBA_SHARD_PERIOD),
+    checkIntervalMs: intVar(env, 'SCRIBA_SHARD_CHECK_INTERVAL_MS', 60_000, 100, 86_400_000),
+  };
+}
 
 export type WitnessEndpoint = {
   /** Submission prefix: add-checkpoint is POSTed to `${url}/add-checkpoint`. */
@@ -265,5 +311,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     witnessTimeoutMs: optionalIntVar(env, 'SCRIBA_WITNESS_TIMEOUT_MS', 1, 86_400_000),
     tileCacheMb: numberVar(env, 'SCRIBA_TILE_CACHE_MB', 64, 0, 1_048_576),
     tsa: tsaConfig(env, cwd),
+    shards: shardConfig(env, cwd),
   };
 }

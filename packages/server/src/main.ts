@@ -13,10 +13,12 @@ import {
   type ValidationPool,
   verificationBackend,
 } from './entries/index.js';
+import { loadKeyring } from './keys/keyring.js';
 import { loadOrCreateLogKey } from './keys/logKey.js';
 import { checkpointSigner } from './log/checkpoint.js';
 import { Metrics } from './log/metrics.js';
-import { LogService } from './log/service.js';
+import { shardOrigin } from './log/rotation.js';
+import { LogService, type ShardEvent } from './log/service.js';
 import { migrate, openDb, SqlLogStorage, waitForDatabase } from './storage/index.js';
 import type { Db } from './storage/types.js';
 import { TimestampAuthority } from './tsa/authority.js';
@@ -39,6 +41,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   configureNative(config.nativeAddon);
   const key = await loadOrCreateLogKey({ logKeyPath: config.logKeyPath, dataDir: config.dataDir });
+  const keyring = await loadKeyring(key, config.shards.keyPaths);
   const tsa = config.tsa.enabled
     ? new TimestampAuthority(
         await loadOrCreateTsaMaterial({
@@ -80,19 +83,33 @@ export async function startServer(
     });
     await migrate(db);
     const storage = new SqlLogStorage(db);
-    const { treeId } = await LogService.treeOrigin(storage, key);
+    // The active shard (created on first start) and its key from the keyring.
+    const { treeId, record, key: activeKey } = await LogService.treeOrigin(storage, keyring);
     const signer = await checkpointSigner(
-      key,
+      activeKey,
       config.logName,
-      config.origin ?? `${config.logName} - ${treeId}`,
+      shardOrigin(record, config.logName, config.origin),
     );
     const metrics = new Metrics();
-    const log = new LogService(storage, treeId, key, signer, metrics, {
-      maxBatchSize: config.batchMaxSize,
-      maxWaitMs: config.batchMaxWaitMs,
-      maxInFlight: config.batchPipeline,
-      maxQueue: config.appendQueueMax,
-    });
+    const log = new LogService(
+      storage,
+      treeId,
+      key,
+      signer,
+      metrics,
+      {
+        maxBatchSize: config.batchMaxSize,
+        maxWaitMs: config.batchMaxWaitMs,
+        maxInFlight: config.batchPipeline,
+        maxQueue: config.appendQueueMax,
+      },
+      {
+        keyring,
+        configuredOrigin: config.origin,
+        policy: { maxSize: config.shards.maxSize, period: config.shards.period },
+        checkIntervalMs: config.shards.checkIntervalMs,
+      },
+    );
     await log.init();
     const logger =
       opts.logger === undefined ? { level: config.logLevel } : opts.logger === false ? false : opts.logger;
@@ -118,6 +135,8 @@ export async function startServer(
     });
     validation = startValidationPool(config.validationWorkers, { native: config.nativeAddon });
     onDbError = (err) => app.log.warn({ error: err.message }, 'database connection error');
+    log.onShardEvent = (e) => logShardEvent(app, e);
+    log.startPolicy();
     await app.listen({ port: config.port, host: config.host });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -141,6 +160,7 @@ export async function startServer(
           } finally {
             clearInterval(sweep);
           }
+          await log.close();
           await log.sequencer.drain();
           if (validation) await stopValidationPool(validation);
           await db.close();
@@ -152,6 +172,39 @@ export async function startServer(
     if (validation) await stopValidationPool(validation).catch(() => {});
     await db.close().catch(() => {});
     throw e;
+  }
+}
+
+/** One log line per shard event (rotations, switches, a missing key). */
+function logShardEvent(app: FastifyInstance, e: ShardEvent): void {
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  switch (e.kind) {
+    case 'rotated':
+      app.log.info(
+        {
+          reason: e.reason,
+          frozenTreeId: e.frozen.treeId,
+          frozenSize: e.frozen.treeSize,
+          frozenRoot: hex(e.frozen.rootHash),
+          activeTreeId: e.active.treeId,
+          activeOffset: e.active.shardOffset,
+          activeLogId: hex(e.active.logId),
+        },
+        'shard rotated by policy',
+      );
+      return;
+    case 'switched':
+      app.log.info({ from: e.from, to: e.to }, 'appending to the new active shard (the log was rotated)');
+      return;
+    case 'key-missing':
+      app.log.error(
+        { treeId: e.treeId, logId: e.logId },
+        "appends refused (503): the keyring lacks the active shard's key; add it to SCRIBA_SHARD_KEYS (or SCRIBA_LOG_KEY) and restart",
+      );
+      return;
+    case 'rotation-failed':
+      app.log.error({ error: e.error }, 'shard rotation by policy failed; retried at the next check');
+      return;
   }
 }
 

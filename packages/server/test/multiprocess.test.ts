@@ -140,13 +140,13 @@ describe('several server processes on one database', () => {
     }
   });
 
-  it('refuses to start with a different log key on the same database (one clear line)', async () => {
+  it("refuses to start when its keyring lacks the active shard's key (one clear line)", async () => {
     const dir = await tempDir();
     try {
       const other = join(dir.path, 'other.pem');
       await writeFile(other, generateLogKeyPem(), { mode: 0o600 });
       await expect(spawnServer({ ...env, SCRIBA_LOG_KEY: other })).rejects.toThrow(
-        /not the key this database's log was created with/,
+        /does not hold the key of this database's active shard/,
       );
     } finally {
       await dir.remove();

@@ -94,7 +94,7 @@ describe('proofs from stored tiles', () => {
       ];
       for (const size of sizes) {
         const root = rootFromLeafHashes(leaves.slice(0, size));
-        expect(Buffer.from(await log.rootAt(size)).equals(Buffer.from(root))).toBe(true);
+        expect(Buffer.from(await log.active.rootAt(size)).equals(Buffer.from(root))).toBe(true);
         for (const i of new Set(
           [0, 1, Math.floor(size / 2), size - 2, size - 1].filter((x) => x >= 0 && x < size),
         )) {
@@ -126,7 +126,7 @@ describe('proofs from stored tiles', () => {
       for (const s1 of sizes) {
         for (const s2 of sizes) {
           if (s1 > s2 || s2 > st.treeSize || s1 === 0) continue;
-          const p = await log.consistency(s1, s2);
+          const p = await log.active.consistency(s1, s2);
           const r1 = rootFromLeafHashes(leaves.slice(0, s1));
           const r2 = rootFromLeafHashes(leaves.slice(0, s2));
           if (roots.has(s2)) expect(Buffer.from(roots.get(s2)!).equals(Buffer.from(r2))).toBe(true);
@@ -140,7 +140,7 @@ describe('proofs from stored tiles', () => {
       ['firstSize > lastSize', 5, 4, 'FIRST_AFTER_LAST'],
       ['lastSize past the tree', 1, 1_000_000, 'SIZE_PAST_TREE'],
     ])('rejects %s', async (_n, a, b, reason) => {
-      await expect(log.consistency(a, b)).rejects.toMatchObject({ status: 400, reason });
+      await expect(log.active.consistency(a, b)).rejects.toMatchObject({ status: 400, reason });
     });
   });
 
@@ -153,6 +153,7 @@ describe('proofs from stored tiles', () => {
       expect(again).toEqual({
         kind: 'duplicate',
         treeId: first.treeId,
+        offset: 0,
         index: first.index,
         uuid: first.uuid,
       });

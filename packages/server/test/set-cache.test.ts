@@ -6,12 +6,17 @@ import { renderLogEntry, setPayload, signedEntryTimestamp } from '../src/routes/
 import { SetCache } from '../src/routes/v1/set-cache.js';
 
 const key = parseLogKeyPem(generateLogKeyPem(), 'test');
-const pub = createPublicKey(key.privateKey);
 
-function entry(index: number, fill = 1, integratedTime = 1_700_000_000): EntryWithProof {
+function entry(
+  index: number,
+  fill = 1,
+  integratedTime = 1_700_000_000,
+  shard: { treeId: string; offset: number } = { treeId: '42', offset: 0 },
+): EntryWithProof {
   const body = new TextEncoder().encode(`{"n":${index},"f":${fill}}`);
   return {
-    treeId: '42',
+    treeId: shard.treeId,
+    offset: shard.offset,
     uuid: `${'0'.repeat(14)}2a${'ab'.repeat(32)}`,
     entry: { index, leafHash: new Uint8Array(32).fill(fill), body, integratedTime },
     proof: { treeSize: index + 1, rootHash: new Uint8Array(32), hashes: [], checkpoint: 'cp\n' },
@@ -22,14 +27,15 @@ function setOf(rendered: Record<string, { verification: { signedEntryTimestamp: 
   return Object.values(rendered)[0]!.verification.signedEntryTimestamp;
 }
 
-function verifies(e: EntryWithProof, set: string): boolean {
+/** The SET verifies over the entry's global index (shard offset + tree-local index). */
+function verifies(e: EntryWithProof, set: string, k = key): boolean {
   const payload = setPayload(
     Buffer.from(e.entry.body).toString('base64'),
     e.entry.integratedTime,
-    key.logIdHex,
-    e.entry.index,
+    k.logIdHex,
+    e.offset + e.entry.index,
   );
-  return verify('sha256', Buffer.from(payload), pub, Buffer.from(set, 'base64'));
+  return verify('sha256', Buffer.from(payload), createPublicKey(k.privateKey), Buffer.from(set, 'base64'));
 }
 
 describe('SetCache', () => {
@@ -57,6 +63,52 @@ describe('SetCache', () => {
       const set = setOf(await renderLogEntry(key, sets, other));
       expect(signer).toHaveBeenCalledTimes(2);
       expect(verifies(other, set)).toBe(true);
+    });
+  });
+
+  describe('when two shards hold an entry at the same tree-local index', () => {
+    it('signs each over its own global index and answers each its own SET', async () => {
+      const signer = vi.fn(signedEntryTimestamp);
+      const sets = new SetCache(signer);
+      const frozen = entry(2, 1, 1_700_000_000, { treeId: '42', offset: 0 });
+      const active = entry(2, 1, 1_700_000_000, { treeId: '43', offset: 10 });
+      const a = setOf(await renderLogEntry(key, sets, frozen));
+      const b = setOf(await renderLogEntry(key, sets, active));
+      expect(signer).toHaveBeenCalledTimes(2);
+      expect(verifies(frozen, a)).toBe(true);
+      expect(verifies(active, b)).toBe(true);
+      expect(verifies(active, a)).toBe(false);
+      // Both stay cached: reading either again signs nothing.
+      expect(setOf(await renderLogEntry(key, sets, frozen))).toBe(a);
+      expect(setOf(await renderLogEntry(key, sets, active))).toBe(b);
+      expect(signer).toHaveBeenCalledTimes(2);
+    });
+
+    it("renders the global logIndex and the tree-local proof index, with the shard key's logID", async () => {
+      const other = parseLogKeyPem(generateLogKeyPem(), 'other');
+      const e = entry(2, 1, 1_700_000_000, { treeId: '43', offset: 10 });
+      const v = Object.values(await renderLogEntry(other, new SetCache(signedEntryTimestamp), e))[0]!;
+      expect(v.logIndex).toBe(12);
+      expect(v.verification.inclusionProof.logIndex).toBe(2);
+      expect(v.logID).toBe(other.logIdHex);
+      expect(verifies(e, v.verification.signedEntryTimestamp, other)).toBe(true);
+      expect(verifies(e, v.verification.signedEntryTimestamp)).toBe(false);
+    });
+  });
+
+  describe('when the same slot is read with another global index or key', () => {
+    it('signs afresh', async () => {
+      const signer = vi.fn(signedEntryTimestamp);
+      const sets = new SetCache(signer);
+      await renderLogEntry(key, sets, entry(3));
+      const moved = entry(3, 1, 1_700_000_000, { treeId: '42', offset: 5 });
+      const set = setOf(await renderLogEntry(key, sets, moved));
+      expect(signer).toHaveBeenCalledTimes(2);
+      expect(verifies(moved, set)).toBe(true);
+      const other = parseLogKeyPem(generateLogKeyPem(), 'other');
+      const reKeyed = setOf(await renderLogEntry(other, sets, moved));
+      expect(signer).toHaveBeenCalledTimes(3);
+      expect(verifies(moved, reKeyed, other)).toBe(true);
     });
   });
 

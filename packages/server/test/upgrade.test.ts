@@ -1,7 +1,7 @@
 /**
  * Upgrading a database written by a previous schema, for each of:
  *  - sql/0001 + 0002 (one tree, `tree_state.id = 1`, no tree id on the per-tree tables);
- *  - sql/0001 … 0003 (tree ids; entries with kind and version as text, a text search index, one
+ *  - sql/0001 … 0004 (tree ids, shards; entries with kind and version as text, a text search index, one
  *    tile row per tile rewritten whole by every batch), the schema before 0005_compact_storage.
  * The old rows are written here with that release's own statements (its batch write, verbatim but for
  * formatting), then the current server starts on that database (the later migrations run) and must
@@ -57,8 +57,8 @@ const OLD_WRITE_SQL = `
     ON CONFLICT (level, idx) DO UPDATE SET hashes = EXCLUDED.hashes RETURNING 1)
   SELECT (SELECT count(*) FROM en) AS entries`;
 
-/** The batch write of the schema before 0005 (packages/server/src/storage/log-storage.ts then). */
-const V3_WRITE_SQL = `
+/** The batch write of schemas 0003 and 0004 (packages/server/src/storage/log-storage.ts then). */
+const V4_WRITE_SQL = `
   WITH st AS (
     UPDATE tree_state SET tree_size = $1, root_hash = decode($2, 'hex'), checkpoint = $3, updated_at = now()
      WHERE tree_id = $15 RETURNING 1),
@@ -116,9 +116,9 @@ const OLD_SCHEMAS: [string, OldSchema][] = [
     },
   ],
   [
-    '0001-0003 (text search keys, whole-row tiles)',
+    '0001-0004 (text search keys, whole-row tiles)',
     {
-      files: ['0001_init.sql', '0002_witness_cosignatures.sql', '0003_tree_id.sql'],
+      files: ['0001_init.sql', '0002_witness_cosignatures.sql', '0003_tree_id.sql', '0004_shards.sql'],
       seed: async (db, key) => {
         await db.query(
           `INSERT INTO tree_state (tree_id, log_id, tree_size, root_hash, active) VALUES ($1, $2, 0, $3, true)
@@ -126,7 +126,7 @@ const OLD_SCHEMAS: [string, OldSchema][] = [
           [TREE_ID, key.logId, EMPTY_ROOT],
         );
       },
-      write: V3_WRITE_SQL,
+      write: V4_WRITE_SQL,
       extra: [TREE_ID],
       witness: async (db, size, root) => {
         await db.query(
@@ -319,6 +319,7 @@ describe.each(OLD_SCHEMAS)('upgrading a database of schema %s', (_name, old) => 
     expect(dup).toEqual({
       kind: 'duplicate',
       treeId: TREE_ID,
+      offset: 0,
       index: 1,
       uuid: entryUuid(TREE_ID, leaves[1]!),
     });

@@ -99,15 +99,20 @@ afterAll(async () => {
 
 function pusher(witnesses: WitnessEndpoint[], timeoutMs = 300): WitnessPusher {
   return new WitnessPusher({
-    tree: server.log.tree,
     witnesses,
     timeoutMs,
-    latest: async () => {
-      const st = await server.log.state();
-      const text = await (await fetch(`${server.url}/api/v2/checkpoint`)).text();
-      const note = text.split('\n— witness.')[0]!;
-      return { size: st.treeSize, rootHash: st.rootHash, note: note.endsWith('\n') ? note : `${note}\n` };
-    },
+    shards: async () => [
+      {
+        tree: server.log.tree,
+        frozen: false,
+        latest: async () => {
+          const st = await server.log.state();
+          const text = await (await fetch(`${server.url}/api/v2/checkpoint`)).text();
+          const note = text.split('\n— witness.')[0]!;
+          return { size: st.treeSize, rootHash: st.rootHash, note: note.endsWith('\n') ? note : `${note}\n` };
+        },
+      },
+    ],
   });
 }
 

@@ -38,6 +38,22 @@ export function entryUuid(treeId: string, leafHash: Uint8Array): string {
 }
 
 /**
+ * An EntryUUID taken apart: the tree ID its 16-hex prefix names (decimal; undefined for a bare 64-hex
+ * leaf hash, which names no shard) and the leaf hash. Any case; undefined when it is neither form or
+ * the prefix is not a tree ID (an int64 >= 0).
+ */
+export function parseEntryUuid(
+  uuid: string,
+): { treeId: string | undefined; leafHash: Uint8Array } | undefined {
+  const u = uuid.toLowerCase();
+  if (!/^([0-9a-f]{16})?[0-9a-f]{64}$/.test(u)) return undefined;
+  const leafHash = hexDecode(u.slice(-64));
+  if (u.length === 64) return { treeId: undefined, leafHash };
+  const treeId = BigInt(`0x${u.slice(0, 16)}`).toString();
+  return isTreeId(treeId) ? { treeId, leafHash } : undefined;
+}
+
+/**
  * The leaf hash named by an 80-hex EntryUUID of tree `treeId` or a bare 64-hex leaf hash (any
  * case); undefined when it is neither or names another tree.
  */

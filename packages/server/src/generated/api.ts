@@ -7,7 +7,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An entry and its inclusion proof against the latest checkpoint, by index. */
+        /** An entry and its inclusion proof against the latest checkpoint of its shard, by global index. */
         get: operations["getLogEntryByIndex"];
         put?: never;
         /** Validate a proposed entry, append it to the log, and answer after it is durable. */
@@ -25,7 +25,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An entry and its inclusion proof, by 64-hex leaf hash or 80-hex EntryUUID. */
+        /**
+         * An entry and its inclusion proof, by 64-hex leaf hash or 80-hex EntryUUID.
+         * @description An 80-hex EntryUUID names its shard by its first 16 hex digits (the tree ID in hex) and is looked up there only (404 when no shard has that tree ID); a bare 64-hex leaf hash is looked up in every shard.
+         */
         get: operations["getLogEntryByUUID"];
         put?: never;
         post?: never;
@@ -44,7 +47,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Up to 10 entries each by UUID, by index, or by proposed entry content. */
+        /**
+         * Up to 10 entries each by UUID, by index, or by proposed entry content.
+         * @description Across every shard: `logIndexes` are global indices, `entryUUIDs` are looked up as in GET /api/v1/log/entries/{entryUUID}, `entries` in every shard.
+         */
         post: operations["searchLogQuery"];
         delete?: never;
         options?: never;
@@ -61,7 +67,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** EntryUUIDs by artifact digest, public key or certificate, email, or subject. */
+        /**
+         * EntryUUIDs by artifact digest, public key or certificate, email, or subject.
+         * @description Searches every shard (oldest first); each EntryUUID carries the tree ID of the shard that holds the entry.
+         */
         post: operations["searchIndex"];
         delete?: never;
         options?: never;
@@ -76,7 +85,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The latest signed checkpoint, root hash and size. */
+        /**
+         * The active shard's latest signed checkpoint, root hash, size and tree ID, and the frozen shards.
+         * @description The published list of the log's shards (Rekor's shape): the active shard's state at the top level and, in `inactiveShards` (oldest first), every frozen shard's final root hash, size, signed checkpoint and tree ID. A frozen shard's entry is never changed again; its shard's global offset is the sum of the sizes of the shards listed before it.
+         */
         get: operations["getLogInfo"];
         put?: never;
         post?: never;
@@ -93,7 +105,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A consistency proof between two tree sizes (lastSize defaults to the latest). */
+        /** A consistency proof between two tree sizes of one shard (lastSize defaults to its latest). */
         get: operations["getLogProof"];
         put?: never;
         post?: never;
@@ -110,7 +122,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The log's public key (PEM, SubjectPublicKeyInfo). */
+        /** The public key (PEM, SubjectPublicKeyInfo) a shard is signed with. */
         get: operations["getPublicKey"];
         put?: never;
         post?: never;
@@ -212,7 +224,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** C2SP tlog-tiles checkpoint (signed note, with any witness cosignatures). */
+        /** C2SP tlog-tiles checkpoint of the active shard (signed note, with any witness cosignatures); after a rotation, the new shard's. */
         get: operations["getCheckpointV2"];
         put?: never;
         post?: never;
@@ -229,7 +241,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** C2SP signed-note verifier key(s) of the log's checkpoints. */
+        /** C2SP signed-note verifier key(s) of the log's checkpoints: the Ed25519 key of every shard, the active shard's first (one line while every shard kept the key). */
         get: operations["getVerifierKeysV2"];
         put?: never;
         post?: never;
@@ -246,8 +258,42 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** C2SP tlog-tiles tile (`L/N[.p/W]`) or entry bundle (`entries/N[.p/W]`); full ones immutable. */
+        /** C2SP tlog-tiles tile (`L/N[.p/W]`) or entry bundle (`entries/N[.p/W]`) of the active shard; full ones immutable. */
         get: operations["getTileV2"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/shards/{treeId}/checkpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The checkpoint of one shard (frozen or active), each shard being a C2SP log of its own under this prefix. A frozen shard's final checkpoint is immutable (`Cache-Control: public, max-age=31536000, immutable`) once every configured witness has cosigned it. */
+        get: operations["getShardCheckpointV2"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/shards/{treeId}/tile/{tilePath}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** C2SP tlog-tiles tile (`L/N[.p/W]`) or entry bundle (`entries/N[.p/W]`) of one shard. Everything a frozen shard serves is immutable, partial tiles and bundles too. */
+        get: operations["getShardTileV2"];
         put?: never;
         post?: never;
         delete?: never;
@@ -335,6 +381,7 @@ export interface components {
             [key: string]: unknown;
         };
         InclusionProof: {
+            /** @description Tree-local index of the entry in its shard (the checkpoint's tree) */
             logIndex: number;
             rootHash: components["schemas"]["Hex64"];
             treeSize: number;
@@ -348,6 +395,7 @@ export interface components {
             /** @description Unix seconds */
             integratedTime: number;
             logID: components["schemas"]["Hex64"];
+            /** @description Global index (the shard's offset plus the tree-local index); the SET signs it */
             logIndex: number;
             verification: {
                 inclusionProof: components["schemas"]["InclusionProof"];
@@ -381,6 +429,16 @@ export interface components {
         LogInfo: {
             rootHash: components["schemas"]["Hex64"];
             treeSize: number;
+            signedTreeHead: string;
+            treeID: string;
+            /** @description The frozen shards, oldest first (empty before the first rotation). */
+            inactiveShards?: components["schemas"]["InactiveShardLogInfo"][];
+        };
+        /** @description A frozen shard's final state (never changes again). */
+        InactiveShardLogInfo: {
+            rootHash: components["schemas"]["Hex64"];
+            treeSize: number;
+            /** @description The shard's final signed checkpoint */
             signedTreeHead: string;
             treeID: string;
         };
@@ -547,7 +605,10 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description A shard's tree id (decimal int64, Rekor's treeID; `scriba shard list`). */
+        ShardTreeId: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
@@ -557,6 +618,7 @@ export interface operations {
     getLogEntryByIndex: {
         parameters: {
             query: {
+                /** @description The global index (Rekor v1 across shards): the entry's shard's offset plus its tree-local index. The shard holding it is found here, whether frozen or active. */
                 logIndex: number;
             };
             header?: never;
@@ -719,6 +781,7 @@ export interface operations {
             query?: {
                 firstSize?: number;
                 lastSize?: number;
+                /** @description The shard (frozen or active; default: the active one). A frozen shard's proofs are bounded by its final size; an unknown tree ID is answered 400 (reason UNKNOWN_TREE). */
                 treeID?: string;
             };
             header?: never;
@@ -743,6 +806,7 @@ export interface operations {
     getPublicKey: {
         parameters: {
             query?: {
+                /** @description The shard (frozen or active; default: the active one); an unknown tree ID is answered 400 (reason UNKNOWN_TREE), as Rekor does. */
                 treeID?: string;
             };
             header?: never;
@@ -760,7 +824,7 @@ export interface operations {
                     "application/x-pem-file": string;
                 };
             };
-            404: components["responses"]["NotFound"];
+            400: components["responses"]["BadContent"];
             default: components["responses"]["InternalServerError"];
         };
     };
@@ -960,6 +1024,55 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadContent"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getShardCheckpointV2: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A shard's tree id (decimal int64, Rekor's treeID; `scriba shard list`). */
+                treeId: components["parameters"]["ShardTreeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed checkpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getShardTileV2: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A shard's tree id (decimal int64, Rekor's treeID; `scriba shard list`). */
+                treeId: components["parameters"]["ShardTreeId"];
+                tilePath: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tile or entry bundle bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
             404: components["responses"]["NotFound"];
         };
     };

@@ -82,7 +82,8 @@ export const schemas = {
     "properties": {
       "logIndex": {
         "type": "integer",
-        "minimum": 0
+        "minimum": 0,
+        "description": "Tree-local index of the entry in its shard (the checkpoint's tree)"
       },
       "rootHash": {
         "$ref": "Hex64#"
@@ -127,7 +128,8 @@ export const schemas = {
       },
       "logIndex": {
         "type": "integer",
-        "minimum": 0
+        "minimum": 0,
+        "description": "Global index (the shard's offset plus the tree-local index); the SET signs it"
       },
       "verification": {
         "type": "object",
@@ -263,6 +265,41 @@ export const schemas = {
       },
       "signedTreeHead": {
         "type": "string"
+      },
+      "treeID": {
+        "type": "string",
+        "pattern": "^[0-9]+$"
+      },
+      "inactiveShards": {
+        "type": "array",
+        "description": "The frozen shards, oldest first (empty before the first rotation).",
+        "items": {
+          "$ref": "InactiveShardLogInfo#"
+        }
+      }
+    },
+    "required": [
+      "rootHash",
+      "treeSize",
+      "signedTreeHead",
+      "treeID"
+    ]
+  },
+  "InactiveShardLogInfo": {
+    "$id": "InactiveShardLogInfo",
+    "type": "object",
+    "description": "A frozen shard's final state (never changes again).",
+    "properties": {
+      "rootHash": {
+        "$ref": "Hex64#"
+      },
+      "treeSize": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "signedTreeHead": {
+        "type": "string",
+        "description": "The shard's final signed checkpoint"
       },
       "treeID": {
         "type": "string",

@@ -8,7 +8,8 @@
  * derived from the ECDSA log key with HKDF-SHA256 (info "scriba checkpoint ed25519 v1"), so every
  * frontend sharing the log key signs with the same Ed25519 key and nothing else needs distributing.
  * Ed25519 signatures are deterministic, so adding the signature on the fly always yields the same
- * note for a given checkpoint.
+ * note for a given checkpoint. One key co-signs every shard's checkpoints; each note's body carries
+ * its shard's origin, so a witness follows each shard by its origin with this one verifier key.
  */
 import { createPrivateKey, hkdfSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -44,6 +45,9 @@ function seedFromPem(pem: string, source: string): Uint8Array {
   return der.slice(der.length - 32);
 }
 
+/** Co-signed notes remembered (one per shard being read or pushed is enough). */
+const RECENT_NOTES = 16;
+
 export async function checkpointEd25519(
   logKey: LogKey,
   name: string,
@@ -65,18 +69,20 @@ export async function checkpointEd25519(
     );
   }
   const signer = ed25519Signer(name, seed);
-  let lastIn = '';
-  let lastOut = '';
+  // The latest note of each shard is asked for again and again (checkpoint reads, witness pushes):
+  // a few recent results are kept, so several shards do not evict each other.
+  const recent = new Map<string, string>();
   return {
     signer,
     vkey: formatVerifierKey(name, NOTE_KEY_TYPE_ED25519, signer.publicKey),
     async cosign(note: string): Promise<string> {
-      if (note === lastIn) return lastOut;
+      const hit = recent.get(note);
+      if (hit !== undefined) return hit;
       const parsed: Note = parseNote(note);
       if (parsed.signatures.some((s) => s.name === name && s.keyHash === signer.keyHash)) return note;
       const out = await signNote(parsed, [signer]);
-      lastIn = note;
-      lastOut = out;
+      recent.set(note, out);
+      if (recent.size > RECENT_NOTES) recent.delete(recent.keys().next().value as string);
       return out;
     },
   };

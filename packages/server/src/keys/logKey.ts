@@ -71,7 +71,7 @@ export async function writeNewLogKey(path: string): Promise<string> {
  * A private key file that group or others may read or write has to be treated as disclosed: the
  * start is refused (ConfigError, exit 2) rather than signing with it.
  */
-function assertPrivate(mode: number, what: string): void {
+export function assertPrivate(mode: number, what: string): void {
   if ((mode & 0o077) !== 0) {
     throw new ConfigError(
       `${what} is accessible by group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); chmod 600 it`,

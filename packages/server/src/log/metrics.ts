@@ -36,6 +36,11 @@ export class Metrics {
   batchFailures = 0;
   /** Appends refused because the append queue was full (503). */
   appendsRefused = 0;
+  /** Batches re-run on the new active shard after a rotation (issue 11). */
+  batchesRetargeted = 0;
+  /** Rotations this process made (policy). */
+  shardRotations = 0;
+  /** Size of the active shard as this process last committed it. */
   treeSize = 0;
   /** Appends accepted and not yet answered (set by the app). */
   queueLength: () => number = () => 0;
@@ -76,8 +81,14 @@ export class Metrics {
         'Appends refused with 503 because the append queue was full.',
         this.appendsRefused,
       ),
+      counter(
+        'scriba_batches_retargeted_total',
+        'Append batches re-run on the new active shard after a rotation.',
+        this.batchesRetargeted,
+      ),
+      counter('scriba_shard_rotations_total', 'Shard rotations made by this process.', this.shardRotations),
       `# HELP scriba_append_queue_length Appends accepted and not yet answered (validating, queued or being written).\n# TYPE scriba_append_queue_length gauge\nscriba_append_queue_length ${this.queueLength()}`,
-      `# HELP scriba_tree_size Latest tree size seen by this process.\n# TYPE scriba_tree_size gauge\nscriba_tree_size ${this.treeSize}`,
+      `# HELP scriba_tree_size Size of the active shard after this process's latest batch.\n# TYPE scriba_tree_size gauge\nscriba_tree_size ${this.treeSize}`,
       this.batchSize.render('scriba_batch_size', 'Entries per committed batch.'),
       this.appendLatency.render(
         'scriba_append_latency_seconds',

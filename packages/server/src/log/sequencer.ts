@@ -6,6 +6,11 @@
  * tiles and checkpoint, commit. No SQL here. Callers are answered only after the commit, so nothing acknowledged is lost.
  * Batching is group commit: a batch starts as soon as the previous one finishes (or after
  * `maxWaitMs`), taking up to `maxBatchSize` waiting entries.
+ *
+ * Shards (issue 11): a batch addressed to a tree another process (or this one) has rotated fails with
+ * TreeNotActiveError having written nothing; the sequencer then asks its `retarget` hook for the new
+ * active tree and its signer, and re-runs the SAME batch there — nobody was answered yet, so no entry
+ * is lost, none lands in two shards (the duplicate check spans every tree) and none is answered twice.
  */
 
 import { searchIndexKeys } from '@scriba/sdk/entries';
@@ -13,12 +18,15 @@ import { integrate, rightEdgeTiles, type StoredTile, tileKey } from '@scriba/sdk
 import type { ValidatedEntry } from '../entries/index.js';
 import type { CheckpointSigner } from './checkpoint.js';
 import type { Metrics } from './metrics.js';
-import type { LogStorage, TreeId } from './storage.js';
+import { LogError } from './shard.js';
+import { type LogStorage, type TreeId, TreeNotActiveError } from './storage.js';
 
 /** A tree of the log in its storage: what the sequencer appends to. */
 export type TreeHandle = { storage: LogStorage; treeId: TreeId };
 
 export type Committed = {
+  /** The tree the batch was committed to. */
+  treeId: TreeId;
   treeSize: number;
   rootHash: Uint8Array;
   checkpoint: string;
@@ -28,7 +36,8 @@ export type Committed = {
 
 export type AppendOutcome =
   | { kind: 'created'; index: number; integratedTime: number; entry: ValidatedEntry; committed: Committed }
-  | { kind: 'duplicate'; index: number; entry: ValidatedEntry };
+  /** Already in the log: in tree `treeId` (any shard) at its tree-local `index`. */
+  | { kind: 'duplicate'; treeId: TreeId; index: number; entry: ValidatedEntry };
 
 type Pending = {
   entry: ValidatedEntry;
@@ -44,7 +53,7 @@ const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
  * never changes once committed, so when the locked tree size equals `size` these are exactly the
  * stored right-edge tiles and need not be read again. Updated only after a successful commit.
  */
-export type EdgeCache = { size: number; tiles: StoredTile[] } | undefined;
+export type EdgeCache = { treeId: TreeId; size: number; tiles: StoredTile[] } | undefined;
 
 /**
  * Appends one batch to `tree` in one storage transaction (storage.appendBatch: the tree lock and the
@@ -70,7 +79,7 @@ export async function appendBatch(
       const existing = locked.existing;
       let stored: StoredTile[];
       const cached = edge?.current;
-      if (cached && cached.size === oldSize) {
+      if (cached && cached.treeId === tree.treeId && cached.size === oldSize) {
         stored = cached.tiles;
       } else {
         const want = rightEdgeTiles(oldSize);
@@ -88,9 +97,11 @@ export async function appendBatch(
       const assigned = new Map<string, number>();
       for (const [i, entry] of entries.entries()) {
         const key = hexes[i]!;
-        const prior = existing.get(key) ?? assigned.get(key);
+        const earlier = assigned.get(key);
+        const prior =
+          existing.get(key) ?? (earlier === undefined ? undefined : { treeId: tree.treeId, index: earlier });
         if (prior !== undefined) {
-          outcomes.push({ kind: 'duplicate', index: prior, entry });
+          outcomes.push({ kind: 'duplicate', treeId: prior.treeId, index: prior.index, entry });
         } else {
           const index = oldSize + fresh.length;
           assigned.set(key, index);
@@ -99,7 +110,7 @@ export async function appendBatch(
         }
       }
       if (fresh.length === 0) {
-        nextEdge = { size: oldSize, tiles: stored };
+        nextEdge = { treeId: tree.treeId, size: oldSize, tiles: stored };
         return { write: undefined, result: outcomes as AppendOutcome[] };
       }
 
@@ -108,9 +119,10 @@ export async function appendBatch(
         stored,
         fresh.map((f) => f.entry.leafHash),
       );
-      nextEdge = { size: result.newSize, tiles: result.edge };
+      nextEdge = { treeId: tree.treeId, size: result.newSize, tiles: result.edge };
       const checkpoint = await signer.sign(result.newSize, result.rootHash);
       const committed: Committed = {
+        treeId: tree.treeId,
         treeSize: result.newSize,
         rootHash: result.rootHash,
         checkpoint,
@@ -178,6 +190,23 @@ export type SequencerOptions = {
   maxInFlight?: number;
 };
 
+/** Where the sequencer appends: a tree and the signer of its checkpoints. */
+export type SequencerTarget = { tree: TreeHandle; signer: CheckpointSigner };
+
+/** Hooks the log service gives the sequencer (shards). */
+export type SequencerHooks = {
+  /**
+   * The log's active tree now (read from storage), after a batch found `rotated` no longer active.
+   * Throws (e.g. a LogError 503 when this process lacks the new shard's key) to refuse the batch.
+   */
+  retarget?: (rotated: TreeId) => Promise<SequencerTarget>;
+  /** After each committed batch that added entries: the tree and its new size (rotation policy). */
+  committed?: (treeId: TreeId, treeSize: number) => void;
+};
+
+/** Rotations one batch follows before it gives up (each is a real rotation by some process). */
+const MAX_RETARGETS = 8;
+
 export class Sequencer {
   private queue: Pending[] = [];
   private inFlight = 0;
@@ -189,13 +218,66 @@ export class Sequencer {
   private idleWaiters: (() => void)[] = [];
   /** Right-edge tiles after this process's last committed batch (see EdgeCache). */
   private readonly edge: { current: EdgeCache } = { current: undefined };
+  /** A retarget in progress (batches failing together share it). */
+  private moving: Promise<void> | undefined;
 
   constructor(
-    private readonly tree: TreeHandle,
-    private readonly signer: CheckpointSigner,
+    private tree: TreeHandle,
+    private currentSigner: CheckpointSigner,
     private readonly opts: SequencerOptions,
     private readonly metrics: Metrics,
+    private readonly hooks: SequencerHooks = {},
   ) {}
+
+  /** The tree batches are appended to. */
+  get treeId(): TreeId {
+    return this.tree.treeId;
+  }
+
+  /** The signer of that tree's checkpoints. */
+  get signer(): CheckpointSigner {
+    return this.currentSigner;
+  }
+
+  /** Appends to `target` from the next batch on (the edge cache is dropped). */
+  retargetTo(target: SequencerTarget): void {
+    if (target.tree.treeId !== this.tree.treeId) {
+      this.edge.current = undefined;
+      this.metrics.treeSize = 0;
+    }
+    this.tree = target.tree;
+    this.currentSigner = target.signer;
+  }
+
+  /** Follows a rotation of `rotated` once, however many batches found it. */
+  private async follow(rotated: TreeId): Promise<void> {
+    if (this.tree.treeId !== rotated) return; // another batch already moved on
+    const retarget = this.hooks.retarget;
+    if (!retarget) throw new TreeNotActiveError(rotated);
+    this.moving ??= retarget(rotated)
+      .then((t) => this.retargetTo(t))
+      .finally(() => {
+        this.moving = undefined;
+      });
+    await this.moving;
+  }
+
+  /** Appends `entries` to the current tree, following rotations (the same batch, re-run). */
+  private async appendFollowing(entries: ValidatedEntry[], onLocked: () => void): Promise<AppendOutcome[]> {
+    for (let attempt = 0; ; attempt++) {
+      const tree = this.tree;
+      try {
+        return await appendBatch(tree, this.currentSigner, entries, undefined, onLocked, this.edge);
+      } catch (e) {
+        if (!(e instanceof TreeNotActiveError)) throw e;
+        this.metrics.batchesRetargeted++;
+        if (attempt >= MAX_RETARGETS) {
+          throw new LogError(503, 'SHARD_ROTATING', 'the log is rotating its shard; retry');
+        }
+        await this.follow(e.treeId);
+      }
+    }
+  }
 
   /** Entries queued or in a batch that has not finished. */
   get outstanding(): number {
@@ -268,6 +350,7 @@ export class Sequencer {
   private async runBatch(batch: Pending[]): Promise<void> {
     let locked = false;
     const onLocked = () => {
+      if (locked) return; // a re-run after a rotation: the pipeline moved on already
       locked = true;
       this.awaitingLock = false;
       this.pump();
@@ -275,13 +358,9 @@ export class Sequencer {
     const started = performance.now();
     let released = false;
     try {
-      const outcomes = await appendBatch(
-        this.tree,
-        this.signer,
+      const outcomes = await this.appendFollowing(
         batch.map((p) => p.entry),
-        undefined,
         onLocked,
-        this.edge,
       );
       const done = performance.now();
       // The next batch asks for the tree lock before this batch's answers are built, so its
@@ -291,9 +370,11 @@ export class Sequencer {
       this.inFlight--;
       this.pump(true);
       let created = 0;
+      let grown: Committed | undefined;
       outcomes.forEach((o, i) => {
         if (o.kind === 'created') {
           created++;
+          grown = o.committed;
           this.metrics.treeSize = Math.max(this.metrics.treeSize, o.committed.treeSize);
         } else {
           this.metrics.duplicatesRejected++;
@@ -305,6 +386,7 @@ export class Sequencer {
       this.metrics.batchesCommitted++;
       this.metrics.batchSize.observe(batch.length);
       this.metrics.batchDuration.observe((done - started) / 1000);
+      if (grown) this.hooks.committed?.(grown.treeId, grown.treeSize);
     } catch (e) {
       this.metrics.batchFailures++;
       for (const p of batch) p.reject(e);

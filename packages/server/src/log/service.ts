@@ -1,66 +1,48 @@
 /**
  * The log core as the routes see it: initialization of the tree (tree ID, log ID binding, first
- * checkpoint), appends through the sequencer, and reads (entries, proofs, checkpoints, search). No
- * Fastify, no SQL and no wire format here: storage through the port (storage.ts), typed results
- * (Created / Duplicate / EntryWithProof) that each route renders in its own format; errors the
- * client caused are LogError with an HTTP-like kind.
+ * checkpoint), appends through the sequencer to the active shard, the list of shards (log/shard.ts
+ * holds each shard's reads) and search across them. Shards (issue 11): each shard is signed with the
+ * keyring key whose log ID is the shard's; when another process rotates, the sequencer's batch fails
+ * with TreeNotActiveError and `retarget` switches `active`, the sequencer's tree and its signer; the
+ * rotation policy (log/rotation.ts) is checked after batches and on a timer. No Fastify, no SQL and no wire format here:
+ * storage through the port (storage.ts), typed results (Created / Duplicate / EntryWithProof) that
+ * each route renders in its own format; errors the client caused are LogError with an HTTP-like kind.
  */
 
-import { randomBytes } from 'node:crypto';
 import { entryUuid } from '@scriba/sdk/entries';
 import { EMPTY_ROOT } from '@scriba/sdk/merkle';
-import {
-  buildConsistencyProof,
-  buildInclusionProof,
-  rightEdgeTiles,
-  rootFromTiles,
-  TileNodeCache,
-  tileKey,
-} from '@scriba/sdk/tiles';
 import type { ValidatedEntry } from '../entries/index.js';
+import { Keyring } from '../keys/keyring.js';
 import type { LogKey } from '../keys/logKey.js';
-import type { CheckpointSigner } from './checkpoint.js';
+import { type CheckpointSigner, checkpointSigner } from './checkpoint.js';
 import type { Metrics } from './metrics.js';
-import { type AppendOutcome, Sequencer, type SequencerOptions, type TreeHandle } from './sequencer.js';
-import type { LogStorage, StoredEntry, TreeId, TreeRecord } from './storage.js';
-import { readBundleEntries, readTileBytes } from './tile-reader.js';
-import { readTiles, tileGetter } from './tileStore.js';
-import { cosignatureLines } from './witness-push.js';
+import {
+  newTreeId,
+  type Rotation,
+  type RotationPolicy,
+  rotateShard,
+  rotationDue,
+  shardOrigin,
+} from './rotation.js';
+import {
+  type AppendOutcome,
+  Sequencer,
+  type SequencerOptions,
+  type SequencerTarget,
+  type TreeHandle,
+} from './sequencer.js';
+import { type EntryWithProof, type InclusionView, LogError, Shard, type TreeState } from './shard.js';
+import { type LogStorage, type TreeId, TreeNotActiveError, type TreeRecord } from './storage.js';
 
-export class LogError extends Error {
-  constructor(
-    readonly status: 400 | 404 | 409 | 503,
-    readonly reason: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-    this.name = 'LogError';
-  }
-}
-
-export type TreeState = {
-  treeId: string;
-  treeSize: number;
-  rootHash: Uint8Array;
-  checkpoint: string;
-  createdAt: Date;
-};
-
-/** An inclusion proof of an entry against a signed checkpoint of its tree. */
-export type InclusionView = {
-  treeSize: number;
-  rootHash: Uint8Array;
-  /** RFC 6962 audit path, leaf to root. */
-  hashes: Uint8Array[];
-  /** The C2SP signed note (log signature) for (treeSize, rootHash). */
-  checkpoint: string;
-};
+export { type EntryWithProof, type InclusionView, LogError, Shard, type TreeState };
 
 /** A new entry, committed: where it is, and its proof against the checkpoint of its batch. */
 export type Created = {
   kind: 'created';
   treeId: TreeId;
+  /** Global index of the shard's first entry: the entry's global index is offset + index. */
+  offset: number;
+  /** Tree-local index. */
   index: number;
   /** Rekor EntryUUID (tree id prefix + leaf hash). */
   uuid: string;
@@ -69,57 +51,200 @@ export type Created = {
   proof: InclusionView;
 };
 
-/** The entry was already in the tree (or earlier in the same batch): its index and UUID. */
-export type Duplicate = { kind: 'duplicate'; treeId: TreeId; index: number; uuid: string };
+/** The entry was already in the log (any shard, or earlier in the same batch): where it is. */
+export type Duplicate = { kind: 'duplicate'; treeId: TreeId; offset: number; index: number; uuid: string };
 
 export type AppendResult = Created | Duplicate;
 
-/** A stored entry with its EntryUUID and inclusion proof against the latest checkpoint. */
-export type EntryWithProof = { treeId: TreeId; uuid: string; entry: StoredEntry; proof: InclusionView };
+/** How long a process trusts its list of shards before reading it again (rotations by others). */
+const SHARD_LIST_TTL_MS = 1000;
+
+/** What the log tells its operator about shards (main.ts logs each). */
+export type ShardEvent =
+  | { kind: 'rotated'; by: 'policy'; reason: string; frozen: TreeRecord; active: TreeRecord }
+  | { kind: 'switched'; from: TreeId; to: TreeId }
+  | { kind: 'key-missing'; treeId: TreeId; logId: string }
+  | { kind: 'rotation-failed'; error: string };
+
+/** Shard options of a log service (all optional: one key, no policy, Rekor's origin). */
+export type ShardOptions = {
+  /** Keys to sign shards with (default: `key` alone). */
+  keyring?: Keyring;
+  /** Origin of a tree stored without one (SCRIBA_ORIGIN); default `<name> - <treeId>`. */
+  configuredOrigin?: string | undefined;
+  /** When this process rotates by itself. */
+  policy?: RotationPolicy;
+  /** How often the policy is checked without appends (ms; default 60 s). */
+  checkIntervalMs?: number;
+};
 
 export class LogService {
   readonly sequencer: Sequencer;
-  /** Interior nodes of this log's full tiles (immutable), shared by every proof. */
-  readonly tileCache = new TileNodeCache();
-  /** The active tree (appends go here). */
-  readonly tree: TreeHandle;
+  /** The active shard (appends go here); replaced when the log rotates. */
+  active: Shard;
   /** Set by init() when the stored checkpoint had another origin (re-signed under this one). */
   renamed: string | undefined;
+  readonly keyring: Keyring;
+  /** Told of rotations, switches and missing keys (main.ts logs them). */
+  onShardEvent: (e: ShardEvent) => void = () => {};
+  private readonly known = new Map<TreeId, Shard>();
+  private listedAt = Number.NEGATIVE_INFINITY;
+  private listing: Promise<Shard[]> | undefined;
+  private listings = 0;
+  private applied = 0;
+  private readonly signers = new Map<TreeId, Promise<CheckpointSigner | undefined>>();
+  private readonly keyMissingTold = new Set<TreeId>();
+  private readonly logName: string;
+  private rotating: Promise<void> | undefined;
+  private policyTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * `treeId`, `key` and `signer`: the active tree at start (LogService.treeOrigin), the primary key
+   * and that tree's checkpoint signer (whose key name is the log's name for every shard).
+   */
   constructor(
     readonly storage: LogStorage,
-    readonly treeId: TreeId,
-    readonly key: LogKey,
-    readonly signer: CheckpointSigner,
+    treeId: TreeId,
+    key: LogKey,
+    signer: CheckpointSigner,
     readonly metrics: Metrics,
     batch: SequencerOptions,
+    private readonly shardOptions: ShardOptions = {},
   ) {
-    this.tree = { storage, treeId };
-    this.sequencer = new Sequencer(this.tree, signer, batch, metrics);
+    this.keyring = shardOptions.keyring ?? new Keyring(key);
+    this.logName = signer.name;
+    this.signers.set(treeId, Promise.resolve(signer));
+    this.sequencer = new Sequencer({ storage, treeId }, signer, batch, metrics, {
+      retarget: () => this.retarget(),
+      committed: (tree, size) => this.checkPolicy(tree, size),
+    });
+    // Offset and state are read by init() (shards()); until then the active shard starts at 0.
+    this.active = this.shardFor({
+      treeId,
+      logId: key.logId,
+      treeSize: 0,
+      rootHash: EMPTY_ROOT,
+      checkpoint: null,
+      createdAt: new Date(0),
+      active: true,
+      shardOffset: 0,
+      publicKey: key.spki,
+      origin: null,
+      frozenAt: null,
+    });
+  }
+
+  /** The active shard's tree id. */
+  get treeId(): TreeId {
+    return this.active.treeId;
+  }
+
+  /** The active shard's tree (storage handle). */
+  get tree(): TreeHandle {
+    return this.active.handle;
+  }
+
+  /** The key of the active shard (the primary key when this process lacks it: it cannot append). */
+  get key(): LogKey {
+    return this.keyFor(this.active.record) ?? this.keyring.primary;
+  }
+
+  /** The checkpoint signer the sequencer signs the active shard with. */
+  get signer(): CheckpointSigner {
+    return this.sequencer.signer;
+  }
+
+  /** The keyring key a shard is signed with (by its log ID), or undefined when this process lacks it. */
+  keyFor(shard: Pick<TreeRecord, 'logId'>): LogKey | undefined {
+    return this.keyring.byLogId(shard.logId);
+  }
+
+  /** The checkpoint signer of a shard (its origin, its key), or undefined when the key is missing. */
+  signerFor(record: TreeRecord): Promise<CheckpointSigner | undefined> {
+    let found = this.signers.get(record.treeId);
+    if (!found) {
+      const key = this.keyFor(record);
+      found = key
+        ? checkpointSigner(
+            key,
+            this.logName,
+            shardOrigin(record, this.logName, this.shardOptions.configuredOrigin),
+          )
+        : Promise.resolve(undefined);
+      this.signers.set(record.treeId, found);
+    }
+    return found;
   }
 
   /**
-   * The active tree, created on first start (random 63-bit tree ID); refuses a log key that is not
-   * the one the tree was created with. Safe when several processes start at once.
+   * The sequencer's target after a rotation: the active tree as storage has it now and its signer.
+   * Without the shard's key, appends are refused (503) and the operator is told once.
+   */
+  private async retarget(): Promise<SequencerTarget> {
+    await this.shards(true);
+    const next = this.active;
+    const signer = await this.signerFor(next.record);
+    if (!signer) throw this.keyMissing(next.record);
+    if (next.record.checkpoint === null) await this.signUnsigned(next, signer);
+    if (next.treeId !== this.sequencer.treeId) {
+      this.onShardEvent({ kind: 'switched', from: this.sequencer.treeId, to: next.treeId });
+    }
+    return { tree: next.handle, signer };
+  }
+
+  /** Signs the checkpoint of a tree created without one (the tree lock makes one process do it). */
+  private async signUnsigned(shard: Shard, signer: CheckpointSigner): Promise<void> {
+    await this.storage.resignCheckpoint(shard.treeId, async (t) =>
+      t.checkpoint === null && t.active ? signer.sign(t.treeSize, t.rootHash) : undefined,
+    );
+    await shard.state();
+  }
+
+  private keyMissing(record: TreeRecord): LogError {
+    const logId = Buffer.from(record.logId).toString('hex');
+    if (!this.keyMissingTold.has(record.treeId)) {
+      this.keyMissingTold.add(record.treeId);
+      this.onShardEvent({ kind: 'key-missing', treeId: record.treeId, logId });
+    }
+    return new LogError(
+      503,
+      'SHARD_KEY_MISSING',
+      `this server does not hold the key of the log's active shard ${record.treeId} (log ID ${logId}); appends are refused until it does`,
+    );
+  }
+
+  /**
+   * The active tree, created on first start (random 63-bit tree ID) with the keyring's primary key;
+   * refuses a keyring that does not hold the active shard's key. Safe when several processes start at
+   * once.
    */
   static async treeOrigin(
     storage: LogStorage,
-    key: LogKey,
+    keys: LogKey | Keyring,
     createTreeId?: string,
-  ): Promise<{ treeId: string }> {
-    const candidate = createTreeId ?? (randomBytes(8).readBigUInt64BE() & 0x7fffffffffffffffn).toString();
+  ): Promise<{ treeId: string; record: TreeRecord; key: LogKey }> {
+    const keyring = keys instanceof Keyring ? keys : new Keyring(keys);
+    const primary = keyring.primary;
     const tree = await storage.ensureActiveTree({
-      treeId: candidate,
-      logId: key.logId,
+      treeId: createTreeId ?? newTreeId(),
+      logId: primary.logId,
+      publicKey: primary.spki,
       rootHash: EMPTY_ROOT,
     });
-    const logIdHex = Buffer.from(tree.logId).toString('hex');
-    if (logIdHex !== key.logIdHex) {
+    const key = keyring.byLogId(tree.logId);
+    if (!key) {
+      const logIdHex = Buffer.from(tree.logId).toString('hex');
+      const held = keyring.keys.map((k) => k.logIdHex).join(', ');
       throw new Error(
-        `the log key (log ID ${key.logIdHex}) is not the key this database's log was created with (log ID ${logIdHex})`,
+        `the keyring (log IDs ${held}) does not hold the key of this database's active shard ${tree.treeId} (log ID ${logIdHex}); set SCRIBA_LOG_KEY or add it to SCRIBA_SHARD_KEYS`,
       );
     }
-    return { treeId: tree.treeId };
+    return { treeId: tree.treeId, record: tree, key };
+  }
+
+  /** A fresh random 63-bit tree id (Rekor's treeID). */
+  static newTreeId(): TreeId {
+    return newTreeId();
   }
 
   /**
@@ -127,36 +252,168 @@ export class LogService {
    * serializes processes starting at once, so only the first re-signs.
    */
   async init(): Promise<void> {
+    await this.shards(true);
+    const signer = await this.signerFor(this.active.record);
+    if (!signer) throw new Error(this.keyMissing(this.active.record).message);
+    this.sequencer.retargetTo({ tree: this.active.handle, signer });
     await this.storage.resignCheckpoint(this.treeId, async (t) => {
-      if (t.checkpoint !== null && this.signer.matches(t.checkpoint)) return undefined;
+      // A frozen tree's checkpoint is final: never re-signed.
+      if (!t.active) return undefined;
+      if (t.checkpoint !== null && signer.matches(t.checkpoint)) return undefined;
       if (t.checkpoint !== null) {
         // Every process of one log MUST share the public URL / key name / origin; otherwise they
         // take turns re-signing the same tree under different names.
         this.renamed = t.checkpoint.split('\n', 1)[0];
       }
-      return this.signer.sign(t.treeSize, t.rootHash);
+      return signer.sign(t.treeSize, t.rootHash);
     });
-    const st = await this.state();
+    const st = await this.active.state();
     this.metrics.treeSize = st.treeSize;
   }
 
+  /**
+   * Rotates now: freezes the active shard and starts the next (keeping the active shard's key unless
+   * `key` is given). With `fromTreeId`, only if that tree is still active (TreeNotActiveError else).
+   */
+  async rotate(opts: { key?: LogKey; fromTreeId?: TreeId } = {}): Promise<Rotation> {
+    const current = (await this.shards(true)).find((s) => s.active) ?? this.active;
+    const key = opts.key ?? this.keyFor(current.record);
+    if (!key) throw this.keyMissing(current.record);
+    const rotation = await rotateShard(this.storage, {
+      key,
+      logName: this.logName,
+      fromTreeId: opts.fromTreeId,
+    });
+    this.metrics.shardRotations++;
+    await this.shards(true);
+    return rotation;
+  }
+
+  /**
+   * Rotates when the policy says so (after a batch left `treeId` at `size`, or on the timer); one
+   * rotation at a time per process, and `fromTreeId` makes only one process rotate.
+   */
+  private checkPolicy(treeId: TreeId, size?: number): void {
+    const policy = this.shardOptions.policy;
+    if (!policy || (policy.maxSize === undefined && policy.period === undefined) || this.rotating) return;
+    const shard = this.known.get(treeId);
+    if (!shard?.active) return;
+    const reason = rotationDue(
+      { treeSize: size ?? shard.record.treeSize, createdAt: shard.record.createdAt },
+      policy,
+      new Date(),
+    );
+    if (reason === undefined) return;
+    this.rotating = this.rotate({ fromTreeId: treeId })
+      .then(
+        (r) => this.onShardEvent({ kind: 'rotated', by: 'policy', reason, ...r }),
+        (e) => {
+          // Another process rotated first: nothing to do (this process follows on its next batch).
+          if (e instanceof TreeNotActiveError) return this.shards(true).then(() => {});
+          this.onShardEvent({ kind: 'rotation-failed', error: e instanceof Error ? e.message : String(e) });
+        },
+      )
+      .finally(() => {
+        this.rotating = undefined;
+      });
+  }
+
+  /** Checks the rotation policy on a timer (time-based rotation without appends); stop with close(). */
+  startPolicy(): void {
+    const policy = this.shardOptions.policy;
+    if (!policy || (policy.maxSize === undefined && policy.period === undefined) || this.policyTimer) return;
+    const tick = async () => {
+      try {
+        await this.shards(true);
+        const st = await this.active.state();
+        this.checkPolicy(this.active.treeId, st.treeSize);
+      } catch {
+        // The database is unavailable: the next tick tries again.
+      }
+    };
+    this.policyTimer = setInterval(() => void tick(), this.shardOptions.checkIntervalMs ?? 60_000);
+    this.policyTimer.unref();
+    void tick();
+  }
+
+  /** Stops the policy timer and waits for a rotation in progress. */
+  async close(): Promise<void> {
+    if (this.policyTimer) clearInterval(this.policyTimer);
+    this.policyTimer = undefined;
+    await this.rotating;
+  }
+
+  /** The active shard's latest committed state (the list of shards re-read at most every second). */
   async state(): Promise<TreeState> {
-    return LogService.stateOf(await this.storage.tree(this.treeId));
+    await this.shards();
+    return this.active.state();
   }
 
-  /** Tile (level, index) at `width` as served by tlog-tiles, or undefined when the tree lacks it. */
-  readTile(level: number, index: number, width: number): Promise<Uint8Array | undefined> {
-    return readTileBytes(this.tree, level, index, width);
+  private shardFor(record: TreeRecord): Shard {
+    const known = this.known.get(record.treeId);
+    if (known) {
+      known.update(record);
+      return known;
+    }
+    const shard = new Shard(this.storage, record);
+    this.known.set(record.treeId, shard);
+    return shard;
   }
 
-  /** The `width` entry bodies of entry bundle `index`, or undefined when the tree lacks them. */
-  readEntryBundle(index: number, width: number): Promise<Uint8Array[] | undefined> {
-    return readBundleEntries(this.tree, index, width);
+  /**
+   * Every shard of the log in order (frozen ones first, the active one last), read again from storage
+   * when the list is older than a second or `fresh` is asked.
+   */
+  shards(fresh = false): Promise<Shard[]> {
+    if (!fresh && this.listing && performance.now() - this.listedAt < SHARD_LIST_TTL_MS) return this.listing;
+    this.listedAt = performance.now();
+    const seq = ++this.listings;
+    const listing = this.storage.shards().then(
+      (records) => {
+        // A read that started before a later one finished is older: it does not move `active` back.
+        if (seq < this.applied) return records.map((r) => this.known.get(r.treeId) ?? this.shardFor(r));
+        this.applied = seq;
+        const list = records.map((r) => this.shardFor(r));
+        const active = list.find((s) => s.active);
+        if (active) this.active = active;
+        return list;
+      },
+      (e) => {
+        this.listing = undefined;
+        throw e;
+      },
+    );
+    this.listing = listing;
+    return listing;
   }
 
-  /** The witness cosignature lines kept for the checkpoint (size, root). */
-  cosignatureLines(size: number, rootHash: Uint8Array): Promise<string[]> {
-    return cosignatureLines(this.tree, size, rootHash);
+  /**
+   * The key shard `shard` is signed with (its checkpoints and Rekor v1 SETs): the log key when the
+   * shard was created with it (or before shards recorded keys). Throws for a shard whose key this
+   * process does not hold (a misconfigured keyring: the server's error, never the client's).
+   */
+  keyOf(shard: Shard): LogKey {
+    const spki = shard.record.publicKey;
+    if (spki === null || Buffer.from(spki).equals(Buffer.from(this.key.spki))) return this.key;
+    throw new Error(`this server does not hold the key of shard ${shard.treeId}`);
+  }
+
+  /** The shard with this tree id, or undefined (re-reads the list once for an unknown id). */
+  async shard(treeId: TreeId): Promise<Shard | undefined> {
+    const found = (await this.shards()).find((s) => s.treeId === treeId);
+    return found ?? (await this.shards(true)).find((s) => s.treeId === treeId);
+  }
+
+  /** The shard holding global index `index`, with the tree-local index, or undefined. */
+  async shardAt(index: number): Promise<{ shard: Shard; index: number } | undefined> {
+    const find = (list: Shard[]) => {
+      for (const s of list) {
+        const local = index - s.offset;
+        if (local >= 0 && (s.active || local < s.record.treeSize)) return { shard: s, index: local };
+      }
+      return undefined;
+    };
+    return find(await this.shards());
   }
 
   /**
@@ -165,142 +422,102 @@ export class LogService {
    */
   async append(entry: ValidatedEntry): Promise<AppendResult> {
     const outcome: AppendOutcome = await this.sequencer.append(entry);
-    const uuid = entryUuid(this.treeId, entry.leafHash);
-    if (outcome.kind === 'duplicate')
-      return { kind: 'duplicate', treeId: this.treeId, index: outcome.index, uuid };
+    if (outcome.kind === 'duplicate') {
+      const shard = outcome.treeId === this.active.treeId ? this.active : await this.shard(outcome.treeId);
+      return {
+        kind: 'duplicate',
+        treeId: outcome.treeId,
+        offset: shard?.offset ?? 0,
+        index: outcome.index,
+        uuid: entryUuid(outcome.treeId, entry.leafHash),
+      };
+    }
     const c = outcome.committed;
-    const hashes = await buildInclusionProof(
-      outcome.index,
-      c.treeSize,
-      tileGetter(this.tree, c.tiles),
-      this.tileCache,
-    );
+    const shard = this.known.get(c.treeId) ?? (await this.shard(c.treeId));
+    if (!shard) throw new Error(`tree ${c.treeId} is not in the log's list of shards`);
+    const hashes = await shard.inclusionHashes(outcome.index, c.treeSize, c.tiles);
     return {
       kind: 'created',
-      treeId: this.treeId,
+      treeId: shard.treeId,
+      offset: shard.offset,
       index: outcome.index,
-      uuid,
+      uuid: entryUuid(shard.treeId, entry.leafHash),
       integratedTime: outcome.integratedTime,
       entry,
       proof: { treeSize: c.treeSize, rootHash: c.rootHash, hashes, checkpoint: c.checkpoint },
     };
   }
 
-  /** The tree row as a TreeState (the latest committed one the storage read). */
-  private static stateOf(t: TreeRecord): TreeState {
-    if (t.checkpoint === null) throw new Error('the tree has no signed checkpoint yet');
-    return {
-      treeId: t.treeId,
-      treeSize: t.treeSize,
-      rootHash: t.rootHash,
-      checkpoint: t.checkpoint,
-      createdAt: t.createdAt,
-    };
-  }
-
-  private async withProofs(st: TreeState, entries: StoredEntry[]): Promise<EntryWithProof[]> {
-    const getTiles = tileGetter(this.tree);
+  /**
+   * Entries at global indices (in that order; absent ones skipped), each from its shard. An index
+   * past the end of the shard this process believes active is looked up again after re-reading the
+   * shard list: another process may have rotated within the list's lifetime (SHARD_LIST_TTL_MS).
+   */
+  async entriesByIndex(indices: number[]): Promise<EntryWithProof[]> {
     const out: EntryWithProof[] = [];
-    for (const e of entries) {
-      if (e.index >= st.treeSize) continue; // not yet visible under the latest checkpoint
-      const hashes = await buildInclusionProof(e.index, st.treeSize, getTiles, this.tileCache);
-      out.push({
-        treeId: st.treeId,
-        uuid: entryUuid(st.treeId, e.leafHash),
-        entry: e,
-        proof: { treeSize: st.treeSize, rootHash: st.rootHash, hashes, checkpoint: st.checkpoint },
-      });
+    let fresh = false;
+    for (const g of indices) {
+      let at = await this.shardAt(g);
+      let found = at ? await at.shard.entriesByIndex([at.index]) : [];
+      if (found.length === 0 && at?.shard.active && !fresh) {
+        fresh = true;
+        await this.shards(true);
+        at = await this.shardAt(g);
+        found = at ? await at.shard.entriesByIndex([at.index]) : [];
+      }
+      out.push(...found);
     }
     return out;
   }
 
   /**
-   * Entries at the given indices (in that order; absent ones skipped), with inclusion proofs against
-   * the latest checkpoint. The tree state travels with the entries (one storage round trip; tiles
-   * the node cache lacks are a second).
+   * Entries with the given leaf hashes, looked up in every shard, newest first (in that order; absent
+   * skipped). A hash found nowhere is looked up in the shards a re-read of the list adds, as above.
    */
-  async entriesByIndex(indices: number[]): Promise<EntryWithProof[]> {
-    if (indices.length === 0) return [];
-    const { tree, entries } = await this.storage.entriesWithTree(this.treeId, { indices });
-    const byIndex = new Map(entries.map((r) => [r.index, r]));
-    return this.withProofs(
-      LogService.stateOf(tree),
-      indices.map((i) => byIndex.get(i)).filter((r) => r !== undefined),
-    );
-  }
-
-  /** Entries with the given leaf hashes (in that order; absent ones skipped), with inclusion proofs. */
   async entriesByLeafHash(hashes: Uint8Array[]): Promise<EntryWithProof[]> {
-    if (hashes.length === 0) return [];
-    const { tree, entries } = await this.storage.entriesWithTree(this.treeId, { leafHashes: hashes });
-    const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-    const byHash = new Map(entries.map((r) => [hex(r.leafHash), r]));
-    return this.withProofs(
-      LogService.stateOf(tree),
-      hashes.map((h) => byHash.get(hex(h))).filter((r) => r !== undefined),
-    );
-  }
-
-  /** Consistency proof between two sizes of the current tree, with the root of `lastSize`. */
-  async consistency(
-    firstSize: number,
-    lastSize: number | undefined,
-  ): Promise<{ rootHash: Uint8Array; hashes: Uint8Array[] }> {
-    const st = await this.state();
-    const last = lastSize ?? st.treeSize;
-    if (last > st.treeSize) {
-      throw new LogError(
-        400,
-        'SIZE_PAST_TREE',
-        `lastSize ${last} is past the tree size ${st.treeSize}`,
-        'lastSize',
-      );
-    }
-    if (firstSize > last) {
-      throw new LogError(
-        400,
-        'FIRST_AFTER_LAST',
-        `firstSize ${firstSize} is greater than lastSize ${last}`,
-        'firstSize',
-      );
-    }
-    const rootHash = last === st.treeSize ? st.rootHash : await this.rootAt(last);
-    if (firstSize === 0 || firstSize === last) return { rootHash, hashes: [] };
-    return {
-      rootHash,
-      hashes: await buildConsistencyProof(firstSize, last, tileGetter(this.tree), this.tileCache),
+    const out: EntryWithProof[] = [];
+    let fresh = false;
+    const find = async (h: Uint8Array, shards: Shard[]) => {
+      for (const s of shards.toReversed()) {
+        const [found] = await s.entriesByLeafHash([h]);
+        if (found) return found;
+      }
+      return undefined;
     };
+    for (const h of hashes) {
+      const listed = await this.shards();
+      let found = await find(h, listed);
+      if (!found && !fresh) {
+        fresh = true;
+        const seen = new Set(listed.map((s) => s.treeId));
+        found = await find(
+          h,
+          (await this.shards(true)).filter((s) => !seen.has(s.treeId)),
+        );
+      }
+      if (found) out.push(found);
+    }
+    return out;
   }
 
-  /** Root hash of an earlier tree size, from a stored checkpoint or computed from tiles. */
-  async rootAt(size: number): Promise<Uint8Array> {
-    const stored = await this.storage.checkpointRoot(this.treeId, size);
-    if (stored) return stored;
-    // Not a batch boundary: fold the right-edge tiles of that size (stored rows are supersets).
-    const edge = rightEdgeTiles(size);
-    const tiles = await readTiles(this.tree, edge);
-    return rootFromTiles(size, (level, index) => {
-      const row = tiles.get(tileKey(level, index));
-      if (!row) throw new Error(`tile ${tileKey(level, index)} is missing from storage`);
-      return row;
-    });
-  }
-
-  /** Search index lookup; `op` combines the given key sets. Returns EntryUUIDs. */
+  /** Search index lookup across every shard; `op` combines the given key sets. Returns EntryUUIDs. */
   async search(keySets: string[][], op: 'and' | 'or'): Promise<string[]> {
     if (keySets.length === 0) return [];
-    const sets: Set<number>[] = [];
-    for (const keys of keySets) sets.push(new Set(await this.storage.search(this.treeId, keys, 10000)));
-    let result = sets[0]!;
-    for (const s of sets.slice(1)) {
-      result = op === 'and' ? new Set([...result].filter((i) => s.has(i))) : new Set([...result, ...s]);
-    }
-    const indices = [...result].sort((a, b) => a - b);
-    if (indices.length === 0) return [];
     const out: string[] = [];
-    for (let i = 0; i < indices.length; i += 1000) {
-      const rows = await this.storage.leafHashesByIndex(this.treeId, indices.slice(i, i + 1000));
-      for (const r of rows) out.push(entryUuid(this.treeId, r.leafHash));
+    for (const shard of await this.shards()) {
+      const sets: Set<number>[] = [];
+      for (const keys of keySets) {
+        sets.push(new Set(await this.storage.search(shard.treeId, keys, 10000)));
+      }
+      let result = sets[0]!;
+      for (const s of sets.slice(1)) {
+        result = op === 'and' ? new Set([...result].filter((i) => s.has(i))) : new Set([...result, ...s]);
+      }
+      const indices = [...result].sort((a, b) => a - b);
+      for (let i = 0; i < indices.length; i += 1000) {
+        const rows = await this.storage.leafHashesByIndex(shard.treeId, indices.slice(i, i + 1000));
+        for (const r of rows) out.push(entryUuid(shard.treeId, r.leafHash));
+      }
     }
     return out;
   }

@@ -3,8 +3,9 @@
  * storage, and nothing more. The core holds no SQL and no driver; a backend implements this one
  * interface (today packages/server/src/storage/: PostgreSQL and PGlite, all SQL, migrations from sql/).
  *
- * Every per-tree operation takes a tree id (decimal int64, Rekor's treeID): a log may hold several
- * trees (shards, issue 11); one of them is active (takes appends).
+ * Every per-tree operation takes a tree id (decimal int64, Rekor's treeID): a log is an ordered list
+ * of trees (shards); exactly one is active (takes appends), the others are frozen for good. A tree's
+ * `shardOffset` is the global (Rekor v1) index of its first entry.
  *
  * Contracts a backend MUST keep (the black-box suites check them through the HTTP API):
  *  - `appendBatch` runs its callback holding the tree's lock, exclusive across every process on the
@@ -12,6 +13,11 @@
  *    `treeSize` is read after the lock was granted. The write is atomic with the lock: entries,
  *    search keys, changed tiles, the tree state and the checkpoint commit together or not at all,
  *    and `appendBatch` resolves only after the commit is durable.
+ *    A batch on a tree that is no longer active (rotated by any process) fails with
+ *    TreeNotActiveError before `plan` runs, writing nothing. `existing` covers every tree of the log:
+ *    a leaf hash is unique in the whole log.
+ *  - `rotate` takes the same lock as `appendBatch`, so a batch lands wholly in the old tree (committed
+ *    before) or wholly in the new one; the old tree never changes afterwards.
  *  - Tile rows hold a tile's hashes concatenated (C2SP tlog-tiles numbering); a partial tile grows in
  *    place, so its first W hashes are the tile of width W of every earlier tree size.
  */
@@ -32,6 +38,42 @@ export type TreeRecord = {
   /** The C2SP signed note for (treeSize, rootHash); null before the first start signed one. */
   checkpoint: string | null;
   createdAt: Date;
+  /** True for the one tree taking appends. */
+  active: boolean;
+  /** Global index of the tree's first entry (sum of the sizes of the shards before it). */
+  shardOffset: number;
+  /** DER SPKI of the tree's key; null only for a tree created before shards were stored. */
+  publicKey: Uint8Array | null;
+  /** The tree's checkpoint origin; null = the server's configured origin (trees from before shards). */
+  origin: string | null;
+  /** When the tree was frozen (end of its validity window); null while active. */
+  frozenAt: Date | null;
+};
+
+/** A batch or rotation addressed a tree that is no longer the active one (another process rotated). */
+export class TreeNotActiveError extends Error {
+  readonly code = 'TREE_NOT_ACTIVE';
+  constructor(readonly treeId: TreeId) {
+    super(`tree ${treeId} is not the log's active tree (it was rotated)`);
+    this.name = 'TreeNotActiveError';
+  }
+}
+
+/** Where a leaf hash already is in the log. */
+export type ExistingEntry = { treeId: TreeId; index: number };
+
+/** The tree a rotation creates. */
+export type NewTree = {
+  treeId: TreeId;
+  logId: Uint8Array;
+  publicKey: Uint8Array;
+  rootHash: Uint8Array;
+  origin: string;
+  /**
+   * Its signed empty checkpoint (size 0), stored with the tree; absent = signed by the first server
+   * holding the key that sees the tree (LogService).
+   */
+  checkpoint?: string;
 };
 
 /** An entry as stored. */
@@ -40,8 +82,8 @@ export type StoredEntry = { index: number; leafHash: Uint8Array; body: Uint8Arra
 /** What a batch sees once it holds the tree lock. */
 export type LockedTree = {
   treeSize: number;
-  /** Leaf hashes of the batch (lower-case hex) already in the tree, with their index. */
-  existing: Map<string, number>;
+  /** Leaf hashes of the batch (lower-case hex) already in the log (any tree), with where they are. */
+  existing: Map<string, ExistingEntry>;
   /** Reads tiles under the lock (keys as the SDK's `tileKey`); absent tiles are absent. */
   readTiles(keys: { level: number; index: number }[]): Promise<Map<string, Uint8Array>>;
 };
@@ -84,8 +126,19 @@ export interface LogStorage {
   ensureActiveTree(candidate: {
     treeId: TreeId;
     logId: Uint8Array;
+    publicKey: Uint8Array;
     rootHash: Uint8Array;
+    origin?: string;
   }): Promise<TreeRecord>;
+  /** Every tree of the log, in shard order (by shardOffset, then creation). */
+  shards(): Promise<TreeRecord[]>;
+  /**
+   * Freezes the active tree and makes `next` (empty) the active one, in one transaction holding the
+   * active tree's lock; `next` starts at offset = frozen offset + frozen size. With `fromTreeId`,
+   * throws TreeNotActiveError unless that tree is still the active one (policy rotations by several
+   * processes: only the first rotates). Resolves after the commit.
+   */
+  rotate(next: NewTree, fromTreeId?: TreeId): Promise<{ frozen: TreeRecord; active: TreeRecord }>;
   /** The tree's current row; throws when the tree does not exist. */
   tree(treeId: TreeId): Promise<TreeRecord>;
   /**

@@ -1,14 +1,19 @@
 /**
- * The log side of C2SP tlog-witness: push every new checkpoint to the configured witnesses
- * (`POST <witness>/add-checkpoint` with a consistency proof from the size each witness last
- * cosigned), verify the cosignatures they return (C2SP tlog-cosignature, with each witness's verifier
- * key) and keep them, so the log serves its checkpoint with them (`cosignedCheckpoint`).
+ * The log side of C2SP tlog-witness: push every new checkpoint of every shard to the configured
+ * witnesses (`POST <witness>/add-checkpoint` with a consistency proof from the size each witness last
+ * cosigned for that shard), verify the cosignatures they return (C2SP tlog-cosignature, with each
+ * witness's verifier key) and keep them, so the log serves each shard's checkpoint with them.
  *
- * Appends never wait for witnesses: pushing runs in the background, polls the tree state, and each
- * witness is handled independently with a timeout, so a witness that is down or slow delays only its
- * own cosignature. A 409 answer tells the witness's recorded size, which becomes the next `old` size.
- * State (witness sizes and cosignatures, through the storage port) is in the log's storage, so several frontends
- * share it; their pushes may race, which witnesses resolve (409) and the next round repairs.
+ * Each shard is a log of its own for witnesses (its own origin): the pusher follows the active shard
+ * (after a rotation, the new one) and keeps offering a frozen shard's final checkpoint until every
+ * witness has cosigned it, then leaves that shard alone.
+ *
+ * Appends never wait for witnesses: pushing runs in the background, polls the shards' states, and
+ * each (shard, witness) pair is handled independently with a timeout, so a witness that is down or
+ * slow delays only its own cosignature. A 409 answer tells the witness's recorded size, which becomes
+ * the next `old` size. State (witness sizes and cosignatures, per tree id, through the storage port)
+ * is in the log's storage, so several frontends share it; their pushes may race, which witnesses
+ * resolve (409) and the next round repairs.
  */
 import { base64Encode } from '@scriba/sdk';
 import { formatSignatureLine, verifyNote } from '@scriba/sdk/note';
@@ -22,12 +27,20 @@ export { parseWitnesses, type WitnessEndpoint };
 
 export type LatestCheckpoint = { size: number; rootHash: Uint8Array; note: string };
 
-export type WitnessPushOptions = {
-  /** The tree whose checkpoints are pushed; witness state is kept in its storage. */
+/** One shard as the pusher sees it. */
+export type PushShard = {
+  /** The shard's tree; its witness state is kept in its storage under its tree id. */
   tree: TreeHandle;
-  witnesses: WitnessEndpoint[];
-  /** The latest checkpoint as witnesses must see it (signed with the log's Ed25519 key). */
+  /** True once the shard is frozen: `latest` is its final checkpoint. */
+  frozen: boolean;
+  /** The shard's latest checkpoint as witnesses must see it (signed with the log's Ed25519 key). */
   latest: () => Promise<LatestCheckpoint>;
+};
+
+export type WitnessPushOptions = {
+  witnesses: WitnessEndpoint[];
+  /** The log's shards (frozen ones and the active one), read again every round. */
+  shards: () => Promise<PushShard[]>;
   /** Poll period (ms), default 1000. */
   intervalMs?: number;
   /** Per-request timeout (ms), default 5000. */
@@ -36,7 +49,7 @@ export type WitnessPushOptions = {
   onError?: (witness: string, error: string) => void;
 };
 
-export type PushResult = { url: string; status: number | 'error'; size?: number };
+export type PushResult = { url: string; treeId: string; status: number | 'error'; size?: number };
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
@@ -48,9 +61,12 @@ export class WitnessPusher {
   private stopped = false;
   /** Aborts in-flight witness requests on stop (a hanging witness must not delay shutdown). */
   private abort = new AbortController();
+  /** (tree id, witness URL) pairs with a push in flight. */
   private readonly busy = new Set<string>();
-  /** Per witness: the checkpoint it last refused or failed on, and when to offer it again. */
+  /** Per (tree id, witness): the checkpoint it last refused or failed on, and when to offer it again. */
   private readonly backoff = new Map<string, { key: string; failures: number; nextAt: number }>();
+  /** (tree id, witness) pairs done for good: the witness cosigned the frozen shard's final checkpoint. */
+  private readonly settled = new Set<string>();
 
   constructor(private readonly opts: WitnessPushOptions) {}
 
@@ -77,60 +93,80 @@ export class WitnessPusher {
     await this.running;
   }
 
-  /** One round: push the latest checkpoint to every witness that has not cosigned it. */
+  /**
+   * One round: push each shard's latest checkpoint to every witness that has not cosigned it (a
+   * frozen shard's only to the witnesses that have not cosigned its final checkpoint yet). Results
+   * come in shard order, then witness order.
+   */
   async pushOnce(): Promise<PushResult[]> {
-    const latest = await this.opts.latest();
+    const shards = await this.opts.shards();
+    const perShard = await Promise.all(shards.map((s) => this.pushShard(s)));
+    return perShard.flat();
+  }
+
+  private async pushShard(shard: PushShard): Promise<PushResult[]> {
+    const treeId = shard.tree.treeId;
+    const pending = this.opts.witnesses.filter((w) => !this.settled.has(`${treeId} ${w.url}`));
+    if (pending.length === 0) return [];
+    const latest = await shard.latest();
     const key = `${latest.size}:${base64Encode(latest.rootHash)}`;
     const now = Date.now();
-    const due = this.opts.witnesses.filter((w) => {
-      if (this.busy.has(w.url)) return false;
-      const b = this.backoff.get(w.url);
+    const due = pending.filter((w) => {
+      const pair = `${treeId} ${w.url}`;
+      if (this.busy.has(pair)) return false;
+      const b = this.backoff.get(pair);
       return !b || b.key !== key || now >= b.nextAt;
     });
     return Promise.all(
       due.map(async (w) => {
-        const r = await this.pushTo(w, latest);
-        if (r.status === 200) this.backoff.delete(w.url);
-        else {
+        const pair = `${treeId} ${w.url}`;
+        const r = await this.pushTo(shard.tree, w, latest);
+        if (r.status === 200) {
+          this.backoff.delete(pair);
+          if (shard.frozen) this.settled.add(pair);
+        } else {
           // A down or refusing witness is retried with exponential backoff (capped at a minute),
-          // immediately when the log has a new checkpoint.
-          const prev = this.backoff.get(w.url);
+          // immediately when the shard has a new checkpoint.
+          const prev = this.backoff.get(pair);
           const failures = prev && prev.key === key ? prev.failures + 1 : 1;
           const delay = Math.min(60_000, (this.opts.intervalMs ?? 1000) * 2 ** Math.min(failures, 16));
-          this.backoff.set(w.url, { key, failures, nextAt: Date.now() + delay });
+          this.backoff.set(pair, { key, failures, nextAt: Date.now() + delay });
         }
         return r;
       }),
     );
   }
 
-  private status(url: string): Promise<number> {
-    return this.opts.tree.storage.witnessSize(this.opts.tree.treeId, url);
-  }
-
-  private setStatus(url: string, size: number, error: string | null): Promise<void> {
-    return this.opts.tree.storage.setWitnessStatus(this.opts.tree.treeId, url, size, error);
-  }
-
-  private async setError(url: string, error: string): Promise<void> {
+  private async setError(tree: TreeHandle, url: string, error: string): Promise<void> {
     this.opts.onError?.(url, error);
-    await this.opts.tree.storage.setWitnessError(this.opts.tree.treeId, url, error);
+    await tree.storage.setWitnessError(tree.treeId, url, error);
   }
 
-  private async pushTo(w: WitnessEndpoint, latest: LatestCheckpoint, retry = true): Promise<PushResult> {
-    this.busy.add(w.url);
+  private async pushTo(
+    tree: TreeHandle,
+    w: WitnessEndpoint,
+    latest: LatestCheckpoint,
+    retry = true,
+  ): Promise<PushResult> {
+    const pair = `${tree.treeId} ${w.url}`;
+    const result = (status: number | 'error', size?: number): PushResult => ({
+      url: w.url,
+      treeId: tree.treeId,
+      status,
+      ...(size === undefined ? {} : { size }),
+    });
+    this.busy.add(pair);
     try {
-      const old = await this.status(w.url);
-      if (old === latest.size && (await this.hasCosignature(w, latest)))
-        return { url: w.url, status: 200, size: old };
+      const old = await tree.storage.witnessSize(tree.treeId, w.url);
+      if (old === latest.size && (await this.hasCosignature(tree, w, latest))) return result(200, old);
       if (old > latest.size) {
         // The witness saw a larger tree than this frontend's latest (another frontend pushed): wait.
-        return { url: w.url, status: 409, size: old };
+        return result(409, old);
       }
       const proof =
         old === 0 || old === latest.size
           ? []
-          : await buildConsistencyProof(old, latest.size, tileGetter(this.opts.tree));
+          : await buildConsistencyProof(old, latest.size, tileGetter(tree));
       const body = `old ${old}\n${proof.map((h) => `${base64Encode(h)}\n`).join('')}\n${latest.note}`;
       let res: Response;
       try {
@@ -141,8 +177,8 @@ export class WitnessPusher {
           signal: AbortSignal.any([AbortSignal.timeout(this.opts.timeoutMs ?? 5000), this.abort.signal]),
         });
       } catch (e) {
-        await this.setError(w.url, `unreachable: ${(e as Error).message}`);
-        return { url: w.url, status: 'error' };
+        await this.setError(tree, w.url, `unreachable: ${(e as Error).message}`);
+        return result('error');
       }
       const text = await res.text().catch(() => '');
       if (res.status === 200) {
@@ -151,33 +187,42 @@ export class WitnessPusher {
           const { verified } = await verifyNote(latest.note + text, [w.verifier]);
           lines = verified.map(formatSignatureLine);
         } catch {
-          await this.setError(w.url, 'cosignature does not verify with the configured witness key');
-          return { url: w.url, status: 'error' };
+          await this.setError(tree, w.url, 'cosignature does not verify with the configured witness key');
+          return result('error');
         }
-        await this.opts.tree.storage.addCosignatures(
-          this.opts.tree.treeId,
+        await tree.storage.addCosignatures(
+          tree.treeId,
           w.url,
           latest,
           { name: w.verifier.name, keyHash: w.verifier.keyHash },
           lines,
         );
-        return { url: w.url, status: 200, size: latest.size };
+        return result(200, latest.size);
       }
       if (res.status === 409 && /^(0|[1-9][0-9]*)\n$/.test(text)) {
         const theirs = Number(text.trim());
-        await this.setStatus(w.url, theirs, `HTTP 409: the witness is at size ${theirs}`);
-        if (retry && theirs < latest.size) return this.pushTo(w, latest, false);
-        return { url: w.url, status: 409, size: theirs };
+        await tree.storage.setWitnessStatus(
+          tree.treeId,
+          w.url,
+          theirs,
+          `HTTP 409: the witness is at size ${theirs}`,
+        );
+        if (retry && theirs < latest.size) return this.pushTo(tree, w, latest, false);
+        return result(409, theirs);
       }
-      await this.setError(w.url, `HTTP ${res.status}: ${text.slice(0, 200)}`);
-      return { url: w.url, status: res.status };
+      await this.setError(tree, w.url, `HTTP ${res.status}: ${text.slice(0, 200)}`);
+      return result(res.status);
     } finally {
-      this.busy.delete(w.url);
+      this.busy.delete(pair);
     }
   }
 
-  private async hasCosignature(w: WitnessEndpoint, latest: LatestCheckpoint): Promise<boolean> {
-    const rows = await this.opts.tree.storage.cosignatures(this.opts.tree.treeId, latest.size);
+  private async hasCosignature(
+    tree: TreeHandle,
+    w: WitnessEndpoint,
+    latest: LatestCheckpoint,
+  ): Promise<boolean> {
+    const rows = await tree.storage.cosignatures(tree.treeId, latest.size);
     return rows.some(
       (r) =>
         r.witness === w.verifier.name &&

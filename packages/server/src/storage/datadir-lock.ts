@@ -13,6 +13,20 @@ import { ConfigError } from '../config.js';
 
 export const LOCK_FILE = 'scriba.lock';
 
+/** The data directory's lock is held by a live process (a running server). */
+export class DataDirInUseError extends ConfigError {
+  constructor(
+    readonly dir: string,
+    readonly holder: number | undefined,
+    lock: string,
+  ) {
+    super(
+      `the data directory ${dir} is in use by process ${holder ?? 'unknown'} (lock file ${lock}); one process per embedded database — use DATABASE_URL (PostgreSQL) to run several`,
+    );
+    this.name = 'DataDirInUseError';
+  }
+}
+
 function alive(pid: number): boolean {
   if (pid === process.pid) return false;
   try {
@@ -46,9 +60,7 @@ export async function lockDataDir(dir: string, name = LOCK_FILE): Promise<{ rele
         await new Promise((r) => setTimeout(r, 50));
         const now = await holderOf(lock);
         if (now !== process.pid) {
-          throw new ConfigError(
-            `the data directory ${dir} is in use by process ${now ?? 'unknown'} (lock file ${lock}); one process per embedded database — use DATABASE_URL (PostgreSQL) to run several`,
-          );
+          throw new DataDirInUseError(dir, now, lock);
         }
         return {
           async release() {
@@ -61,9 +73,7 @@ export async function lockDataDir(dir: string, name = LOCK_FILE): Promise<{ rele
       }
       const holder = await holderOf(lock);
       if (holder !== undefined && alive(holder)) {
-        throw new ConfigError(
-          `the data directory ${dir} is in use by process ${holder} (lock file ${lock}); one process per embedded database — use DATABASE_URL (PostgreSQL) to run several`,
-        );
+        throw new DataDirInUseError(dir, holder, lock);
       }
       // Stale: move it aside (one taker wins the rename), then check what was moved.
       const aside = join(dir, `${name}.stale.${process.pid}`);
@@ -79,9 +89,7 @@ export async function lockDataDir(dir: string, name = LOCK_FILE): Promise<{ rele
         // and refuse.
         await link(aside, lock).catch(() => {});
         await unlink(aside).catch(() => {});
-        throw new ConfigError(
-          `the data directory ${dir} is in use by process ${moved} (lock file ${lock}); one process per embedded database — use DATABASE_URL (PostgreSQL) to run several`,
-        );
+        throw new DataDirInUseError(dir, moved, lock);
       }
       await unlink(aside).catch(() => {});
     }

@@ -11,15 +11,18 @@
  */
 import { createHash } from 'node:crypto';
 import { tileKey } from '@scriba/sdk/tiles';
-import type {
-  BatchWrite,
-  CosignatureRow,
-  LockedTree,
-  LogStorage,
-  StoredEntry,
-  TileRow,
-  TreeId,
-  TreeRecord,
+import {
+  type BatchWrite,
+  type CosignatureRow,
+  type ExistingEntry,
+  type LockedTree,
+  type LogStorage,
+  type NewTree,
+  type StoredEntry,
+  type TileRow,
+  type TreeId,
+  TreeNotActiveError,
+  type TreeRecord,
 } from '../log/storage.js';
 import { type Db, type Queryable, toBytes, toNumber } from './types.js';
 
@@ -33,16 +36,19 @@ function treeLiteral(treeId: TreeId): string {
   return treeId;
 }
 
-/** BEGIN's companions: the tree lock, then the duplicates among the batch (its own snapshot). */
+/**
+ * BEGIN's companions: the tree lock (and whether the tree is still active), then the duplicates among
+ * the batch in every tree of the log (read after the lock: rotations take the same lock).
+ */
 function openingSql(treeId: TreeId, hexHashes: string[]): string {
   const t = treeLiteral(treeId);
   for (const h of hexHashes) if (!/^[0-9a-f]{64}$/.test(h)) throw new Error('leaf hash must be 64 hex');
-  const lock = `SELECT tree_size FROM tree_state WHERE tree_id = ${t} FOR UPDATE`;
+  const lock = `SELECT tree_size, active FROM tree_state WHERE tree_id = ${t} FOR UPDATE`;
   const list = hexHashes.map((h) => `'\\x${h}'::bytea`).join(',');
   const dups =
     list === ''
-      ? 'SELECT log_index AS a, leaf_hash AS h FROM entries WHERE false'
-      : `SELECT log_index AS a, encode(leaf_hash, 'hex') AS h FROM entries WHERE leaf_hash IN (${list}) AND tree_id = ${t}`;
+      ? 'SELECT log_index AS a, tree_id AS t, leaf_hash AS h FROM entries WHERE false'
+      : `SELECT log_index AS a, tree_id AS t, encode(leaf_hash, 'hex') AS h FROM entries WHERE leaf_hash IN (${list})`;
   return `${lock}; ${dups}`;
 }
 
@@ -178,8 +184,17 @@ type TreeRow = {
   root_hash: unknown;
   checkpoint: string | null;
   created_at: Date | string;
+  active: boolean;
+  shard_offset: unknown;
+  public_key: unknown;
+  origin: string | null;
+  frozen_at: Date | string | null;
 };
-const TREE_COLUMNS = 'tree_id, log_id, tree_size, root_hash, checkpoint, created_at';
+const TREE_COLUMNS =
+  'tree_id, log_id, tree_size, root_hash, checkpoint, created_at, active, shard_offset, public_key, origin, frozen_at';
+const TREE_COLUMNS_OF_T = TREE_COLUMNS.split(', ')
+  .map((c) => `t.${c}`)
+  .join(', ');
 const toTree = (r: TreeRow): TreeRecord => ({
   treeId: String(r.tree_id),
   logId: toBytes(r.log_id),
@@ -187,6 +202,11 @@ const toTree = (r: TreeRow): TreeRecord => ({
   rootHash: toBytes(r.root_hash),
   checkpoint: r.checkpoint,
   createdAt: new Date(r.created_at),
+  active: r.active === true,
+  shardOffset: toNumber(r.shard_offset),
+  publicKey: r.public_key === null || r.public_key === undefined ? null : toBytes(r.public_key),
+  origin: r.origin ?? null,
+  frozenAt: r.frozen_at === null || r.frozen_at === undefined ? null : new Date(r.frozen_at),
 });
 
 type EntryRow = { log_index: unknown; leaf_hash: unknown; body: unknown; integrated_time: unknown };
@@ -274,18 +294,73 @@ export class SqlLogStorage implements LogStorage {
   async ensureActiveTree(c: {
     treeId: TreeId;
     logId: Uint8Array;
+    publicKey: Uint8Array;
     rootHash: Uint8Array;
+    origin?: string;
   }): Promise<TreeRecord> {
-    // Insert-if-absent: the primary key and the one-active-tree index make a concurrent start's
-    // candidate lose without error.
+    // Insert-if-absent when the log has no tree at all: the primary key and the one-active-tree index
+    // make a concurrent start's candidate lose without error.
     await this.db.query(
-      `INSERT INTO tree_state (tree_id, log_id, tree_size, root_hash, active) VALUES ($1, $2, 0, $3, true)
+      `INSERT INTO tree_state (tree_id, log_id, tree_size, root_hash, active, public_key, origin)
+       SELECT $1, $2, 0, $3, true, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM tree_state)
        ON CONFLICT DO NOTHING`,
-      [treeLiteral(c.treeId), c.logId, c.rootHash],
+      [treeLiteral(c.treeId), c.logId, c.rootHash, c.publicKey, c.origin ?? null],
     );
+    // Trees from before shards were stored lack their public key: the key that matches fills it.
+    await this.db.query('UPDATE tree_state SET public_key = $2 WHERE public_key IS NULL AND log_id = $1', [
+      c.logId,
+      c.publicKey,
+    ]);
     const { rows } = await this.db.query<TreeRow>(`SELECT ${TREE_COLUMNS} FROM tree_state WHERE active`);
     if (!rows[0]) throw new Error('the storage has no active tree');
     return toTree(rows[0]);
+  }
+
+  async shards(): Promise<TreeRecord[]> {
+    const { rows } = await this.db.query<TreeRow>(
+      `SELECT ${TREE_COLUMNS} FROM tree_state ORDER BY shard_offset, active, created_at`,
+    );
+    return rows.map(toTree);
+  }
+
+  rotate(next: NewTree, fromTreeId?: TreeId): Promise<{ frozen: TreeRecord; active: TreeRecord }> {
+    return this.db.transaction(async (tx) => {
+      // FOR UPDATE re-checks `active` on the latest row version: when a rotation committed while
+      // this one waited, the old row no longer qualifies and a second statement (a new snapshot)
+      // finds the tree that rotation created.
+      const lockActive = () =>
+        tx.query<TreeRow>(`SELECT ${TREE_COLUMNS} FROM tree_state WHERE active FOR UPDATE`);
+      let { rows } = await lockActive();
+      if (!rows[0]) ({ rows } = await lockActive());
+      if (!rows[0]) throw new Error('the storage has no active tree');
+      const old = toTree(rows[0]);
+      if (fromTreeId !== undefined && fromTreeId !== old.treeId) throw new TreeNotActiveError(fromTreeId);
+      const { rows: frozen } = await tx.query<TreeRow>(
+        `UPDATE tree_state SET active = false, frozen_at = now(), updated_at = now() WHERE tree_id = $1
+         RETURNING ${TREE_COLUMNS}`,
+        [old.treeId],
+      );
+      const { rows: created } = await tx.query<TreeRow>(
+        `INSERT INTO tree_state (tree_id, log_id, tree_size, root_hash, active, public_key, origin, shard_offset, checkpoint)
+         VALUES ($1, $2, 0, $3, true, $4, $5, $6, $7) RETURNING ${TREE_COLUMNS}`,
+        [
+          treeLiteral(next.treeId),
+          next.logId,
+          next.rootHash,
+          next.publicKey,
+          next.origin,
+          old.shardOffset + old.treeSize,
+          next.checkpoint ?? null,
+        ],
+      );
+      if (next.checkpoint !== undefined) {
+        await tx.query(
+          'INSERT INTO checkpoints (tree_id, tree_size, root_hash, note) VALUES ($1, 0, $2, $3)',
+          [treeLiteral(next.treeId), next.rootHash, next.checkpoint],
+        );
+      }
+      return { frozen: toTree(frozen[0]!), active: toTree(created[0]!) };
+    });
   }
 
   async tree(treeId: TreeId): Promise<TreeRecord> {
@@ -330,11 +405,15 @@ export class SqlLogStorage implements LogStorage {
   ): Promise<T> {
     return this.db.transaction(
       async (tx: Queryable, opening) => {
-        const [lockRows, dupRows] = opening as [{ tree_size: unknown }[], { a: unknown; h: string }[]];
+        const [lockRows, dupRows] = opening as [
+          { tree_size: unknown; active: boolean }[],
+          { a: unknown; t: unknown; h: string }[],
+        ];
         if (lockRows?.length !== 1 || !dupRows) throw new Error(`tree ${treeId} is not initialized`);
         onLocked?.();
-        const existing = new Map<string, number>();
-        for (const r of dupRows) existing.set(r.h, toNumber(r.a));
+        if (lockRows[0]!.active !== true) throw new TreeNotActiveError(treeId);
+        const existing = new Map<string, ExistingEntry>();
+        for (const r of dupRows) existing.set(r.h, { treeId: String(r.t), index: toNumber(r.a) });
         const { write, result } = await plan({
           treeSize: toNumber(lockRows[0]!.tree_size),
           existing,
@@ -413,8 +492,7 @@ export class SqlLogStorage implements LogStorage {
     const column = 'indices' in by ? 'log_index' : 'leaf_hash';
     const match = keys.length === 0 ? 'false' : `e.${column} IN (${placeholders(keys.length, 2)})`;
     const { rows } = await this.db.query<TreeRow & { [K in keyof EntryRow]: EntryRow[K] | null }>(
-      `SELECT t.tree_id, t.log_id, t.tree_size, t.root_hash, t.checkpoint, t.created_at,
-              e.log_index, e.leaf_hash, e.body, e.integrated_time
+      `SELECT ${TREE_COLUMNS_OF_T}, e.log_index, e.leaf_hash, e.body, e.integrated_time
          FROM tree_state t LEFT JOIN entries e ON e.tree_id = t.tree_id AND ${match}
         WHERE t.tree_id = $1`,
       [treeId, ...keys],

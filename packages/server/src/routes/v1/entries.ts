@@ -1,9 +1,12 @@
 /**
  * Rekor v1 entry routes: POST/GET /api/v1/log/entries, GET /api/v1/log/entries/{entryUUID},
  * POST /api/v1/log/entries/retrieve. Thin: validate (schema + validateProposedEntry), call the log,
- * map outcomes (201 + ETag/Location, 409 + Location of the existing entry, 404).
+ * map outcomes (201 + ETag/Location, 409 + Location of the existing entry in whichever shard holds
+ * it, 404). Across shards as Rekor (`pkg/api/entries.go`): `logIndex` queries are global indices; an
+ * 80-hex EntryUUID names its shard by its 16-hex tree id prefix; a bare 64-hex leaf hash is looked
+ * up in every shard.
  */
-import { leafHashOfEntryUuid } from '@scriba/sdk/entries';
+import { parseEntryUuid } from '@scriba/sdk/entries';
 import type { FastifyPluginAsync } from 'fastify';
 import { ValidationWorkerExitedError, validateProposedEntry } from '../../entries/index.js';
 import type { operations } from '../../generated/api.js';
@@ -26,8 +29,36 @@ async function validate(body: unknown): ReturnType<typeof validateProposedEntry>
   }
 }
 
+/**
+ * Entries named by EntryUUIDs or bare leaf hashes (any case; malformed ones and unknown tree ids are
+ * skipped), in that order: an 80-hex EntryUUID is looked up in the shard its prefix names, a 64-hex
+ * leaf hash in every shard.
+ */
+async function entriesByUuid(log: LogService, uuids: string[]): Promise<EntryWithProof[]> {
+  const out: EntryWithProof[] = [];
+  for (const uuid of uuids) {
+    const parsed = parseEntryUuid(uuid);
+    if (!parsed) continue;
+    if (parsed.treeId === undefined) {
+      out.push(...(await log.entriesByLeafHash([parsed.leafHash])));
+    } else {
+      const shard = await log.shard(parsed.treeId);
+      if (shard) out.push(...(await shard.entriesByLeafHash([parsed.leafHash])));
+    }
+  }
+  return out;
+}
+
 /** `sets`: the SETs of this process, signed once per entry (at append or at the first read). */
 export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): FastifyPluginAsync {
+  /** The key of the shard holding an entry the log returned (so listed: not the client's error). */
+  const keyOfTree = async (treeId: string) => {
+    const shard = await log.shard(treeId);
+    if (!shard) throw new Error(`shard ${treeId} of an entry read from the log is not listed`);
+    return log.keyOf(shard);
+  };
+  /** Renders an entry read from the log, signed with its shard's key. */
+  const render = async (e: EntryWithProof) => renderLogEntry(await keyOfTree(e.treeId), sets, e);
   return async (app) => {
     app.post(
       ENTRY_PATH,
@@ -58,7 +89,7 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
           .code(201)
           .header('ETag', result.uuid)
           .header('Location', location)
-          .send({ [result.uuid]: await renderCreated(log.key, sets, result) });
+          .send({ [result.uuid]: await renderCreated(await keyOfTree(result.treeId), sets, result) });
       },
     );
 
@@ -78,7 +109,7 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
         const [entry] = await log.entriesByIndex([req.query.logIndex]);
         if (!entry)
           throw new LogError(404, 'NOT_FOUND', `no entry at logIndex ${req.query.logIndex}`, 'logIndex');
-        return renderLogEntry(log.key, sets, entry);
+        return render(entry);
       },
     );
 
@@ -95,11 +126,10 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
         },
       },
       async (req) => {
-        const leaf = leafHashOfEntryUuid(req.params.entryUUID, log.treeId);
-        const [entry] = leaf ? await log.entriesByLeafHash([leaf]) : [];
+        const [entry] = await entriesByUuid(log, [req.params.entryUUID]);
         if (!entry)
           throw new LogError(404, 'NOT_FOUND', `no entry with UUID ${req.params.entryUUID}`, 'entryUUID');
-        return renderLogEntry(log.key, sets, entry);
+        return render(entry);
       },
     );
 
@@ -118,19 +148,13 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
         const q = req.body;
         const out: EntryWithProof[] = [];
         if (q.logIndexes) out.push(...(await log.entriesByIndex(q.logIndexes)));
-        if (q.entryUUIDs) {
-          const treeId = log.treeId;
-          const leaves = q.entryUUIDs
-            .map((u) => leafHashOfEntryUuid(u, treeId))
-            .filter((l) => l !== undefined);
-          out.push(...(await log.entriesByLeafHash(leaves)));
-        }
+        if (q.entryUUIDs) out.push(...(await entriesByUuid(log, q.entryUUIDs)));
         if (q.entries) {
           const leaves: Uint8Array[] = [];
           for (const e of q.entries) leaves.push((await validate(e)).leafHash);
           out.push(...(await log.entriesByLeafHash(leaves)));
         }
-        return Promise.all(out.map((e) => renderLogEntry(log.key, sets, e)));
+        return Promise.all(out.map(render));
       },
     );
   };

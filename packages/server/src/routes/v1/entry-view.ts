@@ -1,8 +1,13 @@
 /**
  * Rekor v1 wire format of a log entry, rendered by the v1 routes from the log core's typed values:
- * the stored body, its inclusion proof against a signed checkpoint, and the signedEntryTimestamp, an
- * ECDSA signature with the log key over the RFC 8785 JSON of {body (base64), integratedTime, logID
- * (hex), logIndex} (what sigstore verifiers check).
+ * the stored body, its inclusion proof against a signed checkpoint of the entry's shard, and the
+ * signedEntryTimestamp, an ECDSA signature with the shard's key over the RFC 8785 JSON of {body
+ * (base64), integratedTime, logID (hex), logIndex} (what sigstore verifiers check).
+ *
+ * Shards, as public-good Rekor has them (Rekor `pkg/api/entries.go`, `sharding.VirtualLogIndex`):
+ * `logIndex` is global (the shard's offset plus the tree-local index) and is what the SET signs;
+ * `logID` is the SHA-256 of the shard's key; `verification.inclusionProof.logIndex` is tree-local,
+ * against the shard's own checkpoint (origin `<name> - <treeID>`).
  */
 import { sign } from 'node:crypto';
 import type { LogKey } from '../../keys/logKey.js';
@@ -55,12 +60,17 @@ export function setPayload(
  * The SET. Signed through libuv's thread pool (node:crypto's callback form), so signing (~0.1 ms of
  * CPU per entry) runs beside the event loop instead of on it.
  */
-export function signedEntryTimestamp(key: LogKey, e: StoredEntry, bodyB64?: string): Promise<string> {
+export function signedEntryTimestamp(
+  key: LogKey,
+  e: StoredEntry,
+  bodyB64: string | undefined,
+  logIndex: number,
+): Promise<string> {
   const payload = setPayload(
     bodyB64 ?? Buffer.from(e.body).toString('base64'),
     e.integratedTime,
     key.logIdHex,
-    e.index,
+    logIndex,
   );
   return new Promise((resolve, reject) => {
     sign('sha256', Buffer.from(payload, 'latin1'), key.privateKey, (err, sig) => {
@@ -75,19 +85,23 @@ export function newSetCache(maxEntries?: number): SetCache {
   return new SetCache(signedEntryTimestamp, maxEntries);
 }
 
+/** Where an entry is: its shard (tree id, offset of its first entry) and the key that shard signs with. */
+export type ShardOf = { treeId: string; offset: number; key: LogKey };
+
+/** `e.index` is tree-local; the rendered `logIndex` is global (`shard.offset + e.index`). */
 export async function logEntryValue(
-  key: LogKey,
+  shard: ShardOf,
   sets: SetCache,
-  treeId: string,
   e: StoredEntry,
   proof: ProofView,
 ): Promise<LogEntryValue> {
   const body = Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength).toString('base64');
+  const logIndex = shard.offset + e.index;
   return {
     body,
     integratedTime: e.integratedTime,
-    logID: key.logIdHex,
-    logIndex: e.index,
+    logID: shard.key.logIdHex,
+    logIndex,
     verification: {
       inclusionProof: {
         logIndex: e.index,
@@ -96,26 +110,33 @@ export async function logEntryValue(
         hashes: proof.hashes.map(hex),
         checkpoint: proof.checkpoint,
       },
-      signedEntryTimestamp: await sets.get(key, treeId, e, body),
+      signedEntryTimestamp: await sets.get(shard.key, shard.treeId, logIndex, e, body),
     },
   };
 }
 
-/** Rekor v1 LogEntry (`{ [EntryUUID]: LogEntryValue }`) of an entry read from the log. */
+/**
+ * Rekor v1 LogEntry (`{ [EntryUUID]: LogEntryValue }`) of an entry read from the log; `key` is the
+ * key of the entry's shard.
+ */
 export async function renderLogEntry(
   key: LogKey,
   sets: SetCache,
   e: EntryWithProof,
 ): Promise<Record<string, LogEntryValue>> {
-  return { [e.uuid]: await logEntryValue(key, sets, e.treeId, e.entry, e.proof) };
+  return {
+    [e.uuid]: await logEntryValue({ treeId: e.treeId, offset: e.offset, key }, sets, e.entry, e.proof),
+  };
 }
 
-/** Rekor v1 LogEntryValue of an entry just appended (its proof is against its batch's checkpoint). */
+/**
+ * Rekor v1 LogEntryValue of an entry just appended (its proof is against its batch's checkpoint);
+ * `key` is the key of the shard it was appended to.
+ */
 export function renderCreated(key: LogKey, sets: SetCache, c: Created): Promise<LogEntryValue> {
   return logEntryValue(
-    key,
+    { treeId: c.treeId, offset: c.offset, key },
     sets,
-    c.treeId,
     { index: c.index, leafHash: c.entry.leafHash, body: c.entry.body, integratedTime: c.integratedTime },
     c.proof,
   );

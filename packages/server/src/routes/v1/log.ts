@@ -1,6 +1,10 @@
 /**
  * Rekor v1 log routes: GET /api/v1/log (LogInfo with the signed checkpoint), /api/v1/log/proof
  * (consistency proof), /api/v1/log/publicKey (PEM), and two Scriba extensions:
+ * Across shards as Rekor has them: GET /api/v1/log is the active shard's state with
+ * `inactiveShards` (each frozen shard's final root, size, checkpoint and tree ID, oldest first; the
+ * published list of shards monitors and witnesses follow, answered from memory for frozen shards);
+ * /proof and /publicKey take any shard's `treeID` (default: the active shard; unknown: 400, as Rekor).
  *  - /api/v1/log/trusted-root: a Sigstore TrustedRoot (protobuf-specs trustroot v1) naming this log
  *    (base URL, key, log ID, validity) and, when it runs, this server's timestamp authority
  *    (subject, URI, certificate chain, validity);
@@ -8,9 +12,10 @@
  *    use here: this log as Rekor v1 and v2 (`majorApiVersion`), and the TSA.
  */
 import { SIGNING_CONFIG_MEDIA_TYPE } from '@scriba/sdk/bundle';
+import { pemEncode } from '@scriba/sdk/crypto';
 import { base64Encode, hexEncode } from '@scriba/sdk/encoding';
 import type { FastifyPluginAsync } from 'fastify';
-import { LogError, type LogService } from '../../log/service.js';
+import { LogError, type LogService, type Shard } from '../../log/service.js';
 import type { TimestampAuthority } from '../../tsa/authority.js';
 import { errorResponses } from '../errors.js';
 
@@ -32,18 +37,53 @@ export function tsaAuthority(tsa: TimestampAuthority, publicUrl: string) {
   };
 }
 
+/** The shard named by `treeID` (any shard, frozen or active), or the active one when none is named. */
+async function shardOf(log: LogService, treeID: string | undefined): Promise<Shard> {
+  if (treeID === undefined) return activeOf(await log.shards());
+  const shard = await log.shard(treeID);
+  if (!shard) throw new LogError(400, 'UNKNOWN_TREE', `treeID ${treeID} is not a tree of this log`, 'treeID');
+  return shard;
+}
+
+/** The active shard of a listing (the newest; another process may have rotated since this one started). */
+function activeOf(shards: Shard[]): Shard {
+  const active = shards.findLast((s) => s.active);
+  if (!active) throw new Error('the log has no active shard');
+  return active;
+}
+
 export function logRoutes(log: LogService, publicUrl: string, tsa?: TimestampAuthority): FastifyPluginAsync {
   return async (app) => {
     app.get(
       '/api/v1/log',
       { schema: { response: { 200: { $ref: 'LogInfo#' }, ...errorResponses(500) } } },
       async () => {
-        const st = await log.state();
+        let shards = await log.shards();
+        let active = activeOf(shards);
+        let st = await active.state();
+        if (!active.active) {
+          // Frozen since this process listed the shards (another process rotated): list them again.
+          shards = await log.shards(true);
+          active = activeOf(shards);
+          st = await active.state();
+        }
+        const inactiveShards = [];
+        for (const shard of shards) {
+          if (shard === active) continue;
+          const f = await shard.state(); // frozen: from memory
+          inactiveShards.push({
+            rootHash: hexEncode(f.rootHash),
+            treeSize: f.treeSize,
+            signedTreeHead: f.checkpoint,
+            treeID: f.treeId,
+          });
+        }
         return {
           rootHash: hexEncode(st.rootHash),
           treeSize: st.treeSize,
           signedTreeHead: st.checkpoint,
           treeID: st.treeId,
+          inactiveShards,
         };
       },
     );
@@ -65,10 +105,8 @@ export function logRoutes(log: LogService, publicUrl: string, tsa?: TimestampAut
       },
       async (req) => {
         const { firstSize, lastSize, treeID } = req.query;
-        if (treeID !== undefined && treeID !== log.treeId) {
-          throw new LogError(400, 'UNKNOWN_TREE', `treeID ${treeID} is not this log's tree`, 'treeID');
-        }
-        const proof = await log.consistency(firstSize, lastSize);
+        // A frozen shard's proofs are bounded by its final size (its state never grows).
+        const proof = await (await shardOf(log, treeID)).consistency(firstSize, lastSize);
         return { rootHash: hexEncode(proof.rootHash), hashes: proof.hashes.map(hexEncode) };
       },
     );
@@ -81,19 +119,15 @@ export function logRoutes(log: LogService, publicUrl: string, tsa?: TimestampAut
             type: 'object',
             properties: { treeID: { type: 'string', pattern: '^[0-9]{1,20}$' } },
           },
-          response: { 200: { type: 'string' }, ...errorResponses(404, 500) },
+          response: { 200: { type: 'string' }, ...errorResponses(400, 500) },
         },
       },
       async (req, reply) => {
-        if (req.query.treeID !== undefined && req.query.treeID !== log.treeId) {
-          throw new LogError(
-            404,
-            'UNKNOWN_TREE',
-            `treeID ${req.query.treeID} is not this log's tree`,
-            'treeID',
-          );
-        }
-        return reply.type('application/x-pem-file').send(log.key.publicKeyPem);
+        const shard = await shardOf(log, req.query.treeID);
+        // A tree from before shards recorded keys was created with the log key (checked at start).
+        const spki = shard.record.publicKey;
+        const pem = spki === null ? log.key.publicKeyPem : pemEncode(spki, 'PUBLIC KEY');
+        return reply.type('application/x-pem-file').send(pem);
       },
     );
 

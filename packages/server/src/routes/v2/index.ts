@@ -1,24 +1,35 @@
 /**
- * Rekor v2 and C2SP tlog-tiles HTTP API:
+ * Rekor v2 and C2SP tlog-tiles HTTP API, one C2SP log per shard (issue 11):
  *  - POST /api/v2/log/entries — `hashedRekordRequestV002` (protobuf JSON; a `dsseRequestV002` gets 400,
- *    as rekor-tiles since #744: see validate.ts), answered
- *    201 with a protobuf-JSON TransparencyLogEntry (int64 as strings, bytes as base64; inclusion proof
- *    with the signed checkpoint; no signed entry timestamp, no integrated time — as Rekor v2); a
- *    duplicate gets 409 with `x-log-index`.
- *  - GET /api/v2/checkpoint — the latest checkpoint (ECDSA + Ed25519 log signatures, plus the witness
- *    cosignatures collected for it), `text/plain; charset=utf-8`, cacheable for seconds.
- *  - GET /api/v2/tile/<L>/<N>[.p/<W>] and /api/v2/tile/entries/<N>[.p/<W>] — `application/octet-stream`;
- *    full tiles and bundles immutable for a year, partial ones for seconds; 404 beyond the tree.
+ *    as rekor-tiles since #744: see validate.ts), appended to the active shard and answered
+ *    201 with a protobuf-JSON TransparencyLogEntry (int64 as strings, bytes as base64; the tree-local
+ *    index, the inclusion proof with the shard's signed checkpoint; no signed entry timestamp, no
+ *    integrated time — as Rekor v2); a duplicate (in any shard) gets 409 with `x-log-index`.
+ *  - GET /api/v2/checkpoint — the active shard's latest checkpoint (ECDSA + Ed25519 log signatures,
+ *    plus the witness cosignatures collected for it), `text/plain; charset=utf-8`, cacheable for seconds.
+ *  - GET /api/v2/tile/<L>/<N>[.p/<W>] and /api/v2/tile/entries/<N>[.p/<W>] — the active shard's tiles
+ *    and entry bundles, `application/octet-stream`; full ones immutable for a year, partial ones for
+ *    seconds; 404 beyond the tree.
+ *  - GET /api/v2/shards/<treeId>/checkpoint, .../tile/... — the same for every shard, frozen or active,
+ *    under its own prefix. Everything a frozen shard serves is final (partial tiles and bundles too)
+ *    and immutable; its checkpoint once every configured witness has cosigned it.
  *  - GET /api/v2/log/vkeys — the log's note verifier keys (text, one per line), for witnesses.
- * Witness pushing (log/witness-push.ts) starts with the app when SCRIBA_WITNESSES is set.
+ * The bytes served come from log/published.ts (also what `scriba shard export` writes). Witness
+ * pushing (log/witness-push.ts, every shard) starts with the app when SCRIBA_WITNESSES is set.
  */
 import { gzipSync } from 'node:zlib';
-import { isScribaError } from '@scriba/sdk';
-import { encodeEntryBundle, parseEntryBundlePath, parseTilePath, TILE_WIDTH } from '@scriba/sdk/tiles';
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
+import { bytesEqual, isScribaError } from '@scriba/sdk';
+import { parseEntryBundlePath, parseTilePath, TILE_WIDTH } from '@scriba/sdk/tiles';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isEntryValidationError } from '../../entries/index.js';
-import { type CheckpointEd25519, checkpointEd25519 } from '../../keys/checkpointEd25519.js';
-import type { LogService } from '../../log/service.js';
+import { ShardCosigners } from '../../keys/shard-cosigners.js';
+import {
+  type Cosign,
+  publishedCheckpoint,
+  publishedEntryBundle,
+  publishedTile,
+} from '../../log/published.js';
+import type { LogService, Shard } from '../../log/service.js';
 import { type WitnessEndpoint, WitnessPusher } from '../../log/witness-push.js';
 import { renderTransparencyLogEntry } from './render.js';
 import { validateCreateEntryRequestV2 } from './validate.js';
@@ -70,21 +81,11 @@ const tleSchema = {
   },
 } as const;
 
-/** The latest checkpoint as served: log signatures (ECDSA + Ed25519) and collected cosignatures. */
-async function servedCheckpoint(
-  log: LogService,
-  ed: CheckpointEd25519,
-): Promise<{ size: number; rootHash: Uint8Array; note: string; full: string }> {
-  const st = await log.state();
-  const note = await ed.cosign(st.checkpoint);
-  const lines = await log.cosignatureLines(st.treeSize, st.rootHash);
-  return { size: st.treeSize, rootHash: st.rootHash, note, full: note + lines.join('') };
-}
-
 /**
- * Full tiles and full entry bundles never change (tlog-tiles), so they are kept in a byte-bounded
- * LRU (SCRIBA_TILE_CACHE_MB, default 64): hot tiles are served without a database round trip.
- * Partial tiles are not cached (they are small and short-lived).
+ * Full tiles and full entry bundles never change (tlog-tiles), nor does anything a frozen shard holds,
+ * so they are kept in a byte-bounded LRU (SCRIBA_TILE_CACHE_MB, default 64), keyed by tree id, level or
+ * bundle, index and width: hot tiles are served without a database round trip. Partial tiles of the
+ * active shard are not cached (they are small and short-lived).
  */
 class ImmutableCache {
   private readonly map = new Map<string, Uint8Array>();
@@ -116,17 +117,36 @@ function sendBinary(reply: FastifyReply, data: Uint8Array, full: boolean, gzippe
   return reply.send(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
 }
 
+/** A decimal tree id (Rekor's treeID: int64) as it appears in a shard's URL prefix. */
+const TREE_ID = /^(0|[1-9][0-9]{0,18})$/;
+
 export function v2Routes(log: LogService, options: V2Options = {}): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
-    const ed = await checkpointEd25519(log.key, log.signer.name, { keyPath: options.ed25519KeyPath });
+    // The Ed25519 co-signer of each shard (its key; a configured SCRIBA_LOG_ED25519_KEY for all).
+    const cosigners = new ShardCosigners(
+      log.signer.name,
+      options.ed25519KeyPath,
+      (logId) => (bytesEqual(logId, log.key.logId) ? log.key : undefined),
+      log.key,
+    );
+    // A configured key that cannot be read fails the start, not the first request.
+    await cosigners.forShard(log.key.logId);
+    const cosignOf =
+      (shard: Shard): Cosign =>
+      (note) =>
+        cosigners.cosign(shard.record.logId, note);
     const witnesses = options.witnesses ?? [];
     const cache = new ImmutableCache((options.tileCacheMb ?? 64) * 2 ** 20);
     const intervalMs = options.witnessIntervalMs;
     const timeoutMs = options.witnessTimeoutMs;
     const pusher = new WitnessPusher({
-      tree: log.tree,
       witnesses,
-      latest: () => servedCheckpoint(log, ed),
+      shards: async () =>
+        (await log.shards()).map((s) => ({
+          tree: s.handle,
+          frozen: !s.active,
+          latest: () => publishedCheckpoint(s, cosignOf(s)),
+        })),
       ...(intervalMs !== undefined ? { intervalMs } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       onError: (url, error) => app.log.warn({ witness: url, error }, 'witness push failed'),
@@ -134,6 +154,59 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
     options.onPusher?.(pusher);
     app.addHook('onReady', async () => pusher.start());
     app.addHook('onClose', async () => pusher.stop());
+
+    /** The shard the root paths serve: the active one (after a rotation by any process, the new one). */
+    const activeShard = async (): Promise<Shard> => (await log.shards()).find((s) => s.active) ?? log.active;
+    /** The shard of a `/api/v2/shards/<treeId>/` prefix, or undefined (404). */
+    const shardOf = (req: FastifyRequest): Promise<Shard | undefined> => {
+      const treeId = (req.params as { treeId: string }).treeId;
+      return TREE_ID.test(treeId) ? log.shard(treeId) : Promise.resolve(undefined);
+    };
+    const notFound = (reply: FastifyReply, message = 'not in the tree') =>
+      reply.code(404).header('cache-control', 'no-store').send({ code: 404, message, reason: 'NOT_FOUND' });
+    const noShard = (reply: FastifyReply) => notFound(reply, 'no shard with this tree id');
+
+    async function sendCheckpoint(shard: Shard, reply: FastifyReply): Promise<FastifyReply> {
+      const cp = await publishedCheckpoint(shard, cosignOf(shard));
+      // A frozen shard's final checkpoint never changes, once every witness has cosigned it.
+      const final = cp.frozen && cp.cosignatures >= witnesses.length;
+      return reply
+        .header('content-type', 'text/plain; charset=utf-8')
+        .header('cache-control', final ? IMMUTABLE : CHECKPOINT_CACHE)
+        .send(cp.full);
+    }
+
+    async function sendTile(shard: Shard, rest: string, req: FastifyRequest, reply: FastifyReply) {
+      const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+      // Everything a frozen shard holds is final, its partial tiles and bundles too.
+      const frozen = !shard.active;
+      try {
+        if (rest.startsWith('entries/')) {
+          const { index, width } = parseEntryBundlePath(`tile/${rest}`);
+          const final = frozen || width === TILE_WIDTH;
+          const key = `${shard.treeId}/e/${index}/${width}${gzip ? '.gz' : ''}`;
+          const hit = final ? cache.get(key) : undefined;
+          if (hit) return sendBinary(reply, hit, true, gzip);
+          const encoded = await publishedEntryBundle(shard, index, width);
+          if (!encoded) return notFound(reply);
+          const data = gzip ? new Uint8Array(gzipSync(encoded)) : encoded;
+          if (final) cache.set(key, data);
+          return sendBinary(reply, data, final, gzip);
+        }
+        const tile = parseTilePath(`tile/${rest}`);
+        const final = frozen || tile.width === TILE_WIDTH;
+        const key = `${shard.treeId}/t/${tile.level}/${tile.index}/${tile.width}`;
+        const hit = final ? cache.get(key) : undefined;
+        if (hit) return sendBinary(reply, hit, true);
+        const data = await publishedTile(shard, tile.level, tile.index, tile.width);
+        if (!data) return notFound(reply);
+        if (final) cache.set(key, data.slice());
+        return sendBinary(reply, data, final);
+      } catch (e) {
+        if (isScribaError(e)) return notFound(reply, `not a tile path: ${e.message}`);
+        throw e;
+      }
+    }
 
     app.post(
       '/api/v2/log/entries',
@@ -162,63 +235,41 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
             reason: 'DUPLICATE_ENTRY',
           });
         }
+        // Each shard is its own v2 log: the entry's tree-local index, its shard's key and checkpoint.
+        const logId = (await log.shard(res.treeId))?.record.logId ?? log.key.logId;
         return reply
           .code(201)
-          .send(renderTransparencyLogEntry(res, log.key.logId, await ed.cosign(res.proof.checkpoint)));
+          .send(renderTransparencyLogEntry(res, logId, await cosigners.cosign(logId, res.proof.checkpoint)));
       },
     );
 
-    app.get('/api/v2/checkpoint', async (_req, reply) => {
-      const cp = await servedCheckpoint(log, ed);
+    app.get('/api/v2/checkpoint', async (_req, reply) => sendCheckpoint(await activeShard(), reply));
+
+    // Every shard's Ed25519 verifier key, the active shard's first (one line when the key was kept).
+    app.get('/api/v2/log/vkeys', async (_req, reply) => {
+      const vkeys = new Set<string>();
+      for (const s of (await log.shards()).toReversed()) {
+        const cosigner = cosigners.forShard(s.record.logId);
+        if (cosigner) vkeys.add((await cosigner).vkey);
+      }
       return reply
         .header('content-type', 'text/plain; charset=utf-8')
-        .header('cache-control', CHECKPOINT_CACHE)
-        .send(cp.full);
+        .send([...vkeys].map((v) => `${v}\n`).join(''));
     });
 
-    app.get('/api/v2/log/vkeys', async (_req, reply) =>
-      reply.header('content-type', 'text/plain; charset=utf-8').send(`${ed.vkey}\n`),
+    app.get('/api/v2/tile/*', async (req, reply) =>
+      sendTile(await activeShard(), (req.params as { '*': string })['*'], req, reply),
     );
 
-    app.get('/api/v2/tile/*', async (req, reply) => {
-      const rest = (req.params as { '*': string })['*'];
-      const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-      const notFound = () =>
-        reply
-          .code(404)
-          .header('cache-control', 'no-store')
-          .send({ code: 404, message: 'not in the tree', reason: 'NOT_FOUND' });
-      try {
-        if (rest.startsWith('entries/')) {
-          const { index, width } = parseEntryBundlePath(`tile/${rest}`);
-          const full = width === TILE_WIDTH;
-          const key = `e/${index}${gzip ? '.gz' : ''}`;
-          const hit = full ? cache.get(key) : undefined;
-          if (hit) return sendBinary(reply, hit, true, gzip);
-          const entries = await log.readEntryBundle(index, width);
-          if (!entries) return notFound();
-          const encoded = encodeEntryBundle(entries);
-          const data = gzip ? new Uint8Array(gzipSync(encoded)) : encoded;
-          if (full) cache.set(key, data);
-          return sendBinary(reply, data, full, gzip);
-        }
-        const tile = parseTilePath(`tile/${rest}`);
-        const full = tile.width === TILE_WIDTH;
-        const key = `t/${tile.level}/${tile.index}`;
-        const hit = full ? cache.get(key) : undefined;
-        if (hit) return sendBinary(reply, hit, true);
-        const data = await log.readTile(tile.level, tile.index, tile.width);
-        if (!data) return notFound();
-        if (full) cache.set(key, data.slice());
-        return sendBinary(reply, data, full);
-      } catch (e) {
-        if (isScribaError(e)) {
-          return reply
-            .code(404)
-            .send({ code: 404, message: `not a tile path: ${e.message}`, reason: 'NOT_FOUND' });
-        }
-        throw e;
-      }
+    app.get('/api/v2/shards/:treeId/checkpoint', async (req, reply) => {
+      const shard = await shardOf(req);
+      return shard ? sendCheckpoint(shard, reply) : noShard(reply);
+    });
+
+    app.get('/api/v2/shards/:treeId/tile/*', async (req, reply) => {
+      const shard = await shardOf(req);
+      if (!shard) return noShard(reply);
+      return sendTile(shard, (req.params as { '*': string })['*'], req, reply);
     });
   };
 }

@@ -1,0 +1,286 @@
+/**
+ * Sigstore clients across a log rotation (issue 11), over HTTP against a real server on PostgreSQL:
+ * @sigstore/sign (RekorWitness, Rekor v1 API) logs message signatures and a DSSE envelope before the
+ * rotation, the log is rotated (storage rotate, same key; the server restarts on the new shard) and
+ * more are logged after it, including a re-upload of a frozen shard's entry (409 + fetch-on-conflict).
+ * Every bundle — global logIndex, tree-local proof index against its shard's checkpoint, SET over the
+ * global index — verifies with @sigstore/verify and with `scriba verify` (the built CLI); a bundle
+ * whose logIndex was changed does not.
+ *
+ * Trusted root: the one the log served before the rotation (one tlog entry for the log key, valid
+ * from the first shard's start, open-ended), which covers both shards since the key was kept. The
+ * trusted root served per shard is another engineer's work (s-trust).
+ */
+import { execFile } from 'node:child_process';
+import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { EMPTY_ROOT } from '@scriba/sdk/merkle';
+import { DSSEBundleBuilder, MessageSignatureBundleBuilder, RekorWitness, type Signer } from '@sigstore/sign';
+import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LogService } from '../packages/server/src/log/service.js';
+import type { RunningServer } from '../packages/server/src/main.js';
+import { createTestDatabase } from './helpers/postgres.js';
+import { CLI_BIN, startTestServer, tempDir } from './helpers/server.js';
+
+const verifyRequire = createRequire(createRequire(import.meta.url).resolve('@sigstore/verify'));
+const { bundleFromJSON, bundleToJSON } = verifyRequire(
+  '@sigstore/bundle',
+) as typeof import('@sigstore/bundle');
+const { TrustedRoot } = verifyRequire(
+  '@sigstore/protobuf-specs',
+) as typeof import('@sigstore/protobuf-specs');
+
+type Json = Record<string, unknown>;
+type TlogEntry = {
+  logIndex: string;
+  logId: { keyId: string };
+  inclusionProof: { logIndex: string; treeSize: string; checkpoint: { envelope: string } };
+};
+
+/** A sigstore-js Signer over a node:crypto P-256 key; memoized so a re-sign yields the same entry. */
+class LocalKeySigner implements Signer {
+  readonly publicKeyPem: string;
+  readonly hint: string;
+  private readonly memo = new Map<string, Buffer>();
+
+  constructor(
+    private readonly privateKey: KeyObject,
+    publicKey: KeyObject,
+  ) {
+    this.publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    this.hint = createHash('sha256')
+      .update(publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('base64');
+  }
+
+  async sign(data: Buffer) {
+    const k = createHash('sha256').update(data).digest('hex');
+    let signature = this.memo.get(k);
+    if (!signature) {
+      signature = sign('sha256', data, this.privateKey);
+      this.memo.set(k, signature);
+    }
+    return { signature, key: { $case: 'publicKey' as const, publicKey: this.publicKeyPem, hint: this.hint } };
+  }
+}
+
+const run = promisify(execFile);
+
+/** `scriba verify` (the built CLI) of a bundle JSON against the artifact; its exit code and output. */
+async function scribaVerify(
+  dir: string,
+  name: string,
+  bundle: Json,
+  artifact: Buffer,
+  keyPath: string,
+  rootPath: string,
+): Promise<{ code: number; out: string }> {
+  const bundlePath = join(dir, `${name}.sigstore.json`);
+  const artifactPath = join(dir, `${name}.txt`);
+  await writeFile(bundlePath, JSON.stringify(bundle));
+  await writeFile(artifactPath, artifact);
+  const args = ['verify', '--bundle', bundlePath, '--artifact', artifactPath, '--key', keyPath];
+  try {
+    const r = await run(process.execPath, [CLI_BIN, ...args, '--trusted-root', rootPath]);
+    return { code: 0, out: r.stdout + r.stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: err.code ?? -1, out: `${err.stdout ?? ''}${err.stderr ?? ''}` };
+  }
+}
+
+describe('Sigstore v1 bundles across a log rotation', () => {
+  let server: RunningServer;
+  let dir: string;
+  let rootPath: string;
+  let keyPath: string;
+  let trustedRoot: Json;
+  let oldTree: string;
+  let newTree: string;
+  const cleanup: (() => Promise<void>)[] = [];
+  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const signer = new LocalKeySigner(pair.privateKey, pair.publicKey);
+  const witness = () => new RekorWitness({ rekorBaseURL: server.url, fetchOnConflict: true, retry: 0 });
+  const dsseWitness = () =>
+    new RekorWitness({ rekorBaseURL: server.url, fetchOnConflict: true, retry: 0, entryType: 'dsse' });
+  const signed: Record<string, { bundle: Json; artifact?: Buffer }> = {};
+
+  async function signMessage(artifact: Buffer): Promise<Json> {
+    const builder = new MessageSignatureBundleBuilder({ signer, witnesses: [witness()] });
+    return bundleToJSON(await builder.create({ data: artifact })) as Json;
+  }
+
+  async function signEnvelope(tag: string): Promise<Json> {
+    const builder = new DSSEBundleBuilder({ signer, witnesses: [dsseWitness()] });
+    return bundleToJSON(
+      await builder.create({ data: Buffer.from(`statement ${tag}`), type: 'text/plain' }),
+    ) as Json;
+  }
+
+  /** The bundle's tlog entry, with the int64 fields protobuf JSON leaves out when 0 filled in. */
+  function tlogEntry(bundle: Json): TlogEntry {
+    const e = (bundle.verificationMaterial as { tlogEntries: TlogEntry[] }).tlogEntries[0]!;
+    return {
+      ...e,
+      logIndex: e.logIndex ?? '0',
+      inclusionProof: { ...e.inclusionProof, logIndex: e.inclusionProof.logIndex ?? '0' },
+    };
+  }
+
+  function verifyWithSigstore(bundle: Json, artifact?: Buffer): void {
+    const trust = toTrustMaterial(TrustedRoot.fromJSON(trustedRoot), (hint: string) => {
+      if (hint !== signer.hint) throw new Error(`unknown key hint ${hint}`);
+      return { publicKey: pair.publicKey, validFor: () => true };
+    });
+    const verifier = new Verifier(trust, { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 1 });
+    verifier.verify(toSignedEntity(bundleFromJSON(bundle), artifact));
+  }
+
+  beforeAll(async () => {
+    const db = await createTestDatabase();
+    const d = await tempDir();
+    dir = d.path;
+    cleanup.push(db.drop, d.remove);
+    // One log name across the restart (the port, hence the default name, changes).
+    const env = { DATABASE_URL: db.url, SCRIBA_DATA_DIR: join(dir, 'log'), SCRIBA_LOG_NAME: '127.0.0.1' };
+    server = await startTestServer(env);
+    trustedRoot = (await (await fetch(`${server.url}/api/v1/log/trusted-root`)).json()) as Json;
+    rootPath = join(dir, 'trusted_root.json');
+    await writeFile(rootPath, JSON.stringify(trustedRoot));
+    keyPath = join(dir, 'signer.pub.pem');
+    await writeFile(keyPath, signer.publicKeyPem);
+
+    for (const name of ['before-0', 'before-1']) {
+      const artifact = Buffer.from(`${name} ${Date.now()}`);
+      signed[name] = { bundle: await signMessage(artifact), artifact };
+    }
+    signed['before-dsse'] = { bundle: await signEnvelope('before') };
+
+    oldTree = server.log.treeId;
+    newTree = LogService.newTreeId();
+    await server.log.storage.rotate(
+      {
+        treeId: newTree,
+        logId: server.log.key.logId,
+        publicKey: server.log.key.spki,
+        rootHash: EMPTY_ROOT,
+        origin: `${server.config.logName} - ${newTree}`,
+      },
+      oldTree,
+    );
+    await server.close();
+    server = await startTestServer(env);
+    cleanup.unshift(() => server.close());
+
+    for (const name of ['after-0', 'after-1']) {
+      const artifact = Buffer.from(`${name} ${Date.now()}`);
+      signed[name] = { bundle: await signMessage(artifact), artifact };
+    }
+    signed['after-dsse'] = { bundle: await signEnvelope('after') };
+    // The same artifact as before the rotation: the log answers 409 with the frozen shard's entry.
+    signed['again-0'] = {
+      bundle: await signMessage(signed['before-0']!.artifact!),
+      artifact: signed['before-0']!.artifact,
+    };
+  });
+  afterAll(async () => {
+    for (const c of cleanup) await c().catch(() => undefined);
+  });
+
+  it('gives bundles after the rotation a global logIndex and a tree-local proof in the new shard', () => {
+    const origin = (e: TlogEntry) => e.inclusionProof.checkpoint.envelope.split('\n', 1)[0];
+    expect(['before-0', 'before-1', 'before-dsse'].map((n) => tlogEntry(signed[n]!.bundle).logIndex)).toEqual(
+      ['0', '1', '2'],
+    );
+    for (const n of ['before-0', 'before-1', 'before-dsse']) {
+      const e = tlogEntry(signed[n]!.bundle);
+      expect(e.inclusionProof.logIndex).toBe(e.logIndex);
+      expect(origin(e)).toBe(`127.0.0.1 - ${oldTree}`);
+    }
+    const after = ['after-0', 'after-1', 'after-dsse'].map((n) => tlogEntry(signed[n]!.bundle));
+    expect(after.map((e) => [e.logIndex, e.inclusionProof.logIndex])).toEqual([
+      ['3', '0'],
+      ['4', '1'],
+      ['5', '2'],
+    ]);
+    for (const e of after) expect(origin(e)).toBe(`127.0.0.1 - ${newTree}`);
+    // The re-upload got the frozen shard's entry, proven against the shard's final checkpoint.
+    const again = tlogEntry(signed['again-0']!.bundle) as TlogEntry & Json;
+    const first = tlogEntry(signed['before-0']!.bundle) as TlogEntry & Json;
+    for (const k of ['logIndex', 'logId', 'integratedTime', 'canonicalizedBody', 'kindVersion']) {
+      expect(again[k]).toEqual(first[k]);
+    }
+    expect(again.inclusionProof.logIndex).toBe('0');
+    expect(again.inclusionProof.treeSize).toBe('3');
+    expect(origin(again)).toBe(`127.0.0.1 - ${oldTree}`);
+  });
+
+  it.each(['before-0', 'before-1', 'before-dsse', 'after-0', 'after-1', 'after-dsse', 'again-0'])(
+    'verifies %s with @sigstore/verify',
+    (name) => {
+      verifyWithSigstore(signed[name]!.bundle, signed[name]!.artifact);
+    },
+  );
+
+  it.each(['before-0', 'before-1', 'after-0', 'after-1', 'again-0'])(
+    'verifies %s with scriba verify',
+    async (name) => {
+      const { bundle, artifact } = signed[name]!;
+      const r = await scribaVerify(dir, name, bundle, artifact!, keyPath, rootPath);
+      expect(r.out).not.toMatch(/error/i);
+      expect(r.code).toBe(0);
+    },
+  );
+
+  it.each([
+    ['--log-index', '1'],
+    ['--log-index', '4'],
+  ])('scriba get %s %s verifies the entry in its shard', async (flag, value) => {
+    const r = await run(process.execPath, [
+      CLI_BIN,
+      'get',
+      flag,
+      value,
+      '--url',
+      server.url,
+      '--trusted-root',
+      rootPath,
+      '--format',
+      'json',
+    ]);
+    const entry = Object.values(JSON.parse(r.stdout) as Record<string, { logIndex: number }>)[0]!;
+    expect(entry.logIndex).toBe(Number(value));
+  });
+
+  describe('when a bundle claims another global index', () => {
+    /** after-1 (global 4, tree-local 1) claiming global index 5 or its tree-local index 1. */
+    const tampered = (logIndex: string): Json => {
+      const b = structuredClone(signed['after-1']!.bundle);
+      (b.verificationMaterial as { tlogEntries: TlogEntry[] }).tlogEntries[0]!.logIndex = logIndex;
+      return b;
+    };
+
+    it.each(['5', '1'])('refuses logIndex %s with @sigstore/verify (the SET signs 4)', (logIndex) => {
+      expect(() => verifyWithSigstore(tampered(logIndex), signed['after-1']!.artifact)).toThrow(
+        expect.objectContaining({ code: 'TLOG_INCLUSION_PROMISE_ERROR' }),
+      );
+    });
+
+    it.each(['5', '1'])('refuses logIndex %s with scriba verify', async (logIndex) => {
+      const r = await scribaVerify(
+        dir,
+        `tampered-${logIndex}`,
+        tampered(logIndex),
+        signed['after-1']!.artifact!,
+        keyPath,
+        rootPath,
+      );
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/TLOG_SET_INVALID/);
+    });
+  });
+});
