@@ -94,27 +94,38 @@ async function writeTiles(db, treeId, tiles) {
   }
 }
 
-/** Bulk load `n` entries into an empty log: SQL-generated entries, tiles from the integrator. */
-export async function bulkLoad(db, treeId, signer, n) {
+/**
+ * Bulk load `n` entries into an empty log: SQL-generated entries, tiles from the integrator.
+ * `body` (optional): `{ kind, sql }`, an SQL expression of `i` giving entry i's body (bytea) instead
+ * of `bench-<i>`; the leaf hashes are then read back from the database (leafOf no longer applies).
+ */
+export async function bulkLoad(db, treeId, signer, n, body) {
   const t0 = performance.now();
   const now = Math.floor(Date.now() / 1000);
   const CHUNK = 65536;
-  await db.query(
-    "INSERT INTO entry_kinds (kind, api_version) VALUES ('bench', '0.0.1') ON CONFLICT DO NOTHING",
-  );
+  await db.query("INSERT INTO entry_kinds (kind, api_version) VALUES ($1, '0.0.1') ON CONFLICT DO NOTHING", [
+    body?.kind ?? 'bench',
+  ]);
   let size = 0;
   const edge = new Map();
   while (size < n) {
     const end = Math.min(n, size + CHUNK);
     await db.query(
       `INSERT INTO entries (tree_id, log_index, integrated_time, kind_code, leaf_hash, body)
-       SELECT $4, i, $3, (SELECT code FROM entry_kinds WHERE kind = 'bench' AND api_version = '0.0.1'),
-              sha256('\\x00'::bytea || convert_to('bench-' || i, 'UTF8')), convert_to('bench-' || i, 'UTF8')
-       FROM generate_series($1::bigint, $2::bigint) AS i`,
-      [size, end - 1, now, treeId],
+       SELECT $4, i, $3, (SELECT code FROM entry_kinds WHERE kind = $5 AND api_version = '0.0.1'),
+              sha256('\\x00'::bytea || b), b
+       FROM (SELECT i, ${body?.sql ?? "convert_to('bench-' || i, 'UTF8')"} AS b
+             FROM generate_series($1::bigint, $2::bigint) AS i) AS g`,
+      [size, end - 1, now, treeId, body?.kind ?? 'bench'],
     );
     const leaves = [];
-    for (let i = size; i < end; i++) leaves.push(leafOf(i));
+    if (body) {
+      const { rows } = await db.query(
+        'SELECT leaf_hash FROM entries WHERE tree_id = $1 AND log_index >= $2 AND log_index < $3 ORDER BY log_index',
+        [treeId, size, end],
+      );
+      for (const row of rows) leaves.push(new Uint8Array(row.leaf_hash));
+    } else for (let i = size; i < end; i++) leaves.push(leafOf(i));
     const stored = rightEdgeTiles(size).map((t) => ({ ...t, hashes: edge.get(tileKey(t.level, t.index)) }));
     const r = integrate(size, stored, leaves);
     await writeTiles(db, treeId, r.changed);

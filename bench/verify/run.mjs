@@ -265,6 +265,7 @@ if (values.json) {
     `node:crypto CPU ms/op: verify P-256 ${opMs.p256.toFixed(3)}, P-384 ${opMs.p384.toFixed(3)}, Ed25519 ${opMs.ed25519.toFixed(3)}; key import ${opMs.import.toFixed(3)}`,
   );
   console.log(
-    "bundles/s is wall clock (WebCrypto runs checks on its thread pool); bundles/CPU-s divides by this process's CPU time.",
+    'bundles/s is wall clock (WebCrypto runs every check on its thread pool, the Node default its P-384 checks); ' +
+      "bundles/CPU-s divides by this process's CPU time (all threads); the crypto floor is one core's.",
   );
 }

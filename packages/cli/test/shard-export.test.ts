@@ -27,6 +27,8 @@ import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
 import { rotateShard } from '../../../test/helpers/shard-rotate.js';
 import { type StaticServer, startStaticServer } from '../../../test/helpers/static-server.js';
+import { checkpointEd25519 } from '../../server/src/keys/checkpointEd25519.js';
+import { generateLogKeyPem, type LogKey, parseLogKeyPem } from '../../server/src/keys/logKey.js';
 import type { RunningServer } from '../../server/src/main.js';
 import { scriba } from './helpers/cli.js';
 
@@ -324,6 +326,55 @@ describe('scriba shard export', () => {
         /^error SHARD_DATA_MISMATCH: entry 7 does not hash to its level-0 tile hash\n$/,
       );
       expect(await files(out)).not.toContain('checkpoint');
+    });
+  });
+
+  describe('when the frozen shard was signed with another key of the keyring', () => {
+    let other: string;
+    let otherKey: LogKey;
+    let otherKeyPath: string;
+
+    beforeAll(async () => {
+      otherKeyPath = join(www, '..', 'other-key.pem');
+      const pem = generateLogKeyPem();
+      await writeFile(otherKeyPath, pem, { mode: 0o600 });
+      otherKey = parseLogKeyPem(pem, otherKeyPath);
+      // A shard with the other key, frozen empty by the next rotation (back to the log key).
+      const primary = server.log.keyring.primary;
+      other = (await server.log.rotate({ key: otherKey })).active.treeId;
+      await server.log.rotate({ key: primary });
+    });
+
+    it('is refused without that key, with one line (exit 2)', async () => {
+      const r = await exportShard(other, join(www, 'other-refused'));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /^error SHARD_KEY_MISSING: shard \d+ is signed with log ID [0-9a-f]{64}[^\n]*\n$/,
+      );
+    });
+
+    it('is exported with SCRIBA_SHARD_KEYS, empty, and verifies with that key from the static server', async () => {
+      const saved = process.env.SCRIBA_SHARD_KEYS;
+      process.env.SCRIBA_SHARD_KEYS = otherKeyPath;
+      let r: Awaited<ReturnType<typeof exportShard>>;
+      try {
+        r = await exportShard(other, join(www, 'other', 'api', 'v2'));
+      } finally {
+        if (saved === undefined) delete process.env.SCRIBA_SHARD_KEYS;
+        else process.env.SCRIBA_SHARD_KEYS = saved;
+      }
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(await files(join(www, 'other', 'api', 'v2'))).toEqual(['checkpoint']);
+      const ed = await checkpointEd25519(otherKey, server.log.signer.name);
+      const client = TileClient.http(`${web.url}/other/api/v2`);
+      const { checkpoint, verified } = await client.fetchCheckpoint([
+        noteVerifierFromPublicKey(server.log.signer.name, parsePublicKey(otherKey.spki)),
+        parseVerifierKey(ed.vkey),
+      ]);
+      expect(verified).toHaveLength(2);
+      expect([checkpoint.origin, checkpoint.size]).toEqual([`${server.log.signer.name} - ${other}`, 0]);
+      await client.verifyCheckpointRoot(checkpoint);
     });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The SDK MUST run in browsers: its compiled output may not import Node built-ins nor use Buffer —
  * with exactly one exception, dist/native-node.js, which only the `node` export condition loads and
- * which imports `node:crypto` and nothing else built in.
+ * which imports `node:crypto` (signatures, digests) and `node:http`/`node:https`/`node:zlib` (the tile
+ * client's GET) and nothing else built in.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,10 +43,10 @@ describe('sdk compiled output', () => {
       },
     );
 
-    it(`${NODE_ONLY} imports node:crypto and no other built-in`, () => {
+    it(`${NODE_ONLY} imports node:crypto, node:http, node:https, node:zlib and no other built-in`, () => {
       const text = readFileSync(join(DIST, NODE_ONLY), 'utf8');
       const builtins = [...text.matchAll(new RegExp(NODE_IMPORT, 'g'))].map((m) => m[1]);
-      expect(builtins).toEqual(['node:crypto']);
+      expect(builtins).toEqual(['node:crypto', 'node:http', 'node:https', 'node:zlib']);
       expect(text).not.toMatch(BUFFER_USE);
     });
   });
@@ -82,6 +83,8 @@ describe('sdk compiled output', () => {
         const native = await import(join(DIST, 'crypto', 'native.js'));
         expect(native.nativeCrypto()).toBeDefined();
         expect(native.nativeDigest()).toBeTypeOf('function');
+        const host = await import(join(DIST, 'tiles', 'host-http.js'));
+        expect(host.hostHttpGet()).toBeTypeOf('function');
       },
     );
   });

@@ -19,7 +19,7 @@ const countingNative = {
     hashCalls++;
     return nodeCrypto.createHash(alg);
   },
-  hash: (alg: string, data: Uint8Array, enc: 'buffer') => {
+  hash: (alg: string, data: Uint8Array, enc: 'latin1') => {
     hashCalls++;
     return nodeCrypto.hash(alg, data, enc);
   },

@@ -199,6 +199,53 @@ describe('TileClient.entries', () => {
     });
   });
 
+  describe('when streaming a range one bundle at a time (entryBatches)', () => {
+    it.each([
+      [0, 0, 0, []],
+      [
+        0,
+        513,
+        513,
+        [
+          [0, 256],
+          [256, 256],
+          [512, 1],
+        ],
+      ],
+      [
+        100,
+        700,
+        1000,
+        [
+          [100, 156],
+          [256, 256],
+          [512, 188],
+        ],
+      ],
+      [
+        255,
+        257,
+        300,
+        [
+          [255, 1],
+          [256, 1],
+        ],
+      ],
+    ])('yields [%i, %i) of size %i as %j', async (start, end, size, shape) => {
+      const log = buildLog(size);
+      const got: number[][] = [];
+      for await (const b of new TileClient(log.source, { prefetch: 2 }).entryBatches(start, end, size, {
+        checkLeafHashes: true,
+      })) {
+        got.push([b.start, b.entries.length]);
+        b.entries.forEach((data, i) => {
+          expect(data).toEqual(log.entries[b.start + i]);
+        });
+      }
+      expect(got).toEqual(shape);
+    });
+  });
+
   describe('when a bundle entry was altered', () => {
     it('is caught against the level-0 tile (MERKLE_ROOT_MISMATCH)', async () => {
       const log = buildLog(300);

@@ -113,6 +113,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       return reply.code(400).send({ code: 400, message: err.message, reason: err.code, field: err.field });
     }
     if (err instanceof LogError) {
+      if (err.status === 503) reply.header('retry-after', String(RETRY_AFTER_S));
       return reply
         .code(err.status)
         .send({ code: err.status, message: err.message, reason: err.reason, field: err.field });

@@ -44,7 +44,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
  * (its first line and its signature's key name), so that a command run with another SCRIBA_PUBLIC_URL
  * neither shows nor creates different ones; the configuration only when there is no checkpoint.
  */
-function signedAs(
+export function signedAs(
   t: TreeRecord,
   config: Pick<Config, 'logName' | 'origin'>,
 ): { origin: string; name: string } {
@@ -76,7 +76,7 @@ export function shardInfo(t: TreeRecord, config: Pick<Config, 'logName' | 'origi
 }
 
 /** Opens the configured database (migrated) for `fn`, closing it after. */
-async function withStorage<T>(config: Config, fn: (storage: SqlLogStorage) => Promise<T>): Promise<T> {
+export async function withStorage<T>(config: Config, fn: (storage: SqlLogStorage) => Promise<T>): Promise<T> {
   const db: Db = await openDb({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -105,7 +105,7 @@ async function readKey(path: string, what: string): Promise<LogKey> {
 }
 
 /** The server's keyring as configured (log key if present, SCRIBA_SHARD_KEYS); never creates a key. */
-async function configuredKeyring(config: Config): Promise<Keyring | undefined> {
+export async function configuredKeyring(config: Config): Promise<Keyring | undefined> {
   const path = config.logKeyPath ?? join(config.dataDir, 'log-key.pem');
   let primary: LogKey;
   try {

@@ -2,22 +2,19 @@
  * `scriba shard export --tree-id ID --out DIR` (issue 11, "a frozen shard can leave the database"):
  * writes a frozen shard to DIR as a static C2SP log (log/export.ts: tiles, entry bundles, the final
  * checkpoint, each at its tlog-tiles path), from the database the server configuration names (the
- * environment `scriba serve` reads: DATABASE_URL, else the embedded data dir; the log key for the
- * Ed25519 co-signature). Apart from the migrations `scriba serve` would apply, it only reads the
- * database. DIR must be absent or empty; files are created, never overwritten.
+ * environment `scriba serve` reads: DATABASE_URL, else the embedded data dir; the keyring for the
+ * Ed25519 co-signature), opened as `scriba shard list | rotate` open it (shard-admin.ts). Apart from
+ * the migrations `scriba serve` would apply, it only reads the database. DIR must be absent or empty; files are created, never overwritten.
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { bytesEqual } from '@scriba/sdk';
-import { parseNote } from '@scriba/sdk/note';
-import { type Config, ConfigError, loadConfig } from './config.js';
-import { type LogKey, parseLogKeyPem } from './keys/logKey.js';
+import { ConfigError, loadConfig } from './config.js';
 import { ShardCosigners } from './keys/shard-cosigners.js';
 import { type ExportSummary, exportShard, ShardDataError } from './log/export.js';
 import { Shard } from './log/shard.js';
-import { migrate, openDb, SqlLogStorage } from './storage/index.js';
+import { configuredKeyring, DataDirInUseError, signedAs, withStorage } from './shard-admin.js';
 
-export { ConfigError, type ExportSummary, ShardDataError };
+export { ConfigError, DataDirInUseError, type ExportSummary, ShardDataError };
 
 /** The export cannot start: an unknown or active shard, a directory in the way, a missing key. */
 export class ShardExportRefused extends Error {
@@ -47,20 +44,6 @@ async function assertEmptyDir(dir: string): Promise<void> {
   }
 }
 
-/** The configured log key (SCRIBA_LOG_KEY, else `<dataDir>/log-key.pem`), read only: never created. */
-async function configuredLogKey(config: Config): Promise<LogKey> {
-  const path = config.logKeyPath ?? join(config.dataDir, 'log-key.pem');
-  let pem: string;
-  try {
-    pem = await readFile(path, 'utf8');
-  } catch {
-    throw new ConfigError(
-      `the log key ${path} cannot be read: run the export with the environment of \`scriba serve\` (SCRIBA_LOG_KEY or SCRIBA_DATA_DIR)`,
-    );
-  }
-  return parseLogKeyPem(pem, path);
-}
-
 /** Files under `root`, directories made as needed (each once); an existing file is an error. */
 function directorySink(root: string): { write(path: string, data: Uint8Array): Promise<void> } {
   const made = new Set<string>();
@@ -78,8 +61,8 @@ function directorySink(root: string): { write(path: string, data: Uint8Array): P
 }
 
 /**
- * Exports frozen shard `treeId` to `out`. Throws ConfigError (configuration, a
- * server holding the embedded database), ShardExportRefused, or ShardDataError (the stored shard does
+ * Exports frozen shard `treeId` to `out`. Throws ConfigError (configuration), DataDirInUseError (a
+ * server holds the embedded database), ShardExportRefused, or ShardDataError (the stored shard does
  * not add up to its final checkpoint; files written so far stay, without a checkpoint).
  */
 export async function exportShardToDir(
@@ -88,17 +71,8 @@ export async function exportShardToDir(
 ): Promise<ExportSummary & { out: string }> {
   const config = loadConfig(env);
   await assertEmptyDir(opts.out);
-  const db = await openDb({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    poolMax: 2,
-    connectTimeoutMs: config.dbConnectTimeoutMs,
-    statementTimeoutMs: config.dbStatementTimeoutMs,
-  });
-  try {
-    // The schema this code reads, as `scriba serve` applies it (a no-op on a current database).
-    await migrate(db);
-    const storage = new SqlLogStorage(db);
+  const keyring = await configuredKeyring(config);
+  return withStorage(config, async (storage) => {
     const record = (await storage.shards()).find((t) => t.treeId === opts.treeId);
     if (!record)
       throw new ShardExportRefused('NO_SUCH_SHARD', `the log has no shard with tree id ${opts.treeId}`);
@@ -110,20 +84,15 @@ export async function exportShardToDir(
     }
     if (record.checkpoint === null)
       throw new ShardDataError(`frozen shard ${record.treeId} has no checkpoint`);
-    const key = await configuredLogKey(config);
-    // The key name the log signs with, as in the shard's stored checkpoint (not re-derived from the
-    // environment, which may name the log differently).
-    const name = parseNote(record.checkpoint).signatures[0]?.name ?? config.logName;
-    const cosigners = new ShardCosigners(
-      name,
-      config.logEd25519KeyPath,
-      (logId) => (bytesEqual(logId, key.logId) ? key : undefined),
-      key,
-    );
-    if (!cosigners.forShard(record.logId)) {
+    // The key name as the servers signed the shard's checkpoint (not re-derived from this environment).
+    const { name } = signedAs(record, config);
+    const cosigners =
+      keyring &&
+      new ShardCosigners(name, config.logEd25519KeyPath, (id) => keyring.byLogId(id), keyring.primary);
+    if (!cosigners?.forShard(record.logId)) {
       throw new ShardExportRefused(
         'SHARD_KEY_MISSING',
-        `shard ${record.treeId} is signed with log ID ${Buffer.from(record.logId).toString('hex')}, not with the configured log key (${key.logIdHex}): its Ed25519 co-signature cannot be made`,
+        `shard ${record.treeId} is signed with log ID ${Buffer.from(record.logId).toString('hex')}, a key the configured keyring (SCRIBA_LOG_KEY or the data dir's log key, SCRIBA_SHARD_KEYS) lacks: its Ed25519 co-signature cannot be made`,
       );
     }
     await mkdir(opts.out, { recursive: true });
@@ -134,7 +103,5 @@ export async function exportShardToDir(
       opts.onProgress,
     );
     return { ...summary, out: opts.out };
-  } finally {
-    await db.close();
-  }
+  });
 }

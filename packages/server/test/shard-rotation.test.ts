@@ -5,11 +5,15 @@
  * the new active tree) and signs each shard with that shard's key; a process lacking the key refuses
  * appends with 503; duplicates are found across shards; the size policy rotates by itself.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parsePublicKey } from '@scriba/sdk/crypto';
 import { EMPTY_ROOT, verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle';
 import { noteVerifierFromPublicKey, verifyCheckpoint } from '@scriba/sdk/note';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
+import { startTestServer, tempDir } from '../../../test/helpers/server.js';
 import { parseShardPeriod } from '../src/config.js';
 import { Keyring } from '../src/keys/keyring.js';
 import { generateLogKeyPem, type LogKey, parseLogKeyPem } from '../src/keys/logKey.js';
@@ -40,7 +44,7 @@ async function freshDatabase(): Promise<Fixture> {
 async function openLog(
   fx: Fixture,
   keyring: Keyring,
-  opts: { policy?: RotationPolicy; events?: ShardEvent[] } = {},
+  opts: { policy?: RotationPolicy; events?: ShardEvent[]; maxBatchSize?: number } = {},
 ): Promise<LogService> {
   const db = openPostgres(fx.url, 4);
   fx.dbs.push(db);
@@ -53,7 +57,7 @@ async function openLog(
     keyring.primary,
     signer,
     new Metrics(),
-    { maxBatchSize: 64, maxWaitMs: 0 },
+    { maxBatchSize: opts.maxBatchSize ?? 64, maxWaitMs: 0 },
     { keyring, ...(opts.policy ? { policy: opts.policy } : {}) },
   );
   if (opts.events) {
@@ -235,6 +239,34 @@ describe('a log service on a rotated database', () => {
   });
 });
 
+describe('an append to a server lacking the active shard key, over HTTP', () => {
+  it('is answered 503 SHARD_KEY_MISSING with Retry-After, and nothing is logged', async () => {
+    const fx = await freshDatabase();
+    const pem = generateLogKeyPem();
+    const dir = await tempDir();
+    const keyPath = join(dir.path, 'log.pem');
+    await writeFile(keyPath, pem, { mode: 0o600 });
+    const server = await startTestServer({
+      DATABASE_URL: fx.url,
+      SCRIBA_LOG_KEY: keyPath,
+      SCRIBA_DATA_DIR: dir.path,
+    });
+    try {
+      expect((await postEntry(server.url, hashedRekord(newSigner()))).status).toBe(201);
+      const { active } = await rotateShard(new SqlLogStorage(fx.dbs[0]!), { key: newKey(), logName: NAME });
+      const r = await postEntry(server.url, hashedRekord(newSigner()));
+      expect(r.status).toBe(503);
+      expect(r.headers.get('retry-after')).toBe('1');
+      expect(await r.json()).toMatchObject({ code: 503, reason: 'SHARD_KEY_MISSING' });
+      expect((await new SqlLogStorage(fx.dbs[0]!).tree(active.treeId)).treeSize).toBe(0);
+    } finally {
+      await server.close();
+      await closeAll(fx);
+      await dir.remove();
+    }
+  });
+});
+
 describe('the rotation policy', () => {
   let fx: Fixture;
   const key = newKey();
@@ -271,6 +303,67 @@ describe('the rotation policy', () => {
         verifyConsistency(c.size, final.treeSize, p.hashes, c.root, final.rootHash);
       }
     }
+  });
+
+  it('lets a shard exceed SCRIBA_SHARD_MAX_SIZE by one batch at most: a full shard refuses the next batch, which lands on the next shard', async () => {
+    const own = await freshDatabase();
+    try {
+      await limitedByOneBatch(
+        await openLog(own, new Keyring(key), { policy: { maxSize: 4 }, maxBatchSize: 2 }),
+      );
+    } finally {
+      await closeAll(own);
+    }
+  });
+
+  async function limitedByOneBatch(log: LogService): Promise<void> {
+    const start = (await log.shards(true)).length;
+    expect(start).toBe(1);
+    for (let i = 0; i < 3; i++) created(await log.append(fakeEntry()));
+    // Batches of two: the first crosses the limit (size 5); the ones queued behind it may not.
+    const results = (await Promise.all(Array.from({ length: 6 }, () => log.append(fakeEntry())))).map(
+      created,
+    );
+    const shards = (await log.shards(true)).slice(start - 1);
+    expect(shards[0]!.record).toMatchObject({ active: false, treeSize: 5 });
+    expect(results.filter((r) => r.treeId === shards[0]!.treeId)).toHaveLength(2);
+    expect(shards.slice(1).reduce((n, s) => n + s.record.treeSize, 0)).toBe(4);
+    for (const s of shards) expect(s.record.treeSize).toBeLessThanOrEqual(5);
+  }
+
+  it('rotates by period on its timer, without appends, and stops with close()', async () => {
+    const events: ShardEvent[] = [];
+    const db = openPostgres(fx.url, 2);
+    fx.dbs.push(db);
+    const storage = new SqlLogStorage(db);
+    const keyring = new Keyring(key);
+    const { treeId, record } = await LogService.treeOrigin(storage, keyring);
+    const signer = await checkpointSigner(key, NAME, record.origin ?? `${NAME} - ${treeId}`);
+    // An age of 1 ms: every check finds the active shard due.
+    const log = new LogService(
+      storage,
+      treeId,
+      key,
+      signer,
+      new Metrics(),
+      { maxBatchSize: 8, maxWaitMs: 0 },
+      { keyring, policy: { period: { kind: 'age', ms: 1 } }, checkIntervalMs: 100 },
+    );
+    log.onShardEvent = (e) => events.push(e);
+    await log.init();
+    const before = (await storage.shards()).length;
+    log.startPolicy();
+    while (events.filter((e) => e.kind === 'rotated').length < 2) await new Promise((r) => setTimeout(r, 20));
+    await log.close();
+    const rotated = events.filter((e) => e.kind === 'rotated');
+    expect(rotated[0]).toMatchObject({ by: 'policy', reason: expect.stringMatching(/age/) });
+    const after = (await storage.shards()).length;
+    expect(after).toBeGreaterThanOrEqual(before + 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await storage.shards()).length).toBe(after);
+    // The active shard is the last one created, and appends go there.
+    const r = created(await log.append(fakeEntry()));
+    expect(r.treeId).toBe((await storage.shards()).at(-1)!.treeId);
   });
 
   it('decides by size, calendar and age', () => {

@@ -8,6 +8,8 @@
  * take any shard's treeID; a duplicate of a frozen shard's entry is refused with its location.
  */
 import { createHash, createPublicKey, verify } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { canonicalJsonBytes, parsePublicKey } from '@scriba/sdk/crypto';
 import { entryUuidPrefix } from '@scriba/sdk/entries';
 import { EMPTY_ROOT, hashLeaf, verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle';
@@ -16,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { generateLogKeyPem, type LogKey, parseLogKeyPem } from '../src/keys/logKey.js';
 import { LogService } from '../src/log/service.js';
 import type { RunningServer } from '../src/main.js';
 import type { LogEntryValue } from '../src/routes/v1/entry-view.js';
@@ -23,6 +26,53 @@ import type { LogEntryValue } from '../src/routes/v1/entry-view.js';
 const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
 
 type Created = { uuid: string; value: LogEntryValue; entry: Record<string, unknown> };
+
+/** The PEM key GET /api/v1/log/publicKey?treeID answers. */
+async function pemAt(url: string, treeId: string): Promise<string> {
+  const r = await fetch(`${url}/api/v1/log/publicKey?treeID=${treeId}`);
+  expect(r.status).toBe(200);
+  return r.text();
+}
+
+/**
+ * Checks an entry as a Sigstore verifier does, with the key of its shard: the tree-local proof
+ * against the shard's checkpoint (origin `<name> - <treeID>`), the logID and the SET over the
+ * global index.
+ */
+async function checkEntryAt(
+  url: string,
+  logName: string,
+  uuid: string,
+  v: LogEntryValue,
+  want: { treeId: string; logIndex: number; proofIndex: number; treeSize: number },
+): Promise<void> {
+  expect(uuid.slice(0, 16)).toBe(entryUuidPrefix(want.treeId));
+  expect(v.logIndex).toBe(want.logIndex);
+  const p = v.verification.inclusionProof;
+  expect(p.logIndex).toBe(want.proofIndex);
+  expect(p.treeSize).toBe(want.treeSize);
+  const pem = await pemAt(url, want.treeId);
+  const leaf = hashLeaf(Buffer.from(v.body, 'base64'));
+  expect(uuid.slice(16)).toBe(Buffer.from(leaf).toString('hex'));
+  verifyInclusion(p.logIndex, p.treeSize, leaf, p.hashes.map(fromHex), fromHex(p.rootHash));
+  const verifier = await noteVerifierFromPublicKey(logName, parsePublicKey(pem));
+  const { note } = await verifyNote(p.checkpoint, [verifier]);
+  const cp = parseCheckpoint(note.text);
+  expect(cp.origin).toBe(`${logName} - ${want.treeId}`);
+  expect(cp.size).toBe(p.treeSize);
+  expect(Buffer.from(cp.rootHash).toString('hex')).toBe(p.rootHash);
+  const spki = createPublicKey(pem).export({ type: 'spki', format: 'der' });
+  expect(v.logID).toBe(createHash('sha256').update(spki).digest('hex'));
+  const payload = canonicalJsonBytes({
+    body: v.body,
+    integratedTime: v.integratedTime,
+    logID: v.logID,
+    logIndex: v.logIndex,
+  });
+  expect(verify('sha256', payload, pem, Buffer.from(v.verification.signedEntryTimestamp, 'base64'))).toBe(
+    true,
+  );
+}
 
 describe('Rekor v1 API across shards', () => {
   let server: RunningServer;
@@ -50,49 +100,12 @@ describe('Rekor v1 API across shards', () => {
     return (await r.json()) as T;
   }
 
-  async function pemOf(treeId: string): Promise<string> {
-    const r = await fetch(`${url}/api/v1/log/publicKey?treeID=${treeId}`);
-    expect(r.status).toBe(200);
-    return r.text();
-  }
-
-  /**
-   * Checks an entry as a Sigstore verifier does, with the key of its shard: the tree-local proof
-   * against the shard's checkpoint (origin `<name> - <treeID>`), the logID and the SET over the
-   * global index.
-   */
-  async function checkEntry(
+  const pemOf = (treeId: string) => pemAt(url, treeId);
+  const checkEntry = (
     uuid: string,
     v: LogEntryValue,
     want: { treeId: string; logIndex: number; proofIndex: number; treeSize: number },
-  ): Promise<void> {
-    expect(uuid.slice(0, 16)).toBe(entryUuidPrefix(want.treeId));
-    expect(v.logIndex).toBe(want.logIndex);
-    const p = v.verification.inclusionProof;
-    expect(p.logIndex).toBe(want.proofIndex);
-    expect(p.treeSize).toBe(want.treeSize);
-    const pem = await pemOf(want.treeId);
-    const leaf = hashLeaf(Buffer.from(v.body, 'base64'));
-    expect(uuid.slice(16)).toBe(Buffer.from(leaf).toString('hex'));
-    verifyInclusion(p.logIndex, p.treeSize, leaf, p.hashes.map(fromHex), fromHex(p.rootHash));
-    const verifier = await noteVerifierFromPublicKey(server.config.logName, parsePublicKey(pem));
-    const { note } = await verifyNote(p.checkpoint, [verifier]);
-    const cp = parseCheckpoint(note.text);
-    expect(cp.origin).toBe(`${server.config.logName} - ${want.treeId}`);
-    expect(cp.size).toBe(p.treeSize);
-    expect(Buffer.from(cp.rootHash).toString('hex')).toBe(p.rootHash);
-    const spki = createPublicKey(pem).export({ type: 'spki', format: 'der' });
-    expect(v.logID).toBe(createHash('sha256').update(spki).digest('hex'));
-    const payload = canonicalJsonBytes({
-      body: v.body,
-      integratedTime: v.integratedTime,
-      logID: v.logID,
-      logIndex: v.logIndex,
-    });
-    expect(verify('sha256', payload, pem, Buffer.from(v.verification.signedEntryTimestamp, 'base64'))).toBe(
-      true,
-    );
-  }
+  ) => checkEntryAt(url, server.config.logName, uuid, v, want);
 
   const wantBefore = (i: number) => ({ treeId: oldTree, logIndex: i, proofIndex: i, treeSize: 3 });
   const wantAfter = (i: number) => ({ treeId: newTree, logIndex: 3 + i, proofIndex: i, treeSize: 2 });
@@ -315,6 +328,119 @@ describe('Rekor v1 API across shards', () => {
       expect(body.message).toContain(before[1]!.uuid);
       const info = await getJson<{ treeSize: number }>('/api/v1/log');
       expect(info.treeSize).toBe(2);
+    });
+  });
+});
+
+describe('Rekor v1 API across a rotation to a new key', () => {
+  let server: RunningServer;
+  let env: Record<string, string>;
+  let first: string;
+  let second: string;
+  let primaryPem: string;
+  let newKey: LogKey;
+  const cleanup: (() => Promise<void>)[] = [];
+  const signer = newSigner();
+  const logged: Created[] = [];
+
+  async function logOne(): Promise<void> {
+    const entry = hashedRekord(signer);
+    const r = await postEntry(server.url, entry);
+    expect(r.status).toBe(201);
+    const [uuid, value] = Object.entries((await r.json()) as Record<string, LogEntryValue>)[0]!;
+    logged.push({ uuid, value, entry });
+  }
+
+  const want = (g: number) =>
+    g < 2
+      ? { treeId: first, logIndex: g, proofIndex: g, treeSize: 2 }
+      : { treeId: second, logIndex: g, proofIndex: g - 2, treeSize: 2 };
+
+  beforeAll(async () => {
+    const db = await createTestDatabase();
+    const dir = await tempDir();
+    cleanup.push(db.drop, dir.remove);
+    const keyPath = join(dir.path, 'shard-key.pem');
+    const pem = generateLogKeyPem();
+    await writeFile(keyPath, pem, { mode: 0o600 });
+    newKey = parseLogKeyPem(pem, keyPath);
+    // The log key (created in the data dir) is the primary; the next shard's key is in the keyring.
+    env = {
+      DATABASE_URL: db.url,
+      SCRIBA_DATA_DIR: dir.path,
+      SCRIBA_LOG_NAME: '127.0.0.1',
+      SCRIBA_SHARD_KEYS: keyPath,
+    };
+    server = await startTestServer(env);
+    cleanup.unshift(() => server.close());
+    primaryPem = server.log.key.publicKeyPem;
+    first = server.log.active.treeId;
+    for (let i = 0; i < 2; i++) await logOne();
+    ({
+      active: { treeId: second },
+    } = await server.log.rotate({ key: newKey }));
+    for (let i = 0; i < 2; i++) await logOne();
+  });
+  afterAll(async () => {
+    for (const c of cleanup) await c().catch(() => undefined);
+  });
+
+  it('signs each shard with its own key: logID, SET and checkpoint', async () => {
+    expect(logged.map((c) => c.value.logID)).toEqual([
+      ...Array(2).fill(
+        createHash('sha256')
+          .update(createPublicKey(primaryPem).export({ type: 'spki', format: 'der' }))
+          .digest('hex'),
+      ),
+      newKey.logIdHex,
+      newKey.logIdHex,
+    ]);
+    for (const g of [0, 1, 2, 3]) {
+      const json = (await (await fetch(`${server.url}/api/v1/log/entries?logIndex=${g}`)).json()) as Record<
+        string,
+        LogEntryValue
+      >;
+      const [uuid, v] = Object.entries(json)[0]!;
+      expect(uuid).toBe(logged[g]!.uuid);
+      await checkEntryAt(server.url, server.config.logName, uuid, v, want(g));
+    }
+  });
+
+  it("answers each shard's key by treeID", async () => {
+    expect(await pemAt(server.url, first)).toBe(primaryPem);
+    expect(await pemAt(server.url, second)).toBe(newKey.publicKeyPem);
+    expect(await (await fetch(`${server.url}/api/v1/log/publicKey`)).text()).toBe(newKey.publicKeyPem);
+  });
+
+  it("does not verify a new-key shard's SET with the first shard's key", () => {
+    const v = logged[2]!.value;
+    const payload = canonicalJsonBytes({
+      body: v.body,
+      integratedTime: v.integratedTime,
+      logID: v.logID,
+      logIndex: v.logIndex,
+    });
+    const set = Buffer.from(v.verification.signedEntryTimestamp, 'base64');
+    expect(verify('sha256', payload, newKey.publicKeyPem, set)).toBe(true);
+    expect(verify('sha256', payload, primaryPem, set)).toBe(false);
+  });
+
+  describe("when the server does not hold a frozen shard's key", () => {
+    it('answers 503 SHARD_KEY_MISSING for its entries and serves the rest', async () => {
+      // Restarted with the new key as its only key: the first shard's entries cannot get a SET.
+      await server.close();
+      server = await startTestServer({
+        ...env,
+        SCRIBA_SHARD_KEYS: '',
+        SCRIBA_LOG_KEY: env.SCRIBA_SHARD_KEYS!,
+      });
+      const r = await fetch(`${server.url}/api/v1/log/entries?logIndex=0`);
+      expect(r.status).toBe(503);
+      expect(((await r.json()) as { reason: string }).reason).toBe('SHARD_KEY_MISSING');
+      expect((await fetch(`${server.url}/api/v1/log/entries?logIndex=3`)).status).toBe(200);
+      expect(await pemAt(server.url, first)).toBe(primaryPem);
+      const info = (await (await fetch(`${server.url}/api/v1/log`)).json()) as { inactiveShards: unknown[] };
+      expect(info.inactiveShards).toEqual([expect.objectContaining({ treeID: first, treeSize: 2 })]);
     });
   });
 });

@@ -51,6 +51,13 @@ export async function run(argv: string[]): Promise<number> {
     } catch (e) {
       if (e instanceof exporter.ShardExportRefused) throw new CliError(EXIT_USAGE, e.code, e.message);
       if (e instanceof exporter.ShardDataError) throw new CliError(EXIT_CHECK_FAILED, e.code, e.message);
+      if (e instanceof exporter.DataDirInUseError) {
+        throw new CliError(
+          EXIT_USAGE,
+          'DATA_DIR_IN_USE',
+          `a running server (process ${e.holder ?? 'unknown'}) holds the embedded database in ${e.dir}: stop it first`,
+        );
+      }
       if (e instanceof exporter.ConfigError) throw new CliError(EXIT_USAGE, 'CONFIG', e.message);
       throw new CliError(EXIT_USAGE, 'DATABASE', (e as Error).message.split('\n')[0] ?? String(e));
     }

@@ -215,32 +215,36 @@ export async function monitorRound(opts: MonitorOptions): Promise<RoundResult> {
   let lastDone = 0;
   const every = opts.progressEveryMs ?? 1000;
   try {
-    for await (const { index, data } of client.entries(start, cp.size, cp.size)) {
-      range.append(hashLeaf(data));
-      if (watching) {
-        let body: RekorBody | undefined;
-        try {
-          body = parseEntryBody(data);
-        } catch {
-          body = undefined; // not a Rekor body we know: nothing to match
+    for await (const batch of client.entryBatches(start, cp.size, cp.size)) {
+      for (let k = 0; k < batch.entries.length; k++) {
+        const index = batch.start + k;
+        const data = batch.entries[k]!;
+        range.append(hashLeaf(data));
+        if (watching) {
+          let body: RekorBody | undefined;
+          try {
+            body = parseEntryBody(data);
+          } catch {
+            body = undefined; // not a Rekor body we know: nothing to match
+          }
+          const hits = body ? matchEntry(body, opts.watch) : [];
+          if (hits.length > 0) {
+            matches++;
+            emit({ event: 'match', index, kind: body!.kind, apiVersion: body!.apiVersion, matched: hits });
+          }
         }
-        const hits = body ? matchEntry(body, opts.watch) : [];
-        if (hits.length > 0) {
-          matches++;
-          emit({ event: 'match', index, kind: body!.kind, apiVersion: body!.apiVersion, matched: hits });
+        const now = Date.now();
+        if (tFirst === undefined) {
+          tFirst = now;
+          lastProgress = now;
         }
-      }
-      const now = Date.now();
-      if (tFirst === undefined) {
-        tFirst = now;
-        lastProgress = now;
-      }
-      if (now - lastProgress >= every) {
-        const done = index + 1 - start;
-        const entriesPerSecond = Math.round(((done - lastDone) * 1000) / (now - lastProgress));
-        lastProgress = now;
-        lastDone = done;
-        emit({ event: 'progress', done, total, entriesPerSecond });
+        if (now - lastProgress >= every) {
+          const done = index + 1 - start;
+          const entriesPerSecond = Math.round(((done - lastDone) * 1000) / (now - lastProgress));
+          lastProgress = now;
+          lastDone = done;
+          emit({ event: 'progress', done, total, entriesPerSecond });
+        }
       }
     }
   } catch (e) {

@@ -67,14 +67,26 @@ function verifyNative(
   data: Uint8Array,
   sig: Uint8Array,
   o: { hash: HashAlgorithm; pss: boolean; saltLength: number | 'auto' },
-): boolean | undefined {
+): boolean | Promise<boolean> | undefined {
   const keyObject = nativeKeyFor(mod, key);
   if (keyObject === null) return undefined;
   try {
     switch (key.kind) {
-      case 'ecdsa':
+      case 'ecdsa': {
         // `sig` is raw r||s here (normalized by the caller).
-        return mod.verify(o.hash, data, { key: keyObject, dsaEncoding: 'ieee-p1363' }, sig);
+        const k = { key: keyObject, dsaEncoding: 'ieee-p1363' };
+        if (key.curve === 'P-256') return mod.verify(o.hash, data, k, sig);
+        // P-384 / P-521 cost ~10x P-256: on the thread pool, beside the caller's other work.
+        return new Promise((resolve) => {
+          try {
+            const r: unknown = mod.verify(o.hash, data, k, sig, (err, ok) => resolve(!err && ok === true));
+            // A host whose verify ignores the callback answered synchronously.
+            if (typeof r === 'boolean') resolve(r);
+          } catch {
+            resolve(false);
+          }
+        });
+      }
       case 'ed25519':
         return mod.verify(null, data, keyObject, sig);
       case 'rsa':

@@ -584,7 +584,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Retry later, after `Retry-After` seconds; nothing was logged. Reason `OVERLOADED`: this process already has its limit of appends in progress (SCRIBA_APPEND_QUEUE_MAX); reason `UNAVAILABLE`: the database is unavailable (down, restarting, or not answering in time). */
+        /** @description Retry later, after `Retry-After` seconds; nothing was logged. Reason `OVERLOADED`: this process already has its limit of appends in progress (SCRIBA_APPEND_QUEUE_MAX); reason `UNAVAILABLE`: the database is unavailable (down, restarting, or not answering in time); reason `SHARD_KEY_MISSING`: this server does not hold the key of the shard involved (the active shard for appends, the entry's shard for reads); its operator must add it to SCRIBA_SHARD_KEYS; reason `SHARD_ROTATING` (appends): the log rotated its shard again and again while the entry's batch was being written. */
         ServiceUnavailable: {
             headers: {
                 /** @description Seconds to wait before retrying */
@@ -638,6 +638,7 @@ export interface operations {
             };
             400: components["responses"]["BadContent"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["InternalServerError"];
         };
     };
@@ -696,6 +697,7 @@ export interface operations {
             };
             400: components["responses"]["BadContent"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["InternalServerError"];
         };
     };

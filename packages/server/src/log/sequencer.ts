@@ -67,6 +67,7 @@ export async function appendBatch(
   now: () => number = () => Math.floor(Date.now() / 1000),
   onLocked?: () => void,
   edge?: { current: EdgeCache },
+  maxTreeSize?: number,
 ): Promise<AppendOutcome[]> {
   const hexes = entries.map((e) => hex(e.leafHash));
   let nextEdge: EdgeCache;
@@ -75,6 +76,8 @@ export async function appendBatch(
     hexes,
     async (locked) => {
       const oldSize = locked.treeSize;
+      // A full shard takes no more batches (nothing written): it is rotated, and the batch re-run.
+      if (maxTreeSize !== undefined && oldSize >= maxTreeSize) throw new ShardFullError(tree.treeId, oldSize);
       // Duplicates: already in the log, or repeated within this batch (the first one wins).
       const existing = locked.existing;
       let stored: StoredTile[];
@@ -160,6 +163,18 @@ export async function appendBatch(
   return outcomes;
 }
 
+/** The tree reached the size limit of the rotation policy (SCRIBA_SHARD_MAX_SIZE); nothing written. */
+export class ShardFullError extends Error {
+  readonly code = 'SHARD_FULL';
+  constructor(
+    readonly treeId: TreeId,
+    readonly treeSize: number,
+  ) {
+    super(`tree ${treeId} is full (size ${treeSize}); it is rotated before more entries are appended`);
+    this.name = 'ShardFullError';
+  }
+}
+
 /**
  * The append queue is full: the entry was not queued (nothing acknowledged); the client should retry
  * later (503 with Retry-After). Overload is answered, not absorbed into memory and latency.
@@ -202,6 +217,11 @@ export type SequencerHooks = {
   retarget?: (rotated: TreeId) => Promise<SequencerTarget>;
   /** After each committed batch that added entries: the tree and its new size (rotation policy). */
   committed?: (treeId: TreeId, treeSize: number) => void;
+  /**
+   * The size at which a tree takes no more batches (the size policy), and what makes it not active
+   * any more once reached (a rotation, by this process or another); the batch is then re-run.
+   */
+  full?: { maxTreeSize: number; rotate: (treeId: TreeId) => Promise<void> };
 };
 
 /** Rotations one batch follows before it gives up (each is a real rotation by some process). */
@@ -267,14 +287,28 @@ export class Sequencer {
     for (let attempt = 0; ; attempt++) {
       const tree = this.tree;
       try {
-        return await appendBatch(tree, this.currentSigner, entries, undefined, onLocked, this.edge);
+        return await appendBatch(
+          tree,
+          this.currentSigner,
+          entries,
+          undefined,
+          onLocked,
+          this.edge,
+          this.hooks.full?.maxTreeSize,
+        );
       } catch (e) {
-        if (!(e instanceof TreeNotActiveError)) throw e;
+        let moved = e;
+        if (e instanceof ShardFullError && this.hooks.full) {
+          // Rotated by this call or by another process meanwhile: either way the tree is frozen now.
+          await this.hooks.full.rotate(e.treeId);
+          moved = new TreeNotActiveError(e.treeId);
+        }
+        if (!(moved instanceof TreeNotActiveError)) throw e;
         this.metrics.batchesRetargeted++;
         if (attempt >= MAX_RETARGETS) {
           throw new LogError(503, 'SHARD_ROTATING', 'the log is rotating its shard; retry');
         }
-        await this.follow(e.treeId);
+        await this.follow(moved.treeId);
       }
     }
   }

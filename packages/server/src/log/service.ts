@@ -97,6 +97,8 @@ export class LogService {
   private readonly logName: string;
   private rotating: Promise<void> | undefined;
   private policyTimer: NodeJS.Timeout | undefined;
+  /** close() was called: the policy rotates no more (shutdown). */
+  private closed = false;
 
   /**
    * `treeId`, `key` and `signer`: the active tree at start (LogService.treeOrigin), the primary key
@@ -114,9 +116,19 @@ export class LogService {
     this.keyring = shardOptions.keyring ?? new Keyring(key);
     this.logName = signer.name;
     this.signers.set(treeId, Promise.resolve(signer));
+    const maxTreeSize = shardOptions.policy?.maxSize;
     this.sequencer = new Sequencer({ storage, treeId }, signer, batch, metrics, {
       retarget: () => this.retarget(),
       committed: (tree, size) => this.checkPolicy(tree, size),
+      ...(maxTreeSize !== undefined
+        ? {
+            full: {
+              maxTreeSize,
+              rotate: (tree: TreeId) =>
+                this.rotating ?? this.startRotation(tree, `SCRIBA_SHARD_MAX_SIZE ${maxTreeSize} reached`),
+            },
+          }
+        : {}),
     });
     // Offset and state are read by init() (shards()); until then the active shard starts at 0.
     this.active = this.shardFor({
@@ -296,6 +308,7 @@ export class LogService {
   private checkPolicy(treeId: TreeId, size?: number): void {
     const policy = this.shardOptions.policy;
     if (!policy || (policy.maxSize === undefined && policy.period === undefined) || this.rotating) return;
+    if (this.closed) return;
     const shard = this.known.get(treeId);
     if (!shard?.active) return;
     const reason = rotationDue(
@@ -304,6 +317,11 @@ export class LogService {
       new Date(),
     );
     if (reason === undefined) return;
+    void this.startRotation(treeId, reason);
+  }
+
+  /** Rotates `treeId` by policy (one rotation at a time in this process); resolves when done. */
+  private startRotation(treeId: TreeId, reason: string): Promise<void> {
     this.rotating = this.rotate({ fromTreeId: treeId })
       .then(
         (r) => this.onShardEvent({ kind: 'rotated', by: 'policy', reason, ...r }),
@@ -316,6 +334,7 @@ export class LogService {
       .finally(() => {
         this.rotating = undefined;
       });
+    return this.rotating;
   }
 
   /** Checks the rotation policy on a timer (time-based rotation without appends); stop with close(). */
@@ -336,8 +355,9 @@ export class LogService {
     void tick();
   }
 
-  /** Stops the policy timer and waits for a rotation in progress. */
+  /** Stops the rotation policy (timer and after-batch checks) and waits for a rotation in progress. */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.policyTimer) clearInterval(this.policyTimer);
     this.policyTimer = undefined;
     await this.rotating;
@@ -388,14 +408,19 @@ export class LogService {
   }
 
   /**
-   * The key shard `shard` is signed with (its checkpoints and Rekor v1 SETs): the log key when the
-   * shard was created with it (or before shards recorded keys). Throws for a shard whose key this
-   * process does not hold (a misconfigured keyring: the server's error, never the client's).
+   * The key shard `shard` is signed with (its checkpoints and Rekor v1 SETs), from the keyring by the
+   * shard's log ID. A shard whose key this process does not hold (SCRIBA_SHARD_KEYS lacks it) is the
+   * server's misconfiguration, never the client's: 503 SHARD_KEY_MISSING.
    */
   keyOf(shard: Shard): LogKey {
-    const spki = shard.record.publicKey;
-    if (spki === null || Buffer.from(spki).equals(Buffer.from(this.key.spki))) return this.key;
-    throw new Error(`this server does not hold the key of shard ${shard.treeId}`);
+    const key = this.keyFor(shard.record);
+    if (key) return key;
+    const logId = Buffer.from(shard.record.logId).toString('hex');
+    throw new LogError(
+      503,
+      'SHARD_KEY_MISSING',
+      `this server does not hold the key of shard ${shard.treeId} (log ID ${logId}) to sign its entries' timestamps; add it to SCRIBA_SHARD_KEYS`,
+    );
   }
 
   /** The shard with this tree id, or undefined (re-reads the list once for an unknown id). */

@@ -102,7 +102,7 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
             properties: { logIndex: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } },
             required: ['logIndex'],
           },
-          response: { 200: { $ref: 'LogEntry#' }, ...errorResponses(400, 404, 500) },
+          response: { 200: { $ref: 'LogEntry#' }, ...errorResponses(400, 404, 500, 503) },
         },
       },
       async (req) => {
@@ -122,7 +122,7 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
             properties: { entryUUID: { $ref: 'EntryUUID#' } },
             required: ['entryUUID'],
           },
-          response: { 200: { $ref: 'LogEntry#' }, ...errorResponses(400, 404, 500) },
+          response: { 200: { $ref: 'LogEntry#' }, ...errorResponses(400, 404, 500, 503) },
         },
       },
       async (req) => {

@@ -18,7 +18,7 @@
  * pushing (log/witness-push.ts, every shard) starts with the app when SCRIBA_WITNESSES is set.
  */
 import { gzipSync } from 'node:zlib';
-import { bytesEqual, isScribaError } from '@scriba/sdk';
+import { isScribaError } from '@scriba/sdk';
 import { parseEntryBundlePath, parseTilePath, TILE_WIDTH } from '@scriba/sdk/tiles';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isEntryValidationError } from '../../entries/index.js';
@@ -126,11 +126,11 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
     const cosigners = new ShardCosigners(
       log.signer.name,
       options.ed25519KeyPath,
-      (logId) => (bytesEqual(logId, log.key.logId) ? log.key : undefined),
-      log.key,
+      (logId) => log.keyring.byLogId(logId),
+      log.keyring.primary,
     );
     // A configured key that cannot be read fails the start, not the first request.
-    await cosigners.forShard(log.key.logId);
+    await cosigners.forShard(log.active.record.logId);
     const cosignOf =
       (shard: Shard): Cosign =>
       (note) =>
@@ -156,7 +156,10 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
     app.addHook('onClose', async () => pusher.stop());
 
     /** The shard the root paths serve: the active one (after a rotation by any process, the new one). */
-    const activeShard = async (): Promise<Shard> => (await log.shards()).find((s) => s.active) ?? log.active;
+    const activeShard = async (): Promise<Shard> => {
+      await log.shards();
+      return log.active;
+    };
     /** The shard of a `/api/v2/shards/<treeId>/` prefix, or undefined (404). */
     const shardOf = (req: FastifyRequest): Promise<Shard | undefined> => {
       const treeId = (req.params as { treeId: string }).treeId;
