@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { PublicKey } from '@scriba/sdk';
+import { windowContains } from '@scriba/sdk/bundle';
 import { prepareTrustMaterial, type TrustedLog, type TrustMaterial } from '@scriba/sdk/verify';
 import { normalizeLogUrl, requestJson } from './http.js';
 import { CliError, fileError } from './output.js';
@@ -42,12 +43,30 @@ export async function loadTrust(base: string, path: string | undefined, quiet = 
   return { trust, source: url };
 }
 
-/** The trusted log serving `base`: the tlog whose baseUrl is `base`, else the only tlog. */
-export function trustedLogFor(trust: TrustMaterial, base: string): TrustedLog & { key: PublicKey } {
+/**
+ * The trusted log serving `base` now: among the tlogs whose baseUrl is `base` (else all, when there
+ * is only one), the one whose validity window contains the current time, the latest started first.
+ * A sharded log lists one tlog per key; the one trusted now signs the active shard.
+ */
+export function trustedLogFor(
+  trust: TrustMaterial,
+  base: string,
+  now = Date.now(),
+): TrustedLog & { key: PublicKey } {
   const logs = [...trust.tlogs.values()];
-  const log =
-    logs.find((l) => normalizeLogUrl(l.instance.baseUrl) === normalizeLogUrl(base)) ??
-    (logs.length === 1 ? logs[0] : undefined);
+  const named = logs.filter((l) => normalizeLogUrl(l.instance.baseUrl) === normalizeLogUrl(base));
+  const candidates = named.length > 0 ? named : logs.length === 1 ? logs : [];
+  const trustedNow = (l: TrustedLog) => {
+    try {
+      return windowContains(l.instance.validFor, now);
+    } catch {
+      return false; // a malformed window: never preferred
+    }
+  };
+  const start = (l: TrustedLog) => l.instance.validFor.window?.start ?? Number.NEGATIVE_INFINITY;
+  const log = candidates.toSorted(
+    (a, b) => Number(trustedNow(b)) - Number(trustedNow(a)) || start(b) - start(a),
+  )[0];
   if (!log) throw new CliError(1, 'TLOG_UNTRUSTED_LOG', `no log in the trusted root has base URL ${base}`);
   if (log.key instanceof Error) {
     throw new CliError(

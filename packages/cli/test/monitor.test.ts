@@ -213,8 +213,11 @@ describe('scriba monitor (run)', () => {
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l));
-      expect(events[0].event).toBe('checkpoint');
+      // The log's one shard, then its round; every event names the shard.
+      expect(events[0]).toMatchObject({ event: 'shard', treeId: server.log.treeId, active: true, offset: 0 });
+      expect(events[1].event).toBe('checkpoint');
       expect(events.at(-1).event).toBe('verified');
+      expect(events.every((e) => e.treeId === server.log.treeId)).toBe(true);
     });
   });
 

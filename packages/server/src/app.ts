@@ -18,6 +18,7 @@ import { tsaRoutes } from './routes/tsa/index.js';
 import { entriesRoutes } from './routes/v1/entries.js';
 import { logRoutes } from './routes/v1/log.js';
 import { searchRoutes } from './routes/v1/search.js';
+import { trustConfigRoutes } from './routes/v1/trust-config.js';
 import { type V2Options, v2Routes } from './routes/v2/index.js';
 import { classifyDbError } from './storage/index.js';
 import type { TimestampAuthority } from './tsa/authority.js';
@@ -226,7 +227,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(opsRoutes(opts.log, shuttingDown));
   await app.register(entriesRoutes(opts.log));
   await app.register(searchRoutes(opts.log));
-  await app.register(logRoutes(opts.log, opts.publicUrl, opts.tsa));
+  await app.register(logRoutes(opts.log));
+  await app.register(trustConfigRoutes(opts.log, opts.publicUrl, opts.tsa));
   if (opts.tsa) await app.register(tsaRoutes(opts.tsa));
   await app.register(v2Routes(opts.log, opts.v2));
   return app;

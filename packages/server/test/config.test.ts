@@ -65,6 +65,36 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('when shard settings are set', () => {
+    it('reads the keyring files (resolved), the size and the period; all off by default', () => {
+      expect(loadConfig({}, '/srv').shards).toEqual({
+        keyPaths: [],
+        maxSize: undefined,
+        period: undefined,
+        checkIntervalMs: 60_000,
+      });
+      const c = loadConfig(
+        {
+          SCRIBA_SHARD_KEYS: 'a.pem, /keys/b.pem',
+          SCRIBA_SHARD_MAX_SIZE: '1000000',
+          SCRIBA_SHARD_PERIOD: '30d',
+          SCRIBA_SHARD_CHECK_INTERVAL_MS: '5000',
+        },
+        '/srv',
+      );
+      expect(c.shards).toEqual({
+        keyPaths: ['/srv/a.pem', '/keys/b.pem'],
+        maxSize: 1_000_000,
+        period: { kind: 'age', ms: 30 * 86_400_000 },
+        checkIntervalMs: 5000,
+      });
+      expect(loadConfig({ SCRIBA_SHARD_PERIOD: 'yearly' }).shards.period).toEqual({
+        kind: 'calendar',
+        unit: 'year',
+      });
+    });
+  });
+
   describe('when a value is invalid', () => {
     it.each([
       ['PORT', { PORT: 'eighty' }],
@@ -93,6 +123,11 @@ describe('loadConfig', () => {
       ['SCRIBA_HEADERS_TIMEOUT_MS', { SCRIBA_HEADERS_TIMEOUT_MS: '1e3' }],
       ['SCRIBA_REQUEST_TIMEOUT_MS', { SCRIBA_REQUEST_TIMEOUT_MS: '99' }],
       ['SCRIBA_IDLE_TIMEOUT_MS', { SCRIBA_IDLE_TIMEOUT_MS: '' + 4_000_000_000 }],
+      ['SCRIBA_SHARD_MAX_SIZE', { SCRIBA_SHARD_MAX_SIZE: '0' }],
+      ['SCRIBA_SHARD_MAX_SIZE', { SCRIBA_SHARD_MAX_SIZE: 'big' }],
+      ['SCRIBA_SHARD_PERIOD', { SCRIBA_SHARD_PERIOD: 'weekly' }],
+      ['SCRIBA_SHARD_PERIOD', { SCRIBA_SHARD_PERIOD: '12m' }],
+      ['SCRIBA_SHARD_CHECK_INTERVAL_MS', { SCRIBA_SHARD_CHECK_INTERVAL_MS: '10' }],
     ])('%s %j throws a ConfigError naming it', (name, env) => {
       let err: unknown;
       try {

@@ -1,13 +1,15 @@
 /**
  * `scriba monitor`: follows a tiled transparency log (C2SP tlog-tiles, tlog-checkpoint) and proves it
  * only ever grows (RFC 6962 consistency), then scans the new entries for watched identities, issuers,
- * keys and digests. This module parses the command line and runs rounds; the jobs live in
- * ../monitor/: round.ts (one round), state.ts (the state file), matching.ts (what an entry matches,
- * with the SDK's X.509 parser), output.ts (events as lines or JSON).
+ * keys and digests — every shard of the log: the frozen ones held to their final checkpoint, new ones
+ * picked up from the log's published list. This module parses the command line and runs rounds; the
+ * jobs live in ../monitor/: log-round.ts (a round over every shard), round.ts (one shard's round),
+ * state.ts (the state files), matching.ts (what an entry matches, with the SDK's X.509 parser),
+ * output.ts (events as lines or JSON).
  *
  * Exit codes: 0 clean; 1 a check failed (bad signature, missing witness cosignatures,
- * inconsistency, entries that do not hash into the tree), with the evidence printed (both
- * checkpoints and the failing proof); 2 usage or unreadable input (or an unreachable log); 3 watched
+ * inconsistency, entries that do not hash into the tree, a frozen shard that changed, a followed
+ * shard no longer listed), with the evidence printed (both checkpoints and the failing proof); 2 usage or unreadable input (or an unreachable log); 3 watched
  * items found. With --json, every event is one JSON object on its own stdout line.
  */
 import { readFile } from 'node:fs/promises';
@@ -16,12 +18,15 @@ import { parsePublicKey, pemDecode } from '@scriba/sdk/crypto';
 import type { NoteVerifier } from '@scriba/sdk/note';
 import type { WitnessPolicy } from '@scriba/sdk/verify';
 import { parseCommandArgs } from '../args.js';
+import { normalizeLogUrl } from '../http.js';
 import { intArg } from '../inputs.js';
+import { monitorLog } from '../monitor/log-round.js';
 import type { Watch } from '../monitor/matching.js';
 import { makeEmitter } from '../monitor/output.js';
-import { monitorRound, trustedRootVerifiers } from '../monitor/round.js';
+import { trustedRootVerifiers } from '../monitor/round.js';
 import { witnessPolicy } from '../rekor.js';
 
+export { type LogMonitorOptions, monitorLog } from '../monitor/log-round.js';
 export {
   certificateIdentity,
   keyFingerprint,
@@ -34,6 +39,7 @@ export {
   type MonitorOptions,
   monitorRound,
   type RoundResult,
+  type ShardContext,
   trustedRootVerifiers,
 } from '../monitor/round.js';
 export type { MonitorState } from '../monitor/state.js';
@@ -41,8 +47,10 @@ export type { MonitorState } from '../monitor/state.js';
 const USAGE = `usage: scriba monitor --url URL --trusted-root FILE [--state FILE] [--once | --interval 60s]
        [--watch-identity RE]... [--watch-issuer RE]... [--watch-key FILE]... [--watch-digest sha256:HEX]...
        [--vkey VERIFIER_KEY]... [--require-witnesses N --witness VKEY...] [--json]
-  --trusted-root        the log's keys (Sigstore trusted root); --vkey adds note verifier keys
-  --state FILE          remembers the last verified checkpoint (consistency is proven from it)
+  --trusted-root        the log's keys (Sigstore trusted root, every shard's key); --vkey adds note
+                        verifier keys
+  --state FILE          the shards followed; each shard's last verified checkpoint is kept beside it
+                        (FILE.json -> FILE.<treeID>.json) and consistency is proven from it
   --watch-key FILE      a PEM public key; matches print its sha256 fingerprint
   --witness VKEY        a witness's note verifier key; each checkpoint must carry --require-witnesses N
                         of their cosignatures (default: all given)
@@ -133,10 +141,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   const json = values.json === true;
   const emit = makeEmitter(json);
-  const base = url.replace(/\/+$/, '');
-  const tilesUrl = /\/api\/v2$/.test(base) ? base : `${base}/api/v2`;
+  const base = normalizeLogUrl(url);
+  const tilesUrl = `${base}/api/v2`;
   const round = () =>
-    monitorRound({
+    monitorLog({
+      baseUrl: base,
       tilesUrl,
       verifiers,
       ...(witnesses ? { witnesses } : {}),

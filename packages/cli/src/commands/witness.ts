@@ -2,7 +2,7 @@
  * `scriba witness`: run a C2SP tlog-witness server (POST /add-checkpoint, tlog-cosignature Ed25519
  * cosignatures). A witness follows a log by its checkpoint origin and the keys that sign it:
  *  - `--log-url URL` learns both from a Scriba log at start (GET /api/v2/log/vkeys, and the origin
- *    line of GET /api/v2/checkpoint) and prints them;
+ *    of every shard: GET /api/v2/checkpoint, the frozen shards of GET /api/v1/log) and prints them;
  *  - `--log VKEY [--origin ORIGIN]` gives them (repeatable; without --origin the key name is taken
  *    as the origin, which is right for logs whose origin is their key name, not for Scriba, whose
  *    origin is `<name> - <treeID>`);
@@ -25,23 +25,41 @@ import { envDatabaseUrl } from '../env.js';
 import { getText, logBase } from '../http.js';
 import { CliError, reportError } from '../output.js';
 
-/** A Scriba log's note verifier keys and checkpoint origin, read from the log itself. */
-async function learnLog(url: string): Promise<WitnessLogConfig & { origin: string }> {
+/**
+ * A Scriba log's note verifier keys and the origins of its shards, read from the log itself: the
+ * active shard's (GET /api/v2/checkpoint) and each frozen shard's (the final checkpoints GET
+ * /api/v1/log lists in `inactiveShards`), so a witness started after a rotation still takes the
+ * frozen shard's final checkpoint the log keeps offering. One entry per origin, every key for each.
+ */
+async function learnLog(url: string): Promise<(WitnessLogConfig & { origin: string })[]> {
   const base = logBase(url);
   const vkeys = (await getText(`${base}/api/v2/log/vkeys`))
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l.length > 0);
-  const origin = (await getText(`${base}/api/v2/checkpoint`)).split('\n')[0]?.trim() ?? '';
+  const firstLine = (note: unknown) => (typeof note === 'string' ? (note.split('\n')[0]?.trim() ?? '') : '');
+  const origin = firstLine(await getText(`${base}/api/v2/checkpoint`));
   if (vkeys.length === 0 || origin === '') {
     throw new CliError(2, 'LOG_ANSWER_INVALID', `${base}: no verifier keys or no checkpoint origin`);
   }
-  return { vkeys, origin };
+  const origins = new Set([origin]);
+  const logInfo = await getText(`${base}/api/v1/log`);
+  let info: { inactiveShards?: { signedTreeHead?: unknown }[] };
+  try {
+    info = JSON.parse(logInfo) as typeof info;
+  } catch (e) {
+    throw new CliError(2, 'LOG_ANSWER_INVALID', `${base}/api/v1/log: ${(e as Error).message}`);
+  }
+  for (const shard of Array.isArray(info.inactiveShards) ? info.inactiveShards : []) {
+    const o = firstLine(shard?.signedTreeHead);
+    if (o !== '') origins.add(o);
+  }
+  return [...origins].map((o) => ({ vkeys, origin: o }));
 }
 
 const USAGE = `usage: scriba witness --name NAME (--log-url URL | --log VKEY [--origin ORIGIN] | --config FILE)...
        [--data-dir DIR] [--key FILE] [--database-url URL] [--host 127.0.0.1] [--port 3030] [--print-vkey]
-  --log-url URL   follow the Scriba log at URL: its keys and origin are read from it at start
+  --log-url URL   follow the Scriba log at URL: its keys and its shards' origins are read from it at start
   --log VKEY      a log's note verifier key; --origin gives its checkpoint origin (the first line
                   of its checkpoint, e.g. "127.0.0.1:3000 - 4242"; default: the key's name)
   --print-vkey    print this witness's verifier key (creating its key) and exit
@@ -83,7 +101,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!values['print-vkey']) {
     for (const u of (values['log-url'] as string[] | undefined) ?? []) {
       try {
-        logs.push(await learnLog(u));
+        logs.push(...(await learnLog(u)));
       } catch (e) {
         return reportError(e);
       }

@@ -14,12 +14,14 @@ export function humanLine(e: MonitorEvent): string {
       })`;
     case 'consistent':
       return `consistent: ${e.oldSize} -> ${e.newSize} (proof of ${(e.proof as string[]).length} hashes verified)`;
-    case 'match':
-      return `MATCH entry ${e.index} (${e.kind} ${e.apiVersion}): ${(
-        e.matched as { type: string; value: string }[]
-      )
-        .map((m) => `${m.type}=${m.value}`)
-        .join(', ')}`;
+    case 'shard':
+      return `shard ${e.treeId} (${e.active ? 'active' : 'frozen'}, global indices from ${e.offset})${e.new ? ': new, followed from now on' : ''}`;
+    case 'match': {
+      // The global index first (what `scriba get --log-index` takes), where in which shard last.
+      const hits = (e.matched as { type: string; value: string }[]).map((m) => `${m.type}=${m.value}`);
+      const where = e.treeId !== undefined ? ` (shard ${e.treeId}, index ${e.index} in it)` : '';
+      return `MATCH entry ${e.logIndex ?? e.index} (${e.kind} ${e.apiVersion}): ${hits.join(', ')}${where}`;
+    }
     case 'verified':
       return `verified ${e.newEntries} new entries up to size ${e.size} (${e.seconds} s${rate(e.entriesPerSecond)})`;
     case 'failure': {
@@ -28,6 +30,8 @@ export function humanLine(e: MonitorEvent): string {
       if (ev) {
         if (ev.previousCheckpoint)
           parts.push(`--- previously verified checkpoint:\n${ev.previousCheckpoint}`);
+        if (ev.publishedCheckpoint)
+          parts.push(`--- final checkpoint the log publishes for the shard:\n${ev.publishedCheckpoint}`);
         if (ev.checkpoint) parts.push(`--- new checkpoint:\n${ev.checkpoint}`);
         if (Array.isArray(ev.proof))
           parts.push(`--- consistency proof ${ev.oldSize} -> ${ev.newSize}:\n${ev.proof.join('\n')}`);

@@ -5,11 +5,16 @@
  * entries, hash them onto the compact range kept from the previous round and require the result to
  * be the new checkpoint's root (so every entry is in the tree, in order) → report matches → only
  * then write the state file.
+ *
+ * One round follows one tree. For a log of several shards (log-round.ts) it is told which shard:
+ * a shard the log lists as frozen MUST serve exactly its published final checkpoint, and once this
+ * monitor verified a frozen shard at its final size (the state says `frozen`), the shard MUST NOT
+ * change again — any other size or root is a failure (FROZEN_SHARD_CHANGED) with both checkpoints.
  */
 import { base64Decode, base64Encode, bytesEqual, isScribaError } from '@scriba/sdk';
 import { parseTrustedRoot } from '@scriba/sdk/bundle';
 import { parsePublicKey } from '@scriba/sdk/crypto';
-import { parseEntryBody, type RekorBody } from '@scriba/sdk/entries';
+import { parseEntryBody, type RekorBody, treeIdOfOrigin } from '@scriba/sdk/entries';
 import { CompactRange, hashLeaf, verifyConsistency } from '@scriba/sdk/merkle';
 import {
   type NoteVerifier,
@@ -25,10 +30,22 @@ import { isWatching, matchEntry, type Watch } from './matching.js';
 import type { MonitorEvent } from './output.js';
 import { type MonitorState, readState, writeState } from './state.js';
 
+/** The shard a round follows, when the log has several (log-round.ts). */
+export type ShardContext = {
+  treeId: string;
+  /** Global index of the shard's first entry: match events carry `logIndex` = offset + index. */
+  offset: number;
+  /** The log lists the shard as frozen with this final checkpoint. */
+  final?: { size: number; rootHash: Uint8Array; checkpoint: string };
+};
+
 export type MonitorOptions = {
   /** tlog-tiles prefix, e.g. http://host:3000/api/v2 */
   tilesUrl: string;
   verifiers: (checkpointText: string) => Promise<NoteVerifier[]>;
+  /** The checkpoint, already fetched (else read from `<tilesUrl>/checkpoint`). */
+  checkpoint?: string;
+  shard?: ShardContext;
   /** Witnesses of which `threshold` MUST have cosigned each checkpoint. */
   witnesses?: WitnessPolicy;
   statePath?: string;
@@ -86,18 +103,21 @@ export async function monitorRound(opts: MonitorOptions): Promise<RoundResult> {
   }
 
   // 1. The checkpoint and its signature.
-  let raw: Uint8Array | undefined;
-  try {
-    raw = await client.source.get('checkpoint');
-  } catch (e) {
-    emit({ event: 'error', reason: 'log unreachable', code: errorCode(e), message: withCause(e) });
-    return { exit: 2, matches: 0 };
+  let text = opts.checkpoint;
+  if (text === undefined) {
+    let raw: Uint8Array | undefined;
+    try {
+      raw = await client.source.get('checkpoint');
+    } catch (e) {
+      emit({ event: 'error', reason: 'log unreachable', code: errorCode(e), message: withCause(e) });
+      return { exit: 2, matches: 0 };
+    }
+    if (raw === undefined) {
+      emit({ event: 'error', reason: 'log serves no checkpoint', code: 'TILE_NOT_FOUND' });
+      return { exit: 2, matches: 0 };
+    }
+    text = new TextDecoder().decode(raw);
   }
-  if (raw === undefined) {
-    emit({ event: 'error', reason: 'log serves no checkpoint', code: 'TILE_NOT_FOUND' });
-    return { exit: 2, matches: 0 };
-  }
-  const text = new TextDecoder().decode(raw);
   let verified: VerifiedCheckpoint;
   try {
     verified = await client.verifyCheckpointText(text, await opts.verifiers(text));
@@ -131,6 +151,11 @@ export async function monitorRound(opts: MonitorOptions): Promise<RoundResult> {
     rootHash: base64Encode(cp.rootHash),
     ...(witnessed ? { witnesses: witnessed } : {}),
   });
+  const shardCheck = checkShard(opts.shard, prev, text, cp);
+  if (shardCheck) {
+    emit(shardCheck.event);
+    return { exit: shardCheck.exit, matches: 0 };
+  }
 
   // 2. Consistency with what we verified last time.
   let range = CompactRange.empty();
@@ -230,7 +255,17 @@ export async function monitorRound(opts: MonitorOptions): Promise<RoundResult> {
           const hits = body ? matchEntry(body, opts.watch) : [];
           if (hits.length > 0) {
             matches++;
-            emit({ event: 'match', index, kind: body!.kind, apiVersion: body!.apiVersion, matched: hits });
+            const where = opts.shard
+              ? { treeId: opts.shard.treeId, logIndex: opts.shard.offset + index }
+              : {};
+            emit({
+              event: 'match',
+              index,
+              ...where,
+              kind: body!.kind,
+              apiVersion: body!.apiVersion,
+              matched: hits,
+            });
           }
         }
         const now = Date.now();
@@ -297,9 +332,65 @@ export async function monitorRound(opts: MonitorOptions): Promise<RoundResult> {
       rootHash: base64Encode(cp.rootHash),
       checkpoint: text,
       range: range.hashes().map(base64Encode),
+      ...(opts.shard?.final ? { frozen: true } : {}),
     });
   }
   return { exit: matches > 0 ? 3 : 0, matches, size: cp.size };
+}
+
+/**
+ * The shard checks, after the checkpoint's signature and before consistency: an event (and exit
+ * code) when the checkpoint is not the shard's, undefined when it may go on.
+ *  - a shard this monitor verified frozen MUST NOT change: same size, same root;
+ *  - a frozen shard MUST serve its published final checkpoint (same size and root);
+ *  - an active shard's checkpoint whose origin names another tree (`<name> - <treeID>`) is the next
+ *    shard's: the log rotated while this round ran (error, exit 2: the next round reads the list).
+ */
+function checkShard(
+  shard: ShardContext | undefined,
+  prev: MonitorState | undefined,
+  text: string,
+  cp: { origin: string; size: number; rootHash: Uint8Array },
+): { event: MonitorEvent; exit: 1 | 2 } | undefined {
+  if (!shard) return undefined;
+  const changed = (reason: string, evidence: Record<string, unknown>) => ({
+    exit: 1 as const,
+    event: {
+      event: 'failure',
+      reason,
+      code: 'FROZEN_SHARD_CHANGED',
+      treeId: shard.treeId,
+      evidence: { ...evidence, oldSize: prev?.size, newSize: cp.size },
+    },
+  });
+  if (prev?.frozen === true && (prev.size !== cp.size || prev.rootHash !== base64Encode(cp.rootHash))) {
+    return changed(
+      prev.size === cp.size
+        ? `frozen shard ${shard.treeId} changed: another root at its final size ${cp.size}`
+        : `frozen shard ${shard.treeId} changed: its final size was ${prev.size}, it now has ${cp.size}`,
+      { previousCheckpoint: prev.checkpoint, checkpoint: text },
+    );
+  }
+  const final = shard.final;
+  if (final && (final.size !== cp.size || !bytesEqual(final.rootHash, cp.rootHash))) {
+    return changed(`frozen shard ${shard.treeId} serves a checkpoint other than its published final one`, {
+      publishedCheckpoint: final.checkpoint,
+      previousCheckpoint: prev?.checkpoint,
+      checkpoint: text,
+    });
+  }
+  const named = treeIdOfOrigin(cp.origin);
+  if (named !== undefined && named !== shard.treeId) {
+    return {
+      exit: 2,
+      event: {
+        event: 'error',
+        reason: `the checkpoint is tree ${named}'s, not shard ${shard.treeId}'s (the log rotated during the round)`,
+        code: 'SHARD_ROTATED',
+      },
+    };
+  }
+  return undefined;
 }
 
 /**

@@ -20,10 +20,24 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startTamperProxy(target: string, tamper: Tamper): Promise<TamperProxy> {
+/**
+ * `answer`, when given, is asked first: a status and body it returns are sent instead of forwarding
+ * (e.g. a 404 for resources a log without them would not serve).
+ */
+export async function startTamperProxy(
+  target: string,
+  tamper: Tamper,
+  answer?: (req: { method: string; path: string }) => { status: number; body: string } | undefined,
+): Promise<TamperProxy> {
   let count = 0;
   const server = createServer(async (req, res) => {
     try {
+      const own = answer?.({ method: req.method ?? 'GET', path: req.url ?? '/' });
+      if (own) {
+        count++;
+        res.writeHead(own.status, { 'content-type': 'text/plain' }).end(own.body);
+        return;
+      }
       const body = await readBody(req);
       const headers: Record<string, string> = {};
       for (const h of ['content-type', 'accept']) if (req.headers[h]) headers[h] = String(req.headers[h]);

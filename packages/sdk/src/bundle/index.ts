@@ -24,6 +24,13 @@ export {
   tlogEntryToJson,
 } from './serialize.js';
 export {
+  type LogShardKey,
+  publicKeyDetails,
+  shardedLogInstances,
+  TRUSTED_ROOT_MEDIA_TYPE,
+  transparencyLogInstanceToJson,
+} from './sharded-log.js';
+export {
   activeServices,
   parseSigningConfig,
   type ServiceSelector,

@@ -139,7 +139,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Scriba extension. A Sigstore TrustedRoot (protobuf-specs JSON) listing this log. */
+        /** Scriba extension. A Sigstore TrustedRoot (protobuf-specs JSON) listing this log: one tlog entry per key its shards are signed with (shards keeping the key share one entry), each with its validity window, and this server's timestamp authority. */
         get: operations["getTrustedRoot"];
         put?: never;
         post?: never;
@@ -156,7 +156,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Scriba extension. A Sigstore SigningConfig (protobuf-specs, media type application/vnd.dev.sigstore.signingconfig.v0.2+json) naming this log as Rekor v1 and v2 (majorApiVersion) and this server's timestamp authority, for `cosign --signing-config` and sigstore clients that choose their services from it. */
+        /** Scriba extension. A Sigstore SigningConfig (protobuf-specs, media type application/vnd.dev.sigstore.signingconfig.v0.2+json) naming this log as Rekor v1 and v2 (majorApiVersion) and this server's timestamp authority, for `cosign --signing-config` and sigstore clients that choose their services from it. The Rekor v2 service is the active shard (validFor.start = its creation; at a rotation the start moves to the new shard's creation, the URL stays); the Rekor v1 service spans every shard (start = the first shard's creation). */
         get: operations["getSigningConfig"];
         put?: never;
         post?: never;
@@ -446,7 +446,7 @@ export interface components {
             rootHash: components["schemas"]["Hex64"];
             hashes: components["schemas"]["Hex64"][];
         };
-        /** @description Sigstore TrustedRoot (protobuf-specs JSON mapping) with this log as its one tlog. */
+        /** @description Sigstore TrustedRoot (protobuf-specs JSON mapping) with one tlog per key of this log. */
         TrustedRoot: {
             mediaType: string;
             tlogs: components["schemas"]["TransparencyLogInstance"][];
@@ -503,8 +503,10 @@ export interface components {
                 /** @description base64 DER SubjectPublicKeyInfo */
                 rawBytes: string;
                 keyDetails: string;
+                /** @description When the key signs this log's entries, RFC 3339, whole seconds: start = creation of the first shard with this key; end = freeze time of the last shard with it, absent while the key signs the active shard. Windows of successive keys meet at a rotation. */
                 validFor: {
                     start: string;
+                    end?: string;
                 };
             };
             logId: {

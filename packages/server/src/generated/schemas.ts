@@ -335,7 +335,7 @@ export const schemas = {
   "TrustedRoot": {
     "$id": "TrustedRoot",
     "type": "object",
-    "description": "Sigstore TrustedRoot (protobuf-specs JSON mapping) with this log as its one tlog.",
+    "description": "Sigstore TrustedRoot (protobuf-specs JSON mapping) with one tlog per key of this log.",
     "properties": {
       "mediaType": {
         "type": "string"
@@ -536,8 +536,12 @@ export const schemas = {
           },
           "validFor": {
             "type": "object",
+            "description": "When the key signs this log's entries, RFC 3339, whole seconds: start = creation of the first shard with this key; end = freeze time of the last shard with it, absent while the key signs the active shard. Windows of successive keys meet at a rotation.\n",
             "properties": {
               "start": {
+                "type": "string"
+              },
+              "end": {
                 "type": "string"
               }
             },

@@ -57,9 +57,15 @@ export function rotationDue(
   return later ? `a new ${p.unit} began (shard created ${c.toISOString()})` : undefined;
 }
 
-/** The next shard: a new tree id, origin `<logName> - <treeId>`, `key`, its signed empty checkpoint. */
-export async function nextShard(key: LogKey, logName: string): Promise<NewTree> {
-  const treeId = newTreeId();
+/**
+ * The next shard: a new tree id (random unless given), origin `<logName> - <treeId>`, `key`, its
+ * signed empty checkpoint.
+ */
+export async function nextShard(
+  key: LogKey,
+  logName: string,
+  treeId: TreeId = newTreeId(),
+): Promise<NewTree> {
   const origin = `${logName} - ${treeId}`;
   const signer = await checkpointSigner(key, logName, origin);
   return {
@@ -81,8 +87,8 @@ export type Rotation = { frozen: TreeRecord; active: TreeRecord };
  */
 export async function rotateShard(
   storage: LogStorage,
-  opts: { key: LogKey; logName: string; fromTreeId?: TreeId | undefined },
+  opts: { key: LogKey; logName: string; fromTreeId?: TreeId | undefined; treeId?: TreeId },
 ): Promise<Rotation> {
-  const next = await nextShard(opts.key, opts.logName);
+  const next = await nextShard(opts.key, opts.logName, opts.treeId);
   return storage.rotate(next, opts.fromTreeId);
 }

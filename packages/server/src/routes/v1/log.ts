@@ -1,41 +1,17 @@
 /**
  * Rekor v1 log routes: GET /api/v1/log (LogInfo with the signed checkpoint), /api/v1/log/proof
- * (consistency proof), /api/v1/log/publicKey (PEM), and two Scriba extensions:
+ * (consistency proof), /api/v1/log/publicKey (PEM). The trusted root and signing config are in
+ * trust-config.ts.
  * Across shards as Rekor has them: GET /api/v1/log is the active shard's state with
  * `inactiveShards` (each frozen shard's final root, size, checkpoint and tree ID, oldest first; the
  * published list of shards monitors and witnesses follow, answered from memory for frozen shards);
  * /proof and /publicKey take any shard's `treeID` (default: the active shard; unknown: 400, as Rekor).
- *  - /api/v1/log/trusted-root: a Sigstore TrustedRoot (protobuf-specs trustroot v1) naming this log
- *    (base URL, key, log ID, validity) and, when it runs, this server's timestamp authority
- *    (subject, URI, certificate chain, validity);
- *  - /api/v1/log/signing-config: a Sigstore SigningConfig v0.2 naming the services a signer should
- *    use here: this log as Rekor v1 and v2 (`majorApiVersion`), and the TSA.
  */
-import { SIGNING_CONFIG_MEDIA_TYPE } from '@scriba/sdk/bundle';
 import { pemEncode } from '@scriba/sdk/crypto';
-import { base64Encode, hexEncode } from '@scriba/sdk/encoding';
+import { hexEncode } from '@scriba/sdk/encoding';
 import type { FastifyPluginAsync } from 'fastify';
 import { LogError, type LogService, type Shard } from '../../log/service.js';
-import type { TimestampAuthority } from '../../tsa/authority.js';
 import { errorResponses } from '../errors.js';
-
-export const TRUSTED_ROOT_MEDIA_TYPE = 'application/vnd.dev.sigstore.trustedroot+json;version=0.1';
-
-/** Whole seconds: integratedTime and X.509 times are in seconds. */
-function isoSeconds(t: Date | number): string {
-  return new Date(Math.floor(new Date(t).getTime() / 1000) * 1000).toISOString();
-}
-
-/** The TrustedRoot `timestampAuthorities` entry of this server's TSA. */
-export function tsaAuthority(tsa: TimestampAuthority, publicUrl: string) {
-  const leaf = tsa.material.leaf;
-  return {
-    subject: tsa.material.subject,
-    uri: `${publicUrl}/api/v1/timestamp`,
-    certChain: { certificates: tsa.material.chain.map((der) => ({ rawBytes: base64Encode(der) })) },
-    validFor: { start: isoSeconds(leaf.notBefore), end: isoSeconds(leaf.notAfter) },
-  };
-}
 
 /** The shard named by `treeID` (any shard, frozen or active), or the active one when none is named. */
 async function shardOf(log: LogService, treeID: string | undefined): Promise<Shard> {
@@ -52,7 +28,7 @@ function activeOf(shards: Shard[]): Shard {
   return active;
 }
 
-export function logRoutes(log: LogService, publicUrl: string, tsa?: TimestampAuthority): FastifyPluginAsync {
+export function logRoutes(log: LogService): FastifyPluginAsync {
   return async (app) => {
     app.get(
       '/api/v1/log',
@@ -128,62 +104,6 @@ export function logRoutes(log: LogService, publicUrl: string, tsa?: TimestampAut
         const spki = shard.record.publicKey;
         const pem = spki === null ? log.key.publicKeyPem : pemEncode(spki, 'PUBLIC KEY');
         return reply.type('application/x-pem-file').send(pem);
-      },
-    );
-
-    app.get(
-      '/api/v1/log/trusted-root',
-      { schema: { response: { 200: { $ref: 'TrustedRoot#' }, ...errorResponses(500) } } },
-      async () => {
-        const st = await log.state();
-        return {
-          mediaType: TRUSTED_ROOT_MEDIA_TYPE,
-          tlogs: [
-            {
-              baseUrl: publicUrl,
-              hashAlgorithm: 'SHA2_256',
-              publicKey: {
-                rawBytes: Buffer.from(log.key.spki).toString('base64'),
-                keyDetails: 'PKIX_ECDSA_P256_SHA_256',
-                // Whole seconds: integratedTime (what verifiers compare with the start) is in
-                // seconds, so an entry integrated in the tree's first second MUST still fall inside.
-                validFor: { start: new Date(Math.floor(st.createdAt.getTime() / 1000) * 1000).toISOString() },
-              },
-              logId: { keyId: Buffer.from(log.key.logId).toString('base64') },
-            },
-          ],
-          certificateAuthorities: [],
-          ctlogs: [],
-          timestampAuthorities: tsa ? [tsaAuthority(tsa, publicUrl)] : [],
-        };
-      },
-    );
-
-    app.get(
-      '/api/v1/log/signing-config',
-      { schema: { response: { 200: { $ref: 'SigningConfig#' }, ...errorResponses(500) } } },
-      async () => {
-        const st = await log.state();
-        const start = isoSeconds(st.createdAt);
-        const operator = new URL(publicUrl).host;
-        const service = (url: string, majorApiVersion: number, from: string) => ({
-          url,
-          majorApiVersion,
-          validFor: { start: from },
-          operator,
-        });
-        return {
-          mediaType: SIGNING_CONFIG_MEDIA_TYPE,
-          caUrls: [],
-          oidcUrls: [],
-          // Newest API first: clients pick the highest major version they support.
-          rekorTlogUrls: [service(publicUrl, 2, start), service(publicUrl, 1, start)],
-          rekorTlogConfig: { selector: 'ANY' },
-          tsaUrls: tsa
-            ? [service(`${publicUrl}/api/v1/timestamp`, 1, isoSeconds(tsa.material.leaf.notBefore))]
-            : [],
-          tsaConfig: { selector: 'ANY' },
-        };
       },
     );
   };
