@@ -22,10 +22,10 @@ import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadRaw, presign, requestBytes, signingKeys, summarize } from '../lib/append-load.mjs';
 import { cpuDelta, cpuSnapshot } from '../lib/cpu.mjs';
 import { freePort, startPostgres as startBenchPostgres } from '../lib/pg.mjs';
 import { startScribaServe } from '../lib/serve.mjs';
@@ -139,27 +139,6 @@ async function verifyRates() {
 
 // ---- load ---------------------------------------------------------------------------------------
 
-function presign(count, keys) {
-  const bodies = [];
-  for (let i = 0; i < count; i++) {
-    const k = keys[i % keys.length];
-    const artifact = randomBytes(32);
-    const digest = createHash('sha256').update(artifact).digest('hex');
-    const signature = sign('sha256', artifact, k.privateKey).toString('base64');
-    bodies.push(
-      JSON.stringify({
-        apiVersion: '0.0.1',
-        kind: 'hashedrekord',
-        spec: {
-          data: { hash: { algorithm: 'sha256', value: digest } },
-          signature: { content: signature, publicKey: { content: k.pemB64 } },
-        },
-      }),
-    );
-  }
-  return bodies;
-}
-
 function post(agent, port, body) {
   return new Promise((resolve) => {
     const t0 = performance.now();
@@ -182,113 +161,9 @@ function post(agent, port, body) {
   });
 }
 
-/**
- * The default load client (`--client raw`): one keep-alive TCP connection per client writing a
- * pre-serialized HTTP/1.1 request (head + body in one buffer) and reading the answer's status line
- * and Content-Length. It does what node:http's client does for this load at a fraction of the CPU,
- * which matters because the clients share the machine's two cores with the server and PostgreSQL
- * (`--client http` keeps the node:http Agent client for comparison).
- */
-function rawConnection(port) {
-  const sock = net.connect(port, '127.0.0.1');
-  sock.setNoDelay(true);
-  let buf = Buffer.alloc(0);
-  let pending = null;
-  let dead = false;
-  const fail = () => {
-    dead = true;
-    if (pending) {
-      const p = pending;
-      pending = null;
-      p(0);
-    }
-  };
-  sock.on('error', fail);
-  sock.on('close', fail);
-  sock.on('data', (d) => {
-    buf = buf.length ? Buffer.concat([buf, d]) : d;
-    if (!pending) return;
-    const headEnd = buf.indexOf('\r\n\r\n');
-    if (headEnd < 0) return;
-    const head = buf.toString('latin1', 0, headEnd);
-    const m = /\r\ncontent-length: *(\d+)/i.exec(head);
-    if (!m) return sock.destroy(); // chunked answers are not expected from this route
-    const end = headEnd + 4 + Number(m[1]);
-    if (buf.length < end) return;
-    buf = buf.subarray(end);
-    const p = pending;
-    pending = null;
-    p(Number(head.slice(9, 12)));
-  });
-  return {
-    get dead() {
-      return dead;
-    },
-    request(bytes) {
-      return new Promise((resolve) => {
-        if (dead) return resolve(0);
-        pending = resolve;
-        sock.write(bytes);
-      });
-    },
-    close: () => sock.destroy(),
-  };
-}
-
-function requestBytes(port, body) {
-  const b = Buffer.from(body);
-  return Buffer.concat([
-    Buffer.from(
-      `POST /api/v1/log/entries HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\ncontent-length: ${b.length}\r\n\r\n`,
-      'latin1',
-    ),
-    b,
-  ]);
-}
-
 async function load(port, clients, seconds, bodies) {
   if (opts.client === 'raw') return loadRaw(port, clients, seconds, bodies);
   return loadHttp(port, clients, seconds, bodies);
-}
-
-function summarize(clients, lat, statuses, elapsed, exhausted) {
-  lat.sort((a, b) => a - b);
-  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? Number.NaN;
-  if (exhausted) process.stderr.write('warning: the pool of pre-signed entries ran out; raise --pool\n');
-  return { clients, ok: lat.length, perSec: lat.length / elapsed, p50: q(0.5), p99: q(0.99), statuses };
-}
-
-async function loadRaw(port, clients, seconds, bodies) {
-  let next = 0;
-  let exhausted = false;
-  const lat = [];
-  const statuses = {};
-  const conns = [];
-  const end = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      let conn = rawConnection(port);
-      conns.push(conn);
-      while (performance.now() < end) {
-        if (next >= bodies.length) {
-          exhausted = true;
-          break;
-        }
-        if (conn.dead) {
-          conn = rawConnection(port);
-          conns.push(conn);
-        }
-        const t0 = performance.now();
-        const status = await conn.request(bodies[next++]);
-        statuses[status] = (statuses[status] ?? 0) + 1;
-        if (status === 201) lat.push(performance.now() - t0);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  for (const c of conns) c.close();
-  return summarize(clients, lat, statuses, elapsed, exhausted);
 }
 
 async function loadHttp(port, clients, seconds, bodies) {
@@ -344,13 +219,7 @@ async function main() {
   const ceiling = await startValidateOnly();
   try {
     const maxClients = Math.max(...CLIENTS);
-    const keys = Array.from({ length: maxClients }, () => {
-      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      return {
-        privateKey,
-        pemB64: Buffer.from(publicKey.export({ type: 'spki', format: 'pem' })).toString('base64'),
-      };
-    });
+    const keys = signingKeys(maxClients);
     const total = Number(opts.pool);
     process.stderr.write(`pre-signing ${fmt(total)} entries...\n`);
     const bodies = presign(total, keys).map((b) =>

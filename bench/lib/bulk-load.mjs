@@ -1,33 +1,71 @@
 /**
- * Bulk load for the benchmarks (bench/proofs, bench/read): `n` entries generated in SQL
- * (generate_series + sha256, bodies `bench-<i>`), tiles built in memory by the SDK's integrator
- * (C2SP tlog-tiles) and written directly, then the tree state and a signed checkpoint.
+ * Bulk load for the benchmarks. Two recipes:
+ *  - `bulkLoad` (bench/proofs, bench/read): `n` synthetic entries generated in SQL (generate_series +
+ *    sha256, bodies `bench-<i>`), tiles built in memory by the SDK's integrator (C2SP tlog-tiles) and
+ *    written directly, then the tree state and a signed checkpoint: fast, but not what the server
+ *    writes (no search keys, tiny bodies);
+ *  - `loadSignedEntries` (bench/growth): real pre-signed hashedrekord entries validated as the HTTP
+ *    path validates them and appended through the server's bulk path (log/bulk-append.ts: the
+ *    sequencer's batch write in large batches), so the tables hold what HTTP appends would write.
  */
 import { createHash } from 'node:crypto';
 import { integrate, rightEdgeTiles, tileKey } from '@scriba/sdk/tiles';
+import { validateProposedEntry } from '../../packages/server/dist/entries/index.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../../packages/server/dist/keys/logKey.js';
+import { bulkAppend } from '../../packages/server/dist/log/bulk-append.js';
 import { checkpointSigner } from '../../packages/server/dist/log/checkpoint.js';
 import { Metrics } from '../../packages/server/dist/log/metrics.js';
 import { LogService } from '../../packages/server/dist/log/service.js';
 import { SqlLogStorage } from '../../packages/server/dist/storage/log-storage.js';
 import { migrate } from '../../packages/server/dist/storage/migrate.js';
 import { openPostgres } from '../../packages/server/dist/storage/postgres.js';
+import { presign, signingKeys } from './append-load.mjs';
 
 /**
  * A log on the (empty) database at `url` with a fresh key, as the server builds one: migrated, its
  * tree created and its first checkpoint signed (origin `bench.example - <tree ID>`). Returns
- * `{ db, log, treeId, signer }`; bulkLoad(db, treeId, signer, n) then fills it.
+ * `{ db, storage, key, log, treeId, signer }`; bulkLoad(db, treeId, signer, n) or
+ * loadSignedEntries(benchLog, n) then fills it. `batch`: the LogService's sequencer options.
  */
-export async function openBenchLog(url, poolSize) {
+export async function openBenchLog(url, poolSize, batch = { maxBatchSize: 1, maxWaitMs: 0 }) {
   const db = openPostgres(url, poolSize);
   await migrate(db);
   const key = parseLogKeyPem(generateLogKeyPem(), 'bench');
   const storage = new SqlLogStorage(db);
   const { treeId } = await LogService.treeOrigin(storage, key);
   const signer = await checkpointSigner(key, 'bench.example', `bench.example - ${treeId}`);
-  const log = new LogService(storage, treeId, key, signer, new Metrics(), { maxBatchSize: 1, maxWaitMs: 0 });
+  const log = new LogService(storage, treeId, key, signer, new Metrics(), batch);
   await log.init();
-  return { db, log, treeId, signer };
+  return { db, storage, key, log, treeId, signer };
+}
+
+/**
+ * Appends `n` pre-signed hashedrekord entries (P-256, entry i signed by keys[i % keys.length],
+ * distinct random artifacts) to the bench log's tree: each validated by the server's own validation
+ * (as `POST /api/v1/log/entries` does) and appended by the server's bulk path, `batchSize` per
+ * transaction; `stop()` true ends it early (after the batch in progress). Returns
+ * `{ appended, treeSize, bodyBytes, seconds }`.
+ */
+export async function loadSignedEntries(
+  { log, signer },
+  n,
+  { keys = signingKeys(64), batchSize = 4096, onBatch, stop = () => false } = {},
+) {
+  const t0 = performance.now();
+  let bodyBytes = 0;
+  async function* entries() {
+    for (let done = 0; done < n && !stop(); ) {
+      const chunk = presign(Math.min(batchSize, n - done), keys);
+      for (const json of chunk) {
+        const e = await validateProposedEntry(JSON.parse(json));
+        bodyBytes += e.body.length;
+        yield e;
+      }
+      done += chunk.length;
+    }
+  }
+  const r = await bulkAppend(log.tree, signer, entries(), { batchSize, onBatch });
+  return { appended: r.appended, treeSize: r.treeSize, bodyBytes, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** RFC 6962 leaf hash of bulk-loaded entry `i`. */
@@ -39,7 +77,7 @@ export const leafOf = (i) =>
       .digest(),
   );
 
-/** Inserts or replaces tile rows, a bounded number per statement (bulk load only). */
+/** Inserts or replaces tile rows whole (row start 0), a bounded number per statement (bulk load only). */
 async function writeTiles(db, treeId, tiles) {
   for (let i = 0; i < tiles.length; i += 500) {
     const chunk = tiles.slice(i, i + 500);
@@ -50,7 +88,7 @@ async function writeTiles(db, treeId, tiles) {
     });
     await db.query(
       `INSERT INTO tiles (tree_id, level, idx, hashes) VALUES ${values.join(', ')}
-       ON CONFLICT (tree_id, level, idx) DO UPDATE SET hashes = EXCLUDED.hashes`,
+       ON CONFLICT (tree_id, level, idx, start) DO UPDATE SET hashes = EXCLUDED.hashes`,
       params,
     );
   }
@@ -65,13 +103,17 @@ export async function bulkLoad(db, treeId, signer, n, body) {
   const t0 = performance.now();
   const now = Math.floor(Date.now() / 1000);
   const CHUNK = 65536;
+  await db.query("INSERT INTO entry_kinds (kind, api_version) VALUES ($1, '0.0.1') ON CONFLICT DO NOTHING", [
+    body?.kind ?? 'bench',
+  ]);
   let size = 0;
   const edge = new Map();
   while (size < n) {
     const end = Math.min(n, size + CHUNK);
     await db.query(
-      `INSERT INTO entries (tree_id, log_index, leaf_hash, kind, api_version, body, integrated_time)
-       SELECT $4, i, sha256('\\x00'::bytea || b), $5, '0.0.1', b, $3
+      `INSERT INTO entries (tree_id, log_index, integrated_time, kind_code, leaf_hash, body)
+       SELECT $4, i, $3, (SELECT code FROM entry_kinds WHERE kind = $5 AND api_version = '0.0.1'),
+              sha256('\\x00'::bytea || b), b
        FROM (SELECT i, ${body?.sql ?? "convert_to('bench-' || i, 'UTF8')"} AS b
              FROM generate_series($1::bigint, $2::bigint) AS i) AS g`,
       [size, end - 1, now, treeId, body?.kind ?? 'bench'],

@@ -1,9 +1,12 @@
 /**
- * Upgrading a database written by the previous schema (sql/0001 + 0002: one tree, `tree_state.id = 1`,
- * no tree id on the per-tree tables). The old rows are written here with the previous release's own
- * statements (its sequencer's writes, verbatim but for formatting), then the current server starts on
- * that database (migration 0003 runs) and must serve everything that was there — entries by index and
- * UUID with proofs, search, consistency from an old checkpoint, tiles, witness cosignatures — under
+ * Upgrading a database written by a previous schema, for each of:
+ *  - sql/0001 + 0002 (one tree, `tree_state.id = 1`, no tree id on the per-tree tables);
+ *  - sql/0001 … 0004 (tree ids, shards; entries with kind and version as text, a text search index, one
+ *    tile row per tile rewritten whole by every batch), the schema before 0005_compact_storage.
+ * The old rows are written here with that release's own statements (its batch write, verbatim but for
+ * formatting), then the current server starts on that database (the later migrations run) and must
+ * serve everything that was there — entries by index and UUID with proofs, search, consistency from
+ * an old checkpoint, tiles (the partial one too, after appending to it), witness cosignatures — under
  * the same tree id, and take new appends after them.
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
@@ -16,12 +19,13 @@ import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entrie
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { REPO_ROOT, startTestServer, tempDir } from '../../../test/helpers/server.js';
 import type { ValidatedEntry } from '../src/entries/index.js';
-import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
+import { generateLogKeyPem, type LogKey, parseLogKeyPem } from '../src/keys/logKey.js';
 import { checkpointSigner } from '../src/log/checkpoint.js';
 import type { RunningServer } from '../src/main.js';
 import type { LogEntryValue } from '../src/routes/v1/entry-view.js';
 import { migrate } from '../src/storage/migrate.js';
 import { openPostgres } from '../src/storage/postgres.js';
+import type { Db } from '../src/storage/types.js';
 import { fakeEntry } from './fixtures.js';
 
 const TREE_ID = '4611686018427387917'; // > 2^53: must survive as text, not a JS number
@@ -53,7 +57,93 @@ const OLD_WRITE_SQL = `
     ON CONFLICT (level, idx) DO UPDATE SET hashes = EXCLUDED.hashes RETURNING 1)
   SELECT (SELECT count(*) FROM en) AS entries`;
 
-describe('upgrading a database of the previous schema', () => {
+/** The batch write of schemas 0003 and 0004 (packages/server/src/storage/log-storage.ts then). */
+const V4_WRITE_SQL = `
+  WITH st AS (
+    UPDATE tree_state SET tree_size = $1, root_hash = decode($2, 'hex'), checkpoint = $3, updated_at = now()
+     WHERE tree_id = $15 RETURNING 1),
+  cp AS (
+    INSERT INTO checkpoints (tree_id, tree_size, root_hash, note) VALUES ($15, $1, decode($2, 'hex'), $3)
+    ON CONFLICT (tree_id, tree_size) DO UPDATE SET note = EXCLUDED.note, root_hash = EXCLUDED.root_hash RETURNING 1),
+  en AS (
+    INSERT INTO entries (tree_id, log_index, leaf_hash, kind, api_version, body, integrated_time)
+    SELECT $15, u.i, decode(u.h, 'hex'), u.k, u.v, decode(u.b, 'base64'), $4
+      FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(i, h, k, v, b)
+    RETURNING 1),
+  si AS (
+    INSERT INTO search_index (key, tree_id, log_index)
+    SELECT u.k, $15, u.i FROM unnest($10::text[], $11::bigint[]) AS u(k, i)
+    ON CONFLICT DO NOTHING RETURNING 1),
+  ti AS (
+    INSERT INTO tiles (tree_id, level, idx, hashes)
+    SELECT $15, u.l, u.i, decode(u.h, 'hex') FROM unnest($12::int[], $13::bigint[], $14::text[]) AS u(l, i, h)
+    ON CONFLICT (tree_id, level, idx) DO UPDATE SET hashes = EXCLUDED.hashes RETURNING 1)
+  SELECT (SELECT count(*) FROM en) AS entries, (SELECT count(*) FROM st) AS state`;
+
+type OldSchema = {
+  files: string[];
+  /** Creates the tree as that release's start did. */
+  seed(db: Db, key: LogKey): Promise<void>;
+  write: string;
+  /** Extra parameters of `write` after the 14 both share. */
+  extra: unknown[];
+  /** Keeps a witness cosignature and status as that release's witness pusher did. */
+  witness(db: Db, size: number, root: Uint8Array): Promise<void>;
+};
+
+const OLD_SCHEMAS: [string, OldSchema][] = [
+  [
+    '0001-0002 (one tree, no tree ids)',
+    {
+      files: ['0001_init.sql', '0002_witness_cosignatures.sql'],
+      seed: async (db, key) => {
+        await db.query(
+          `INSERT INTO tree_state (id, tree_id, log_id, tree_size, root_hash) VALUES (1, $1, $2, 0, $3)
+           ON CONFLICT (id) DO NOTHING`,
+          [TREE_ID, key.logId, EMPTY_ROOT],
+        );
+      },
+      write: OLD_WRITE_SQL,
+      extra: [],
+      witness: async (db, size, root) => {
+        await db.query(
+          `INSERT INTO checkpoint_cosignatures (tree_size, root_hash, witness, key_hash, line)
+           VALUES ($1, $2, 'witness.example/w1', 7, $3)`,
+          [size, root, COSIG],
+        );
+        await db.query("INSERT INTO witness_status (url, size) VALUES ('http://127.0.0.1:9/w', $1)", [size]);
+      },
+    },
+  ],
+  [
+    '0001-0004 (text search keys, whole-row tiles)',
+    {
+      files: ['0001_init.sql', '0002_witness_cosignatures.sql', '0003_tree_id.sql', '0004_shards.sql'],
+      seed: async (db, key) => {
+        await db.query(
+          `INSERT INTO tree_state (tree_id, log_id, tree_size, root_hash, active) VALUES ($1, $2, 0, $3, true)
+           ON CONFLICT DO NOTHING`,
+          [TREE_ID, key.logId, EMPTY_ROOT],
+        );
+      },
+      write: V4_WRITE_SQL,
+      extra: [TREE_ID],
+      witness: async (db, size, root) => {
+        await db.query(
+          `INSERT INTO checkpoint_cosignatures (tree_id, tree_size, root_hash, witness, key_hash, line)
+           VALUES ($4, $1, $2, 'witness.example/w1', 7, $3)`,
+          [size, root, COSIG, TREE_ID],
+        );
+        await db.query(
+          "INSERT INTO witness_status (tree_id, url, size) VALUES ($2, 'http://127.0.0.1:9/w', $1)",
+          [size, TREE_ID],
+        );
+      },
+    },
+  ],
+];
+
+describe.each(OLD_SCHEMAS)('upgrading a database of schema %s', (_name, old) => {
   let server: RunningServer;
   const cleanups: (() => Promise<void>)[] = [];
   const leaves: Uint8Array[] = [];
@@ -71,21 +161,16 @@ describe('upgrading a database of the previous schema', () => {
     // The previous schema only.
     const oldSql = join(dir.path, 'old-sql');
     await mkdir(oldSql);
-    for (const f of ['0001_init.sql', '0002_witness_cosignatures.sql'])
-      await copyFile(join(REPO_ROOT, 'sql', f), join(oldSql, f));
+    for (const f of old.files) await copyFile(join(REPO_ROOT, 'sql', f), join(oldSql, f));
     const db = openPostgres(t.url, 1);
     try {
-      expect(await migrate(db, oldSql)).toEqual([1, 2]);
+      expect(await migrate(db, oldSql)).toEqual(old.files.map((f) => Number(f.slice(0, 4))));
       const pem = generateLogKeyPem();
       await writeFile(join(dir.path, 'log-key.pem'), pem, { mode: 0o600 });
       const key = parseLogKeyPem(pem, 'old');
       logIdHex = key.logIdHex;
       // As the previous LogService.treeOrigin + init did.
-      await db.query(
-        `INSERT INTO tree_state (id, tree_id, log_id, tree_size, root_hash) VALUES (1, $1, $2, 0, $3)
-         ON CONFLICT (id) DO NOTHING`,
-        [TREE_ID, key.logId, EMPTY_ROOT],
-      );
+      await old.seed(db, key);
       const signer = await checkpointSigner(key, 'old.example', `old.example - ${TREE_ID}`);
       let edge: StoredTile[] = [];
       for (const n of OLD_BATCHES) {
@@ -105,7 +190,7 @@ describe('upgrading a database of the previous schema', () => {
             keyIdx.push(oldSize + i);
           }
         });
-        const { rows } = await db.query<{ entries: unknown }>(OLD_WRITE_SQL, [
+        const { rows } = await db.query<{ entries: unknown }>(old.write, [
           r.newSize,
           hex(r.rootHash),
           note,
@@ -120,6 +205,7 @@ describe('upgrading a database of the previous schema', () => {
           r.changed.map((c) => c.level),
           r.changed.map((c) => c.index),
           r.changed.map((c) => hex(c.hashes)),
+          ...old.extra,
         ]);
         expect(Number(rows[0]!.entries)).toBe(n);
         for (const e of entries) {
@@ -131,12 +217,7 @@ describe('upgrading a database of the previous schema', () => {
         oldRoots.set(oldSize, r.rootHash);
       }
       // A witness the old log pushed to, and the cosignature it returned for the latest checkpoint.
-      await db.query(
-        `INSERT INTO checkpoint_cosignatures (tree_size, root_hash, witness, key_hash, line)
-         VALUES ($1, $2, 'witness.example/w1', 7, $3)`,
-        [oldSize, oldRoots.get(oldSize), COSIG],
-      );
-      await db.query("INSERT INTO witness_status (url, size) VALUES ('http://127.0.0.1:9/w', $1)", [oldSize]);
+      await old.witness(db, oldSize, oldRoots.get(oldSize)!);
     } finally {
       await db.close();
     }
@@ -160,7 +241,7 @@ describe('upgrading a database of the previous schema', () => {
       'entries',
       'tiles',
       'checkpoints',
-      'search_index',
+      'search_keys',
       'checkpoint_cosignatures',
       'witness_status',
     ]) {
@@ -242,5 +323,51 @@ describe('upgrading a database of the previous schema', () => {
       index: 1,
       uuid: entryUuid(TREE_ID, leaves[1]!),
     });
+  });
+  it('stores search keys as binary keys and kinds as codes, and grows a partial tile by appending rows', async () => {
+    const count = async (sql: string) => (await server.db.query<{ n: number }>(sql)).rows[0]!.n;
+    expect(await count("SELECT count(*)::int AS n FROM pg_class WHERE relname = 'search_index'")).toBe(0);
+    expect(await count('SELECT count(*)::int AS n FROM search_keys WHERE log_index < 304')).toBe(oldSize);
+    const { rows: kinds } = await server.db.query<{ kind: string; api_version: string }>(
+      'SELECT DISTINCT k.kind, k.api_version FROM entries e JOIN entry_kinds k ON k.code = e.kind_code',
+    );
+    expect(kinds).toEqual([{ kind: 'hashedrekord', api_version: '0.0.1' }]);
+    // The old partial tile 0/001 (48 hashes, one row) took the entry appended above as a row of its own.
+    const tileRows = async () =>
+      (
+        await server.db.query<{ start: number; w: number }>(
+          'SELECT start, length(hashes) / 32 AS w FROM tiles WHERE level = 0 AND idx = 1 ORDER BY start',
+        )
+      ).rows;
+    expect(oldSize).toBe(304);
+    expect(await tileRows()).toEqual([
+      { start: 0, w: 48 },
+      { start: 48, w: 1 },
+    ]);
+    const { rows } = await server.db.query<{ leaf_hash: Uint8Array }>(
+      'SELECT leaf_hash FROM entries WHERE log_index = $1',
+      [oldSize],
+    );
+    const leaf305 = new Uint8Array(rows[0]!.leaf_hash);
+    const partial = await fetch(`${server.url}/api/v2/tile/0/001.p/49`);
+    expect(partial.status).toBe(200);
+    expect(Buffer.from(await partial.arrayBuffer())).toEqual(
+      Buffer.concat([...leaves.slice(256, 304), leaf305]),
+    );
+    // Filling the tile leaves it one row again, served whole.
+    const more = Array.from({ length: 512 - oldSize - 1 }, () => fakeEntry());
+    await Promise.all(more.map((e) => server.log.append(e)));
+    expect(await tileRows()).toEqual([{ start: 0, w: 256 }]);
+    const full = await fetch(`${server.url}/api/v2/tile/0/001`);
+    expect(Buffer.from(await full.arrayBuffer())).toEqual(
+      Buffer.concat([...leaves.slice(256, 304), leaf305, ...more.map((e) => e.leafHash)]),
+    );
+    // The search finds old and new entries by the same key.
+    const r = await fetch(`${server.url}/api/v1/index/retrieve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ hash: `sha256:${'ab'.repeat(32)}` }),
+    });
+    expect(((await r.json()) as string[]).length).toBe(oldSize + more.length);
   });
 });

@@ -130,7 +130,7 @@ export type BatchWrite = {
   checkpoint: string;
   integratedTime: number;
   entries: NewEntry[];
-  /** Tiles changed by the batch (whole rows, replacing the stored ones). */
+  /** Tiles changed by the batch, each whole (a backend may store only the hashes it adds). */
   tiles: TileRow[];
 };
 

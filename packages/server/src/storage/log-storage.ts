@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL / PGlite implementation of the log's storage port (log/storage.ts): all of the log's
- * SQL. Schema: sql/ (tree_state, entries, tiles, checkpoints, search_index, checkpoint_cosignatures,
- * witness_status), every per-tree table keyed by tree_id.
+ * SQL. Schema: sql/ (tree_state, entries, entry_kinds, tiles, checkpoints, search_keys,
+ * checkpoint_cosignatures, witness_status), every per-tree table keyed by tree_id.
  *
  * The tree lock is the tree's tree_state row (SELECT … FOR UPDATE), which serializes the batches of
  * every server process on the database. The lock and the duplicate check travel with BEGIN in one
@@ -13,6 +13,7 @@
  * Reads of entries with proofs are one statement each (entriesForProofs: the entries, the tiles or
  * leaf groups their proofs need, the tree head when asked), prepared per connection for one entry.
  */
+import { createHash } from 'node:crypto';
 import { tileKey } from '@scriba/sdk/tiles';
 import {
   type BatchWrite,
@@ -23,6 +24,7 @@ import {
   type NewTree,
   type ProofRead,
   type StoredEntry,
+  type TileRow,
   type TreeHead,
   type TreeId,
   TreeNotActiveError,
@@ -57,9 +59,18 @@ function openingSql(treeId: TreeId, hexHashes: string[]): string {
   return `${lock}; ${dups}`;
 }
 
+/** A tile row grows by appending while it holds at most this many bytes (48 hashes: no TOAST). */
+const TILE_ROW_APPEND_MAX = 1536;
+
 /**
  * Every write of a batch in one statement (data-modifying CTEs all run, referenced or not): tree
- * state, checkpoint, entries, search keys, tiles. Arrays keep the parameter count fixed.
+ * state, checkpoint, entries (a kind new to the log gets its code in `entry_kinds` first), search
+ * keys, tiles. Arrays keep the parameter count fixed.
+ *
+ * Tiles (see tileWrites): each changed tile comes with the hashes to write from row `start` on. A
+ * start of 0 writes the tile whole (a new tile, or one the batch completed: its other rows go); a
+ * later start appends to the tile's last row while that row stays small (under TOAST's threshold,
+ * so the rewrite is cheap), else adds a row. Older hashes are never rewritten.
  */
 const WRITE_SQL = `
   WITH st AS (
@@ -68,28 +79,113 @@ const WRITE_SQL = `
   cp AS (
     INSERT INTO checkpoints (tree_id, tree_size, root_hash, note) VALUES ($15, $1, decode($2, 'hex'), $3)
     ON CONFLICT (tree_id, tree_size) DO UPDATE SET note = EXCLUDED.note, root_hash = EXCLUDED.root_hash RETURNING 1),
+  nk AS (
+    INSERT INTO entry_kinds (kind, api_version)
+    SELECT DISTINCT u.k, u.v FROM unnest($7::text[], $8::text[]) AS u(k, v)
+     WHERE NOT EXISTS (SELECT 1 FROM entry_kinds x WHERE x.kind = u.k AND x.api_version = u.v)
+    RETURNING code, kind, api_version),
+  ek AS (SELECT code, kind, api_version FROM entry_kinds UNION ALL SELECT code, kind, api_version FROM nk),
   en AS (
-    INSERT INTO entries (tree_id, log_index, leaf_hash, kind, api_version, body, integrated_time)
-    SELECT $15, u.i, decode(u.h, 'hex'), u.k, u.v, decode(u.b, 'base64'), $4
+    INSERT INTO entries (tree_id, log_index, integrated_time, kind_code, leaf_hash, body)
+    SELECT $15, u.i, $4, ek.code, decode(u.h, 'hex'), decode(u.b, 'base64')
       FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(i, h, k, v, b)
+      JOIN ek ON ek.kind = u.k AND ek.api_version = u.v
     RETURNING 1),
   si AS (
-    INSERT INTO search_index (key, tree_id, log_index)
-    SELECT u.k, $15, u.i FROM unnest($10::text[], $11::bigint[]) AS u(k, i)
-    ON CONFLICT DO NOTHING RETURNING 1),
+    INSERT INTO search_keys (tree_id, log_index, prefix, rest)
+    SELECT $15, u.i, ('x' || substr(u.k, 1, 16))::bit(64)::bigint, decode(substr(u.k, 17), 'hex')
+      FROM unnest($10::text[], $11::bigint[]) AS u(k, i)
+    RETURNING 1),
+  tp AS (
+    SELECT u.l, u.i, u.s, decode(u.h, 'hex') AS h
+      FROM unnest($12::int[], $13::bigint[], $16::int[], $14::text[]) AS u(l, i, s, h)),
+  tx AS (
+    UPDATE tiles t SET hashes = t.hashes || tp.h FROM tp
+     WHERE t.tree_id = $15 AND t.level = tp.l AND t.idx = tp.i AND tp.s > 0
+       AND t.start + length(t.hashes) / 32 = tp.s AND length(t.hashes) + length(tp.h) <= ${TILE_ROW_APPEND_MAX}
+    RETURNING t.level, t.idx),
   ti AS (
-    INSERT INTO tiles (tree_id, level, idx, hashes)
-    SELECT $15, u.l, u.i, decode(u.h, 'hex') FROM unnest($12::int[], $13::bigint[], $14::text[]) AS u(l, i, h)
-    ON CONFLICT (tree_id, level, idx) DO UPDATE SET hashes = EXCLUDED.hashes RETURNING 1)
+    INSERT INTO tiles (tree_id, level, idx, start, hashes)
+    SELECT $15, tp.l, tp.i, tp.s, tp.h FROM tp
+     WHERE NOT EXISTS (SELECT 1 FROM tx WHERE tx.level = tp.l AND tx.idx = tp.i)
+    ON CONFLICT (tree_id, level, idx, start) DO UPDATE SET hashes = EXCLUDED.hashes RETURNING 1),
+  td AS (
+    DELETE FROM tiles t USING tp
+     WHERE t.tree_id = $15 AND t.level = tp.l AND t.idx = tp.i AND tp.s = 0 AND t.start > 0 RETURNING 1)
   SELECT w.entries, w.state FROM (SELECT (SELECT count(*) FROM en) AS entries, (SELECT count(*) FROM st) AS state) w
    -- The COMMIT is pipelined behind this statement: a write of other than the expected rows MUST
    -- fail here (division by zero, SQLSTATE 22012), never reach the commit.
-   WHERE CASE WHEN w.entries = $16 AND w.state = 1 THEN true ELSE 1 / (w.state - w.state) = 0 END`;
+   WHERE CASE WHEN w.entries = $17 AND w.state = 1 THEN true ELSE 1 / (w.state - w.state) = 0 END`;
+
+const TILE_WIDTH = 256;
+const HASH_SIZE = 32;
+
+/**
+ * What a batch writes of each changed tile: from which hash on (`start`) and those hashes. The tile
+ * held min(256, max(0, ⌊oldSize / 256^level⌋ − 256·index)) hashes before the batch (C2SP
+ * tlog-tiles); only the new ones are written, unless the tile is new or now full (then whole, from 0).
+ */
+function tileWrites(
+  oldSize: number,
+  tiles: TileRow[],
+): { level: number; index: number; start: number; hashes: Uint8Array }[] {
+  return tiles.map((t) => {
+    const width = t.hashes.length / HASH_SIZE;
+    const before = Math.min(
+      TILE_WIDTH,
+      Math.max(0, Math.floor(oldSize / TILE_WIDTH ** t.level) - TILE_WIDTH * t.index),
+    );
+    if (!Number.isInteger(width) || width <= before || width > TILE_WIDTH)
+      throw new Error(
+        `tile ${tileKey(t.level, t.index)} of width ${width} does not grow a tile of width ${before}`,
+      );
+    if (before === 0 || width === TILE_WIDTH)
+      return { level: t.level, index: t.index, start: 0, hashes: t.hashes };
+    return { level: t.level, index: t.index, start: before, hashes: t.hashes.subarray(before * HASH_SIZE) };
+  });
+}
+
+const EMAIL = 'email:';
+const SUBJECT = 'subject:';
+/** Stored for an entry indexed under both `email:<v>` and `subject:<v>` (an e-mail SAN is both). */
+const EMAIL_AND_SUBJECT = 'email+subject:';
+
+/**
+ * The keys stored for an entry's search keys (the SDK's `searchIndexKeys`): each as it is, except
+ * that a value the entry has both as an e-mail and as a subject is stored once, under
+ * `email+subject:<v>`; `lookupKeys` looks for it too. A certificate's e-mail addresses are among its
+ * subjects, so an entry signed with an e-mail identity stores one row for it instead of two.
+ */
+function storedSearchKeys(keys: string[]): string[] {
+  const all = new Set(keys);
+  const out: string[] = [];
+  for (const k of keys) {
+    if (k.startsWith(EMAIL) && all.has(SUBJECT + k.slice(EMAIL.length)))
+      out.push(EMAIL_AND_SUBJECT + k.slice(EMAIL.length));
+    else if (!(k.startsWith(SUBJECT) && all.has(EMAIL + k.slice(SUBJECT.length)))) out.push(k);
+  }
+  return out;
+}
+
+/** The stored keys a search for `key` matches: itself, and for an e-mail or subject the shared key. */
+function lookupKeys(key: string): string[] {
+  if (key.startsWith(EMAIL)) return [key, EMAIL_AND_SUBJECT + key.slice(EMAIL.length)];
+  if (key.startsWith(SUBJECT)) return [key, EMAIL_AND_SUBJECT + key.slice(SUBJECT.length)];
+  return [key];
+}
+
+/**
+ * A search key as stored: lower-case hex of SHA-256 of the SDK's key text (UTF-8); its first 16 hex
+ * digits are the indexed prefix, the rest is compared too (sql/0005_compact_storage.sql).
+ */
+export function searchKeyHash(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
 
 const TILES_SQL = `
-  SELECT t.level AS a, t.idx AS b, t.hashes AS h
+  SELECT t.level AS a, t.idx AS b, t.start AS s, t.hashes AS h
     FROM tiles t JOIN unnest($2::int[], $3::bigint[]) AS k(level, idx) ON t.level = k.level AND t.idx = k.idx
-   WHERE t.tree_id = $1`;
+   WHERE t.tree_id = $1 ORDER BY t.level, t.idx, t.start`;
 
 type TreeRow = {
   tree_id: unknown;
@@ -150,7 +246,8 @@ async function readTilesWith(
   const out = new Map<string, Uint8Array>();
   const unique = new Map(keys.map((k) => [tileKey(k.level, k.index), k]));
   if (unique.size === 0) return out;
-  let rows: { a: unknown; b: unknown; h: unknown }[];
+  type Row = { a: unknown; b: unknown; s: unknown; h: unknown };
+  let rows: Row[];
   if (unnest) {
     const levels: number[] = [];
     const indices: number[] = [];
@@ -158,7 +255,7 @@ async function readTilesWith(
       levels.push(k.level);
       indices.push(k.index);
     }
-    ({ rows } = await q.query<{ a: unknown; b: unknown; h: unknown }>(TILES_SQL, [treeId, levels, indices]));
+    ({ rows } = await q.query<Row>(TILES_SQL, [treeId, levels, indices]));
   } else {
     const params: unknown[] = [treeId];
     const conds: string[] = [];
@@ -166,12 +263,44 @@ async function readTilesWith(
       params.push(k.level, k.index);
       conds.push(`(level = $${params.length - 1} AND idx = $${params.length})`);
     }
-    ({ rows } = await q.query<{ a: unknown; b: unknown; h: unknown }>(
-      `SELECT level AS a, idx AS b, hashes AS h FROM tiles WHERE tree_id = $1 AND (${conds.join(' OR ')})`,
+    ({ rows } = await q.query<Row>(
+      `SELECT level AS a, idx AS b, start AS s, hashes AS h FROM tiles WHERE tree_id = $1 AND (${conds.join(' OR ')})
+        ORDER BY level, idx, start`,
       params,
     ));
   }
-  for (const r of rows) out.set(tileKey(toNumber(r.a), toNumber(r.b)), toBytes(r.h));
+  return assembleTiles(
+    rows.map((r) => ({
+      key: tileKey(toNumber(r.a), toNumber(r.b)),
+      start: toNumber(r.s),
+      hashes: toBytes(r.h),
+    })),
+  );
+}
+
+/**
+ * Tiles from their stored rows (sql/0005: a partial tile may be several rows, each from hash `start`
+ * on): a tile is its rows concatenated in start order, each row starting where the previous ended
+ * (else the storage is damaged: throws). The same row read twice counts once.
+ */
+function assembleTiles(rows: { key: string; start: number; hashes: Uint8Array }[]): Map<string, Uint8Array> {
+  const byKey = new Map<string, Map<number, Uint8Array>>();
+  for (const r of rows) {
+    const parts = byKey.get(r.key) ?? new Map<number, Uint8Array>();
+    byKey.set(r.key, parts);
+    parts.set(r.start, r.hashes);
+  }
+  const out = new Map<string, Uint8Array>();
+  for (const [key, parts] of byKey) {
+    const ordered = [...parts.entries()].sort((a, b) => a[0] - b[0]);
+    let width = 0;
+    for (const [start, h] of ordered) {
+      if (start !== width) throw new Error(`tile ${key}: a row starts at ${start}, expected ${width}`);
+      width += h.length / 32;
+    }
+    const hs = ordered.map(([, h]) => h);
+    out.set(key, hs.length === 1 ? hs[0]! : new Uint8Array(Buffer.concat(hs)));
+  }
   return out;
 }
 
@@ -321,14 +450,12 @@ export class SqlLogStorage implements LogStorage {
     const searchKeys: string[] = [];
     const searchIdx: number[] = [];
     for (const e of w.entries) {
-      for (const k of e.searchKeys) {
-        // PostgreSQL text cannot hold NUL (SQLSTATE 22021): such a key (e.g. from a certificate SAN)
-        // is not indexed rather than failing the whole batch; a search can never carry NUL either.
-        if (k.includes('\u0000')) continue;
-        searchKeys.push(k);
+      for (const k of storedSearchKeys(e.searchKeys)) {
+        searchKeys.push(searchKeyHash(k));
         searchIdx.push(e.index);
       }
     }
+    const tiles = tileWrites(w.treeSize - w.entries.length, w.tiles);
     const written = await tx
       .queryAndCommit<{ entries: unknown; state: unknown }>(WRITE_SQL, [
         w.treeSize,
@@ -342,10 +469,11 @@ export class SqlLogStorage implements LogStorage {
         w.entries.map((e) => b64(e.body)),
         searchKeys,
         searchIdx,
-        w.tiles.map((t) => t.level),
-        w.tiles.map((t) => t.index),
-        w.tiles.map((t) => hex(t.hashes)),
+        tiles.map((t) => t.level),
+        tiles.map((t) => t.index),
+        tiles.map((t) => hex(t.hashes)),
         treeId,
+        tiles.map((t) => t.start),
         w.entries.length,
       ])
       .catch((e: unknown) => {
@@ -423,29 +551,31 @@ export class SqlLogStorage implements LogStorage {
     const list = keys.map(param).join(', ');
     const match = (alias: string) => (keys.length === 0 ? 'false' : `${alias}${column} IN (${list})`);
     const parts = [
-      `SELECT 0 AS k, log_index AS a, integrated_time AS b, leaf_hash AS h, body AS d, NULL::text AS c
+      `SELECT 0 AS k, log_index AS a, integrated_time AS b, leaf_hash AS h, body AS d, NULL::text AS c, NULL::bigint AS s
          FROM entries WHERE tree_id = $1 AND ${match('')}`,
     ];
     const tiles = new Map(read.tiles.map((t) => [tileKey(t.level, t.index), t]));
     if (tiles.size > 0) {
       const conds = [...tiles.values()].map((t) => `(level = ${param(t.level)} AND idx = ${param(t.index)})`);
       parts.push(
-        `SELECT 1, level, idx, NULL, hashes, NULL FROM tiles WHERE tree_id = $1 AND (${conds.join(' OR ')})`,
+        `SELECT 1, level, idx, NULL, hashes, NULL, start FROM tiles WHERE tree_id = $1 AND (${conds.join(' OR ')})`,
       );
     }
     for (const g of read.leafGroups ?? []) {
-      parts.push(`SELECT 3, idx, ${param(g.group)}::bigint, NULL, substring(hashes FROM ${param(1 + g.group * 256)}::int FOR 256), NULL
-         FROM tiles WHERE tree_id = $1 AND level = 0 AND idx = ${param(g.tile)}`);
+      parts.push(`SELECT 3, idx, ${param(g.group)}::bigint, NULL, substring(hashes FROM ${param(1 + g.group * 256)}::int FOR 256), NULL, NULL
+         FROM tiles WHERE tree_id = $1 AND level = 0 AND idx = ${param(g.tile)} AND start = 0`);
     }
     if (read.entryTiles && keys.length > 0) {
-      parts.push(`SELECT 1, x.level, x.idx, NULL, x.hashes, NULL
+      parts.push(`SELECT 1, x.level, x.idx, NULL, x.hashes, NULL, x.start
          FROM entries e JOIN tiles x ON x.tree_id = e.tree_id AND x.level = 0 AND x.idx = e.log_index / 256
         WHERE e.tree_id = $1 AND ${match('e.')}`);
     }
     if (read.withTree) {
-      parts.push('SELECT 2, tree_size, NULL, root_hash, NULL, checkpoint FROM tree_state WHERE tree_id = $1');
+      parts.push(
+        'SELECT 2, tree_size, NULL, root_hash, NULL, checkpoint, NULL FROM tree_state WHERE tree_id = $1',
+      );
       // The right-edge (partial) tile of every level at the head read: tile floor(size / 256^(L+1)).
-      parts.push(`SELECT 1, x.level, x.idx, NULL, x.hashes, NULL
+      parts.push(`SELECT 1, x.level, x.idx, NULL, x.hashes, NULL, x.start
          FROM tree_state t CROSS JOIN generate_series(0, 6) AS l(level)
          JOIN tiles x ON x.tree_id = t.tree_id AND x.level = l.level AND x.idx = t.tree_size >> (8 * (l.level + 1))
         WHERE t.tree_id = $1 AND t.tree_size >> (8 * l.level) > 0`);
@@ -457,6 +587,7 @@ export class SqlLogStorage implements LogStorage {
       h: unknown;
       d: unknown;
       c: string | null;
+      s: unknown;
     }>(
       parts.join(' UNION ALL '),
       params,
@@ -465,7 +596,7 @@ export class SqlLogStorage implements LogStorage {
     );
     let head: TreeHead | undefined;
     const entries: StoredEntry[] = [];
-    const got = new Map<string, Uint8Array>();
+    const tileRows: { key: string; start: number; hashes: Uint8Array }[] = [];
     const leafGroups = new Map<string, Uint8Array>();
     for (const r of rows) {
       const k = toNumber(r.k);
@@ -477,7 +608,11 @@ export class SqlLogStorage implements LogStorage {
           integratedTime: toNumber(r.b),
         });
       } else if (k === 1) {
-        got.set(tileKey(toNumber(r.a), toNumber(r.b)), toBytes(r.d));
+        tileRows.push({
+          key: tileKey(toNumber(r.a), toNumber(r.b)),
+          start: toNumber(r.s),
+          hashes: toBytes(r.d),
+        });
       } else if (k === 3) {
         leafGroups.set(`${toNumber(r.a)}/${toNumber(r.b)}`, toBytes(r.d));
       } else {
@@ -485,7 +620,7 @@ export class SqlLogStorage implements LogStorage {
       }
     }
     if (read.withTree && !head) throw new Error(`tree ${treeId} is not initialized`);
-    return { head, entries, tiles: got, leafGroups };
+    return { head, entries, tiles: assembleTiles(tileRows), leafGroups };
   }
 
   async entryBodies(treeId: TreeId, start: number, end: number): Promise<Uint8Array[]> {
@@ -518,10 +653,15 @@ export class SqlLogStorage implements LogStorage {
 
   async search(treeId: TreeId, keys: string[], limit: number): Promise<number[]> {
     if (keys.length === 0) return [];
+    // The indexed 8-byte prefix finds the candidates; the other 24 bytes must match too.
     const { rows } = await this.db.query<{ log_index: unknown }>(
-      `SELECT log_index FROM search_index WHERE key IN (${placeholders(keys.length, 3)}) AND tree_id = $1
-        ORDER BY log_index LIMIT $2`,
-      [treeId, limit, ...keys],
+      `SELECT DISTINCT s.log_index
+         FROM unnest($3::text[]) AS q(h)
+         JOIN search_keys s ON s.prefix = ('x' || substr(q.h, 1, 16))::bit(64)::bigint
+                           AND s.rest = decode(substr(q.h, 17), 'hex')
+        WHERE s.tree_id = $1
+        ORDER BY s.log_index LIMIT $2`,
+      [treeId, limit, keys.flatMap(lookupKeys).map(searchKeyHash)],
     );
     return rows.map((r) => toNumber(r.log_index));
   }
