@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const CLK_TCK = 100; // Linux USER_HZ
 
-/** CPU seconds (user + system) used so far by `pid`, or NaN off Linux. */
+/** CPU seconds (user + system) used so far by `pid` (or `pid/task/tid`), or NaN off Linux. */
 export function cpuSeconds(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
