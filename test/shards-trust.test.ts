@@ -212,7 +212,10 @@ describe('bundles from every shard', () => {
       const root = await servedRoot();
       const b = bundles.a1!;
       const t = Number(b.json.verificationMaterial.tlogEntries[0]!.integratedTime);
-      // Key A's window ends a second before the entry was integrated.
+      // Key A's window ends a second before the entry was integrated (and starts an hour earlier:
+      // the log may have been created in the entry's own second, and a window must not end before
+      // it starts).
+      root.tlogs[0]!.publicKey.validFor.start = new Date((t - 3600) * 1000).toISOString();
       root.tlogs[0]!.publicKey.validFor.end = new Date((t - 1) * 1000).toISOString();
       expect(() => verifyWithSigstoreJs(root, b)).toThrow(
         expect.objectContaining({ code: 'TLOG_INCLUSION_PROMISE_ERROR' }),

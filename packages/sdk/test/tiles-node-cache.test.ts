@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  buildConsistencyProof,
+  buildInclusionProof,
+  consistencyProofTiles,
   foldTileBytes as foldPerfect,
+  inclusionProofTiles,
+  integrate,
+  type TileGetter,
   TileNodeCache,
+  tileKey,
   cachedTileNodeHash as tileNodeHash,
 } from '../src/tiles/index.js';
 
@@ -65,5 +72,53 @@ describe('tileNodeHash', () => {
       const tile = new Uint8Array(256 * 32);
       expect(() => tileNodeHash('0/0', tile, 10, start, end, new TileNodeCache())).toThrow();
     });
+  });
+});
+
+describe('inclusionProofTiles / consistencyProofTiles', () => {
+  // Stored tiles of a tree of `size` random leaves, through the SDK's integrator.
+  const size = 70_000;
+  const tiles = new Map<string, Uint8Array>();
+  for (const t of integrate(
+    0,
+    [],
+    Array.from({ length: size }, () => new Uint8Array(randomBytes(32))),
+  ).changed) {
+    tiles.set(tileKey(t.level, t.index), t.hashes);
+  }
+  /** A getter recording which tiles a proof asked for. */
+  const recording = () => {
+    const asked: string[] = [];
+    const get: TileGetter = async (keys) => {
+      asked.push(...keys.map((k) => tileKey(k.level, k.index)));
+      return new Map(keys.map((k) => [tileKey(k.level, k.index), tiles.get(tileKey(k.level, k.index))!]));
+    };
+    return { asked, get };
+  };
+  const keys = (ts: { level: number; index: number }[]) => ts.map((t) => tileKey(t.level, t.index)).sort();
+
+  it.each([0, 255, 256, 65_535, 65_536, 69_999])(
+    'lists exactly the tiles the inclusion proof of %i reads, and none once they are cached',
+    async (index) => {
+      const cache = new TileNodeCache();
+      const { asked, get } = recording();
+      const planned = inclusionProofTiles(index, size, cache);
+      await buildInclusionProof(index, size, get, cache);
+      expect(keys(planned)).toEqual([...new Set(asked)].sort());
+      expect(inclusionProofTiles(index, size, cache)).toEqual([]);
+    },
+  );
+
+  it.each([
+    [1, size],
+    [300, size],
+    [65_537, 69_999],
+  ])('lists exactly the tiles the consistency proof %i -> %i reads', async (a, b) => {
+    const cache = new TileNodeCache();
+    const { asked, get } = recording();
+    const planned = consistencyProofTiles(a, b, cache);
+    await buildConsistencyProof(a, b, get, cache);
+    expect(keys(planned)).toEqual([...new Set(asked)].sort());
+    expect(consistencyProofTiles(a, b, cache)).toEqual([]);
   });
 });

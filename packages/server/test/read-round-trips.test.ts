@@ -1,10 +1,12 @@
-import { verifyInclusion } from '@scriba/sdk/merkle';
+import { verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle';
+import { TileNodeCache } from '@scriba/sdk/tiles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
 import { checkpointSigner } from '../src/log/checkpoint.js';
 import { Metrics } from '../src/log/metrics.js';
 import { LogService } from '../src/log/service.js';
+import { HEAD_TTL_MS } from '../src/log/shard.js';
 import type { LogStorage } from '../src/log/storage.js';
 import { SqlLogStorage } from '../src/storage/log-storage.js';
 import { migrate } from '../src/storage/migrate.js';
@@ -34,23 +36,38 @@ describe('reads of an entry', () => {
   let log: LogService;
   let other: LogService;
   let calls: string[];
+  let counted: LogStorage;
+  let treeId: string;
+  const make = (storage: LogStorage) =>
+    LogService.treeOrigin(storage, key).then(
+      async () =>
+        new LogService(
+          storage,
+          treeId,
+          key,
+          await checkpointSigner(key, 'example.test', `example.test - ${treeId}`),
+          new Metrics(),
+          { maxBatchSize: 10_000, maxWaitMs: 0 },
+        ),
+    );
+  const key = parseLogKeyPem(generateLogKeyPem(), 'test');
   const leaves: Uint8Array[] = [];
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   beforeAll(async () => {
     const t = await createTestDatabase();
     drop = t.drop;
     db = openPostgres(t.url, 4);
     await migrate(db);
-    const key = parseLogKeyPem(generateLogKeyPem(), 'test');
-    const counted = counting(new SqlLogStorage(db));
-    calls = counted.calls;
-    const { treeId } = await LogService.treeOrigin(counted.storage, key);
-    const signer = await checkpointSigner(key, 'example.test', `example.test - ${treeId}`);
-    const batch = { maxBatchSize: 10_000, maxWaitMs: 0 };
-    log = new LogService(counted.storage, treeId, key, signer, new Metrics(), batch);
+    const c = counting(new SqlLogStorage(db));
+    calls = c.calls;
+    counted = c.storage;
+    ({ treeId } = await LogService.treeOrigin(counted, key));
+    log = await make(counted);
     // A second process on the same database (its own storage, its own caches).
-    other = new LogService(new SqlLogStorage(db), treeId, key, signer, new Metrics(), batch);
+    other = await make(new SqlLogStorage(db));
     await log.init();
+    await other.init();
     for (const n of [1, 300, 5]) {
       const entries = Array.from({ length: n }, () => fakeEntry());
       await Promise.all(entries.map((e) => log.append(e)));
@@ -70,24 +87,90 @@ describe('reads of an entry', () => {
       await read(); // warms the tile node cache for this tree size
       calls.length = 0;
       const [e] = await read();
-      expect(calls).toEqual(['entriesWithTree']);
+      expect(calls).toEqual(['entriesForProofs']);
       expect(e!.entry.index).toBe(17);
       verifyInclusion(17, e!.proof.treeSize, leaves[17]!, e!.proof.hashes, e!.proof.rootHash);
     });
   });
 
-  describe('when another process appended since the last read', () => {
-    it('sees the latest committed tree state', async () => {
+  describe('when no tile of its proof is cached (a process that just started)', () => {
+    it('by index still costs one storage round trip', async () => {
+      const cold = await make(counted);
+      await cold.init();
+      calls.length = 0;
+      const [e] = await cold.entriesByIndex([300]);
+      expect(calls).toEqual(['entriesForProofs']);
+      verifyInclusion(300, e!.proof.treeSize, leaves[300]!, e!.proof.hashes, e!.proof.rootHash);
+    });
+  });
+
+  describe('when the level-0 tile of its proof is not cached whole (a tree larger than the cache)', () => {
+    it('reads only the leaf group of its entry, in the same round trip, once the tile was summarized', async () => {
+      const cold = await make(counted);
+      await cold.init();
+      // A tile node cache keeping no level-0 tile, as when the tree has more than it holds.
+      Object.assign(cold.active, { tileCache: new TileNodeCache({ level0: 0 }) });
+      await cold.entriesByIndex([40]); // folds tile 0/0 whole and summarizes it
+      expect(cold.active.summaries.has(0)).toBe(true);
+      for (const i of [41, 100, 255]) {
+        calls.length = 0;
+        const [e] = await cold.entriesByIndex([i]);
+        expect(calls).toEqual(['entriesForProofs']);
+        verifyInclusion(i, e!.proof.treeSize, leaves[i]!, e!.proof.hashes, e!.proof.rootHash);
+      }
+    });
+
+    it('a summary that does not match the tile is caught before the proof is served', async () => {
+      const cold = await make(counted);
+      await cold.init();
+      Object.assign(cold.active, { tileCache: new TileNodeCache({ level0: 0 }) });
+      await cold.entriesByIndex([40]);
+      const summaries = cold.active.summaries as unknown as { map: Map<number, Uint8Array> };
+      summaries.map.get(0)![40]! ^= 1; // corrupt level 3, node 1 (a sibling of leaf 7)
+      const [e] = await cold.entriesByIndex([7]);
+      verifyInclusion(7, e!.proof.treeSize, leaves[7]!, e!.proof.hashes, e!.proof.rootHash);
+      expect(summaries.map.get(0)).toBeDefined(); // summarized again from the whole tile
+    });
+  });
+
+  describe('when another process appended since the head was cached', () => {
+    it('an entry past the cached head is read with a fresh head, in the same round trip', async () => {
       const [before] = await log.entriesByIndex([3]);
       const added = Array.from({ length: 4 }, () => fakeEntry());
       await Promise.all(added.map((e) => other.append(e)));
       leaves.push(...added.map((e) => e.leafHash));
-      const [after] = await log.entriesByIndex([3]);
-      expect(after!.proof.treeSize).toBe(before!.proof.treeSize + 4);
-      expect(after!.proof.treeSize).toBe(leaves.length);
-      verifyInclusion(3, after!.proof.treeSize, leaves[3]!, after!.proof.hashes, after!.proof.rootHash);
-      const [last] = await log.entriesByLeafHash([added[3]!.leafHash]);
-      expect(last!.entry.index).toBe(leaves.length - 1);
+      const last = leaves.length - 1;
+      calls.length = 0;
+      const [e] = await log.entriesByIndex([last]);
+      expect(calls).toEqual(['entriesForProofs']);
+      expect(e!.proof.treeSize).toBe(before!.proof.treeSize + 4);
+      verifyInclusion(last, e!.proof.treeSize, leaves[last]!, e!.proof.hashes, e!.proof.rootHash);
+    });
+
+    it('an entry found by leaf hash past the cached head is proven against a fresh head', async () => {
+      const added = fakeEntry();
+      await other.append(added);
+      leaves.push(added.leafHash);
+      const [e] = await log.entriesByLeafHash([added.leafHash]);
+      expect(e!.entry.index).toBe(leaves.length - 1);
+      expect(e!.proof.treeSize).toBe(leaves.length);
+      verifyInclusion(e!.entry.index, e!.proof.treeSize, added.leafHash, e!.proof.hashes, e!.proof.rootHash);
+    });
+
+    it('an older entry is answered against the cached head, and against the new one once it expired', async () => {
+      const [cachedRead] = await log.entriesByIndex([3]);
+      await other.append(fakeEntry()).then((r) => {
+        if (r.kind === 'created') leaves.push(r.entry.leafHash);
+      });
+      const [stillCached] = await log.entriesByIndex([3]);
+      expect(stillCached!.proof.checkpoint).toBe(cachedRead!.proof.checkpoint);
+      await sleep(HEAD_TTL_MS + 50);
+      calls.length = 0;
+      const [fresh] = await log.entriesByIndex([3]);
+      // The shard list, as old, is re-read beside the request (which does not wait for it).
+      expect(calls.filter((c) => c !== 'shards')).toEqual(['entriesForProofs']);
+      expect(fresh!.proof.treeSize).toBe(leaves.length);
+      verifyInclusion(3, fresh!.proof.treeSize, leaves[3]!, fresh!.proof.hashes, fresh!.proof.rootHash);
     });
   });
 
@@ -97,6 +180,50 @@ describe('reads of an entry', () => {
       ['by leaf hash', () => log.entriesByLeafHash([new Uint8Array(32).fill(9)])],
     ])('%s answers nothing', async (_, read) => {
       expect(await read()).toEqual([]);
+    });
+  });
+
+  describe('consistency proofs to the latest size', () => {
+    it('cost at most one round trip, and none when asked again', async () => {
+      const st = await log.active.recentState();
+      const cold = await make(counted);
+      await cold.init();
+      calls.length = 0;
+      const p = await cold.active.consistency(7, st.treeSize);
+      expect(calls.length).toBeLessThanOrEqual(1);
+      const first = await cold.active.consistency(7, 7);
+      calls.length = 0;
+      const again = await cold.active.consistency(7, st.treeSize);
+      expect(calls).toEqual([]);
+      expect(again).toEqual(p);
+      const root7 = (await log.active.consistency(1, 7)).rootHash;
+      expect(first.rootHash).toEqual(root7);
+      verifyConsistency(7, st.treeSize, p.hashes, root7, p.rootHash);
+    });
+
+    it('through a summarized level-0 tile, read only its leaf group, in one round trip', async () => {
+      const st = await log.active.recentState();
+      const cold = await make(counted);
+      await cold.init();
+      Object.assign(cold.active, { tileCache: new TileNodeCache({ level0: 0 }) });
+      await cold.active.consistency(41, st.treeSize); // folds tile 0/0 whole and summarizes it
+      expect(cold.active.summaries.has(0)).toBe(true);
+      for (const first of [45, 100, 255]) {
+        calls.length = 0;
+        const p = await cold.active.consistency(first, st.treeSize);
+        expect(calls).toEqual(['entriesForProofs']);
+        expect(p).toEqual(await other.active.consistency(first, st.treeSize));
+      }
+    });
+
+    it('a lastSize past the cached head reads the head afresh', async () => {
+      await log.active.recentState();
+      const added = fakeEntry();
+      const r = await other.append(added);
+      if (r.kind !== 'created') throw new Error('expected a new entry');
+      const size = r.proof.treeSize;
+      const p = await log.active.consistency(5, size);
+      expect(p.rootHash).toEqual(r.proof.rootHash);
     });
   });
 });

@@ -34,4 +34,10 @@ export {
   type TileNodeCacheLimits,
 } from './node-cache.js';
 export { entryBundlePath, parseEntryBundlePath, parseTilePath, tilePath } from './path.js';
-export { buildConsistencyProof, buildInclusionProof, type TileGetter } from './proofs.js';
+export {
+  buildConsistencyProof,
+  buildInclusionProof,
+  consistencyProofTiles,
+  inclusionProofTiles,
+  type TileGetter,
+} from './proofs.js';

@@ -13,7 +13,7 @@ import {
   type ProofNodes,
 } from '../merkle/proof.js';
 import { tileKey } from './integrate.js';
-import { nodeTileLocation } from './layout.js';
+import { nodeTileLocation, type TileId } from './layout.js';
 import { cachedTileNodeHash, nodeFromLevels, type TileLevels, type TileNodeCache } from './node-cache.js';
 
 /** Fetches tile rows by (level, index); the map is keyed by `tileKey`, missing tiles absent. */
@@ -49,6 +49,30 @@ async function proofFromNodes(
     return nodeFromLevels(computed, l.start, l.end);
   });
   return assembleProof(nodes, hashes);
+}
+
+/** The tiles (with their widths at `size`) that `nodes` read and `cache` lacks, each once. */
+function missingTiles(nodes: ProofNodes, size: number, cache?: TileNodeCache): TileId[] {
+  const out = new Map<string, TileId>();
+  for (const id of nodes.ids) {
+    const { tile } = nodeTileLocation(id, size);
+    const key = tileKey(tile.level, tile.index);
+    if (!out.has(key) && cache?.get(key, tile.width) === undefined) out.set(key, tile);
+  }
+  return [...out.values()];
+}
+
+/**
+ * The tiles an inclusion proof of `index` at `size` would read that `cache` lacks: what a server
+ * fetches in the same round trip as the entry, so the proof then needs no read of its own.
+ */
+export function inclusionProofTiles(index: number, size: number, cache?: TileNodeCache): TileId[] {
+  return missingTiles(inclusionProofNodes(index, size), size, cache);
+}
+
+/** The tiles a consistency proof from `size1` to `size2` would read that `cache` lacks. */
+export function consistencyProofTiles(size1: number, size2: number, cache?: TileNodeCache): TileId[] {
+  return missingTiles(consistencyProofNodes(size1, size2), size2, cache);
 }
 
 /**

@@ -89,6 +89,8 @@ export class LogService {
   onShardEvent: (e: ShardEvent) => void = () => {};
   private readonly known = new Map<TreeId, Shard>();
   private listedAt = Number.NEGATIVE_INFINITY;
+  /** The shard list read last, and the list read in flight. */
+  private listed: Shard[] | undefined;
   private listing: Promise<Shard[]> | undefined;
   private listings = 0;
   private applied = 0;
@@ -381,28 +383,39 @@ export class LogService {
   }
 
   /**
-   * Every shard of the log in order (frozen ones first, the active one last), read again from storage
-   * when the list is older than a second or `fresh` is asked.
+   * Every shard of the log in order (frozen ones first, the active one last). A list older than a
+   * second is answered as is while it is read again beside the request (so no read waits on it);
+   * `fresh` (or no list yet) waits for a new one.
    */
   shards(fresh = false): Promise<Shard[]> {
-    if (!fresh && this.listing && performance.now() - this.listedAt < SHARD_LIST_TTL_MS) return this.listing;
+    if (!fresh && this.listed) {
+      if (performance.now() - this.listedAt >= SHARD_LIST_TTL_MS && !this.listing) {
+        this.list().catch(() => {}); // a failed refresh keeps the last list; the next request retries
+      }
+      return Promise.resolve(this.listed);
+    }
+    return fresh || !this.listing ? this.list() : this.listing;
+  }
+
+  /** Reads the list of shards (one read in flight is shared by the requests waiting for it). */
+  private list(): Promise<Shard[]> {
     this.listedAt = performance.now();
     const seq = ++this.listings;
-    const listing = this.storage.shards().then(
-      (records) => {
+    const listing = this.storage
+      .shards()
+      .then((records) => {
         // A read that started before a later one finished is older: it does not move `active` back.
         if (seq < this.applied) return records.map((r) => this.known.get(r.treeId) ?? this.shardFor(r));
         this.applied = seq;
         const list = records.map((r) => this.shardFor(r));
         const active = list.find((s) => s.active);
         if (active) this.active = active;
+        this.listed = list;
         return list;
-      },
-      (e) => {
-        this.listing = undefined;
-        throw e;
-      },
-    );
+      })
+      .finally(() => {
+        if (this.listing === listing) this.listing = undefined;
+      });
     this.listing = listing;
     return listing;
   }
@@ -460,6 +473,7 @@ export class LogService {
     const c = outcome.committed;
     const shard = this.known.get(c.treeId) ?? (await this.shard(c.treeId));
     if (!shard) throw new Error(`tree ${c.treeId} is not in the log's list of shards`);
+    shard.observe(c); // this process's reads see its own commits at once
     const hashes = await shard.inclusionHashes(outcome.index, c.treeSize, c.tiles);
     return {
       kind: 'created',

@@ -4,19 +4,37 @@
  * the global Rekor v1 index, starting at its `offset`. This module holds a shard's reads: entries
  * with inclusion proofs against its latest checkpoint, consistency proofs, tiles, entry bundles and
  * collected cosignatures. A frozen shard never changes, so its state is served from memory.
+ *
+ * Reads of entries and consistency proofs answer against the shard's cached head (latest size,
+ * root and signed checkpoint), shared by every request: it is taken from this process's own commits,
+ * the shard list (re-read every second) and fresh reads, and trusted for HEAD_TTL_MS. Freshness
+ * rule: an entry is only ever answered with a proof against a checkpoint that includes it, so an
+ * index at or past the cached size reads the head afresh (in the same statement as the entry).
+ * Several processes share one database, so another process's appends reach a cached head within
+ * HEAD_TTL_MS (a TTL rather than LISTEN/NOTIFY: NOTIFY would serialize every append's commit on
+ * PostgreSQL's notify queue lock and need a dedicated connection per process whose loss silently
+ * drops notifications, so a TTL would still be needed; a proof against a checkpoint up to a second
+ * old is as valid and as verifiable as one against the newest).
+ * One read of an entry is one storage round trip: the entry, the tiles its proof needs that the tile
+ * node cache lacks, and (when stale) the head travel in one statement (LogStorage.entriesForProofs).
  */
 
 import { entryUuid } from '@scriba/sdk/entries';
+import { verifyInclusion } from '@scriba/sdk/merkle';
 import {
   buildConsistencyProof,
   buildInclusionProof,
+  consistencyProofTiles,
+  inclusionProofTiles,
   rightEdgeTiles,
   rootFromTiles,
+  type TileGetter,
   TileNodeCache,
   tileKey,
 } from '@scriba/sdk/tiles';
+import { GROUP, LeafGroupSummaries, OneTileCache } from './leaf-groups.js';
 import type { TreeHandle } from './sequencer.js';
-import type { LogStorage, StoredEntry, TreeId, TreeRecord } from './storage.js';
+import type { LogStorage, ProofRead, StoredEntry, TreeHead, TreeId, TreeRecord } from './storage.js';
 import { readBundleEntries, readTileBytes } from './tile-reader.js';
 import { readTiles, tileGetter } from './tileStore.js';
 import { cosignatureLines } from './witness-push.js';
@@ -75,16 +93,30 @@ export function stateOf(t: TreeRecord): TreeState {
   };
 }
 
+/** How long a shard's cached head answers reads before it is read again (other processes' appends). */
+export const HEAD_TTL_MS = 1000;
+
+/** Consistency proofs kept per shard for its latest size (keyed by first size). */
+const CONSISTENCY_CACHE_SIZE = 4096;
+
 export class Shard {
   /** Interior nodes of this tree's full tiles (immutable), shared by every proof. */
   readonly tileCache = new TileNodeCache();
+  /** Levels 3..8 of full level-0 tiles read before (log/leaf-groups.ts). */
+  readonly summaries = new LeafGroupSummaries();
   readonly handle: TreeHandle;
+  /** The latest head seen and when (see HEAD_TTL_MS). */
+  private head: { state: TreeState; at: number } | undefined;
+  private refreshing: Promise<TreeState> | undefined;
+  /** Consistency proofs by `last/first` size, for the cached head's size (cleared when it moves). */
+  private readonly consistencyCache = new Map<string, Uint8Array[]>();
 
   constructor(
     readonly storage: LogStorage,
     private current: TreeRecord,
   ) {
     this.handle = { storage, treeId: current.treeId };
+    if (current.checkpoint !== null) this.observe(current);
   }
 
   get treeId(): TreeId {
@@ -113,6 +145,7 @@ export class Shard {
     if (!this.current.active && record.active) return;
     if (record.active === this.current.active && record.treeSize < this.current.treeSize) return;
     this.current = record;
+    if (record.checkpoint !== null) this.observe(record);
   }
 
   /** The latest committed state: from memory when frozen, else read from storage. */
@@ -120,7 +153,44 @@ export class Shard {
     if (!this.current.active && this.current.checkpoint !== null) return stateOf(this.current);
     const t = await this.storage.tree(this.treeId);
     this.current = t;
-    return stateOf(t);
+    return this.observe(t);
+  }
+
+  /**
+   * Takes a committed head (this process's batch, a listing, a read) as the cached one unless the
+   * cached one is larger (heads only grow); returns it as a TreeState.
+   */
+  observe(h: TreeHead): TreeState {
+    if (h.checkpoint === null) throw new Error('the tree has no signed checkpoint yet');
+    const st: TreeState = {
+      treeId: this.treeId,
+      treeSize: h.treeSize,
+      rootHash: h.rootHash,
+      checkpoint: h.checkpoint,
+      createdAt: this.current.createdAt,
+    };
+    if (!this.head || h.treeSize >= this.head.state.treeSize) {
+      if (this.head?.state.treeSize !== h.treeSize) this.consistencyCache.clear();
+      this.head = { state: st, at: performance.now() };
+    }
+    return st;
+  }
+
+  /** The cached head while it is fresh (always for a frozen shard), else undefined. */
+  cachedState(): TreeState | undefined {
+    if (!this.current.active && this.current.checkpoint !== null) return stateOf(this.current);
+    if (this.head && performance.now() - this.head.at < HEAD_TTL_MS) return this.head.state;
+    return undefined;
+  }
+
+  /** The cached head, or a fresh one (one read shared by every request waiting for it). */
+  recentState(): Promise<TreeState> {
+    const cached = this.cachedState();
+    if (cached) return Promise.resolve(cached);
+    this.refreshing ??= this.state().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
   }
 
   /** Tile (level, index) at `width` as served by tlog-tiles, or undefined when the tree lacks it. */
@@ -143,12 +213,45 @@ export class Shard {
     return buildInclusionProof(index, treeSize, tileGetter(this.handle, overlay), this.tileCache);
   }
 
-  private async withProofs(st: TreeState, entries: StoredEntry[]): Promise<EntryWithProof[]> {
-    const getTiles = tileGetter(this.handle);
+  /**
+   * Entries with inclusion proofs: one storage round trip for the entries, the tiles their proofs
+   * need (planned against the cached head) and, when the cached head is stale or `minSize` passes
+   * it, the head itself. An entry past the head it was read with (found by leaf hash, appended by
+   * another process since) is proven against a head read afresh.
+   */
+  private async readWithProofs(by: ProofRead['by'], minSize: number): Promise<EntryWithProof[]> {
+    let st = this.cachedState();
+    if (st && minSize > st.treeSize) st = undefined;
+    // Tiles are planned against the cached head, or for an index past it against the smallest tree
+    // holding it: tile rows only grow, so the rows fetched serve the head read with them too.
+    const plan = (st ?? this.head?.state)?.treeSize ?? 0;
+    const tiles: { level: number; index: number }[] = [];
+    const leafGroups: { tile: number; group: number }[] = [];
+    if ('indices' in by) {
+      for (const i of by.indices) {
+        try {
+          this.planInclusion(i, Math.max(plan, i + 1), tiles, leafGroups);
+        } catch {
+          // An index no tree can reach (past 2^53): nothing to plan; the read finds no entry.
+        }
+      }
+    }
+    const read = await this.storage.entriesForProofs(this.treeId, {
+      by,
+      tiles,
+      leafGroups,
+      entryTiles: 'leafHashes' in by,
+      withTree: st === undefined,
+    });
+    if (read.head) st = this.observe(read.head);
+    if (!st) throw new Error('the tree head was not read');
+    const seen = st.treeSize;
+    if (read.entries.some((e) => e.index >= seen)) st = await this.state();
+    const getTiles = tileGetter(this.handle, read.tiles);
     const out: EntryWithProof[] = [];
-    for (const e of entries) {
+    for (const e of read.entries) {
       if (e.index >= st.treeSize) continue; // not yet visible under the latest checkpoint
-      const hashes = await buildInclusionProof(e.index, st.treeSize, getTiles, this.tileCache);
+      const hashes = await this.inclusionProof(e, st, getTiles, read.leafGroups);
       out.push({
         treeId: st.treeId,
         offset: this.offset,
@@ -160,39 +263,91 @@ export class Shard {
     return out;
   }
 
+  /** Adds what the inclusion proof of `i` at `size` reads and the caches lack to `tiles` / `groups`. */
+  private planInclusion(
+    i: number,
+    size: number,
+    tiles: { level: number; index: number }[],
+    groups: { tile: number; group: number }[],
+  ): void {
+    const t = Math.floor(i / 256);
+    // A full level-0 tile summarized before and not cached whole: only the entry's leaf group.
+    const grouped =
+      (t + 1) * 256 <= size && this.summaries.has(t) && this.tileCache.get(tileKey(0, t), 256) === undefined;
+    if (grouped) groups.push({ tile: t, group: Math.floor((i % 256) / GROUP) });
+    for (const tile of inclusionProofTiles(i, size, this.tileCache)) {
+      if (!(grouped && tile.level === 0 && tile.index === t)) tiles.push(tile);
+    }
+  }
+
   /**
-   * Entries at the given tree-local indices (in that order; absent ones skipped), with inclusion
-   * proofs against the latest checkpoint. The tree state travels with the entries (one storage
-   * round trip; tiles the node cache lacks are a second).
+   * The audit path of `e` against `st`: through its leaf group when one was read (the proof is then
+   * checked against the root, and a mismatch falls back to the whole tile), else from whole tiles,
+   * whose level-0 tile is then summarized for later reads.
    */
+  private async inclusionProof(
+    e: StoredEntry,
+    st: TreeState,
+    getTiles: TileGetter,
+    groups: Map<string, Uint8Array>,
+  ): Promise<Uint8Array[]> {
+    const t = Math.floor(e.index / 256);
+    const group = Math.floor((e.index % 256) / GROUP);
+    const leaves = groups.get(`${t}/${group}`);
+    const sparse = leaves && this.summaries.sparseLevels(t, group, leaves);
+    const key0 = tileKey(0, t);
+    if (sparse) {
+      const hashes = await buildInclusionProof(
+        e.index,
+        st.treeSize,
+        getTiles,
+        new OneTileCache(this.tileCache, key0, sparse),
+      );
+      try {
+        verifyInclusion(e.index, st.treeSize, e.leafHash, hashes, st.rootHash);
+        return hashes;
+      } catch {
+        this.summaries.forget(t);
+      }
+    }
+    // Only a full tile not yet summarized needs its levels caught on the way.
+    if ((t + 1) * 256 > st.treeSize || this.summaries.has(t)) {
+      return buildInclusionProof(e.index, st.treeSize, getTiles, this.tileCache);
+    }
+    const cache = new OneTileCache(this.tileCache, key0);
+    const hashes = await buildInclusionProof(e.index, st.treeSize, getTiles, cache);
+    if (cache.levelsOfTile) this.summaries.keep(t, cache.levelsOfTile);
+    return hashes;
+  }
+
+  /** Entries at the given tree-local indices (in that order; absent ones skipped), with inclusion proofs. */
   async entriesByIndex(indices: number[]): Promise<EntryWithProof[]> {
     if (indices.length === 0) return [];
-    const { tree, entries } = await this.storage.entriesWithTree(this.treeId, { indices });
-    const byIndex = new Map(entries.map((r) => [r.index, r]));
-    return this.withProofs(
-      stateOf(tree),
-      indices.map((i) => byIndex.get(i)).filter((r) => r !== undefined),
-    );
+    const found = await this.readWithProofs({ indices }, Math.max(...indices) + 1);
+    const byIndex = new Map(found.map((r) => [r.entry.index, r]));
+    return indices.map((i) => byIndex.get(i)).filter((r) => r !== undefined);
   }
 
   /** Entries with the given leaf hashes (in that order; absent ones skipped), with inclusion proofs. */
   async entriesByLeafHash(hashes: Uint8Array[]): Promise<EntryWithProof[]> {
     if (hashes.length === 0) return [];
-    const { tree, entries } = await this.storage.entriesWithTree(this.treeId, { leafHashes: hashes });
+    const found = await this.readWithProofs({ leafHashes: hashes }, 0);
     const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-    const byHash = new Map(entries.map((r) => [hex(r.leafHash), r]));
-    return this.withProofs(
-      stateOf(tree),
-      hashes.map((h) => byHash.get(hex(h))).filter((r) => r !== undefined),
-    );
+    const byHash = new Map(found.map((r) => [hex(r.entry.leafHash), r]));
+    return hashes.map((h) => byHash.get(hex(h))).filter((r) => r !== undefined);
   }
 
-  /** Consistency proof between two sizes of this tree, with the root of `lastSize`. */
+  /**
+   * Consistency proof between two sizes of this tree, with the root of `lastSize` (default: the
+   * cached head's size; a `lastSize` past it reads the head afresh). Proofs to the cached head's
+   * size are kept per first size until the head moves.
+   */
   async consistency(
     firstSize: number,
     lastSize: number | undefined,
   ): Promise<{ rootHash: Uint8Array; hashes: Uint8Array[] }> {
-    const st = await this.state();
+    let st = await this.recentState();
+    if (lastSize !== undefined && lastSize > st.treeSize) st = await this.state();
     const last = lastSize ?? st.treeSize;
     if (last > st.treeSize) {
       throw new LogError(
@@ -212,10 +367,53 @@ export class Shard {
     }
     const rootHash = last === st.treeSize ? st.rootHash : await this.rootAt(last);
     if (firstSize === 0 || firstSize === last) return { rootHash, hashes: [] };
-    return {
-      rootHash,
-      hashes: await buildConsistencyProof(firstSize, last, tileGetter(this.handle), this.tileCache),
-    };
+    // Kept only for the cached head's size (what `lastSize`-less requests and monitors ask for).
+    const keep = last === this.head?.state.treeSize;
+    const key = `${last}/${firstSize}`;
+    const kept = keep ? this.consistencyCache.get(key) : undefined;
+    if (kept) return { rootHash, hashes: kept };
+    const hashes = await this.consistencyHashes(firstSize, last);
+    if (keep) {
+      if (this.consistencyCache.size >= CONSISTENCY_CACHE_SIZE) {
+        this.consistencyCache.delete(this.consistencyCache.keys().next().value!);
+      }
+      this.consistencyCache.set(key, hashes);
+    }
+    return { rootHash, hashes };
+  }
+
+  /**
+   * Consistency proof from `first` to `last` (0 < first < last): the tiles the node cache lacks in
+   * one read; from a level-0 tile summarized before (log/leaf-groups.ts) only the leaf group of
+   * entry first - 1 (every node the proof takes from that tile below level 3 lies in it). Summaries
+   * are trusted as the tile node cache is: both hold what was folded from stored tiles.
+   */
+  private async consistencyHashes(first: number, last: number): Promise<Uint8Array[]> {
+    const t = Math.floor((first - 1) / 256);
+    const key0 = tileKey(0, t);
+    const planned = consistencyProofTiles(first, last, this.tileCache);
+    const grouped =
+      (t + 1) * 256 <= last && this.summaries.has(t) && planned.some((p) => p.level === 0 && p.index === t);
+    if (grouped) {
+      const group = Math.floor(((first - 1) % 256) / GROUP);
+      const read = await this.storage.entriesForProofs(this.treeId, {
+        by: { indices: [] },
+        tiles: planned.filter((p) => !(p.level === 0 && p.index === t)),
+        leafGroups: [{ tile: t, group }],
+        entryTiles: false,
+        withTree: false,
+      });
+      const leaves = read.leafGroups.get(`${t}/${group}`);
+      const sparse = leaves && this.summaries.sparseLevels(t, group, leaves);
+      if (sparse) {
+        const cache = new OneTileCache(this.tileCache, key0, sparse);
+        return buildConsistencyProof(first, last, tileGetter(this.handle, read.tiles), cache);
+      }
+    }
+    const cache = new OneTileCache(this.tileCache, key0);
+    const hashes = await buildConsistencyProof(first, last, tileGetter(this.handle), cache);
+    if ((t + 1) * 256 <= last && cache.levelsOfTile) this.summaries.keep(t, cache.levelsOfTile);
+    return hashes;
   }
 
   /** Root hash of an earlier tree size, from a stored checkpoint or computed from tiles. */

@@ -79,6 +79,29 @@ export type NewTree = {
 /** An entry as stored. */
 export type StoredEntry = { index: number; leafHash: Uint8Array; body: Uint8Array; integratedTime: number };
 
+/** A tree's latest committed size and root with the checkpoint signed for them. */
+export type TreeHead = { treeSize: number; rootHash: Uint8Array; checkpoint: string | null };
+
+/** One read of entries with their proofs (LogStorage.entriesForProofs). */
+export type ProofRead = {
+  /** The entries wanted, by tree-local index or by leaf hash. */
+  by: { indices: number[] } | { leafHashes: Uint8Array[] };
+  /** Tiles to read beside them (those the proofs need and the caller has not cached). */
+  tiles: { level: number; index: number }[];
+  /**
+   * Slices of full level-0 tiles: hashes [8 × group, 8 × group + 8) of tile `tile` (256 bytes), for
+   * proofs whose tile the caller has summarized (log/leaf-groups.ts). Keys in the answer: `tile/group`.
+   */
+  leafGroups?: { tile: number; group: number }[];
+  /** Also the level-0 tile of each entry found (by leaf hash the index is unknown beforehand). */
+  entryTiles: boolean;
+  /**
+   * Also the tree's current head (when the caller's cached head is stale or too small), with the
+   * right-edge tile of each level at that head (what proofs against a new size need first).
+   */
+  withTree: boolean;
+};
+
 /** What a batch sees once it holds the tree lock. */
 export type LockedTree = {
   treeSize: number;
@@ -173,6 +196,20 @@ export interface LogStorage {
     treeId: TreeId,
     by: { indices: number[] } | { leafHashes: Uint8Array[] },
   ): Promise<{ tree: TreeRecord; entries: StoredEntry[] }>;
+  /**
+   * Everything one read of entries with proofs needs, in ONE round trip and one snapshot (see
+   * ProofRead): the entries (absent ones missing), the tiles asked for (absent ones missing; keys as
+   * the SDK's `tileKey`) and, with `withTree`, the tree's current head.
+   */
+  entriesForProofs(
+    treeId: TreeId,
+    read: ProofRead,
+  ): Promise<{
+    head?: TreeHead;
+    entries: StoredEntry[];
+    tiles: Map<string, Uint8Array>;
+    leafGroups: Map<string, Uint8Array>;
+  }>;
   /** Bodies of entries [start, end) in index order; fewer when the tree lacks some. */
   entryBodies(treeId: TreeId, start: number, end: number): Promise<Uint8Array[]>;
   /** Leaf hashes of the given indices, in index order (absent indices are skipped). */

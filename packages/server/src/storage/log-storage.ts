@@ -6,8 +6,12 @@
  * The tree lock is the tree's tree_state row (SELECT … FOR UPDATE), which serializes the batches of
  * every server process on the database. The lock and the duplicate check travel with BEGIN in one
  * round trip (simple protocol, no parameters: the literals are the tree id and leaf hashes the server
- * computed, checked here to be decimal / 64 hex), the whole write in one statement; a batch is three
- * round trips (four when the right-edge tiles must be read).
+ * computed, checked here to be decimal / 64 hex), the whole write in one statement sent with COMMIT
+ * behind it (pipelined: the statement itself refuses what must not commit); a batch is two round
+ * trips (three when the right-edge tiles must be read).
+ *
+ * Reads of entries with proofs are one statement each (entriesForProofs: the entries, the tiles or
+ * leaf groups their proofs need, the tree head when asked), prepared per connection for one entry.
  */
 import { tileKey } from '@scriba/sdk/tiles';
 import {
@@ -17,12 +21,15 @@ import {
   type LockedTree,
   type LogStorage,
   type NewTree,
+  type ProofRead,
   type StoredEntry,
+  type TreeHead,
   type TreeId,
   TreeNotActiveError,
   type TreeRecord,
 } from '../log/storage.js';
-import { type Db, type Queryable, toBytes, toNumber } from './types.js';
+import { sqlState } from './errors.js';
+import { type Db, type Queryable, type TxQueryable, toBytes, toNumber } from './types.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 const b64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
@@ -74,7 +81,10 @@ const WRITE_SQL = `
     INSERT INTO tiles (tree_id, level, idx, hashes)
     SELECT $15, u.l, u.i, decode(u.h, 'hex') FROM unnest($12::int[], $13::bigint[], $14::text[]) AS u(l, i, h)
     ON CONFLICT (tree_id, level, idx) DO UPDATE SET hashes = EXCLUDED.hashes RETURNING 1)
-  SELECT (SELECT count(*) FROM en) AS entries, (SELECT count(*) FROM st) AS state`;
+  SELECT w.entries, w.state FROM (SELECT (SELECT count(*) FROM en) AS entries, (SELECT count(*) FROM st) AS state) w
+   -- The COMMIT is pipelined behind this statement: a write of other than the expected rows MUST
+   -- fail here (division by zero, SQLSTATE 22012), never reach the commit.
+   WHERE CASE WHEN w.entries = $16 AND w.state = 1 THEN true ELSE 1 / (w.state - w.state) = 0 END`;
 
 const TILES_SQL = `
   SELECT t.level AS a, t.idx AS b, t.hashes AS h
@@ -285,7 +295,7 @@ export class SqlLogStorage implements LogStorage {
     onLocked?: () => void,
   ): Promise<T> {
     return this.db.transaction(
-      async (tx: Queryable, opening) => {
+      async (tx: TxQueryable, opening) => {
         const [lockRows, dupRows] = opening as [
           { tree_size: unknown; active: boolean }[],
           { a: unknown; t: unknown; h: string }[],
@@ -307,7 +317,7 @@ export class SqlLogStorage implements LogStorage {
     );
   }
 
-  private async write(tx: Queryable, treeId: TreeId, w: BatchWrite): Promise<void> {
+  private async write(tx: TxQueryable, treeId: TreeId, w: BatchWrite): Promise<void> {
     const searchKeys: string[] = [];
     const searchIdx: number[] = [];
     for (const e of w.entries) {
@@ -319,23 +329,30 @@ export class SqlLogStorage implements LogStorage {
         searchIdx.push(e.index);
       }
     }
-    const written = await tx.query<{ entries: unknown; state: unknown }>(WRITE_SQL, [
-      w.treeSize,
-      hex(w.rootHash),
-      w.checkpoint,
-      w.integratedTime,
-      w.entries.map((e) => e.index),
-      w.entries.map((e) => e.leafHashHex),
-      w.entries.map((e) => e.kind),
-      w.entries.map((e) => e.apiVersion),
-      w.entries.map((e) => b64(e.body)),
-      searchKeys,
-      searchIdx,
-      w.tiles.map((t) => t.level),
-      w.tiles.map((t) => t.index),
-      w.tiles.map((t) => hex(t.hashes)),
-      treeId,
-    ]);
+    const written = await tx
+      .queryAndCommit<{ entries: unknown; state: unknown }>(WRITE_SQL, [
+        w.treeSize,
+        hex(w.rootHash),
+        w.checkpoint,
+        w.integratedTime,
+        w.entries.map((e) => e.index),
+        w.entries.map((e) => e.leafHashHex),
+        w.entries.map((e) => e.kind),
+        w.entries.map((e) => e.apiVersion),
+        w.entries.map((e) => b64(e.body)),
+        searchKeys,
+        searchIdx,
+        w.tiles.map((t) => t.level),
+        w.tiles.map((t) => t.index),
+        w.tiles.map((t) => hex(t.hashes)),
+        treeId,
+        w.entries.length,
+      ])
+      .catch((e: unknown) => {
+        if (sqlState(e) === '22012')
+          throw new Error('append batch wrote an unexpected number of rows (not committed)');
+        throw e;
+      });
     const r = written.rows[0];
     if (!r || toNumber(r.entries) !== w.entries.length || toNumber(r.state) !== 1) {
       throw new Error('append batch wrote an unexpected number of rows');
@@ -383,6 +400,92 @@ export class SqlLogStorage implements LogStorage {
     const entries: StoredEntry[] = [];
     for (const r of rows) if (r.log_index !== null) entries.push(toEntry(r as EntryRow));
     return { tree: toTree(rows[0]), entries };
+  }
+
+  async entriesForProofs(
+    treeId: TreeId,
+    read: ProofRead,
+  ): Promise<{
+    head?: TreeHead;
+    entries: StoredEntry[];
+    tiles: Map<string, Uint8Array>;
+    leafGroups: Map<string, Uint8Array>;
+  }> {
+    // One statement, one row shape (k: 0 entry, 1 tile, 2 tree head, 3 leaf group), each part a handful of
+    // primary-key (or leaf-hash index) probes: UNION ALL keeps it one round trip and one snapshot.
+    const params: unknown[] = [treeId];
+    const param = (v: unknown): string => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const keys: unknown[] = 'indices' in read.by ? read.by.indices : read.by.leafHashes;
+    const column = 'indices' in read.by ? 'log_index' : 'leaf_hash';
+    const list = keys.map(param).join(', ');
+    const match = (alias: string) => (keys.length === 0 ? 'false' : `${alias}${column} IN (${list})`);
+    const parts = [
+      `SELECT 0 AS k, log_index AS a, integrated_time AS b, leaf_hash AS h, body AS d, NULL::text AS c
+         FROM entries WHERE tree_id = $1 AND ${match('')}`,
+    ];
+    const tiles = new Map(read.tiles.map((t) => [tileKey(t.level, t.index), t]));
+    if (tiles.size > 0) {
+      const conds = [...tiles.values()].map((t) => `(level = ${param(t.level)} AND idx = ${param(t.index)})`);
+      parts.push(
+        `SELECT 1, level, idx, NULL, hashes, NULL FROM tiles WHERE tree_id = $1 AND (${conds.join(' OR ')})`,
+      );
+    }
+    for (const g of read.leafGroups ?? []) {
+      parts.push(`SELECT 3, idx, ${param(g.group)}::bigint, NULL, substring(hashes FROM ${param(1 + g.group * 256)}::int FOR 256), NULL
+         FROM tiles WHERE tree_id = $1 AND level = 0 AND idx = ${param(g.tile)}`);
+    }
+    if (read.entryTiles && keys.length > 0) {
+      parts.push(`SELECT 1, x.level, x.idx, NULL, x.hashes, NULL
+         FROM entries e JOIN tiles x ON x.tree_id = e.tree_id AND x.level = 0 AND x.idx = e.log_index / 256
+        WHERE e.tree_id = $1 AND ${match('e.')}`);
+    }
+    if (read.withTree) {
+      parts.push('SELECT 2, tree_size, NULL, root_hash, NULL, checkpoint FROM tree_state WHERE tree_id = $1');
+      // The right-edge (partial) tile of every level at the head read: tile floor(size / 256^(L+1)).
+      parts.push(`SELECT 1, x.level, x.idx, NULL, x.hashes, NULL
+         FROM tree_state t CROSS JOIN generate_series(0, 6) AS l(level)
+         JOIN tiles x ON x.tree_id = t.tree_id AND x.level = l.level AND x.idx = t.tree_size >> (8 * (l.level + 1))
+        WHERE t.tree_id = $1 AND t.tree_size >> (8 * l.level) > 0`);
+    }
+    const { rows } = await this.db.query<{
+      k: unknown;
+      a: unknown;
+      b: unknown;
+      h: unknown;
+      d: unknown;
+      c: string | null;
+    }>(
+      parts.join(' UNION ALL '),
+      params,
+      // One entry or none (the hot reads): a handful of statement shapes, planned once per connection.
+      { prepared: keys.length <= 1 },
+    );
+    let head: TreeHead | undefined;
+    const entries: StoredEntry[] = [];
+    const got = new Map<string, Uint8Array>();
+    const leafGroups = new Map<string, Uint8Array>();
+    for (const r of rows) {
+      const k = toNumber(r.k);
+      if (k === 0) {
+        entries.push({
+          index: toNumber(r.a),
+          leafHash: toBytes(r.h),
+          body: toBytes(r.d),
+          integratedTime: toNumber(r.b),
+        });
+      } else if (k === 1) {
+        got.set(tileKey(toNumber(r.a), toNumber(r.b)), toBytes(r.d));
+      } else if (k === 3) {
+        leafGroups.set(`${toNumber(r.a)}/${toNumber(r.b)}`, toBytes(r.d));
+      } else {
+        head = { treeSize: toNumber(r.a), rootHash: toBytes(r.h), checkpoint: r.c };
+      }
+    }
+    if (read.withTree && !head) throw new Error(`tree ${treeId} is not initialized`);
+    return { head, entries, tiles: got, leafGroups };
   }
 
   async entryBodies(treeId: TreeId, start: number, end: number): Promise<Uint8Array[]> {

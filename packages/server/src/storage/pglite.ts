@@ -61,7 +61,9 @@ export async function openPglite(
         const results = opening
           ? (await tx.exec(opening)).map((r) => r.rows as Record<string, unknown>[])
           : [];
-        return fn(wrap(tx), results);
+        // PGlite runs in this process: no round trip to save; the wrapper commits after `fn`.
+        const q = wrap(tx);
+        return fn({ ...q, queryAndCommit: q.query }, results);
       }),
     async close() {
       try {

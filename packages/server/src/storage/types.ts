@@ -5,9 +5,28 @@
  * readers MUST normalize with `toNumber` / `toBytes`.
  */
 export interface Queryable {
-  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /**
+   * `prepared`: the statement is kept prepared per connection under a name derived from its text
+   * (PostgreSQL parses and plans it once per connection; for hot reads of a few fixed shapes).
+   */
+  query<R = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+    opts?: { prepared?: boolean },
+  ): Promise<{ rows: R[] }>;
   /** Runs SQL text with several statements and no parameters (migrations). */
   exec(sql: string): Promise<void>;
+}
+
+/** A transaction's connection (Db.transaction). */
+export interface TxQueryable extends Queryable {
+  /**
+   * Runs `sql` and commits the transaction in ONE round trip (the driver sends COMMIT right behind
+   * the statement). The statement MUST fail (raise) for every outcome that must not commit: by the
+   * time its result arrives, the commit is on its way. Resolves with its rows after the commit; on
+   * its failure nothing is committed. Nothing may be queried on `tx` afterwards.
+   */
+  queryAndCommit<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
 }
 
 export interface Db extends Queryable {
@@ -18,7 +37,7 @@ export interface Db extends Queryable {
    * driver allows it; `fn` receives each of its statements' rows in order.
    */
   transaction<T>(
-    fn: (tx: Queryable, opening: Record<string, unknown>[][]) => Promise<T>,
+    fn: (tx: TxQueryable, opening: Record<string, unknown>[][]) => Promise<T>,
     opening?: string,
   ): Promise<T>;
   close(): Promise<void>;

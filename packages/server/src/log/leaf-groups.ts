@@ -1,0 +1,102 @@
+/**
+ * Summaries of full level-0 tiles (C2SP tlog-tiles: level 0 holds RFC 6962 leaf hashes) for reads
+ * over trees too big for the tile node cache to hold every level-0 tile. An inclusion proof reads,
+ * from its entry's level-0 tile, the siblings of the entry at heights 0..7; folding the whole tile
+ * for them is 255 node hashes over 8 KiB fetched. Levels 3..8 of a full tile never change, so they
+ * are kept here (63 hashes, 2 KiB per tile) once the tile was folded; a later proof through that
+ * tile then needs only the 8 leaf hashes of its entry's group (a 256-byte slice of the tile row) and
+ * 7 node hashes. The levels handed to the proof builder are sparse (only that group below level 3),
+ * so a proof built from them is verified against the root before it is served.
+ */
+import { hashChildren } from '@scriba/sdk/merkle';
+import { type TileLevels, TileNodeCache } from '@scriba/sdk/tiles';
+
+const HASH = 32;
+/** Leaves per group: the heights below 3 are computed from them. */
+export const GROUP = 8;
+const COUNTS = [256, 128, 64, 32, 16, 8, 4, 2, 1];
+const OFFSETS = COUNTS.map((_, j) => COUNTS.slice(0, j).reduce((a, b) => a + b, 0));
+const TOTAL = OFFSETS[8]! + 1;
+/** Byte offset of level 3 in a tile's levels buffer: levels 3..8 are its tail. */
+const SUMMARY_AT = OFFSETS[3]! * HASH;
+
+export class LeafGroupSummaries {
+  private readonly map = new Map<number, Uint8Array>();
+
+  /** `limit`: tiles kept (2 KiB each; the default covers 2^24 entries in 128 MiB). */
+  constructor(readonly limit = 65536) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  has(tileIndex: number): boolean {
+    return this.map.has(tileIndex);
+  }
+
+  /** Keeps levels 3..8 of `levels`, the full levels of full level-0 tile `tileIndex`. */
+  keep(tileIndex: number, levels: TileLevels): void {
+    if (this.limit <= 0 || this.map.has(tileIndex) || levels.counts[0] !== 256) return;
+    if (this.map.size >= this.limit) this.map.delete(this.map.keys().next().value!);
+    this.map.set(tileIndex, levels.buf.slice(SUMMARY_AT, TOTAL * HASH));
+  }
+
+  forget(tileIndex: number): void {
+    this.map.delete(tileIndex);
+  }
+
+  /**
+   * Levels of tile `tileIndex` holding what an inclusion proof of a leaf of `group` reads: the
+   * group's 8 leaf hashes (`leaves`, 256 bytes) and the nodes above them, and levels 3..8 from the
+   * summary. Undefined without a summary.
+   */
+  sparseLevels(tileIndex: number, group: number, leaves: Uint8Array): TileLevels | undefined {
+    const summary = this.map.get(tileIndex);
+    if (!summary || leaves.length !== GROUP * HASH) return undefined;
+    const buf = new Uint8Array(TOTAL * HASH);
+    buf.set(leaves, (OFFSETS[0]! + group * GROUP) * HASH);
+    for (let j = 1; j < 3; j++) {
+      const n = GROUP >> j;
+      for (let k = 0; k < n; k++) {
+        const below = (OFFSETS[j - 1]! + group * (n * 2) + 2 * k) * HASH;
+        const node = hashChildren(
+          buf.subarray(below, below + HASH),
+          buf.subarray(below + HASH, below + 2 * HASH),
+        );
+        buf.set(node, (OFFSETS[j]! + group * n + k) * HASH);
+      }
+    }
+    buf.set(summary, SUMMARY_AT);
+    return { buf, offsets: OFFSETS, counts: COUNTS };
+  }
+}
+
+/**
+ * The tile node cache of one proof: `inner` for every tile but the full tile `key`, which is answered
+ * from `overlay` (sparse levels) when given, else from `inner` and remembered (`levelsOfTile`: what
+ * the proof read or folded of it, for LeafGroupSummaries.keep).
+ */
+export class OneTileCache extends TileNodeCache {
+  levelsOfTile: TileLevels | undefined;
+
+  constructor(
+    private readonly inner: TileNodeCache,
+    private readonly key: string,
+    overlay?: TileLevels,
+  ) {
+    super({ level0: 0, upper: 0, partial: 0 });
+    this.levelsOfTile = overlay;
+  }
+
+  override get(key: string, width: number): TileLevels | undefined {
+    if (key !== this.key || width !== 256) return this.inner.get(key, width);
+    this.levelsOfTile ??= this.inner.get(key, width);
+    return this.levelsOfTile;
+  }
+
+  override levels(key: string, tile: Uint8Array, width: number): TileLevels {
+    if (key !== this.key || width !== 256) return this.inner.levels(key, tile, width);
+    this.levelsOfTile ??= this.inner.levels(key, tile, width);
+    return this.levelsOfTile;
+  }
+}
