@@ -25,7 +25,7 @@ import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadRaw, presign, requestBytes, signingKeys, summarize } from '../lib/append-load.mjs';
+import { loadRaw, postEntry, presign, requestBytes, signingKeys, summarize } from '../lib/append-load.mjs';
 import { cpuDelta, cpuSnapshot } from '../lib/cpu.mjs';
 import { freePort, startPostgres as startBenchPostgres } from '../lib/pg.mjs';
 import { startScribaServe } from '../lib/serve.mjs';
@@ -139,28 +139,6 @@ async function verifyRates() {
 
 // ---- load ---------------------------------------------------------------------------------------
 
-function post(agent, port, body) {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const req = http.request(
-      {
-        agent,
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/api/v1/log/entries',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0 }));
-      },
-    );
-    req.on('error', () => resolve({ status: 0, ms: performance.now() - t0 }));
-    req.end(body);
-  });
-}
-
 async function load(port, clients, seconds, bodies) {
   if (opts.client === 'raw') return loadRaw(port, clients, seconds, bodies);
   return loadHttp(port, clients, seconds, bodies);
@@ -181,7 +159,7 @@ async function loadHttp(port, clients, seconds, bodies) {
           exhausted = true;
           break;
         }
-        const r = await post(agent, port, bodies[next++]);
+        const r = await postEntry(agent, port, bodies[next++]);
         statuses[r.status] = (statuses[r.status] ?? 0) + 1;
         if (r.status === 201) lat.push(r.ms);
       }

@@ -4,6 +4,7 @@
  * that posts them to `POST /api/v1/log/entries`, one request in flight per connection.
  */
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import http from 'node:http';
 import net from 'node:net';
 
 /** `n` P-256 signing keys: `{ privateKey, pemB64 }` (PEM of the SPKI, base64, as Rekor takes it). */
@@ -141,4 +142,31 @@ export async function loadRaw(port, clients, seconds, bodies) {
   const elapsed = (performance.now() - started) / 1000;
   for (const c of conns) c.close();
   return summarize(clients, lat, statuses, elapsed, exhausted);
+}
+
+/**
+ * One POST /api/v1/log/entries over node:http through `agent`: resolves with the status (0 when no
+ * answer came) and the latency in ms; with `timeoutMs`, a request left unanswered that long is cut.
+ */
+export function postEntry(agent, port, body, timeoutMs) {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const req = http.request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/api/v1/log/entries',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0 }));
+      },
+    );
+    if (timeoutMs !== undefined) req.setTimeout(timeoutMs, () => req.destroy());
+    req.on('error', () => resolve({ status: 0, ms: performance.now() - t0 }));
+    req.end(body);
+  });
 }

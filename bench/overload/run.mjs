@@ -21,6 +21,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import pgClient from 'pg';
+import { postEntry } from '../lib/append-load.mjs';
 import { startPostgres } from '../lib/pg.mjs';
 import { startScribaServe } from '../lib/serve.mjs';
 
@@ -90,29 +91,6 @@ function signBody() {
   });
 }
 
-function post(agent, port, body) {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const req = http.request(
-      {
-        agent,
-        host: '127.0.0.1',
-        port,
-        path: '/api/v1/log/entries',
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0 }));
-      },
-    );
-    req.setTimeout(60_000, () => req.destroy());
-    req.on('error', () => resolve({ status: 0, ms: performance.now() - t0 }));
-    req.end(body);
-  });
-}
-
 function pct(sorted, p) {
   return sorted.length
     ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
@@ -159,7 +137,7 @@ async function closedLoop(port, seconds) {
   const end = performance.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
-      while (performance.now() < end) results.push(await post(agent, port, nextBody()));
+      while (performance.now() < end) results.push(await postEntry(agent, port, nextBody(), 60_000));
     }),
   );
   agent.destroy();
@@ -177,7 +155,7 @@ async function openLoop(port, rate, seconds) {
   while (performance.now() - start < seconds * 1000) {
     const due = Math.floor(((performance.now() - start) / 1000) * rate);
     while (sent < due) {
-      pending.push(post(agent, port, nextBody()));
+      pending.push(postEntry(agent, port, nextBody(), 60_000));
       sent++;
     }
     await sleep(10);
