@@ -12,18 +12,19 @@
  * the shard list, as a cross-check of what the served one must say.
  */
 import { execFile } from 'node:child_process';
-import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EMPTY_ROOT } from '@scriba/sdk/merkle';
-import { DSSEBundleBuilder, MessageSignatureBundleBuilder, RekorWitness, type Signer } from '@sigstore/sign';
+import { DSSEBundleBuilder, MessageSignatureBundleBuilder, RekorWitness } from '@sigstore/sign';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLogKeyPem, type LogKey } from '../packages/server/src/keys/logKey.js';
 import { LogService } from '../packages/server/src/log/service.js';
 import type { RunningServer } from '../packages/server/src/main.js';
+import { LocalKeySigner } from './helpers/local-signer.js';
 import { createTestDatabase } from './helpers/postgres.js';
 import { CLI_BIN, startTestServer, tempDir } from './helpers/server.js';
 
@@ -41,33 +42,6 @@ type TlogEntry = {
   logId: { keyId: string };
   inclusionProof: { logIndex: string; treeSize: string; checkpoint: { envelope: string } };
 };
-
-/** A sigstore-js Signer over a node:crypto P-256 key; memoized so a re-sign yields the same entry. */
-class LocalKeySigner implements Signer {
-  readonly publicKeyPem: string;
-  readonly hint: string;
-  private readonly memo = new Map<string, Buffer>();
-
-  constructor(
-    private readonly privateKey: KeyObject,
-    publicKey: KeyObject,
-  ) {
-    this.publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
-    this.hint = createHash('sha256')
-      .update(publicKey.export({ type: 'spki', format: 'der' }))
-      .digest('base64');
-  }
-
-  async sign(data: Buffer) {
-    const k = createHash('sha256').update(data).digest('hex');
-    let signature = this.memo.get(k);
-    if (!signature) {
-      signature = sign('sha256', data, this.privateKey);
-      this.memo.set(k, signature);
-    }
-    return { signature, key: { $case: 'publicKey' as const, publicKey: this.publicKeyPem, hint: this.hint } };
-  }
-}
 
 const run = promisify(execFile);
 

@@ -5,12 +5,13 @@
  * bundles verify with @sigstore/verify 4.1.3 against the TrustedRoot Scriba serves at
  * /api/v1/log/trusted-root; a re-upload of the same entry takes the 409 + fetch-on-conflict path.
  */
-import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { DSSEBundleBuilder, MessageSignatureBundleBuilder, RekorWitness, type Signer } from '@sigstore/sign';
+import { DSSEBundleBuilder, MessageSignatureBundleBuilder, RekorWitness } from '@sigstore/sign';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../packages/server/src/main.js';
+import { LocalKeySigner } from './helpers/local-signer.js';
 import { createTestDatabase } from './helpers/postgres.js';
 import { startTestServer, tempDir } from './helpers/server.js';
 
@@ -24,37 +25,6 @@ const { TrustedRoot } = verifyRequire(
 ) as typeof import('@sigstore/protobuf-specs');
 
 type Json = Record<string, unknown>;
-
-/**
- * A sigstore-js Signer over a node:crypto key (ECDSA P-256, SHA-256), identified by a public-key
- * hint. Signatures are memoized per input so that signing the same artifact twice yields the same
- * proposed entry (ECDSA is randomized), which is what exercises the log's duplicate path.
- */
-class LocalKeySigner implements Signer {
-  readonly publicKeyPem: string;
-  readonly hint: string;
-  private readonly memo = new Map<string, Buffer>();
-
-  constructor(
-    private readonly privateKey: KeyObject,
-    publicKey: KeyObject,
-  ) {
-    this.publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
-    this.hint = createHash('sha256')
-      .update(publicKey.export({ type: 'spki', format: 'der' }))
-      .digest('base64');
-  }
-
-  async sign(data: Buffer) {
-    const k = createHash('sha256').update(data).digest('hex');
-    let signature = this.memo.get(k);
-    if (!signature) {
-      signature = sign('sha256', data, this.privateKey);
-      this.memo.set(k, signature);
-    }
-    return { signature, key: { $case: 'publicKey' as const, publicKey: this.publicKeyPem, hint: this.hint } };
-  }
-}
 
 describe('Sigstore clients against Scriba (Rekor v1 API)', () => {
   let server: RunningServer;
