@@ -17,16 +17,15 @@ import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { EMPTY_ROOT } from '@scriba/sdk/merkle';
 import { DSSEBundleBuilder, MessageSignatureBundleBuilder, RekorWitness } from '@sigstore/sign';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLogKeyPem, type LogKey } from '../packages/server/src/keys/logKey.js';
-import { LogService } from '../packages/server/src/log/service.js';
 import type { RunningServer } from '../packages/server/src/main.js';
 import { LocalKeySigner } from './helpers/local-signer.js';
 import { createTestDatabase } from './helpers/postgres.js';
 import { CLI_BIN, startTestServer, tempDir } from './helpers/server.js';
+import { rotateShard } from './helpers/shard-rotate.js';
 
 const verifyRequire = createRequire(createRequire(import.meta.url).resolve('@sigstore/verify'));
 const { bundleFromJSON, bundleToJSON } = verifyRequire(
@@ -135,18 +134,7 @@ describe('Sigstore v1 bundles across a log rotation', () => {
     }
     signed['before-dsse'] = { bundle: await signEnvelope('before') };
 
-    oldTree = server.log.treeId;
-    newTree = LogService.newTreeId();
-    await server.log.storage.rotate(
-      {
-        treeId: newTree,
-        logId: server.log.key.logId,
-        publicKey: server.log.key.spki,
-        rootHash: EMPTY_ROOT,
-        origin: `${server.config.logName} - ${newTree}`,
-      },
-      oldTree,
-    );
+    ({ frozen: oldTree, active: newTree } = await rotateShard(server));
     await server.close();
     server = await startTestServer(env);
     cleanup.unshift(() => server.close());

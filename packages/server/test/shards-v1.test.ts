@@ -12,14 +12,14 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalJsonBytes, parsePublicKey } from '@scriba/sdk/crypto';
 import { entryUuidPrefix } from '@scriba/sdk/entries';
-import { EMPTY_ROOT, hashLeaf, verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle';
+import { hashLeaf, verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle';
 import { noteVerifierFromPublicKey, parseCheckpoint, verifyNote } from '@scriba/sdk/note';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { rotateShard } from '../../../test/helpers/shard-rotate.js';
 import { generateLogKeyPem, type LogKey, parseLogKeyPem } from '../src/keys/logKey.js';
-import { LogService } from '../src/log/service.js';
 import type { RunningServer } from '../src/main.js';
 import type { LogEntryValue } from '../src/routes/v1/entry-view.js';
 
@@ -119,19 +119,8 @@ describe('Rekor v1 API across shards', () => {
     server = await startTestServer(env);
     url = server.url;
     await logSome(3, before);
-    // Rotation through the storage port, keeping the log key; the server restarts on the new shard.
-    oldTree = server.log.treeId;
-    newTree = LogService.newTreeId();
-    await server.log.storage.rotate(
-      {
-        treeId: newTree,
-        logId: server.log.key.logId,
-        publicKey: server.log.key.spki,
-        rootHash: EMPTY_ROOT,
-        origin: `${server.config.logName} - ${newTree}`,
-      },
-      oldTree,
-    );
+    // Rotation as `scriba shard rotate` does it, keeping the log key; the server restarts on the new shard.
+    ({ frozen: oldTree, active: newTree } = await rotateShard(server));
     await server.close();
     server = await startTestServer(env);
     cleanup.unshift(() => server.close());
