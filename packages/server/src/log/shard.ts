@@ -34,7 +34,7 @@ import {
 } from '@scriba/sdk/tiles';
 import { GROUP, LeafGroupSummaries, OneTileCache } from './leaf-groups.js';
 import type { TreeHandle } from './sequencer.js';
-import type { LogStorage, ProofRead, StoredEntry, TreeHead, TreeId, TreeRecord } from './storage.js';
+import type { LogStorage, StoredEntry, TreeHead, TreeId, TreeRecord } from './storage.js';
 import { readBundleEntries, readTileBytes } from './tile-reader.js';
 import { readTiles, tileGetter } from './tileStore.js';
 import { cosignatureLines } from './witness-push.js';
@@ -96,6 +96,33 @@ export function stateOf(t: TreeRecord): TreeState {
 /** How long a shard's cached head answers reads before it is read again (other processes' appends). */
 export const HEAD_TTL_MS = 1000;
 
+/** Batches of coalesced reads in flight per shard (the next gathers while they are). */
+const MAX_READS_IN_FLIGHT = 2;
+/** Most entries (or tile reads) one coalesced batch reads. */
+const MAX_READ_BATCH = 128;
+
+/**
+ * One read asked of a shard: entries by tree-local index (their proofs are planned when the batch is
+ * read), and tiles and leaf groups a consistency proof needs.
+ */
+type ReadRequest = {
+  indices: number[];
+  tiles: { level: number; index: number }[];
+  leafGroups: { tile: number; group: number }[];
+  /** The head must hold at least this many entries (else it is read with the batch). */
+  minSize: number;
+};
+
+/** What one batch read: entries by index, tiles, leaf groups, and the head they are proven against. */
+type BatchResult = {
+  head: TreeState;
+  byIndex: Map<number, StoredEntry>;
+  tiles: Map<string, Uint8Array>;
+  leafGroups: Map<string, Uint8Array>;
+};
+
+type Waiting = { request: ReadRequest; resolve: (r: BatchResult) => void; reject: (e: unknown) => void };
+
 /** Consistency proofs kept per shard for its latest size (keyed by first size). */
 const CONSISTENCY_CACHE_SIZE = 4096;
 
@@ -110,6 +137,10 @@ export class Shard {
   private refreshing: Promise<TreeState> | undefined;
   /** Consistency proofs by `last/first` size, for the cached head's size (cleared when it moves). */
   private readonly consistencyCache = new Map<string, Uint8Array[]>();
+  /** Reads waiting for the next batch (see gather), batches in flight, a flush scheduled. */
+  private readonly waiting: Waiting[] = [];
+  private readsInFlight = 0;
+  private flushScheduled = false;
 
   constructor(
     readonly storage: LogStorage,
@@ -214,42 +245,116 @@ export class Shard {
   }
 
   /**
-   * Entries with inclusion proofs: one storage round trip for the entries, the tiles their proofs
-   * need (planned against the cached head) and, when the cached head is stale or `minSize` passes
-   * it, the head itself. An entry past the head it was read with (found by leaf hash, appended by
-   * another process since) is proven against a head read afresh.
+   * Reads through the coalescer: every read of this shard that arrives while a batch is being
+   * gathered (until the event loop's check phase) or while MAX_READS_IN_FLIGHT batches are in
+   * flight joins the next batch, and one storage statement serves the whole batch (the group-commit
+   * pattern, for reads): the round trip, its syscalls and the driver's per-query work are shared.
    */
-  private async readWithProofs(by: ProofRead['by'], minSize: number): Promise<EntryWithProof[]> {
+  private gather(request: ReadRequest): Promise<BatchResult> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ request, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.waiting.length === 0 || this.flushScheduled || this.readsInFlight >= MAX_READS_IN_FLIGHT) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.waiting.length === 0 || this.readsInFlight >= MAX_READS_IN_FLIGHT) return;
+    const batch = this.gatherBatch();
+    this.readsInFlight++;
+    this.readBatch(batch.map((w) => w.request))
+      .then(
+        (result) => {
+          for (const w of batch) w.resolve(result);
+        },
+        (e: unknown) => {
+          for (const w of batch) w.reject(e);
+        },
+      )
+      .finally(() => {
+        this.readsInFlight--;
+        // What arrived meanwhile goes at once: it waited for this batch already.
+        if (this.waiting.length > 0 && !this.flushScheduled) this.flush();
+      });
+  }
+
+  /** Takes up to MAX_READ_BATCH waiting reads (entries counted by index) off the queue. */
+  private gatherBatch(): Waiting[] {
+    let n = 0;
+    let take = 0;
+    while (take < this.waiting.length) {
+      const size = Math.max(1, this.waiting[take]!.request.indices.length);
+      if (take > 0 && n + size > MAX_READ_BATCH) break;
+      n += size;
+      take++;
+    }
+    return this.waiting.splice(0, take);
+  }
+
+  /**
+   * One storage round trip for a batch of reads: their entries, the tiles and leaf groups their
+   * proofs need (planned against the cached head when they were asked for) and, when the cached
+   * head is stale or a read asks past it, the head itself.
+   */
+  private async readBatch(requests: ReadRequest[]): Promise<BatchResult> {
     let st = this.cachedState();
+    const minSize = Math.max(0, ...requests.map((r) => r.minSize));
     if (st && minSize > st.treeSize) st = undefined;
-    // Tiles are planned against the cached head, or for an index past it against the smallest tree
-    // holding it: tile rows only grow, so the rows fetched serve the head read with them too.
+    const indices = new Set<number>();
+    const planned: ReadRequest = { indices: [], tiles: [], leafGroups: [], minSize };
+    for (const r of requests) {
+      for (const i of r.indices) indices.add(i);
+      planned.tiles.push(...r.tiles);
+      planned.leafGroups.push(...r.leafGroups);
+    }
+    // Entries' proofs are planned now, against the head the batch is read with (the cached one, or
+    // for an index past it the smallest tree holding it: tile rows only grow, so the rows fetched
+    // serve the head read with them too).
     const plan = (st ?? this.head?.state)?.treeSize ?? 0;
-    const tiles: { level: number; index: number }[] = [];
-    const leafGroups: { tile: number; group: number }[] = [];
-    if ('indices' in by) {
-      for (const i of by.indices) {
-        try {
-          this.planInclusion(i, Math.max(plan, i + 1), tiles, leafGroups);
-        } catch {
-          // An index no tree can reach (past 2^53): nothing to plan; the read finds no entry.
-        }
+    for (const i of indices) {
+      try {
+        this.planInclusion(i, Math.max(plan, i + 1), planned.tiles, planned.leafGroups);
+      } catch {
+        // An index no tree can reach (past 2^53): nothing to plan; the read finds no entry.
       }
     }
+    const tiles = new Map(planned.tiles.map((t) => [tileKey(t.level, t.index), t]));
+    const leafGroups = new Map(planned.leafGroups.map((g) => [`${g.tile}/${g.group}`, g]));
     const read = await this.storage.entriesForProofs(this.treeId, {
-      by,
-      tiles,
-      leafGroups,
-      entryTiles: 'leafHashes' in by,
+      by: { indices: [...indices] },
+      tiles: [...tiles.values()],
+      leafGroups: [...leafGroups.values()],
+      entryTiles: false,
       withTree: st === undefined,
     });
     if (read.head) st = this.observe(read.head);
     if (!st) throw new Error('the tree head was not read');
-    const seen = st.treeSize;
-    if (read.entries.some((e) => e.index >= seen)) st = await this.state();
+    return { ...read, head: st, byIndex: new Map(read.entries.map((e) => [e.index, e])) };
+  }
+
+  /**
+   * Entries of a read with their inclusion proofs against `st` (the head read or cached with them).
+   * An entry past that head (found by leaf hash, appended by another process since) is proven
+   * against a head read afresh.
+   */
+  private async withProofs(
+    found: StoredEntry[],
+    head: TreeState,
+    read: { tiles: Map<string, Uint8Array>; leafGroups: Map<string, Uint8Array> },
+  ): Promise<EntryWithProof[]> {
+    let st = head;
+    if (found.some((e) => e.index >= st.treeSize)) st = await this.state();
     const getTiles = tileGetter(this.handle, read.tiles);
     const out: EntryWithProof[] = [];
-    for (const e of read.entries) {
+    for (const e of found) {
       if (e.index >= st.treeSize) continue; // not yet visible under the latest checkpoint
       const hashes = await this.inclusionProof(e, st, getTiles, read.leafGroups);
       out.push({
@@ -320,18 +425,41 @@ export class Shard {
     return hashes;
   }
 
-  /** Entries at the given tree-local indices (in that order; absent ones skipped), with inclusion proofs. */
+  /**
+   * Entries at the given tree-local indices (in that order; absent ones skipped), with inclusion
+   * proofs; read together with the other reads of this shard in flight (coalesced).
+   */
   async entriesByIndex(indices: number[]): Promise<EntryWithProof[]> {
     if (indices.length === 0) return [];
-    const found = await this.readWithProofs({ indices }, Math.max(...indices) + 1);
-    const byIndex = new Map(found.map((r) => [r.entry.index, r]));
+    const read = await this.gather({
+      indices,
+      tiles: [],
+      leafGroups: [],
+      minSize: Math.max(...indices) + 1,
+    });
+    const found: StoredEntry[] = [];
+    for (const i of new Set(indices)) {
+      const e = read.byIndex.get(i);
+      if (e) found.push(e);
+    }
+    const byIndex = new Map((await this.withProofs(found, read.head, read)).map((r) => [r.entry.index, r]));
     return indices.map((i) => byIndex.get(i)).filter((r) => r !== undefined);
   }
 
   /** Entries with the given leaf hashes (in that order; absent ones skipped), with inclusion proofs. */
   async entriesByLeafHash(hashes: Uint8Array[]): Promise<EntryWithProof[]> {
     if (hashes.length === 0) return [];
-    const found = await this.readWithProofs({ leafHashes: hashes }, 0);
+    const st = this.cachedState();
+    const read = await this.storage.entriesForProofs(this.treeId, {
+      by: { leafHashes: hashes },
+      tiles: [],
+      leafGroups: [],
+      entryTiles: true,
+      withTree: st === undefined,
+    });
+    const head = read.head ? this.observe(read.head) : st;
+    if (!head) throw new Error('the tree head was not read');
+    const found = await this.withProofs(read.entries, head, read);
     const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
     const byHash = new Map(found.map((r) => [hex(r.entry.leafHash), r]));
     return hashes.map((h) => byHash.get(hex(h))).filter((r) => r !== undefined);
@@ -396,12 +524,11 @@ export class Shard {
       (t + 1) * 256 <= last && this.summaries.has(t) && planned.some((p) => p.level === 0 && p.index === t);
     if (grouped) {
       const group = Math.floor(((first - 1) % 256) / GROUP);
-      const read = await this.storage.entriesForProofs(this.treeId, {
-        by: { indices: [] },
+      const read = await this.gather({
+        indices: [],
         tiles: planned.filter((p) => !(p.level === 0 && p.index === t)),
         leafGroups: [{ tile: t, group }],
-        entryTiles: false,
-        withTree: false,
+        minSize: 0,
       });
       const leaves = read.leafGroups.get(`${t}/${group}`);
       const sparse = leaves && this.summaries.sparseLevels(t, group, leaves);

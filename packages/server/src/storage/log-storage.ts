@@ -304,6 +304,43 @@ function assembleTiles(rows: { key: string; start: number; hashes: Uint8Array }[
   return out;
 }
 
+type ProofRow = { k: unknown; a: unknown; b: unknown; h: unknown; d: unknown; c: string | null; s: unknown };
+
+/**
+ * The parts of a read of entries with proofs after the entries themselves (see entriesForProofs), one
+ * row shape (k: 0 entry, 1 tile row, 2 tree head, 3 leaf group), each part a handful of primary-key
+ * probes: $3/$4 the tiles (level, index), $5/$6 the leaf groups (level-0 tile, group: 256 bytes of
+ * a full tile), $7 the tree head with the right-edge tile of every level at it, $8 the level-0 tile
+ * of each entry found (by leaf hash the index is unknown beforehand).
+ */
+const proofReadSql = (match: string): string => `
+  SELECT 0 AS k, log_index AS a, integrated_time AS b, leaf_hash AS h, body AS d, NULL::text AS c, NULL::bigint AS s
+    FROM entries WHERE tree_id = $1 AND ${match}
+  UNION ALL
+  SELECT 1, t.level, t.idx, NULL, t.hashes, NULL, t.start
+    FROM unnest($3::int[], $4::bigint[]) AS q(level, idx)
+    JOIN tiles t ON t.tree_id = $1 AND t.level = q.level AND t.idx = q.idx
+  UNION ALL
+  SELECT 3, t.idx, q.g, NULL, substring(t.hashes FROM (1 + q.g * 256)::int FOR 256), NULL, NULL
+    FROM unnest($5::bigint[], $6::bigint[]) AS q(idx, g)
+    JOIN tiles t ON t.tree_id = $1 AND t.level = 0 AND t.idx = q.idx AND t.start = 0
+  UNION ALL
+  SELECT 2, tree_size, NULL, root_hash, NULL, checkpoint, NULL FROM tree_state WHERE tree_id = $1 AND $7::boolean
+  UNION ALL
+  -- The right-edge (partial) tile of every level at the head read: tile floor(size / 256^(L+1)).
+  SELECT 1, x.level, x.idx, NULL, x.hashes, NULL, x.start
+    FROM tree_state t CROSS JOIN generate_series(0, 6) AS l(level)
+    JOIN tiles x ON x.tree_id = t.tree_id AND x.level = l.level AND x.idx = t.tree_size >> (8 * (l.level + 1))
+   WHERE $7::boolean AND t.tree_id = $1 AND t.tree_size >> (8 * l.level) > 0
+  UNION ALL
+  SELECT 1, x.level, x.idx, NULL, x.hashes, NULL, x.start
+    FROM entries e JOIN tiles x ON x.tree_id = e.tree_id AND x.level = 0 AND x.idx = e.log_index / 256
+   WHERE $8::boolean AND e.tree_id = $1 AND e.${match}`;
+/** Entries by tree-local index ($2: bigint[]). */
+const PROOF_READ_BY_INDEX_SQL = proofReadSql('log_index = ANY($2::bigint[])');
+/** Entries by leaf hash ($2: bytea[]). */
+const PROOF_READ_BY_LEAF_HASH_SQL = proofReadSql('leaf_hash = ANY($2::bytea[])');
+
 export class SqlLogStorage implements LogStorage {
   constructor(readonly db: Db) {}
 
@@ -539,60 +576,29 @@ export class SqlLogStorage implements LogStorage {
     tiles: Map<string, Uint8Array>;
     leafGroups: Map<string, Uint8Array>;
   }> {
-    // One statement, one row shape (k: 0 entry, 1 tile, 2 tree head, 3 leaf group), each part a handful of
-    // primary-key (or leaf-hash index) probes: UNION ALL keeps it one round trip and one snapshot.
-    const params: unknown[] = [treeId];
-    const param = (v: unknown): string => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    const keys: unknown[] = 'indices' in read.by ? read.by.indices : read.by.leafHashes;
-    const column = 'indices' in read.by ? 'log_index' : 'leaf_hash';
-    const list = keys.map(param).join(', ');
-    const match = (alias: string) => (keys.length === 0 ? 'false' : `${alias}${column} IN (${list})`);
-    const parts = [
-      `SELECT 0 AS k, log_index AS a, integrated_time AS b, leaf_hash AS h, body AS d, NULL::text AS c, NULL::bigint AS s
-         FROM entries WHERE tree_id = $1 AND ${match('')}`,
-    ];
+    // One statement of a fixed shape per lookup kind (arrays, never lists spliced into the text), so
+    // it stays prepared per connection whatever the number of entries, tiles and leaf groups read
+    // together (coalesced reads, log/shard.ts).
+    const byIndex = 'indices' in read.by;
     const tiles = new Map(read.tiles.map((t) => [tileKey(t.level, t.index), t]));
-    if (tiles.size > 0) {
-      const conds = [...tiles.values()].map((t) => `(level = ${param(t.level)} AND idx = ${param(t.index)})`);
-      parts.push(
-        `SELECT 1, level, idx, NULL, hashes, NULL, start FROM tiles WHERE tree_id = $1 AND (${conds.join(' OR ')})`,
-      );
-    }
-    for (const g of read.leafGroups ?? []) {
-      parts.push(`SELECT 3, idx, ${param(g.group)}::bigint, NULL, substring(hashes FROM ${param(1 + g.group * 256)}::int FOR 256), NULL, NULL
-         FROM tiles WHERE tree_id = $1 AND level = 0 AND idx = ${param(g.tile)} AND start = 0`);
-    }
-    if (read.entryTiles && keys.length > 0) {
-      parts.push(`SELECT 1, x.level, x.idx, NULL, x.hashes, NULL, x.start
-         FROM entries e JOIN tiles x ON x.tree_id = e.tree_id AND x.level = 0 AND x.idx = e.log_index / 256
-        WHERE e.tree_id = $1 AND ${match('e.')}`);
-    }
-    if (read.withTree) {
-      parts.push(
-        'SELECT 2, tree_size, NULL, root_hash, NULL, checkpoint, NULL FROM tree_state WHERE tree_id = $1',
-      );
-      // The right-edge (partial) tile of every level at the head read: tile floor(size / 256^(L+1)).
-      parts.push(`SELECT 1, x.level, x.idx, NULL, x.hashes, NULL, x.start
-         FROM tree_state t CROSS JOIN generate_series(0, 6) AS l(level)
-         JOIN tiles x ON x.tree_id = t.tree_id AND x.level = l.level AND x.idx = t.tree_size >> (8 * (l.level + 1))
-        WHERE t.tree_id = $1 AND t.tree_size >> (8 * l.level) > 0`);
-    }
-    const { rows } = await this.db.query<{
-      k: unknown;
-      a: unknown;
-      b: unknown;
-      h: unknown;
-      d: unknown;
-      c: string | null;
-      s: unknown;
-    }>(
-      parts.join(' UNION ALL '),
-      params,
-      // One entry or none (the hot reads): a handful of statement shapes, planned once per connection.
-      { prepared: keys.length <= 1 },
+    const groups = new Map((read.leafGroups ?? []).map((g) => [`${g.tile}/${g.group}`, g]));
+    const { rows } = await this.db.query<ProofRow>(
+      byIndex ? PROOF_READ_BY_INDEX_SQL : PROOF_READ_BY_LEAF_HASH_SQL,
+      [
+        treeId,
+        byIndex
+          ? (read.by as { indices: number[] }).indices
+          : (read.by as { leafHashes: Uint8Array[] }).leafHashes.map((h) =>
+              Buffer.from(h.buffer, h.byteOffset, h.byteLength),
+            ),
+        [...tiles.values()].map((t) => t.level),
+        [...tiles.values()].map((t) => t.index),
+        [...groups.values()].map((g) => g.tile),
+        [...groups.values()].map((g) => g.group),
+        read.withTree,
+        !byIndex && read.entryTiles,
+      ],
+      { prepared: true },
     );
     let head: TreeHead | undefined;
     const entries: StoredEntry[] = [];
