@@ -16,6 +16,8 @@ import type { LogKey } from '../keys/logKey.js';
 export type CheckpointSigner = {
   origin: string;
   name: string;
+  /** The shard's key: it signs the shard's checkpoints and its entries' SETs (entry-timestamp.ts). */
+  key: LogKey;
   sign(size: number, rootHash: Uint8Array): Promise<string>;
   /** True when `note` was signed under this origin and key name (else the log re-signs at start). */
   matches(note: string): boolean;
@@ -35,6 +37,7 @@ export async function checkpointSigner(key: LogKey, name: string, origin: string
   return {
     origin,
     name,
+    key,
     async sign(size, rootHash) {
       const body = formatCheckpoint({ origin, size, rootHash, extensions: [] });
       return signNote(body, [signer]);

@@ -3,7 +3,7 @@
  * transaction per batch (log/storage.ts `appendBatch`) — take the tree lock (which serializes every
  * server process on the storage), drop duplicates (leaf hash), assign contiguous indices, compute the
  * changed tiles and the root (the SDK's integrator), sign the checkpoint, store entries, search keys,
- * tiles and checkpoint, commit. No SQL here. Callers are answered only after the commit, so nothing acknowledged is lost.
+ * tiles and checkpoint (and each entry's SET, signed here once: entry-timestamp.ts), commit. No SQL here. Callers are answered only after the commit, so nothing acknowledged is lost.
  * Batching is group commit: a batch starts as soon as the previous one finishes (or after
  * `maxWaitMs`), taking up to `maxBatchSize` waiting entries.
  *
@@ -17,6 +17,7 @@ import { searchIndexKeys } from '@scriba/sdk/entries';
 import { integrate, rightEdgeTiles, type StoredTile, tileKey } from '@scriba/sdk/tiles';
 import type { ValidatedEntry } from '../entries/index.js';
 import type { CheckpointSigner } from './checkpoint.js';
+import { signEntryTimestamp } from './entry-timestamp.js';
 import type { Metrics } from './metrics.js';
 import { LogError } from './shard.js';
 import { type LogStorage, type TreeId, TreeNotActiveError } from './storage.js';
@@ -35,7 +36,15 @@ export type Committed = {
 };
 
 export type AppendOutcome =
-  | { kind: 'created'; index: number; integratedTime: number; entry: ValidatedEntry; committed: Committed }
+  | {
+      kind: 'created';
+      index: number;
+      integratedTime: number;
+      entry: ValidatedEntry;
+      committed: Committed;
+      /** Its signed entry timestamp (DER), signed in the batch and stored with it. */
+      set: Uint8Array;
+    }
   /** Already in the log: in tree `treeId` (any shard) at its tree-local `index`. */
   | { kind: 'duplicate'; treeId: TreeId; index: number; entry: ValidatedEntry };
 
@@ -124,6 +133,15 @@ export async function appendBatch(
       );
       nextEdge = { treeId: tree.treeId, size: result.newSize, tiles: result.edge };
       const checkpoint = await signer.sign(result.newSize, result.rootHash);
+      // Each entry's SET, signed once here (global index: the shard's offset + the tree-local one)
+      // and stored with it, so no read signs it again.
+      const sets = fresh.map((f) =>
+        signEntryTimestamp(signer.key, {
+          body: f.entry.body,
+          integratedTime,
+          logIndex: locked.shardOffset + f.index,
+        }),
+      );
       const committed: Committed = {
         treeId: tree.treeId,
         treeSize: result.newSize,
@@ -137,7 +155,7 @@ export async function appendBatch(
           rootHash: result.rootHash,
           checkpoint,
           integratedTime,
-          entries: fresh.map((f) => ({
+          entries: fresh.map((f, i) => ({
             index: f.index,
             leafHashHex: f.key,
             kind: f.entry.kind,
@@ -145,15 +163,22 @@ export async function appendBatch(
             body: f.entry.body,
             // The SDK's key format; routes/v1/search.ts is the lookup side.
             searchKeys: searchIndexKeys(f.entry.searchKeys),
+            set: sets[i]!,
           })),
           tiles: result.changed,
         },
-        result: outcomes.map(
-          (o): AppendOutcome =>
-            o.kind === 'later'
-              ? { kind: 'created', index: assigned.get(o.key)!, integratedTime, entry: o.entry, committed }
-              : o,
-        ),
+        result: outcomes.map((o): AppendOutcome => {
+          if (o.kind !== 'later') return o;
+          const index = assigned.get(o.key)!;
+          return {
+            kind: 'created',
+            index,
+            integratedTime,
+            entry: o.entry,
+            committed,
+            set: sets[index - oldSize]!,
+          };
+        }),
       };
     },
     onLocked,

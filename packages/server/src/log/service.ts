@@ -49,6 +49,8 @@ export type Created = {
   integratedTime: number;
   entry: ValidatedEntry;
   proof: InclusionView;
+  /** Its signed entry timestamp (DER), signed in its batch and stored with it. */
+  set: Uint8Array;
 };
 
 /** The entry was already in the log (any shard, or earlier in the same batch): where it is. */
@@ -484,6 +486,7 @@ export class LogService {
       integratedTime: outcome.integratedTime,
       entry,
       proof: { treeSize: c.treeSize, rootHash: c.rootHash, hashes, checkpoint: c.checkpoint },
+      set: outcome.set,
     };
   }
 

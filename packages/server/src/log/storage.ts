@@ -77,7 +77,17 @@ export type NewTree = {
 };
 
 /** An entry as stored. */
-export type StoredEntry = { index: number; leafHash: Uint8Array; body: Uint8Array; integratedTime: number };
+export type StoredEntry = {
+  index: number;
+  leafHash: Uint8Array;
+  body: Uint8Array;
+  integratedTime: number;
+  /**
+   * Its signed entry timestamp (DER, log/entry-timestamp.ts), signed when its batch was integrated;
+   * undefined for rows stored before sql/0006 and for reads that do not fetch it.
+   */
+  set?: Uint8Array | undefined;
+};
 
 /** A tree's latest committed size and root with the checkpoint signed for them. */
 export type TreeHead = { treeSize: number; rootHash: Uint8Array; checkpoint: string | null };
@@ -105,6 +115,8 @@ export type ProofRead = {
 /** What a batch sees once it holds the tree lock. */
 export type LockedTree = {
   treeSize: number;
+  /** Global index of the tree's first entry (fixed when the tree was created). */
+  shardOffset: number;
   /** Leaf hashes of the batch (lower-case hex) already in the log (any tree), with where they are. */
   existing: Map<string, ExistingEntry>;
   /** Reads tiles under the lock (keys as the SDK's `tileKey`); absent tiles are absent. */
@@ -121,6 +133,8 @@ export type NewEntry = {
   body: Uint8Array;
   /** Search index keys (the SDK's `searchIndexKeys` format). */
   searchKeys: string[];
+  /** Its signed entry timestamp (DER; log/entry-timestamp.ts), stored with it. */
+  set: Uint8Array;
 };
 
 /** Everything a batch writes, atomically with the tree state. */

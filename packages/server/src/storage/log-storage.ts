@@ -50,7 +50,7 @@ function treeLiteral(treeId: TreeId): string {
 function openingSql(treeId: TreeId, hexHashes: string[]): string {
   const t = treeLiteral(treeId);
   for (const h of hexHashes) if (!/^[0-9a-f]{64}$/.test(h)) throw new Error('leaf hash must be 64 hex');
-  const lock = `SELECT tree_size, active FROM tree_state WHERE tree_id = ${t} FOR UPDATE`;
+  const lock = `SELECT tree_size, active, shard_offset FROM tree_state WHERE tree_id = ${t} FOR UPDATE`;
   const list = hexHashes.map((h) => `'\\x${h}'::bytea`).join(',');
   const dups =
     list === ''
@@ -86,9 +86,9 @@ const WRITE_SQL = `
     RETURNING code, kind, api_version),
   ek AS (SELECT code, kind, api_version FROM entry_kinds UNION ALL SELECT code, kind, api_version FROM nk),
   en AS (
-    INSERT INTO entries (tree_id, log_index, integrated_time, kind_code, leaf_hash, body)
-    SELECT $15, u.i, $4, ek.code, decode(u.h, 'hex'), decode(u.b, 'base64')
-      FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(i, h, k, v, b)
+    INSERT INTO entries (tree_id, log_index, integrated_time, kind_code, leaf_hash, body, set_signature)
+    SELECT $15, u.i, $4, ek.code, decode(u.h, 'hex'), decode(u.b, 'base64'), decode(u.s, 'base64')
+      FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $18::text[]) AS u(i, h, k, v, b, s)
       JOIN ek ON ek.kind = u.k AND ek.api_version = u.v
     RETURNING 1),
   si AS (
@@ -304,36 +304,46 @@ function assembleTiles(rows: { key: string; start: number; hashes: Uint8Array }[
   return out;
 }
 
-type ProofRow = { k: unknown; a: unknown; b: unknown; h: unknown; d: unknown; c: string | null; s: unknown };
+type ProofRow = {
+  k: unknown;
+  a: unknown;
+  b: unknown;
+  h: unknown;
+  d: unknown;
+  c: string | null;
+  s: unknown;
+  e: unknown;
+};
 
 /**
  * The parts of a read of entries with proofs after the entries themselves (see entriesForProofs), one
- * row shape (k: 0 entry, 1 tile row, 2 tree head, 3 leaf group), each part a handful of primary-key
+ * row shape (k: 0 entry with its stored SET, 1 tile row, 2 tree head, 3 leaf group), each part a handful of primary-key
  * probes: $3/$4 the tiles (level, index), $5/$6 the leaf groups (level-0 tile, group: 256 bytes of
  * a full tile), $7 the tree head with the right-edge tile of every level at it, $8 the level-0 tile
  * of each entry found (by leaf hash the index is unknown beforehand).
  */
 const proofReadSql = (match: string): string => `
-  SELECT 0 AS k, log_index AS a, integrated_time AS b, leaf_hash AS h, body AS d, NULL::text AS c, NULL::bigint AS s
+  SELECT 0 AS k, log_index AS a, integrated_time AS b, leaf_hash AS h, body AS d, NULL::text AS c, NULL::bigint AS s,
+         set_signature AS e
     FROM entries WHERE tree_id = $1 AND ${match}
   UNION ALL
-  SELECT 1, t.level, t.idx, NULL, t.hashes, NULL, t.start
+  SELECT 1, t.level, t.idx, NULL, t.hashes, NULL, t.start, NULL
     FROM unnest($3::int[], $4::bigint[]) AS q(level, idx)
     JOIN tiles t ON t.tree_id = $1 AND t.level = q.level AND t.idx = q.idx
   UNION ALL
-  SELECT 3, t.idx, q.g, NULL, substring(t.hashes FROM (1 + q.g * 256)::int FOR 256), NULL, NULL
+  SELECT 3, t.idx, q.g, NULL, substring(t.hashes FROM (1 + q.g * 256)::int FOR 256), NULL, NULL, NULL
     FROM unnest($5::bigint[], $6::bigint[]) AS q(idx, g)
     JOIN tiles t ON t.tree_id = $1 AND t.level = 0 AND t.idx = q.idx AND t.start = 0
   UNION ALL
-  SELECT 2, tree_size, NULL, root_hash, NULL, checkpoint, NULL FROM tree_state WHERE tree_id = $1 AND $7::boolean
+  SELECT 2, tree_size, NULL, root_hash, NULL, checkpoint, NULL, NULL FROM tree_state WHERE tree_id = $1 AND $7::boolean
   UNION ALL
   -- The right-edge (partial) tile of every level at the head read: tile floor(size / 256^(L+1)).
-  SELECT 1, x.level, x.idx, NULL, x.hashes, NULL, x.start
+  SELECT 1, x.level, x.idx, NULL, x.hashes, NULL, x.start, NULL
     FROM tree_state t CROSS JOIN generate_series(0, 6) AS l(level)
     JOIN tiles x ON x.tree_id = t.tree_id AND x.level = l.level AND x.idx = t.tree_size >> (8 * (l.level + 1))
    WHERE $7::boolean AND t.tree_id = $1 AND t.tree_size >> (8 * l.level) > 0
   UNION ALL
-  SELECT 1, x.level, x.idx, NULL, x.hashes, NULL, x.start
+  SELECT 1, x.level, x.idx, NULL, x.hashes, NULL, x.start, NULL
     FROM entries e JOIN tiles x ON x.tree_id = e.tree_id AND x.level = 0 AND x.idx = e.log_index / 256
    WHERE $8::boolean AND e.tree_id = $1 AND e.${match}`;
 /** Entries by tree-local index ($2: bigint[]). */
@@ -463,7 +473,7 @@ export class SqlLogStorage implements LogStorage {
     return this.db.transaction(
       async (tx: TxQueryable, opening) => {
         const [lockRows, dupRows] = opening as [
-          { tree_size: unknown; active: boolean }[],
+          { tree_size: unknown; active: boolean; shard_offset: unknown }[],
           { a: unknown; t: unknown; h: string }[],
         ];
         if (lockRows?.length !== 1 || !dupRows) throw new Error(`tree ${treeId} is not initialized`);
@@ -473,6 +483,7 @@ export class SqlLogStorage implements LogStorage {
         for (const r of dupRows) existing.set(r.h, { treeId: String(r.t), index: toNumber(r.a) });
         const { write, result } = await plan({
           treeSize: toNumber(lockRows[0]!.tree_size),
+          shardOffset: toNumber(lockRows[0]!.shard_offset),
           existing,
           readTiles: (keys) => readTilesWith(tx, treeId, keys, true),
         });
@@ -512,6 +523,7 @@ export class SqlLogStorage implements LogStorage {
         treeId,
         tiles.map((t) => t.start),
         w.entries.length,
+        w.entries.map((e) => b64(e.set)),
       ])
       .catch((e: unknown) => {
         if (sqlState(e) === '22012')
@@ -612,6 +624,7 @@ export class SqlLogStorage implements LogStorage {
           leafHash: toBytes(r.h),
           body: toBytes(r.d),
           integratedTime: toNumber(r.b),
+          set: r.e === null || r.e === undefined ? undefined : toBytes(r.e),
         });
       } else if (k === 1) {
         tileRows.push({

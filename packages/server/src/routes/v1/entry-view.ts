@@ -1,16 +1,18 @@
 /**
  * Rekor v1 wire format of a log entry, rendered by the v1 routes from the log core's typed values:
  * the stored body, its inclusion proof against a signed checkpoint of the entry's shard, and the
- * signedEntryTimestamp, an ECDSA signature with the shard's key over the RFC 8785 JSON of {body
- * (base64), integratedTime, logID (hex), logIndex} (what sigstore verifiers check).
+ * signedEntryTimestamp (log/entry-timestamp.ts: an ECDSA signature with the shard's key over the RFC
+ * 8785 JSON of {body (base64), integratedTime, logID (hex), logIndex}, what sigstore verifiers
+ * check), signed when the entry was integrated and stored with it; a row stored without one (from
+ * before sql/0006) has it signed on read, once per process (set-cache.ts).
  *
  * Shards, as public-good Rekor has them (Rekor `pkg/api/entries.go`, `sharding.VirtualLogIndex`):
  * `logIndex` is global (the shard's offset plus the tree-local index) and is what the SET signs;
  * `logID` is the SHA-256 of the shard's key; `verification.inclusionProof.logIndex` is tree-local,
  * against the shard's own checkpoint (origin `<name> - <treeID>`).
  */
-import { sign } from 'node:crypto';
 import type { LogKey } from '../../keys/logKey.js';
+import { setPayload, signEntryTimestampAsync } from '../../log/entry-timestamp.js';
 import type { Created, EntryWithProof, InclusionView } from '../../log/service.js';
 import type { StoredEntry } from '../../log/storage.js';
 import { SetCache } from './set-cache.js';
@@ -40,44 +42,25 @@ const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
 /** EntryUUID: the SDK's (16 hex digits of the tree ID, then the 64-hex leaf hash). */
 export { entryUuid } from '@scriba/sdk/entries';
 
-/**
- * RFC 8785 JSON of the SET payload. Written out directly rather than through a generic canonicalizer
- * (it ran once per appended entry): the members are already in RFC 8785 order (UTF-16 code units:
- * body < integratedTime < logID < logIndex), the strings are base64 and lower-case hex (nothing to
- * escape) and the numbers are safe non-negative integers, which RFC 8785 prints as plain decimals.
- * test/entry-view.test.ts checks it against the SDK's canonicalJson.
- */
-export function setPayload(
-  bodyB64: string,
-  integratedTime: number,
-  logIdHex: string,
-  logIndex: number,
-): string {
-  return `{"body":"${bodyB64}","integratedTime":${integratedTime},"logID":"${logIdHex}","logIndex":${logIndex}}`;
-}
+/** What a SET signs (log/entry-timestamp.ts, its one home). */
+export { setPayload };
 
 /**
- * The SET. Signed through libuv's thread pool (node:crypto's callback form), so signing (~0.1 ms of
- * CPU per entry) runs beside the event loop instead of on it.
+ * The SET of an entry stored without one (a row from before sql/0006), signed on read through the
+ * thread pool; base64 of its DER signature.
  */
-export function signedEntryTimestamp(
+export async function signedEntryTimestamp(
   key: LogKey,
   e: StoredEntry,
   bodyB64: string | undefined,
   logIndex: number,
 ): Promise<string> {
-  const payload = setPayload(
+  const sig = await signEntryTimestampAsync(
+    key,
+    { body: e.body, integratedTime: e.integratedTime, logIndex },
     bodyB64 ?? Buffer.from(e.body).toString('base64'),
-    e.integratedTime,
-    key.logIdHex,
-    logIndex,
   );
-  return new Promise((resolve, reject) => {
-    sign('sha256', Buffer.from(payload, 'latin1'), key.privateKey, (err, sig) => {
-      if (err) reject(err);
-      else resolve(sig.toString('base64'));
-    });
-  });
+  return Buffer.from(sig.buffer, sig.byteOffset, sig.byteLength).toString('base64');
 }
 
 /** The SETs of this process (signed once per entry; see set-cache.ts). */
@@ -110,7 +93,10 @@ export async function logEntryValue(
         hashes: proof.hashes.map(hex),
         checkpoint: proof.checkpoint,
       },
-      signedEntryTimestamp: await sets.get(shard.key, shard.treeId, logIndex, e, body),
+      // Signed once, when the entry was integrated, and stored with it; older rows: on read (cached).
+      signedEntryTimestamp: e.set
+        ? Buffer.from(e.set.buffer, e.set.byteOffset, e.set.byteLength).toString('base64')
+        : await sets.get(shard.key, shard.treeId, logIndex, e, body),
     },
   };
 }
@@ -137,7 +123,13 @@ export function renderCreated(key: LogKey, sets: SetCache, c: Created): Promise<
   return logEntryValue(
     { treeId: c.treeId, offset: c.offset, key },
     sets,
-    { index: c.index, leafHash: c.entry.leafHash, body: c.entry.body, integratedTime: c.integratedTime },
+    {
+      index: c.index,
+      leafHash: c.entry.leafHash,
+      body: c.entry.body,
+      integratedTime: c.integratedTime,
+      set: c.set,
+    },
     c.proof,
   );
 }
