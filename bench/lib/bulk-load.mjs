@@ -1,9 +1,9 @@
 /**
  * Bulk load for the benchmarks. Two recipes:
  *  - `bulkLoad` (bench/proofs, bench/read): `n` synthetic entries generated in SQL (generate_series +
- *    sha256, bodies `bench-<i>`), tiles built in memory by the SDK's integrator (C2SP tlog-tiles) and
- *    written directly, then the tree state and a signed checkpoint: fast, but not what the server
- *    writes (no search keys, tiny bodies);
+ *    sha256, bodies `bench-<i>`, each with its SET signed as the append batch signs it), tiles built
+ *    in memory by the SDK's integrator (C2SP tlog-tiles) and written directly, then the tree state
+ *    and a signed checkpoint: fast, but not what the server writes (no search keys, tiny bodies);
  *  - `loadSignedEntries` (bench/growth): real pre-signed hashedrekord entries validated as the HTTP
  *    path validates them and appended through the server's bulk path (log/bulk-append.ts: the
  *    sequencer's batch write in large batches), so the tables hold what HTTP appends would write.
@@ -14,6 +14,7 @@ import { validateProposedEntry } from '../../packages/server/dist/entries/index.
 import { generateLogKeyPem, parseLogKeyPem } from '../../packages/server/dist/keys/logKey.js';
 import { bulkAppend } from '../../packages/server/dist/log/bulk-append.js';
 import { checkpointSigner } from '../../packages/server/dist/log/checkpoint.js';
+import { signEntryTimestamp } from '../../packages/server/dist/log/entry-timestamp.js';
 import { Metrics } from '../../packages/server/dist/log/metrics.js';
 import { LogService } from '../../packages/server/dist/log/service.js';
 import { SqlLogStorage } from '../../packages/server/dist/storage/log-storage.js';
@@ -110,13 +111,35 @@ export async function bulkLoad(db, treeId, signer, n, body) {
   const edge = new Map();
   while (size < n) {
     const end = Math.min(n, size + CHUNK);
+    // Each entry's SET, as the append batch signs and stores it (log/entry-timestamp.ts); custom
+    // bodies are made in SQL, so their rows go without one (reads sign it, as for pre-0006 rows).
+    const sets = body ? null : [];
+    if (sets) {
+      for (let i = size; i < end; i++) {
+        sets.push(
+          Buffer.from(
+            signEntryTimestamp(signer.key, {
+              body: Buffer.from(`bench-${i}`),
+              integratedTime: now,
+              logIndex: i,
+            }),
+          ),
+        );
+      }
+    }
     await db.query(
-      `INSERT INTO entries (tree_id, log_index, integrated_time, kind_code, leaf_hash, body)
+      `INSERT INTO entries (tree_id, log_index, integrated_time, kind_code, leaf_hash, body, set_signature)
        SELECT $4, i, $3, (SELECT code FROM entry_kinds WHERE kind = $5 AND api_version = '0.0.1'),
-              sha256('\\x00'::bytea || b), b
-       FROM (SELECT i, ${body?.sql ?? "convert_to('bench-' || i, 'UTF8')"} AS b
-             FROM generate_series($1::bigint, $2::bigint) AS i) AS g`,
-      [size, end - 1, now, treeId, body?.kind ?? 'bench'],
+              sha256('\\x00'::bytea || b), b, s
+       FROM (SELECT i, ${body?.sql ?? "convert_to('bench-' || i, 'UTF8')"} AS b, s
+             FROM ${
+               sets
+                 ? 'unnest($6::bytea[]) WITH ORDINALITY AS u(s, o), LATERAL (SELECT $1::bigint + o - 1 AS i) AS x WHERE i <= $2::bigint'
+                 : 'generate_series($1::bigint, $2::bigint) AS i, LATERAL (SELECT NULL::bytea AS s) AS x'
+             }) AS g`,
+      sets
+        ? [size, end - 1, now, treeId, body?.kind ?? 'bench', sets]
+        : [size, end - 1, now, treeId, body?.kind ?? 'bench'],
     );
     const leaves = [];
     if (body) {
