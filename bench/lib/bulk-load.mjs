@@ -2,8 +2,9 @@
  * Bulk load for the benchmarks. Two recipes:
  *  - `bulkLoad` (bench/proofs, bench/read): `n` synthetic entries generated in SQL (generate_series +
  *    sha256, bodies `bench-<i>`, each with its SET signed as the append batch signs it), tiles built
- *    in memory by the SDK's integrator (C2SP tlog-tiles) and written directly, then the tree state
- *    and a signed checkpoint: fast, but not what the server writes (no search keys, tiny bodies);
+ *    in memory by the SDK's integrator (C2SP tlog-tiles) and written directly with the summaries of
+ *    full level-0 tiles, then the tree state and a signed checkpoint: fast, but not what the server
+ *    writes (no search keys, tiny bodies);
  *  - `loadSignedEntries` (bench/growth): real pre-signed hashedrekord entries validated as the HTTP
  *    path validates them and appended through the server's bulk path (log/bulk-append.ts: the
  *    sequencer's batch write in large batches), so the tables hold what HTTP appends would write.
@@ -15,6 +16,7 @@ import { generateLogKeyPem, parseLogKeyPem } from '../../packages/server/dist/ke
 import { bulkAppend } from '../../packages/server/dist/log/bulk-append.js';
 import { checkpointSigner } from '../../packages/server/dist/log/checkpoint.js';
 import { signEntryTimestamp } from '../../packages/server/dist/log/entry-timestamp.js';
+import { summarizeTile } from '../../packages/server/dist/log/leaf-groups.js';
 import { Metrics } from '../../packages/server/dist/log/metrics.js';
 import { LogService } from '../../packages/server/dist/log/service.js';
 import { SqlLogStorage } from '../../packages/server/dist/storage/log-storage.js';
@@ -152,6 +154,15 @@ export async function bulkLoad(db, treeId, signer, n, body) {
     const stored = rightEdgeTiles(size).map((t) => ({ ...t, hashes: edge.get(tileKey(t.level, t.index)) }));
     const r = integrate(size, stored, leaves);
     await writeTiles(db, treeId, r.changed);
+    // The summaries of the level-0 tiles this chunk filled, as the append batch writes them.
+    const full = r.changed.filter((t) => t.level === 0 && t.hashes.length === 256 * 32);
+    if (full.length > 0) {
+      await db.query(
+        `INSERT INTO tile_summaries (tree_id, idx, nodes) SELECT $1, u.i, u.n FROM unnest($2::bigint[], $3::bytea[]) AS u(i, n)
+         ON CONFLICT (tree_id, idx) DO UPDATE SET nodes = EXCLUDED.nodes`,
+        [treeId, full.map((t) => t.index), full.map((t) => Buffer.from(summarizeTile(t.hashes)))],
+      );
+    }
     for (const t of r.changed) edge.set(tileKey(t.level, t.index), t.hashes);
     size = r.newSize;
     if (size === n) {

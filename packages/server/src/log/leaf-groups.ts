@@ -7,7 +7,14 @@
  * tile then needs only the 8 leaf hashes of its entry's group (a 256-byte slice of the tile row) and
  * 7 node hashes. The levels handed to the proof builder are sparse (only that group below level 3),
  * so a proof built from them is verified against the root before it is served.
+ *
+ * The same summaries are stored (sql/0006 tile_summaries, written by the batch that fills a tile:
+ * summarizeTile), so a read needs no warm-up: it fetches the group and the summary in its one round
+ * trip. A stored summary is used only once it holds together (each node the hash of its children, the
+ * top one the tile's node in its level-1 tile when that is at hand, the group folding to its node),
+ * and inclusion proofs built from it are still verified against the checkpoint's root.
  */
+import { bytesEqual } from '@scriba/sdk/encoding';
 import { hashChildren } from '@scriba/sdk/merkle';
 import { type TileLevels, TileNodeCache } from '@scriba/sdk/tiles';
 
@@ -19,6 +26,33 @@ const OFFSETS = COUNTS.map((_, j) => COUNTS.slice(0, j).reduce((a, b) => a + b, 
 const TOTAL = OFFSETS[8]! + 1;
 /** Byte offset of level 3 in a tile's levels buffer: levels 3..8 are its tail. */
 const SUMMARY_AT = OFFSETS[3]! * HASH;
+
+/** Bytes of a summary: levels 3..8 of a full tile (63 hashes). */
+export const SUMMARY_BYTES = (TOTAL - OFFSETS[3]!) * HASH;
+
+/** Levels 3..8 of full level-0 tile `tile` (256 leaf hashes): what tile_summaries stores. */
+export function summarizeTile(tile: Uint8Array): Uint8Array {
+  if (tile.length !== 256 * HASH) throw new Error('a summary is made of a full tile');
+  const levels = new TileNodeCache({ level0: 0, upper: 0, partial: 0 }).levels('0/0', tile, 256);
+  return levels.buf.slice(SUMMARY_AT, TOTAL * HASH);
+}
+
+/** Whether each node of levels 4..8 of `summary` is the hash of its children (and the top `root`). */
+function summaryHoldsTogether(summary: Uint8Array, root?: Uint8Array): boolean {
+  for (let j = 4; j <= 8; j++) {
+    for (let k = 0; k < COUNTS[j]!; k++) {
+      const below = (OFFSETS[j - 1]! - OFFSETS[3]! + 2 * k) * HASH;
+      const at = (OFFSETS[j]! - OFFSETS[3]! + k) * HASH;
+      const node = hashChildren(
+        summary.subarray(below, below + HASH),
+        summary.subarray(below + HASH, below + 2 * HASH),
+      );
+      if (!bytesEqual(node, summary.subarray(at, at + HASH))) return false;
+    }
+  }
+  if (root === undefined) return true;
+  return bytesEqual(root, summary.subarray(SUMMARY_BYTES - HASH));
+}
 
 export class LeafGroupSummaries {
   private readonly map = new Map<number, Uint8Array>();
@@ -39,6 +73,21 @@ export class LeafGroupSummaries {
     if (this.limit <= 0 || this.map.has(tileIndex) || levels.counts[0] !== 256) return;
     if (this.map.size >= this.limit) this.map.delete(this.map.keys().next().value!);
     this.map.set(tileIndex, levels.buf.slice(SUMMARY_AT, TOTAL * HASH));
+  }
+
+  /**
+   * Keeps a summary read from storage (levels 3..8 of full tile `tileIndex`, summarizeTile's
+   * format) once it holds together: each node of levels 4..8 is the hash of its two children, and
+   * the top one is `tileRoot` (the tile's node in its level-1 tile) when that is known. Returns
+   * false (nothing kept) otherwise.
+   */
+  keepStored(tileIndex: number, summary: Uint8Array, tileRoot?: Uint8Array): boolean {
+    if (summary.length !== SUMMARY_BYTES || !summaryHoldsTogether(summary, tileRoot)) return false;
+    if (this.limit <= 0) return true;
+    if (!this.map.has(tileIndex) && this.map.size >= this.limit)
+      this.map.delete(this.map.keys().next().value!);
+    this.map.set(tileIndex, summary);
+    return true;
   }
 
   forget(tileIndex: number): void {
@@ -67,6 +116,17 @@ export class LeafGroupSummaries {
       }
     }
     buf.set(summary, SUMMARY_AT);
+    // The group's leaves must fold to the summary's node above them (else the tile row and the
+    // summary disagree: no proof is built from them).
+    const l2 = (OFFSETS[2]! + group * 2) * HASH;
+    const l3 = (OFFSETS[3]! + group) * HASH;
+    if (
+      !bytesEqual(
+        hashChildren(buf.subarray(l2, l2 + HASH), buf.subarray(l2 + HASH, l2 + 2 * HASH)),
+        buf.subarray(l3, l3 + HASH),
+      )
+    )
+      return undefined;
     return { buf, offsets: OFFSETS, counts: COUNTS };
   }
 }

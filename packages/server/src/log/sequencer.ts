@@ -18,6 +18,7 @@ import { integrate, rightEdgeTiles, type StoredTile, tileKey } from '@scriba/sdk
 import type { ValidatedEntry } from '../entries/index.js';
 import type { CheckpointSigner } from './checkpoint.js';
 import { signEntryTimestamp } from './entry-timestamp.js';
+import { summarizeTile } from './leaf-groups.js';
 import type { Metrics } from './metrics.js';
 import { LogError } from './shard.js';
 import { type LogStorage, type TreeId, TreeNotActiveError } from './storage.js';
@@ -166,6 +167,10 @@ export async function appendBatch(
             set: sets[i]!,
           })),
           tiles: result.changed,
+          // Level-0 tiles this batch filled: their interior levels, for reads (leaf-groups.ts).
+          summaries: result.changed
+            .filter((t) => t.level === 0 && t.hashes.length === 256 * 32)
+            .map((t) => ({ index: t.index, nodes: summarizeTile(t.hashes) })),
         },
         result: outcomes.map((o): AppendOutcome => {
           if (o.kind !== 'later') return o;

@@ -109,6 +109,8 @@ type ReadRequest = {
   indices: number[];
   tiles: { level: number; index: number }[];
   leafGroups: { tile: number; group: number }[];
+  /** Full level-0 tiles whose stored summary (or, without one, whole tile) is wanted. */
+  summaries: number[];
   /** The head must hold at least this many entries (else it is read with the batch). */
   minSize: number;
 };
@@ -119,6 +121,7 @@ type BatchResult = {
   byIndex: Map<number, StoredEntry>;
   tiles: Map<string, Uint8Array>;
   leafGroups: Map<string, Uint8Array>;
+  summaries: Map<number, Uint8Array>;
 };
 
 type Waiting = { request: ReadRequest; resolve: (r: BatchResult) => void; reject: (e: unknown) => void };
@@ -309,11 +312,12 @@ export class Shard {
     const minSize = Math.max(0, ...requests.map((r) => r.minSize));
     if (st && minSize > st.treeSize) st = undefined;
     const indices = new Set<number>();
-    const planned: ReadRequest = { indices: [], tiles: [], leafGroups: [], minSize };
+    const planned: ReadRequest = { indices: [], tiles: [], leafGroups: [], summaries: [], minSize };
     for (const r of requests) {
       for (const i of r.indices) indices.add(i);
       planned.tiles.push(...r.tiles);
       planned.leafGroups.push(...r.leafGroups);
+      planned.summaries.push(...r.summaries);
     }
     // Entries' proofs are planned now, against the head the batch is read with (the cached one, or
     // for an index past it the smallest tree holding it: tile rows only grow, so the rows fetched
@@ -321,7 +325,7 @@ export class Shard {
     const plan = (st ?? this.head?.state)?.treeSize ?? 0;
     for (const i of indices) {
       try {
-        this.planInclusion(i, Math.max(plan, i + 1), planned.tiles, planned.leafGroups);
+        this.planInclusion(i, Math.max(plan, i + 1), planned);
       } catch {
         // An index no tree can reach (past 2^53): nothing to plan; the read finds no entry.
       }
@@ -332,6 +336,7 @@ export class Shard {
       by: { indices: [...indices] },
       tiles: [...tiles.values()],
       leafGroups: [...leafGroups.values()],
+      summaries: [...new Set(planned.summaries)],
       entryTiles: false,
       withTree: st === undefined,
     });
@@ -348,7 +353,11 @@ export class Shard {
   private async withProofs(
     found: StoredEntry[],
     head: TreeState,
-    read: { tiles: Map<string, Uint8Array>; leafGroups: Map<string, Uint8Array> },
+    read: {
+      tiles: Map<string, Uint8Array>;
+      leafGroups: Map<string, Uint8Array>;
+      summaries: Map<number, Uint8Array>;
+    },
   ): Promise<EntryWithProof[]> {
     let st = head;
     if (found.some((e) => e.index >= st.treeSize)) st = await this.state();
@@ -356,7 +365,7 @@ export class Shard {
     const out: EntryWithProof[] = [];
     for (const e of found) {
       if (e.index >= st.treeSize) continue; // not yet visible under the latest checkpoint
-      const hashes = await this.inclusionProof(e, st, getTiles, read.leafGroups);
+      const hashes = await this.inclusionProof(e, st, getTiles, read);
       out.push({
         treeId: st.treeId,
         offset: this.offset,
@@ -368,38 +377,82 @@ export class Shard {
     return out;
   }
 
-  /** Adds what the inclusion proof of `i` at `size` reads and the caches lack to `tiles` / `groups`. */
+  /**
+   * Adds what the inclusion proof of `i` at `size` reads and the caches lack to `into`: from a full
+   * level-0 tile not cached whole, only the entry's leaf group and (unless summarized in memory) the
+   * tile's stored summary, or the whole tile where none is stored.
+   */
   private planInclusion(
     i: number,
     size: number,
-    tiles: { level: number; index: number }[],
-    groups: { tile: number; group: number }[],
+    into: Pick<ReadRequest, 'tiles' | 'leafGroups' | 'summaries'>,
   ): void {
     const t = Math.floor(i / 256);
-    // A full level-0 tile summarized before and not cached whole: only the entry's leaf group.
-    const grouped =
-      (t + 1) * 256 <= size && this.summaries.has(t) && this.tileCache.get(tileKey(0, t), 256) === undefined;
-    if (grouped) groups.push({ tile: t, group: Math.floor((i % 256) / GROUP) });
+    const grouped = (t + 1) * 256 <= size && this.tileCache.get(tileKey(0, t), 256) === undefined;
+    if (grouped) {
+      into.leafGroups.push({ tile: t, group: Math.floor((i % 256) / GROUP) });
+      if (!this.summaries.has(t)) into.summaries.push(t);
+    }
     for (const tile of inclusionProofTiles(i, size, this.tileCache)) {
-      if (!(grouped && tile.level === 0 && tile.index === t)) tiles.push(tile);
+      if (!(grouped && tile.level === 0 && tile.index === t)) into.tiles.push(tile);
     }
   }
 
   /**
-   * The audit path of `e` against `st`: through its leaf group when one was read (the proof is then
-   * checked against the root, and a mismatch falls back to the whole tile), else from whole tiles,
-   * whose level-0 tile is then summarized for later reads.
+   * Takes the stored summary of full level-0 tile `t` read with `read` into the in-memory ones,
+   * if it holds together (and its top node is the tile's node in its level-1 tile, when required or
+   * at hand at `size`). Returns whether tile `t` is summarized now.
+   */
+  private takeSummary(
+    t: number,
+    size: number,
+    read: { tiles: Map<string, Uint8Array>; summaries: Map<number, Uint8Array> },
+    rootRequired: boolean,
+  ): boolean {
+    if (this.summaries.has(t)) return true;
+    const stored = read.summaries.get(t);
+    if (!stored) return false;
+    const root = this.tileRootOf(t, size, read.tiles);
+    if (rootRequired && !root) return false;
+    return this.summaries.keepStored(t, stored, root);
+  }
+
+  /** Node `t` of level 1 (the root of full level-0 tile `t`) from the tile cache or `tiles`, if there. */
+  private tileRootOf(t: number, size: number, tiles: Map<string, Uint8Array>): Uint8Array | undefined {
+    const upper = Math.floor(t / 256);
+    const width = Math.min(256, Math.floor(size / 256) - 256 * upper);
+    const at = t % 256;
+    if (width <= at) return undefined;
+    const key = tileKey(1, upper);
+    const levels = this.tileCache.get(key, width);
+    if (levels) return levels.buf.subarray(at * 32, at * 32 + 32);
+    const row = tiles.get(key);
+    return row && row.length >= (at + 1) * 32 ? row.subarray(at * 32, at * 32 + 32) : undefined;
+  }
+
+  /**
+   * The audit path of `e` against `st`: through its leaf group when one was read and its tile is
+   * summarized (in memory, or by the summary stored and read with it; the proof is then checked
+   * against the root, and a mismatch falls back to the whole tile), else from whole tiles, whose
+   * level-0 tile is then summarized for later reads.
    */
   private async inclusionProof(
     e: StoredEntry,
     st: TreeState,
     getTiles: TileGetter,
-    groups: Map<string, Uint8Array>,
+    read: {
+      tiles: Map<string, Uint8Array>;
+      leafGroups: Map<string, Uint8Array>;
+      summaries: Map<number, Uint8Array>;
+    },
   ): Promise<Uint8Array[]> {
     const t = Math.floor(e.index / 256);
     const group = Math.floor((e.index % 256) / GROUP);
-    const leaves = groups.get(`${t}/${group}`);
-    const sparse = leaves && this.summaries.sparseLevels(t, group, leaves);
+    const leaves = read.leafGroups.get(`${t}/${group}`);
+    const sparse =
+      leaves &&
+      this.takeSummary(t, st.treeSize, read, false) &&
+      this.summaries.sparseLevels(t, group, leaves);
     const key0 = tileKey(0, t);
     if (sparse) {
       const hashes = await buildInclusionProof(
@@ -435,6 +488,7 @@ export class Shard {
       indices,
       tiles: [],
       leafGroups: [],
+      summaries: [],
       minSize: Math.max(...indices) + 1,
     });
     const found: StoredEntry[] = [];
@@ -512,33 +566,45 @@ export class Shard {
 
   /**
    * Consistency proof from `first` to `last` (0 < first < last): the tiles the node cache lacks in
-   * one read; from a level-0 tile summarized before (log/leaf-groups.ts) only the leaf group of
-   * entry first - 1 (every node the proof takes from that tile below level 3 lies in it). Summaries
-   * are trusted as the tile node cache is: both hold what was folded from stored tiles.
+   * one (coalesced) read; from a full level-0 tile not cached whole only the leaf group of entry
+   * first - 1 (every node the proof takes from that tile below level 3 lies in it) with the tile's
+   * summary (in memory, else stored: read with it; else the whole tile). A stored summary is taken
+   * only when it holds together up to the tile's node in its level-1 tile, and the group's leaves
+   * fold to it: it is then trusted as the stored tiles are.
    */
   private async consistencyHashes(first: number, last: number): Promise<Uint8Array[]> {
     const t = Math.floor((first - 1) / 256);
     const key0 = tileKey(0, t);
     const planned = consistencyProofTiles(first, last, this.tileCache);
-    const grouped =
-      (t + 1) * 256 <= last && this.summaries.has(t) && planned.some((p) => p.level === 0 && p.index === t);
-    if (grouped) {
-      const group = Math.floor(((first - 1) % 256) / GROUP);
-      const read = await this.gather({
-        indices: [],
-        tiles: planned.filter((p) => !(p.level === 0 && p.index === t)),
-        leafGroups: [{ tile: t, group }],
-        minSize: 0,
-      });
-      const leaves = read.leafGroups.get(`${t}/${group}`);
-      const sparse = leaves && this.summaries.sparseLevels(t, group, leaves);
-      if (sparse) {
-        const cache = new OneTileCache(this.tileCache, key0, sparse);
-        return buildConsistencyProof(first, last, tileGetter(this.handle, read.tiles), cache);
-      }
+    const grouped = (t + 1) * 256 <= last && planned.some((p) => p.level === 0 && p.index === t);
+    const group = Math.floor(((first - 1) % 256) / GROUP);
+    const tiles: { level: number; index: number }[] = planned.filter(
+      (p) => !(grouped && p.level === 0 && p.index === t),
+    );
+    // A stored summary is checked against the tile's node in its level-1 tile: read that too.
+    if (grouped && !this.summaries.has(t) && !this.tileRootOf(t, last, new Map())) {
+      tiles.push({ level: 1, index: Math.floor(t / 256) });
+    }
+    const read = await this.gather(
+      grouped
+        ? {
+            indices: [],
+            tiles,
+            leafGroups: [{ tile: t, group }],
+            summaries: this.summaries.has(t) ? [] : [t],
+            minSize: 0,
+          }
+        : { indices: [], tiles: planned, leafGroups: [], summaries: [], minSize: 0 },
+    );
+    const leaves = read.leafGroups.get(`${t}/${group}`);
+    const sparse =
+      leaves && this.takeSummary(t, last, read, true) && this.summaries.sparseLevels(t, group, leaves);
+    if (sparse) {
+      const cache = new OneTileCache(this.tileCache, key0, sparse);
+      return buildConsistencyProof(first, last, tileGetter(this.handle, read.tiles), cache);
     }
     const cache = new OneTileCache(this.tileCache, key0);
-    const hashes = await buildConsistencyProof(first, last, tileGetter(this.handle), cache);
+    const hashes = await buildConsistencyProof(first, last, tileGetter(this.handle, read.tiles), cache);
     if ((t + 1) * 256 <= last && cache.levelsOfTile) this.summaries.keep(t, cache.levelsOfTile);
     return hashes;
   }

@@ -103,6 +103,11 @@ export type ProofRead = {
    * proofs whose tile the caller has summarized (log/leaf-groups.ts). Keys in the answer: `tile/group`.
    */
   leafGroups?: { tile: number; group: number }[];
+  /**
+   * Full level-0 tiles whose stored summary is wanted (levels 3..8, log/leaf-groups.ts), or, for a
+   * tile stored without one, the whole tile (then among `tiles` of the answer).
+   */
+  summaries?: number[];
   /** Also the level-0 tile of each entry found (by leaf hash the index is unknown beforehand). */
   entryTiles: boolean;
   /**
@@ -146,6 +151,8 @@ export type BatchWrite = {
   entries: NewEntry[];
   /** Tiles changed by the batch, each whole (a backend may store only the hashes it adds). */
   tiles: TileRow[];
+  /** Summaries of the level-0 tiles the batch filled (log/leaf-groups.ts summarizeTile). */
+  summaries: { index: number; nodes: Uint8Array }[];
 };
 
 /** A witness cosignature kept for one checkpoint (C2SP tlog-cosignature line with its newline). */
@@ -223,6 +230,8 @@ export interface LogStorage {
     entries: StoredEntry[];
     tiles: Map<string, Uint8Array>;
     leafGroups: Map<string, Uint8Array>;
+    /** Stored summaries by level-0 tile index. */
+    summaries: Map<number, Uint8Array>;
   }>;
   /** Bodies of entries [start, end) in index order; fewer when the tree lacks some. */
   entryBodies(treeId: TreeId, start: number, end: number): Promise<Uint8Array[]>;

@@ -111,7 +111,11 @@ const WRITE_SQL = `
     ON CONFLICT (tree_id, level, idx, start) DO UPDATE SET hashes = EXCLUDED.hashes RETURNING 1),
   td AS (
     DELETE FROM tiles t USING tp
-     WHERE t.tree_id = $15 AND t.level = tp.l AND t.idx = tp.i AND tp.s = 0 AND t.start > 0 RETURNING 1)
+     WHERE t.tree_id = $15 AND t.level = tp.l AND t.idx = tp.i AND tp.s = 0 AND t.start > 0 RETURNING 1),
+  ts AS (
+    INSERT INTO tile_summaries (tree_id, idx, nodes)
+    SELECT $15, u.i, u.n FROM unnest($19::bigint[], $20::bytea[]) AS u(i, n)
+    ON CONFLICT (tree_id, idx) DO UPDATE SET nodes = EXCLUDED.nodes RETURNING 1)
   SELECT w.entries, w.state FROM (SELECT (SELECT count(*) FROM en) AS entries, (SELECT count(*) FROM st) AS state) w
    -- The COMMIT is pipelined behind this statement: a write of other than the expected rows MUST
    -- fail here (division by zero, SQLSTATE 22012), never reach the commit.
@@ -316,11 +320,12 @@ type ProofRow = {
 };
 
 /**
- * The parts of a read of entries with proofs after the entries themselves (see entriesForProofs), one
- * row shape (k: 0 entry with its stored SET, 1 tile row, 2 tree head, 3 leaf group), each part a handful of primary-key
- * probes: $3/$4 the tiles (level, index), $5/$6 the leaf groups (level-0 tile, group: 256 bytes of
- * a full tile), $7 the tree head with the right-edge tile of every level at it, $8 the level-0 tile
- * of each entry found (by leaf hash the index is unknown beforehand).
+ * A read of entries with proofs (see entriesForProofs) in one row shape (k: 0 entry with its stored
+ * SET, 1 tile row, 2 tree head, 3 leaf group, 4 tile summary), each part a handful of primary-key
+ * probes: $2 the entries, $3/$4 the tiles (level, index), $5/$6 the leaf groups (level-0 tile,
+ * group: 256 bytes of a full tile), $7 the tree head with the right-edge tile of every level at it,
+ * $8 the level-0 tile of each entry found (by leaf hash the index is unknown beforehand), $9 the
+ * stored summaries of full level-0 tiles (the whole tile where none is stored).
  */
 const proofReadSql = (match: string): string => `
   SELECT 0 AS k, log_index AS a, integrated_time AS b, leaf_hash AS h, body AS d, NULL::text AS c, NULL::bigint AS s,
@@ -342,6 +347,13 @@ const proofReadSql = (match: string): string => `
     FROM tree_state t CROSS JOIN generate_series(0, 6) AS l(level)
     JOIN tiles x ON x.tree_id = t.tree_id AND x.level = l.level AND x.idx = t.tree_size >> (8 * (l.level + 1))
    WHERE $7::boolean AND t.tree_id = $1 AND t.tree_size >> (8 * l.level) > 0
+  UNION ALL
+  SELECT 4, s.idx, NULL, NULL, s.nodes, NULL, NULL, NULL
+    FROM unnest($9::bigint[]) AS q(idx) JOIN tile_summaries s ON s.tree_id = $1 AND s.idx = q.idx
+  UNION ALL
+  SELECT 1, t.level, t.idx, NULL, t.hashes, NULL, t.start, NULL
+    FROM unnest($9::bigint[]) AS q(idx) JOIN tiles t ON t.tree_id = $1 AND t.level = 0 AND t.idx = q.idx
+   WHERE NOT EXISTS (SELECT 1 FROM tile_summaries s WHERE s.tree_id = $1 AND s.idx = q.idx)
   UNION ALL
   SELECT 1, x.level, x.idx, NULL, x.hashes, NULL, x.start, NULL
     FROM entries e JOIN tiles x ON x.tree_id = e.tree_id AND x.level = 0 AND x.idx = e.log_index / 256
@@ -524,6 +536,8 @@ export class SqlLogStorage implements LogStorage {
         tiles.map((t) => t.start),
         w.entries.length,
         w.entries.map((e) => b64(e.set)),
+        w.summaries.map((t) => t.index),
+        w.summaries.map((t) => Buffer.from(t.nodes.buffer, t.nodes.byteOffset, t.nodes.byteLength)),
       ])
       .catch((e: unknown) => {
         if (sqlState(e) === '22012')
@@ -587,6 +601,7 @@ export class SqlLogStorage implements LogStorage {
     entries: StoredEntry[];
     tiles: Map<string, Uint8Array>;
     leafGroups: Map<string, Uint8Array>;
+    summaries: Map<number, Uint8Array>;
   }> {
     // One statement of a fixed shape per lookup kind (arrays, never lists spliced into the text), so
     // it stays prepared per connection whatever the number of entries, tiles and leaf groups read
@@ -609,6 +624,7 @@ export class SqlLogStorage implements LogStorage {
         [...groups.values()].map((g) => g.group),
         read.withTree,
         !byIndex && read.entryTiles,
+        [...new Set(read.summaries ?? [])],
       ],
       { prepared: true },
     );
@@ -616,6 +632,7 @@ export class SqlLogStorage implements LogStorage {
     const entries: StoredEntry[] = [];
     const tileRows: { key: string; start: number; hashes: Uint8Array }[] = [];
     const leafGroups = new Map<string, Uint8Array>();
+    const summaries = new Map<number, Uint8Array>();
     for (const r of rows) {
       const k = toNumber(r.k);
       if (k === 0) {
@@ -634,12 +651,14 @@ export class SqlLogStorage implements LogStorage {
         });
       } else if (k === 3) {
         leafGroups.set(`${toNumber(r.a)}/${toNumber(r.b)}`, toBytes(r.d));
+      } else if (k === 4) {
+        summaries.set(toNumber(r.a), toBytes(r.d));
       } else {
         head = { treeSize: toNumber(r.a), rootHash: toBytes(r.h), checkpoint: r.c };
       }
     }
     if (read.withTree && !head) throw new Error(`tree ${treeId} is not initialized`);
-    return { head, entries, tiles: assembleTiles(tileRows), leafGroups };
+    return { head, entries, tiles: assembleTiles(tileRows), leafGroups, summaries };
   }
 
   async entryBodies(treeId: TreeId, start: number, end: number): Promise<Uint8Array[]> {

@@ -1,0 +1,212 @@
+/**
+ * Stored summaries of full level-0 tiles (sql/0006 tile_summaries, log/leaf-groups.ts): written by
+ * the batch that fills a tile; a reader with nothing cached proves inclusion through a full tile from
+ * its entry's leaf group and the summary, in its one round trip, without the whole tile; a summary
+ * row that is wrong never yields a wrong proof; a tile stored without one is read whole.
+ */
+import { verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle';
+import { TileNodeCache } from '@scriba/sdk/tiles';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../../test/helpers/postgres.js';
+import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
+import { checkpointSigner } from '../src/log/checkpoint.js';
+import { SUMMARY_BYTES, summarizeTile } from '../src/log/leaf-groups.js';
+import { Metrics } from '../src/log/metrics.js';
+import { LogService } from '../src/log/service.js';
+import type { LogStorage } from '../src/log/storage.js';
+import { SqlLogStorage } from '../src/storage/log-storage.js';
+import { migrate } from '../src/storage/migrate.js';
+import { openPostgres } from '../src/storage/postgres.js';
+import type { Db } from '../src/storage/types.js';
+import { fakeEntry } from './fixtures.js';
+
+type Read = Awaited<ReturnType<LogStorage['entriesForProofs']>>;
+
+/** The storage port recording each call and each entriesForProofs answer. */
+function recording(inner: LogStorage): { storage: LogStorage; calls: string[]; reads: Read[] } {
+  const calls: string[] = [];
+  const reads: Read[] = [];
+  const storage = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        calls.push(String(prop));
+        const r = v.apply(target, args);
+        if (prop === 'entriesForProofs') (r as Promise<Read>).then((x) => reads.push(x));
+        return r;
+      };
+    },
+  });
+  return { storage, calls, reads };
+}
+
+const key = parseLogKeyPem(generateLogKeyPem(), 'test');
+
+describe('stored tile summaries', () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  let log: LogService;
+  let treeId: string;
+  const leaves: Uint8Array[] = [];
+  let size = 0;
+  let rec: ReturnType<typeof recording>;
+
+  /** A process that just started, keeping no level-0 tile whole (a tree larger than its cache). */
+  const cold = async () => {
+    const l = new LogService(
+      rec.storage,
+      treeId,
+      key,
+      await checkpointSigner(key, 'example.test', `example.test - ${treeId}`),
+      new Metrics(),
+      { maxBatchSize: 10_000, maxWaitMs: 0 },
+    );
+    await l.init();
+    Object.assign(l.active, { tileCache: new TileNodeCache({ level0: 0 }) });
+    return l;
+  };
+  const summaryRow = async (idx: number) =>
+    (
+      await db.query<{ nodes: Buffer }>('SELECT nodes FROM tile_summaries WHERE tree_id = $1 AND idx = $2', [
+        treeId,
+        idx,
+      ])
+    ).rows[0]?.nodes;
+  const setSummary = (idx: number, nodes: Uint8Array) =>
+    db.query('UPDATE tile_summaries SET nodes = $3 WHERE tree_id = $1 AND idx = $2', [
+      treeId,
+      idx,
+      Buffer.from(nodes),
+    ]);
+
+  beforeAll(async () => {
+    const t = await createTestDatabase();
+    drop = t.drop;
+    db = openPostgres(t.url, 4);
+    await migrate(db);
+    rec = recording(new SqlLogStorage(db));
+    ({ treeId } = await LogService.treeOrigin(rec.storage, key));
+    log = new LogService(
+      new SqlLogStorage(db),
+      treeId,
+      key,
+      await checkpointSigner(key, 'example.test', `example.test - ${treeId}`),
+      new Metrics(),
+      { maxBatchSize: 10_000, maxWaitMs: 0 },
+    );
+    await log.init();
+    // Batches that fill tiles 0 and 1 across their boundaries, and leave tile 2 partial.
+    for (const n of [200, 100, 300, 20]) {
+      const entries = Array.from({ length: n }, () => fakeEntry());
+      await Promise.all(entries.map((e) => log.append(e)));
+      leaves.push(...entries.map((e) => e.leafHash));
+    }
+    size = leaves.length;
+  });
+  afterAll(async () => {
+    await db?.close();
+    await drop?.();
+  });
+
+  describe('when a batch fills a level-0 tile', () => {
+    it('stores its summary (levels 3..8 of the tile), and none for a partial tile', async () => {
+      const tiles = await new SqlLogStorage(db).readTiles(treeId, [
+        { level: 0, index: 0 },
+        { level: 0, index: 1 },
+      ]);
+      for (const idx of [0, 1]) {
+        const row = await summaryRow(idx);
+        expect(row).toHaveLength(SUMMARY_BYTES);
+        expect(Buffer.from(row!).equals(Buffer.from(summarizeTile(tiles.get(`0/${idx}`)!)))).toBe(true);
+      }
+      expect(await summaryRow(2)).toBeUndefined();
+    });
+  });
+
+  describe('when a reader with nothing cached reads an entry of a full tile', () => {
+    it('reads its leaf group and the summary in one round trip, not the whole tile', async () => {
+      const reader = await cold();
+      for (const i of [5, 300, 511]) {
+        rec.calls.length = 0;
+        rec.reads.length = 0;
+        const [e] = await reader.entriesByIndex([i]);
+        expect(rec.calls).toEqual(['entriesForProofs']);
+        const t = Math.floor(i / 256);
+        expect(rec.reads[0]!.tiles.has(`0/${t}`)).toBe(false);
+        // The summary once per tile; then it is kept in memory and only the leaf group is read.
+        expect(rec.reads[0]!.summaries.has(t)).toBe(i !== 511);
+        expect(rec.reads[0]!.leafGroups.size).toBe(1);
+        verifyInclusion(i, e!.proof.treeSize, leaves[i]!, e!.proof.hashes, e!.proof.rootHash);
+      }
+    });
+  });
+
+  describe('when a summary row is wrong', () => {
+    /** A summary of tile `t` altered at level-3 node `node` and rehashed up: it holds together. */
+    const rehashed = async (t: number, node: number) => {
+      const tiles = await new SqlLogStorage(db).readTiles(treeId, [{ level: 0, index: t }]);
+      const fake = Uint8Array.from(tiles.get(`0/${t}`)!);
+      fake[node * 8 * 32] ^= 1; // a leaf of that group: its level-3 node and everything above change
+      return summarizeTile(fake);
+    };
+
+    it.each([
+      [
+        'a byte flipped',
+        async () => {
+          const row = Uint8Array.from((await summaryRow(0))!);
+          row[40]! ^= 1;
+          return row;
+        },
+      ],
+      ['rehashed (holds together, another root)', () => rehashed(0, 3)],
+      [
+        'another tile’s summary',
+        async () =>
+          summarizeTile(
+            (await new SqlLogStorage(db).readTiles(treeId, [{ level: 0, index: 1 }])).get('0/1')!,
+          ),
+      ],
+    ])('(%s) inclusion and consistency proofs are still right', async (_, make) => {
+      const original = (await summaryRow(0))!;
+      await setSummary(0, await make());
+      try {
+        const reader = await cold();
+        for (const i of [0, 7, 30, 100, 255]) {
+          const [e] = await reader.entriesByIndex([i]);
+          verifyInclusion(i, e!.proof.treeSize, leaves[i]!, e!.proof.hashes, e!.proof.rootHash);
+        }
+        const fresh = await cold();
+        for (const first of [3, 25, 90, 200]) {
+          const p = await fresh.active.consistency(first, size);
+          const root1 = (await log.active.consistency(1, first)).rootHash;
+          verifyConsistency(first, size, p.hashes, root1, p.rootHash);
+        }
+      } finally {
+        await setSummary(0, original);
+      }
+    });
+  });
+
+  describe('when a full tile has no stored summary (filled before sql/0006)', () => {
+    it('is read whole in the same round trip, and proves inclusion', async () => {
+      const original = (await summaryRow(1))!;
+      await db.query('DELETE FROM tile_summaries WHERE tree_id = $1 AND idx = 1', [treeId]);
+      try {
+        const reader = await cold();
+        rec.calls.length = 0;
+        rec.reads.length = 0;
+        const [e] = await reader.entriesByIndex([400]);
+        expect(rec.calls).toEqual(['entriesForProofs']);
+        expect(rec.reads[0]!.tiles.has('0/1')).toBe(true);
+        verifyInclusion(400, e!.proof.treeSize, leaves[400]!, e!.proof.hashes, e!.proof.rootHash);
+      } finally {
+        await db.query('INSERT INTO tile_summaries (tree_id, idx, nodes) VALUES ($1, 1, $2)', [
+          treeId,
+          original,
+        ]);
+      }
+    });
+  });
+});
