@@ -10,12 +10,13 @@
  *    sequencer's batch write in large batches), so the tables hold what HTTP appends would write.
  */
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { integrate, rightEdgeTiles, tileKey } from '@scriba/sdk/tiles';
 import { validateProposedEntry } from '../../packages/server/dist/entries/index.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../../packages/server/dist/keys/logKey.js';
 import { bulkAppend } from '../../packages/server/dist/log/bulk-append.js';
 import { checkpointSigner } from '../../packages/server/dist/log/checkpoint.js';
-import { signEntryTimestamp } from '../../packages/server/dist/log/entry-timestamp.js';
 import { summarizeTile } from '../../packages/server/dist/log/leaf-groups.js';
 import { Metrics } from '../../packages/server/dist/log/metrics.js';
 import { LogService } from '../../packages/server/dist/log/service.js';
@@ -111,26 +112,18 @@ export async function bulkLoad(db, treeId, signer, n, body) {
   ]);
   let size = 0;
   const edge = new Map();
-  while (size < n) {
-    const end = Math.min(n, size + CHUNK);
-    // Each entry's SET, as the append batch signs and stores it (log/entry-timestamp.ts); custom
-    // bodies are made in SQL, so their rows go without one (reads sign it, as for pre-0006 rows).
-    const sets = body ? null : [];
-    if (sets) {
-      for (let i = size; i < end; i++) {
-        sets.push(
-          Buffer.from(
-            signEntryTimestamp(signer.key, {
-              body: Buffer.from(`bench-${i}`),
-              integratedTime: now,
-              logIndex: i,
-            }),
-          ),
-        );
-      }
-    }
-    await db.query(
-      `INSERT INTO entries (tree_id, log_index, integrated_time, kind_code, leaf_hash, body, set_signature)
+  const signer$ = setSigners(signer.key, now);
+  let signing = body ? undefined : signer$.sign(0, Math.min(n, CHUNK));
+  try {
+    while (size < n) {
+      const end = Math.min(n, size + CHUNK);
+      // Each entry's SET, as the append batch signs and stores it (log/entry-timestamp.ts), signed by
+      // helper threads one chunk ahead; custom bodies are made in SQL, so their rows go without one
+      // (reads sign it, as for pre-0006 rows).
+      const sets = body ? null : await signing;
+      if (!body && end < n) signing = signer$.sign(end, Math.min(n, end + CHUNK));
+      await db.query(
+        `INSERT INTO entries (tree_id, log_index, integrated_time, kind_code, leaf_hash, body, set_signature)
        SELECT $4, i, $3, (SELECT code FROM entry_kinds WHERE kind = $5 AND api_version = '0.0.1'),
               sha256('\\x00'::bytea || b), b, s
        FROM (SELECT i, ${body?.sql ?? "convert_to('bench-' || i, 'UTF8')"} AS b, s
@@ -139,44 +132,95 @@ export async function bulkLoad(db, treeId, signer, n, body) {
                  ? 'unnest($6::bytea[]) WITH ORDINALITY AS u(s, o), LATERAL (SELECT $1::bigint + o - 1 AS i) AS x WHERE i <= $2::bigint'
                  : 'generate_series($1::bigint, $2::bigint) AS i, LATERAL (SELECT NULL::bytea AS s) AS x'
              }) AS g`,
-      sets
-        ? [size, end - 1, now, treeId, body?.kind ?? 'bench', sets]
-        : [size, end - 1, now, treeId, body?.kind ?? 'bench'],
-    );
-    const leaves = [];
-    if (body) {
-      const { rows } = await db.query(
-        'SELECT leaf_hash FROM entries WHERE tree_id = $1 AND log_index >= $2 AND log_index < $3 ORDER BY log_index',
-        [treeId, size, end],
+        sets
+          ? [size, end - 1, now, treeId, body?.kind ?? 'bench', sets]
+          : [size, end - 1, now, treeId, body?.kind ?? 'bench'],
       );
-      for (const row of rows) leaves.push(new Uint8Array(row.leaf_hash));
-    } else for (let i = size; i < end; i++) leaves.push(leafOf(i));
-    const stored = rightEdgeTiles(size).map((t) => ({ ...t, hashes: edge.get(tileKey(t.level, t.index)) }));
-    const r = integrate(size, stored, leaves);
-    await writeTiles(db, treeId, r.changed);
-    // The summaries of the level-0 tiles this chunk filled, as the append batch writes them.
-    const full = r.changed.filter((t) => t.level === 0 && t.hashes.length === 256 * 32);
-    if (full.length > 0) {
-      await db.query(
-        `INSERT INTO tile_summaries (tree_id, idx, nodes) SELECT $1, u.i, u.n FROM unnest($2::bigint[], $3::bytea[]) AS u(i, n)
+      const leaves = [];
+      if (body) {
+        const { rows } = await db.query(
+          'SELECT leaf_hash FROM entries WHERE tree_id = $1 AND log_index >= $2 AND log_index < $3 ORDER BY log_index',
+          [treeId, size, end],
+        );
+        for (const row of rows) leaves.push(new Uint8Array(row.leaf_hash));
+      } else for (let i = size; i < end; i++) leaves.push(leafOf(i));
+      const stored = rightEdgeTiles(size).map((t) => ({ ...t, hashes: edge.get(tileKey(t.level, t.index)) }));
+      const r = integrate(size, stored, leaves);
+      await writeTiles(db, treeId, r.changed);
+      // The summaries of the level-0 tiles this chunk filled, as the append batch writes them.
+      const full = r.changed.filter((t) => t.level === 0 && t.hashes.length === 256 * 32);
+      if (full.length > 0) {
+        await db.query(
+          `INSERT INTO tile_summaries (tree_id, idx, nodes) SELECT $1, u.i, u.n FROM unnest($2::bigint[], $3::bytea[]) AS u(i, n)
          ON CONFLICT (tree_id, idx) DO UPDATE SET nodes = EXCLUDED.nodes`,
-        [treeId, full.map((t) => t.index), full.map((t) => Buffer.from(summarizeTile(t.hashes)))],
-      );
+          [treeId, full.map((t) => t.index), full.map((t) => Buffer.from(summarizeTile(t.hashes)))],
+        );
+      }
+      for (const t of r.changed) edge.set(tileKey(t.level, t.index), t.hashes);
+      size = r.newSize;
+      if (size === n) {
+        const note = await signer.sign(size, r.rootHash);
+        await db.query(
+          'UPDATE tree_state SET tree_size = $1, root_hash = $2, checkpoint = $3 WHERE tree_id = $4',
+          [size, r.rootHash, note, treeId],
+        );
+        await db.query(
+          'INSERT INTO checkpoints (tree_id, tree_size, root_hash, note) VALUES ($4, $1, $2, $3)',
+          [size, r.rootHash, note, treeId],
+        );
+        await db.query('ANALYZE');
+        return { root: r.rootHash, seconds: (performance.now() - t0) / 1000 };
+      }
     }
-    for (const t of r.changed) edge.set(tileKey(t.level, t.index), t.hashes);
-    size = r.newSize;
-    if (size === n) {
-      const note = await signer.sign(size, r.rootHash);
-      await db.query(
-        'UPDATE tree_state SET tree_size = $1, root_hash = $2, checkpoint = $3 WHERE tree_id = $4',
-        [size, r.rootHash, note, treeId],
-      );
-      await db.query(
-        'INSERT INTO checkpoints (tree_id, tree_size, root_hash, note) VALUES ($4, $1, $2, $3)',
-        [size, r.rootHash, note, treeId],
-      );
-      await db.query('ANALYZE');
-      return { root: r.rootHash, seconds: (performance.now() - t0) / 1000 };
-    }
+  } finally {
+    await signer$.close();
   }
+}
+
+/**
+ * Helper threads signing the SETs of bench entries `bench-<i>` (set-sign-worker.mjs) with `key` at
+ * `integratedTime`: `sign(start, end)` resolves with the DER signatures of [start, end) in order.
+ */
+function setSigners(key, integratedTime, threads = Math.max(1, Math.min(4, availableParallelism()))) {
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(new URL('./set-sign-worker.mjs', import.meta.url)),
+  );
+  const waiting = new Map();
+  let ids = 0;
+  for (const w of workers) {
+    w.on('message', ({ id, out, lengths }) => {
+      const parts = [];
+      let at = 0;
+      for (const len of lengths) {
+        parts.push(Buffer.from(out, at, len));
+        at += len;
+      }
+      waiting.get(id).resolve(parts);
+      waiting.delete(id);
+    });
+    w.on('error', (e) => {
+      for (const p of waiting.values()) p.reject(e);
+      waiting.clear();
+    });
+  }
+  const pkcs8 = key.pkcs8;
+  return {
+    async sign(start, end) {
+      const per = Math.ceil((end - start) / workers.length);
+      const parts = await Promise.all(
+        workers.map((w, k) => {
+          const id = ids++;
+          const from = Math.min(end, start + k * per);
+          const to = Math.min(end, from + per);
+          return new Promise((resolve, reject) => {
+            waiting.set(id, { resolve, reject });
+            w.postMessage({ id, pkcs8, logIdHex: key.logIdHex, start: from, end: to, integratedTime });
+          });
+        }),
+      );
+      return parts.flat();
+    },
+    close: () => Promise.all(workers.map((w) => w.terminate())),
+  };
 }

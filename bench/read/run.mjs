@@ -15,6 +15,7 @@
  *        --connections 32 --rounds 3]
  */
 import { fork } from 'node:child_process';
+import { verify } from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -90,9 +91,33 @@ const CONNECTIONS = Number(values.connections);
 const ROUNDS = Number(values.rounds);
 
 const { default: Fastify } = await import('fastify');
+const { canonicalJsonBytes } = await import('@scriba/sdk/crypto');
+const { hashLeaf, verifyInclusion } = await import('@scriba/sdk/merkle');
 const { buildApp } = await import('../../packages/server/dist/app.js');
 const { bulkLoad, openBenchLog } = await import('../lib/bulk-load.mjs');
 const { createDatabase, startPostgres } = await import('../proofs/pg.mjs');
+
+/** Checks a sample entry answer: its SET verifies with the log key and its proof against its root. */
+function checkEntry(answer, key) {
+  const v = Object.values(answer)[0];
+  const payload = canonicalJsonBytes({
+    body: v.body,
+    integratedTime: v.integratedTime,
+    logID: v.logID,
+    logIndex: v.logIndex,
+  });
+  if (!verify('sha256', payload, key.publicKey, Buffer.from(v.verification.signedEntryTimestamp, 'base64')))
+    throw new Error('the sample entry SET does not verify');
+  const p = v.verification.inclusionProof;
+  const fromHex = (h) => new Uint8Array(Buffer.from(h, 'hex'));
+  verifyInclusion(
+    p.logIndex,
+    p.treeSize,
+    hashLeaf(Buffer.from(v.body, 'base64')),
+    p.hashes.map(fromHex),
+    fromHex(p.rootHash),
+  );
+}
 
 /** Runs the load client against `port` for SECONDS; resolves with its figures and CPU per read. */
 function load(port, size, route) {
@@ -118,7 +143,7 @@ const trees = [];
 try {
   for (const size of SIZES) {
     const url = await createDatabase(pgServer.url, `scriba_bench_read_${size}`);
-    const { db, log, treeId, signer } = await openBenchLog(url, 8);
+    const { db, log, treeId, signer, key } = await openBenchLog(url, 8);
     const { seconds } = await bulkLoad(db, treeId, signer, size);
     process.stderr.write(`loaded ${size} entries in ${seconds.toFixed(1)} s\n`);
     const app = await buildApp({
@@ -135,6 +160,7 @@ try {
       const res = await fetch(`${base}${target(route, size)}`);
       const body = await res.text();
       if (res.status !== 200) throw new Error(`sample ${route} answered ${res.status}: ${body}`);
+      if (route === 'entry') checkEntry(JSON.parse(body), key);
       const path = route === 'entry' ? '/api/v1/log/entries' : '/api/v1/log/proof';
       const querystring =
         route === 'entry'

@@ -585,17 +585,22 @@ export class Shard {
     if (grouped && !this.summaries.has(t) && !this.tileRootOf(t, last, new Map())) {
       tiles.push({ level: 1, index: Math.floor(t / 256) });
     }
-    const read = await this.gather(
-      grouped
-        ? {
-            indices: [],
-            tiles,
-            leafGroups: [{ tile: t, group }],
-            summaries: this.summaries.has(t) ? [] : [t],
-            minSize: 0,
-          }
-        : { indices: [], tiles: planned, leafGroups: [], summaries: [], minSize: 0 },
-    );
+    const nothing = { tiles: new Map(), leafGroups: new Map(), summaries: new Map() };
+    // Every tile the proof needs cached: no read at all.
+    const read =
+      !grouped && tiles.length === 0
+        ? nothing
+        : await this.gather(
+            grouped
+              ? {
+                  indices: [],
+                  tiles,
+                  leafGroups: [{ tile: t, group }],
+                  summaries: this.summaries.has(t) ? [] : [t],
+                  minSize: 0,
+                }
+              : { indices: [], tiles: planned, leafGroups: [], summaries: [], minSize: 0 },
+          );
     const leaves = read.leafGroups.get(`${t}/${group}`);
     const sparse =
       leaves && this.takeSummary(t, last, read, true) && this.summaries.sparseLevels(t, group, leaves);

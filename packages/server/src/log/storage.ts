@@ -99,7 +99,7 @@ export type ProofRead = {
   /** Tiles to read beside them (those the proofs need and the caller has not cached). */
   tiles: { level: number; index: number }[];
   /**
-   * Slices of full level-0 tiles: hashes [8 × group, 8 × group + 8) of tile `tile` (256 bytes), for
+   * Leaf groups of full level-0 tiles: hashes [8 × group, 8 × group + 8) of tile `tile` (256 bytes), for
    * proofs whose tile the caller has summarized (log/leaf-groups.ts). Keys in the answer: `tile/group`.
    */
   leafGroups?: { tile: number; group: number }[];

@@ -323,7 +323,8 @@ type ProofRow = {
  * A read of entries with proofs (see entriesForProofs) in one row shape (k: 0 entry with its stored
  * SET, 1 tile row, 2 tree head, 3 leaf group, 4 tile summary), each part a handful of primary-key
  * probes: $2 the entries, $3/$4 the tiles (level, index), $5/$6 the leaf groups (level-0 tile,
- * group: 256 bytes of a full tile), $7 the tree head with the right-edge tile of every level at it,
+ * group: the 8 leaf hashes of its entries, which the tile holds too; one range of the entries' primary
+ * key, cheaper than a slice of the TOASTed tile row), $7 the tree head with the right-edge tile of every level at it,
  * $8 the level-0 tile of each entry found (by leaf hash the index is unknown beforehand), $9 the
  * stored summaries of full level-0 tiles (the whole tile where none is stored).
  */
@@ -336,9 +337,11 @@ const proofReadSql = (match: string): string => `
     FROM unnest($3::int[], $4::bigint[]) AS q(level, idx)
     JOIN tiles t ON t.tree_id = $1 AND t.level = q.level AND t.idx = q.idx
   UNION ALL
-  SELECT 3, t.idx, q.g, NULL, substring(t.hashes FROM (1 + q.g * 256)::int FOR 256), NULL, NULL, NULL
+  SELECT 3, q.idx, q.g, NULL, (
+           SELECT string_agg(e.leaf_hash, ''::bytea ORDER BY e.log_index) FROM entries e
+            WHERE e.tree_id = $1 AND e.log_index >= q.idx * 256 + q.g * 8 AND e.log_index < q.idx * 256 + q.g * 8 + 8),
+         NULL, NULL, NULL
     FROM unnest($5::bigint[], $6::bigint[]) AS q(idx, g)
-    JOIN tiles t ON t.tree_id = $1 AND t.level = 0 AND t.idx = q.idx AND t.start = 0
   UNION ALL
   SELECT 2, tree_size, NULL, root_hash, NULL, checkpoint, NULL, NULL FROM tree_state WHERE tree_id = $1 AND $7::boolean
   UNION ALL
@@ -650,7 +653,7 @@ export class SqlLogStorage implements LogStorage {
           hashes: toBytes(r.d),
         });
       } else if (k === 3) {
-        leafGroups.set(`${toNumber(r.a)}/${toNumber(r.b)}`, toBytes(r.d));
+        if (r.d !== null) leafGroups.set(`${toNumber(r.a)}/${toNumber(r.b)}`, toBytes(r.d));
       } else if (k === 4) {
         summaries.set(toNumber(r.a), toBytes(r.d));
       } else {
