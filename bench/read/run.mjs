@@ -12,7 +12,7 @@
  * interleave; medians reported.
  *
  * Usage: npm run bench:read [-- --sizes 10000,1000000 --routes entry,proof --seconds 5
- *        --connections 32 --rounds 3]
+ *        --connections 32 --rounds 3 --profile reads.cpuprofile]
  */
 import { fork } from 'node:child_process';
 import { verify } from 'node:crypto';
@@ -81,6 +81,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '3' },
+    // A V8 CPU profile (.cpuprofile) of this process over the measured rounds only (not the loading).
+    profile: { type: 'string' },
   },
 });
 const SIZES = values.sizes.split(',').map(Number);
@@ -96,6 +98,23 @@ const { hashLeaf, verifyInclusion } = await import('@scriba/sdk/merkle');
 const { buildApp } = await import('../../packages/server/dist/app.js');
 const { bulkLoad, openBenchLog } = await import('../lib/bulk-load.mjs');
 const { createDatabase, startPostgres } = await import('../proofs/pg.mjs');
+
+/** Starts a CPU profile of this process (node:inspector); `stop(file)` writes it. */
+async function startProfile() {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
 
 /** Checks a sample entry answer: its SET verifies with the log key and its proof against its root. */
 function checkEntry(answer, key) {
@@ -176,6 +195,7 @@ try {
     await ceiling.listen({ host: '127.0.0.1', port: 0 });
     trees.push({ size, db, app, ceiling, runs: new Map(ROUTES.map((r) => [r, { app: [], ceiling: [] }])) });
   }
+  const profiler = values.profile ? await startProfile() : undefined;
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of trees) {
       for (const route of ROUTES) {
@@ -185,6 +205,7 @@ try {
       }
     }
   }
+  if (profiler) await profiler.stop(values.profile);
 } finally {
   for (const t of trees) {
     await t.app.close();
