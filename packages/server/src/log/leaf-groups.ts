@@ -27,6 +27,10 @@ const TOTAL = OFFSETS[8]! + 1;
 /** Byte offset of level 3 in a tile's levels buffer: levels 3..8 are its tail. */
 const SUMMARY_AT = OFFSETS[3]! * HASH;
 
+/** Where each level starts in sparse levels: the group's nodes of levels 0..2, then levels 3..8. */
+const SPARSE_AT = [0, 8, 12, ...OFFSETS.slice(3).map((o) => 14 + o - OFFSETS[3]!)];
+const SPARSE_NODES = 14 + TOTAL - OFFSETS[3]!;
+
 /** Bytes of a summary: levels 3..8 of a full tile (63 hashes). */
 export const SUMMARY_BYTES = (TOTAL - OFFSETS[3]!) * HASH;
 
@@ -102,32 +106,31 @@ export class LeafGroupSummaries {
   sparseLevels(tileIndex: number, group: number, leaves: Uint8Array): TileLevels | undefined {
     const summary = this.map.get(tileIndex);
     if (!summary || leaves.length !== GROUP * HASH) return undefined;
-    const buf = new Uint8Array(TOTAL * HASH);
-    buf.set(leaves, (OFFSETS[0]! + group * GROUP) * HASH);
+    // Compact (2.4 KiB, not a whole tile's 16 KiB): the group's 8 + 4 + 2 nodes of levels 0..2, then
+    // levels 3..8; each level's offset is shifted so that node indices stay the tile's own, and its
+    // count ends where the group (or the level) ends.
+    const buf = new Uint8Array(SPARSE_NODES * HASH);
+    buf.set(leaves, 0);
     for (let j = 1; j < 3; j++) {
-      const n = GROUP >> j;
-      for (let k = 0; k < n; k++) {
-        const below = (OFFSETS[j - 1]! + group * (n * 2) + 2 * k) * HASH;
+      for (let k = 0; k < GROUP >> j; k++) {
+        const below = (SPARSE_AT[j - 1]! + 2 * k) * HASH;
         const node = hashChildren(
           buf.subarray(below, below + HASH),
           buf.subarray(below + HASH, below + 2 * HASH),
         );
-        buf.set(node, (OFFSETS[j]! + group * n + k) * HASH);
+        buf.set(node, (SPARSE_AT[j]! + k) * HASH);
       }
     }
-    buf.set(summary, SUMMARY_AT);
+    buf.set(summary, SPARSE_AT[3]! * HASH);
     // The group's leaves must fold to the summary's node above them (else the tile row and the
     // summary disagree: no proof is built from them).
-    const l2 = (OFFSETS[2]! + group * 2) * HASH;
-    const l3 = (OFFSETS[3]! + group) * HASH;
-    if (
-      !bytesEqual(
-        hashChildren(buf.subarray(l2, l2 + HASH), buf.subarray(l2 + HASH, l2 + 2 * HASH)),
-        buf.subarray(l3, l3 + HASH),
-      )
-    )
-      return undefined;
-    return { buf, offsets: OFFSETS, counts: COUNTS };
+    const l2 = SPARSE_AT[2]! * HASH;
+    const l3 = (SPARSE_AT[3]! + group) * HASH;
+    const folded = hashChildren(buf.subarray(l2, l2 + HASH), buf.subarray(l2 + HASH, l2 + 2 * HASH));
+    if (!bytesEqual(folded, buf.subarray(l3, l3 + HASH))) return undefined;
+    const offsets = SPARSE_AT.map((at, j) => (j < 3 ? at - group * (GROUP >> j) : at));
+    const counts = COUNTS.map((c, j) => (j < 3 ? (group + 1) * (GROUP >> j) : c));
+    return { buf, offsets, counts };
   }
 }
 

@@ -15,8 +15,14 @@
  * PostgreSQL's notify queue lock and need a dedicated connection per process whose loss silently
  * drops notifications, so a TTL would still be needed; a proof against a checkpoint up to a second
  * old is as valid and as verifiable as one against the newest).
- * One read of an entry is one storage round trip: the entry, the tiles its proof needs that the tile
- * node cache lacks, and (when stale) the head travel in one statement (LogStorage.entriesForProofs).
+ * One read of an entry is at most one storage round trip, shared: reads of a shard that arrive while
+ * a batch is gathered (until the loop's check phase) or while MAX_READS_IN_FLIGHT batches are in
+ * flight are coalesced, and one statement (LogStorage.entriesForProofs, a fixed prepared shape) reads
+ * their entries (each with the SET stored at integration), the tiles their proofs need that the tile
+ * node cache lacks, and (when stale) the head. Through a full level-0 tile a proof reads only its
+ * entry's leaf group and the tile's summary (levels 3..8, stored by the batch that filled the tile:
+ * leaf-groups.ts), so the cost of a read does not grow with the tree and needs no warm-up; inclusion
+ * proofs built that way are verified against the checkpoint's root before they are served.
  */
 
 import { entryUuid } from '@scriba/sdk/entries';
