@@ -12,7 +12,7 @@
  * interleave; medians reported.
  *
  * Usage: npm run bench:read [-- --sizes 10000,1000000 --routes entry,proof --seconds 5
- *        --connections 32 --rounds 3 --profile reads.cpuprofile]
+ *        --connections 32 --rounds 3 --profile /tmp/reads]
  */
 import { fork } from 'node:child_process';
 import { verify } from 'node:crypto';
@@ -81,7 +81,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '3' },
-    // A V8 CPU profile (.cpuprofile) of this process over the measured rounds only (not the loading).
+    // V8 CPU profiles of this process while it serves each measured load (not the loading, not the
+    // ceiling): <profile>.<route>.<size>.<round>.cpuprofile.
     profile: { type: 'string' },
   },
 });
@@ -195,17 +196,17 @@ try {
     await ceiling.listen({ host: '127.0.0.1', port: 0 });
     trees.push({ size, db, app, ceiling, runs: new Map(ROUTES.map((r) => [r, { app: [], ceiling: [] }])) });
   }
-  const profiler = values.profile ? await startProfile() : undefined;
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of trees) {
       for (const route of ROUTES) {
         const r = t.runs.get(route);
+        const profiler = values.profile ? await startProfile() : undefined;
         r.app.push(await load(t.app.server.address().port, t.size, route));
+        await profiler?.stop(`${values.profile}.${route}.${t.size}.${round}.cpuprofile`);
         r.ceiling.push(await load(t.ceiling.server.address().port, t.size, route));
       }
     }
   }
-  if (profiler) await profiler.stop(values.profile);
 } finally {
   for (const t of trees) {
     await t.app.close();
