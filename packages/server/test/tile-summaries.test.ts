@@ -8,6 +8,7 @@ import { verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle';
 import { TileNodeCache } from '@scriba/sdk/tiles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
+import { tempDir } from '../../../test/helpers/server.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
 import { checkpointSigner } from '../src/log/checkpoint.js';
 import { SUMMARY_BYTES, summarizeTile } from '../src/log/leaf-groups.js';
@@ -16,6 +17,7 @@ import { LogService } from '../src/log/service.js';
 import type { LogStorage } from '../src/log/storage.js';
 import { SqlLogStorage } from '../src/storage/log-storage.js';
 import { migrate } from '../src/storage/migrate.js';
+import { openPglite } from '../src/storage/pglite.js';
 import { openPostgres } from '../src/storage/postgres.js';
 import type { Db } from '../src/storage/types.js';
 import { fakeEntry } from './fixtures.js';
@@ -208,5 +210,48 @@ describe('stored tile summaries', () => {
         ]);
       }
     });
+  });
+});
+
+describe('on the embedded PGlite backend', () => {
+  it('stores SETs and summaries and reads through them (the same statements)', async () => {
+    const dir = await tempDir();
+    const db = await openPglite(dir.path);
+    try {
+      await migrate(db);
+      const storage = new SqlLogStorage(db);
+      const { treeId } = await LogService.treeOrigin(storage, key);
+      const make = async () => {
+        const l = new LogService(
+          storage,
+          treeId,
+          key,
+          await checkpointSigner(key, 'example.test', `example.test - ${treeId}`),
+          new Metrics(),
+          { maxBatchSize: 10_000, maxWaitMs: 0 },
+        );
+        await l.init();
+        return l;
+      };
+      const log = await make();
+      const entries = Array.from({ length: 300 }, () => fakeEntry());
+      const results = await Promise.all(entries.map((e) => log.append(e)));
+      expect(results.every((r) => r.kind === 'created' && r.set.length > 0)).toBe(true);
+      const { rows } = await db.query<{ n: unknown }>('SELECT count(*) AS n FROM tile_summaries');
+      expect(Number(rows[0]!.n)).toBe(1);
+      const reader = await make();
+      Object.assign(reader.active, { tileCache: new TileNodeCache({ level0: 0 }) });
+      const got = await Promise.all([3, 200, 299].map((i) => reader.entriesByIndex([i])));
+      for (const [k, i] of [3, 200, 299].entries()) {
+        const e = got[k]![0]!;
+        expect(e.entry.set).toBeDefined();
+        verifyInclusion(i, e.proof.treeSize, entries[i]!.leafHash, e.proof.hashes, e.proof.rootHash);
+      }
+      const p = await reader.active.consistency(10, 300);
+      verifyConsistency(10, 300, p.hashes, (await log.active.consistency(1, 10)).rootHash, p.rootHash);
+    } finally {
+      await db.close();
+      await dir.remove();
+    }
   });
 });
