@@ -9,9 +9,10 @@
  *
  * Contracts a backend MUST keep (the black-box suites check them through the HTTP API):
  *  - `appendBatch` runs its callback holding the tree's lock, exclusive across every process on the
- *    storage, after every earlier batch of that tree committed; what it reports as `existing` and
- *    `treeSize` is read after the lock was granted. The write is atomic with the lock: entries,
- *    search keys, changed tiles, the tree state and the checkpoint commit together or not at all,
+ *    storage, after every earlier batch of that tree committed; what it reports as `existing`,
+ *    `treeSize` and `shardOffset` is read after the lock was granted. The write is atomic with the
+ *    lock: entries (with their SETs), search keys, changed tiles (with the summaries of the level-0
+ *    tiles filled), the tree state and the checkpoint commit together or not at all,
  *    and `appendBatch` resolves only after the commit is durable.
  *    A batch on a tree that is no longer active (rotated by any process) fails with
  *    TreeNotActiveError before `plan` runs, writing nothing. `existing` covers every tree of the log:
