@@ -10,9 +10,9 @@
  *
  * The same summaries are stored (sql/0006 tile_summaries, written by the batch that fills a tile:
  * summarizeTile), so a read needs no warm-up: it fetches the group and the summary in its one round
- * trip. A stored summary is used only once it holds together (each node the hash of its children, the
- * top one the tile's node in its level-1 tile when that is at hand, the group folding to its node),
- * and inclusion proofs built from it are still verified against the checkpoint's root.
+ * trip. Inclusion proofs built from a stored summary are verified against the checkpoint's root; a
+ * consistency proof uses one only once it was checked (each node the hash of its children, the top
+ * one the tile's node in its level-1 tile) and the group's leaves fold to it.
  */
 import { bytesEqual } from '@scriba/sdk/encoding';
 import { hashChildren } from '@scriba/sdk/merkle';
@@ -41,8 +41,8 @@ export function summarizeTile(tile: Uint8Array): Uint8Array {
   return levels.buf.slice(SUMMARY_AT, TOTAL * HASH);
 }
 
-/** Whether each node of levels 4..8 of `summary` is the hash of its children (and the top `root`). */
-function summaryHoldsTogether(summary: Uint8Array, root?: Uint8Array): boolean {
+/** Whether each node of levels 4..8 of `summary` is the hash of its children and the top is `root`. */
+function summaryHoldsTogether(summary: Uint8Array, root: Uint8Array): boolean {
   for (let j = 4; j <= 8; j++) {
     for (let k = 0; k < COUNTS[j]!; k++) {
       const below = (OFFSETS[j - 1]! - OFFSETS[3]! + 2 * k) * HASH;
@@ -54,12 +54,13 @@ function summaryHoldsTogether(summary: Uint8Array, root?: Uint8Array): boolean {
       if (!bytesEqual(node, summary.subarray(at, at + HASH))) return false;
     }
   }
-  if (root === undefined) return true;
   return bytesEqual(root, summary.subarray(SUMMARY_BYTES - HASH));
 }
 
 export class LeafGroupSummaries {
   private readonly map = new Map<number, Uint8Array>();
+  /** Tiles whose summary came from storage and was not checked yet (see check). */
+  private readonly unchecked = new Set<number>();
 
   /** `limit`: tiles kept (2 KiB each; the default covers 2^24 entries in 128 MiB). */
   constructor(readonly limit = 65536) {}
@@ -75,27 +76,49 @@ export class LeafGroupSummaries {
   /** Keeps levels 3..8 of `levels`, the full levels of full level-0 tile `tileIndex`. */
   keep(tileIndex: number, levels: TileLevels): void {
     if (this.limit <= 0 || this.map.has(tileIndex) || levels.counts[0] !== 256) return;
-    if (this.map.size >= this.limit) this.map.delete(this.map.keys().next().value!);
+    if (this.map.size >= this.limit) this.forget(this.map.keys().next().value!);
     this.map.set(tileIndex, levels.buf.slice(SUMMARY_AT, TOTAL * HASH));
   }
 
   /**
-   * Keeps a summary read from storage (levels 3..8 of full tile `tileIndex`, summarizeTile's
-   * format) once it holds together: each node of levels 4..8 is the hash of its two children, and
-   * the top one is `tileRoot` (the tile's node in its level-1 tile) when that is known. Returns
-   * false (nothing kept) otherwise.
+   * Keeps a summary read from storage (levels 3..8 of full tile `tileIndex`, summarizeTile's format),
+   * unchecked: inclusion proofs built from it are verified against the root anyway; `check` must
+   * pass before a consistency proof uses it. False (nothing kept) for a summary of the wrong size.
    */
-  keepStored(tileIndex: number, summary: Uint8Array, tileRoot?: Uint8Array): boolean {
-    if (summary.length !== SUMMARY_BYTES || !summaryHoldsTogether(summary, tileRoot)) return false;
+  keepStored(tileIndex: number, summary: Uint8Array): boolean {
+    if (summary.length !== SUMMARY_BYTES) return false;
     if (this.limit <= 0) return true;
-    if (!this.map.has(tileIndex) && this.map.size >= this.limit)
-      this.map.delete(this.map.keys().next().value!);
+    if (!this.map.has(tileIndex) && this.map.size >= this.limit) this.forget(this.map.keys().next().value!);
     this.map.set(tileIndex, summary);
+    this.unchecked.add(tileIndex);
+    return true;
+  }
+
+  /** False for a summary kept by keepStored and not yet checked. */
+  isChecked(tileIndex: number): boolean {
+    return this.map.has(tileIndex) && !this.unchecked.has(tileIndex);
+  }
+
+  /**
+   * Checks the summary of tile `tileIndex`: each node of levels 4..8 is the hash of its two children
+   * and the top one is `tileRoot` (the tile's node in its level-1 tile). A summary that fails is
+   * forgotten. Returns whether the tile has a checked summary now.
+   */
+  check(tileIndex: number, tileRoot: Uint8Array): boolean {
+    const summary = this.map.get(tileIndex);
+    if (!summary) return false;
+    if (!this.unchecked.has(tileIndex)) return true;
+    if (!summaryHoldsTogether(summary, tileRoot)) {
+      this.forget(tileIndex);
+      return false;
+    }
+    this.unchecked.delete(tileIndex);
     return true;
   }
 
   forget(tileIndex: number): void {
     this.map.delete(tileIndex);
+    this.unchecked.delete(tileIndex);
   }
 
   /**

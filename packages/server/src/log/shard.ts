@@ -405,22 +405,24 @@ export class Shard {
   }
 
   /**
-   * Takes the stored summary of full level-0 tile `t` read with `read` into the in-memory ones,
-   * if it holds together (and its top node is the tile's node in its level-1 tile, when required or
-   * at hand at `size`). Returns whether tile `t` is summarized now.
+   * Whether full level-0 tile `t` is summarized now: in memory, or by the stored summary read with
+   * `read` (kept unchecked: inclusion proofs from it are verified against the root). With
+   * `checked` (consistency proofs), the summary must also hold together up to the tile's node in its
+   * level-1 tile (from the cache or `read`, at `size`).
    */
   private takeSummary(
     t: number,
     size: number,
     read: { tiles: Map<string, Uint8Array>; summaries: Map<number, Uint8Array> },
-    rootRequired: boolean,
+    checked: boolean,
   ): boolean {
-    if (this.summaries.has(t)) return true;
-    const stored = read.summaries.get(t);
-    if (!stored) return false;
+    if (!this.summaries.has(t)) {
+      const stored = read.summaries.get(t);
+      if (!stored || !this.summaries.keepStored(t, stored)) return false;
+    }
+    if (!checked || this.summaries.isChecked(t)) return true;
     const root = this.tileRootOf(t, size, read.tiles);
-    if (rootRequired && !root) return false;
-    return this.summaries.keepStored(t, stored, root);
+    return root !== undefined && this.summaries.check(t, root);
   }
 
   /** Node `t` of level 1 (the root of full level-0 tile `t`) from the tile cache or `tiles`, if there. */
@@ -588,7 +590,7 @@ export class Shard {
       (p) => !(grouped && p.level === 0 && p.index === t),
     );
     // A stored summary is checked against the tile's node in its level-1 tile: read that too.
-    if (grouped && !this.summaries.has(t) && !this.tileRootOf(t, last, new Map())) {
+    if (grouped && !this.summaries.isChecked(t) && !this.tileRootOf(t, last, new Map())) {
       tiles.push({ level: 1, index: Math.floor(t / 256) });
     }
     const nothing = { tiles: new Map(), leafGroups: new Map(), summaries: new Map() };
