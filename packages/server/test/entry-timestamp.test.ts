@@ -115,6 +115,29 @@ describe('stored signed entry timestamps', () => {
     });
   });
 
+  describe('when the indices signed ahead of the lock turn out wrong', () => {
+    it.each([
+      ['another process appended in between', async () => [await other.append(fakeEntry())]],
+      ['the batch holds an entry already logged', async () => []],
+    ])('(%s) the SETs are signed again for the indices the entries got', async (label, between) => {
+      const sign = await log.append(fakeEntry()); // this process's edge: SETs are signed ahead
+      expect(sign.kind).toBe('created');
+      await between();
+      const batch = [fakeEntry(), fakeEntry()];
+      const again = label.includes('already') ? [(sign as Created).entry, ...batch] : batch;
+      const rs = await Promise.all(again.map((e) => log.append(e)));
+      const made = rs.filter((r): r is Created => r.kind === 'created');
+      expect(made).toHaveLength(2);
+      for (const c of made) {
+        const logIndex = c.offset + c.index;
+        const stored = Buffer.from(c.set).toString('base64');
+        expect(
+          setVerifies(key, stored, { body: c.entry.body, integratedTime: c.integratedTime, logIndex }),
+        ).toBe(true);
+      }
+    });
+  });
+
   describe('when an entry is read', () => {
     it.each([
       ['the appending process', () => log],

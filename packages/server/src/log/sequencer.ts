@@ -17,7 +17,7 @@ import { searchIndexKeys } from '@scriba/sdk/entries';
 import { integrate, rightEdgeTiles, type StoredTile, tileKey } from '@scriba/sdk/tiles';
 import type { ValidatedEntry } from '../entries/index.js';
 import type { CheckpointSigner } from './checkpoint.js';
-import { signEntryTimestamp } from './entry-timestamp.js';
+import { signEntryTimestamp, signEntryTimestampAsync } from './entry-timestamp.js';
 import { summarizeTile } from './leaf-groups.js';
 import type { Metrics } from './metrics.js';
 import { LogError } from './shard.js';
@@ -63,7 +63,51 @@ const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
  * never changes once committed, so when the locked tree size equals `size` these are exactly the
  * stored right-edge tiles and need not be read again. Updated only after a successful commit.
  */
-export type EdgeCache = { treeId: TreeId; size: number; tiles: StoredTile[] } | undefined;
+export type EdgeCache =
+  | {
+      treeId: TreeId;
+      size: number;
+      tiles: StoredTile[];
+      /** The tree's shard offset (global index of its first entry), as read under the lock. */
+      offset?: number;
+    }
+  | undefined;
+
+/**
+ * The batch's SETs signed ahead, on the thread pool while the tree lock is requested, for the indices
+ * the batch will most likely get: the tree as this process last committed it (`oldSize`, `offset`),
+ * no entry already in the log, this second as integrated time. Used only when all of that holds
+ * under the lock; otherwise the SETs are signed there.
+ */
+type Presigned = { oldSize: number; offset: number; integratedTime: number; sets: Promise<Uint8Array[]> };
+
+function presign(
+  signer: CheckpointSigner,
+  entries: ValidatedEntry[],
+  hexes: string[],
+  cached: NonNullable<EdgeCache>,
+  integratedTime: number,
+): Presigned | undefined {
+  if (cached.offset === undefined) return undefined;
+  const offset = cached.offset;
+  const seen = new Set<string>();
+  const fresh: ValidatedEntry[] = [];
+  entries.forEach((e, i) => {
+    if (!seen.has(hexes[i]!)) fresh.push(e);
+    seen.add(hexes[i]!);
+  });
+  const sets = Promise.all(
+    fresh.map((e, k) =>
+      signEntryTimestampAsync(signer.key, {
+        body: e.body,
+        integratedTime,
+        logIndex: offset + cached.size + k,
+      }),
+    ),
+  );
+  sets.catch(() => {}); // a failure is seen (and the SETs signed again) under the lock
+  return { oldSize: cached.size, offset, integratedTime, sets };
+}
 
 /**
  * Appends one batch to `tree` in one storage transaction (storage.appendBatch: the tree lock and the
@@ -81,6 +125,9 @@ export async function appendBatch(
 ): Promise<AppendOutcome[]> {
   const hexes = entries.map((e) => hex(e.leafHash));
   let nextEdge: EdgeCache;
+  const ahead = edge?.current;
+  const presigned =
+    ahead && ahead.treeId === tree.treeId ? presign(signer, entries, hexes, ahead, now()) : undefined;
   const outcomes = await tree.storage.appendBatch(
     tree.treeId,
     hexes,
@@ -123,7 +170,7 @@ export async function appendBatch(
         }
       }
       if (fresh.length === 0) {
-        nextEdge = { treeId: tree.treeId, size: oldSize, tiles: stored };
+        nextEdge = { treeId: tree.treeId, size: oldSize, tiles: stored, offset: locked.shardOffset };
         return { write: undefined, result: outcomes as AppendOutcome[] };
       }
 
@@ -132,17 +179,33 @@ export async function appendBatch(
         stored,
         fresh.map((f) => f.entry.leafHash),
       );
-      nextEdge = { treeId: tree.treeId, size: result.newSize, tiles: result.edge };
+      nextEdge = {
+        treeId: tree.treeId,
+        size: result.newSize,
+        tiles: result.edge,
+        offset: locked.shardOffset,
+      };
       const checkpoint = await signer.sign(result.newSize, result.rootHash);
       // Each entry's SET, signed once here (global index: the shard's offset + the tree-local one)
       // and stored with it, so no read signs it again.
-      const sets = fresh.map((f) =>
-        signEntryTimestamp(signer.key, {
-          body: f.entry.body,
-          integratedTime,
-          logIndex: locked.shardOffset + f.index,
-        }),
-      );
+      const predicted =
+        presigned &&
+        presigned.oldSize === oldSize &&
+        presigned.offset === locked.shardOffset &&
+        presigned.integratedTime === integratedTime &&
+        fresh.length === new Set(hexes).size
+          ? await presigned.sets.catch(() => undefined)
+          : undefined;
+      const sets =
+        predicted?.length === fresh.length
+          ? predicted
+          : fresh.map((f) =>
+              signEntryTimestamp(signer.key, {
+                body: f.entry.body,
+                integratedTime,
+                logIndex: locked.shardOffset + f.index,
+              }),
+            );
       const committed: Committed = {
         treeId: tree.treeId,
         treeSize: result.newSize,
