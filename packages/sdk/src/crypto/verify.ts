@@ -15,6 +15,7 @@ import { DIGEST_LENGTH, digest, type HashAlgorithm, isHashAlgorithm, webCryptoHa
 import { CURVE_BYTES, type EcCurve, nobleCurve, type PublicKey } from './keys.js';
 import { type NativeCryptoModule, nativeCrypto } from './native.js';
 import { rsaPkcs1VerifyDigest, rsaPssVerifyDigest } from './rsa.js';
+import { VerificationCache } from './verification-cache.js';
 
 export type VerifyOptions = {
   /** Message digest; default: by curve for ECDSA (P-256→sha256, P-384→sha384, P-521→sha512), sha256 for RSA. Ignored for Ed25519. */
@@ -25,6 +26,11 @@ export type VerifyOptions = {
   pssSaltLength?: number | 'auto';
   /** ECDSA signature encoding; default 'auto' (strict DER, else raw r||s of the exact width). */
   ecdsaFormat?: 'der' | 'raw' | 'auto';
+  /**
+   * A batch's memo (verification-cache.ts): a signature that verified with these exact key, options,
+   * signature and data bytes is not verified again while the cache holds it. Failures are never kept.
+   */
+  cache?: VerificationCache;
 };
 
 const DEFAULT_CURVE_HASH: Record<EcCurve, HashAlgorithm> = {
@@ -173,6 +179,9 @@ export function resolveOptions(
   if (ecdsaFormat !== 'der' && ecdsaFormat !== 'raw' && ecdsaFormat !== 'auto') {
     throw new ScribaError('INVALID_INPUT', `unknown ECDSA signature format ${String(ecdsaFormat)}`);
   }
+  if (o.cache !== undefined && !(o.cache instanceof VerificationCache)) {
+    throw new ScribaError('INVALID_INPUT', 'cache must be a VerificationCache');
+  }
   return { hash, pss: o.rsaPadding === 'pss', saltLength, ecdsaFormat };
 }
 
@@ -218,6 +227,28 @@ export async function verifySignature(
     // WebCrypto needs a fixed salt length; recover it in JS.
     return rsaPssVerifyDigest(key, o.hash, digest(o.hash, data), signature, 'auto');
   }
+  const cache = opts?.cache;
+  if (cache === undefined) return verifyResolved(key, data, sig, o);
+  // Everything the answer depends on is in the memo's input: the key's SPKI, the resolved hash and
+  // padding, the (normalized) signature and the data.
+  const params = ENCODER.encode(`${o.hash}/${o.pss ? `pss/${o.saltLength}` : 'pkcs1'}`);
+  return cache.memo(
+    'signature',
+    [key.spki, params, sig, data],
+    () => verifyResolved(key, data, sig, o),
+    isTrue,
+  );
+}
+
+const ENCODER = new TextEncoder();
+const isTrue = (ok: boolean) => ok === true;
+
+async function verifyResolved(
+  key: PublicKey,
+  data: Uint8Array,
+  sig: Uint8Array,
+  o: { hash: HashAlgorithm; pss: boolean; saltLength: number | 'auto' },
+): Promise<boolean> {
   const mod = nativeCrypto();
   if (mod) {
     const r = verifyNative(mod, key, data, sig, o);

@@ -17,6 +17,7 @@
  */
 import { parseBundle } from '../bundle/bundle.js';
 import type { Bundle } from '../bundle/types.js';
+import { VerificationCache } from '../crypto/verification-cache.js';
 import { prefetchIssuers } from '../x509/chain.js';
 import { checkArtifact } from './artifact.js';
 import { prefetchScts, verifySigningCertificate } from './certificate.js';
@@ -66,7 +67,11 @@ export async function verifyBundle(
   }
 
   const bundle = isParsedBundle(input) ? input : parseBundle(input);
-  const signer = resolveSigner(bundle, trust, options.publicKey);
+  const cache = options.cache;
+  if (cache !== undefined && !(cache instanceof VerificationCache)) {
+    throw new VerificationError('OPTIONS_INVALID', 'options.cache must come from createVerificationCache');
+  }
+  const signer = resolveSigner(bundle, trust, options.publicKey, cache);
   const artifact = checkArtifact(bundle, {
     ...(options.artifact !== undefined ? { artifact: options.artifact } : {}),
     ...(options.artifactDigest !== undefined ? { artifactDigest: options.artifactDigest } : {}),
@@ -76,10 +81,12 @@ export async function verifyBundle(
   // failing step's.
   if (signer.type === 'certificate') prefetchIssuers(signer.leaf, trust.certificateAuthorities);
   const scts =
-    signer.type === 'certificate' && ctlogThreshold > 0 ? prefetchScts(signer.leaf, trust) : undefined;
-  const signature = settled(verifyContentSignature(bundle, signer.key, artifact));
-  const tlog = settled(verifyTlogEntries(bundle, signer, artifact, trust, tlogThreshold, options.witnesses));
-  const rfc3161 = settled(verifyRfc3161Timestamps(bundle, trust));
+    signer.type === 'certificate' && ctlogThreshold > 0 ? prefetchScts(signer.leaf, trust, cache) : undefined;
+  const signature = settled(verifyContentSignature(bundle, signer.key, artifact, cache));
+  const tlog = settled(
+    verifyTlogEntries(bundle, signer, artifact, trust, tlogThreshold, options.witnesses, cache),
+  );
+  const rfc3161 = settled(verifyRfc3161Timestamps(bundle, trust, cache));
   await signature;
   const entries = await tlog;
   const times = await verifyTimestamps(bundle, entries, trust, timestampThreshold, rfc3161);
@@ -96,6 +103,7 @@ export async function verifyBundle(
       trust,
       ctlogThreshold,
       scts,
+      cache,
     );
     verifyIdentity(signer.leaf, options.policy);
     const id = certificateIdentity(signer.leaf);
