@@ -301,7 +301,9 @@ if (values.json) {
     `batch floor (${out.distinctOpsPerBundle.toFixed(1)} distinct ops/bundle)`,
     `${''.padStart(9)} | ${f(out.batchCryptoFloorPerSec).padStart(12)}`,
     ''.padStart(9),
-    `batch ${((summary.scribaBatch.perCpuSec / out.batchCryptoFloorPerSec) * 100).toFixed(0)}% of it`.padStart(14),
+    `batch ${((summary.scribaBatch.perCpuSec / out.batchCryptoFloorPerSec) * 100).toFixed(0)}% of it`.padStart(
+      14,
+    ),
   );
   console.log(
     `node:crypto CPU ms/op: verify P-256 ${opMs.p256.toFixed(3)}, P-384 ${opMs.p384.toFixed(3)}, Ed25519 ${opMs.ed25519.toFixed(3)}; key import ${opMs.import.toFixed(3)}`,
