@@ -11,7 +11,14 @@
 
 /** The subset of `node:crypto` the backend uses (structural, so no Node types leak in). */
 export interface NativeCryptoModule {
-  createPublicKey(key: { key: Uint8Array; format: 'der'; type: 'spki' }): unknown;
+  createPublicKey(
+    key:
+      | { key: Uint8Array; format: 'der'; type: 'spki' }
+      | {
+          key: { kty: 'EC'; crv: 'P-256'; x: string; y: string } | { kty: 'OKP'; crv: 'Ed25519'; x: string };
+          format: 'jwk';
+        },
+  ): unknown;
   verify(
     algorithm: string | null | undefined,
     data: Uint8Array,
