@@ -17,6 +17,7 @@
  */
 import { bytesEqual } from '../encoding.js';
 import { digest } from './hash.js';
+import { nativeDigestLatin1 } from './native.js';
 
 export type VerificationCacheOptions = {
   /** Upper bound on the bytes the cache holds (keys and framed inputs). Default 4 MiB. */
@@ -29,6 +30,8 @@ type Entry = { framed: Uint8Array; value: unknown };
 
 const MAX_INPUT = 64 * 1024;
 const encoder = new TextEncoder();
+// Kind tags are a handful of constant strings: encoded once each.
+const kindBytes = new Map<string, Uint8Array>();
 
 function latin1(b: Uint8Array): string {
   let s = '';
@@ -89,7 +92,8 @@ export class VerificationCache {
       this.misses++;
       return compute();
     }
-    const key = latin1(digest('sha256', framed));
+    const native = nativeDigestLatin1();
+    const key = native !== undefined ? native('sha256', framed) : latin1(digest('sha256', framed));
     const found = this.#entries.get(key);
     if (found !== undefined && bytesEqual(found.framed, framed)) {
       this.hits++;
@@ -147,7 +151,11 @@ function isPromise(v: unknown): v is Promise<unknown> {
 
 /** kind (length-prefixed UTF-8) then each part as a 4-byte big-endian length and its bytes. */
 function frame(kind: string, parts: readonly Uint8Array[]): Uint8Array | undefined {
-  const k = encoder.encode(kind);
+  let k = kindBytes.get(kind);
+  if (k === undefined) {
+    k = encoder.encode(kind);
+    if (kindBytes.size < 64) kindBytes.set(kind, k);
+  }
   let n = 4 + k.length;
   for (const p of parts) n += 4 + p.length;
   if (n > MAX_INPUT) return undefined;

@@ -253,7 +253,7 @@ export async function verifySignature(
   if (cache === undefined) return verifyResolved(key, data, sig, o);
   // Everything the answer depends on is in the memo's input: the key's SPKI, the resolved hash and
   // padding, the (normalized) signature and the data.
-  const params = ENCODER.encode(`${o.hash}/${o.pss ? `pss/${o.saltLength}` : 'pkcs1'}`);
+  const params = paramsBytes(o.hash, o.pss, o.saltLength);
   return cache.memo(
     'signature',
     [key.spki, params, sig, data],
@@ -263,6 +263,18 @@ export async function verifySignature(
 }
 
 const ENCODER = new TextEncoder();
+const PARAMS = new Map<string, Uint8Array>();
+
+/** The resolved options as bytes for the memo's input (a few distinct values: encoded once each). */
+function paramsBytes(hash: HashAlgorithm, pss: boolean, saltLength: number | 'auto'): Uint8Array {
+  const s = `${hash}/${pss ? `pss/${saltLength}` : 'pkcs1'}`;
+  let b = PARAMS.get(s);
+  if (b === undefined) {
+    b = ENCODER.encode(s);
+    if (PARAMS.size < 256) PARAMS.set(s, b);
+  }
+  return b;
+}
 const isTrue = (ok: boolean) => ok === true;
 
 async function verifyResolved(

@@ -109,7 +109,8 @@ export async function verifyBundle(
     const id = certificateIdentity(signer.leaf);
     verifiedSigner = {
       type: 'certificate',
-      certificate: signer.leaf.der,
+      // A copy: with a cache, the parsed certificate is shared with the batch's other bundles.
+      certificate: signer.leaf.der.slice(),
       authority: chain.authority.uri,
       verifiedScts,
       ...(id.san !== undefined ? { subjectAlternativeName: id.san } : {}),
