@@ -11,6 +11,8 @@
 //   to 16 bundles are in flight, so the P-384 checks run on libuv's pool beside the main thread.
 //   The cache never outlives one pass, so no pass reuses another's work; how much a batch shares
 //   depends on its bundles (this set repeats certificates: 19 leaf certificates, 10 distinct).
+//   A third SDK row runs the same batch with a cache that holds nothing: what running bundles
+//   side by side gives alone.
 //
 // Also printed: the "crypto floor", the rate a verifier would reach if it did nothing but the
 // public-key work a bundle needs (artifact signature, SET, checkpoint, importing the leaf's key,
@@ -194,19 +196,21 @@ const batchFloorMsPerBundle = distinctOps.reduce((t, k) => t + opMs[k], 0) / usa
 
 // One pass over the whole set as a batch, with a new cache (verifyBundles makes one per call).
 const batchItems = () => usable.map((c) => ({ bundle: c.text, options: sdkOptions(c) }));
-async function verifyBatch() {
-  const out = await sdk.verifyBundles(batchItems());
+// The same batch with a cache that holds nothing: bundles in flight together, but no sharing.
+const noCache = () => new sdk.VerificationCache({ maxEntries: 0 });
+async function verifyBatch({ share = true } = {}) {
+  const out = await sdk.verifyBundles(batchItems(), share ? {} : { cache: noCache() });
   const bad = out.find((o) => !o.ok);
   if (bad) throw bad.error;
 }
 
 // ---- timing: interleaved rounds, each verifier runs the whole set repeatedly for a window
-async function rate(fn, { batch = false } = {}) {
+async function rate(fn, { batch = false, share = true } = {}) {
   let n = 0;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   while (performance.now() - t0 < WINDOW_MS) {
-    if (batch) await verifyBatch();
+    if (batch) await verifyBatch({ share });
     else for (const c of usable) await fn(c);
     n += usable.length;
   }
@@ -227,12 +231,14 @@ for (let i = 0; i < 3; i++) {
     verifyJs(c);
   }
   await verifyBatch();
+  await verifyBatch({ share: false });
 }
 
-const rows = { scribaWebCrypto: [], scribaNative: [], scribaBatch: [], sigstore: [] };
+const rows = { scribaWebCrypto: [], scribaNative: [], scribaBatch: [], scribaBatchNoShare: [], sigstore: [] };
 for (let r = 0; r < ROUNDS; r++) {
   rows.scribaNative.push(await rate(verifySdk));
   rows.scribaBatch.push(await rate(null, { batch: true }));
+  rows.scribaBatchNoShare.push(await rate(null, { batch: true, share: false }));
   sdk.useNativeCrypto(undefined);
   rows.scribaWebCrypto.push(await rate(verifySdk));
   sdk.useNativeCrypto(nodeCrypto);
@@ -255,6 +261,7 @@ const out = {
   scribaWebCrypto: summary.scribaWebCrypto,
   scribaNative: summary.scribaNative,
   scribaBatch: summary.scribaBatch,
+  scribaBatchNoShare: summary.scribaBatchNoShare,
   ratioWebCrypto: summary.scribaWebCrypto.perCpuSec / summary.sigstore.perCpuSec,
   ratioNative: summary.scribaNative.perCpuSec / summary.sigstore.perCpuSec,
   ratioBatch: summary.scribaBatch.perCpuSec / summary.sigstore.perCpuSec,
@@ -282,6 +289,7 @@ if (values.json) {
     ['@sigstore/verify 4.1.3', s],
     ['@scriba/sdk, Node default (node:crypto)', summary.scribaNative],
     ['@scriba/sdk, Node default, as a batch', summary.scribaBatch],
+    ['@scriba/sdk, as a batch, cache off', summary.scribaBatchNoShare],
     ['@scriba/sdk, browser path (WebCrypto)', summary.scribaWebCrypto],
   ]) {
     row(
