@@ -99,6 +99,24 @@ describe('native ECDSA verification', () => {
     });
   });
 
+  it('imports by SPKI from a host whose createPublicKey knows no JWK', async () => {
+    const formats: string[] = [];
+    const derOnly = {
+      ...spying,
+      createPublicKey: (k: { format: string }) => {
+        formats.push(k.format);
+        if (k.format !== 'der') throw new Error('unsupported format');
+        return nodeCrypto.createPublicKey(k as never);
+      },
+    };
+    const { key, signature, tampered } = signed('P-256');
+    useNativeCrypto(derOnly as never);
+    expect(await verifySignature(key, message, signature)).toBe(true);
+    expect(await verifySignature(key, tampered, signature)).toBe(false);
+    expect(formats).toEqual(['jwk', 'der']);
+    expect(calls).toEqual([{ callback: false }, { callback: false }]);
+  });
+
   describe('on Ed25519', () => {
     it('verifies natively with the key imported as JWK', async () => {
       const { privateKey, publicKey } = nodeCrypto.generateKeyPairSync('ed25519');

@@ -62,16 +62,20 @@ const RSA_PKCS1_PSS_PADDING = 6;
  * per-bundle work. Other keys (P-384/P-521, whose JWK import is slower, RSA) go in as SPKI.
  */
 function importNative(mod: NativeCryptoModule, key: PublicKey): unknown {
-  if (key.kind === 'ecdsa' && key.curve === 'P-256' && key.point.length === 65 && key.point[0] === 4) {
-    const x = base64UrlEncode(key.point.subarray(1, 33));
-    const y = base64UrlEncode(key.point.subarray(33, 65));
-    return mod.createPublicKey({ key: { kty: 'EC', crv: 'P-256', x, y }, format: 'jwk' });
-  }
-  if (key.kind === 'ed25519' && key.raw.length === 32) {
-    return mod.createPublicKey({
-      key: { kty: 'OKP', crv: 'Ed25519', x: base64UrlEncode(key.raw) },
-      format: 'jwk',
-    });
+  try {
+    if (key.kind === 'ecdsa' && key.curve === 'P-256' && key.point.length === 65 && key.point[0] === 4) {
+      const x = base64UrlEncode(key.point.subarray(1, 33));
+      const y = base64UrlEncode(key.point.subarray(33, 65));
+      return mod.createPublicKey({ key: { kty: 'EC', crv: 'P-256', x, y }, format: 'jwk' });
+    }
+    if (key.kind === 'ed25519' && key.raw.length === 32) {
+      return mod.createPublicKey({
+        key: { kty: 'OKP', crv: 'Ed25519', x: base64UrlEncode(key.raw) },
+        format: 'jwk',
+      });
+    }
+  } catch {
+    // A host module without JWK import: the SPKI below.
   }
   return mod.createPublicKey({ key: key.spki, format: 'der', type: 'spki' });
 }
