@@ -301,5 +301,8 @@ describe.each(['node:crypto', 'WebCrypto and noble'])('verifyBundles on %s', (ba
     await expect(verifyBundles([], { cache: {} as never })).rejects.toMatchObject({
       code: 'OPTIONS_INVALID',
     });
+    await expect(
+      verifyBundle(c.bundle, { ...item(c).options, cache: new Map() as never }),
+    ).rejects.toMatchObject({ code: 'OPTIONS_INVALID' });
   });
 });

@@ -14,6 +14,10 @@
  *  8. identity policy (identity.ts)
  *
  * The result says what was verified: the signer, the log entries, the times used.
+ *
+ * With `options.cache` (crypto/verification-cache.ts; verify-bundles.ts passes one per batch), a
+ * certificate or RFC 3161 token is parsed, and a signature checked, once per distinct byte string
+ * within the cache's life; every other rule above still runs for this bundle.
  */
 import { parseBundle } from '../bundle/bundle.js';
 import type { Bundle } from '../bundle/types.js';
@@ -66,11 +70,12 @@ export async function verifyBundle(
     throw new VerificationError('OPTIONS_INVALID', 'witnesses needs verifiers and a positive threshold');
   }
 
-  const bundle = isParsedBundle(input) ? input : parseBundle(input);
   const cache = options.cache;
   if (cache !== undefined && !(cache instanceof VerificationCache)) {
     throw new VerificationError('OPTIONS_INVALID', 'options.cache must come from createVerificationCache');
   }
+
+  const bundle = isParsedBundle(input) ? input : parseBundle(input);
   const signer = resolveSigner(bundle, trust, options.publicKey, cache);
   const artifact = checkArtifact(bundle, {
     ...(options.artifact !== undefined ? { artifact: options.artifact } : {}),
