@@ -83,15 +83,16 @@ export async function verifyBundle(
   });
   // The steps' signature checks are independent, so they are started together (WebCrypto runs them
   // on its thread pool) and awaited in the fixed order: the error reported is always the first
-  // failing step's.
+  // failing step's. The slow-curve checks (the leaf's issuer, a TSA's: P-384 on node:crypto's pool)
+  // are started first, so they run while the main thread does the rest.
   if (signer.type === 'certificate') prefetchIssuers(signer.leaf, trust.certificateAuthorities);
+  const rfc3161 = settled(verifyRfc3161Timestamps(bundle, trust, cache));
   const scts =
     signer.type === 'certificate' && ctlogThreshold > 0 ? prefetchScts(signer.leaf, trust, cache) : undefined;
   const signature = settled(verifyContentSignature(bundle, signer.key, artifact, cache));
   const tlog = settled(
     verifyTlogEntries(bundle, signer, artifact, trust, tlogThreshold, options.witnesses, cache),
   );
-  const rfc3161 = settled(verifyRfc3161Timestamps(bundle, trust, cache));
   await signature;
   const entries = await tlog;
   const times = await verifyTimestamps(bundle, entries, trust, timestampThreshold, rfc3161);
