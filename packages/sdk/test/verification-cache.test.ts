@@ -7,6 +7,7 @@
  */
 import * as nodeCrypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseBundle } from '../src/bundle/index.js';
 import {
   createVerificationCache,
   type NativeCryptoModule,
@@ -19,8 +20,10 @@ import {
   type BundleBatchItem,
   isVerificationError,
   prepareTrustMaterial,
+  resolveSigner,
   verifyBundle,
   verifyBundles,
+  verifySigningCertificate,
 } from '../src/verify/index.js';
 import { EXPECTED_FAILURES, loadConformanceCases } from './conformance-cases.js';
 
@@ -290,6 +293,37 @@ describe.each(['node:crypto', 'WebCrypto and noble'])('verifyBundles on %s', (ba
       }
     }
     expect(cache.hits).toBeGreaterThan(0);
+  });
+
+  it("does not let a cached good leaf's chain pass a copy whose issuer signature is bad", async () => {
+    const c = happy.find((x) => x.name === 'happy-path-v0.3');
+    if (!c) throw new Error('no case');
+    const { trustMaterial } = item(c).options;
+    const cache = createVerificationCache();
+    const j = JSON.parse(c.bundle);
+    const good = Buffer.from(j.verificationMaterial.certificate.rawBytes, 'base64');
+    const bad = Buffer.from(good);
+    bad[bad.length - 3]! ^= 1; // inside the issuer's signature: same names, key and extensions
+    const signerOf = (der: Buffer) => {
+      const x = JSON.parse(c.bundle);
+      x.verificationMaterial.certificate.rawBytes = der.toString('base64');
+      const s = resolveSigner(parseBundle(JSON.stringify(x)), trustMaterial, undefined, cache);
+      if (s.type !== 'certificate') throw new Error('not a certificate signer');
+      return s.leaf;
+    };
+    const at = [Date.parse('2024-03-19T17:26:30Z')];
+    const goodLeaf = signerOf(good);
+    await expect(
+      verifySigningCertificate(goodLeaf, at, trustMaterial, 1, undefined, cache),
+    ).resolves.toBeDefined();
+    expect(signerOf(good)).toBe(goodLeaf); // the parse is shared by exact bytes
+    const badLeaf = signerOf(bad);
+    expect(badLeaf).not.toBe(goodLeaf);
+    await expect(
+      verifySigningCertificate(badLeaf, at, trustMaterial, 1, undefined, cache),
+    ).rejects.toMatchObject({
+      code: 'CERTIFICATE_CHAIN_UNTRUSTED',
+    });
   });
 
   it('keeps an item with unusable options to itself and refuses a bad concurrency or cache', async () => {
