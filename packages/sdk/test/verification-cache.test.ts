@@ -81,6 +81,9 @@ describe('VerificationCache.memo', () => {
     const small = new VerificationCache({ maxBytes: 1000 });
     for (let i = 0; i < 50; i++) small.memo('t', [new Uint8Array(100).fill(i)], () => i);
     expect(small.size).toBeLessThanOrEqual(5);
+    for (const bad of [{ maxEntries: -1 }, { maxBytes: 1.5 }, { maxBytes: Number.NaN }]) {
+      expect(() => new VerificationCache(bad)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    }
     const off = new VerificationCache({ maxEntries: 0 });
     off.memo('t', [Uint8Array.of(1)], () => 1);
     expect(off.size).toBe(0);

@@ -16,6 +16,7 @@
  * key operation saved).
  */
 import { bytesEqual } from '../encoding.js';
+import { ScribaError } from '../errors.js';
 import { digest } from './hash.js';
 import { nativeDigestLatin1 } from './native.js';
 
@@ -58,7 +59,7 @@ export class VerificationCache {
       !Number.isSafeInteger(maxEntries) ||
       maxEntries < 0
     ) {
-      throw new RangeError('maxBytes and maxEntries must be non-negative integers');
+      throw new ScribaError('INVALID_INPUT', 'maxBytes and maxEntries must be non-negative integers');
     }
     this.maxBytes = maxBytes;
     this.maxEntries = maxEntries;
