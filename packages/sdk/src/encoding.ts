@@ -13,15 +13,61 @@ const STD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 function reverseTable(alphabet: string): Uint8Array {
-  // 255 marks characters outside the alphabet.
-  const t = new Uint8Array(128).fill(255);
+  // 255 marks characters (and, in the byte view, UTF-8 bytes) outside the alphabet.
+  const t = new Uint8Array(256).fill(255);
   for (let i = 0; i < alphabet.length; i++) t[alphabet.charCodeAt(i)] = i;
   return t;
 }
 const STD_REV = reverseTable(STD);
 const URL_REV = reverseTable(URL_ALPHABET);
+const STD_CODES = Uint8Array.from(STD, (c) => c.charCodeAt(0));
+const URL_CODES = Uint8Array.from(URL_ALPHABET, (c) => c.charCodeAt(0));
+
+// Scratch buffers (encoding and decoding are synchronous, so one of each serves every call): the
+// text is built as ASCII bytes and decoded once, and read as bytes via encodeInto — both about 3-4x
+// faster in V8 than string concatenation and charCodeAt per character.
+let encodeScratch = new Uint8Array(1024);
+let decodeScratch = new Uint8Array(1024);
+const asciiDecoder = new TextDecoder();
+const asciiEncoder = new TextEncoder();
+const SCRATCH_LIMIT = 1 << 20;
 
 function encode64(b: Uint8Array, alphabet: string, pad: boolean): string {
+  const n = b.length;
+  const outLen = Math.ceil(n / 3) * 4;
+  if (outLen > SCRATCH_LIMIT) return encode64Slow(b, alphabet, pad);
+  if (encodeScratch.length < outLen) encodeScratch = new Uint8Array(outLen);
+  const o = encodeScratch;
+  const codes = alphabet === STD ? STD_CODES : URL_CODES;
+  let j = 0;
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const v = ((b[i] as number) << 16) | ((b[i + 1] as number) << 8) | (b[i + 2] as number);
+    o[j++] = codes[v >>> 18] as number;
+    o[j++] = codes[(v >>> 12) & 63] as number;
+    o[j++] = codes[(v >>> 6) & 63] as number;
+    o[j++] = codes[v & 63] as number;
+  }
+  const rem = n - i;
+  if (rem === 1) {
+    const v = (b[i] as number) << 16;
+    o[j++] = codes[v >>> 18] as number;
+    o[j++] = codes[(v >>> 12) & 63] as number;
+    if (pad) {
+      o[j++] = 61;
+      o[j++] = 61;
+    }
+  } else if (rem === 2) {
+    const v = ((b[i] as number) << 16) | ((b[i + 1] as number) << 8);
+    o[j++] = codes[v >>> 18] as number;
+    o[j++] = codes[(v >>> 12) & 63] as number;
+    o[j++] = codes[(v >>> 6) & 63] as number;
+    if (pad) o[j++] = 61;
+  }
+  return asciiDecoder.decode(o.subarray(0, j));
+}
+
+function encode64Slow(b: Uint8Array, alphabet: string, pad: boolean): string {
   let out = '';
   const n = b.length;
   let i = 0;
@@ -40,6 +86,34 @@ function encode64(b: Uint8Array, alphabet: string, pad: boolean): string {
       alphabet[(v >>> 18) & 63]! + alphabet[(v >>> 12) & 63]! + alphabet[(v >>> 6) & 63]! + (pad ? '=' : '');
   }
   return out;
+}
+
+/**
+ * The fast path of decode64: the whole groups of an all-ASCII, all-alphabet input, read as bytes.
+ * Returns undefined when anything is off (a non-ASCII or out-of-alphabet character, an input too
+ * large for the scratch buffer); decode64's character-by-character path then decodes or throws the
+ * precise error. The tail (padding, trailing bits) is always checked by decode64 itself.
+ */
+function decodeGroups(s: string, rev: Uint8Array, full: number, out: Uint8Array): boolean {
+  const len = s.length;
+  if (len > SCRATCH_LIMIT) return false;
+  if (decodeScratch.length < len) decodeScratch = new Uint8Array(len);
+  const c = decodeScratch;
+  const r = asciiEncoder.encodeInto(s, c);
+  // A non-ASCII character takes several bytes: then not every character was written as one byte.
+  if (r.read !== len || r.written !== len) return false;
+  let o = 0;
+  for (let i = 0; i < full; i += 4) {
+    const a = rev[c[i] as number] as number;
+    const b = rev[c[i + 1] as number] as number;
+    const d2 = rev[c[i + 2] as number] as number;
+    const d3 = rev[c[i + 3] as number] as number;
+    if ((a | b | d2 | d3) > 63) return false;
+    out[o++] = (a << 2) | (b >> 4);
+    out[o++] = ((b & 15) << 4) | (d2 >> 2);
+    out[o++] = ((d2 & 3) << 6) | d3;
+  }
+  return true;
 }
 
 function decode64(s: string, rev: Uint8Array, padded: boolean, what: string): Uint8Array {
@@ -62,6 +136,10 @@ function decode64(s: string, rev: Uint8Array, padded: boolean, what: string): Ui
   // of four values exceeds 63 exactly when one of them is not in the alphabet.
   let o = 0;
   let i = 0;
+  if (full >= 64 && decodeGroups(s, rev, full, out)) {
+    o = (full / 4) * 3;
+    i = full;
+  }
   for (; i < full; i += 4) {
     const c0 = s.charCodeAt(i);
     const c1 = s.charCodeAt(i + 1);

@@ -197,6 +197,13 @@ describe('decodeProtoBytes', () => {
     ['standard without padding', 'AQID/w', [1, 2, 3, 255]],
     ['URL-safe', 'AQID_w', [1, 2, 3, 255]],
     ['with line breaks', 'AQ\nID\r\n/w==', [1, 2, 3, 255]],
+    ['URL-safe, padded', 'AQID_w==', [1, 2, 3, 255]],
+    ['with line breaks, a multiple of 4 long', 'A\nQ\nI\nD\n/w==', [1, 2, 3, 255]],
+    [
+      'URL-safe, long',
+      `${'_-'.repeat(40)}AQID_w==`,
+      [...Array(20).fill([255, 239, 254]).flat(), 1, 2, 3, 255],
+    ],
   ])('decodes %s', (_d, s, want) => {
     expect([...decodeProtoBytes(s)]).toEqual(want);
   });

@@ -732,4 +732,16 @@ describe('encodeOid', () => {
   it.each(['1', '3.1', '1.2.x', '1.-2'])('refuses %s', (dotted) => {
     expect(codeOf(() => encodeOid(dotted))).toBeDefined();
   });
+  it('reads each OID by all its bytes, and refuses a malformed one every time (decodeOid keeps answers)', () => {
+    const a = encodeOid('1.2.840.10045.4.3.2');
+    const b = encodeOid('1.2.840.10045.4.3.3');
+    for (let i = 0; i < 3; i++) {
+      expect(decodeOid(a)).toBe('1.2.840.10045.4.3.2');
+      expect(decodeOid(b)).toBe('1.2.840.10045.4.3.3');
+      expect(decodeOid(a.subarray(0, a.length - 1))).toBe('1.2.840.10045.4.3');
+      for (const bad of [Uint8Array.of(0x2a, 0x86), Uint8Array.of(0x80, 0x01), new Uint8Array(0)]) {
+        expect(codeOf(() => decodeOid(bad))).toBe('INVALID_DER');
+      }
+    }
+  });
 });

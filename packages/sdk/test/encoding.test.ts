@@ -141,3 +141,52 @@ describe('concatBytes', () => {
     expect(concatBytes()).toEqual(new Uint8Array(0));
   });
 });
+
+describe('base64 on long inputs (the byte-table fast paths)', () => {
+  const lengths = [0, 1, 2, 3, 47, 48, 49, 50, 63, 64, 65, 200, 1000, 3001];
+  const bytesOf = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 131 + 7) & 255);
+
+  it.each(lengths)('encodes and decodes %i bytes exactly as Node does', (n) => {
+    const b = bytesOf(n);
+    const std = Buffer.from(b).toString('base64');
+    const url = Buffer.from(b).toString('base64url');
+    expect(base64Encode(b)).toBe(std);
+    expect(base64UrlEncode(b)).toBe(url);
+    expect(base64Decode(std)).toEqual(b);
+    expect(base64UrlDecode(url)).toEqual(b);
+  });
+
+  it.each([64, 65, 1000])('refuses, in a %i-byte encoding, any bad character where it is', (n) => {
+    const good = base64Encode(bytesOf(n));
+    for (const at of [0, 5, Math.floor(good.length / 2), good.length - 5]) {
+      for (const bad of ['-', '_', '.', ' ', '\n', 'é', '\u{1F600}'.slice(0, 1), '\u0100']) {
+        const s = good.slice(0, at) + bad + good.slice(at + 1);
+        expect(
+          codeOf(() => base64Decode(s)),
+          `${JSON.stringify(bad)} at ${at}`,
+        ).toBe('INVALID_BASE64');
+      }
+    }
+    const url = base64UrlEncode(bytesOf(n));
+    for (const bad of ['+', '/', '=']) {
+      const s = `${bad}${url.slice(1)}`;
+      expect(
+        codeOf(() => base64UrlDecode(s)),
+        `${bad}`,
+      ).toBe('INVALID_BASE64');
+    }
+    // Non-zero trailing bits after long valid groups.
+    const last = good.endsWith('==') ? good.length - 3 : good.endsWith('=') ? good.length - 2 : -1;
+    if (last > 0) {
+      const s = `${good.slice(0, last)}${good[last] === 'B' ? 'C' : 'B'}${good.slice(last + 1)}`;
+      expect(codeOf(() => base64Decode(s))).toBe('INVALID_BASE64');
+    }
+  });
+
+  it('gives an encoder result that outlives the next call', () => {
+    const a = base64Encode(bytesOf(100));
+    const b = base64Encode(bytesOf(10));
+    expect(a).toBe(Buffer.from(bytesOf(100)).toString('base64'));
+    expect(b).toBe(Buffer.from(bytesOf(10)).toString('base64'));
+  });
+});

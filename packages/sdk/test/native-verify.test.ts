@@ -65,5 +65,67 @@ describe('native ECDSA verification', () => {
       expect(await verifySignature(key, tampered, signature)).toBe(false);
       expect(calls).toEqual([{ callback: false }, { callback: false }]);
     });
+
+    it('imports the key (as JWK) natively for an uncompressed and a compressed point alike', async () => {
+      const { privateKey, publicKey } = nodeCrypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const signature = new Uint8Array(nodeCrypto.sign('sha256', message, privateKey));
+      const jwk = publicKey.export({ format: 'jwk' });
+      const x = Buffer.from(jwk.x as string, 'base64url');
+      const y = Buffer.from(jwk.y as string, 'base64url');
+      const spkiPrefix = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })).subarray(0, 26);
+      // SPKI with the compressed point: SEQUENCE { algorithm, BIT STRING 0x00 || 0x02/0x03 || x }.
+      const alg = spkiPrefix.subarray(2, 23);
+      const compressed = new Uint8Array([
+        0x30,
+        2 + alg.length + 2 + 34 - 2,
+        ...alg,
+        0x03,
+        34,
+        0,
+        2 + ((y[31] as number) & 1),
+        ...x,
+      ]);
+      compressed[1] = compressed.length - 2;
+      for (const key of [
+        parsePublicKey(new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }))),
+        parsePublicKey(compressed),
+      ]) {
+        useNativeCrypto(spying as never);
+        calls.length = 0;
+        expect(await verifySignature(key, message, signature)).toBe(true);
+        expect(await verifySignature(key, message.subarray(1), signature)).toBe(false);
+        expect(calls).toEqual([{ callback: false }, { callback: false }]);
+      }
+    });
+  });
+
+  it('imports by SPKI from a host whose createPublicKey knows no JWK', async () => {
+    const formats: string[] = [];
+    const derOnly = {
+      ...spying,
+      createPublicKey: (k: { format: string }) => {
+        formats.push(k.format);
+        if (k.format !== 'der') throw new Error('unsupported format');
+        return nodeCrypto.createPublicKey(k as never);
+      },
+    };
+    const { key, signature, tampered } = signed('P-256');
+    useNativeCrypto(derOnly as never);
+    expect(await verifySignature(key, message, signature)).toBe(true);
+    expect(await verifySignature(key, tampered, signature)).toBe(false);
+    expect(formats).toEqual(['jwk', 'der']);
+    expect(calls).toEqual([{ callback: false }, { callback: false }]);
+  });
+
+  describe('on Ed25519', () => {
+    it('verifies natively with the key imported as JWK', async () => {
+      const { privateKey, publicKey } = nodeCrypto.generateKeyPairSync('ed25519');
+      const signature = new Uint8Array(nodeCrypto.sign(null, message, privateKey));
+      const key = parsePublicKey(new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })));
+      useNativeCrypto(spying as never);
+      expect(await verifySignature(key, message, signature)).toBe(true);
+      expect(await verifySignature(key, message.subarray(1), signature)).toBe(false);
+      expect(calls).toEqual([{ callback: false }, { callback: false }]);
+    });
   });
 });

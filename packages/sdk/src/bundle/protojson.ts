@@ -129,6 +129,15 @@ export class Reader {
  * breaks are skipped as Go's protojson (encoding/base64) does. Strict otherwise.
  */
 export function decodeProtoBytes(s: string): Uint8Array {
+  // The common case, canonical standard base64, decodes as it is: the normalizations below only
+  // change a string that strict decoding refuses (URL-safe letters, missing padding, line breaks).
+  if (typeof s === 'string' && s.length % 4 === 0) {
+    try {
+      return base64Decode(s);
+    } catch {
+      // normalized below, then decoded (or refused) strictly
+    }
+  }
   let t = s.includes('\n') || s.includes('\r') ? s.replace(/[\r\n]/g, '') : s;
   if (/[-_]/.test(t)) t = t.replace(/-/g, '+').replace(/_/g, '/');
   if (t.length % 4 !== 0 && !t.endsWith('=')) t += '='.repeat((4 - (t.length % 4)) % 4);

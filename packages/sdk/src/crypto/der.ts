@@ -86,12 +86,30 @@ export function encodeOid(dotted: string): Uint8Array {
   return new Uint8Array(out);
 }
 
+// decodeOid is a pure function of a few distinct short byte strings (a certificate or token names
+// the same dozen OIDs): answers are kept by their exact bytes (as a string of char codes 0-255),
+// at most OID_MEMO_MAX of them. A malformed OID throws every time and is never kept.
+const oidMemo = new Map<string, string>();
+const OID_MEMO_MAX = 1024;
+
 /** Dotted-decimal form of an OBJECT IDENTIFIER's contents. */
 export function decodeOid(value: Uint8Array): string {
+  if (value.length > 32) return decodeOidBytes(value);
+  const key = String.fromCharCode.apply(null, value as unknown as number[]);
+  let s = oidMemo.get(key);
+  if (s === undefined) {
+    s = decodeOidBytes(value);
+    if (oidMemo.size < OID_MEMO_MAX) oidMemo.set(key, s);
+  }
+  return s;
+}
+
+function decodeOidBytes(value: Uint8Array): string {
   if (value.length === 0) fail('empty OID');
-  const arcs: number[] = [];
+  let out = '';
   let acc = 0;
   let started = false;
+  let first = true;
   for (let i = 0; i < value.length; i++) {
     const b = value[i] as number;
     if (!started && b === 0x80) fail('non-minimal OID arc');
@@ -99,15 +117,18 @@ export function decodeOid(value: Uint8Array): string {
     acc = acc * 128 + (b & 0x7f);
     if (acc > Number.MAX_SAFE_INTEGER / 128) fail('OID arc too large');
     if ((b & 0x80) === 0) {
-      arcs.push(acc);
+      if (first) {
+        out = acc < 40 ? `0.${acc}` : acc < 80 ? `1.${acc - 40}` : `2.${acc - 80}`;
+        first = false;
+      } else {
+        out += `.${acc}`;
+      }
       acc = 0;
       started = false;
     }
   }
   if (started) fail('truncated OID');
-  const first = arcs[0] as number;
-  const head = first < 40 ? [0, first] : first < 80 ? [1, first - 40] : [2, first - 80];
-  return [...head, ...arcs.slice(1)].join('.');
+  return out;
 }
 
 /** Contents of a BIT STRING with zero unused bits. */

@@ -38,4 +38,9 @@ export { type NativeCryptoModule, useNativeCrypto } from './native.js';
 export { type PemBlock, pemDecode, pemDecodeAll, pemEncode } from './pem.js';
 export { verifySignatureOverDigest } from './prehashed.js';
 export { digestInfo, rsaDigestInfoPrefix } from './rsa.js';
+export {
+  createVerificationCache,
+  VerificationCache,
+  type VerificationCacheOptions,
+} from './verification-cache.js';
 export { type VerifyOptions, verifySignature } from './verify.js';

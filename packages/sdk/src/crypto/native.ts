@@ -11,7 +11,14 @@
 
 /** The subset of `node:crypto` the backend uses (structural, so no Node types leak in). */
 export interface NativeCryptoModule {
-  createPublicKey(key: { key: Uint8Array; format: 'der'; type: 'spki' }): unknown;
+  createPublicKey(
+    key:
+      | { key: Uint8Array; format: 'der'; type: 'spki' }
+      | {
+          key: { kty: 'EC'; crv: 'P-256'; x: string; y: string } | { kty: 'OKP'; crv: 'Ed25519'; x: string };
+          format: 'jwk';
+        },
+  ): unknown;
   verify(
     algorithm: string | null | undefined,
     data: Uint8Array,
@@ -48,6 +55,7 @@ export interface NativeHash {
 
 let native: NativeCryptoModule | undefined;
 let hashOneShot: ((alg: string, data: Uint8Array) => Uint8Array) | undefined;
+let hashToLatin1: ((alg: string, data: Uint8Array) => string) | undefined;
 let hashStream: ((alg: string) => NativeHash) | undefined;
 
 /**
@@ -58,6 +66,7 @@ export function useNativeCrypto(mod: NativeCryptoModule | undefined): boolean {
   if (mod === undefined) {
     native = undefined;
     hashOneShot = undefined;
+    hashToLatin1 = undefined;
     hashStream = undefined;
     return true;
   }
@@ -66,6 +75,7 @@ export function useNativeCrypto(mod: NativeCryptoModule | undefined): boolean {
   const createHash = typeof mod.createHash === 'function' ? mod.createHash.bind(mod) : undefined;
   const hash = typeof mod.hash === 'function' ? mod.hash.bind(mod) : undefined;
   hashStream = createHash;
+  hashToLatin1 = hash ? (alg, data) => hash(alg, data, 'latin1') : undefined;
   hashOneShot = hash
     ? (alg, data) => latin1Bytes(hash(alg, data, 'latin1'))
     : createHash
@@ -85,6 +95,14 @@ function latin1Bytes(s: string): Uint8Array {
 /** A plain Uint8Array view of a host byte array (in Node a Buffer subclass): callers get plain bytes. */
 function plain(b: Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * The native one-shot digest as a 'latin1' string (one char per byte), when the host provided one:
+ * for a digest used only as a map key, this skips the bytes altogether.
+ */
+export function nativeDigestLatin1(): ((alg: string, data: Uint8Array) => string) | undefined {
+  return hashToLatin1;
 }
 
 /** The native one-shot digest `(algorithm, data) => hash`, when the host provided one. */

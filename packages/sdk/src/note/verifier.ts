@@ -14,6 +14,7 @@
 
 import { sha256 } from '../crypto/hash.js';
 import { ed25519PublicKeyFromRaw, type PublicKey, parsePublicKey } from '../crypto/keys.js';
+import type { VerificationCache } from '../crypto/verification-cache.js';
 import { verifySignature } from '../crypto/verify.js';
 import { base64Decode, base64Encode, concatBytes, utf8Encode } from '../encoding.js';
 import { ScribaError } from '../errors.js';
@@ -77,20 +78,32 @@ export function formatVerifierKey(name: string, type: number, keyBytes: Uint8Arr
   return `${name}+${hash}+${base64Encode(concatBytes(Uint8Array.of(type), keyBytes))}`;
 }
 
-function ed25519Verifier(name: string, keyHash: number, key: PublicKey): NoteVerifier {
+function ed25519Verifier(
+  name: string,
+  keyHash: number,
+  key: PublicKey,
+  cache?: VerificationCache,
+): NoteVerifier {
   return {
     name,
     keyHash,
     type: NOTE_KEY_TYPE_ED25519,
     publicKey: key,
     verify: (message, sig) =>
-      sig.length === 64 ? verifySignature(key, message, sig) : Promise.resolve(false),
+      sig.length === 64
+        ? verifySignature(key, message, sig, cache ? { cache } : undefined)
+        : Promise.resolve(false),
   };
 }
 
-function ecdsaVerifier(name: string, keyHash: number, key: PublicKey): NoteVerifier {
+function ecdsaVerifier(
+  name: string,
+  keyHash: number,
+  key: PublicKey,
+  cache?: VerificationCache,
+): NoteVerifier {
   // transparency-dev/formats: ecdsa.VerifyASN1(key, SHA-256(msg), sig) — DER only, SHA-256 on every curve.
-  const opts = { hash: 'sha256', ecdsaFormat: 'der' } as const;
+  const opts = { hash: 'sha256', ecdsaFormat: 'der', ...(cache ? { cache } : {}) } as const;
   return {
     name,
     keyHash,
@@ -117,22 +130,23 @@ function cosignatureVerifier(name: string, keyHash: number, key: PublicKey): Not
 
 /**
  * A NoteVerifier for a parsed public key: Ed25519 → type 0x01 (or 0x04 when `cosignature` is
- * set), ECDSA → type 0x02. RSA has no note signature type: KEY_UNSUPPORTED.
+ * set), ECDSA → type 0x02. RSA has no note signature type: KEY_UNSUPPORTED. With `cache`, an
+ * Ed25519/ECDSA signature over the exact same message bytes is verified once per cache.
  */
 export function noteVerifierFromPublicKey(
   name: string,
   key: PublicKey,
-  opts?: { cosignature?: boolean },
+  opts?: { cosignature?: boolean; cache?: VerificationCache },
 ): NoteVerifier {
   if (!isValidKeyName(name)) invalidKey('invalid key name');
   if (key?.kind === 'ed25519') {
     return opts?.cosignature
       ? cosignatureVerifier(name, cosignatureKeyHash(name, key.raw), key)
-      : ed25519Verifier(name, ed25519KeyHash(name, key.raw), key);
+      : ed25519Verifier(name, ed25519KeyHash(name, key.raw), key, opts?.cache);
   }
   if (key?.kind === 'ecdsa') {
     if (opts?.cosignature) throw new ScribaError('KEY_UNSUPPORTED', 'cosignature/v1 keys are Ed25519');
-    return ecdsaVerifier(name, ecdsaKeyHash(key.spki), key);
+    return ecdsaVerifier(name, ecdsaKeyHash(key.spki), key, opts?.cache);
   }
   throw new ScribaError('KEY_UNSUPPORTED', 'only Ed25519 and ECDSA keys can verify notes');
 }

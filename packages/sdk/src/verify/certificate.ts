@@ -4,6 +4,7 @@
  * (CERTIFICATE_USAGE_INVALID), and embedded SCTs from trusted CT logs meeting the threshold
  * (SCT_THRESHOLD_NOT_MET).
  */
+import type { VerificationCache } from '../crypto/verification-cache.js';
 import { bytesEqual } from '../encoding.js';
 import { OID_EKU_CODE_SIGNING, type X509Certificate } from '../x509/certificate.js';
 import { type ChainResult, verifyCertificateChain } from '../x509/chain.js';
@@ -23,11 +24,15 @@ const UNDERSTOOD_CRITICAL = new Set([
 export type SctPrefetch = { issuer: X509Certificate; result: Promise<SctResult[]> };
 
 /** Starts the SCT checks against the trusted certificate whose subject is the leaf's issuer. */
-export function prefetchScts(leaf: X509Certificate, trust: TrustMaterial): SctPrefetch | undefined {
+export function prefetchScts(
+  leaf: X509Certificate,
+  trust: TrustMaterial,
+  cache?: VerificationCache,
+): SctPrefetch | undefined {
   for (const ca of trust.certificateAuthorities) {
     const first = ca.chain[0];
     if (first && bytesEqual(first.subject, leaf.issuer)) {
-      const result = verifyEmbeddedScts(leaf, first, trust.ctlogs);
+      const result = verifyEmbeddedScts(leaf, first, trust.ctlogs, cache);
       result.catch(() => {});
       return { issuer: first, result };
     }
@@ -41,6 +46,7 @@ export async function verifySigningCertificate(
   trust: TrustMaterial,
   ctlogThreshold: number,
   sctPrefetch?: SctPrefetch,
+  cache?: VerificationCache,
 ): Promise<{ chain: ChainResult; verifiedScts: number }> {
   const chain = await verifyCertificateChain(leaf, trust.certificateAuthorities, times);
   if (leaf.isCA || !leaf.keyUsageDigitalSignature || !leaf.extKeyUsage.includes(OID_EKU_CODE_SIGNING)) {
@@ -58,7 +64,9 @@ export async function verifySigningCertificate(
   if (ctlogThreshold > 0) {
     const issuer = chain.path[1] as X509Certificate;
     const scts =
-      sctPrefetch?.issuer === issuer ? sctPrefetch.result : verifyEmbeddedScts(leaf, issuer, trust.ctlogs);
+      sctPrefetch?.issuer === issuer
+        ? sctPrefetch.result
+        : verifyEmbeddedScts(leaf, issuer, trust.ctlogs, cache);
     verifiedScts = (await scts).length;
     if (verifiedScts < ctlogThreshold) {
       throw new VerificationError(

@@ -10,6 +10,7 @@
  * The one home of this check: the bundle verifier's inclusion proof step and the CLI both call it.
  */
 import type { PublicKey } from '../crypto/index.js';
+import type { VerificationCache } from '../crypto/verification-cache.js';
 import { isScribaError } from '../errors.js';
 import {
   type Checkpoint,
@@ -29,11 +30,15 @@ export type VerifiedCheckpointNote = {
   cosigners: NoteVerifier[];
 };
 
-/** Verifies the checkpoint note `text` with the log's `key` (and `witnesses`, when given). */
+/**
+ * Verifies the checkpoint note `text` with the log's `key` (and `witnesses`, when given). With a
+ * `cache`, the log's signature over these exact bytes is checked once per cache (witnesses' every time).
+ */
 export async function verifyCheckpointNote(
   text: string,
   key: PublicKey,
   witnesses?: WitnessPolicy,
+  cache?: VerificationCache,
 ): Promise<VerifiedCheckpointNote> {
   let checkpoint: Checkpoint;
   try {
@@ -45,7 +50,7 @@ export async function verifyCheckpointNote(
   let verified: NoteSignature[];
   let logVerifier: NoteVerifier;
   try {
-    logVerifier = noteVerifierFromPublicKey(name, key);
+    logVerifier = noteVerifierFromPublicKey(name, key, cache ? { cache } : undefined);
     ({ verified } = await verifyNote(text, [logVerifier, ...(witnesses?.verifiers ?? [])]));
   } catch (e) {
     if (isScribaError(e, 'NOTE_MALFORMED')) throw malformed(e);

@@ -21,6 +21,7 @@
  */
 import type { InclusionProof, TransparencyLogEntry } from '../bundle/types.js';
 import type { PublicKey } from '../crypto/index.js';
+import type { VerificationCache } from '../crypto/verification-cache.js';
 import { bytesEqual } from '../encoding.js';
 import { ENTRY_KIND_TABLE, entryKindId, isEntryKindId } from '../entries/kinds/table.js';
 import { treeIdOfOrigin } from '../entries/uuid.js';
@@ -34,6 +35,7 @@ export async function verifyInclusionProof(
   entry: TransparencyLogEntry,
   key: PublicKey,
   witnesses?: WitnessPolicy,
+  cache?: VerificationCache,
 ): Promise<{ proof: InclusionProof; checkpoint: Checkpoint; witnesses: string[] }> {
   const proof = entry.inclusionProof;
   if (!proof) throw new VerificationError('TLOG_INCLUSION_PROOF_INVALID', 'no inclusion proof');
@@ -59,7 +61,7 @@ export async function verifyInclusionProof(
   if (proof.checkpoint === undefined) {
     throw new VerificationError('TLOG_CHECKPOINT_MISSING', 'the inclusion proof has no checkpoint');
   }
-  const { checkpoint, cosigners } = await verifyCheckpointNote(proof.checkpoint, key, witnesses);
+  const { checkpoint, cosigners } = await verifyCheckpointNote(proof.checkpoint, key, witnesses, cache);
   checkProofIndex(entry, proof, checkpoint);
   if (checkpoint.size !== proof.treeSize || !bytesEqual(checkpoint.rootHash, proof.rootHash)) {
     throw new VerificationError('TLOG_CHECKPOINT_MISMATCH', "the checkpoint's tree is not the proof's tree");

@@ -20,3 +20,9 @@ export { type CheckedEntry, verifyTlogEntries, verifyTlogEntry } from './tlog-en
 export { parseLogKey, prepareTrustMaterial, type TrustedLog, type TrustMaterial } from './trust-material.js';
 export { findTrustedLog } from './trusted-log.js';
 export { verifyBundle } from './verify-bundle.js';
+export {
+  type BundleBatchItem,
+  type BundleBatchOutcome,
+  type VerifyBundlesOptions,
+  verifyBundles,
+} from './verify-bundles.js';

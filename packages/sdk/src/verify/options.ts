@@ -3,6 +3,7 @@
  */
 import type { BundleVersion, HashAlgorithm } from '../bundle/types.js';
 import type { PublicKey } from '../crypto/index.js';
+import type { VerificationCache } from '../crypto/verification-cache.js';
 import type { NoteVerifier } from '../note/index.js';
 import type { TrustMaterial } from './trust-material.js';
 
@@ -41,6 +42,13 @@ export type VerifyBundleOptions = {
    * certificate and each log must then be valid now. Default Date.now().
    */
   currentTime?: number;
+  /**
+   * A memo shared by the bundles of one batch (`createVerificationCache()`; `verifyBundles` makes
+   * one per call): a signature, certificate or timestamp token met again with the exact same bytes
+   * is not parsed or verified again. Every other rule is still applied to every bundle; failures are
+   * never remembered. Bounded; keyed by content, never by a name.
+   */
+  cache?: VerificationCache;
 };
 
 export type WitnessPolicy = { verifiers: NoteVerifier[]; threshold: number };

@@ -10,6 +10,7 @@ import {
   verifySignature,
   verifySignatureOverDigest,
 } from '../crypto/index.js';
+import type { VerificationCache } from '../crypto/verification-cache.js';
 import type { Artifact } from './artifact.js';
 import { preAuthEncoding } from './dsse.js';
 import { VerificationError } from './errors.js';
@@ -25,12 +26,18 @@ export async function verifyContentSignature(
   bundle: Bundle,
   key: PublicKey,
   artifact: Artifact,
+  cache?: VerificationCache,
 ): Promise<void> {
   let ok: boolean;
   try {
     if (bundle.content.kind === 'dsseEnvelope') {
       const c = bundle.content;
-      ok = await verifySignature(key, preAuthEncoding(c.payloadType, c.payload), c.signatures[0].sig);
+      ok = await verifySignature(
+        key,
+        preAuthEncoding(c.payloadType, c.payload),
+        c.signatures[0].sig,
+        cache ? { cache } : undefined,
+      );
     } else {
       const c = bundle.content;
       const hash = c.messageDigest?.algorithm ?? defaultHash(key);
@@ -39,7 +46,7 @@ export async function verifyContentSignature(
           key,
           artifact.bytes,
           c.signature,
-          key.kind === 'ed25519' ? undefined : { hash },
+          key.kind === 'ed25519' ? { cache } : { hash, cache },
         );
       } else {
         if (key.kind === 'ed25519') {

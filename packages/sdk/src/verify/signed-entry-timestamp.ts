@@ -5,10 +5,15 @@
  */
 import type { TransparencyLogEntry } from '../bundle/types.js';
 import { canonicalJsonBytes, type PublicKey, verifySignature } from '../crypto/index.js';
+import type { VerificationCache } from '../crypto/verification-cache.js';
 import { base64Encode, hexEncode } from '../encoding.js';
 import { VerificationError } from './errors.js';
 
-export async function verifySignedEntryTimestamp(entry: TransparencyLogEntry, key: PublicKey): Promise<void> {
+export async function verifySignedEntryTimestamp(
+  entry: TransparencyLogEntry,
+  key: PublicKey,
+  cache?: VerificationCache,
+): Promise<void> {
   if (!entry.signedEntryTimestamp)
     throw new VerificationError('TLOG_SET_INVALID', 'no signed entry timestamp');
   const payload = canonicalJsonBytes({
@@ -23,7 +28,7 @@ export async function verifySignedEntryTimestamp(entry: TransparencyLogEntry, ke
       key,
       payload,
       entry.signedEntryTimestamp,
-      key.kind === 'ed25519' ? undefined : { hash: 'sha256' },
+      key.kind === 'ed25519' ? { cache } : { hash: 'sha256', cache },
     );
   } catch (e) {
     throw new VerificationError('TLOG_SET_INVALID', 'the signed entry timestamp cannot be verified', {

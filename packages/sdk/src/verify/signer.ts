@@ -8,6 +8,7 @@
  */
 import type { Bundle } from '../bundle/types.js';
 import { type PublicKey, parsePublicKey } from '../crypto/index.js';
+import type { VerificationCache } from '../crypto/verification-cache.js';
 import { bytesEqual } from '../encoding.js';
 import { isSelfIssued, parseCertificate, type X509Certificate } from '../x509/certificate.js';
 import { VerificationError } from './errors.js';
@@ -22,6 +23,7 @@ export function resolveSigner(
   bundle: Bundle,
   trust: TrustMaterial,
   publicKey?: string | Uint8Array | PublicKey,
+  cache?: VerificationCache,
 ): Signer {
   const vm = bundle.verificationMaterial;
   const given = publicKey === undefined ? undefined : toKey(publicKey);
@@ -35,7 +37,11 @@ export function resolveSigner(
     return { type: 'publicKey', key: given };
   }
   const certs = vm.kind === 'certificate' ? [vm.certificate] : vm.certificates;
-  const parsed = certs.map((c) => parseCertificate(c));
+  // With a cache, one parse per distinct DER: bundles signed by one certificate then share its
+  // parsed object, whose key import and issuer check (isIssuedBy) are memoized on it.
+  const parsed = certs.map((c) =>
+    cache ? cache.memo('certificate', [c], () => parseCertificate(c)) : parseCertificate(c),
+  );
   const leaf = parsed[0] as X509Certificate;
   const anchors = trust.certificateAuthorities.flatMap((ca) => ca.chain);
   if (parsed.some((c) => isSelfIssued(c) && !anchors.some((a) => bytesEqual(a.der, c.der)))) {

@@ -6,6 +6,7 @@
  * bundles need a timestamp authority.
  */
 import type { Bundle } from '../bundle/types.js';
+import type { VerificationCache } from '../crypto/verification-cache.js';
 import { verifyRfc3161Timestamp } from '../x509/timestamp.js';
 import { VerificationError } from './errors.js';
 import type { VerifiedTimestamp } from './options.js';
@@ -22,10 +23,11 @@ export function signatureBytes(bundle: Bundle): Uint8Array {
 export async function verifyRfc3161Timestamps(
   bundle: Bundle,
   trust: TrustMaterial,
+  cache?: VerificationCache,
 ): Promise<VerifiedTimestamp[]> {
   const sig = signatureBytes(bundle);
   const results = bundle.rfc3161Timestamps.map((der) =>
-    verifyRfc3161Timestamp(der, sig, trust.timestampAuthorities),
+    verifyRfc3161Timestamp(der, sig, trust.timestampAuthorities, cache),
   );
   for (const r of results) r.catch(() => {});
   const out: VerifiedTimestamp[] = [];

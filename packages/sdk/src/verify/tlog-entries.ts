@@ -6,6 +6,7 @@
  * from one log count once (TLOG_THRESHOLD_NOT_MET).
  */
 import type { Bundle, TransparencyLogEntry } from '../bundle/types.js';
+import type { VerificationCache } from '../crypto/verification-cache.js';
 import { base64Encode } from '../encoding.js';
 import type { Artifact } from './artifact.js';
 import { verifyBinding } from './binding.js';
@@ -27,19 +28,20 @@ export async function verifyTlogEntry(
   artifact: Artifact,
   trust: TrustMaterial,
   witnesses?: WitnessPolicy,
+  cache?: VerificationCache,
 ): Promise<CheckedEntry> {
   const body = verifyEntryBody(entry);
   verifyBinding(body, bundle, signer, artifact);
   const log = findTrustedLog(entry, trust);
   // SET and inclusion proof are independent signature checks: started together, awaited in order.
   const setVerified = entry.signedEntryTimestamp !== undefined;
-  const set = setVerified ? verifySignedEntryTimestamp(entry, log.key) : undefined;
+  const set = setVerified ? verifySignedEntryTimestamp(entry, log.key, cache) : undefined;
   // v0.1 bundles predate checkpoints: there the SET is the inclusion evidence, and a proof without
   // a checkpoint (its root unauthenticated) proves nothing and is not used. From v0.2 on the proof
   // and its checkpoint are required.
   const legacyProof = bundle.version === '0.1' && entry.inclusionProof?.checkpoint === undefined;
   const proof =
-    entry.inclusionProof && !legacyProof ? verifyInclusionProof(entry, log.key, witnesses) : undefined;
+    entry.inclusionProof && !legacyProof ? verifyInclusionProof(entry, log.key, witnesses, cache) : undefined;
   proof?.catch(() => {});
   await set;
   const proven = proof ? await proof : undefined;
@@ -78,10 +80,11 @@ export async function verifyTlogEntries(
   trust: TrustMaterial,
   threshold: number,
   witnesses?: WitnessPolicy,
+  cache?: VerificationCache,
 ): Promise<CheckedEntry[]> {
   const checked: CheckedEntry[] = [];
   for (const entry of bundle.tlogEntries) {
-    checked.push(await verifyTlogEntry(entry, bundle, signer, artifact, trust, witnesses));
+    checked.push(await verifyTlogEntry(entry, bundle, signer, artifact, trust, witnesses, cache));
   }
   const logs = new Set(checked.map((c) => c.result.logId));
   if (logs.size < threshold) {

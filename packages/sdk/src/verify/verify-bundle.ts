@@ -14,9 +14,14 @@
  *  8. identity policy (identity.ts)
  *
  * The result says what was verified: the signer, the log entries, the times used.
+ *
+ * With `options.cache` (crypto/verification-cache.ts; verify-bundles.ts passes one per batch), a
+ * certificate or RFC 3161 token is parsed, and a signature checked, once per distinct byte string
+ * within the cache's life; every other rule above still runs for this bundle.
  */
 import { parseBundle } from '../bundle/bundle.js';
 import type { Bundle } from '../bundle/types.js';
+import { VerificationCache } from '../crypto/verification-cache.js';
 import { prefetchIssuers } from '../x509/chain.js';
 import { checkArtifact } from './artifact.js';
 import { prefetchScts, verifySigningCertificate } from './certificate.js';
@@ -65,21 +70,29 @@ export async function verifyBundle(
     throw new VerificationError('OPTIONS_INVALID', 'witnesses needs verifiers and a positive threshold');
   }
 
+  const cache = options.cache;
+  if (cache !== undefined && !(cache instanceof VerificationCache)) {
+    throw new VerificationError('OPTIONS_INVALID', 'options.cache must come from createVerificationCache');
+  }
+
   const bundle = isParsedBundle(input) ? input : parseBundle(input);
-  const signer = resolveSigner(bundle, trust, options.publicKey);
+  const signer = resolveSigner(bundle, trust, options.publicKey, cache);
   const artifact = checkArtifact(bundle, {
     ...(options.artifact !== undefined ? { artifact: options.artifact } : {}),
     ...(options.artifactDigest !== undefined ? { artifactDigest: options.artifactDigest } : {}),
   });
   // The steps' signature checks are independent, so they are started together (WebCrypto runs them
   // on its thread pool) and awaited in the fixed order: the error reported is always the first
-  // failing step's.
+  // failing step's. The slow-curve checks (the leaf's issuer, a TSA's: P-384 on node:crypto's pool)
+  // are started first, so they run while the main thread does the rest.
   if (signer.type === 'certificate') prefetchIssuers(signer.leaf, trust.certificateAuthorities);
+  const rfc3161 = settled(verifyRfc3161Timestamps(bundle, trust, cache));
   const scts =
-    signer.type === 'certificate' && ctlogThreshold > 0 ? prefetchScts(signer.leaf, trust) : undefined;
-  const signature = settled(verifyContentSignature(bundle, signer.key, artifact));
-  const tlog = settled(verifyTlogEntries(bundle, signer, artifact, trust, tlogThreshold, options.witnesses));
-  const rfc3161 = settled(verifyRfc3161Timestamps(bundle, trust));
+    signer.type === 'certificate' && ctlogThreshold > 0 ? prefetchScts(signer.leaf, trust, cache) : undefined;
+  const signature = settled(verifyContentSignature(bundle, signer.key, artifact, cache));
+  const tlog = settled(
+    verifyTlogEntries(bundle, signer, artifact, trust, tlogThreshold, options.witnesses, cache),
+  );
   await signature;
   const entries = await tlog;
   const times = await verifyTimestamps(bundle, entries, trust, timestampThreshold, rfc3161);
@@ -96,12 +109,14 @@ export async function verifyBundle(
       trust,
       ctlogThreshold,
       scts,
+      cache,
     );
     verifyIdentity(signer.leaf, options.policy);
     const id = certificateIdentity(signer.leaf);
     verifiedSigner = {
       type: 'certificate',
-      certificate: signer.leaf.der,
+      // A copy: with a cache, the parsed certificate is shared with the batch's other bundles.
+      certificate: signer.leaf.der.slice(),
       authority: chain.authority.uri,
       verifiedScts,
       ...(id.san !== undefined ? { subjectAlternativeName: id.san } : {}),

@@ -9,6 +9,7 @@
 import { windowContains } from '../bundle/trusted-root.js';
 import type { TrustWindow } from '../bundle/types.js';
 import { type PublicKey, sha256, verifySignature } from '../crypto/index.js';
+import type { VerificationCache } from '../crypto/verification-cache.js';
 import { bytesEqual, concatBytes } from '../encoding.js';
 import { VerificationError } from '../verify/errors.js';
 import { OID_SCT_LIST, type X509Certificate } from './certificate.js';
@@ -156,6 +157,7 @@ export async function verifyEmbeddedScts(
   leaf: X509Certificate,
   issuer: X509Certificate,
   ctlogs: TrustedCtLog[],
+  cache?: VerificationCache,
 ): Promise<SctResult[]> {
   const ext = leaf.extension(OID_SCT_LIST);
   if (!ext) return [];
@@ -177,6 +179,7 @@ export async function verifyEmbeddedScts(
     try {
       ok = await verifySignature(key, sctSignedData(sct, issuer.spki, tbs), sct.signature, {
         hash: 'sha256',
+        cache,
       });
     } catch {
       ok = false;

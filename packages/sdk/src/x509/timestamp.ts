@@ -13,6 +13,7 @@
  */
 import { windowContains } from '../bundle/trusted-root.js';
 import { digest, type PublicKey, verifySignature } from '../crypto/index.js';
+import type { VerificationCache } from '../crypto/verification-cache.js';
 import { bytesEqual } from '../encoding.js';
 import { VerificationError } from '../verify/errors.js';
 import {
@@ -51,7 +52,7 @@ function stripZeros(b: Uint8Array): Uint8Array {
  * TSTInfo, the signature algorithm MUST suit the TSA key, and the signature over the DER signed
  * attributes MUST verify. Throws TIMESTAMP_SIGNATURE_INVALID.
  */
-async function verifyCms(ts: ParsedTimestamp, key: PublicKey): Promise<void> {
+async function verifyCms(ts: ParsedTimestamp, key: PublicKey, cache?: VerificationCache): Promise<void> {
   const s = ts.signer;
   const digestAlg = hashAlgorithmOf(s.digestAlgorithm);
   const sa = signatureAlgorithmOf(s.signatureAlgorithm, 'cms');
@@ -73,6 +74,7 @@ async function verifyCms(ts: ParsedTimestamp, key: PublicKey): Promise<void> {
   try {
     ok = await verifySignature(key, ts.signedAttrs, s.signature, {
       hash: sa.hash ?? digestAlg,
+      cache,
       ...(key.kind === 'ecdsa' ? { ecdsaFormat: 'der' as const } : {}),
     });
   } catch {
@@ -135,8 +137,11 @@ export async function verifyRfc3161Timestamp(
   der: Uint8Array,
   signature: Uint8Array,
   authorities: TrustedAuthority[],
+  cache?: VerificationCache,
 ): Promise<TimestampResult> {
-  const ts = parseTimestamp(der);
+  // A parsed token is a pure function of its DER: with a cache, one parse per distinct token (and
+  // its embedded certificates are then the same objects, so their issuer checks are memoized too).
+  const ts = cache ? cache.memo('rfc3161-token', [der], () => parseTimestamp(der)) : parseTimestamp(der);
   const candidates: { authority: TrustedAuthority; path: X509Certificate[] }[] = [];
   for (const authority of authorities) {
     const first = authority.chain[0];
@@ -173,7 +178,7 @@ export async function verifyRfc3161Timestamp(
           throw new VerificationError('TIMESTAMP_UNTRUSTED_TSA', 'the TSA certificate chain does not verify');
         }
       }
-      await verifyCms(ts, signerCert.publicKey());
+      await verifyCms(ts, signerCert.publicKey(), cache);
       checkSignerNames(ts, c.path);
       if (!bytesEqual(ts.imprint, digest(ts.imprintAlgorithm, signature))) {
         throw new VerificationError(
