@@ -5,10 +5,10 @@
 import pg from 'pg';
 import { startPostgres as startBenchPostgres } from '../lib/pg.mjs';
 
-/** The proof bench's PostgreSQL: no fsync, a large buffer cache (reads dominate). */
-export function startPostgres() {
+/** The proof bench's PostgreSQL: no fsync, a large buffer cache (reads dominate; 256MB by default). */
+export function startPostgres({ sharedBuffers = '256MB' } = {}) {
   return startBenchPostgres({
-    flags: ['-c', 'fsync=off', '-c', 'shared_buffers=256MB'],
+    flags: ['-c', 'fsync=off', '-c', `shared_buffers=${sharedBuffers}`],
     killSignal: 'SIGKILL',
     logLines: 20,
   });

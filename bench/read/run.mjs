@@ -12,7 +12,7 @@
  * interleave; medians reported.
  *
  * Usage: npm run bench:read [-- --sizes 10000,1000000 --routes entry,proof --seconds 5
- *        --connections 32 --rounds 3 --profile /tmp/reads]
+ *        --connections 32 --rounds 3 --pg-shared-buffers 256MB --profile /tmp/reads]
  */
 import { fork } from 'node:child_process';
 import { verify } from 'node:crypto';
@@ -81,6 +81,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '3' },
+    // PostgreSQL's buffer cache (embedded PostgreSQL only), e.g. 4GB to hold a 10^7 tree.
+    'pg-shared-buffers': { type: 'string', default: '256MB' },
     // V8 CPU profiles of this process while it serves each measured load (not the loading, not the
     // ceiling): <profile>.<route>.<size>.<round>.cpuprofile.
     profile: { type: 'string' },
@@ -158,7 +160,7 @@ function load(port, size, route) {
   });
 }
 
-const pgServer = await startPostgres();
+const pgServer = await startPostgres({ sharedBuffers: values['pg-shared-buffers'] });
 const trees = [];
 try {
   for (const size of SIZES) {
