@@ -126,6 +126,14 @@ async function sizes(db, treeSize) {
       WHERE n.nspname = 'public' AND c.relkind = 'r'`,
   );
   const by = Object.fromEntries(rows.map((r) => [r.name, Number(r.bytes)]));
+  // Each relation on its own (heap, TOAST, each index), for the breakdown printed under the table.
+  const { rows: rel } = await db.query(
+    `SELECT c.relname AS name, pg_relation_size(c.oid)::bigint AS bytes
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname IN ('public', 'pg_toast') AND c.relkind IN ('r', 'i', 't')
+        AND pg_relation_size(c.oid) > 65536 ORDER BY 2 DESC`,
+  );
+  const relations = rel.map((r) => `${r.name} ${(Number(r.bytes) / treeSize).toFixed(1)}`).join(', ');
   const total = Object.values(by).reduce((a, b) => a + b, 0);
   // Exact mean body below 2M entries; a 1% block sample above (a full scan costs minutes at 10^7).
   const sample = treeSize > 2_000_000 ? 'TABLESAMPLE SYSTEM (1)' : '';
@@ -140,6 +148,7 @@ async function sizes(db, treeSize) {
     checkpoints: per('checkpoints'),
     other: (total - (by.entries ?? 0) - search - (by.tiles ?? 0) - (by.checkpoints ?? 0)) / treeSize,
     body: Number(b[0].mean),
+    relations,
   };
 }
 
@@ -181,7 +190,7 @@ try {
     await bench.db.query('ANALYZE');
     const storage = await sizes(bench.db, size);
     process.stderr.write(
-      `${size.toLocaleString('en-US')} entries (bulk ${loadSeconds.toFixed(0)} s): ${storage.total.toFixed(0)} B/entry\n`,
+      `${size.toLocaleString('en-US')} entries (bulk ${loadSeconds.toFixed(0)} s): ${storage.total.toFixed(0)} B/entry (${storage.relations})\n`,
     );
     // A fresh LogService + app on the loaded tree (the server's default batching).
     const log = new LogService(bench.storage, bench.treeId, bench.key, bench.signer, new Metrics(), {
@@ -235,6 +244,9 @@ const lines = [
     (r) =>
       `| ${f(r.target)}${r.reached < r.target ? ` (stopped at ${f(r.reached)})` : ''} | ${f(r.loadSeconds)} | ${f(r.a2.perSec)} | ${f(r.a2.p99, 1)} | ${f(r.a1.perSec)} | ${f(r.a2.walPerEntry)} | ${f(r.a1.walPerEntry)} | ${f(r.reads.perSec)} | ${f(r.reads.p99, 2)} | ${f(r.storage.total)} | ${f(r.storage.entries)} | ${f(r.storage.search)} | ${f(r.storage.tiles)} | ${f(r.storage.checkpoints)} | ${f(r.storage.other)} | ${f(r.storage.body)} | ${f(r.storage.total / r.storage.body, 2)} |`,
   ),
+  '',
+  'bytes per entry by relation (heap, TOAST, each index; > 64 KiB):',
+  ...rows.map((r) => `- ${f(r.size)}: ${r.storage.relations}`),
   '',
   `non-201 appends: ${rows.reduce((a, r) => a + r.a1.bad + r.a2.bad, 0)}; read errors: ${rows.reduce((a, r) => a + r.reads.errors, 0)}; load average at the end: ${os.loadavg()[0].toFixed(2)} (${os.cpus().length} cores shared with other work)`,
   'targets (issue 14): bytes/entry <= 1.5 x mean body; WAL/entry <= 2 x mean body',
