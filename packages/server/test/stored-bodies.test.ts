@@ -9,9 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { validateProposedEntry } from '../src/entries/index.js';
+import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
+import { checkpointSigner } from '../src/log/checkpoint.js';
+import { Metrics } from '../src/log/metrics.js';
+import { LogService } from '../src/log/service.js';
 import type { RunningServer } from '../src/main.js';
 import type { LogEntryValue } from '../src/routes/v1/entry-view.js';
 import { SqlLogStorage, searchKeyHash } from '../src/storage/log-storage.js';
+import { migrate } from '../src/storage/migrate.js';
+import { openPglite } from '../src/storage/pglite.js';
 
 type Appended = { index: number; uuid: string; body: Buffer; digest: string };
 
@@ -142,5 +149,31 @@ describe('stored entry bodies', () => {
       expect(await retrieve(`sha256:${a.digest}`)).toEqual([a.uuid]);
       expect(await retrieve(`sha256:${b.digest}`)).toEqual([b.uuid]);
     });
+  });
+
+  it('works the same on PGlite (the embedded default): compact body served whole, a duplicate refused', async () => {
+    const dir = await tempDir();
+    const db = await openPglite(dir.path);
+    try {
+      await migrate(db);
+      const key = parseLogKeyPem(generateLogKeyPem(), 'test');
+      const pgl = new SqlLogStorage(db);
+      const { treeId: tree } = await LogService.treeOrigin(pgl, key);
+      const signer = await checkpointSigner(key, 'example.test', `example.test - ${tree}`);
+      const log = new LogService(pgl, tree, key, signer, new Metrics(), { maxBatchSize: 16, maxWaitMs: 0 });
+      await log.init();
+      const entry = await validateProposedEntry(hashedRekord(newSigner()));
+      const first = await log.append(entry);
+      expect(first.kind).toBe('created');
+      expect((await log.append(entry)).kind).toBe('duplicate');
+      const { rows } = await db.query<{ body: Uint8Array }>('SELECT body FROM entries');
+      expect(rows).toHaveLength(1);
+      expect(new Uint8Array(rows[0]!.body)[0]).toBe(0x01);
+      const [read] = await pgl.entriesByIndex(tree, [0]);
+      expect(Buffer.from(read!.body).equals(Buffer.from(entry.body))).toBe(true);
+    } finally {
+      await db.close();
+      await dir.remove();
+    }
   });
 });

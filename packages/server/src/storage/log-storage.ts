@@ -47,7 +47,10 @@ function treeLiteral(treeId: TreeId): string {
 
 /**
  * BEGIN's companions: the tree lock (and whether the tree is still active), then the duplicates among
- * the batch in every tree of the log (read after the lock: rotations take the same lock).
+ * the batch in every tree of the log (read after the lock: rotations take the same lock). This check
+ * is what keeps a leaf hash unique in the log (sql/0007: the leaf-hash index is a hash index, which
+ * cannot be UNIQUE): batches of every process take the active tree's lock first, so no two check at
+ * once, and each statement here reads what every earlier batch committed.
  */
 function openingSql(treeId: TreeId, hexHashes: string[]): string {
   const t = treeLiteral(treeId);
