@@ -65,11 +65,11 @@ const SKELETONS = new Map<RekorHash['algorithm'], Skeleton>(
   }),
 );
 
-/** canonicalHashedRekordV001 of the parts, by its skeleton. */
-function expand(p: Parts): Uint8Array {
+/** The text of canonicalHashedRekordV001 of the parts, by its skeleton. */
+function expandText(p: Parts): string {
   const [a, b, c, d] = SKELETONS.get(p.hash.algorithm)!;
   const pem = p.blocks.map((der) => pemEncode(der, p.label)).join('');
-  return utf8Encode(a + p.hash.value + b + base64Encode(p.signature) + c + base64Encode(utf8Encode(pem)) + d);
+  return a + p.hash.value + b + base64Encode(p.signature) + c + base64Encode(utf8Encode(pem)) + d;
 }
 
 const HEX_OF: Record<RekorHash['algorithm'], RegExp> = {
@@ -78,11 +78,9 @@ const HEX_OF: Record<RekorHash['algorithm'], RegExp> = {
   sha512: /^[0-9a-f]{128}$/,
 };
 
-/** The parts of a hashedrekord 0.0.1 body laid out on a skeleton, or undefined. */
-function partsOf(body: Uint8Array): Parts | undefined {
-  if (body[0] !== 0x7b) return undefined; // '{'
+/** The parts of a hashedrekord 0.0.1 body (as text) laid out on a skeleton, or undefined. */
+function partsOf(text: string): Parts | undefined {
   try {
-    const text = utf8Decode(body);
     for (const [algorithm, [a, b, c, d]] of SKELETONS) {
       if (!text.startsWith(a) || !text.endsWith(d)) continue;
       const j = text.indexOf(b, a.length);
@@ -121,11 +119,16 @@ function varint(n: number, out: number[]): void {
  * to exactly these bytes, else the body itself.
  */
 export function encodeStoredBody(body: Uint8Array): Uint8Array {
-  const p = partsOf(body);
-  if (!p) return body;
-  const again = expand(p);
-  if (again.length !== body.length) return body;
-  for (let i = 0; i < body.length; i++) if (again[i] !== body[i]) return body;
+  if (body[0] !== 0x7b) return body; // '{': not JSON
+  let text: string;
+  try {
+    text = utf8Decode(body);
+  } catch {
+    return body;
+  }
+  const p = partsOf(text);
+  // Valid UTF-8 decodes one to one, so the same text is the same bytes.
+  if (!p || expandText(p) !== text) return body;
   const head: number[] = [V1_HASHEDREKORD, ALGORITHMS.indexOf(p.hash.algorithm) + 1];
   const digest = hexDecode(p.hash.value);
   const mid: number[] = [];
@@ -212,7 +215,7 @@ export function decodeStoredBody(stored: Uint8Array): Uint8Array {
   }
   if (o !== stored.length) throw bad('trailing bytes');
   try {
-    return expand({ hash: { algorithm, value }, signature, label, blocks });
+    return utf8Encode(expandText({ hash: { algorithm, value }, signature, label, blocks }));
   } catch (cause) {
     throw new ScribaError('ENTRY_STORED_FORM_INVALID', 'stored entry body: does not expand', { cause });
   }
