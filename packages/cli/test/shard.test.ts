@@ -5,7 +5,7 @@
  * duplicate pointing at it. Bad options and key files are one line and exit 2.
  */
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
@@ -89,6 +89,26 @@ describe('scriba shard on the embedded database', () => {
     const next = await postEntry(server.url, hashedRekord(newSigner()));
     expect(next.status).toBe(201);
     expect(treeOf(Object.keys((await next.json()) as Record<string, unknown>)[0]!)).toBe(active.treeId);
+  });
+
+  it('refuses in one line on a data directory without a log, and creates nothing there', async () => {
+    const empty = await tempDir('scriba-shard-empty-');
+    try {
+      for (const args of [
+        ['list'],
+        ['rotate'],
+        ['export', '--tree-id', '1', '--out', join(empty.path, 'out')],
+      ]) {
+        const r = await shard(...args, '--data-dir', empty.path);
+        expect(r.code).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(/^error CONFIG: no log in .*start `scriba serve`/);
+      }
+      expect(await readdir(empty.path)).toEqual([]);
+    } finally {
+      await empty.remove();
+    }
   });
 
   it('reports bad subcommands, options and key files in one line (exit 2)', async () => {

@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => runCleanups(cleanups));
 
 /** `scriba witness --log-url <log>` on a free port, once it listens; its output. */
-async function witness(): Promise<{ url: string; output: () => string }> {
+async function witness(dataDir = 'w'): Promise<{ url: string; output: () => string }> {
   const port = await freePort();
   const env = { ...process.env };
   delete env.DATABASE_URL;
@@ -39,7 +39,7 @@ async function witness(): Promise<{ url: string; output: () => string }> {
       '--name',
       'witness.example/w1',
       '--data-dir',
-      join(dir, 'w'),
+      join(dir, dataDir),
       '--port',
       String(port),
     ].concat(['--log-url', server.url]),
@@ -84,5 +84,24 @@ describe('scriba witness --log-url on a sharded log', () => {
       expect(r.status).toBe(200);
       expect(await r.text()).toMatch(/^— witness\.example\/w1 \S+\n$/);
     }
+  }, 120_000);
+
+  it('follows a shard the log rotated to after the witness started, and nothing else', async () => {
+    const w = await witness('w-later');
+    const before = (await (await fetch(`${server.url}/api/v2/checkpoint`)).text()).split('\n')[0]!;
+    expect(w.output()).toContain(`following ${before}`);
+    await server.log.rotate();
+    expect((await postEntry(server.url, hashedRekord(newSigner()))).status).toBe(201);
+    const checkpoint = await (await fetch(`${server.url}/api/v2/checkpoint`)).text();
+    const newOrigin = checkpoint.split('\n')[0]!;
+    expect(newOrigin).not.toBe(before);
+    expect(w.output()).not.toContain(`following ${newOrigin}`);
+    const r = await push(w.url, '/api/v2/checkpoint');
+    expect(r.status).toBe(200);
+    expect(await r.text()).toMatch(/^— witness\.example\/w1 \S+\n$/);
+    // An origin the log does not list is still unknown (signed or not).
+    const forged = checkpoint.replace(newOrigin, `${newOrigin}-not-a-shard`);
+    const bad = await fetch(`${w.url}/add-checkpoint`, { method: 'POST', body: `old 0\n\n${forged}` });
+    expect(bad.status).toBe(404);
   }, 120_000);
 });

@@ -17,7 +17,7 @@ import { DataDirInUseError } from './storage/datadir-lock.js';
 import { migrate, openDb, SqlLogStorage } from './storage/index.js';
 import type { Db } from './storage/types.js';
 
-export { DataDirInUseError };
+export { ConfigError, DataDirInUseError };
 
 /** One shard as an operator sees it. */
 export type ShardInfo = {
@@ -83,6 +83,8 @@ export async function withStorage<T>(config: Config, fn: (storage: SqlLogStorage
     poolMax: 2,
     connectTimeoutMs: config.dbConnectTimeoutMs,
     statementTimeoutMs: config.dbStatementTimeoutMs,
+    // An operator command works on an existing log: it never creates an empty embedded one.
+    pglite: { existing: true },
   });
   try {
     await migrate(db);

@@ -223,10 +223,12 @@ describe('GET /api/v2/shards/<treeId>/...', () => {
       ).toEqual([hashLeaf(base64Decode(tle.canonicalizedBody))]);
     });
 
-    it("a v2 duplicate of a frozen shard's entry is refused with its tree-local index", async () => {
+    it("a v2 duplicate of a frozen shard's entry is refused with its tree-local index and shard", async () => {
       const r = await postEntryV2(after.url, v2Entry);
       expect(r.status).toBe(409);
       expect(r.headers.get('x-log-index')).toBe(String(v2Index));
+      expect(r.headers.get('x-log-tree-id')).toBe(frozen);
+      expect(((await r.json()) as { message: string }).message).toContain(`shard ${frozen}`);
     });
 
     it("the immutable tile cache never answers one shard's path with another shard's tile", async () => {

@@ -19,6 +19,7 @@ export { WITNESS_SQL_DIR, type WitnessState, WitnessStore } from './store.js';
 export {
   type AddCheckpointResult,
   type Cosigner,
+  DISCOVER_INTERVAL_MS,
   parseAddCheckpointRequest,
   Witness,
   type WitnessedLog,
@@ -35,6 +36,8 @@ export type WitnessServerOptions = {
   keyPath?: string;
   databaseUrl?: string;
   logs: WitnessLogConfig[];
+  /** The logs as their source lists them now, asked when a checkpoint names an unknown origin. */
+  discover?: () => Promise<WitnessLogConfig[]>;
   logger?: boolean;
 };
 
@@ -78,7 +81,13 @@ export async function createWitnessServer(opts: WitnessServerOptions): Promise<W
     await closeDb();
     throw e;
   }
-  const witness = new Witness({ store, cosigners: [cosigner], logs });
+  const discover = opts.discover;
+  const witness = new Witness({
+    store,
+    cosigners: [cosigner],
+    logs,
+    ...(discover ? { discover: async () => witnessedLogs(await discover()) } : {}),
+  });
   const app = Fastify({ logger: opts.logger ?? false });
   await app.register(witnessRoutes, { witness });
   return {

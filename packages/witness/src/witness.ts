@@ -33,9 +33,19 @@ export type WitnessOptions = {
   store: WitnessStore;
   cosigners: Cosigner[];
   logs: WitnessedLog[];
+  /**
+   * Asks where the logs were learned (a log's own listing of its shards) which logs it has now, when
+   * a checkpoint names an origin the witness does not follow: a log that rotated to a new shard
+   * (issue 11) is followed without a restart. Origins already followed keep their keys; asked at most
+   * once per DISCOVER_INTERVAL_MS whatever the requests.
+   */
+  discover?: () => Promise<WitnessedLog[]>;
   /** Seconds since the epoch (injectable for tests). */
   now?: () => number;
 };
+
+/** The least time between two `discover` calls (unknown origins cost no more than this). */
+export const DISCOVER_INTERVAL_MS = 10_000;
 
 /** The C2SP limit on consistency proof lines. */
 export const MAX_PROOF_LINES = 63;
@@ -77,13 +87,41 @@ export class Witness {
   private readonly store: WitnessStore;
   private readonly cosigners: Cosigner[];
   private readonly now: () => number;
+  private readonly discover: (() => Promise<WitnessedLog[]>) | undefined;
+  private discovering: Promise<void> | undefined;
+  private discoveredAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: WitnessOptions) {
     if (options.cosigners.length === 0) throw new Error('a witness needs at least one cosigning key');
     this.store = options.store;
     this.cosigners = options.cosigners;
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    this.discover = options.discover;
     for (const log of options.logs) this.logs.set(log.origin, log);
+  }
+
+  /**
+   * The log followed under `origin`, asking `discover` for new ones (one call shared by concurrent
+   * requests, at most once per DISCOVER_INTERVAL_MS; a failed call learns nothing).
+   */
+  private async logFor(origin: string): Promise<WitnessedLog | undefined> {
+    const known = this.logs.get(origin);
+    if (known || !this.discover) return known;
+    if (!this.discovering && performance.now() - this.discoveredAt >= DISCOVER_INTERVAL_MS) {
+      this.discoveredAt = performance.now();
+      const discover = this.discover;
+      this.discovering = (async () => {
+        try {
+          for (const log of await discover()) if (!this.logs.has(log.origin)) this.logs.set(log.origin, log);
+        } catch {
+          // the listing could not be read: origins stay as they were until the next call
+        } finally {
+          this.discovering = undefined;
+        }
+      })();
+    }
+    await this.discovering;
+    return this.logs.get(origin);
   }
 
   /** Origins this witness follows. */
@@ -113,7 +151,7 @@ export class Witness {
     } catch (e) {
       return { status: 400, contentType: TEXT, body: `malformed request: ${(e as Error).message}\n` };
     }
-    const log = this.logs.get(origin);
+    const log = await this.logFor(origin);
     if (!log) return { status: 404, contentType: TEXT, body: 'unknown log origin\n' };
     try {
       await verifyNote(req.checkpoint, log.verifiers);

@@ -356,6 +356,77 @@ describe('WitnessStore.init', () => {
   });
 });
 
+describe('Witness discovery of new origins (a log that rotated to a new shard)', () => {
+  const NEW = 'example.com/log - 2';
+  // A Scriba shard's origin is `<name> - <tree ID>`; its key keeps the log's name.
+  const newSigner = ed25519Signer(ORIGIN, new Uint8Array(32).fill(2));
+  const newVerifier = parseVerifierKey(formatVerifierKey(ORIGIN, NOTE_KEY_TYPE_ED25519, newSigner.publicKey));
+  const intruder = ed25519Signer(ORIGIN, new Uint8Array(32).fill(3));
+  const intruderVerifier = parseVerifierKey(
+    formatVerifierKey(ORIGIN, NOTE_KEY_TYPE_ED25519, intruder.publicKey),
+  );
+
+  it('asks once for an unknown origin, follows what it learns, never rekeys a followed origin', async () => {
+    const { db, close } = await tempPglite();
+    try {
+      const store = new WitnessStore(db);
+      await store.init();
+      let calls = 0;
+      const w = new Witness({
+        store,
+        cosigners: [cosigner],
+        logs: [{ origin: ORIGIN, verifiers: [logVerifier] }],
+        discover: async () => {
+          calls++;
+          // The listing names the new shard, and tries to give the followed origin another key.
+          return [
+            { origin: NEW, verifiers: [newVerifier] },
+            { origin: ORIGIN, verifiers: [intruderVerifier] },
+          ];
+        },
+      });
+      const known = await w.addCheckpoint(request(0, [], await checkpoint(LOG, 3)));
+      expect(known.status).toBe(200);
+      expect(calls).toBe(0);
+      const fresh = await w.addCheckpoint(request(0, [], await checkpoint(LOG, 5, newSigner, NEW)));
+      expect(fresh.status).toBe(200);
+      expect(calls).toBe(1);
+      expect(w.origins).toEqual([ORIGIN, NEW]);
+      // The followed origin kept its key: a checkpoint signed by the listed intruder key is refused.
+      const rekeyed = await w.addCheckpoint(
+        request(3, consistency(LOG, 3, 8), await checkpoint(LOG, 8, intruder)),
+      );
+      expect(rekeyed.status).toBe(403);
+      // Unknown origins within the interval ask nothing more.
+      for (let i = 0; i < 5; i++) {
+        const r = await w.addCheckpoint(request(0, [], await checkpoint(LOG, 2, newSigner, `nope-${i}`)));
+        expect(r.status).toBe(404);
+      }
+      expect(calls).toBe(1);
+    } finally {
+      await close();
+    }
+  });
+
+  it('answers 404 when the listing cannot be read', async () => {
+    const { db, close } = await tempPglite();
+    try {
+      const store = new WitnessStore(db);
+      await store.init();
+      const w = new Witness({
+        store,
+        cosigners: [cosigner],
+        logs: [],
+        discover: () => Promise.reject(new Error('log unreachable')),
+      });
+      const r = await w.addCheckpoint(request(0, [], await checkpoint(LOG, 5, newSigner, NEW)));
+      expect(r.status).toBe(404);
+    } finally {
+      await close();
+    }
+  });
+});
+
 describe('parseAddCheckpointRequest', () => {
   describe('when the body is well-formed', () => {
     it('splits old size, proof and checkpoint', async () => {

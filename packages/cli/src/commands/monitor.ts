@@ -47,6 +47,7 @@ export type { MonitorState } from '../monitor/state.js';
 const USAGE = `usage: scriba monitor --url URL --trusted-root FILE [--state FILE] [--once | --interval 60s]
        [--watch-identity RE]... [--watch-issuer RE]... [--watch-key FILE]... [--watch-digest sha256:HEX]...
        [--vkey VERIFIER_KEY]... [--require-witnesses N --witness VKEY...] [--json]
+  --url                 the log (every shard it lists), or one shard: URL/api/v2/shards/<treeID>
   --trusted-root        the log's keys (Sigstore trusted root, every shard's key); --vkey adds note
                         verifier keys
   --state FILE          the shards followed; each shard's last verified checkpoint is kept beside it
@@ -64,6 +65,17 @@ function parseInterval(s: string): number {
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
   return n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000);
+}
+
+/**
+ * Where the monitor reads a log given by `url`: the shard list under the base URL and the tiles under
+ * `<base>/api/v2`; a URL naming one shard's tlog-tiles prefix (`…/api/v2/shards/<treeID>`) is that
+ * tree alone (no shard list is served there, so it is followed as one tree at that prefix).
+ */
+export function monitorUrls(url: string): { baseUrl: string; tilesUrl: string } {
+  const base = normalizeLogUrl(url);
+  if (/\/api\/v2\/shards\/[0-9]+$/.test(base)) return { baseUrl: base, tilesUrl: base };
+  return { baseUrl: base, tilesUrl: `${base}/api/v2` };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -141,11 +153,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   const json = values.json === true;
   const emit = makeEmitter(json);
-  const base = normalizeLogUrl(url);
-  const tilesUrl = `${base}/api/v2`;
+  const { baseUrl, tilesUrl } = monitorUrls(url);
   const round = () =>
     monitorLog({
-      baseUrl: base,
+      baseUrl,
       tilesUrl,
       verifiers,
       ...(witnesses ? { witnesses } : {}),

@@ -42,7 +42,7 @@ function operatorError(admin: Admin, e: unknown): unknown {
       `a running server (process ${e.holder ?? 'unknown'}) holds the embedded database in ${e.dir}: stop it first, or let it rotate by policy (SCRIBA_SHARD_MAX_SIZE, SCRIBA_SHARD_PERIOD)`,
     );
   }
-  if (e instanceof Error && e.name === 'ConfigError') return new CliError(EXIT_USAGE, 'CONFIG', e.message);
+  if (e instanceof admin.ConfigError) return new CliError(EXIT_USAGE, 'CONFIG', e.message);
   return e;
 }
 

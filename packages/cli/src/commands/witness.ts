@@ -3,6 +3,8 @@
  * cosignatures). A witness follows a log by its checkpoint origin and the keys that sign it:
  *  - `--log-url URL` learns both from a Scriba log at start (GET /api/v2/log/vkeys, and the origin
  *    of every shard: GET /api/v2/checkpoint, the frozen shards of GET /api/v1/log) and prints them;
+ *    a checkpoint of an origin not yet followed has the log read again (at most every 10 s), so a
+ *    shard the log rotated to later is followed without a restart;
  *  - `--log VKEY [--origin ORIGIN]` gives them (repeatable; without --origin the key name is taken
  *    as the origin, which is right for logs whose origin is their key name, not for Scriba, whose
  *    origin is `<name> - <treeID>`);
@@ -59,7 +61,8 @@ async function learnLog(url: string): Promise<(WitnessLogConfig & { origin: stri
 
 const USAGE = `usage: scriba witness --name NAME (--log-url URL | --log VKEY [--origin ORIGIN] | --config FILE)...
        [--data-dir DIR] [--key FILE] [--database-url URL] [--host 127.0.0.1] [--port 3030] [--print-vkey]
-  --log-url URL   follow the Scriba log at URL: its keys and its shards' origins are read from it at start
+  --log-url URL   follow the Scriba log at URL: its keys and its shards' origins are read from it at start,
+                  and again (at most every 10 s) when a checkpoint names a shard not yet followed
   --log VKEY      a log's note verifier key; --origin gives its checkpoint origin (the first line
                   of its checkpoint, e.g. "127.0.0.1:3000 - 4242"; default: the key's name)
   --print-vkey    print this witness's verifier key (creating its key) and exit
@@ -98,8 +101,9 @@ export async function run(argv: string[]): Promise<number> {
   const logs: WitnessLogConfig[] = vkeyArgs.map((v, i) =>
     originArgs[i] !== undefined ? { vkeys: [v], origin: originArgs[i] as string } : { vkeys: [v] },
   );
+  const logUrls = (values['log-url'] as string[] | undefined) ?? [];
   if (!values['print-vkey']) {
-    for (const u of (values['log-url'] as string[] | undefined) ?? []) {
+    for (const u of logUrls) {
       try {
         logs.push(...(await learnLog(u)));
       } catch (e) {
@@ -160,6 +164,12 @@ export async function run(argv: string[]): Promise<number> {
       name,
       dataDir,
       logs,
+      // New shards of the --log-url logs (an unreadable log is skipped until the next time).
+      ...(logUrls.length > 0
+        ? {
+            discover: async () => (await Promise.all(logUrls.map((u) => learnLog(u).catch(() => [])))).flat(),
+          }
+        : {}),
       logger: false,
       ...(values.key ? { keyPath: resolve(values.key as string) } : {}),
       ...(databaseUrl ? { databaseUrl } : {}),

@@ -3,11 +3,11 @@
  * may read it and write to it, without credentials — `Access-Control-Allow-Origin: *` and never
  * `Access-Control-Allow-Credentials`. A preflight (OPTIONS with Access-Control-Request-Method) is
  * answered 204 here, before routing; the headers a client needs (Location, ETag, Retry-After,
- * x-log-index) are exposed.
+ * x-log-index, x-log-tree-id) are exposed.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-const EXPOSED = 'Location, ETag, Retry-After, Content-Type, Cache-Control, x-log-index';
+const EXPOSED = 'Location, ETag, Retry-After, Content-Type, Cache-Control, x-log-index, x-log-tree-id';
 
 export async function cors(req: FastifyRequest, reply: FastifyReply): Promise<void> {
   reply.header('access-control-allow-origin', '*');

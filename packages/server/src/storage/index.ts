@@ -10,7 +10,7 @@ import type { Db } from './types.js';
 export { classifyDbError, type DbErrorClass, DbUnavailableError } from './errors.js';
 export { SqlLogStorage } from './log-storage.js';
 export { type MigrationSet, migrate } from './migrate.js';
-export { openPglite } from './pglite.js';
+export { NoDatabaseError, openPglite } from './pglite.js';
 export { openPostgres, type PostgresOptions } from './postgres.js';
 export type { Db, Queryable } from './types.js';
 export { toBytes, toNumber } from './types.js';
@@ -22,7 +22,7 @@ export { waitForDatabase } from './wait.js';
  */
 export async function openDb(
   opts: { databaseUrl?: string | undefined; dataDir: string; poolMax: number } & PostgresOptions & {
-      pglite?: { subdir?: string; lockFile?: string };
+      pglite?: { subdir?: string; lockFile?: string; existing?: boolean };
     },
 ): Promise<Db> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolMax, opts);

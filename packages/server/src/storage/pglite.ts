@@ -8,9 +8,11 @@
  * set to 0600 and every directory to 0700 after opening and again at close. The 0700 directory is
  * what keeps other users out of files created in between.
  */
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { ConfigError } from '../config.js';
 import { lockDataDir } from './datadir-lock.js';
 import type { Db, Queryable } from './types.js';
 
@@ -33,15 +35,29 @@ export async function makePrivate(dir: string): Promise<void> {
   }
 }
 
-/** `subdir`: the database's folder under the data dir; `lockFile`: the data dir's lock file name. */
+/** The embedded database was asked for as existing (an operator command) and the data dir has none. */
+export class NoDatabaseError extends ConfigError {
+  constructor(readonly dir: string) {
+    super(
+      `no log in ${dir}: the data directory holds no embedded database (start \`scriba serve\` with this SCRIBA_DATA_DIR first, or set DATABASE_URL)`,
+    );
+    this.name = 'NoDatabaseError';
+  }
+}
+
+/**
+ * `subdir`: the database's folder under the data dir; `lockFile`: the data dir's lock file name;
+ * `existing`: refuse (NoDatabaseError) rather than create a database when there is none.
+ */
 export async function openPglite(
   dataDir: string,
-  opts: { subdir?: string; lockFile?: string } = {},
+  opts: { subdir?: string; lockFile?: string; existing?: boolean } = {},
 ): Promise<Db> {
+  const dir = join(dataDir, opts.subdir ?? 'pglite');
+  if (opts.existing && !existsSync(join(dir, 'PG_VERSION'))) throw new NoDatabaseError(dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
   const lock = await lockDataDir(dataDir, opts.lockFile);
-  const dir = join(dataDir, opts.subdir ?? 'pglite');
   let db: PGlite;
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });

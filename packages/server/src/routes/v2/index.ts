@@ -4,7 +4,7 @@
  *    as rekor-tiles since #744: see validate.ts), appended to the active shard and answered
  *    201 with a protobuf-JSON TransparencyLogEntry (int64 as strings, bytes as base64; the tree-local
  *    index, the inclusion proof with the shard's signed checkpoint; no signed entry timestamp, no
- *    integrated time — as Rekor v2); a duplicate (in any shard) gets 409 with `x-log-index`.
+ *    integrated time — as Rekor v2); a duplicate (in any shard) gets 409 with `x-log-index` (tree-local) and `x-log-tree-id` (its shard).
  *  - GET /api/v2/checkpoint — the active shard's latest checkpoint (ECDSA + Ed25519 log signatures,
  *    plus the witness cosignatures collected for it), `text/plain; charset=utf-8`, cacheable for seconds.
  *  - GET /api/v2/tile/<L>/<N>[.p/<W>] and /api/v2/tile/entries/<N>[.p/<W>] — the active shard's tiles
@@ -231,12 +231,17 @@ export function v2Routes(log: LogService, options: V2Options = {}): FastifyPlugi
         }
         const res = await log.append(entry);
         if (res.kind === 'duplicate') {
-          // The index the sequencer found the entry at (no second read, no proof built).
-          return reply.header('x-log-index', String(res.index)).code(409).send({
-            code: 409,
-            message: 'an equivalent entry already exists in the log',
-            reason: 'DUPLICATE_ENTRY',
-          });
+          // Where the sequencer found the entry (no second read, no proof built): its tree-local
+          // index and, since each shard is a v2 log of its own, the shard (tree) holding it.
+          return reply
+            .header('x-log-index', String(res.index))
+            .header('x-log-tree-id', res.treeId)
+            .code(409)
+            .send({
+              code: 409,
+              message: `an equivalent entry already exists in the log: shard ${res.treeId}, index ${res.index}`,
+              reason: 'DUPLICATE_ENTRY',
+            });
         }
         // Each shard is its own v2 log: the entry's tree-local index, its shard's key and checkpoint.
         const logId = (await log.shard(res.treeId))?.record.logId ?? log.key.logId;
