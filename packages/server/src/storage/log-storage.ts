@@ -654,7 +654,14 @@ export class SqlLogStorage implements LogStorage {
       'SELECT body, leaf_hash FROM entries WHERE tree_id = $1 AND log_index >= $2 AND log_index < $3 ORDER BY log_index',
       [treeId, start, end],
     );
-    return rows.map((r) => storedBody(r.body, toBytes(r.leaf_hash)));
+    return rows.map((r, i) => {
+      try {
+        return storedBody(r.body, toBytes(r.leaf_hash));
+      } catch (e) {
+        if (!(e instanceof ScribaError)) throw e;
+        throw new ScribaError(e.code, `entry ${start + i}: ${e.message}`, { cause: e });
+      }
+    });
   }
 
   async leafHashesByIndex(
