@@ -4,9 +4,10 @@
  *    sha256, bodies `bench-<i>`), tiles built in memory by the SDK's integrator (C2SP tlog-tiles) and
  *    written directly, then the tree state and a signed checkpoint: fast, but not what the server
  *    writes (no search keys, tiny bodies);
- *  - `loadSignedEntries` (bench/growth): real pre-signed hashedrekord entries validated as the HTTP
- *    path validates them and appended through the server's bulk path (log/bulk-append.ts: the
- *    sequencer's batch write in large batches), so the tables hold what HTTP appends would write.
+ *  - `loadSignedEntries` (bench/growth): real hashedrekord entries signed and validated as the HTTP
+ *    path validates them, on worker threads (bulk-worker.mjs), and appended through the server's
+ *    bulk path (log/bulk-append.ts: the sequencer's batch write in large batches), so the tables
+ *    hold what HTTP appends would write.
  */
 import { createHash } from 'node:crypto';
 import os from 'node:os';
