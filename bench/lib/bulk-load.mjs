@@ -5,15 +5,15 @@
  *    in memory by the SDK's integrator (C2SP tlog-tiles) and written directly with the summaries of
  *    full level-0 tiles, then the tree state and a signed checkpoint: fast, but not what the server
  *    writes (no search keys, tiny bodies);
- *  - `loadSignedEntries` (bench/growth): real pre-signed hashedrekord entries validated as the HTTP
- *    path validates them and appended through the server's bulk path (log/bulk-append.ts: the
- *    sequencer's batch write in large batches), so the tables hold what HTTP appends would write.
+ *  - `loadSignedEntries` (bench/growth): real hashedrekord entries signed and validated as the HTTP
+ *    path validates them, on worker threads (bulk-worker.mjs), and appended through the server's
+ *    bulk path (log/bulk-append.ts: the sequencer's batch write in large batches), so the tables
+ *    hold what HTTP appends would write.
  */
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { integrate, rightEdgeTiles, tileKey } from '@scriba/sdk/tiles';
-import { validateProposedEntry } from '../../packages/server/dist/entries/index.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../../packages/server/dist/keys/logKey.js';
 import { bulkAppend } from '../../packages/server/dist/log/bulk-append.js';
 import { checkpointSigner } from '../../packages/server/dist/log/checkpoint.js';
@@ -23,7 +23,7 @@ import { LogService } from '../../packages/server/dist/log/service.js';
 import { SqlLogStorage } from '../../packages/server/dist/storage/log-storage.js';
 import { migrate } from '../../packages/server/dist/storage/migrate.js';
 import { openPostgres } from '../../packages/server/dist/storage/postgres.js';
-import { presign, signingKeys } from './append-load.mjs';
+import { signingKeys } from './append-load.mjs';
 
 /**
  * A log on the (empty) database at `url` with a fresh key, as the server builds one: migrated, its
@@ -45,31 +45,99 @@ export async function openBenchLog(url, poolSize, batch = { maxBatchSize: 1, max
 
 /**
  * Appends `n` pre-signed hashedrekord entries (P-256, entry i signed by keys[i % keys.length],
- * distinct random artifacts) to the bench log's tree: each validated by the server's own validation
- * (as `POST /api/v1/log/entries` does) and appended by the server's bulk path, `batchSize` per
- * transaction; `stop()` true ends it early (after the batch in progress). Returns
- * `{ appended, treeSize, bodyBytes, seconds }`.
+ * distinct random artifacts) to the bench log's tree: signed and validated on `workers` worker
+ * threads (bulk-worker.mjs: the server's own validation, as `POST /api/v1/log/entries` runs it), a
+ * few chunks ahead of the writer, and appended by the server's bulk path (log/bulk-append.ts)
+ * `batchSize` per transaction on this thread; `stop()` true ends it early (after the batch in
+ * progress). Returns `{ appended, treeSize, bodyBytes, seconds }`.
  */
 export async function loadSignedEntries(
   { log, signer },
   n,
-  { keys = signingKeys(64), batchSize = 4096, onBatch, stop = () => false } = {},
+  {
+    keys = signingKeys(64),
+    batchSize = 4096,
+    workers = availableParallelism(),
+    chunk = 512,
+    onBatch,
+    stop = () => false,
+  } = {},
 ) {
   const t0 = performance.now();
   let bodyBytes = 0;
+  const shared = keys.map((k) => ({
+    privatePem: k.privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    pemB64: k.pemB64,
+  }));
+  const pool = Array.from(
+    { length: Math.max(1, workers) },
+    () => new Worker(new URL('./bulk-worker.mjs', import.meta.url), { workerData: { keys: shared } }),
+  );
+  let requested = 0;
+  let nextId = 0;
+  let buffered = 0; // entries answered and not yet taken
+  const ready = []; // chunks answered, in arrival order
+  const inFlight = new Map(pool.map((w) => [w, 0]));
+  let wake;
+  let failed;
+  // Keeps every worker busy (two chunks in flight each) while at most two batches wait to be taken,
+  // so signing goes on while this thread writes.
+  const pump = () => {
+    for (const w of pool) {
+      while (inFlight.get(w) < 2 && requested < n && !stop() && buffered < 2 * batchSize) {
+        const count = Math.min(chunk, n - requested);
+        requested += count;
+        inFlight.set(w, inFlight.get(w) + 1);
+        w.postMessage({ id: nextId++, count });
+      }
+    }
+  };
+  for (const w of pool) {
+    w.on('message', (m) => {
+      inFlight.set(w, inFlight.get(w) - 1);
+      ready.push(m.entries);
+      buffered += m.entries.length;
+      pump();
+      wake?.();
+    });
+    w.on('error', (e) => {
+      failed = e;
+      wake?.();
+    });
+  }
+  pump();
   async function* entries() {
-    for (let done = 0; done < n && !stop(); ) {
-      const chunk = presign(Math.min(batchSize, n - done), keys);
-      for (const json of chunk) {
-        const e = await validateProposedEntry(JSON.parse(json));
+    for (let taken = 0; taken < requested || (taken < n && !stop()); ) {
+      if (failed) throw failed;
+      const c = ready.shift();
+      if (!c) {
+        await new Promise((r) => {
+          wake = r;
+          setTimeout(r, 250); // stop() may turn true with nothing in flight
+        });
+        continue;
+      }
+      taken += c.length;
+      buffered -= c.length;
+      pump();
+      for (const e of c) {
         bodyBytes += e.body.length;
         yield e;
       }
-      done += chunk.length;
+      if (stop() && taken >= requested) return;
     }
   }
-  const r = await bulkAppend(log.tree, signer, entries(), { batchSize, onBatch });
-  return { appended: r.appended, treeSize: r.treeSize, bodyBytes, seconds: (performance.now() - t0) / 1000 };
+  try {
+    const r = await bulkAppend(log.tree, signer, entries(), { batchSize, onBatch });
+    return {
+      appended: r.appended,
+      treeSize: r.treeSize,
+      bodyBytes,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
 }
 
 /** RFC 6962 leaf hash of bulk-loaded entry `i`. */

@@ -315,6 +315,7 @@ describe('scriba shard export', () => {
     });
 
     it('refuses to publish a shard whose stored entries do not hash to its tiles (exit 1, no checkpoint)', async () => {
+      // A compact stored body (sql/0007) with a byte more: refused when storage expands it.
       await server.db.query(
         "UPDATE entries SET body = body || '\\x00'::bytea WHERE tree_id = $1::bigint AND log_index = 7",
         [frozen],
@@ -322,10 +323,20 @@ describe('scriba shard export', () => {
       const out = join(www, 'damaged');
       const r = await exportShard(frozen, out);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(
+      expect(r.stderr).toMatch(/^error SHARD_DATA_MISMATCH: entry 7: stored entry body: trailing bytes\n$/);
+      expect(await files(out)).not.toContain('checkpoint');
+      // A body stored as it is, but not the entry's: refused against the level-0 tile.
+      await server.db.query(
+        `UPDATE entries SET body = convert_to('{"apiVersion":"0.0.1"}', 'UTF8') WHERE tree_id = $1::bigint AND log_index = 7`,
+        [frozen],
+      );
+      const out2 = join(www, 'damaged-raw');
+      const r2 = await exportShard(frozen, out2);
+      expect(r2.code).toBe(1);
+      expect(r2.stderr).toMatch(
         /^error SHARD_DATA_MISMATCH: entry 7 does not hash to its level-0 tile hash\n$/,
       );
-      expect(await files(out)).not.toContain('checkpoint');
+      expect(await files(out2)).not.toContain('checkpoint');
     });
   });
 

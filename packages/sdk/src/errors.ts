@@ -43,6 +43,7 @@ export const ERROR_CODES = [
   // entries (Rekor kinds)
   'ENTRY_UNSUPPORTED_KIND',
   'ENTRY_MALFORMED',
+  'ENTRY_STORED_FORM_INVALID',
 ] as const;
 
 export type ScribaErrorCode = (typeof ERROR_CODES)[number];

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
 import { REPO_ROOT, startTestServer, tempDir } from '../../../test/helpers/server.js';
-import type { ValidatedEntry } from '../src/entries/index.js';
+import { type ValidatedEntry, validateProposedEntry } from '../src/entries/index.js';
 import { generateLogKeyPem, type LogKey, parseLogKeyPem } from '../src/keys/logKey.js';
 import { checkpointSigner } from '../src/log/checkpoint.js';
 import type { RunningServer } from '../src/main.js';
@@ -173,8 +173,14 @@ describe.each(OLD_SCHEMAS)('upgrading a database of schema %s', (_name, old) => 
       await old.seed(db, key);
       const signer = await checkpointSigner(key, 'old.example', `old.example - ${TREE_ID}`);
       let edge: StoredTile[] = [];
+      const realSigner = newSigner();
       for (const n of OLD_BATCHES) {
-        const entries = Array.from({ length: n }, () => fakeEntry());
+        // Real hashedrekord bodies among them (the first of each batch): stored as they are before
+        // sql/0007, where the server now stores such a body in the compact form.
+        const entries = [
+          await validateProposedEntry(hashedRekord(realSigner)),
+          ...Array.from({ length: n - 1 }, () => fakeEntry()),
+        ];
         const r = integrate(
           oldSize,
           rightEdgeTiles(oldSize).map((w) => edge.find((e) => e.level === w.level && e.index === w.index)!),
@@ -282,8 +288,8 @@ describe.each(OLD_SCHEMAS)('upgrading a database of schema %s', (_name, old) => 
     });
     expect(r.status).toBe(200);
     const uuids = (await r.json()) as string[];
-    expect(uuids.length).toBe(oldSize);
-    expect(uuids[0]).toBe(entryUuid(TREE_ID, leaves[0]!));
+    expect(uuids.length).toBe(oldSize - OLD_BATCHES.length);
+    expect(uuids[0]).toBe(entryUuid(TREE_ID, leaves[1]!));
   });
 
   it('proves consistency from an old checkpoint, and serves old tiles and cosignatures', async () => {
@@ -327,7 +333,10 @@ describe.each(OLD_SCHEMAS)('upgrading a database of schema %s', (_name, old) => 
   it('stores search keys as binary keys and kinds as codes, and grows a partial tile by appending rows', async () => {
     const count = async (sql: string) => (await server.db.query<{ n: number }>(sql)).rows[0]!.n;
     expect(await count("SELECT count(*)::int AS n FROM pg_class WHERE relname = 'search_index'")).toBe(0);
-    expect(await count('SELECT count(*)::int AS n FROM search_keys WHERE log_index < 304')).toBe(oldSize);
+    // One key per fake entry, two (digest and key) per real hashedrekord one.
+    expect(await count('SELECT count(*)::int AS n FROM search_keys WHERE log_index < 304')).toBe(
+      oldSize + OLD_BATCHES.length,
+    );
     const { rows: kinds } = await server.db.query<{ kind: string; api_version: string }>(
       'SELECT DISTINCT k.kind, k.api_version FROM entries e JOIN entry_kinds k ON k.code = e.kind_code',
     );
@@ -368,6 +377,32 @@ describe.each(OLD_SCHEMAS)('upgrading a database of schema %s', (_name, old) => 
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ hash: `sha256:${'ab'.repeat(32)}` }),
     });
-    expect(((await r.json()) as string[]).length).toBe(oldSize + more.length);
+    expect(((await r.json()) as string[]).length).toBe(oldSize - OLD_BATCHES.length + more.length);
+  });
+
+  it('keeps old bodies as they were stored, stores new hashedrekord bodies compact, and serves both', async () => {
+    const stored = async (i: number) =>
+      new Uint8Array(
+        (await server.db.query<{ body: Uint8Array }>('SELECT body FROM entries WHERE log_index = $1', [i]))
+          .rows[0]!.body,
+      );
+    const realOld = [0, OLD_BATCHES[0]!, OLD_BATCHES[0]! + OLD_BATCHES[1]!];
+    for (const i of realOld) {
+      expect(JSON.parse(Buffer.from(bodies[i]!).toString()).kind).toBe('hashedrekord');
+      expect(Buffer.from(await stored(i)).equals(Buffer.from(bodies[i]!))).toBe(true);
+      const r = await fetch(`${server.url}/api/v1/log/entries?logIndex=${i}`);
+      const v = Object.values((await r.json()) as Record<string, LogEntryValue>)[0]!;
+      expect(Buffer.from(v.body, 'base64').equals(Buffer.from(bodies[i]!))).toBe(true);
+    }
+    // A new one, appended after the upgrade: compact in the table, the canonical body on the wire.
+    const entry = await validateProposedEntry(hashedRekord(newSigner()));
+    const added = await server.log.append(entry);
+    if (added.kind !== 'created') throw new Error(`not appended: ${added.kind}`);
+    const at = added.index;
+    expect((await stored(at))[0]).toBe(0x01);
+    expect((await stored(at)).length).toBeLessThan(entry.body.length / 2);
+    const r = await fetch(`${server.url}/api/v1/log/entries?logIndex=${at}`);
+    const v = Object.values((await r.json()) as Record<string, LogEntryValue>)[0]!;
+    expect(Buffer.from(v.body, 'base64').equals(Buffer.from(entry.body))).toBe(true);
   });
 });

@@ -9,4 +9,5 @@ export * from './canonicalize-v2.js';
 export * from './kinds/index.js';
 export * from './requests.js';
 export * from './search-keys.js';
+export * from './stored-body.js';
 export * from './uuid.js';

@@ -12,6 +12,7 @@
  * a mirror being copied shows no checkpoint until everything it commits to is there.
  */
 import { base64Encode, bytesEqual } from '@scriba/sdk';
+import { isScribaError } from '@scriba/sdk/errors';
 import { hashLeaf } from '@scriba/sdk/merkle';
 import {
   entryBundlePath,
@@ -83,7 +84,11 @@ export async function exportShard(
       const width = tileWidth(level, index, size);
       const data = await tile(level, index, width);
       if (level === 0) {
-        const bundle = await publishedEntries(shard, index, width);
+        const bundle = await publishedEntries(shard, index, width).catch((e: unknown) => {
+          // A damaged stored body (storage/log-storage.ts storedBody) is damaged shard data too.
+          if (isScribaError(e) && e.code === 'ENTRY_STORED_FORM_INVALID') throw new ShardDataError(e.message);
+          throw e;
+        });
         if (!bundle) throw new ShardDataError(`entry bundle ${index} is missing from storage`);
         bundle.entries.forEach((body, i) => {
           if (!bytesEqual(hashLeaf(body), data.subarray(i * HASH, (i + 1) * HASH))) {

@@ -14,6 +14,8 @@
  * leaf groups their proofs need, the tree head when asked), prepared per connection for one entry.
  */
 import { createHash } from 'node:crypto';
+import { decodeStoredBody, encodeStoredBody, isCompactStoredBody } from '@scriba/sdk/entries';
+import { ScribaError } from '@scriba/sdk/errors';
 import { tileKey } from '@scriba/sdk/tiles';
 import {
   type BatchWrite,
@@ -45,7 +47,10 @@ function treeLiteral(treeId: TreeId): string {
 
 /**
  * BEGIN's companions: the tree lock (and whether the tree is still active), then the duplicates among
- * the batch in every tree of the log (read after the lock: rotations take the same lock).
+ * the batch in every tree of the log (read after the lock: rotations take the same lock). This check
+ * is what keeps a leaf hash unique in the log (sql/0007: the leaf-hash index is a hash index, which
+ * cannot be UNIQUE): batches of every process take the active tree's lock first, so no two check at
+ * once, and each statement here reads what every earlier batch committed.
  */
 function openingSql(treeId: TreeId, hexHashes: string[]): string {
   const t = treeLiteral(treeId);
@@ -186,6 +191,23 @@ export function searchKeyHash(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
+/**
+ * An entry's body from its stored column (the one place storage turns a body column into bytes):
+ * the SDK's stored form (sql/0007: compact for hashedrekord 0.0.1, else the body as it is) expanded,
+ * and an expanded body checked against the row's RFC 6962 leaf hash, so a damaged compact row fails
+ * with ENTRY_STORED_FORM_INVALID instead of serving another body.
+ */
+export function storedBody(column: unknown, leafHash: Uint8Array): Uint8Array {
+  const stored = toBytes(column);
+  if (!isCompactStoredBody(stored)) return stored;
+  const body = decodeStoredBody(stored);
+  const h = createHash('sha256').update(LEAF_PREFIX).update(body).digest();
+  if (!h.equals(leafHash))
+    throw new ScribaError('ENTRY_STORED_FORM_INVALID', 'stored entry body: does not match its leaf hash');
+  return body;
+}
+const LEAF_PREFIX = new Uint8Array([0]);
+
 const TILES_SQL = `
   SELECT t.level AS a, t.idx AS b, t.start AS s, t.hashes AS h
     FROM tiles t JOIN unnest($2::int[], $3::bigint[]) AS k(level, idx) ON t.level = k.level AND t.idx = k.idx
@@ -225,12 +247,15 @@ const toTree = (r: TreeRow): TreeRecord => ({
 
 type EntryRow = { log_index: unknown; leaf_hash: unknown; body: unknown; integrated_time: unknown };
 const ENTRY_COLUMNS = 'log_index, leaf_hash, body, integrated_time';
-const toEntry = (r: EntryRow): StoredEntry => ({
-  index: toNumber(r.log_index),
-  leafHash: toBytes(r.leaf_hash),
-  body: toBytes(r.body),
-  integratedTime: toNumber(r.integrated_time),
-});
+const toEntry = (r: EntryRow): StoredEntry => {
+  const leafHash = toBytes(r.leaf_hash);
+  return {
+    index: toNumber(r.log_index),
+    leafHash,
+    body: storedBody(r.body, leafHash),
+    integratedTime: toNumber(r.integrated_time),
+  };
+};
 
 /** `$from, $from+1, …` for `n` parameters. */
 const placeholders = (n: number, from = 1): string =>
@@ -529,7 +554,7 @@ export class SqlLogStorage implements LogStorage {
         w.entries.map((e) => e.leafHashHex),
         w.entries.map((e) => e.kind),
         w.entries.map((e) => e.apiVersion),
-        w.entries.map((e) => b64(e.body)),
+        w.entries.map((e) => b64(encodeStoredBody(e.body))),
         searchKeys,
         searchIdx,
         tiles.map((t) => t.level),
@@ -639,10 +664,11 @@ export class SqlLogStorage implements LogStorage {
     for (const r of rows) {
       const k = toNumber(r.k);
       if (k === 0) {
+        const leafHash = toBytes(r.h);
         entries.push({
           index: toNumber(r.a),
-          leafHash: toBytes(r.h),
-          body: toBytes(r.d),
+          leafHash,
+          body: storedBody(r.d, leafHash),
           integratedTime: toNumber(r.b),
           set: r.e === null || r.e === undefined ? undefined : toBytes(r.e),
         });
@@ -665,11 +691,18 @@ export class SqlLogStorage implements LogStorage {
   }
 
   async entryBodies(treeId: TreeId, start: number, end: number): Promise<Uint8Array[]> {
-    const { rows } = await this.db.query<{ body: unknown }>(
-      'SELECT body FROM entries WHERE tree_id = $1 AND log_index >= $2 AND log_index < $3 ORDER BY log_index',
+    const { rows } = await this.db.query<{ body: unknown; leaf_hash: unknown }>(
+      'SELECT body, leaf_hash FROM entries WHERE tree_id = $1 AND log_index >= $2 AND log_index < $3 ORDER BY log_index',
       [treeId, start, end],
     );
-    return rows.map((r) => toBytes(r.body));
+    return rows.map((r, i) => {
+      try {
+        return storedBody(r.body, toBytes(r.leaf_hash));
+      } catch (e) {
+        if (!(e instanceof ScribaError)) throw e;
+        throw new ScribaError(e.code, `entry ${start + i}: ${e.message}`, { cause: e });
+      }
+    });
   }
 
   async leafHashesByIndex(
