@@ -160,6 +160,56 @@ describe('LogStorage.rotate', () => {
       await (other as unknown as { db: Db }).db.close();
     }
   });
+
+  it('keeps windows in rotation order when a rotation waited for another (its transaction began first)', async () => {
+    // A rotation whose transaction began before another rotation committed (it waited behind it):
+    // its shard's window must still start after the shard it froze started, and the list stay in
+    // rotation order (two empty shards share an offset).
+    const base = openPostgres(fx.url, 2);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    let begun!: () => void;
+    const started = new Promise<void>((r) => {
+      begun = r;
+    });
+    const gated: Db = {
+      ...base,
+      transaction: (fn, opening) =>
+        base.transaction(async (tx, results) => {
+          await tx.query('SELECT now()'); // the transaction's start time is fixed from here
+          begun();
+          await gate;
+          return fn(tx, results);
+        }, opening),
+    };
+    try {
+      const late = new SqlLogStorage(gated).rotate(await nextShard(key, NAME));
+      await started;
+      await new Promise((r) => setTimeout(r, 20));
+      const first = await storage.rotate(await nextShard(key, NAME));
+      open();
+      const second = await late;
+      expect(second.frozen.treeId).toBe(first.active.treeId);
+      const list = await storage.shards();
+      expect(list.slice(-3).map((t) => t.treeId)).toEqual([
+        first.frozen.treeId,
+        first.active.treeId,
+        second.active.treeId,
+      ]);
+      for (const t of list) {
+        if (t.frozenAt) expect(t.frozenAt.getTime()).toBeGreaterThanOrEqual(t.createdAt.getTime());
+      }
+      for (let i = 1; i < list.length; i++) {
+        expect(list[i]!.createdAt.getTime()).toBeGreaterThanOrEqual(list[i - 1]!.createdAt.getTime());
+        expect(list[i]!.createdAt.getTime()).toBe(list[i - 1]!.frozenAt!.getTime());
+      }
+    } finally {
+      open();
+      await base.close();
+    }
+  });
 });
 
 describe('a log service on a rotated database', () => {

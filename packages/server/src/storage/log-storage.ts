@@ -442,14 +442,22 @@ export class SqlLogStorage implements LogStorage {
       if (!rows[0]) throw new Error('the storage has no active tree');
       const old = toTree(rows[0]);
       if (fromTreeId !== undefined && fromTreeId !== old.treeId) throw new TreeNotActiveError(fromTreeId);
+      // One instant, read with the lock held (clock_timestamp, not now(): the transaction may have
+      // started before a rotation it waited for), ends the old shard's window and starts the new
+      // one's; never before the old shard's start. Rotations hold the lock in turn, so shards' starts
+      // follow their order even when an empty shard is rotated at once (same offset).
       const { rows: frozen } = await tx.query<TreeRow>(
-        `UPDATE tree_state SET active = false, frozen_at = now(), updated_at = now() WHERE tree_id = $1
+        `UPDATE tree_state SET active = false,
+                frozen_at = GREATEST(clock_timestamp(), created_at + interval '1 microsecond'),
+                updated_at = now()
+          WHERE tree_id = $1
          RETURNING ${TREE_COLUMNS}`,
         [old.treeId],
       );
       const { rows: created } = await tx.query<TreeRow>(
-        `INSERT INTO tree_state (tree_id, log_id, tree_size, root_hash, active, public_key, origin, shard_offset, checkpoint)
-         VALUES ($1, $2, 0, $3, true, $4, $5, $6, $7) RETURNING ${TREE_COLUMNS}`,
+        `INSERT INTO tree_state (tree_id, log_id, tree_size, root_hash, active, public_key, origin, shard_offset, checkpoint, created_at)
+         SELECT $1, $2, 0, $3, true, $4, $5, $6, $7, frozen_at FROM tree_state WHERE tree_id = $8
+         RETURNING ${TREE_COLUMNS}`,
         [
           treeLiteral(next.treeId),
           next.logId,
@@ -458,6 +466,7 @@ export class SqlLogStorage implements LogStorage {
           next.origin,
           old.shardOffset + old.treeSize,
           next.checkpoint ?? null,
+          old.treeId,
         ],
       );
       if (next.checkpoint !== undefined) {
