@@ -9,32 +9,16 @@ import { verifyInclusion } from '@scriba/sdk/merkle';
 import { noteVerifierFromPublicKey, parseCheckpoint, verifyNote } from '@scriba/sdk/note';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
+import { recordingStorage, type StorageCall } from '../../../test/helpers/recording-storage.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
 import { checkpointSigner } from '../src/log/checkpoint.js';
 import { Metrics } from '../src/log/metrics.js';
 import { type EntryWithProof, LogService } from '../src/log/service.js';
-import type { LogStorage } from '../src/log/storage.js';
 import { SqlLogStorage } from '../src/storage/log-storage.js';
 import { migrate } from '../src/storage/migrate.js';
 import { openPostgres } from '../src/storage/postgres.js';
 import type { Db } from '../src/storage/types.js';
 import { fakeEntry } from './fixtures.js';
-
-/** The storage port with every call counted by name and tree (each call is a round trip). */
-function counting(inner: LogStorage): { storage: LogStorage; calls: { name: string; tree: unknown }[] } {
-  const calls: { name: string; tree: unknown }[] = [];
-  const storage = new Proxy(inner, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver);
-      if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => {
-        calls.push({ name: String(prop), tree: args[0] });
-        return v.apply(target, args);
-      };
-    },
-  });
-  return { storage, calls };
-}
 
 /**
  * Checks `got` is global index `g` of the log with leaf hash `leaf`, proven against a checkpoint of
@@ -61,7 +45,7 @@ describe('coalesced reads', () => {
   let db: Db;
   let drop: () => Promise<void>;
   let log: LogService;
-  let calls: { name: string; tree: unknown }[];
+  let calls: StorageCall[];
   /** Leaf hash by global index. */
   const leaves: Uint8Array[] = [];
   let firstShard: string;
@@ -72,7 +56,7 @@ describe('coalesced reads', () => {
     drop = t.drop;
     db = openPostgres(t.url, 4);
     await migrate(db);
-    const c = counting(new SqlLogStorage(db));
+    const c = recordingStorage(new SqlLogStorage(db));
     calls = c.calls;
     const { treeId } = await LogService.treeOrigin(c.storage, key);
     log = new LogService(

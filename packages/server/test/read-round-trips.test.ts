@@ -2,6 +2,7 @@ import { verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle';
 import { TileNodeCache } from '@scriba/sdk/tiles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
+import { callNames, recordingStorage, type StorageCall } from '../../../test/helpers/recording-storage.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
 import { checkpointSigner } from '../src/log/checkpoint.js';
 import { Metrics } from '../src/log/metrics.js';
@@ -14,28 +15,12 @@ import { openPostgres } from '../src/storage/postgres.js';
 import type { Db } from '../src/storage/types.js';
 import { fakeEntry } from './fixtures.js';
 
-/** The storage port with every call counted (each port call is at least one round trip). */
-function counting(inner: LogStorage): { storage: LogStorage; calls: string[] } {
-  const calls: string[] = [];
-  const storage = new Proxy(inner, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver);
-      if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => {
-        calls.push(String(prop));
-        return v.apply(target, args);
-      };
-    },
-  });
-  return { storage, calls };
-}
-
 describe('reads of an entry', () => {
   let db: Db;
   let drop: () => Promise<void>;
   let log: LogService;
   let other: LogService;
-  let calls: string[];
+  let calls: StorageCall[];
   let counted: LogStorage;
   let treeId: string;
   const make = (storage: LogStorage) =>
@@ -59,7 +44,7 @@ describe('reads of an entry', () => {
     drop = t.drop;
     db = openPostgres(t.url, 4);
     await migrate(db);
-    const c = counting(new SqlLogStorage(db));
+    const c = recordingStorage(new SqlLogStorage(db));
     calls = c.calls;
     counted = c.storage;
     ({ treeId } = await LogService.treeOrigin(counted, key));
@@ -87,7 +72,7 @@ describe('reads of an entry', () => {
       await read(); // warms the tile node cache for this tree size
       calls.length = 0;
       const [e] = await read();
-      expect(calls).toEqual(['entriesForProofs']);
+      expect(callNames(calls)).toEqual(['entriesForProofs']);
       expect(e!.entry.index).toBe(17);
       verifyInclusion(17, e!.proof.treeSize, leaves[17]!, e!.proof.hashes, e!.proof.rootHash);
     });
@@ -99,7 +84,7 @@ describe('reads of an entry', () => {
       await cold.init();
       calls.length = 0;
       const [e] = await cold.entriesByIndex([300]);
-      expect(calls).toEqual(['entriesForProofs']);
+      expect(callNames(calls)).toEqual(['entriesForProofs']);
       verifyInclusion(300, e!.proof.treeSize, leaves[300]!, e!.proof.hashes, e!.proof.rootHash);
     });
   });
@@ -115,7 +100,7 @@ describe('reads of an entry', () => {
       for (const i of [41, 100, 255]) {
         calls.length = 0;
         const [e] = await cold.entriesByIndex([i]);
-        expect(calls).toEqual(['entriesForProofs']);
+        expect(callNames(calls)).toEqual(['entriesForProofs']);
         verifyInclusion(i, e!.proof.treeSize, leaves[i]!, e!.proof.hashes, e!.proof.rootHash);
       }
     });
@@ -142,7 +127,7 @@ describe('reads of an entry', () => {
       const last = leaves.length - 1;
       calls.length = 0;
       const [e] = await log.entriesByIndex([last]);
-      expect(calls).toEqual(['entriesForProofs']);
+      expect(callNames(calls)).toEqual(['entriesForProofs']);
       expect(e!.proof.treeSize).toBe(before!.proof.treeSize + 4);
       verifyInclusion(last, e!.proof.treeSize, leaves[last]!, e!.proof.hashes, e!.proof.rootHash);
     });
@@ -168,7 +153,7 @@ describe('reads of an entry', () => {
       calls.length = 0;
       const [fresh] = await log.entriesByIndex([3]);
       // The shard list, as old, is re-read beside the request (which does not wait for it).
-      expect(calls.filter((c) => c !== 'shards')).toEqual(['entriesForProofs']);
+      expect(callNames(calls).filter((c) => c !== 'shards')).toEqual(['entriesForProofs']);
       expect(fresh!.proof.treeSize).toBe(leaves.length);
       verifyInclusion(3, fresh!.proof.treeSize, leaves[3]!, fresh!.proof.hashes, fresh!.proof.rootHash);
     });
@@ -194,7 +179,7 @@ describe('reads of an entry', () => {
       const first = await cold.active.consistency(7, 7);
       calls.length = 0;
       const again = await cold.active.consistency(7, st.treeSize);
-      expect(calls).toEqual([]);
+      expect(callNames(calls)).toEqual([]);
       expect(again).toEqual(p);
       const root7 = (await log.active.consistency(1, 7)).rootHash;
       expect(first.rootHash).toEqual(root7);
@@ -211,7 +196,7 @@ describe('reads of an entry', () => {
       for (const first of [45, 100, 255]) {
         calls.length = 0;
         const p = await cold.active.consistency(first, st.treeSize);
-        expect(calls).toEqual(['entriesForProofs']);
+        expect(callNames(calls)).toEqual(['entriesForProofs']);
         expect(p).toEqual(await other.active.consistency(first, st.treeSize));
       }
     });
