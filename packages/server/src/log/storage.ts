@@ -210,15 +210,6 @@ export interface LogStorage {
   entriesByIndex(treeId: TreeId, indices: number[]): Promise<StoredEntry[]>;
   entriesByLeafHash(treeId: TreeId, leafHashes: Uint8Array[]): Promise<StoredEntry[]>;
   /**
-   * The tree's current row (as `tree`) and the entries at `indices` or with `leafHashes` (absent
-   * ones missing), in ONE round trip and one snapshot: a read sees the latest committed tree state
-   * without a second trip for it. Throws when the tree does not exist.
-   */
-  entriesWithTree(
-    treeId: TreeId,
-    by: { indices: number[] } | { leafHashes: Uint8Array[] },
-  ): Promise<{ tree: TreeRecord; entries: StoredEntry[] }>;
-  /**
    * Everything one read of entries with proofs needs, in ONE round trip and one snapshot (see
    * ProofRead): the entries (absent ones missing), the tiles asked for (absent ones missing; keys as
    * the SDK's `tileKey`) and, with `withTree`, the tree's current head.

@@ -228,9 +228,6 @@ type TreeRow = {
 };
 const TREE_COLUMNS =
   'tree_id, log_id, tree_size, root_hash, checkpoint, created_at, active, shard_offset, public_key, origin, frozen_at';
-const TREE_COLUMNS_OF_T = TREE_COLUMNS.split(', ')
-  .map((c) => `t.${c}`)
-  .join(', ');
 const toTree = (r: TreeRow): TreeRecord => ({
   treeId: String(r.tree_id),
   logId: toBytes(r.log_id),
@@ -607,27 +604,6 @@ export class SqlLogStorage implements LogStorage {
       [treeId, ...leafHashes],
     );
     return rows.map(toEntry);
-  }
-
-  async entriesWithTree(
-    treeId: TreeId,
-    by: { indices: number[] } | { leafHashes: Uint8Array[] },
-  ): Promise<{ tree: TreeRecord; entries: StoredEntry[] }> {
-    // One statement: the tree row, LEFT JOINed with the wanted entries (primary-key or leaf-hash
-    // index probes), so the tree state costs no round trip of its own and both come from one snapshot.
-    const keys: unknown[] = 'indices' in by ? by.indices : by.leafHashes;
-    const column = 'indices' in by ? 'log_index' : 'leaf_hash';
-    const match = keys.length === 0 ? 'false' : `e.${column} IN (${placeholders(keys.length, 2)})`;
-    const { rows } = await this.db.query<TreeRow & { [K in keyof EntryRow]: EntryRow[K] | null }>(
-      `SELECT ${TREE_COLUMNS_OF_T}, e.log_index, e.leaf_hash, e.body, e.integrated_time
-         FROM tree_state t LEFT JOIN entries e ON e.tree_id = t.tree_id AND ${match}
-        WHERE t.tree_id = $1`,
-      [treeId, ...keys],
-    );
-    if (!rows[0]) throw new Error(`tree ${treeId} is not initialized`);
-    const entries: StoredEntry[] = [];
-    for (const r of rows) if (r.log_index !== null) entries.push(toEntry(r as EntryRow));
-    return { tree: toTree(rows[0]), entries };
   }
 
   async entriesForProofs(

@@ -55,10 +55,11 @@ export async function signedEntryTimestamp(
   bodyB64: string | undefined,
   logIndex: number,
 ): Promise<string> {
+  // Without `bodyB64`, entry-timestamp.ts encodes the body itself.
   const sig = await signEntryTimestampAsync(
     key,
     { body: e.body, integratedTime: e.integratedTime, logIndex },
-    bodyB64 ?? Buffer.from(e.body).toString('base64'),
+    bodyB64,
   );
   return Buffer.from(sig.buffer, sig.byteOffset, sig.byteLength).toString('base64');
 }
