@@ -116,6 +116,11 @@ export class LeafGroupSummaries {
     return true;
   }
 
+  /** The top node of tile `tileIndex`'s summary (its level-8 node: the tile's root), if one is kept. */
+  top(tileIndex: number): Uint8Array | undefined {
+    return this.map.get(tileIndex)?.subarray(SUMMARY_BYTES - HASH);
+  }
+
   forget(tileIndex: number): void {
     this.map.delete(tileIndex);
     this.unchecked.delete(tileIndex);

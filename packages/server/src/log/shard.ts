@@ -25,6 +25,7 @@
  * proofs built that way are verified against the checkpoint's root before they are served.
  */
 
+import { bytesEqual } from '@scriba/sdk/encoding';
 import { entryUuid } from '@scriba/sdk/entries';
 import { verifyInclusion } from '@scriba/sdk/merkle';
 import {
@@ -135,6 +136,14 @@ type Waiting = { request: ReadRequest; resolve: (r: BatchResult) => void; reject
 /** Consistency proofs kept per shard for its latest size (keyed by first size). */
 const CONSISTENCY_CACHE_SIZE = 4096;
 
+/**
+ * The path of a full level-0 tile's root to the root of one tree size (levels 8 and up of every
+ * inclusion proof through the tile), checked against that root, with the tile root it starts from.
+ */
+type UpperPath = { top: Uint8Array; path: Uint8Array };
+/** Upper paths kept (for the cached head's size; one buffer each: 65,536 cover 2^24 entries in ~50 MiB). */
+const UPPER_PATHS = 65536;
+
 export class Shard {
   /** Interior nodes of this tree's full tiles (immutable), shared by every proof. */
   readonly tileCache = new TileNodeCache();
@@ -146,6 +155,8 @@ export class Shard {
   private refreshing: Promise<TreeState> | undefined;
   /** Consistency proofs by `last/first` size, for the cached head's size (cleared when it moves). */
   private readonly consistencyCache = new Map<string, Uint8Array[]>();
+  /** Checked upper paths of inclusion proofs through full level-0 tiles, for one tree size. */
+  private upperPaths: { size: number; byTile: Map<number, UpperPath> } = { size: -1, byTile: new Map() };
   /** Reads waiting for the next batch (see gather), batches in flight, a flush scheduled. */
   private readonly waiting: Waiting[] = [];
   private readsInFlight = 0;
@@ -398,6 +409,8 @@ export class Shard {
     if (grouped) {
       into.leafGroups.push({ tile: t, group: Math.floor((i % 256) / GROUP) });
       if (!this.summaries.has(t)) into.summaries.push(t);
+      // Its path above the tile is kept for this size: the group is all the proof reads.
+      else if (this.upperPath(size, t)) return;
     }
     for (const tile of inclusionProofTiles(i, size, this.tileCache)) {
       if (!(grouped && tile.level === 0 && tile.index === t)) into.tiles.push(tile);
@@ -439,10 +452,9 @@ export class Shard {
   }
 
   /**
-   * The audit path of `e` against `st`: through its leaf group when one was read and its tile is
-   * summarized (in memory, or by the summary stored and read with it; the proof is then checked
-   * against the root, and a mismatch falls back to the whole tile), else from whole tiles, whose
-   * level-0 tile is then summarized for later reads.
+   * The audit path of `e` against `st`, always one that leads to `st`'s root: through its leaf group
+   * when one was read and its tile is summarized (throughSummary), else from whole tiles (whose
+   * level-0 tile is then summarized for later reads), checked against the root before it is served.
    */
   private async inclusionProof(
     e: StoredEntry,
@@ -455,35 +467,96 @@ export class Shard {
     },
   ): Promise<Uint8Array[]> {
     const t = Math.floor(e.index / 256);
-    const group = Math.floor((e.index % 256) / GROUP);
-    const leaves = read.leafGroups.get(`${t}/${group}`);
-    const sparse =
-      leaves &&
-      this.takeSummary(t, st.treeSize, read, false) &&
-      this.summaries.sparseLevels(t, group, leaves);
-    const key0 = tileKey(0, t);
-    if (sparse) {
-      const hashes = await buildInclusionProof(
+    const full = (t + 1) * 256 <= st.treeSize;
+    const leaves = read.leafGroups.get(`${t}/${Math.floor((e.index % 256) / GROUP)}`);
+    if (leaves && full) {
+      const proven = await this.throughSummary(e, st, leaves, getTiles, read.summaries);
+      if (proven) return proven;
+    }
+    let hashes: Uint8Array[];
+    // Only a full tile not yet summarized needs its levels caught on the way.
+    if (!full || this.summaries.has(t)) {
+      hashes = await buildInclusionProof(e.index, st.treeSize, getTiles, this.tileCache);
+    } else {
+      const cache = new OneTileCache(this.tileCache, tileKey(0, t));
+      hashes = await buildInclusionProof(e.index, st.treeSize, getTiles, cache);
+      if (cache.levelsOfTile) this.summaries.keep(t, cache.levelsOfTile);
+    }
+    // Stored tiles that disagree with the signed checkpoint answer an error, never a wrong proof.
+    verifyInclusion(e.index, st.treeSize, e.leafHash, hashes, st.rootHash);
+    return hashes;
+  }
+
+  /**
+   * The audit path of `e` (in a full level-0 tile t) against `st` from its leaf group `leaves` and
+   * t's summary (in memory, or stored and read with it), or undefined when they do not prove it.
+   * What makes the path lead to `st`'s root without checking it per read:
+   *  - levels 8 and up (the same for every entry of t): the path of t's root, the summary's top,
+   *    checked against `st`'s root once per tree size and tile and kept (upperPaths);
+   *  - the summary holds together under that top (LeafGroupSummaries.check, once per tile);
+   *  - the group's leaves fold to the summary's node above them (sparseLevels, 7 hashes), and `e`'s
+   *    leaf hash is the group's leaf at its place.
+   */
+  private async throughSummary(
+    e: StoredEntry,
+    st: TreeState,
+    leaves: Uint8Array,
+    getTiles: TileGetter,
+    stored: Map<number, Uint8Array>,
+  ): Promise<Uint8Array[] | undefined> {
+    const t = Math.floor(e.index / 256);
+    const at = e.index % 256;
+    if (!this.summaries.has(t)) {
+      const row = stored.get(t);
+      if (!row || !this.summaries.keepStored(t, row)) return undefined;
+    }
+    const sparse = this.summaries.sparseLevels(t, Math.floor(at / GROUP), leaves);
+    const leafAt = (at % GROUP) * 32;
+    if (!sparse || !bytesEqual(leaves.subarray(leafAt, leafAt + 32), e.leafHash)) return undefined;
+    const top = this.summaries.top(t)!;
+    let upper = this.upperPath(st.treeSize, t);
+    if (!upper) {
+      const built = await buildInclusionProof(
         e.index,
         st.treeSize,
         getTiles,
-        new OneTileCache(this.tileCache, key0, sparse),
+        new OneTileCache(this.tileCache, tileKey(0, t), sparse),
       );
+      const path = built.slice(8);
       try {
-        verifyInclusion(e.index, st.treeSize, e.leafHash, hashes, st.rootHash);
-        return hashes;
+        // Tile t's root is leaf t of the tree of level-8 nodes (the last one ephemeral: RFC 6962's
+        // split points at sizes past 256 are multiples of 256).
+        verifyInclusion(t, Math.ceil(st.treeSize / 256), top, path, st.rootHash);
       } catch {
         this.summaries.forget(t);
+        return undefined;
       }
+      const packed = new Uint8Array(path.length * 32);
+      path.forEach((h, k) => packed.set(h, k * 32));
+      upper = { top: Uint8Array.from(top), path: packed };
+      this.keepUpperPath(st.treeSize, t, upper);
     }
-    // Only a full tile not yet summarized needs its levels caught on the way.
-    if ((t + 1) * 256 > st.treeSize || this.summaries.has(t)) {
-      return buildInclusionProof(e.index, st.treeSize, getTiles, this.tileCache);
+    if (!bytesEqual(upper.top, top) || !this.summaries.check(t, upper.top)) return undefined;
+    const hashes: Uint8Array[] = [];
+    for (let h = 0; h < 8; h++) {
+      const node = (sparse.offsets[h]! + ((at >> h) ^ 1)) * 32;
+      hashes.push(sparse.buf.subarray(node, node + 32));
     }
-    const cache = new OneTileCache(this.tileCache, key0);
-    const hashes = await buildInclusionProof(e.index, st.treeSize, getTiles, cache);
-    if (cache.levelsOfTile) this.summaries.keep(t, cache.levelsOfTile);
+    for (let k = 0; k < upper.path.length; k += 32) hashes.push(upper.path.subarray(k, k + 32));
     return hashes;
+  }
+
+  /** The checked upper path of full tile `t` at tree size `size`, if kept. */
+  private upperPath(size: number, t: number): UpperPath | undefined {
+    return this.upperPaths.size === size ? this.upperPaths.byTile.get(t) : undefined;
+  }
+
+  /** Keeps a checked upper path (only those of one tree size: a new size starts afresh). */
+  private keepUpperPath(size: number, t: number, upper: UpperPath): void {
+    if (this.upperPaths.size !== size) this.upperPaths = { size, byTile: new Map() };
+    const byTile = this.upperPaths.byTile;
+    if (byTile.size >= UPPER_PATHS) byTile.delete(byTile.keys().next().value!);
+    byTile.set(t, upper);
   }
 
   /**

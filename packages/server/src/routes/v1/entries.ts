@@ -12,12 +12,14 @@ import { ValidationWorkerExitedError, validateProposedEntry } from '../../entrie
 import type { operations } from '../../generated/api.js';
 import { type EntryWithProof, LogError, type LogService } from '../../log/service.js';
 import { errorResponses } from '../errors.js';
-import { newSetCache, renderCreated, renderLogEntry } from './entry-view.js';
+import { logEntryJson, newSetCache, renderCreated } from './entry-view.js';
 import type { SetCache } from './set-cache.js';
 
 type SearchLogQuery = operations['searchLogQuery']['requestBody']['content']['application/json'];
 
 const ENTRY_PATH = '/api/v1/log/entries';
+/** Read answers are JSON text rendered by entry-view.ts (sent as is, not through the serializer). */
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Validates a proposed entry; a validation worker that died answers 503 (nothing logged, retry). */
 async function validate(body: unknown): ReturnType<typeof validateProposedEntry> {
@@ -57,8 +59,8 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
     if (!shard) throw new Error(`shard ${treeId} of an entry read from the log is not listed`);
     return log.keyOf(shard);
   };
-  /** Renders an entry read from the log, signed with its shard's key. */
-  const render = async (e: EntryWithProof) => renderLogEntry(await keyOfTree(e.treeId), sets, e);
+  /** The JSON text of an entry read from the log (its SET signed with its shard's key). */
+  const render = async (e: EntryWithProof) => logEntryJson(await keyOfTree(e.treeId), sets, e);
   return async (app) => {
     app.post(
       ENTRY_PATH,
@@ -105,11 +107,11 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
           response: { 200: { $ref: 'LogEntry#' }, ...errorResponses(400, 404, 500, 503) },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const [entry] = await log.entriesByIndex([req.query.logIndex]);
         if (!entry)
           throw new LogError(404, 'NOT_FOUND', `no entry at logIndex ${req.query.logIndex}`, 'logIndex');
-        return render(entry);
+        return reply.type(JSON_TYPE).send(await render(entry));
       },
     );
 
@@ -125,11 +127,11 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
           response: { 200: { $ref: 'LogEntry#' }, ...errorResponses(400, 404, 500, 503) },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const [entry] = await entriesByUuid(log, [req.params.entryUUID]);
         if (!entry)
           throw new LogError(404, 'NOT_FOUND', `no entry with UUID ${req.params.entryUUID}`, 'entryUUID');
-        return render(entry);
+        return reply.type(JSON_TYPE).send(await render(entry));
       },
     );
 
@@ -144,7 +146,7 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
           },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const q = req.body;
         const out: EntryWithProof[] = [];
         if (q.logIndexes) out.push(...(await log.entriesByIndex(q.logIndexes)));
@@ -154,7 +156,7 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
           for (const e of q.entries) leaves.push((await validate(e)).leafHash);
           out.push(...(await log.entriesByLeafHash(leaves)));
         }
-        return Promise.all(out.map(render));
+        return reply.type(JSON_TYPE).send(`[${(await Promise.all(out.map(render))).join(',')}]`);
       },
     );
   };

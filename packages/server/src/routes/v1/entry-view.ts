@@ -116,6 +116,44 @@ export async function renderLogEntry(
   };
 }
 
+/** JSON string literals of the last checkpoints rendered (one per tree state: shared by its reads). */
+const checkpointLiterals = new Map<string, string>();
+
+function checkpointLiteral(checkpoint: string): string {
+  let lit = checkpointLiterals.get(checkpoint);
+  if (lit === undefined) {
+    lit = JSON.stringify(checkpoint);
+    if (checkpointLiterals.size >= 16) checkpointLiterals.delete(checkpointLiterals.keys().next().value!);
+    checkpointLiterals.set(checkpoint, lit);
+  }
+  return lit;
+}
+
+/**
+ * The JSON text of renderLogEntry's answer, written directly (a read route sends it as is, without
+ * the response serializer): every string in it is base64, lower-case hex or the EntryUUID (nothing
+ * to escape) except the checkpoint, a JSON string literal kept per tree state. test/entry-view.test.ts
+ * checks it against renderLogEntry.
+ */
+export async function logEntryJson(key: LogKey, sets: SetCache, e: EntryWithProof): Promise<string> {
+  const s = e.entry;
+  const body = Buffer.from(s.body.buffer, s.body.byteOffset, s.body.byteLength).toString('base64');
+  const logIndex = e.offset + s.index;
+  // Signed once, when the entry was integrated, and stored with it; older rows: on read (cached).
+  const set = s.set
+    ? Buffer.from(s.set.buffer, s.set.byteOffset, s.set.byteLength).toString('base64')
+    : await sets.get(key, e.treeId, logIndex, s, body);
+  const p = e.proof;
+  let hashes = '';
+  for (const h of p.hashes) hashes += hashes === '' ? `"${hex(h)}"` : `,"${hex(h)}"`;
+  return (
+    `{"${e.uuid}":{"body":"${body}","integratedTime":${s.integratedTime},"logID":"${key.logIdHex}",` +
+    `"logIndex":${logIndex},"verification":{"inclusionProof":{"logIndex":${s.index},` +
+    `"rootHash":"${hex(p.rootHash)}","treeSize":${p.treeSize},"hashes":[${hashes}],` +
+    `"checkpoint":${checkpointLiteral(p.checkpoint)}},"signedEntryTimestamp":"${set}"}}}`
+  );
+}
+
 /**
  * Rekor v1 LogEntryValue of an entry just appended (its proof is against its batch's checkpoint);
  * `key` is the key of the shard it was appended to.

@@ -8,7 +8,7 @@
  * /proof and /publicKey take any shard's `treeID` (default: the active shard; unknown: 400, as Rekor).
  */
 import { pemEncode } from '@scriba/sdk/crypto';
-import { hexEncode } from '@scriba/sdk/encoding';
+import { bytesEqual, hexEncode } from '@scriba/sdk/encoding';
 import type { FastifyPluginAsync } from 'fastify';
 import { LogError, type LogService, type Shard } from '../../log/service.js';
 import { errorResponses } from '../errors.js';
@@ -28,7 +28,26 @@ function activeOf(shards: Shard[]): Shard {
   return active;
 }
 
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+/**
+ * The JSON text of a ConsistencyProof answer; `rendered` keeps it per proof the shard kept (its
+ * `hashes` array, shared by every request for the same sizes while the head stays).
+ */
+function consistencyJson(
+  rendered: WeakMap<Uint8Array[], { rootHash: Uint8Array; text: string }>,
+  proof: { rootHash: Uint8Array; hashes: Uint8Array[] },
+): string {
+  const kept = rendered.get(proof.hashes);
+  if (kept && bytesEqual(kept.rootHash, proof.rootHash)) return kept.text;
+  // Hex only (nothing to escape): written directly, sent without the response serializer.
+  const text = `{"rootHash":"${hex(proof.rootHash)}","hashes":[${proof.hashes.map((h) => `"${hex(h)}"`).join(',')}]}`;
+  if (proof.hashes.length > 0) rendered.set(proof.hashes, { rootHash: proof.rootHash, text });
+  return text;
+}
+
 export function logRoutes(log: LogService): FastifyPluginAsync {
+  const rendered = new WeakMap<Uint8Array[], { rootHash: Uint8Array; text: string }>();
   return async (app) => {
     app.get(
       '/api/v1/log',
@@ -79,11 +98,11 @@ export function logRoutes(log: LogService): FastifyPluginAsync {
           response: { 200: { $ref: 'ConsistencyProof#' }, ...errorResponses(400, 500) },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const { firstSize, lastSize, treeID } = req.query;
         // A frozen shard's proofs are bounded by its final size (its state never grows).
         const proof = await (await shardOf(log, treeID)).consistency(firstSize, lastSize);
-        return { rootHash: hexEncode(proof.rootHash), hashes: proof.hashes.map(hexEncode) };
+        return reply.type('application/json; charset=utf-8').send(consistencyJson(rendered, proof));
       },
     );
 
