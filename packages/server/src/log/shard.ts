@@ -36,6 +36,7 @@ import {
   rightEdgeTiles,
   rootFromTiles,
   type TileGetter,
+  type TileLevels,
   TileNodeCache,
   tileKey,
 } from '@scriba/sdk/tiles';
@@ -452,9 +453,10 @@ export class Shard {
   }
 
   /**
-   * The audit path of `e` against `st`, always one that leads to `st`'s root: through its leaf group
-   * when one was read and its tile is summarized (throughSummary), else from whole tiles (whose
-   * level-0 tile is then summarized for later reads), checked against the root before it is served.
+   * The audit path of `e` against `st`, always one that leads to `st`'s root: through its full
+   * level-0 tile's levels when they are at hand (throughTile: the tile cached whole, or its entry's
+   * leaf group with the tile's summary), else from whole tiles read (the level-0 one then summarized
+   * for later reads), checked against the root before it is served.
    */
   private async inclusionProof(
     e: StoredEntry,
@@ -468,9 +470,11 @@ export class Shard {
   ): Promise<Uint8Array[]> {
     const t = Math.floor(e.index / 256);
     const full = (t + 1) * 256 <= st.treeSize;
-    const leaves = read.leafGroups.get(`${t}/${Math.floor((e.index % 256) / GROUP)}`);
-    if (leaves && full) {
-      const proven = await this.throughSummary(e, st, leaves, getTiles, read.summaries);
+    if (full) {
+      const whole = this.tileCache.get(tileKey(0, t), 256);
+      const leaves = read.leafGroups.get(`${t}/${Math.floor((e.index % 256) / GROUP)}`);
+      const levels = whole ?? (leaves && this.summaryLevels(e.index, leaves, read.summaries));
+      const proven = levels && (await this.throughTile(e, st, levels, whole === undefined, getTiles));
       if (proven) return proven;
     }
     let hashes: Uint8Array[];
@@ -488,39 +492,56 @@ export class Shard {
   }
 
   /**
-   * The audit path of `e` (in a full level-0 tile t) against `st` from its leaf group `leaves` and
-   * t's summary (in memory, or stored and read with it), or undefined when they do not prove it.
-   * What makes the path lead to `st`'s root without checking it per read:
-   *  - levels 8 and up (the same for every entry of t): the path of t's root, the summary's top,
-   *    checked against `st`'s root once per tree size and tile and kept (upperPaths);
-   *  - the summary holds together under that top (LeafGroupSummaries.check, once per tile);
-   *  - the group's leaves fold to the summary's node above them (sparseLevels, 7 hashes), and `e`'s
-   *    leaf hash is the group's leaf at its place.
+   * The levels of the full level-0 tile of entry `index` its proof reads, from the entry's leaf group
+   * `leaves` and the tile's summary (in memory, or `stored` and read with it): undefined without a
+   * summary or when the group's leaves do not fold to it.
    */
-  private async throughSummary(
-    e: StoredEntry,
-    st: TreeState,
+  private summaryLevels(
+    index: number,
     leaves: Uint8Array,
-    getTiles: TileGetter,
     stored: Map<number, Uint8Array>,
-  ): Promise<Uint8Array[] | undefined> {
-    const t = Math.floor(e.index / 256);
-    const at = e.index % 256;
+  ): TileLevels | undefined {
+    const t = Math.floor(index / 256);
     if (!this.summaries.has(t)) {
       const row = stored.get(t);
       if (!row || !this.summaries.keepStored(t, row)) return undefined;
     }
-    const sparse = this.summaries.sparseLevels(t, Math.floor(at / GROUP), leaves);
-    const leafAt = (at % GROUP) * 32;
-    if (!sparse || !bytesEqual(leaves.subarray(leafAt, leafAt + 32), e.leafHash)) return undefined;
-    const top = this.summaries.top(t)!;
+    return this.summaries.sparseLevels(t, Math.floor((index % 256) / GROUP), leaves);
+  }
+
+  /**
+   * The audit path of `e` (in full level-0 tile t) against `st` from `levels`, t's nodes on `e`'s
+   * path (the tile cached whole, or `fromSummary`: the leaf group folded up to the summary), or
+   * undefined when they do not prove it. What makes the path lead to `st`'s root without checking
+   * it per read:
+   *  - levels 8 and up (the same for every entry of t): the path of t's root, checked against `st`'s
+   *    root once per tree size and tile, and kept with that tile root (upperPaths);
+   *  - below: a tile cached whole was folded from its row; a summary holds together under the tile
+   *    root (LeafGroupSummaries.check, once per tile) and the group's leaves fold to it
+   *    (sparseLevels); and `e`'s leaf hash is the tile's leaf at its place.
+   */
+  private async throughTile(
+    e: StoredEntry,
+    st: TreeState,
+    levels: TileLevels,
+    fromSummary: boolean,
+    getTiles: TileGetter,
+  ): Promise<Uint8Array[] | undefined> {
+    const t = Math.floor(e.index / 256);
+    const at = e.index % 256;
+    const node = (h: number, k: number) => {
+      const o = (levels.offsets[h]! + k) * 32;
+      return levels.buf.subarray(o, o + 32);
+    };
+    if (!bytesEqual(node(0, at), e.leafHash)) return undefined;
+    const top = node(8, 0);
     let upper = this.upperPath(st.treeSize, t);
-    if (!upper) {
+    if (!upper || !bytesEqual(upper.top, top)) {
       const built = await buildInclusionProof(
         e.index,
         st.treeSize,
         getTiles,
-        new OneTileCache(this.tileCache, tileKey(0, t), sparse),
+        new OneTileCache(this.tileCache, tileKey(0, t), levels),
       );
       const path = built.slice(8);
       try {
@@ -528,20 +549,17 @@ export class Shard {
         // split points at sizes past 256 are multiples of 256).
         verifyInclusion(t, Math.ceil(st.treeSize / 256), top, path, st.rootHash);
       } catch {
-        this.summaries.forget(t);
+        if (fromSummary) this.summaries.forget(t);
         return undefined;
       }
       const packed = new Uint8Array(path.length * 32);
-      path.forEach((h, k) => packed.set(h, k * 32));
+      for (let k = 0; k < path.length; k++) packed.set(path[k]!, k * 32);
       upper = { top: Uint8Array.from(top), path: packed };
       this.keepUpperPath(st.treeSize, t, upper);
     }
-    if (!bytesEqual(upper.top, top) || !this.summaries.check(t, upper.top)) return undefined;
+    if (fromSummary && !this.summaries.check(t, upper.top)) return undefined;
     const hashes: Uint8Array[] = [];
-    for (let h = 0; h < 8; h++) {
-      const node = (sparse.offsets[h]! + ((at >> h) ^ 1)) * 32;
-      hashes.push(sparse.buf.subarray(node, node + 32));
-    }
+    for (let h = 0; h < 8; h++) hashes.push(node(h, (at >> h) ^ 1));
     for (let k = 0; k < upper.path.length; k += 32) hashes.push(upper.path.subarray(k, k + 32));
     return hashes;
   }
