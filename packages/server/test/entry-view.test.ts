@@ -1,6 +1,13 @@
 import { canonicalJson } from '@scriba/sdk/crypto';
 import { describe, expect, it } from 'vitest';
-import { entryUuid, setPayload } from '../src/routes/v1/entry-view.js';
+import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
+import {
+  entryUuid,
+  logEntryJson,
+  logEntryValue,
+  newSetCache,
+  setPayload,
+} from '../src/routes/v1/entry-view.js';
 
 describe('setPayload', () => {
   describe('when given base64, hex and safe integers', () => {
@@ -25,6 +32,43 @@ describe('entryUuid', () => {
     ])('prefixes the 16-hex tree ID %s', (treeId, prefix) => {
       const leaf = new Uint8Array(32).fill(0xab);
       expect(entryUuid(treeId, leaf)).toBe(prefix + 'ab'.repeat(32));
+    });
+  });
+});
+
+describe('logEntryJson', () => {
+  const key = parseLogKeyPem(generateLogKeyPem(), 'test');
+  const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
+  describe('when rendering an entry read from the log', () => {
+    it.each([
+      [
+        'a stored SET, a plain checkpoint',
+        bytes(70, 3),
+        'example.test - 1\n12\nq83=\n\n— example.test abc=\n',
+      ],
+      ['no stored SET (signed on read)', undefined, 'origin "quoted" \\ tab\t\u2028 ünï\n5\n'],
+    ])('is the JSON of its LogEntryValue (%s)', async (_, set, checkpoint) => {
+      const treeId = '77';
+      const entry = {
+        index: 5,
+        leafHash: bytes(32, 9),
+        body: bytes(200, 65),
+        integratedTime: 1_700_000_123,
+        set,
+      };
+      const proof = {
+        treeSize: 12,
+        rootHash: bytes(32, 1),
+        hashes: [bytes(32, 2), bytes(32, 0xfe)],
+        checkpoint,
+      };
+      const sets = newSetCache();
+      const e = { treeId, offset: 1000, uuid: entryUuid(treeId, entry.leafHash), entry, proof };
+      const text = await logEntryJson(key, sets, e);
+      const value = await logEntryValue({ treeId, offset: 1000, key }, sets, entry, proof);
+      expect(JSON.parse(text)).toEqual({ [e.uuid]: value });
+      expect(value.logIndex).toBe(1005);
+      expect(value.verification.inclusionProof.logIndex).toBe(5);
     });
   });
 });

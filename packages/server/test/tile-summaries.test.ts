@@ -170,6 +170,55 @@ describe('stored tile summaries', () => {
     });
   });
 
+  describe('when a leaf group row disagrees with the summary (a neighbour’s leaf hash altered)', () => {
+    it('the proof is built from the whole tile and is still right', async () => {
+      const reader = await cold();
+      await reader.entriesByIndex([2]); // the summary is kept and checked, the upper path too
+      await db.query('UPDATE entries SET leaf_hash = $3 WHERE tree_id = $1 AND log_index = $2', [
+        treeId,
+        6,
+        Buffer.alloc(32, 7),
+      ]);
+      try {
+        rec.calls.length = 0;
+        rec.reads.length = 0;
+        const [e] = await reader.entriesByIndex([7]);
+        verifyInclusion(7, e!.proof.treeSize, leaves[7]!, e!.proof.hashes, e!.proof.rootHash);
+        // The group was read and refused: the whole tile was read (a second round trip).
+        expect(rec.reads[0]!.leafGroups.has('0/0')).toBe(true);
+        expect(callNames(rec.calls)).toContain('readTiles');
+      } finally {
+        await db.query('UPDATE entries SET leaf_hash = $3 WHERE tree_id = $1 AND log_index = $2', [
+          treeId,
+          6,
+          Buffer.from(leaves[6]!),
+        ]);
+      }
+    });
+  });
+
+  describe('when a stored tile above level 0 is wrong', () => {
+    it('a read through it answers an error, never a proof that does not lead to the root', async () => {
+      // Hash 1 of level-1 tile 0 is tile 1's root: on the path of every entry of tile 0.
+      const flip = () =>
+        db.query(
+          `UPDATE tiles SET hashes = set_byte(hashes, 40, get_byte(hashes, 40) # 1)
+            WHERE tree_id = $1 AND level = 1 AND idx = 0 AND start = 0`,
+          [treeId],
+        );
+      const flipped = await flip();
+      expect(flipped.rowCount).toBe(1);
+      try {
+        const reader = await cold();
+        await expect(reader.entriesByIndex([7])).rejects.toThrow();
+      } finally {
+        await flip();
+      }
+      const [e] = await (await cold()).entriesByIndex([7]);
+      verifyInclusion(7, e!.proof.treeSize, leaves[7]!, e!.proof.hashes, e!.proof.rootHash);
+    });
+  });
+
   describe('when a full tile has no stored summary (filled before sql/0006)', () => {
     it('is read whole in the same round trip, and proves inclusion', async () => {
       const original = (await summaryRow(1))!;
@@ -187,6 +236,26 @@ describe('stored tile summaries', () => {
           treeId,
           original,
         ]);
+      }
+    });
+  });
+
+  describe('when the tree grows after a reader kept upper paths', () => {
+    it('proofs against the new checkpoint do not reuse the old size’s paths', async () => {
+      const reader = await cold();
+      for (const i of [7, 300]) {
+        const [e] = await reader.entriesByIndex([i]);
+        expect(e!.proof.treeSize).toBe(size);
+      }
+      const more = Array.from({ length: 40 }, () => fakeEntry());
+      await Promise.all(more.map((e) => log.append(e)));
+      leaves.push(...more.map((e) => e.leafHash));
+      size = leaves.length;
+      await reader.entriesByIndex([size - 1]); // past the reader's head: read afresh with it
+      for (const i of [7, 300]) {
+        const [e] = await reader.entriesByIndex([i]);
+        expect(e!.proof.treeSize).toBe(size);
+        verifyInclusion(i, e!.proof.treeSize, leaves[i]!, e!.proof.hashes, e!.proof.rootHash);
       }
     });
   });

@@ -102,20 +102,6 @@ export async function logEntryValue(
   };
 }
 
-/**
- * Rekor v1 LogEntry (`{ [EntryUUID]: LogEntryValue }`) of an entry read from the log; `key` is the
- * key of the entry's shard.
- */
-export async function renderLogEntry(
-  key: LogKey,
-  sets: SetCache,
-  e: EntryWithProof,
-): Promise<Record<string, LogEntryValue>> {
-  return {
-    [e.uuid]: await logEntryValue({ treeId: e.treeId, offset: e.offset, key }, sets, e.entry, e.proof),
-  };
-}
-
 /** JSON string literals of the last checkpoints rendered (one per tree state: shared by its reads). */
 const checkpointLiterals = new Map<string, string>();
 
@@ -130,10 +116,11 @@ function checkpointLiteral(checkpoint: string): string {
 }
 
 /**
- * The JSON text of renderLogEntry's answer, written directly (a read route sends it as is, without
- * the response serializer): every string in it is base64, lower-case hex or the EntryUUID (nothing
- * to escape) except the checkpoint, a JSON string literal kept per tree state. test/entry-view.test.ts
- * checks it against renderLogEntry.
+ * The JSON text of the Rekor v1 LogEntry (`{ [EntryUUID]: LogEntryValue }`) of an entry read from
+ * the log (`key`: its shard's key), written directly (the read routes send it as is, without the
+ * response serializer): every string in it is base64, lower-case hex or the EntryUUID (nothing to
+ * escape) except the checkpoint, a JSON string literal kept per tree state. test/entry-view.test.ts
+ * checks it against logEntryValue.
  */
 export async function logEntryJson(key: LogKey, sets: SetCache, e: EntryWithProof): Promise<string> {
   const s = e.entry;
@@ -152,6 +139,15 @@ export async function logEntryJson(key: LogKey, sets: SetCache, e: EntryWithProo
     `"rootHash":"${hex(p.rootHash)}","treeSize":${p.treeSize},"hashes":[${hashes}],` +
     `"checkpoint":${checkpointLiteral(p.checkpoint)}},"signedEntryTimestamp":"${set}"}}}`
   );
+}
+
+/** logEntryJson's answer as a value (`{ [EntryUUID]: LogEntryValue }`). */
+export async function renderLogEntry(
+  key: LogKey,
+  sets: SetCache,
+  e: EntryWithProof,
+): Promise<Record<string, LogEntryValue>> {
+  return JSON.parse(await logEntryJson(key, sets, e));
 }
 
 /**
