@@ -119,6 +119,10 @@ describe('stored tile summaries', () => {
         expect(rec.reads[0]!.summaries.has(t)).toBe(i !== 511);
         expect(rec.reads[0]!.leafGroups.size).toBe(1);
         verifyInclusion(i, e!.proof.treeSize, leaves[i]!, e!.proof.hashes, e!.proof.rootHash);
+        // Rendered with the upper path's kept hex: the same hashes.
+        expect(JSON.parse(`[${e!.proof.hashesJson}]`)).toEqual(
+          e!.proof.hashes.map((h) => Buffer.from(h).toString('hex')),
+        );
       }
     });
   });
@@ -256,6 +260,9 @@ describe('stored tile summaries', () => {
         const [e] = await reader.entriesByIndex([i]);
         expect(e!.proof.treeSize).toBe(size);
         verifyInclusion(i, e!.proof.treeSize, leaves[i]!, e!.proof.hashes, e!.proof.rootHash);
+        expect(JSON.parse(`[${e!.proof.hashesJson}]`)).toEqual(
+          e!.proof.hashes.map((h) => Buffer.from(h).toString('hex')),
+        );
       }
     });
   });

@@ -75,6 +75,11 @@ export type InclusionView = {
   hashes: Uint8Array[];
   /** The C2SP signed note (log signature) for (treeSize, rootHash). */
   checkpoint: string;
+  /**
+   * `hashes` as the items of a JSON array of lower-case hex strings (`"ab..","cd.."`), when the
+   * proof was built from parts whose rendering is kept (an upper path's, once per tile and size).
+   */
+  hashesJson?: string;
 };
 
 /**
@@ -100,6 +105,8 @@ export function stateOf(t: TreeRecord): TreeState {
     createdAt: t.createdAt,
   };
 }
+
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /** How long a shard's cached head answers reads before it is read again (other processes' appends). */
 export const HEAD_TTL_MS = 1000;
@@ -141,7 +148,7 @@ const CONSISTENCY_CACHE_SIZE = 4096;
  * The path of a full level-0 tile's root to the root of one tree size (levels 8 and up of every
  * inclusion proof through the tile), checked against that root, with the tile root it starts from.
  */
-type UpperPath = { top: Uint8Array; path: Uint8Array };
+type UpperPath = { top: Uint8Array; path: Uint8Array; json: string };
 /** Upper paths kept (for the cached head's size; one buffer each: 65,536 cover 2^24 entries in ~50 MiB). */
 const UPPER_PATHS = 65536;
 
@@ -383,13 +390,20 @@ export class Shard {
     const out: EntryWithProof[] = [];
     for (const e of found) {
       if (e.index >= st.treeSize) continue; // not yet visible under the latest checkpoint
-      const hashes = await this.inclusionProof(e, st, getTiles, read);
+      const { hashes, json } = await this.inclusionProof(e, st, getTiles, read);
+      const proof: InclusionView = {
+        treeSize: st.treeSize,
+        rootHash: st.rootHash,
+        hashes,
+        checkpoint: st.checkpoint,
+      };
+      if (json !== undefined) proof.hashesJson = json;
       out.push({
         treeId: st.treeId,
         offset: this.offset,
         uuid: entryUuid(st.treeId, e.leafHash),
         entry: e,
-        proof: { treeSize: st.treeSize, rootHash: st.rootHash, hashes, checkpoint: st.checkpoint },
+        proof,
       });
     }
     return out;
@@ -467,7 +481,7 @@ export class Shard {
       leafGroups: Map<string, Uint8Array>;
       summaries: Map<number, Uint8Array>;
     },
-  ): Promise<Uint8Array[]> {
+  ): Promise<{ hashes: Uint8Array[]; json?: string }> {
     const t = Math.floor(e.index / 256);
     const full = (t + 1) * 256 <= st.treeSize;
     if (full) {
@@ -488,7 +502,7 @@ export class Shard {
     }
     // Stored tiles that disagree with the signed checkpoint answer an error, never a wrong proof.
     verifyInclusion(e.index, st.treeSize, e.leafHash, hashes, st.rootHash);
-    return hashes;
+    return { hashes };
   }
 
   /**
@@ -526,7 +540,7 @@ export class Shard {
     levels: TileLevels,
     fromSummary: boolean,
     getTiles: TileGetter,
-  ): Promise<Uint8Array[] | undefined> {
+  ): Promise<{ hashes: Uint8Array[]; json: string } | undefined> {
     const t = Math.floor(e.index / 256);
     const at = e.index % 256;
     const node = (h: number, k: number) => {
@@ -554,14 +568,21 @@ export class Shard {
       }
       const packed = new Uint8Array(path.length * 32);
       for (let k = 0; k < path.length; k++) packed.set(path[k]!, k * 32);
-      upper = { top: Uint8Array.from(top), path: packed };
+      let json = '';
+      for (const h of path) json += `,"${hex(h)}"`;
+      upper = { top: Uint8Array.from(top), path: packed, json };
       this.keepUpperPath(st.treeSize, t, upper);
     }
     if (fromSummary && !this.summaries.check(t, upper.top)) return undefined;
     const hashes: Uint8Array[] = [];
-    for (let h = 0; h < 8; h++) hashes.push(node(h, (at >> h) ^ 1));
+    let json = '';
+    for (let h = 0; h < 8; h++) {
+      const sibling = node(h, (at >> h) ^ 1);
+      hashes.push(sibling);
+      json += h === 0 ? `"${hex(sibling)}"` : `,"${hex(sibling)}"`;
+    }
     for (let k = 0; k < upper.path.length; k += 32) hashes.push(upper.path.subarray(k, k + 32));
-    return hashes;
+    return { hashes, json: json + upper.json };
   }
 
   /** The checked upper path of full tile `t` at tree size `size`, if kept. */

@@ -131,8 +131,11 @@ export async function logEntryJson(key: LogKey, sets: SetCache, e: EntryWithProo
     ? Buffer.from(s.set.buffer, s.set.byteOffset, s.set.byteLength).toString('base64')
     : await sets.get(key, e.treeId, logIndex, s, body);
   const p = e.proof;
-  let hashes = '';
-  for (const h of p.hashes) hashes += hashes === '' ? `"${hex(h)}"` : `,"${hex(h)}"`;
+  let hashes = p.hashesJson;
+  if (hashes === undefined) {
+    hashes = '';
+    for (const h of p.hashes) hashes += hashes === '' ? `"${hex(h)}"` : `,"${hex(h)}"`;
+  }
   return (
     `{"${e.uuid}":{"body":"${body}","integratedTime":${s.integratedTime},"logID":"${key.logIdHex}",` +
     `"logIndex":${logIndex},"verification":{"inclusionProof":{"logIndex":${s.index},` +
