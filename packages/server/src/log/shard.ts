@@ -611,6 +611,11 @@ export class Shard {
       summaries: [],
       minSize: Math.max(...indices) + 1,
     });
+    if (indices.length === 1) {
+      // The common read (one entry): no ordering or de-duplication to do.
+      const e = read.byIndex.get(indices[0]!);
+      return e ? this.withProofs([e], read.head, read) : [];
+    }
     const found: StoredEntry[] = [];
     for (const i of new Set(indices)) {
       const e = read.byIndex.get(i);
