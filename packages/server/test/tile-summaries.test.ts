@@ -127,6 +127,45 @@ describe('stored tile summaries', () => {
     });
   });
 
+  describe('when a reader proves consistency to the head', () => {
+    it('proofs through a full tile (its levels and upper path) verify, from every kind of first size', async () => {
+      const firsts = [
+        1,
+        2,
+        3,
+        4,
+        7,
+        8,
+        9,
+        16,
+        100,
+        128,
+        200,
+        255,
+        256,
+        257,
+        300,
+        384,
+        500,
+        511,
+        512,
+        513,
+        size - 1,
+      ];
+      const roots = new Map<number, Uint8Array>();
+      for (const f of firsts) roots.set(f, (await log.active.consistency(1, f)).rootHash);
+      // A cold reader (levels from leaf groups and summaries), twice (then from kept upper paths), and
+      // a reader keeping level-0 tiles whole.
+      const readers = [await cold(), await cold()];
+      for (const reader of [readers[0]!, readers[0]!, readers[1]!]) {
+        for (const f of firsts) {
+          const p = await reader.active.consistency(f, size);
+          verifyConsistency(f, size, p.hashes, roots.get(f)!, p.rootHash);
+        }
+      }
+    });
+  });
+
   describe('when a summary row is wrong', () => {
     /** A summary of tile `t` altered at level-3 node `node` and rehashed up: it holds together. */
     const rehashed = async (t: number, node: number) => {

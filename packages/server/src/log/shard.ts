@@ -548,32 +548,15 @@ export class Shard {
       return levels.buf.subarray(o, o + 32);
     };
     if (!bytesEqual(node(0, at), e.leafHash)) return undefined;
-    const top = node(8, 0);
-    let upper = this.upperPath(st.treeSize, t);
-    if (!upper || !bytesEqual(upper.top, top)) {
-      const built = await buildInclusionProof(
-        e.index,
-        st.treeSize,
-        getTiles,
-        new OneTileCache(this.tileCache, tileKey(0, t), levels),
-      );
-      const path = built.slice(8);
-      try {
-        // Tile t's root is leaf t of the tree of level-8 nodes (the last one ephemeral: RFC 6962's
-        // split points at sizes past 256 are multiples of 256).
-        verifyInclusion(t, Math.ceil(st.treeSize / 256), top, path, st.rootHash);
-      } catch {
-        if (fromSummary) this.summaries.forget(t);
-        return undefined;
-      }
-      const packed = new Uint8Array(path.length * 32);
-      for (let k = 0; k < path.length; k++) packed.set(path[k]!, k * 32);
-      let json = '';
-      for (const h of path) json += `,"${hex(h)}"`;
-      upper = { top: Uint8Array.from(top), path: packed, json };
-      this.keepUpperPath(st.treeSize, t, upper);
-    }
-    if (fromSummary && !this.summaries.check(t, upper.top)) return undefined;
+    const upper = await this.checkedUpperPath(
+      e.index,
+      st.treeSize,
+      st.rootHash,
+      levels,
+      fromSummary,
+      getTiles,
+    );
+    if (!upper) return undefined;
     const hashes: Uint8Array[] = [];
     let json = '';
     for (let h = 0; h < 8; h++) {
@@ -585,13 +568,59 @@ export class Shard {
     return { hashes, json: json + upper.json };
   }
 
+  /**
+   * The upper path of full level-0 tile t at `size` (root `rootHash`) that starts from the tile root
+   * in `levels` (t's levels, whole or `fromSummary`: those on the path of leaf `index`), checked against `rootHash` (kept when `size` is
+   * the cached head's), or undefined when it does not lead there. With `fromSummary`, the summary
+   * must also hold together under that tile root (once per tile).
+   */
+  private async checkedUpperPath(
+    index: number,
+    size: number,
+    rootHash: Uint8Array,
+    levels: TileLevels,
+    fromSummary: boolean,
+    getTiles: TileGetter,
+  ): Promise<UpperPath | undefined> {
+    const t = Math.floor(index / 256);
+    const at = levels.offsets[8]! * 32;
+    const top = levels.buf.subarray(at, at + 32);
+    let upper = this.upperPath(size, t);
+    if (!upper || !bytesEqual(upper.top, top)) {
+      const built = await buildInclusionProof(
+        index,
+        size,
+        getTiles,
+        new OneTileCache(this.tileCache, tileKey(0, t), levels),
+      );
+      const path = built.slice(8);
+      try {
+        // Tile t's root is leaf t of the tree of level-8 nodes (the last one ephemeral: RFC 6962's
+        // split points at sizes past 256 are multiples of 256).
+        verifyInclusion(t, Math.ceil(size / 256), top, path, rootHash);
+      } catch {
+        if (fromSummary) this.summaries.forget(t);
+        return undefined;
+      }
+      const packed = new Uint8Array(path.length * 32);
+      for (let k = 0; k < path.length; k++) packed.set(path[k]!, k * 32);
+      let json = '';
+      for (const h of path) json += `,"${hex(h)}"`;
+      upper = { top: Uint8Array.from(top), path: packed, json };
+      this.keepUpperPath(size, t, upper);
+    }
+    if (fromSummary && !this.summaries.check(t, upper.top)) return undefined;
+    return upper;
+  }
+
   /** The checked upper path of full tile `t` at tree size `size`, if kept. */
   private upperPath(size: number, t: number): UpperPath | undefined {
     return this.upperPaths.size === size ? this.upperPaths.byTile.get(t) : undefined;
   }
 
-  /** Keeps a checked upper path (only those of one tree size: a new size starts afresh). */
+  /** Keeps a checked upper path for the cached head's size (a new size starts afresh). */
   private keepUpperPath(size: number, t: number, upper: UpperPath): void {
+    if (size !== this.head?.state.treeSize) return;
     if (this.upperPaths.size !== size) this.upperPaths = { size, byTile: new Map() };
     const byTile = this.upperPaths.byTile;
     if (byTile.size >= UPPER_PATHS) byTile.delete(byTile.keys().next().value!);
@@ -679,7 +708,9 @@ export class Shard {
     const key = `${last}/${firstSize}`;
     const kept = keep ? this.consistencyCache.get(key) : undefined;
     if (kept) return { rootHash, hashes: kept };
-    const hashes = await this.consistencyHashes(firstSize, last);
+    const hashes =
+      (await this.consistencyThroughTile(firstSize, last, rootHash)) ??
+      (await this.consistencyHashes(firstSize, last));
     if (keep) {
       if (this.consistencyCache.size >= CONSISTENCY_CACHE_SIZE) {
         this.consistencyCache.delete(this.consistencyCache.keys().next().value!);
@@ -687,6 +718,64 @@ export class Shard {
       this.consistencyCache.set(key, hashes);
     }
     return { rootHash, hashes };
+  }
+
+  /**
+   * Consistency proof from `first` to `last` (root `rootHash`) when `first` falls inside full level-0
+   * tile t (RFC 9162 §2.1.4.1: the subtree ending at `first` and the siblings of leaf first - 1 below
+   * level 8, all nodes of t, then the path of t's root, which is every inclusion proof's through t):
+   * from t's levels (cached whole, or the leaf group of entry first - 1 with t's summary) and t's
+   * checked upper path (throughTile's rules), in at most one (coalesced) read; undefined otherwise.
+   */
+  private async consistencyThroughTile(
+    first: number,
+    last: number,
+    rootHash: Uint8Array,
+  ): Promise<Uint8Array[] | undefined> {
+    const t = Math.floor((first - 1) / 256);
+    if (first % 256 === 0 || (t + 1) * 256 > last) return undefined;
+    const whole = this.tileCache.get(tileKey(0, t), 256);
+    const group = Math.floor(((first - 1) % 256) / GROUP);
+    const upperKept = this.upperPath(last, t) !== undefined;
+    const request: ReadRequest = { indices: [], tiles: [], leafGroups: [], summaries: [], minSize: 0 };
+    if (!whole) {
+      request.leafGroups.push({ tile: t, group });
+      if (!this.summaries.has(t)) request.summaries.push(t);
+    }
+    if (!upperKept) {
+      for (const tile of inclusionProofTiles(t * 256, last, this.tileCache)) {
+        if (!(tile.level === 0 && tile.index === t)) request.tiles.push(tile);
+      }
+    }
+    const empty = request.leafGroups.length === 0 && request.tiles.length === 0;
+    const read = empty
+      ? { tiles: new Map<string, Uint8Array>(), leafGroups: new Map(), summaries: new Map() }
+      : await this.gather(request);
+    const leaves = read.leafGroups.get(`${t}/${group}`);
+    const levels = whole ?? (leaves && this.summaryLevels(first - 1, leaves, read.summaries));
+    if (!levels) return undefined;
+    const upper = await this.checkedUpperPath(
+      first - 1,
+      last,
+      rootHash,
+      levels,
+      whole === undefined,
+      tileGetter(this.handle, read.tiles),
+    );
+    if (!upper) return undefined;
+    const node = (h: number, k: number) => {
+      const o = (levels.offsets[h]! + k) * 32;
+      return levels.buf.slice(o, o + 32);
+    };
+    const m = first - t * 256;
+    const shift = Math.min(8, 31 - Math.clz32(m & -m));
+    const hashes: Uint8Array[] = [];
+    // Unless `first` is a power of two, the subtree ending at it (in t: the power of two is t = 0).
+    if (first !== 2 ** shift) hashes.push(node(shift, (m >> shift) - 1));
+    const leaf = (first - 1) % 256;
+    for (let h = shift; h < 8; h++) hashes.push(node(h, (leaf >> h) ^ 1));
+    for (let k = 0; k < upper.path.length; k += 32) hashes.push(upper.path.slice(k, k + 32));
+    return hashes;
   }
 
   /**
