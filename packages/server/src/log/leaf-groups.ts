@@ -5,14 +5,13 @@
  * for them is 255 node hashes over 8 KiB fetched. Levels 3..8 of a full tile never change, so they
  * are kept here (63 hashes, 2 KiB per tile) once the tile was folded; a later proof through that
  * tile then needs only the 8 leaf hashes of its entry's group (a 256-byte slice of the tile row) and
- * 7 node hashes. The levels handed to the proof builder are sparse (only that group below level 3),
- * so a proof built from them is verified against the root before it is served.
+ * 7 node hashes. The levels handed to the proof builder are sparse (only that group below level 3).
  *
  * The same summaries are stored (sql/0006 tile_summaries, written by the batch that fills a tile:
  * summarizeTile), so a read needs no warm-up: it fetches the group and the summary in its one round
- * trip. Inclusion proofs built from a stored summary are verified against the checkpoint's root; a
- * consistency proof uses one only once it was checked (each node the hash of its children, the top
- * one the tile's node in its level-1 tile) and the group's leaves fold to it.
+ * trip. A proof uses a stored summary only once it was checked (each node the hash of its children,
+ * the top one a tile root proven against the checkpoint's root, or the tile's node in its level-1
+ * tile: log/shard.ts) and the group's leaves fold to it.
  */
 import { bytesEqual } from '@scriba/sdk/encoding';
 import { hashChildren } from '@scriba/sdk/merkle';
@@ -82,8 +81,8 @@ export class LeafGroupSummaries {
 
   /**
    * Keeps a summary read from storage (levels 3..8 of full tile `tileIndex`, summarizeTile's format),
-   * unchecked: inclusion proofs built from it are verified against the root anyway; `check` must
-   * pass before a consistency proof uses it. False (nothing kept) for a summary of the wrong size.
+   * unchecked: `check` must pass before a proof built from it is served. False (nothing kept) for a
+   * summary of the wrong size.
    */
   keepStored(tileIndex: number, summary: Uint8Array): boolean {
     if (summary.length !== SUMMARY_BYTES) return false;

@@ -21,8 +21,14 @@
  * their entries (each with the SET stored at integration), the tiles their proofs need that the tile
  * node cache lacks, and (when stale) the head. Through a full level-0 tile a proof reads only its
  * entry's leaf group and the tile's summary (levels 3..8, stored by the batch that filled the tile:
- * leaf-groups.ts), so the cost of a read does not grow with the tree and needs no warm-up; inclusion
- * proofs built that way are verified against the checkpoint's root before they are served.
+ * leaf-groups.ts), so the cost of a read does not grow with the tree and needs no warm-up.
+ * Every proof served leads to the signed checkpoint's root, without a check per read: the path of a
+ * full level-0 tile's root to the root (levels 8 and up, the same for every entry of the tile and
+ * for consistency proofs from inside it) is checked against the root once per tile and tree size
+ * and kept with its hex rendering; a stored summary must hold together under that tile root (once
+ * per tile), a leaf group must fold to the summary (each read, 7 hashes), and the entry's leaf hash
+ * must be the tile's leaf at its place. A proof built otherwise (from whole tiles) is checked
+ * against the root; a stored tile that disagrees with the checkpoint answers an error.
  */
 
 import { bytesEqual } from '@scriba/sdk/encoding';
@@ -433,22 +439,21 @@ export class Shard {
   }
 
   /**
-   * Whether full level-0 tile `t` is summarized now: in memory, or by the stored summary read with
-   * `read` (kept unchecked: inclusion proofs from it are verified against the root). With
-   * `checked` (consistency proofs), the summary must also hold together up to the tile's node in its
-   * level-1 tile (from the cache or `read`, at `size`).
+   * Whether full level-0 tile `t` has a checked summary now (consistencyHashes, where a first size
+   * is not inside a full tile's levels: see consistencyThroughTile): in memory, or the stored one
+   * read with `read`, which must hold together up to the tile's node in its level-1 tile (from the
+   * cache or `read`, at `size`).
    */
   private takeSummary(
     t: number,
     size: number,
     read: { tiles: Map<string, Uint8Array>; summaries: Map<number, Uint8Array> },
-    checked: boolean,
   ): boolean {
     if (!this.summaries.has(t)) {
       const stored = read.summaries.get(t);
       if (!stored || !this.summaries.keepStored(t, stored)) return false;
     }
-    if (!checked || this.summaries.isChecked(t)) return true;
+    if (this.summaries.isChecked(t)) return true;
     const root = this.tileRootOf(t, size, read.tiles);
     return root !== undefined && this.summaries.check(t, root);
   }
@@ -541,7 +546,6 @@ export class Shard {
     fromSummary: boolean,
     getTiles: TileGetter,
   ): Promise<{ hashes: Uint8Array[]; json: string } | undefined> {
-    const t = Math.floor(e.index / 256);
     const at = e.index % 256;
     const node = (h: number, k: number) => {
       const o = (levels.offsets[h]! + k) * 32;
@@ -816,8 +820,7 @@ export class Shard {
               : { indices: [], tiles: planned, leafGroups: [], summaries: [], minSize: 0 },
           );
     const leaves = read.leafGroups.get(`${t}/${group}`);
-    const sparse =
-      leaves && this.takeSummary(t, last, read, true) && this.summaries.sparseLevels(t, group, leaves);
+    const sparse = leaves && this.takeSummary(t, last, read) && this.summaries.sparseLevels(t, group, leaves);
     if (sparse) {
       const cache = new OneTileCache(this.tileCache, key0, sparse);
       return buildConsistencyProof(first, last, tileGetter(this.handle, read.tiles), cache);
