@@ -426,13 +426,15 @@ export class Shard {
     into: Pick<ReadRequest, 'tiles' | 'leafGroups' | 'summaries'>,
   ): void {
     const t = Math.floor(i / 256);
-    const grouped = (t + 1) * 256 <= size && this.tileCache.get(tileKey(0, t), 256) === undefined;
+    const full = (t + 1) * 256 <= size;
+    const grouped = full && this.tileCache.get(tileKey(0, t), 256) === undefined;
+    // With its path above the tile kept for this size, the proof reads at most the entry's group.
+    const upperKept = full && this.upperPath(size, t) !== undefined;
     if (grouped) {
       into.leafGroups.push({ tile: t, group: Math.floor((i % 256) / GROUP) });
       if (!this.summaries.has(t)) into.summaries.push(t);
-      // Its path above the tile is kept for this size: the group is all the proof reads.
-      else if (this.upperPath(size, t)) return;
-    }
+      else if (upperKept) return;
+    } else if (upperKept) return;
     for (const tile of inclusionProofTiles(i, size, this.tileCache)) {
       if (!(grouped && tile.level === 0 && tile.index === t)) into.tiles.push(tile);
     }
