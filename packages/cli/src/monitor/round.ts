@@ -26,6 +26,7 @@ import {
 import { type FetchLike, TileClient, type VerifiedCheckpoint } from '@scriba/sdk/tiles/client';
 import type { WitnessPolicy } from '@scriba/sdk/verify';
 import { causeOf, normalizeLogUrl } from '../http.js';
+import { HASH_WORKER_FAILED, inlineHasher, type LeafHasher, workerHasher } from './leaf-hasher.js';
 import { isWatching, matchEntry, type Watch } from './matching.js';
 import type { MonitorEvent } from './output.js';
 import { type MonitorState, readState, writeState } from './state.js';
@@ -54,7 +55,15 @@ export type MonitorOptions = {
   fetch?: FetchLike;
   /** Minimum milliseconds between progress events (default 1000). */
   progressEveryMs?: number;
+  /**
+   * Hash the entries on a worker thread (./leaf-hasher.ts) while the next ones are fetched: true,
+   * false, or by default only when catching up on at least 16,384 entries.
+   */
+  hashWorker?: boolean;
 };
+
+/** Catch-ups this long hash on a worker thread by default (its start costs a few tens of ms). */
+const WORKER_MIN_ENTRIES = 64 * 256;
 
 /** Round outcome: exit code plus the number of matches. */
 export type RoundResult = { exit: 0 | 1 | 2 | 3; matches: number; size?: number };
@@ -239,6 +248,14 @@ export async function monitorRound(opts: MonitorOptions): Promise<RoundResult> {
   let lastProgress = t0;
   let lastDone = 0;
   const every = opts.progressEveryMs ?? 1000;
+  let hasher: LeafHasher = inlineHasher(range);
+  if (opts.hashWorker ?? total >= WORKER_MIN_ENTRIES) {
+    try {
+      hasher = workerHasher(range);
+    } catch {
+      // No worker threads here: hash on this thread.
+    }
+  }
   try {
     for await (const batch of client.entryBatches(start, cp.size, cp.size)) {
       if (tFirst === undefined) {
@@ -246,7 +263,7 @@ export async function monitorRound(opts: MonitorOptions): Promise<RoundResult> {
         lastProgress = tFirst;
       }
       // Every leaf hashed onto the range (no array per leaf), then matched when watching.
-      range.appendLeaves(batch.entries);
+      await hasher.append(batch.entries);
       if (watching) {
         for (let k = 0; k < batch.entries.length; k++) {
           const index = batch.start + k;
@@ -284,8 +301,14 @@ export async function monitorRound(opts: MonitorOptions): Promise<RoundResult> {
         emit({ event: 'progress', done, total, entriesPerSecond });
       }
     }
+    range = await hasher.finish();
   } catch (e) {
+    hasher.close();
     const code = errorCode(e);
+    if (code === HASH_WORKER_FAILED) {
+      emit({ event: 'error', reason: 'the monitor could not hash the entries', code, message: withCause(e) });
+      return { exit: 2, matches };
+    }
     if (code === 'TILE_FETCH_FAILED') {
       emit({ event: 'error', reason: 'log unreachable', code, message: withCause(e) });
       return { exit: 2, matches };
