@@ -10,7 +10,10 @@
  * `scriba monitor --once` engine, through the SDK's TileClient over HTTP keep-alive) from an empty
  * state over the whole log — checkpoint signature, every entry bundle fetched, every leaf hash
  * recomputed (SHA-256(0x00 || body)) onto the compact range and the root compared with the signed
- * checkpoint — timed in entries/s, with and without watch rules (which parse every body).
+ * checkpoint — timed in entries/s, with and without watch rules (which parse every body). By
+ * default a catch-up this long hashes on a worker thread beside the fetching (monitor/leaf-hasher.ts);
+ * a second run per round hashes on the main thread (`hashWorker: false`). CPU is the whole monitor
+ * process's (every thread).
  *
  * The floors, on the same bodies, one core, node:crypto, warmed up, CPU time, measured every round:
  *   - stream: createHash('sha256').update(0x00).update(body).digest() per leaf (as issue 14 measured);
@@ -130,7 +133,7 @@ async function measure(N, ROUNDS, ready) {
       `served by the server app in a child process (PostgreSQL ${process.env.DATABASE_URL ? 'from DATABASE_URL' : 'embedded'})`,
   );
 
-  const catchUp = async (watch) => {
+  const catchUp = async (watch, hashWorker) => {
     let verified;
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -143,6 +146,7 @@ async function measure(N, ROUNDS, ready) {
         if (e.event === 'failure' || e.event === 'error') console.error(e);
       },
       progressEveryMs: 1e9,
+      ...(hashWorker !== undefined ? { hashWorker } : {}),
     });
     const secs = (performance.now() - t0) / 1000;
     if ((r.exit !== 0 && r.exit !== 3) || verified?.newEntries !== N)
@@ -198,6 +202,7 @@ async function measure(N, ROUNDS, ready) {
   const rounds = [];
   for (let r = 0; r < ROUNDS; r++) {
     const plain = await catchUp(none);
+    const inline = await catchUp(none, false);
     const stream = leafFloor('stream');
     const oneshot = leafFloor('oneshot');
     const latin1 = leafFloor('latin1');
@@ -205,12 +210,16 @@ async function measure(N, ROUNDS, ready) {
     rounds.push({
       plain: plain.eps,
       plainCpu: plain.epcs,
+      inline: inline.eps,
+      inlineCpu: inline.epcs,
       watching: watching.eps,
       stream,
       oneshot,
       latin1,
       ratio: plain.eps / stream,
       ratioCpu: plain.epcs / stream,
+      ratioInline: inline.eps / stream,
+      ratioInlineCpu: inline.epcs / stream,
       ratioFast: plain.eps / latin1,
       ratioFastCpu: plain.epcs / latin1,
     });
@@ -223,12 +232,12 @@ async function measure(N, ROUNDS, ready) {
       'Ratios: catch-up entries/s (wall; the server shares the machine) and entries per monitor CPU-s, each over a floor.',
   );
   console.log(
-    '| round | catch-up, entries/s | entries per monitor CPU-s | + 4 watch rules, entries/s | floor: stream | floor: one-shot | floor: one-shot, string out | wall / stream | CPU / stream | wall / string-out | CPU / string-out |',
+    '| round | catch-up, entries/s | entries per monitor CPU-s | hashing inline: entries/s | per CPU-s | + 4 watch rules, entries/s | floor: stream | floor: one-shot | floor: one-shot, string out | wall / stream | CPU / stream | inline: wall / stream | inline: CPU / stream | wall / string-out | CPU / string-out |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const row = (label, x) =>
     console.log(
-      `| ${label} | ${Math.round(x.plain)} | ${Math.round(x.plainCpu)} | ${Math.round(x.watching)} | ${Math.round(x.stream)} | ${Math.round(x.oneshot)} | ${Math.round(x.latin1)} | ${x.ratio.toFixed(2)} | ${x.ratioCpu.toFixed(2)} | ${x.ratioFast.toFixed(2)} | ${x.ratioFastCpu.toFixed(2)} |`,
+      `| ${label} | ${Math.round(x.plain)} | ${Math.round(x.plainCpu)} | ${Math.round(x.inline)} | ${Math.round(x.inlineCpu)} | ${Math.round(x.watching)} | ${Math.round(x.stream)} | ${Math.round(x.oneshot)} | ${Math.round(x.latin1)} | ${x.ratio.toFixed(2)} | ${x.ratioCpu.toFixed(2)} | ${x.ratioInline.toFixed(2)} | ${x.ratioInlineCpu.toFixed(2)} | ${x.ratioFast.toFixed(2)} | ${x.ratioFastCpu.toFixed(2)} |`,
     );
   rounds.forEach((x, i) => {
     row(String(i + 1), x);

@@ -8,7 +8,7 @@
  * transferred) and appends it to a range seeded with the caller's; the caller gets that range back
  * at the end and compares its root with the signed checkpoint exactly as before. At most `depth`
  * bundles wait for the worker (each is acknowledged), so memory stays bounded when hashing is the
- * slower side.
+ * slower side. The worker is kept (unref'd) for the next round, so its compiled code stays warm.
  */
 
 import { existsSync } from 'node:fs';
@@ -57,11 +57,14 @@ function workerScript(): URL {
   return found;
 }
 
+/** The worker kept between rounds (its compiled hashing code stays warm); none while one is in use. */
+let idle: Worker | undefined;
+
 /** Hashing on a worker thread, at most `depth` entry bundles queued for it. */
-export function workerHasher(range: CompactRange, depth = 8): LeafHasher {
-  const worker = new Worker(workerScript(), {
-    workerData: { size: range.size, hashes: range.hashes() },
-  });
+export function workerHasher(range: CompactRange, depth = 32): LeafHasher {
+  const worker = idle ?? new Worker(workerScript());
+  idle = undefined;
+  worker.ref();
   let failure: Error | undefined;
   let inFlight = 0;
   let wake: (() => void) | undefined;
@@ -84,9 +87,9 @@ export function workerHasher(range: CompactRange, depth = 8): LeafHasher {
       code: HASH_WORKER_FAILED,
     });
     wakeUp();
-    rejectDone(e);
+    rejectDone(failure);
   };
-  worker.on('message', (m: FromWorker) => {
+  const onMessage = (m: FromWorker) => {
     if (m.type === 'ack') {
       inFlight--;
       wakeUp();
@@ -99,11 +102,26 @@ export function workerHasher(range: CompactRange, depth = 8): LeafHasher {
     } else {
       fail(new Error(m.message));
     }
-  });
-  worker.on('error', (e) => fail(e));
-  worker.on('exit', (code) => {
-    if (!closed) fail(new Error(`exited (${code})`));
-  });
+  };
+  const onError = (e: Error) => fail(e);
+  const onExit = (code: number) => fail(new Error(`exited (${code})`));
+  worker.on('message', onMessage);
+  worker.on('error', onError);
+  worker.on('exit', onExit);
+  const release = (keep: boolean) => {
+    if (closed) return;
+    closed = true;
+    worker.off('message', onMessage);
+    worker.off('error', onError);
+    worker.off('exit', onExit);
+    if (keep && idle === undefined) {
+      worker.unref();
+      idle = worker;
+    } else {
+      void worker.terminate();
+    }
+  };
+  worker.postMessage({ type: 'seed', size: range.size, hashes: range.hashes() });
   return {
     async append(entries) {
       while (inFlight >= depth && !failure) await new Promise<void>((r) => (wake = r));
@@ -116,16 +134,16 @@ export function workerHasher(range: CompactRange, depth = 8): LeafHasher {
       if (failure) throw failure;
       worker.postMessage({ type: 'finish' });
       try {
-        return await finished;
-      } finally {
-        closed = true;
-        void worker.terminate();
+        const r = await finished;
+        release(true);
+        return r;
+      } catch (e) {
+        release(false);
+        throw e;
       }
     },
     close() {
-      if (closed) return;
-      closed = true;
-      void worker.terminate();
+      release(false);
     },
   };
 }
