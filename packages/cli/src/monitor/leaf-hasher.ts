@@ -1,8 +1,9 @@
 /**
  * Where a monitor round hashes the entries it catches up on (RFC 6962 §2.1 leaf hashes folded into
- * a compact range, @scriba/sdk/merkle `CompactRange.appendLeaves`): on the round's own thread, or,
- * for a long catch-up, on a worker thread (./hash-worker.ts), so that fetching and decoding the next
- * entry bundles (HTTP, the main thread) runs beside hashing the previous ones on another core.
+ * a compact range, @scriba/sdk/merkle `CompactRange.appendLeaves`): on the round's own thread (the
+ * default), or, when asked (`MonitorOptions.hashWorker`), on a worker thread (./hash-worker.ts), so
+ * that fetching and decoding the next entry bundles (HTTP, the main thread) runs beside hashing the
+ * previous ones on another core.
  *
  * Both give the same range: the worker receives every entry bundle in order (re-encoded, its buffer
  * transferred) and appends it to a range seeded with the caller's; the caller gets that range back

@@ -56,14 +56,11 @@ export type MonitorOptions = {
   /** Minimum milliseconds between progress events (default 1000). */
   progressEveryMs?: number;
   /**
-   * Hash the entries on a worker thread (./leaf-hasher.ts) while the next ones are fetched: true,
-   * false, or by default only when catching up on at least 16,384 entries.
+   * Hash the entries on a worker thread (./leaf-hasher.ts) while the next ones are fetched (default
+   * false: on the shared two-core bench machine it cost more CPU per entry and gained no wall time).
    */
   hashWorker?: boolean;
 };
-
-/** Catch-ups this long hash on a worker thread by default (its start costs a few tens of ms). */
-const WORKER_MIN_ENTRIES = 64 * 256;
 
 /** Round outcome: exit code plus the number of matches. */
 export type RoundResult = { exit: 0 | 1 | 2 | 3; matches: number; size?: number };
@@ -249,7 +246,7 @@ export async function monitorRound(opts: MonitorOptions): Promise<RoundResult> {
   let lastDone = 0;
   const every = opts.progressEveryMs ?? 1000;
   let hasher: LeafHasher = inlineHasher(range);
-  if (opts.hashWorker ?? total >= WORKER_MIN_ENTRIES) {
+  if (opts.hashWorker === true && total > 0) {
     try {
       hasher = workerHasher(range);
     } catch {
