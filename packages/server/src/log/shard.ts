@@ -25,15 +25,15 @@
  * Every proof served leads to the signed checkpoint's root, without a check per read: the path of a
  * full level-0 tile's root to the root (levels 8 and up, the same for every entry of the tile and
  * for consistency proofs from inside it) is checked against the root once per tile and tree size
- * and kept with its hex rendering; a stored summary must hold together under that tile root (once
- * per tile), a leaf group must fold to the summary (each read, 7 hashes), and the entry's leaf hash
- * must be the tile's leaf at its place. A proof built otherwise (from whole tiles) is checked
+ * and kept with its hex rendering; the nodes a proof takes from a stored summary must fold to that
+ * tile root (each read, 5 hashes), a leaf group must fold to the summary (7 hashes), and the entry's
+ * leaf hash must be the tile's leaf at its place. A proof built otherwise (from whole tiles) is checked
  * against the root; a stored tile that disagrees with the checkpoint answers an error.
  */
 
 import { bytesEqual } from '@scriba/sdk/encoding';
 import { entryUuid } from '@scriba/sdk/entries';
-import { verifyInclusion } from '@scriba/sdk/merkle';
+import { hashChildren, verifyInclusion } from '@scriba/sdk/merkle';
 import {
   buildConsistencyProof,
   buildInclusionProof,
@@ -113,6 +113,24 @@ export function stateOf(t: TreeRecord): TreeState {
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+/**
+ * Whether leaf `leaf`'s node at level 3 of a tile's `levels` folds with its siblings at levels 3..7
+ * to the tile root (level 8): the summary nodes a proof through that leaf takes (5 hashes).
+ */
+function pathFoldsTo(levels: TileLevels, leaf: number): boolean {
+  const at = (h: number, k: number) => {
+    const o = (levels.offsets[h]! + k) * 32;
+    return levels.buf.subarray(o, o + 32);
+  };
+  let node = at(3, leaf >> 3);
+  for (let h = 3; h < 8; h++) {
+    const self = leaf >> h;
+    const sibling = at(h, self ^ 1);
+    node = self % 2 === 0 ? hashChildren(node, sibling) : hashChildren(sibling, node);
+  }
+  return bytesEqual(node, at(8, 0));
+}
 
 /** How long a shard's cached head answers reads before it is read again (other processes' appends). */
 export const HEAD_TTL_MS = 1000;
@@ -537,8 +555,8 @@ export class Shard {
    * it per read:
    *  - levels 8 and up (the same for every entry of t): the path of t's root, checked against `st`'s
    *    root once per tree size and tile, and kept with that tile root (upperPaths);
-   *  - below: a tile cached whole was folded from its row; a summary holds together under the tile
-   *    root (LeafGroupSummaries.check, once per tile) and the group's leaves fold to it
+   *  - below: a tile cached whole was folded from its row; from a stored summary, the nodes on `e`'s
+   *    path fold to the tile root (pathFoldsTo, 5 hashes) and the group's leaves fold to the summary
    *    (sparseLevels); and `e`'s leaf hash is the tile's leaf at its place.
    */
   private async throughTile(
@@ -577,8 +595,8 @@ export class Shard {
   /**
    * The upper path of full level-0 tile t at `size` (root `rootHash`) that starts from the tile root
    * in `levels` (t's levels, whole or `fromSummary`: those on the path of leaf `index`), checked against `rootHash` (kept when `size` is
-   * the cached head's), or undefined when it does not lead there. With `fromSummary`, the summary
-   * must also hold together under that tile root (once per tile).
+   * the cached head's), or undefined when it does not lead there. With `fromSummary`, the summary's
+   * nodes on leaf `index`'s path must also fold to that tile root.
    */
   private async checkedUpperPath(
     index: number,
@@ -615,7 +633,11 @@ export class Shard {
       upper = { top: Uint8Array.from(top), path: packed, json };
       this.keepUpperPath(size, t, upper);
     }
-    if (fromSummary && !this.summaries.check(t, upper.top)) return undefined;
+    // A summary not checked whole: the nodes this path takes from it must fold to the tile root.
+    if (fromSummary && !this.summaries.isChecked(t) && !pathFoldsTo(levels, index % 256)) {
+      this.summaries.forget(t);
+      return undefined;
+    }
     return upper;
   }
 
