@@ -60,7 +60,14 @@ function runToExit(
   });
 }
 
-type Acked = { uuid: string; logIndex: number; body: string; treeSize: number; rootHash: string; hashes: string[] };
+type Acked = {
+  uuid: string;
+  logIndex: number;
+  body: string;
+  treeSize: number;
+  rootHash: string;
+  hashes: string[];
+};
 
 /** Posts one fresh entry; the acknowledgement, or undefined when it was not acknowledged. */
 async function append(url: string, signer = newSigner()): Promise<Acked | undefined> {
@@ -85,7 +92,14 @@ async function append(url: string, signer = newSigner()): Promise<Acked | undefi
     >,
   )[0]!;
   const p = v.verification.inclusionProof;
-  return { uuid, logIndex: v.logIndex, body: v.body, treeSize: p.treeSize, rootHash: p.rootHash, hashes: p.hashes };
+  return {
+    uuid,
+    logIndex: v.logIndex,
+    body: v.body,
+    treeSize: p.treeSize,
+    rootHash: p.rootHash,
+    hashes: p.hashes,
+  };
 }
 
 async function dbCount(url: string): Promise<{ n: number; lo: number; hi: number; size: number }> {
@@ -221,7 +235,9 @@ describe('scriba serve --workers', () => {
         const now = workersOf(server);
         return now.length === 2 && !now.includes(victim);
       });
-      expect(server.output()).toMatch(/worker \d \(pid \d+\) exited with signal SIGKILL; restarting in \d+ ms/);
+      expect(server.output()).toMatch(
+        /worker \d \(pid \d+\) exited with signal SIGKILL; restarting in \d+ ms/,
+      );
       await waitFor('the replacement to answer', async () => {
         const results = await Promise.all(
           Array.from({ length: 8 }, () => append(server.url, signer).then((e) => e && during.push(e))),
@@ -297,7 +313,9 @@ describe('scriba serve --workers', () => {
       cleanup.push(db.drop);
       const r = await runToExit(args, { DATABASE_URL: db.url, PORT: String(await freePort()), ...env });
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/^scriba serve: configuration error: SCRIBA_WORKERS \(--workers\) must be auto or 1 to 256/);
+      expect(r.stderr).toMatch(
+        /^scriba serve: configuration error: SCRIBA_WORKERS \(--workers\) must be auto or 1 to 256/,
+      );
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     });
 
