@@ -176,9 +176,9 @@ describe('scriba serve --workers', () => {
       );
       expect(keys.size).toBe(1);
       const after = [cpuTicks(a), cpuTicks(b)];
-      // Both did real work (a worker that served nothing stays within a few ticks).
-      expect(after[0]! - before[0]!).toBeGreaterThan(10);
-      expect(after[1]! - before[1]!).toBeGreaterThan(10);
+      // Both did real work (an idle worker uses no CPU tick in a second; each took ~80 appends).
+      expect(after[0]! - before[0]!).toBeGreaterThan(3);
+      expect(after[1]! - before[1]!).toBeGreaterThan(3);
     });
 
     it('the appends of both workers form one tree: contiguous, and every proof verifies', async () => {
