@@ -260,32 +260,35 @@ describe('scriba serve --workers', () => {
     });
   });
 
-  describe('on SIGTERM', () => {
-    it('every worker answers what it accepted, commits it, and the supervisor exits 0', async () => {
-      const db = await createTestDatabase();
-      const dir = await tempDir();
-      cleanup.push(db.drop, dir.remove);
-      // A batch wait holds the appends in the workers' queues when the signal arrives.
-      const server = await spawnServer(
-        { DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir.path, SCRIBA_BATCH_MAX_WAIT_MS: '400' },
-        ['--workers', '2'],
-      );
-      cleanup.push(async () => {
-        await server.stop('SIGKILL');
-      });
-      await waitFor('2 workers', () => workersOf(server).length === 2);
-      const workers = workersOf(server);
-      const signer = newSigner();
-      const pending = Array.from({ length: 20 }, () => postEntry(server.url, hashedRekord(signer)));
-      await new Promise((r) => setTimeout(r, 150));
-      const code = await server.stop('SIGTERM');
-      const statuses = await Promise.all(pending.map((p) => p.then((r) => r.status)));
-      expect(statuses).toEqual(Array(20).fill(201));
-      expect(code).toBe(0);
-      expect((await dbCount(db.url)).n).toBe(20);
-      for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
-      expect(server.output()).not.toMatch(/\n\s+at /);
-    });
+  describe('on SIGTERM or SIGINT', () => {
+    it.each(['SIGTERM', 'SIGINT'] as const)(
+      '%s: every worker answers what it accepted, commits it, and the supervisor exits 0',
+      async (signal) => {
+        const db = await createTestDatabase();
+        const dir = await tempDir();
+        cleanup.push(db.drop, dir.remove);
+        // A batch wait holds the appends in the workers' queues when the signal arrives.
+        const server = await spawnServer(
+          { DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir.path, SCRIBA_BATCH_MAX_WAIT_MS: '400' },
+          ['--workers', '2'],
+        );
+        cleanup.push(async () => {
+          await server.stop('SIGKILL');
+        });
+        await waitFor('2 workers', () => workersOf(server).length === 2);
+        const workers = workersOf(server);
+        const signer = newSigner();
+        const pending = Array.from({ length: 20 }, () => postEntry(server.url, hashedRekord(signer)));
+        await new Promise((r) => setTimeout(r, 150));
+        const code = await server.stop(signal);
+        const statuses = await Promise.all(pending.map((p) => p.then((r) => r.status)));
+        expect(statuses).toEqual(Array(20).fill(201));
+        expect(code).toBe(0);
+        expect((await dbCount(db.url)).n).toBe(20);
+        for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
+        expect(server.output()).not.toMatch(/\n\s+at /);
+      },
+    );
   });
 
   describe('what it refuses', () => {
