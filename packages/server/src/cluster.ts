@@ -229,7 +229,7 @@ function supervise(config: Config): Promise<number> {
       lastError.delete(w);
       if (!s) return;
       if (stopping) {
-        if (exitCode !== 0) code = 1;
+        if (exitCode !== 0 && code === 0) code = 1;
         if (slots.size === 0) finish();
         return;
       }
