@@ -21,7 +21,7 @@ import { signEntryTimestamp, signEntryTimestampAsync } from './entry-timestamp.j
 import { summarizeTile } from './leaf-groups.js';
 import type { Metrics } from './metrics.js';
 import { LogError } from './shard.js';
-import { type LogStorage, type TreeId, TreeNotActiveError } from './storage.js';
+import { type BatchWrite, type LogStorage, type TreeId, TreeNotActiveError } from './storage.js';
 
 /** A tree of the log in its storage: what the sequencer appends to. */
 export type TreeHandle = { storage: LogStorage; treeId: TreeId };
@@ -70,6 +70,11 @@ export type EdgeCache =
       tiles: StoredTile[];
       /** The tree's shard offset (global index of its first entry), as read under the lock. */
       offset?: number;
+      /**
+       * The last batch found the tree where this process left it and none of its entries in the
+       * log: the next batch is planned ahead of the lock (see appendPredicted) until one is not.
+       */
+      predictable?: boolean;
     }
   | undefined;
 
@@ -128,6 +133,19 @@ export async function appendBatch(
   const ahead = edge?.current;
   const presigned =
     ahead && ahead.treeId === tree.treeId ? presign(signer, entries, hexes, ahead, now()) : undefined;
+  if (
+    edge &&
+    ahead?.predictable &&
+    presigned &&
+    tree.storage.appendPredicted &&
+    (maxTreeSize === undefined || ahead.size < maxTreeSize)
+  ) {
+    const done = await appendPlannedAhead(tree, signer, entries, hexes, edge, ahead, presigned);
+    if (done) {
+      onLocked?.();
+      return done;
+    }
+  }
   const outcomes = await tree.storage.appendBatch(
     tree.treeId,
     hexes,
@@ -184,6 +202,8 @@ export async function appendBatch(
         size: result.newSize,
         tiles: result.edge,
         offset: locked.shardOffset,
+        // Would a plan made ahead have held? Then plan the next batch ahead.
+        predictable: cached?.treeId === tree.treeId && cached.size === oldSize && existing.size === 0,
       };
       const checkpoint = await signer.sign(result.newSize, result.rootHash);
       // Each entry's SET, signed once here (global index: the shard's offset + the tree-local one)
@@ -214,27 +234,7 @@ export async function appendBatch(
         tiles: new Map(result.changed.map((t) => [tileKey(t.level, t.index), t.hashes])),
       };
       return {
-        write: {
-          treeSize: result.newSize,
-          rootHash: result.rootHash,
-          checkpoint,
-          integratedTime,
-          entries: fresh.map((f, i) => ({
-            index: f.index,
-            leafHashHex: f.key,
-            kind: f.entry.kind,
-            apiVersion: f.entry.apiVersion,
-            body: f.entry.body,
-            // The SDK's key format; routes/v1/search.ts is the lookup side.
-            searchKeys: searchIndexKeys(f.entry.searchKeys),
-            set: sets[i]!,
-          })),
-          tiles: result.changed,
-          // Level-0 tiles this batch filled: their interior levels, for reads (leaf-groups.ts).
-          summaries: result.changed
-            .filter((t) => t.level === 0 && t.hashes.length === 256 * 32)
-            .map((t) => ({ index: t.index, nodes: summarizeTile(t.hashes) })),
-        },
+        write: batchWrite(result, checkpoint, integratedTime, fresh, sets),
         result: outcomes.map((o): AppendOutcome => {
           if (o.kind !== 'later') return o;
           const index = assigned.get(o.key)!;
@@ -254,6 +254,108 @@ export async function appendBatch(
   // Committed: the next batch of this process may start from these tiles.
   if (edge && nextEdge) edge.current = nextEdge;
   return outcomes;
+}
+
+/**
+ * A batch planned before the lock (storage `appendPredicted`): its indices, tiles, root, signed
+ * checkpoint and SETs computed on the prediction that the tree is still as this process committed
+ * it (`ahead`) and that none of its entries is in the log yet; the storage writes it in one round
+ * trip only if that holds under the lock. Repeats within the batch are duplicates of their first
+ * occurrence, as in the planned-under-the-lock path. Resolves the outcomes after the commit, or
+ * undefined having written nothing (the prediction failed: the caller plans under the lock, and
+ * plans under the lock from then on until a batch finds the prediction would have held).
+ */
+async function appendPlannedAhead(
+  tree: TreeHandle,
+  signer: CheckpointSigner,
+  entries: ValidatedEntry[],
+  hexes: string[],
+  edge: { current: EdgeCache },
+  ahead: NonNullable<EdgeCache>,
+  presigned: Presigned,
+): Promise<AppendOutcome[] | undefined> {
+  const oldSize = ahead.size;
+  const fresh: { entry: ValidatedEntry; index: number; key: string }[] = [];
+  const assigned = new Map<string, number>();
+  const slots: (number | { duplicateOf: number })[] = [];
+  for (const [i, entry] of entries.entries()) {
+    const key = hexes[i]!;
+    const earlier = assigned.get(key);
+    if (earlier !== undefined) {
+      slots.push({ duplicateOf: earlier });
+      continue;
+    }
+    const index = oldSize + fresh.length;
+    assigned.set(key, index);
+    fresh.push({ entry, index, key });
+    slots.push(index);
+  }
+  const sets = await presigned.sets.catch(() => undefined);
+  if (sets?.length !== fresh.length) return undefined;
+  const result = integrate(
+    oldSize,
+    ahead.tiles,
+    fresh.map((f) => f.entry.leafHash),
+  );
+  const checkpoint = await signer.sign(result.newSize, result.rootHash);
+  const integratedTime = presigned.integratedTime;
+  const write = batchWrite(result, checkpoint, integratedTime, fresh, sets);
+  const committed = await tree.storage.appendPredicted!(tree.treeId, oldSize, write);
+  if (!committed) {
+    edge.current = { ...ahead, predictable: false };
+    return undefined;
+  }
+  edge.current = {
+    treeId: tree.treeId,
+    size: result.newSize,
+    tiles: result.edge,
+    offset: ahead.offset,
+    predictable: true,
+  };
+  const c: Committed = {
+    treeId: tree.treeId,
+    treeSize: result.newSize,
+    rootHash: result.rootHash,
+    checkpoint,
+    tiles: new Map(result.changed.map((t) => [tileKey(t.level, t.index), t.hashes])),
+  };
+  return slots.map((slot, i): AppendOutcome => {
+    const entry = entries[i]!;
+    if (typeof slot !== 'number')
+      return { kind: 'duplicate', treeId: tree.treeId, index: slot.duplicateOf, entry };
+    return { kind: 'created', index: slot, integratedTime, entry, committed: c, set: sets[slot - oldSize]! };
+  });
+}
+
+/** The storage write of a batch: its entries (with SETs and search keys), tiles, summaries, state. */
+function batchWrite(
+  result: ReturnType<typeof integrate>,
+  checkpoint: string,
+  integratedTime: number,
+  fresh: { entry: ValidatedEntry; index: number; key: string }[],
+  sets: Uint8Array[],
+): BatchWrite {
+  return {
+    treeSize: result.newSize,
+    rootHash: result.rootHash,
+    checkpoint,
+    integratedTime,
+    entries: fresh.map((f, i) => ({
+      index: f.index,
+      leafHashHex: f.key,
+      kind: f.entry.kind,
+      apiVersion: f.entry.apiVersion,
+      body: f.entry.body,
+      // The SDK's key format; routes/v1/search.ts is the lookup side.
+      searchKeys: searchIndexKeys(f.entry.searchKeys),
+      set: sets[i]!,
+    })),
+    tiles: result.changed,
+    // Level-0 tiles this batch filled: their interior levels, for reads (leaf-groups.ts).
+    summaries: result.changed
+      .filter((t) => t.level === 0 && t.hashes.length === 256 * 32)
+      .map((t) => ({ index: t.index, nodes: summarizeTile(t.hashes) })),
+  };
 }
 
 /** The tree reached the size limit of the rotation policy (SCRIBA_SHARD_MAX_SIZE); nothing written. */

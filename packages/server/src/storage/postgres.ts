@@ -168,6 +168,41 @@ export function openPostgres(url: string, poolMax: number, opts: PostgresOptions
         client.release(destroy ? new Error('connection discarded') : undefined);
       }
     },
+    async commitInOne(opening, sql, params) {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (e) {
+        throw wrapError(e);
+      }
+      let destroy = false;
+      // Pipelined: BEGIN with the opening (one simple-protocol message), the statement and COMMIT
+      // leave in one write. After a failure PostgreSQL answers the rest with errors and COMMIT with
+      // ROLLBACK, so nothing commits unless every statement succeeded.
+      const first = client.query(`BEGIN; ${opening}`);
+      const statement = client.query(sql, params as unknown[]);
+      const commit = client.query('COMMIT');
+      try {
+        const settled = await Promise.allSettled([first, statement, commit]);
+        const failed = settled.find((r) => r.status === 'rejected');
+        if (failed) throw wrapError((failed as PromiseRejectedResult).reason);
+        const ok = settled[2] as PromiseFulfilledResult<pg.QueryResult>;
+        if (ok.value.command !== 'COMMIT')
+          throw new Error(`transaction ended with ${ok.value.command}, not COMMIT`);
+        return (settled[1] as PromiseFulfilledResult<pg.QueryResult>).value as never;
+      } catch (e) {
+        if (classifyDbError(e) === 'unavailable') destroy = true;
+        else {
+          destroy = !(await client.query('ROLLBACK').then(
+            () => true,
+            () => false,
+          ));
+        }
+        throw e;
+      } finally {
+        client.release(destroy ? new Error('connection discarded') : undefined);
+      }
+    },
     close: () => pool.end(),
   };
 }
