@@ -202,8 +202,11 @@ export async function appendBatch(
         size: result.newSize,
         tiles: result.edge,
         offset: locked.shardOffset,
-        // Would a plan made ahead have held? Then plan the next batch ahead.
-        predictable: cached?.treeId === tree.treeId && cached.size === oldSize && existing.size === 0,
+        // Plan the next batch ahead unless this one shows a plan made ahead would have failed
+        // (another process appended since this one's last batch, or an entry was in the log).
+        predictable:
+          existing.size === 0 &&
+          (cached === undefined || (cached.treeId === tree.treeId && cached.size === oldSize)),
       };
       const checkpoint = await signer.sign(result.newSize, result.rootHash);
       // Each entry's SET, signed once here (global index: the shard's offset + the tree-local one)

@@ -88,7 +88,9 @@ function writeSql(predicted: boolean): string {
        predicted
          ? `
   dup AS (
-    SELECT 1 FROM unnest($6::text[]) AS q(h) JOIN entries x ON x.leaf_hash = decode(q.h, 'hex') LIMIT 1),`
+    -- One leaf-hash index probe per entry (OFFSET 0 keeps the planner from a join over the table).
+    SELECT 1 FROM unnest($6::text[]) AS q(h)
+     CROSS JOIN LATERAL (SELECT 1 FROM entries x WHERE x.leaf_hash = decode(q.h, 'hex') OFFSET 0) y),`
          : ''
      }
   cp AS (
