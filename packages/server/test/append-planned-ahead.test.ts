@@ -24,6 +24,13 @@ describe('a batch planned ahead of the lock', () => {
   let a: LogService;
   let b: LogService;
   const calls = { transaction: 0, commitInOne: 0 };
+  /** Predicted writes in flight at once, at most (a batch planned on top of one not yet answered). */
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let storageA: SqlLogStorage;
+  /** When set, a predicted write waits (up to 3 s) for a second one before it goes out. */
+  let pairUp = false;
+  let paired: (() => void) | undefined;
 
   /** A process: its own pool and log service on the shared database and tree. */
   async function process(url: string, counted: boolean): Promise<LogService> {
@@ -36,13 +43,32 @@ describe('a batch planned ahead of the lock', () => {
             calls.transaction++;
             return raw.transaction(fn, opening);
           },
-          commitInOne: (opening, sql, params) => {
+          commitInOne: async (opening, sql, params) => {
             calls.commitInOne++;
-            return raw.commitInOne(opening, sql, params);
+            maxInFlight = Math.max(maxInFlight, ++inFlight);
+            if (pairUp) {
+              if (paired) paired();
+              else
+                await new Promise<void>((resolve) => {
+                  const t = setTimeout(resolve, 3000);
+                  paired = () => {
+                    clearTimeout(t);
+                    resolve();
+                  };
+                });
+              pairUp = false;
+              paired = undefined;
+            }
+            try {
+              return await raw.commitInOne(opening, sql, params);
+            } finally {
+              inFlight--;
+            }
           },
         }
       : raw;
     const storage = new SqlLogStorage(db);
+    if (counted) storageA = storage;
     const { treeId } = await LogService.treeOrigin(storage, key);
     const signer = await checkpointSigner(key, 'example.test', `example.test - ${treeId}`);
     const log = new LogService(storage, treeId, key, signer, new Metrics(), {
@@ -149,5 +175,62 @@ describe('a batch planned ahead of the lock', () => {
     expect(r2).toMatchObject({ kind: 'created', index: size + 2 });
     expect(r3).toMatchObject({ kind: 'duplicate', index: size + 1 });
     await expectConsistentTree(size + 3);
+  });
+
+  it('refuses a planned write whose tree has the expected size but another root, writing nothing', async () => {
+    const before = await storedTree();
+    const e = fakeEntry();
+    const wrongRoot = new Uint8Array(32).fill(7);
+    const ok = await storageA.appendPredicted(
+      a.active.treeId,
+      { size: before.size, rootHash: wrongRoot },
+      {
+        treeSize: before.size + 1,
+        rootHash: new Uint8Array(32),
+        checkpoint: 'not a checkpoint',
+        integratedTime: 1,
+        entries: [
+          {
+            index: before.size,
+            leafHashHex: Buffer.from(e.leafHash).toString('hex'),
+            kind: e.kind,
+            apiVersion: e.apiVersion,
+            body: e.body,
+            searchKeys: [],
+            set: new Uint8Array(8),
+          },
+        ],
+        tiles: [],
+        summaries: [],
+      },
+    );
+    expect(ok).toBe(false);
+    await expectConsistentTree(before.size);
+  });
+
+  it('plans a batch on top of one not yet answered; every entry lands once, in order, the tree consistent', async () => {
+    await created(a, fakeEntry());
+    const size = (await storedTree()).size;
+    maxInFlight = 0;
+    pairUp = true; // the first batch's write waits for the second's: both are in flight at once
+    const entries = Array.from({ length: 120 }, () => fakeEntry());
+    const results = await Promise.all(entries.map((e) => a.append(e)));
+    expect(results.every((r) => r.kind === 'created')).toBe(true);
+    const indices = results.map((r) => (r as { index: number }).index).sort((x, y) => x - y);
+    expect(indices).toEqual(Array.from({ length: 120 }, (_, i) => size + i));
+    expect(maxInFlight).toBe(2);
+    await expectConsistentTree(size + 120);
+  });
+
+  it('falls back for a batch planned on top of one whose prediction failed; nothing is lost or doubled', async () => {
+    await created(a, fakeEntry());
+    for (let i = 0; i < 2; i++) await created(b, fakeEntry()); // a's plans will not hold
+    const size = (await storedTree()).size;
+    const entries = Array.from({ length: 120 }, () => fakeEntry());
+    const results = await Promise.all(entries.map((e) => a.append(e)));
+    expect(results.every((r) => r.kind === 'created')).toBe(true);
+    const indices = results.map((r) => (r as { index: number }).index).sort((x, y) => x - y);
+    expect(indices).toEqual(Array.from({ length: 120 }, (_, i) => size + i));
+    await expectConsistentTree(size + 120);
   });
 });

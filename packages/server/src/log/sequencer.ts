@@ -70,6 +70,8 @@ export type EdgeCache =
       tiles: StoredTile[];
       /** The tree's shard offset (global index of its first entry), as read under the lock. */
       offset?: number;
+      /** Its root hash at `size`, when this process computed it. */
+      rootHash?: Uint8Array;
       /**
        * The last batch found the tree where this process left it and none of its entries in the
        * log: the next batch is planned ahead of the lock (see appendPredicted) until one is not.
@@ -77,6 +79,12 @@ export type EdgeCache =
       predictable?: boolean;
     }
   | undefined;
+
+/**
+ * Per process: the right-edge tiles as last committed (`current`), and those of a batch planned ahead
+ * and not yet answered (`planned`: never used as committed state, only to plan the next batch ahead).
+ */
+export type EdgeHolder = { current: EdgeCache; planned?: NonNullable<EdgeCache> };
 
 /**
  * The batch's SETs signed ahead, on the thread pool while the tree lock is requested, for the indices
@@ -125,22 +133,25 @@ export async function appendBatch(
   entries: ValidatedEntry[],
   now: () => number = () => Math.floor(Date.now() / 1000),
   onLocked?: () => void,
-  edge?: { current: EdgeCache },
+  edge?: EdgeHolder,
   maxTreeSize?: number,
+  onSent?: () => void,
 ): Promise<AppendOutcome[]> {
   const hexes = entries.map((e) => hex(e.leafHash));
   let nextEdge: EdgeCache;
-  const ahead = edge?.current;
+  // A batch planned ahead and not answered yet: this one is planned on top of it.
+  const ahead = edge?.planned ?? edge?.current;
   const presigned =
     ahead && ahead.treeId === tree.treeId ? presign(signer, entries, hexes, ahead, now()) : undefined;
   if (
     edge &&
     ahead?.predictable &&
+    ahead.rootHash &&
     presigned &&
     tree.storage.appendPredicted &&
     (maxTreeSize === undefined || ahead.size < maxTreeSize)
   ) {
-    const done = await appendPlannedAhead(tree, signer, entries, hexes, edge, ahead, presigned);
+    const done = await appendPlannedAhead(tree, signer, entries, hexes, edge, ahead, presigned, onSent);
     if (done) {
       onLocked?.();
       return done;
@@ -202,6 +213,7 @@ export async function appendBatch(
         size: result.newSize,
         tiles: result.edge,
         offset: locked.shardOffset,
+        rootHash: result.rootHash,
         // Plan the next batch ahead unless this one shows a plan made ahead would have failed
         // (another process appended since this one's last batch, or an entry was in the log).
         predictable:
@@ -273,9 +285,10 @@ async function appendPlannedAhead(
   signer: CheckpointSigner,
   entries: ValidatedEntry[],
   hexes: string[],
-  edge: { current: EdgeCache },
+  edge: EdgeHolder,
   ahead: NonNullable<EdgeCache>,
   presigned: Presigned,
+  onSent?: () => void,
 ): Promise<AppendOutcome[] | undefined> {
   const oldSize = ahead.size;
   const fresh: { entry: ValidatedEntry; index: number; key: string }[] = [];
@@ -303,18 +316,36 @@ async function appendPlannedAhead(
   const checkpoint = await signer.sign(result.newSize, result.rootHash);
   const integratedTime = presigned.integratedTime;
   const write = batchWrite(result, checkpoint, integratedTime, fresh, sets);
-  const committed = await tree.storage.appendPredicted!(tree.treeId, oldSize, write);
-  if (!committed) {
-    edge.current = { ...ahead, predictable: false };
-    return undefined;
-  }
-  edge.current = {
+  const planned: NonNullable<EdgeCache> = {
     treeId: tree.treeId,
     size: result.newSize,
     tiles: result.edge,
     offset: ahead.offset,
+    rootHash: result.rootHash,
     predictable: true,
   };
+  let committed: boolean;
+  try {
+    const sending = tree.storage.appendPredicted!(
+      tree.treeId,
+      { size: oldSize, rootHash: ahead.rootHash! },
+      write,
+    );
+    // The next batch may be planned on top of this one now (its prediction includes this one's
+    // size and root, so it commits only after this one did).
+    edge.planned = planned;
+    onSent?.();
+    committed = await sending;
+  } finally {
+    if (edge.planned === planned) edge.planned = undefined;
+  }
+  if (!committed) {
+    // Never the planned edge: `current` holds only what was committed.
+    if (edge.current) edge.current = { ...edge.current, predictable: false };
+    return undefined;
+  }
+  if (!edge.current || edge.current.treeId !== planned.treeId || edge.current.size < planned.size)
+    edge.current = planned;
   const c: Committed = {
     treeId: tree.treeId,
     treeSize: result.newSize,
@@ -435,7 +466,9 @@ export class Sequencer {
   private timer: NodeJS.Timeout | undefined;
   private idleWaiters: (() => void)[] = [];
   /** Right-edge tiles after this process's last committed batch (see EdgeCache). */
-  private readonly edge: { current: EdgeCache } = { current: undefined };
+  private readonly edge: EdgeHolder = { current: undefined };
+  /** Batches in flight whose write was sent planned ahead (the next batch may be planned on top). */
+  private sentAhead = 0;
   /** A retarget in progress (batches failing together share it). */
   private moving: Promise<void> | undefined;
 
@@ -461,6 +494,7 @@ export class Sequencer {
   retargetTo(target: SequencerTarget): void {
     if (target.tree.treeId !== this.tree.treeId) {
       this.edge.current = undefined;
+      this.edge.planned = undefined;
       this.metrics.treeSize = 0;
     }
     this.tree = target.tree;
@@ -481,7 +515,11 @@ export class Sequencer {
   }
 
   /** Appends `entries` to the current tree, following rotations (the same batch, re-run). */
-  private async appendFollowing(entries: ValidatedEntry[], onLocked: () => void): Promise<AppendOutcome[]> {
+  private async appendFollowing(
+    entries: ValidatedEntry[],
+    onLocked: () => void,
+    onSent: () => void,
+  ): Promise<AppendOutcome[]> {
     for (let attempt = 0; ; attempt++) {
       const tree = this.tree;
       try {
@@ -493,6 +531,7 @@ export class Sequencer {
           onLocked,
           this.edge,
           this.hooks.full?.maxTreeSize,
+          onSent,
         );
       } catch (e) {
         let moved = e;
@@ -553,7 +592,8 @@ export class Sequencer {
    */
   private pump(now = false): void {
     if (this.queue.length === 0 || this.awaitingLock || this.timer) return;
-    if (this.inFlight >= (this.opts.maxInFlight ?? 1)) return;
+    // A batch whose write went out planned ahead lets one more batch be planned on top of it.
+    if (this.inFlight >= Math.max(this.opts.maxInFlight ?? 1, this.sentAhead > 0 ? 2 : 1)) return;
     if (this.inFlight === 0 && this.opts.maxWaitMs > 0 && this.queue.length < this.opts.maxBatchSize) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -587,18 +627,31 @@ export class Sequencer {
       this.awaitingLock = false;
       this.pump();
     };
+    let sent = false;
+    const onSent = () => {
+      if (sent) return;
+      sent = true;
+      this.sentAhead++;
+      onLocked();
+    };
+    const unsend = () => {
+      if (sent) this.sentAhead--;
+      sent = false;
+    };
     const started = performance.now();
     let released = false;
     try {
       const outcomes = await this.appendFollowing(
         batch.map((p) => p.entry),
         onLocked,
+        onSent,
       );
       const done = performance.now();
       // The next batch asks for the tree lock before this batch's answers are built, so its
       // round trips overlap that work instead of queueing behind it on the event loop.
       released = true;
       if (!locked) this.awaitingLock = false;
+      unsend();
       this.inFlight--;
       this.pump(true);
       let created = 0;
@@ -626,6 +679,7 @@ export class Sequencer {
       this.inBatches -= batch.length;
       if (!released) {
         if (!locked) this.awaitingLock = false;
+        unsend();
         this.inFlight--;
         this.pump();
       }

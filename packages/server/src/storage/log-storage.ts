@@ -84,7 +84,7 @@ function writeSql(predicted: boolean): string {
   return `
   WITH st AS (
     UPDATE tree_state SET tree_size = $1, root_hash = decode($2, 'hex'), checkpoint = $3, updated_at = now()
-     WHERE tree_id = $15${predicted ? ' AND tree_size = $21 AND active' : ''} RETURNING 1),${
+     WHERE tree_id = $15${predicted ? " AND tree_size = $21 AND root_hash = decode($22, 'hex') AND active" : ''} RETURNING 1),${
        predicted
          ? `
   dup AS (
@@ -141,7 +141,7 @@ function writeSql(predicted: boolean): string {
   }) w
    -- The COMMIT is pipelined behind this statement: a write of other than the expected rows MUST
    -- fail here (division by zero, SQLSTATE 22012), never reach the commit. A predicted write whose
-   -- prediction does not hold (the tree not at the expected size or not active, or a leaf hash
+   -- prediction does not hold (the tree not at the expected size and root or not active, or a leaf hash
    -- already in the log) fails as ${PREDICTION_FAILED} (SQLSTATE 22P02): nothing commits either.
    WHERE CASE WHEN w.entries = $17 AND w.state = 1 AND w.dups = 0 THEN true
 ${
@@ -568,10 +568,14 @@ export class SqlLogStorage implements LogStorage {
     );
   }
 
-  async appendPredicted(treeId: TreeId, expectedSize: number, w: BatchWrite): Promise<boolean> {
+  async appendPredicted(
+    treeId: TreeId,
+    expected: { size: number; rootHash: Uint8Array },
+    w: BatchWrite,
+  ): Promise<boolean> {
     const lock = `SELECT 1 FROM tree_state WHERE tree_id = ${treeLiteral(treeId)} FOR UPDATE`;
     try {
-      await this.write(undefined, treeId, w, expectedSize, lock);
+      await this.write(undefined, treeId, w, expected, lock);
       return true;
     } catch (e) {
       if (sqlState(e) === '22P02' && e instanceof Error && e.message.includes(PREDICTION_FAILED))
@@ -582,14 +586,14 @@ export class SqlLogStorage implements LogStorage {
 
   /**
    * The batch's one write statement, committed right behind it: on `tx` (the lock was taken by its
-   * opening), or with `expectedSize`, in a transaction of its own whose opening is `lock` (the
+   * opening), or with `expected`, in a transaction of its own whose opening is `lock` (the
    * statement then also checks the prediction: see writeSql).
    */
   private async write(
     tx: TxQueryable | undefined,
     treeId: TreeId,
     w: BatchWrite,
-    expectedSize?: number,
+    expected?: { size: number; rootHash: Uint8Array },
     lock?: string,
   ): Promise<void> {
     const searchKeys: string[] = [];
@@ -626,7 +630,11 @@ export class SqlLogStorage implements LogStorage {
     type Written = { entries: unknown; state: unknown };
     const written = await (tx
       ? tx.queryAndCommit<Written>(WRITE_SQL, params)
-      : this.db.commitInOne<Written>(lock!, PREDICTED_WRITE_SQL, [...params, expectedSize])
+      : this.db.commitInOne<Written>(lock!, PREDICTED_WRITE_SQL, [
+          ...params,
+          expected!.size,
+          hex(expected!.rootHash),
+        ])
     ).catch((e: unknown) => {
       if (sqlState(e) === '22012')
         throw new Error('append batch wrote an unexpected number of rows (not committed)');
