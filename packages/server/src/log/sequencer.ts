@@ -7,6 +7,12 @@
  * Batching is group commit: a batch starts as soon as the previous one finishes (or after
  * `maxWaitMs`), taking up to `maxBatchSize` waiting entries.
  *
+ * Planned ahead: while the tree is where this process's last batch left it, a batch is planned
+ * before the lock (indices, tiles, root, checkpoint, SETs) and written in one round trip by storage
+ * `appendPredicted`, which commits only if the tree is then at that size and root and none of its
+ * leaf hashes is in the log (else nothing is written and the batch is planned under the lock). Once
+ * such a write is out, the next batch may be planned on top of it: it commits only after it.
+ *
  * Shards (issue 11): a batch addressed to a tree another process (or this one) has rotated fails with
  * TreeNotActiveError having written nothing; the sequencer then asks its `retarget` hook for the new
  * active tree and its signer, and re-runs the SAME batch there — nobody was answered yet, so no entry
@@ -84,7 +90,15 @@ export type EdgeCache =
  * Per process: the right-edge tiles as last committed (`current`), and those of a batch planned ahead
  * and not yet answered (`planned`: never used as committed state, only to plan the next batch ahead).
  */
-export type EdgeHolder = { current: EdgeCache; planned?: NonNullable<EdgeCache> };
+export type EdgeHolder = {
+  current: EdgeCache;
+  planned?: NonNullable<EdgeCache>;
+  /** False: every batch is planned under the lock (default true). */
+  planAhead?: boolean;
+  /** Batches planned ahead: committed so, and whose prediction failed (counters for metrics). */
+  plannedCommitted?: number;
+  plannedMissed?: number;
+};
 
 /**
  * The batch's SETs signed ahead, on the thread pool while the tree lock is requested, for the indices
@@ -145,6 +159,7 @@ export async function appendBatch(
     ahead && ahead.treeId === tree.treeId ? presign(signer, entries, hexes, ahead, now()) : undefined;
   if (
     edge &&
+    edge.planAhead !== false &&
     ahead?.predictable &&
     ahead.rootHash &&
     presigned &&
@@ -340,10 +355,12 @@ async function appendPlannedAhead(
     if (edge.planned === planned) edge.planned = undefined;
   }
   if (!committed) {
+    edge.plannedMissed = (edge.plannedMissed ?? 0) + 1;
     // Never the planned edge: `current` holds only what was committed.
     if (edge.current) edge.current = { ...edge.current, predictable: false };
     return undefined;
   }
+  edge.plannedCommitted = (edge.plannedCommitted ?? 0) + 1;
   if (!edge.current || edge.current.treeId !== planned.treeId || edge.current.size < planned.size)
     edge.current = planned;
   const c: Committed = {
@@ -432,6 +449,11 @@ export type SequencerOptions = {
    * Measured here (bench/append, 64 clients, CPU-bound 2-core machine): no gain, smaller batches.
    */
   maxInFlight?: number;
+  /**
+   * Batches planned ahead of the tree lock (appendPlannedAhead): 0 never, 1 one at a time, 2
+   * (default) also one more on top of one whose write is out.
+   */
+  planAhead?: 0 | 1 | 2;
 };
 
 /** Where the sequencer appends: a tree and the signer of its checkpoints. */
@@ -478,7 +500,9 @@ export class Sequencer {
     private readonly opts: SequencerOptions,
     private readonly metrics: Metrics,
     private readonly hooks: SequencerHooks = {},
-  ) {}
+  ) {
+    this.edge.planAhead = (opts.planAhead ?? 2) > 0;
+  }
 
   /** The tree batches are appended to. */
   get treeId(): TreeId {
@@ -629,7 +653,7 @@ export class Sequencer {
     };
     let sent = false;
     const onSent = () => {
-      if (sent) return;
+      if (sent || this.opts.planAhead === 1) return;
       sent = true;
       this.sentAhead++;
       onLocked();
@@ -669,6 +693,8 @@ export class Sequencer {
       });
       this.metrics.entriesAppended += created;
       this.metrics.batchesCommitted++;
+      this.metrics.batchesPlannedAhead = this.edge.plannedCommitted ?? 0;
+      this.metrics.batchesPlanMissed = this.edge.plannedMissed ?? 0;
       this.metrics.batchSize.observe(batch.length);
       this.metrics.batchDuration.observe((done - started) / 1000);
       if (grown) this.hooks.committed?.(grown.treeId, grown.treeSize);

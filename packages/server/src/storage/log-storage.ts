@@ -8,7 +8,8 @@
  * round trip (simple protocol, no parameters: the literals are the tree id and leaf hashes the server
  * computed, checked here to be decimal / 64 hex), the whole write in one statement sent with COMMIT
  * behind it (pipelined: the statement itself refuses what must not commit); a batch is two round
- * trips (three when the right-edge tiles must be read).
+ * trips (three when the right-edge tiles must be read). A batch planned ahead of the lock
+ * (appendPredicted) is one: BEGIN with the lock, the write checking the prediction, and COMMIT.
  *
  * Reads of entries with proofs are one statement each (entriesForProofs: the entries, the tiles or
  * leaf groups their proofs need, the tree head when asked), prepared per connection for one entry.
