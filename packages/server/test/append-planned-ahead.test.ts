@@ -20,6 +20,7 @@ import { fakeEntry } from './fixtures.js';
  */
 describe('a batch planned ahead of the lock', () => {
   let drop: () => Promise<void>;
+  let url: string;
   const dbs: Db[] = [];
   let a: LogService;
   let b: LogService;
@@ -33,7 +34,7 @@ describe('a batch planned ahead of the lock', () => {
   let paired: (() => void) | undefined;
 
   /** A process: its own pool and log service on the shared database and tree. */
-  async function process(url: string, counted: boolean): Promise<LogService> {
+  async function process(url: string, counted: boolean, planAhead?: 0 | 1 | 2): Promise<LogService> {
     const raw = openPostgres(url, 2);
     dbs.push(raw);
     const db: Db = counted
@@ -74,6 +75,7 @@ describe('a batch planned ahead of the lock', () => {
     const log = new LogService(storage, treeId, key, signer, new Metrics(), {
       maxBatchSize: 64,
       maxWaitMs: 0,
+      planAhead,
     });
     await log.init();
     return log;
@@ -112,6 +114,7 @@ describe('a batch planned ahead of the lock', () => {
   beforeAll(async () => {
     const t = await createTestDatabase();
     drop = t.drop;
+    url = t.url;
     const db = openPostgres(t.url, 1);
     await migrate(db);
     await db.close();
@@ -232,5 +235,14 @@ describe('a batch planned ahead of the lock', () => {
     const indices = results.map((r) => (r as { index: number }).index).sort((x, y) => x - y);
     expect(indices).toEqual(Array.from({ length: 120 }, (_, i) => size + i));
     await expectConsistentTree(size + 120);
+  });
+
+  it('plans every batch under the lock with planAhead 0 (SCRIBA_BATCH_PLAN_AHEAD=0)', async () => {
+    const c = await process(url, true, 0);
+    await created(c, fakeEntry());
+    calls.transaction = 0;
+    calls.commitInOne = 0;
+    for (let i = 0; i < 3; i++) await created(c, fakeEntry());
+    expect(calls).toEqual({ transaction: 3, commitInOne: 0 });
   });
 });
