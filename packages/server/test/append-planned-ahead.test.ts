@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { rootFromLeafHashes } from '@scriba/sdk/merkle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
@@ -8,6 +11,7 @@ import { Metrics } from '../src/log/metrics.js';
 import { LogService } from '../src/log/service.js';
 import { SqlLogStorage } from '../src/storage/log-storage.js';
 import { migrate } from '../src/storage/migrate.js';
+import { openPglite } from '../src/storage/pglite.js';
 import { openPostgres } from '../src/storage/postgres.js';
 import type { Db } from '../src/storage/types.js';
 import { fakeEntry } from './fixtures.js';
@@ -244,5 +248,38 @@ describe('a batch planned ahead of the lock', () => {
     calls.commitInOne = 0;
     for (let i = 0; i < 3; i++) await created(c, fakeEntry());
     expect(calls).toEqual({ transaction: 3, commitInOne: 0 });
+  });
+});
+
+/** The embedded default (PGlite): a planned write in its one transaction, a failed prediction. */
+describe('a batch planned ahead on PGlite', () => {
+  let dir: string;
+  let db: Db;
+  let log: LogService;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'scriba-plan-ahead-'));
+    db = await openPglite(dir);
+    await migrate(db);
+    const key = parseLogKeyPem(generateLogKeyPem(), 'test');
+    const storage = new SqlLogStorage(db);
+    const { treeId } = await LogService.treeOrigin(storage, key);
+    const signer = await checkpointSigner(key, 'example.test', `example.test - ${treeId}`);
+    log = new LogService(storage, treeId, key, signer, new Metrics(), { maxBatchSize: 64, maxWaitMs: 0 });
+    await log.init();
+  });
+  afterAll(async () => {
+    await db?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('appends planned ahead and refuses an entry already in the log as its duplicate', async () => {
+    const x = fakeEntry();
+    const results = [];
+    for (const e of [fakeEntry(), x, fakeEntry()]) results.push(await log.append(e));
+    expect(results.map((r) => r.kind)).toEqual(['created', 'created', 'created']);
+    expect(log.metrics.batchesPlannedAhead).toBe(2);
+    expect(await log.append(x)).toMatchObject({ kind: 'duplicate', index: 1 });
+    expect(log.metrics.batchesPlanMissed).toBe(1);
+    expect(await log.append(fakeEntry())).toMatchObject({ kind: 'created', index: 3 });
   });
 });
