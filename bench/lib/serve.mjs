@@ -15,20 +15,22 @@ const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'packages'
 
 /**
  * Options: `env` (added to this process's environment; DATABASE_URL unset = embedded PGlite),
- * `logLevel` (default warn), `nodeArgs` (before the CLI, e.g. --cpu-prof), `inherit` (the server's
- * output to this terminal instead of captured), `prefix` of the data directory.
+ * `logLevel` (default warn), `nodeArgs` (before the CLI, e.g. --cpu-prof), `args` (after `serve`,
+ * e.g. `['--workers', '2']`), `inherit` (the server's output to this terminal instead of captured),
+ * `prefix` of the data directory.
  * Returns `{ url, port, pid, output(), stop() }`.
  */
 export async function startScribaServe({
   env = {},
   logLevel = 'warn',
   nodeArgs = [],
+  args = [],
   inherit = false,
   prefix = 'scriba-bench-data-',
 } = {}) {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), prefix));
-  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve'], {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', ...args], {
     env: {
       ...process.env,
       SCRIBA_DATA_DIR: dataDir,

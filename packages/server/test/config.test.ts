@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
@@ -28,6 +29,22 @@ describe('loadConfig', () => {
       const c = loadConfig({ SCRIBA_PUBLIC_URL: 'https://log.example.com/' });
       expect(c.publicUrl).toBe('https://log.example.com');
       expect(c.logName).toBe('log.example.com');
+    });
+  });
+
+  describe('SCRIBA_WORKERS', () => {
+    it('is 1 by default, a count, or auto (the available parallelism)', () => {
+      expect(loadConfig({}).workers).toBe(1);
+      expect(loadConfig({ SCRIBA_WORKERS: '' }).workers).toBe(1);
+      expect(loadConfig({ SCRIBA_WORKERS: '3' }).workers).toBe(3);
+      expect(loadConfig({ SCRIBA_WORKERS: '256' }).workers).toBe(256);
+      expect(loadConfig({ SCRIBA_WORKERS: 'auto' }).workers).toBe(Math.min(256, availableParallelism()));
+    });
+    it.each(['0', '257', '-2', '2.5', 'AUTO', ' 2', '0x2'])('refuses %j', (v) => {
+      expect(() => loadConfig({ SCRIBA_WORKERS: v })).toThrow(ConfigError);
+      expect(() => loadConfig({ SCRIBA_WORKERS: v })).toThrow(
+        /SCRIBA_WORKERS \(--workers\) must be auto or 1 to 256/,
+      );
     });
   });
 

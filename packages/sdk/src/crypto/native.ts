@@ -132,6 +132,28 @@ export function nativePrefixedSha256(prefix: Uint8Array, data: Uint8Array): Uint
   return h ? plain(h('sha256').update(prefix).update(data).digest()) : undefined;
 }
 
+/**
+ * Writes SHA-256(prefix || data) into `out[offset .. offset + 32)` natively and returns true, when
+ * the host provided a one-shot hash and the input fits the reused buffer; false otherwise (nothing
+ * written). No allocation but the digest's short string: for hashing many leaves in a row.
+ */
+export function nativePrefixedSha256Into(
+  prefix: Uint8Array,
+  data: Uint8Array,
+  out: Uint8Array,
+  offset: number,
+): boolean {
+  const h = hashToLatin1;
+  const n = prefix.length + data.length;
+  if (h === undefined || n > SCRATCH_MAX) return false;
+  if (scratch.length < n) scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(n, 2 * scratch.length)));
+  scratch.set(prefix, 0);
+  scratch.set(data, prefix.length);
+  const s = h('sha256', scratch.subarray(0, n));
+  for (let i = 0; i < 32; i++) out[offset + i] = s.charCodeAt(i);
+  return true;
+}
+
 /** The installed native backend, if any. */
 export function nativeCrypto(): NativeCryptoModule | undefined {
   return native;

@@ -7,7 +7,7 @@
  */
 import { ScribaError } from '../errors.js';
 import { popcount } from './bits.js';
-import { assertHash, EMPTY_ROOT } from './hash.js';
+import { assertHash, EMPTY_ROOT, hashLeafInto } from './hash.js';
 import type { NodeId } from './proof.js';
 import { nodeHashInto } from './sha256-node.js';
 import { checkSize } from './validate.js';
@@ -95,6 +95,42 @@ export class CompactRange {
     }
     this.#count = top + 1;
     this.#size = n + 1;
+  }
+
+  /**
+   * Appends the leaves `entries` (leaf DATA, not hashes) in order: each hashed (SHA-256(0x00 || data),
+   * RFC 6962 §2.1) straight into the range's free slot, then merged as `append` does — the same
+   * result as `append(hashLeaf(e))` for each entry, without an array per leaf. For catching up on a
+   * log from its entry bundles.
+   */
+  appendLeaves(entries: readonly Uint8Array[]): void {
+    const slots = this.#slots;
+    const buf = this.#buf;
+    let n = this.#size;
+    let count = this.#count;
+    if (n + entries.length > Number.MAX_SAFE_INTEGER) {
+      throw new ScribaError('MERKLE_INVALID_SIZE', 'tree size overflow');
+    }
+    for (let k = 0; k < entries.length; k++) {
+      const data = entries[k];
+      if (!(data instanceof Uint8Array)) {
+        throw new ScribaError('INVALID_INPUT', `entries[${k}] must be a Uint8Array`);
+      }
+      let top = count;
+      hashLeafInto(data, buf, top * 32);
+      let s = n;
+      while (s % 2 === 1) {
+        top--;
+        const left = slots[top] as Uint8Array;
+        nodeHashInto(left, slots[top + 1] as Uint8Array, left);
+        s = (s - 1) / 2;
+      }
+      count = top + 1;
+      n++;
+      // Committed leaf by leaf: a bad entry later in the list leaves the earlier ones appended.
+      this.#count = count;
+      this.#size = n;
+    }
   }
 
   /** Appends many leaf hashes in order. */

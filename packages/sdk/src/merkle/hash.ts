@@ -4,7 +4,7 @@
  * empty tree is SHA-256 of the empty string.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { nativePrefixedSha256 } from '../crypto/native.js';
+import { nativePrefixedSha256, nativePrefixedSha256Into } from '../crypto/native.js';
 import { ScribaError } from '../errors.js';
 import { nodeHashInto } from './sha256-node.js';
 
@@ -23,6 +23,14 @@ export function hashLeaf(data: Uint8Array): Uint8Array {
   return nativePrefixedSha256(LEAF_PREFIX, data) ?? sha256.create().update(LEAF_PREFIX).update(data).digest();
 }
 const LEAF_PREFIX = new Uint8Array([0]);
+
+/**
+ * SHA-256(0x00 || data) written into `out[offset .. offset + 32)`: `hashLeaf` without a new array
+ * per leaf (a monitor hashes millions in a row). `out` MUST have room for 32 bytes at `offset`.
+ */
+export function hashLeafInto(data: Uint8Array, out: Uint8Array, offset: number): void {
+  if (!nativePrefixedSha256Into(LEAF_PREFIX, data, out, offset)) out.set(hashLeaf(data), offset);
+}
 
 /** SHA-256(0x01 || left || right): the hash of an interior node. Both inputs MUST be 32 bytes. */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {

@@ -3,7 +3,7 @@
  * verification, proof construction as node ids, and compact ranges for incremental roots.
  */
 export { CompactRange, type NodeVisitor, rootFromLeafHashes } from './compact.js';
-export { EMPTY_ROOT, hashChildren, hashLeaf } from './hash.js';
+export { EMPTY_ROOT, hashChildren, hashLeaf, hashLeafInto } from './hash.js';
 export {
   assembleProof,
   consistencyProofNodes,

@@ -36,6 +36,7 @@ export async function verifyInclusionProof(
   key: PublicKey,
   witnesses?: WitnessPolicy,
   cache?: VerificationCache,
+  checkpointCache: VerificationCache | undefined = cache,
 ): Promise<{ proof: InclusionProof; checkpoint: Checkpoint; witnesses: string[] }> {
   const proof = entry.inclusionProof;
   if (!proof) throw new VerificationError('TLOG_INCLUSION_PROOF_INVALID', 'no inclusion proof');
@@ -61,7 +62,12 @@ export async function verifyInclusionProof(
   if (proof.checkpoint === undefined) {
     throw new VerificationError('TLOG_CHECKPOINT_MISSING', 'the inclusion proof has no checkpoint');
   }
-  const { checkpoint, cosigners } = await verifyCheckpointNote(proof.checkpoint, key, witnesses, cache);
+  const { checkpoint, cosigners } = await verifyCheckpointNote(
+    proof.checkpoint,
+    key,
+    witnesses,
+    checkpointCache,
+  );
   checkProofIndex(entry, proof, checkpoint);
   if (checkpoint.size !== proof.treeSize || !bytesEqual(checkpoint.rootHash, proof.rootHash)) {
     throw new VerificationError('TLOG_CHECKPOINT_MISMATCH', "the checkpoint's tree is not the proof's tree");

@@ -19,7 +19,7 @@ export { signatureBytes, verifyRfc3161Timestamps, verifyTimestamps } from './tim
 export { type CheckedEntry, verifyTlogEntries, verifyTlogEntry } from './tlog-entries.js';
 export { parseLogKey, prepareTrustMaterial, type TrustedLog, type TrustMaterial } from './trust-material.js';
 export { findTrustedLog } from './trusted-log.js';
-export { verifyBundle } from './verify-bundle.js';
+export { defaultCheckpointCache, verifyBundle } from './verify-bundle.js';
 export {
   type BundleBatchItem,
   type BundleBatchOutcome,

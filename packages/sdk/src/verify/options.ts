@@ -47,8 +47,13 @@ export type VerifyBundleOptions = {
    * one per call): a signature, certificate or timestamp token met again with the exact same bytes
    * is not parsed or verified again. Every other rule is still applied to every bundle; failures are
    * never remembered. Bounded; keyed by content, never by a name.
+   *
+   * Without a cache, a process-wide memo (`defaultCheckpointCache()`) still remembers the log
+   * checkpoints whose signature verified, by their exact bytes, as a checkpoint is shared by every
+   * entry integrated under it; every per-bundle check is done for every bundle. `false` turns that
+   * off too: every signature of the bundle is checked afresh.
    */
-  cache?: VerificationCache;
+  cache?: VerificationCache | false;
 };
 
 export type WitnessPolicy = { verifiers: NoteVerifier[]; threshold: number };

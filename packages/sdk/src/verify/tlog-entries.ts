@@ -29,6 +29,7 @@ export async function verifyTlogEntry(
   trust: TrustMaterial,
   witnesses?: WitnessPolicy,
   cache?: VerificationCache,
+  checkpointCache: VerificationCache | undefined = cache,
 ): Promise<CheckedEntry> {
   const body = verifyEntryBody(entry);
   verifyBinding(body, bundle, signer, artifact);
@@ -41,7 +42,9 @@ export async function verifyTlogEntry(
   // and its checkpoint are required.
   const legacyProof = bundle.version === '0.1' && entry.inclusionProof?.checkpoint === undefined;
   const proof =
-    entry.inclusionProof && !legacyProof ? verifyInclusionProof(entry, log.key, witnesses, cache) : undefined;
+    entry.inclusionProof && !legacyProof
+      ? verifyInclusionProof(entry, log.key, witnesses, cache, checkpointCache)
+      : undefined;
   proof?.catch(() => {});
   await set;
   const proven = proof ? await proof : undefined;
@@ -81,10 +84,13 @@ export async function verifyTlogEntries(
   threshold: number,
   witnesses?: WitnessPolicy,
   cache?: VerificationCache,
+  checkpointCache: VerificationCache | undefined = cache,
 ): Promise<CheckedEntry[]> {
   const checked: CheckedEntry[] = [];
   for (const entry of bundle.tlogEntries) {
-    checked.push(await verifyTlogEntry(entry, bundle, signer, artifact, trust, witnesses, cache));
+    checked.push(
+      await verifyTlogEntry(entry, bundle, signer, artifact, trust, witnesses, cache, checkpointCache),
+    );
   }
   const logs = new Set(checked.map((c) => c.result.logId));
   if (logs.size < threshold) {

@@ -18,6 +18,14 @@
  * With `options.cache` (crypto/verification-cache.ts; verify-bundles.ts passes one per batch), a
  * certificate or RFC 3161 token is parsed, and a signature checked, once per distinct byte string
  * within the cache's life; every other rule above still runs for this bundle.
+ *
+ * Without it, one memo serves the whole process for the log's checkpoint signature only
+ * (`defaultCheckpointCache`): a checkpoint is a log-wide signed statement that many bundles carry
+ * byte for byte (every entry integrated under it), like the trust material's keys and CA chains,
+ * which are checked once per prepared trust material. It is keyed by the exact key, note text and
+ * signature bytes and keeps successes only; everything per bundle (the artifact signature, binding,
+ * SET, inclusion proof up to the checkpoint's root, certificate, SCTs, timestamps, validity windows)
+ * is still checked for every bundle. `cache: false` turns it off.
  */
 import { parseBundle } from '../bundle/bundle.js';
 import type { Bundle } from '../bundle/types.js';
@@ -33,6 +41,17 @@ import { verifyContentSignature } from './signature.js';
 import { resolveSigner } from './signer.js';
 import { verifyRfc3161Timestamps, verifyTimestamps } from './timestamps.js';
 import { verifyTlogEntries } from './tlog-entries.js';
+
+/**
+ * The process-wide memo of checkpoint signatures that verified (see the module comment): bounded
+ * (1,024 entries, 1 MiB), least recently used first out, successes only.
+ */
+const processCheckpointCache = new VerificationCache({ maxEntries: 1024, maxBytes: 2 ** 20 });
+
+/** The process-wide checkpoint memo used when `verifyBundle` is given no `cache` (for `clear()`, stats). */
+export function defaultCheckpointCache(): VerificationCache {
+  return processCheckpointCache;
+}
 
 /** Marks a promise as handled (its rejection is observed later, in order). */
 function settled<T>(p: Promise<T>): Promise<T> {
@@ -70,10 +89,15 @@ export async function verifyBundle(
     throw new VerificationError('OPTIONS_INVALID', 'witnesses needs verifiers and a positive threshold');
   }
 
-  const cache = options.cache;
-  if (cache !== undefined && !(cache instanceof VerificationCache)) {
-    throw new VerificationError('OPTIONS_INVALID', 'options.cache must come from createVerificationCache');
+  const given = options.cache;
+  if (given !== undefined && given !== false && !(given instanceof VerificationCache)) {
+    throw new VerificationError(
+      'OPTIONS_INVALID',
+      'options.cache must come from createVerificationCache (or be false)',
+    );
   }
+  const cache = given === false ? undefined : given;
+  const checkpointCache = given === false ? undefined : (given ?? processCheckpointCache);
 
   const bundle = isParsedBundle(input) ? input : parseBundle(input);
   const signer = resolveSigner(bundle, trust, options.publicKey, cache);
@@ -91,7 +115,16 @@ export async function verifyBundle(
     signer.type === 'certificate' && ctlogThreshold > 0 ? prefetchScts(signer.leaf, trust, cache) : undefined;
   const signature = settled(verifyContentSignature(bundle, signer.key, artifact, cache));
   const tlog = settled(
-    verifyTlogEntries(bundle, signer, artifact, trust, tlogThreshold, options.witnesses, cache),
+    verifyTlogEntries(
+      bundle,
+      signer,
+      artifact,
+      trust,
+      tlogThreshold,
+      options.witnesses,
+      cache,
+      checkpointCache,
+    ),
   );
   await signature;
   const entries = await tlog;

@@ -343,7 +343,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus text exposition (entries appended, batch sizes, append latency, tree size). */
+        /**
+         * Prometheus text exposition (entries appended, batch sizes, append latency, tree size).
+         * @description The counters of the process that answers. Under `scriba serve --workers N` each connection is served by one of N processes, so one scrape sees one worker's counters (the tree size is the log's).
+         */
         get: operations["getMetrics"];
         put?: never;
         post?: never;

@@ -1,0 +1,262 @@
+/**
+ * `scriba serve` on several processes (`--workers N`, SCRIBA_WORKERS): a supervisor, the node:cluster
+ * primary, runs N server processes that share the listening port (the primary accepts and hands each
+ * connection to a worker in turn). Every worker is a whole `scriba serve` (main.ts: the same routes,
+ * keys and per-process caches); the database serializes their appends (the tree lock), as for any
+ * processes sharing one PostgreSQL (README, "Any number of `scriba serve` processes").
+ *
+ * - Start: the primary validates the configuration and does the first-start work once (the key files,
+ *   the TSA material, migrations, the first shard), then forks, so N workers never race to create a
+ *   key file. The embedded database (PGlite) lives inside one process: more than one worker without
+ *   DATABASE_URL is refused (SERVE_WORKERS_EMBEDDED, exit 2).
+ * - A worker that dies is forked again after a backoff (100 ms doubling to 5 s; reset once it has
+ *   served for 10 s). Workers that exit before listening START_FAILURES_MAX times in a row (a port in
+ *   use, a database gone) end the supervisor with one line (SERVE_WORKERS_FAILED, exit 1, or 2 when
+ *   the workers' own failure was a configuration error).
+ * - SIGTERM/SIGINT: every worker is asked to drain (stop accepting, answer what it accepted, commit
+ *   queued batches); the supervisor exits 0 once all have exited 0. A second signal kills them.
+ *   Workers ignore SIGINT (a terminal's Ctrl-C reaches the whole group: the supervisor forwards it
+ *   once) and drain on SIGTERM or when the supervisor is gone.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { loadKeyring } from './keys/keyring.js';
+import { loadOrCreateLogKey } from './keys/logKey.js';
+import { LogService } from './log/service.js';
+import { main } from './main.js';
+import { migrate, openDb, SqlLogStorage, waitForDatabase } from './storage/index.js';
+import { loadOrCreateTsaMaterial } from './tsa/keys.js';
+
+type Env = Record<string, string | undefined>;
+
+/** Exits before listening, in a row (any worker), after which the supervisor gives up. */
+export const START_FAILURES_MAX = 3;
+const BACKOFF_FIRST_MS = 100;
+const BACKOFF_MAX_MS = 5_000;
+/** A worker up this long counts as healthy: its next crash restarts it after the first backoff. */
+const STABLE_MS = 10_000;
+/** The workers' own drain bound is 30 s (main.ts); the supervisor waits a little longer. */
+const DRAIN_TIMEOUT_MS = 35_000;
+
+/** Messages between the supervisor and its workers. */
+type Message = { scriba: 'stop' } | { scriba: 'start-error'; line: string };
+
+/**
+ * `scriba serve`: one server process (workers = 1, today's behaviour), a supervisor of N, or, in a
+ * process the supervisor forked, one worker. Returns the exit code.
+ */
+export async function serve(env: Env): Promise<number> {
+  if (cluster.isWorker) return runWorker(env);
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`scriba serve: configuration error: ${e.message}\n`);
+    return 2;
+  }
+  if (config.workers === 1) return main(env);
+  if (config.databaseUrl === undefined) {
+    process.stderr.write(
+      `scriba serve: error SERVE_WORKERS_EMBEDDED: ${config.workers} workers need PostgreSQL (DATABASE_URL or --database-url); the embedded database runs inside one process\n`,
+    );
+    return 2;
+  }
+  try {
+    await prepare(config);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`scriba serve: configuration error: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`scriba serve: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  return supervise(config);
+}
+
+/**
+ * The first-start work of startServer (main.ts), done once before the workers start: the log key
+ * and the TSA material (created on first start), migrations and the first shard. Each worker then
+ * loads what exists.
+ */
+async function prepare(config: Config): Promise<void> {
+  const key = await loadOrCreateLogKey({ logKeyPath: config.logKeyPath, dataDir: config.dataDir });
+  const keyring = await loadKeyring(key, config.shards.keyPaths);
+  if (config.tsa.enabled) {
+    await loadOrCreateTsaMaterial({
+      keyPath: config.tsa.keyPath,
+      chainPath: config.tsa.certChainPath,
+      dataDir: config.dataDir,
+      curve: config.tsa.curve,
+      organization: 'Scriba',
+    });
+  }
+  const db = await openDb({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolMax: 1,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    onError: () => {},
+  });
+  try {
+    await waitForDatabase(db, {
+      timeoutMs: config.dbStartTimeoutMs,
+      onWait: ({ attempt, retryInMs, error }) =>
+        process.stderr.write(
+          `scriba serve: waiting for the database (attempt ${attempt}, next in ${retryInMs} ms): ${error}\n`,
+        ),
+    });
+    await migrate(db);
+    await LogService.treeOrigin(new SqlLogStorage(db), keyring);
+  } finally {
+    await db.close().catch(() => {});
+  }
+}
+
+/** A worker: the whole server (main.ts), stopped by the supervisor's message or its absence. */
+async function runWorker(env: Env): Promise<number> {
+  process.on('SIGINT', () => {}); // the supervisor forwards it, once
+  let reported: Promise<void> = Promise.resolve();
+  const send = (m: Message) =>
+    new Promise<void>((resolve) => {
+      if (!process.connected || !process.send) return resolve();
+      process.send(m, undefined, {}, () => resolve());
+    });
+  // A stop asked for while the server is still starting is applied once it has started.
+  let stopReason: string | undefined;
+  let stopNow: ((reason: string) => void) | undefined;
+  const requestStop = (reason: string) => {
+    stopReason ??= reason;
+    stopNow?.(reason);
+  };
+  process.on('message', (m: Message) => {
+    if (m?.scriba === 'stop') requestStop('supervisor');
+  });
+  process.on('disconnect', () => requestStop('supervisor gone'));
+  const code = await main(env, {
+    startError: (line) => {
+      reported = send({ scriba: 'start-error', line });
+    },
+    signals: ['SIGTERM'],
+    onStopRequest: (stop) => {
+      stopNow = stop;
+      if (stopReason !== undefined) stop(stopReason);
+    },
+  });
+  await reported;
+  // The IPC channel would keep this process alive.
+  process.exit(code);
+}
+
+type Slot = { index: number; failures: number; listening: boolean; since: number };
+
+/** The supervisor: forks `config.workers` workers, restarts the dead, drains all on a signal. */
+function supervise(config: Config): Promise<number> {
+  const say = (line: string) => process.stderr.write(`scriba serve: ${line}\n`);
+  const verbose = ['info', 'debug', 'trace'].includes(config.logLevel);
+  return new Promise((resolve) => {
+    const slots = new Map<Worker, Slot>();
+    const restarts = new Set<NodeJS.Timeout>();
+    const lastError = new Map<Worker, string>();
+    let startFailures = 0;
+    let announced = false;
+    let stopping = false;
+    let code = 0;
+    let deadline: NodeJS.Timeout | undefined;
+
+    const fork = (index: number, failures: number) => {
+      const w = cluster.fork();
+      slots.set(w, { index, failures, listening: false, since: Date.now() });
+    };
+    const finish = () => {
+      if (deadline) clearTimeout(deadline);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      cluster.removeAllListeners();
+      resolve(code);
+    };
+    const stopAll = () => {
+      stopping = true;
+      for (const t of restarts) clearTimeout(t);
+      restarts.clear();
+      for (const w of slots.keys()) {
+        if (w.isConnected()) w.send({ scriba: 'stop' } satisfies Message);
+        else w.process.kill('SIGTERM');
+      }
+      deadline ??= setTimeout(() => {
+        say(`error SERVE_DRAIN_TIMEOUT: workers still running after ${DRAIN_TIMEOUT_MS} ms; killed`);
+        code = 1;
+        for (const w of slots.keys()) w.process.kill('SIGKILL');
+      }, DRAIN_TIMEOUT_MS);
+      if (slots.size === 0) finish();
+    };
+    function onSignal(signal: NodeJS.Signals) {
+      if (stopping) {
+        say(`second ${signal}: killing the workers without waiting for in-flight requests`);
+        code = 1;
+        for (const w of slots.keys()) w.process.kill('SIGKILL');
+        return;
+      }
+      if (verbose) say(`${signal}: draining ${slots.size} workers`);
+      stopAll();
+    }
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    cluster.on('message', (w, m: Message) => {
+      if (m?.scriba === 'start-error') lastError.set(w, m.line.replace(/^scriba serve: /, ''));
+    });
+    cluster.on('listening', (w, address) => {
+      const s = slots.get(w);
+      if (!s) return;
+      s.listening = true;
+      s.since = Date.now();
+      startFailures = 0;
+      if (!announced && [...slots.values()].filter((x) => x.listening).length === config.workers) {
+        announced = true;
+        if (verbose) {
+          const pids = [...slots.keys()].map((x) => x.process.pid).join(', ');
+          say(`${config.workers} workers (pids ${pids}) listening on ${address.address}:${address.port}`);
+        }
+      }
+    });
+    cluster.on('exit', (w, exitCode, signal) => {
+      const s = slots.get(w);
+      slots.delete(w);
+      const why = lastError.get(w);
+      lastError.delete(w);
+      if (!s) return;
+      if (stopping) {
+        if (exitCode !== 0 && code === 0) code = 1;
+        if (slots.size === 0) finish();
+        return;
+      }
+      const how = signal ? `signal ${signal}` : `code ${exitCode}`;
+      if (!s.listening) {
+        startFailures++;
+        if (startFailures >= START_FAILURES_MAX) {
+          say(
+            `error SERVE_WORKERS_FAILED: ${startFailures} worker starts in a row failed (last: ${why ?? `exited with ${how}`}); giving up`,
+          );
+          code = exitCode === 2 ? 2 : 1;
+          stopAll();
+          return;
+        }
+      }
+      const failures = s.listening && Date.now() - s.since >= STABLE_MS ? 1 : s.failures + 1;
+      const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (failures - 1));
+      say(
+        `worker ${s.index} (pid ${w.process.pid}) ${s.listening ? 'exited' : 'failed to start'} with ${how}${why ? ` (${why})` : ''}; restarting in ${delay} ms`,
+      );
+      const t = setTimeout(() => {
+        restarts.delete(t);
+        if (!stopping) fork(s.index, failures);
+      }, delay);
+      restarts.add(t);
+    });
+
+    for (let i = 1; i <= config.workers; i++) fork(i, 0);
+  });
+}

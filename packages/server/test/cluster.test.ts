@@ -1,0 +1,350 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { hashLeaf, verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
+import { freePort } from '../../../test/helpers/ports.js';
+import { createTestDatabase } from '../../../test/helpers/postgres.js';
+import { CLI_BIN, type SpawnedServer, spawnServer, tempDir } from '../../../test/helpers/server.js';
+
+/**
+ * `scriba serve --workers N` (cluster.ts), the built CLI spawned on real PostgreSQL over real HTTP:
+ * N processes serve one log, a killed worker comes back without losing an acknowledged entry, a
+ * SIGTERM drains every worker, and what cannot work (embedded database, bad counts, a port in use)
+ * is refused with one line.
+ */
+
+const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
+
+/** Pids whose parent is `ppid` (Linux /proc). */
+function childrenOf(ppid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) out.push(Number(d));
+    } catch {}
+  }
+  return out;
+}
+
+/** CPU ticks used so far by `pid`. */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+/** Runs `scriba serve ARGS` to its exit (it must not start); resolves with its code and output. */
+function runToExit(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI_BIN, 'serve', ...args], {
+      env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d) => (stdout += d));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+    child.once('exit', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stderr, stdout });
+    });
+  });
+}
+
+type Acked = {
+  uuid: string;
+  logIndex: number;
+  body: string;
+  treeSize: number;
+  rootHash: string;
+  hashes: string[];
+};
+
+/** Posts one fresh entry; the acknowledgement, or undefined when it was not acknowledged. */
+async function append(url: string, signer = newSigner()): Promise<Acked | undefined> {
+  let r: Response;
+  try {
+    r = await postEntry(url, hashedRekord(signer));
+  } catch {
+    return undefined; // the connection broke: not acknowledged
+  }
+  if (r.status !== 201) {
+    await r.body?.cancel();
+    return undefined;
+  }
+  const [uuid, v] = Object.entries(
+    (await r.json()) as Record<
+      string,
+      {
+        logIndex: number;
+        body: string;
+        verification: { inclusionProof: { treeSize: number; rootHash: string; hashes: string[] } };
+      }
+    >,
+  )[0]!;
+  const p = v.verification.inclusionProof;
+  return {
+    uuid,
+    logIndex: v.logIndex,
+    body: v.body,
+    treeSize: p.treeSize,
+    rootHash: p.rootHash,
+    hashes: p.hashes,
+  };
+}
+
+async function dbCount(url: string): Promise<{ n: number; lo: number; hi: number; size: number }> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query(
+      'SELECT count(*)::int AS n, min(log_index)::int AS lo, max(log_index)::int AS hi FROM entries',
+    );
+    const st = await c.query('SELECT tree_size::int AS s FROM tree_state WHERE active');
+    return { ...rows[0], size: st.rows[0].s };
+  } finally {
+    await c.end();
+  }
+}
+
+function workersOf(server: SpawnedServer): number[] {
+  return childrenOf(server.child.pid!);
+}
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('scriba serve --workers', () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const c of cleanup.reverse()) await c();
+  });
+
+  describe('with 2 workers on PostgreSQL', () => {
+    let server: SpawnedServer;
+    let dbUrl: string;
+    const acked: Acked[] = [];
+
+    beforeAll(async () => {
+      const db = await createTestDatabase();
+      const dir = await tempDir();
+      dbUrl = db.url;
+      cleanup.push(db.drop, dir.remove);
+      // No SCRIBA_LOG_KEY: the key is created on this first start, once, for both workers.
+      server = await spawnServer(
+        { DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir.path, SCRIBA_BATCH_MAX_SIZE: '16' },
+        ['--workers', '2'],
+      );
+      cleanup.push(async () => {
+        await server.stop('SIGKILL');
+      });
+      await waitFor('2 workers', () => workersOf(server).length === 2);
+    });
+
+    it('both workers serve reads and appends, under one key', async () => {
+      const [a, b] = workersOf(server) as [number, number];
+      const before = [cpuTicks(a), cpuTicks(b)];
+      const keys = new Set<string>();
+      const signer = newSigner();
+      // Each client's connection is handed to a worker in turn; 8 clients reach both.
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let i = 0; i < 20; i++) {
+            const e = await append(server.url, signer);
+            expect(e).toBeDefined();
+            acked.push(e!);
+            const r = await fetch(`${server.url}/api/v1/log/entries?logIndex=${e!.logIndex}`);
+            expect(r.status).toBe(200);
+            await r.body?.cancel();
+            keys.add(await (await fetch(`${server.url}/api/v1/log/publicKey`)).text());
+          }
+        }),
+      );
+      expect(keys.size).toBe(1);
+      const after = [cpuTicks(a), cpuTicks(b)];
+      // Both did real work (an idle worker uses no CPU tick in a second; each took ~80 appends).
+      expect(after[0]! - before[0]!).toBeGreaterThan(3);
+      expect(after[1]! - before[1]!).toBeGreaterThan(3);
+    });
+
+    it('the appends of both workers form one tree: contiguous, and every proof verifies', async () => {
+      const n = acked.length;
+      expect([...acked.map((e) => e.logIndex)].sort((x, y) => x - y)).toEqual(
+        Array.from({ length: n }, (_, i) => i),
+      );
+      expect(await dbCount(dbUrl)).toEqual({ n, lo: 0, hi: n - 1, size: n });
+      const head = (await (await fetch(`${server.url}/api/v1/log`)).json()) as {
+        treeSize: number;
+        rootHash: string;
+      };
+      expect(head.treeSize).toBe(n);
+      for (const e of acked) {
+        verifyInclusion(
+          e.logIndex,
+          e.treeSize,
+          hashLeaf(Buffer.from(e.body, 'base64')),
+          e.hashes.map(fromHex),
+          fromHex(e.rootHash),
+        );
+      }
+      // Every checkpoint either worker acknowledged with is a prefix of the final tree.
+      for (const [size, root] of new Map(acked.map((e) => [e.treeSize, e.rootHash]))) {
+        if (size === head.treeSize) {
+          expect(root).toBe(head.rootHash);
+          continue;
+        }
+        const p = (await (
+          await fetch(`${server.url}/api/v1/log/proof?firstSize=${size}&lastSize=${head.treeSize}`)
+        ).json()) as { hashes: string[] };
+        verifyConsistency(size, head.treeSize, p.hashes.map(fromHex), fromHex(root), fromHex(head.rootHash));
+      }
+    });
+
+    it('a worker killed (SIGKILL) under load is restarted, and nothing acknowledged is lost', async () => {
+      const [victim] = workersOf(server) as [number];
+      const signer = newSigner();
+      const during: Acked[] = [];
+      const stopAt = Date.now() + 4_000;
+      const load = Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (Date.now() < stopAt) {
+            const e = await append(server.url, signer);
+            if (e) during.push(e);
+          }
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 1_000));
+      process.kill(victim, 'SIGKILL');
+      await load;
+      // The supervisor forks a replacement; the log keeps serving.
+      await waitFor('a replacement worker', () => {
+        const now = workersOf(server);
+        return now.length === 2 && !now.includes(victim);
+      });
+      expect(server.output()).toMatch(
+        /worker \d \(pid \d+\) exited with signal SIGKILL; restarting in \d+ ms/,
+      );
+      await waitFor('the replacement to answer', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 8 }, () => append(server.url, signer).then((e) => e && during.push(e))),
+        );
+        return results.every((x) => x);
+      });
+      expect(during.length).toBeGreaterThan(20);
+      // Every acknowledged entry is in the log at its index.
+      for (const e of during) {
+        const r = await fetch(`${server.url}/api/v1/log/entries/${e.uuid}`);
+        expect(r.status).toBe(200);
+        const got = Object.values((await r.json()) as Record<string, { logIndex: number }>)[0]!;
+        expect(got.logIndex).toBe(e.logIndex);
+      }
+      const total = acked.length + during.length;
+      const counts = await dbCount(dbUrl);
+      // Requests cut off by the kill may have committed without an answer reaching the client.
+      expect(counts.n).toBeGreaterThanOrEqual(total);
+      expect(counts).toEqual({ n: counts.n, lo: 0, hi: counts.n - 1, size: counts.n });
+    });
+  });
+
+  describe('on SIGTERM or SIGINT', () => {
+    it.each(['SIGTERM', 'SIGINT'] as const)(
+      '%s: every worker answers what it accepted, commits it, and the supervisor exits 0',
+      async (signal) => {
+        const db = await createTestDatabase();
+        const dir = await tempDir();
+        cleanup.push(db.drop, dir.remove);
+        // A batch wait holds the appends in the workers' queues when the signal arrives.
+        const server = await spawnServer(
+          { DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir.path, SCRIBA_BATCH_MAX_WAIT_MS: '400' },
+          ['--workers', '2'],
+        );
+        cleanup.push(async () => {
+          await server.stop('SIGKILL');
+        });
+        await waitFor('2 workers', () => workersOf(server).length === 2);
+        const workers = workersOf(server);
+        const signer = newSigner();
+        const pending = Array.from({ length: 20 }, () => postEntry(server.url, hashedRekord(signer)));
+        await new Promise((r) => setTimeout(r, 150));
+        const code = await server.stop(signal);
+        const statuses = await Promise.all(pending.map((p) => p.then((r) => r.status)));
+        expect(statuses).toEqual(Array(20).fill(201));
+        expect(code).toBe(0);
+        expect((await dbCount(db.url)).n).toBe(20);
+        for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
+        expect(server.output()).not.toMatch(/\n\s+at /);
+      },
+    );
+  });
+
+  describe('what it refuses', () => {
+    it('more than one worker on the embedded database: SERVE_WORKERS_EMBEDDED, exit 2, one line', async () => {
+      const dir = await tempDir();
+      cleanup.push(dir.remove);
+      const r = await runToExit(['--workers', '2'], {
+        DATABASE_URL: '',
+        SCRIBA_DATA_DIR: dir.path,
+        PORT: String(await freePort()),
+      });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^scriba serve: error SERVE_WORKERS_EMBEDDED: 2 workers need PostgreSQL/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    });
+
+    it.each([
+      [['--workers', '0'], {}],
+      [['--workers', 'two'], {}],
+      [['--workers', '1.5'], {}],
+      [['--workers', '100000'], {}],
+      [[], { SCRIBA_WORKERS: '-1' }],
+    ])('a bad count (%j %j): configuration error, exit 2, one line', async (args, env) => {
+      const db = await createTestDatabase();
+      cleanup.push(db.drop);
+      const r = await runToExit(args, { DATABASE_URL: db.url, PORT: String(await freePort()), ...env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /^scriba serve: configuration error: SCRIBA_WORKERS \(--workers\) must be auto or 1 to 256/,
+      );
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    });
+
+    it('workers that cannot start (the port is taken): SERVE_WORKERS_FAILED, exit 1, no stack trace', async () => {
+      const db = await createTestDatabase();
+      const dir = await tempDir();
+      cleanup.push(db.drop, dir.remove);
+      const blocker = createServer();
+      const port = await freePort();
+      await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+      try {
+        const r = await runToExit(['--workers', '2'], {
+          DATABASE_URL: db.url,
+          SCRIBA_DATA_DIR: dir.path,
+          PORT: String(port),
+        });
+        expect(r.code).toBe(1);
+        const lines = r.stderr.trim().split('\n');
+        expect(lines.at(-1)).toMatch(
+          /^scriba serve: error SERVE_WORKERS_FAILED: 3 worker starts in a row failed \(last: cannot start: .*EADDRINUSE.*\); giving up$/,
+        );
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+        expect(lines.every((l) => l.startsWith('scriba serve: '))).toBe(true);
+      } finally {
+        blocker.close();
+      }
+    });
+  });
+});
