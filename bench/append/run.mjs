@@ -190,6 +190,8 @@ async function batchStats(url) {
     count: num('scriba_batch_size_count'),
     sizeSum: num('scriba_batch_size_sum'),
     durSum: num('scriba_batch_duration_seconds_sum'),
+    ahead: num('scriba_batches_planned_ahead_total'),
+    missed: num('scriba_batches_plan_missed_total'),
   };
 }
 
@@ -240,6 +242,8 @@ async function main() {
       r.batches = after.count - before.count;
       r.meanBatch = r.batches > 0 ? (after.sizeSum - before.sizeSum) / r.batches : Number.NaN;
       r.meanBatchMs = r.batches > 0 ? ((after.durSum - before.durSum) / r.batches) * 1000 : Number.NaN;
+      r.plannedAhead = after.ahead - before.ahead;
+      r.planMissed = after.missed - before.missed;
       offset += Object.values(r.statuses).reduce((a, b) => a + b, 0);
       // The validate-only ceiling at the same client count, right after (the same kind of bodies).
       await load(ceiling.port, c, WARMUP, bodies);
@@ -248,7 +252,7 @@ async function main() {
       r.ceiling.cpuMs = (cpuDelta(ccpu0, cpuSnapshot(ceiling.pid)).server * 1000) / r.ceiling.ok;
       rows.push(r);
       process.stderr.write(
-        `${c} clients: ${fmt(r.perSec)}/s (validate-only ${fmt(r.ceiling.perSec)}/s) p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.batches} batches of ${r.meanBatch.toFixed(1)} in ${r.meanBatchMs.toFixed(1)} ms, cpu ms/append server ${r.cpuMs.server.toFixed(3)} (main thread ${r.cpuMs.serverMain.toFixed(3)}) pg ${r.cpuMs.pg.toFixed(3)} client ${r.cpuMs.client.toFixed(3)} ${JSON.stringify(r.statuses)}\n`,
+        `${c} clients: ${fmt(r.perSec)}/s (validate-only ${fmt(r.ceiling.perSec)}/s) p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.batches} batches of ${r.meanBatch.toFixed(1)} in ${r.meanBatchMs.toFixed(1)} ms (planned ahead ${r.plannedAhead}, missed ${r.planMissed}), cpu ms/append server ${r.cpuMs.server.toFixed(3)} (main thread ${r.cpuMs.serverMain.toFixed(3)}) pg ${r.cpuMs.pg.toFixed(3)} client ${r.cpuMs.client.toFixed(3)} ${JSON.stringify(r.statuses)}\n`,
       );
     }
     console.log(

@@ -41,6 +41,8 @@ export type Config = {
   batchMaxWaitMs: number;
   /** Append batches in flight per process (the next one queues for the tree lock). */
   batchPipeline: number;
+  /** Batches planned ahead of the tree lock: 0 never, 1 one at a time, 2 one more on top of one out. */
+  batchPlanAhead: 0 | 1 | 2;
   dbPoolMax: number;
   /** Bound on opening one database connection, ms. */
   dbConnectTimeoutMs: number;
@@ -316,6 +318,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     batchMaxSize: intVar(env, 'SCRIBA_BATCH_MAX_SIZE', 1024, 1, 8192),
     batchMaxWaitMs: intVar(env, 'SCRIBA_BATCH_MAX_WAIT_MS', 0, 0, 10_000),
     batchPipeline: intVar(env, 'SCRIBA_BATCH_PIPELINE', 1, 1, 8),
+    batchPlanAhead: intVar(env, 'SCRIBA_BATCH_PLAN_AHEAD', 2, 0, 2) as 0 | 1 | 2,
     dbPoolMax: intVar(env, 'SCRIBA_DB_POOL_MAX', 10, 1, 1000),
     dbConnectTimeoutMs: intVar(env, 'SCRIBA_DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
     dbStatementTimeoutMs: intVar(env, 'SCRIBA_DB_STATEMENT_TIMEOUT_MS', 10_000, 100, 3_600_000),

@@ -101,6 +101,7 @@ export async function startServer(
         maxBatchSize: config.batchMaxSize,
         maxWaitMs: config.batchMaxWaitMs,
         maxInFlight: config.batchPipeline,
+        planAhead: config.batchPlanAhead,
         maxQueue: config.appendQueueMax,
       },
       {

@@ -40,6 +40,10 @@ export class Metrics {
   batchesRetargeted = 0;
   /** Rotations this process made (policy). */
   shardRotations = 0;
+  /** Batches planned ahead of the tree lock and committed so (one round trip). */
+  batchesPlannedAhead = 0;
+  /** Batches planned ahead whose prediction did not hold (nothing written; planned again under the lock). */
+  batchesPlanMissed = 0;
   /** Size of the active shard as this process last committed it. */
   treeSize = 0;
   /** Appends accepted and not yet answered (set by the app). */
@@ -87,6 +91,16 @@ export class Metrics {
         this.batchesRetargeted,
       ),
       counter('scriba_shard_rotations_total', 'Shard rotations made by this process.', this.shardRotations),
+      counter(
+        'scriba_batches_planned_ahead_total',
+        'Append batches planned before the tree lock and committed in one round trip.',
+        this.batchesPlannedAhead,
+      ),
+      counter(
+        'scriba_batches_plan_missed_total',
+        'Append batches planned before the tree lock whose prediction did not hold (planned again under the lock).',
+        this.batchesPlanMissed,
+      ),
       `# HELP scriba_append_queue_length Appends accepted and not yet answered (validating, queued or being written).\n# TYPE scriba_append_queue_length gauge\nscriba_append_queue_length ${this.queueLength()}`,
       `# HELP scriba_tree_size Size of the active shard after this process's latest batch.\n# TYPE scriba_tree_size gauge\nscriba_tree_size ${this.treeSize}`,
       this.batchSize.render('scriba_batch_size', 'Entries per committed batch.'),

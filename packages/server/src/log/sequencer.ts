@@ -7,6 +7,12 @@
  * Batching is group commit: a batch starts as soon as the previous one finishes (or after
  * `maxWaitMs`), taking up to `maxBatchSize` waiting entries.
  *
+ * Planned ahead: while the tree is where this process's last batch left it, a batch is planned
+ * before the lock (indices, tiles, root, checkpoint, SETs) and written in one round trip by storage
+ * `appendPredicted`, which commits only if the tree is then at that size and root and none of its
+ * leaf hashes is in the log (else nothing is written and the batch is planned under the lock). Once
+ * such a write is out, the next batch may be planned on top of it: it commits only after it.
+ *
  * Shards (issue 11): a batch addressed to a tree another process (or this one) has rotated fails with
  * TreeNotActiveError having written nothing; the sequencer then asks its `retarget` hook for the new
  * active tree and its signer, and re-runs the SAME batch there — nobody was answered yet, so no entry
@@ -21,7 +27,7 @@ import { signEntryTimestamp, signEntryTimestampAsync } from './entry-timestamp.j
 import { summarizeTile } from './leaf-groups.js';
 import type { Metrics } from './metrics.js';
 import { LogError } from './shard.js';
-import { type LogStorage, type TreeId, TreeNotActiveError } from './storage.js';
+import { type BatchWrite, type LogStorage, type TreeId, TreeNotActiveError } from './storage.js';
 
 /** A tree of the log in its storage: what the sequencer appends to. */
 export type TreeHandle = { storage: LogStorage; treeId: TreeId };
@@ -70,8 +76,29 @@ export type EdgeCache =
       tiles: StoredTile[];
       /** The tree's shard offset (global index of its first entry), as read under the lock. */
       offset?: number;
+      /** Its root hash at `size`, when this process computed it. */
+      rootHash?: Uint8Array;
+      /**
+       * The last batch found the tree where this process left it and none of its entries in the
+       * log: the next batch is planned ahead of the lock (see appendPredicted) until one is not.
+       */
+      predictable?: boolean;
     }
   | undefined;
+
+/**
+ * Per process: the right-edge tiles as last committed (`current`), and those of a batch planned ahead
+ * and not yet answered (`planned`: never used as committed state, only to plan the next batch ahead).
+ */
+export type EdgeHolder = {
+  current: EdgeCache;
+  planned?: NonNullable<EdgeCache>;
+  /** False: every batch is planned under the lock (default true). */
+  planAhead?: boolean;
+  /** Batches planned ahead: committed so, and whose prediction failed (counters for metrics). */
+  plannedCommitted?: number;
+  plannedMissed?: number;
+};
 
 /**
  * The batch's SETs signed ahead, on the thread pool while the tree lock is requested, for the indices
@@ -120,14 +147,31 @@ export async function appendBatch(
   entries: ValidatedEntry[],
   now: () => number = () => Math.floor(Date.now() / 1000),
   onLocked?: () => void,
-  edge?: { current: EdgeCache },
+  edge?: EdgeHolder,
   maxTreeSize?: number,
+  onSent?: () => void,
 ): Promise<AppendOutcome[]> {
   const hexes = entries.map((e) => hex(e.leafHash));
   let nextEdge: EdgeCache;
-  const ahead = edge?.current;
+  // A batch planned ahead and not answered yet: this one is planned on top of it.
+  const ahead = edge?.planned ?? edge?.current;
   const presigned =
     ahead && ahead.treeId === tree.treeId ? presign(signer, entries, hexes, ahead, now()) : undefined;
+  if (
+    edge &&
+    edge.planAhead !== false &&
+    ahead?.predictable &&
+    ahead.rootHash &&
+    presigned &&
+    tree.storage.appendPredicted &&
+    (maxTreeSize === undefined || ahead.size < maxTreeSize)
+  ) {
+    const done = await appendPlannedAhead(tree, signer, entries, hexes, edge, ahead, presigned, onSent);
+    if (done) {
+      onLocked?.();
+      return done;
+    }
+  }
   const outcomes = await tree.storage.appendBatch(
     tree.treeId,
     hexes,
@@ -184,6 +228,12 @@ export async function appendBatch(
         size: result.newSize,
         tiles: result.edge,
         offset: locked.shardOffset,
+        rootHash: result.rootHash,
+        // Plan the next batch ahead unless this one shows a plan made ahead would have failed
+        // (another process appended since this one's last batch, or an entry was in the log).
+        predictable:
+          existing.size === 0 &&
+          (cached === undefined || (cached.treeId === tree.treeId && cached.size === oldSize)),
       };
       const checkpoint = await signer.sign(result.newSize, result.rootHash);
       // Each entry's SET, signed once here (global index: the shard's offset + the tree-local one)
@@ -214,27 +264,7 @@ export async function appendBatch(
         tiles: new Map(result.changed.map((t) => [tileKey(t.level, t.index), t.hashes])),
       };
       return {
-        write: {
-          treeSize: result.newSize,
-          rootHash: result.rootHash,
-          checkpoint,
-          integratedTime,
-          entries: fresh.map((f, i) => ({
-            index: f.index,
-            leafHashHex: f.key,
-            kind: f.entry.kind,
-            apiVersion: f.entry.apiVersion,
-            body: f.entry.body,
-            // The SDK's key format; routes/v1/search.ts is the lookup side.
-            searchKeys: searchIndexKeys(f.entry.searchKeys),
-            set: sets[i]!,
-          })),
-          tiles: result.changed,
-          // Level-0 tiles this batch filled: their interior levels, for reads (leaf-groups.ts).
-          summaries: result.changed
-            .filter((t) => t.level === 0 && t.hashes.length === 256 * 32)
-            .map((t) => ({ index: t.index, nodes: summarizeTile(t.hashes) })),
-        },
+        write: batchWrite(result, checkpoint, integratedTime, fresh, sets),
         result: outcomes.map((o): AppendOutcome => {
           if (o.kind !== 'later') return o;
           const index = assigned.get(o.key)!;
@@ -254,6 +284,129 @@ export async function appendBatch(
   // Committed: the next batch of this process may start from these tiles.
   if (edge && nextEdge) edge.current = nextEdge;
   return outcomes;
+}
+
+/**
+ * A batch planned before the lock (storage `appendPredicted`): its indices, tiles, root, signed
+ * checkpoint and SETs computed on the prediction that the tree is still as this process committed
+ * it (`ahead`) and that none of its entries is in the log yet; the storage writes it in one round
+ * trip only if that holds under the lock. Repeats within the batch are duplicates of their first
+ * occurrence, as in the planned-under-the-lock path. Resolves the outcomes after the commit, or
+ * undefined having written nothing (the prediction failed: the caller plans under the lock, and
+ * plans under the lock from then on until a batch finds the prediction would have held).
+ */
+async function appendPlannedAhead(
+  tree: TreeHandle,
+  signer: CheckpointSigner,
+  entries: ValidatedEntry[],
+  hexes: string[],
+  edge: EdgeHolder,
+  ahead: NonNullable<EdgeCache>,
+  presigned: Presigned,
+  onSent?: () => void,
+): Promise<AppendOutcome[] | undefined> {
+  const oldSize = ahead.size;
+  const fresh: { entry: ValidatedEntry; index: number; key: string }[] = [];
+  const assigned = new Map<string, number>();
+  const slots: (number | { duplicateOf: number })[] = [];
+  for (const [i, entry] of entries.entries()) {
+    const key = hexes[i]!;
+    const earlier = assigned.get(key);
+    if (earlier !== undefined) {
+      slots.push({ duplicateOf: earlier });
+      continue;
+    }
+    const index = oldSize + fresh.length;
+    assigned.set(key, index);
+    fresh.push({ entry, index, key });
+    slots.push(index);
+  }
+  const sets = await presigned.sets.catch(() => undefined);
+  if (sets?.length !== fresh.length) return undefined;
+  const result = integrate(
+    oldSize,
+    ahead.tiles,
+    fresh.map((f) => f.entry.leafHash),
+  );
+  const checkpoint = await signer.sign(result.newSize, result.rootHash);
+  const integratedTime = presigned.integratedTime;
+  const write = batchWrite(result, checkpoint, integratedTime, fresh, sets);
+  const planned: NonNullable<EdgeCache> = {
+    treeId: tree.treeId,
+    size: result.newSize,
+    tiles: result.edge,
+    offset: ahead.offset,
+    rootHash: result.rootHash,
+    predictable: true,
+  };
+  let committed: boolean;
+  try {
+    const sending = tree.storage.appendPredicted!(
+      tree.treeId,
+      { size: oldSize, rootHash: ahead.rootHash! },
+      write,
+    );
+    // The next batch may be planned on top of this one now (its prediction includes this one's
+    // size and root, so it commits only after this one did).
+    edge.planned = planned;
+    onSent?.();
+    committed = await sending;
+  } finally {
+    if (edge.planned === planned) edge.planned = undefined;
+  }
+  if (!committed) {
+    edge.plannedMissed = (edge.plannedMissed ?? 0) + 1;
+    // Never the planned edge: `current` holds only what was committed.
+    if (edge.current) edge.current = { ...edge.current, predictable: false };
+    return undefined;
+  }
+  edge.plannedCommitted = (edge.plannedCommitted ?? 0) + 1;
+  if (!edge.current || edge.current.treeId !== planned.treeId || edge.current.size < planned.size)
+    edge.current = planned;
+  const c: Committed = {
+    treeId: tree.treeId,
+    treeSize: result.newSize,
+    rootHash: result.rootHash,
+    checkpoint,
+    tiles: new Map(result.changed.map((t) => [tileKey(t.level, t.index), t.hashes])),
+  };
+  return slots.map((slot, i): AppendOutcome => {
+    const entry = entries[i]!;
+    if (typeof slot !== 'number')
+      return { kind: 'duplicate', treeId: tree.treeId, index: slot.duplicateOf, entry };
+    return { kind: 'created', index: slot, integratedTime, entry, committed: c, set: sets[slot - oldSize]! };
+  });
+}
+
+/** The storage write of a batch: its entries (with SETs and search keys), tiles, summaries, state. */
+function batchWrite(
+  result: ReturnType<typeof integrate>,
+  checkpoint: string,
+  integratedTime: number,
+  fresh: { entry: ValidatedEntry; index: number; key: string }[],
+  sets: Uint8Array[],
+): BatchWrite {
+  return {
+    treeSize: result.newSize,
+    rootHash: result.rootHash,
+    checkpoint,
+    integratedTime,
+    entries: fresh.map((f, i) => ({
+      index: f.index,
+      leafHashHex: f.key,
+      kind: f.entry.kind,
+      apiVersion: f.entry.apiVersion,
+      body: f.entry.body,
+      // The SDK's key format; routes/v1/search.ts is the lookup side.
+      searchKeys: searchIndexKeys(f.entry.searchKeys),
+      set: sets[i]!,
+    })),
+    tiles: result.changed,
+    // Level-0 tiles this batch filled: their interior levels, for reads (leaf-groups.ts).
+    summaries: result.changed
+      .filter((t) => t.level === 0 && t.hashes.length === 256 * 32)
+      .map((t) => ({ index: t.index, nodes: summarizeTile(t.hashes) })),
+  };
 }
 
 /** The tree reached the size limit of the rotation policy (SCRIBA_SHARD_MAX_SIZE); nothing written. */
@@ -296,6 +449,11 @@ export type SequencerOptions = {
    * Measured here (bench/append, 64 clients, CPU-bound 2-core machine): no gain, smaller batches.
    */
   maxInFlight?: number;
+  /**
+   * Batches planned ahead of the tree lock (appendPlannedAhead): 0 never, 1 one at a time, 2
+   * (default) also one more on top of one whose write is out.
+   */
+  planAhead?: 0 | 1 | 2;
 };
 
 /** Where the sequencer appends: a tree and the signer of its checkpoints. */
@@ -330,7 +488,9 @@ export class Sequencer {
   private timer: NodeJS.Timeout | undefined;
   private idleWaiters: (() => void)[] = [];
   /** Right-edge tiles after this process's last committed batch (see EdgeCache). */
-  private readonly edge: { current: EdgeCache } = { current: undefined };
+  private readonly edge: EdgeHolder = { current: undefined };
+  /** Batches in flight whose write was sent planned ahead (the next batch may be planned on top). */
+  private sentAhead = 0;
   /** A retarget in progress (batches failing together share it). */
   private moving: Promise<void> | undefined;
 
@@ -340,7 +500,9 @@ export class Sequencer {
     private readonly opts: SequencerOptions,
     private readonly metrics: Metrics,
     private readonly hooks: SequencerHooks = {},
-  ) {}
+  ) {
+    this.edge.planAhead = (opts.planAhead ?? 2) > 0;
+  }
 
   /** The tree batches are appended to. */
   get treeId(): TreeId {
@@ -356,6 +518,7 @@ export class Sequencer {
   retargetTo(target: SequencerTarget): void {
     if (target.tree.treeId !== this.tree.treeId) {
       this.edge.current = undefined;
+      this.edge.planned = undefined;
       this.metrics.treeSize = 0;
     }
     this.tree = target.tree;
@@ -376,7 +539,11 @@ export class Sequencer {
   }
 
   /** Appends `entries` to the current tree, following rotations (the same batch, re-run). */
-  private async appendFollowing(entries: ValidatedEntry[], onLocked: () => void): Promise<AppendOutcome[]> {
+  private async appendFollowing(
+    entries: ValidatedEntry[],
+    onLocked: () => void,
+    onSent: () => void,
+  ): Promise<AppendOutcome[]> {
     for (let attempt = 0; ; attempt++) {
       const tree = this.tree;
       try {
@@ -388,6 +555,7 @@ export class Sequencer {
           onLocked,
           this.edge,
           this.hooks.full?.maxTreeSize,
+          onSent,
         );
       } catch (e) {
         let moved = e;
@@ -448,7 +616,8 @@ export class Sequencer {
    */
   private pump(now = false): void {
     if (this.queue.length === 0 || this.awaitingLock || this.timer) return;
-    if (this.inFlight >= (this.opts.maxInFlight ?? 1)) return;
+    // A batch whose write went out planned ahead lets one more batch be planned on top of it.
+    if (this.inFlight >= Math.max(this.opts.maxInFlight ?? 1, this.sentAhead > 0 ? 2 : 1)) return;
     if (this.inFlight === 0 && this.opts.maxWaitMs > 0 && this.queue.length < this.opts.maxBatchSize) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -482,18 +651,31 @@ export class Sequencer {
       this.awaitingLock = false;
       this.pump();
     };
+    let sent = false;
+    const onSent = () => {
+      if (sent || this.opts.planAhead === 1) return;
+      sent = true;
+      this.sentAhead++;
+      onLocked();
+    };
+    const unsend = () => {
+      if (sent) this.sentAhead--;
+      sent = false;
+    };
     const started = performance.now();
     let released = false;
     try {
       const outcomes = await this.appendFollowing(
         batch.map((p) => p.entry),
         onLocked,
+        onSent,
       );
       const done = performance.now();
       // The next batch asks for the tree lock before this batch's answers are built, so its
       // round trips overlap that work instead of queueing behind it on the event loop.
       released = true;
       if (!locked) this.awaitingLock = false;
+      unsend();
       this.inFlight--;
       this.pump(true);
       let created = 0;
@@ -511,6 +693,8 @@ export class Sequencer {
       });
       this.metrics.entriesAppended += created;
       this.metrics.batchesCommitted++;
+      this.metrics.batchesPlannedAhead = this.edge.plannedCommitted ?? 0;
+      this.metrics.batchesPlanMissed = this.edge.plannedMissed ?? 0;
       this.metrics.batchSize.observe(batch.length);
       this.metrics.batchDuration.observe((done - started) / 1000);
       if (grown) this.hooks.committed?.(grown.treeId, grown.treeSize);
@@ -521,6 +705,7 @@ export class Sequencer {
       this.inBatches -= batch.length;
       if (!released) {
         if (!locked) this.awaitingLock = false;
+        unsend();
         this.inFlight--;
         this.pump();
       }

@@ -204,6 +204,18 @@ export interface LogStorage {
     plan: (locked: LockedTree) => Promise<{ write: BatchWrite | undefined; result: T }>,
     onLocked?: () => void,
   ): Promise<T>;
+  /**
+   * A batch planned ahead of the lock (optional: storages without it take `appendBatch` only): in
+   * one transaction, ideally one round trip, take the tree's lock and write `write` if and only if
+   * the tree is then active at `expected` (size and root) and none of its entries' leaf hashes is in any tree of
+   * the log; resolves true after the commit, or false having written nothing (the caller then runs
+   * the batch through `appendBatch`). The same atomicity and durability as `appendBatch`.
+   */
+  appendPredicted?(
+    treeId: TreeId,
+    expected: { size: number; rootHash: Uint8Array },
+    write: BatchWrite,
+  ): Promise<boolean>;
 
   // ---- reads ---------------------------------------------------------------------------------
   readTiles(treeId: TreeId, keys: { level: number; index: number }[]): Promise<Map<string, Uint8Array>>;

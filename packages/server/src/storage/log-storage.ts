@@ -8,7 +8,8 @@
  * round trip (simple protocol, no parameters: the literals are the tree id and leaf hashes the server
  * computed, checked here to be decimal / 64 hex), the whole write in one statement sent with COMMIT
  * behind it (pipelined: the statement itself refuses what must not commit); a batch is two round
- * trips (three when the right-edge tiles must be read).
+ * trips (three when the right-edge tiles must be read). A batch planned ahead of the lock
+ * (appendPredicted) is one: BEGIN with the lock, the write checking the prediction, and COMMIT.
  *
  * Reads of entries with proofs are one statement each (entriesForProofs: the entries, the tiles or
  * leaf groups their proofs need, the tree head when asked), prepared per connection for one entry.
@@ -64,6 +65,9 @@ function openingSql(treeId: TreeId, hexHashes: string[]): string {
   return `${lock}; ${dups}`;
 }
 
+/** What a predicted write raises when its prediction does not hold (see writeSql). */
+const PREDICTION_FAILED = 'scriba: batch prediction failed';
+
 /** A tile row grows by appending while it holds at most this many bytes (48 hashes: no TOAST). */
 const TILE_ROW_APPEND_MAX = 1536;
 
@@ -77,10 +81,19 @@ const TILE_ROW_APPEND_MAX = 1536;
  * later start appends to the tile's last row while that row stays small (under TOAST's threshold,
  * so the rewrite is cheap), else adds a row. Older hashes are never rewritten.
  */
-const WRITE_SQL = `
+function writeSql(predicted: boolean): string {
+  return `
   WITH st AS (
     UPDATE tree_state SET tree_size = $1, root_hash = decode($2, 'hex'), checkpoint = $3, updated_at = now()
-     WHERE tree_id = $15 RETURNING 1),
+     WHERE tree_id = $15${predicted ? " AND tree_size = $21 AND root_hash = decode($22, 'hex') AND active" : ''} RETURNING 1),${
+       predicted
+         ? `
+  dup AS (
+    -- One leaf-hash index probe per entry (OFFSET 0 keeps the planner from a join over the table).
+    SELECT 1 FROM unnest($6::text[]) AS q(h)
+     CROSS JOIN LATERAL (SELECT 1 FROM entries x WHERE x.leaf_hash = decode(q.h, 'hex') OFFSET 0) y),`
+         : ''
+     }
   cp AS (
     INSERT INTO checkpoints (tree_id, tree_size, root_hash, note) VALUES ($15, $1, decode($2, 'hex'), $3)
     ON CONFLICT (tree_id, tree_size) DO UPDATE SET note = EXCLUDED.note, root_hash = EXCLUDED.root_hash RETURNING 1),
@@ -94,7 +107,10 @@ const WRITE_SQL = `
     INSERT INTO entries (tree_id, log_index, integrated_time, kind_code, leaf_hash, body, set_signature)
     SELECT $15, u.i, $4, ek.code, decode(u.h, 'hex'), decode(u.b, 'base64'), decode(u.s, 'base64')
       FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $18::text[]) AS u(i, h, k, v, b, s)
-      JOIN ek ON ek.kind = u.k AND ek.api_version = u.v
+      JOIN ek ON ek.kind = u.k AND ek.api_version = u.v${
+        // A tree not at the expected size may hold these indices already: insert nothing then.
+        predicted ? ' WHERE EXISTS (SELECT 1 FROM st)' : ''
+      }
     RETURNING 1),
   si AS (
     INSERT INTO search_keys (tree_id, log_index, prefix, rest)
@@ -121,10 +137,23 @@ const WRITE_SQL = `
     INSERT INTO tile_summaries (tree_id, idx, nodes)
     SELECT $15, u.i, u.n FROM unnest($19::bigint[], $20::bytea[]) AS u(i, n)
     ON CONFLICT (tree_id, idx) DO UPDATE SET nodes = EXCLUDED.nodes RETURNING 1)
-  SELECT w.entries, w.state FROM (SELECT (SELECT count(*) FROM en) AS entries, (SELECT count(*) FROM st) AS state) w
+  SELECT w.entries, w.state FROM (SELECT (SELECT count(*) FROM en) AS entries, (SELECT count(*) FROM st) AS state${
+    predicted ? ', (SELECT count(*) FROM dup) AS dups' : ', 0 AS dups'
+  }) w
    -- The COMMIT is pipelined behind this statement: a write of other than the expected rows MUST
-   -- fail here (division by zero, SQLSTATE 22012), never reach the commit.
-   WHERE CASE WHEN w.entries = $17 AND w.state = 1 THEN true ELSE 1 / (w.state - w.state) = 0 END`;
+   -- fail here (division by zero, SQLSTATE 22012), never reach the commit. A predicted write whose
+   -- prediction does not hold (the tree not at the expected size and root or not active, or a leaf hash
+   -- already in the log) fails as ${PREDICTION_FAILED} (SQLSTATE 22P02): nothing commits either.
+   WHERE CASE WHEN w.entries = $17 AND w.state = 1 AND w.dups = 0 THEN true
+${
+  predicted
+    ? `              WHEN w.state = 0 OR w.dups > 0 THEN ('${PREDICTION_FAILED}' || w.state)::int = 0
+`
+    : ''
+}              ELSE 1 / (w.state - w.state) = 0 END`;
+}
+const WRITE_SQL = writeSql(false);
+const PREDICTED_WRITE_SQL = writeSql(true);
 
 const TILE_WIDTH = 256;
 const HASH_SIZE = 32;
@@ -540,7 +569,34 @@ export class SqlLogStorage implements LogStorage {
     );
   }
 
-  private async write(tx: TxQueryable, treeId: TreeId, w: BatchWrite): Promise<void> {
+  async appendPredicted(
+    treeId: TreeId,
+    expected: { size: number; rootHash: Uint8Array },
+    w: BatchWrite,
+  ): Promise<boolean> {
+    const lock = `SELECT 1 FROM tree_state WHERE tree_id = ${treeLiteral(treeId)} FOR UPDATE`;
+    try {
+      await this.write(undefined, treeId, w, expected, lock);
+      return true;
+    } catch (e) {
+      if (sqlState(e) === '22P02' && e instanceof Error && e.message.includes(PREDICTION_FAILED))
+        return false;
+      throw e;
+    }
+  }
+
+  /**
+   * The batch's one write statement, committed right behind it: on `tx` (the lock was taken by its
+   * opening), or with `expected`, in a transaction of its own whose opening is `lock` (the
+   * statement then also checks the prediction: see writeSql).
+   */
+  private async write(
+    tx: TxQueryable | undefined,
+    treeId: TreeId,
+    w: BatchWrite,
+    expected?: { size: number; rootHash: Uint8Array },
+    lock?: string,
+  ): Promise<void> {
     const searchKeys: string[] = [];
     const searchIdx: number[] = [];
     for (const e of w.entries) {
@@ -550,34 +606,41 @@ export class SqlLogStorage implements LogStorage {
       }
     }
     const tiles = tileWrites(w.treeSize - w.entries.length, w.tiles);
-    const written = await tx
-      .queryAndCommit<{ entries: unknown; state: unknown }>(WRITE_SQL, [
-        w.treeSize,
-        hex(w.rootHash),
-        w.checkpoint,
-        w.integratedTime,
-        w.entries.map((e) => e.index),
-        w.entries.map((e) => e.leafHashHex),
-        w.entries.map((e) => e.kind),
-        w.entries.map((e) => e.apiVersion),
-        w.entries.map((e) => b64(encodeStoredBody(e.body))),
-        searchKeys,
-        searchIdx,
-        tiles.map((t) => t.level),
-        tiles.map((t) => t.index),
-        tiles.map((t) => hex(t.hashes)),
-        treeId,
-        tiles.map((t) => t.start),
-        w.entries.length,
-        w.entries.map((e) => b64(e.set)),
-        w.summaries.map((t) => t.index),
-        w.summaries.map((t) => Buffer.from(t.nodes.buffer, t.nodes.byteOffset, t.nodes.byteLength)),
-      ])
-      .catch((e: unknown) => {
-        if (sqlState(e) === '22012')
-          throw new Error('append batch wrote an unexpected number of rows (not committed)');
-        throw e;
-      });
+    const params = [
+      w.treeSize,
+      hex(w.rootHash),
+      w.checkpoint,
+      w.integratedTime,
+      w.entries.map((e) => e.index),
+      w.entries.map((e) => e.leafHashHex),
+      w.entries.map((e) => e.kind),
+      w.entries.map((e) => e.apiVersion),
+      w.entries.map((e) => b64(encodeStoredBody(e.body))),
+      searchKeys,
+      searchIdx,
+      tiles.map((t) => t.level),
+      tiles.map((t) => t.index),
+      tiles.map((t) => hex(t.hashes)),
+      treeId,
+      tiles.map((t) => t.start),
+      w.entries.length,
+      w.entries.map((e) => b64(e.set)),
+      w.summaries.map((t) => t.index),
+      w.summaries.map((t) => Buffer.from(t.nodes.buffer, t.nodes.byteOffset, t.nodes.byteLength)),
+    ];
+    type Written = { entries: unknown; state: unknown };
+    const written = await (tx
+      ? tx.queryAndCommit<Written>(WRITE_SQL, params)
+      : this.db.commitInOne<Written>(lock!, PREDICTED_WRITE_SQL, [
+          ...params,
+          expected!.size,
+          hex(expected!.rootHash),
+        ])
+    ).catch((e: unknown) => {
+      if (sqlState(e) === '22012')
+        throw new Error('append batch wrote an unexpected number of rows (not committed)');
+      throw e;
+    });
     const r = written.rows[0];
     if (!r || toNumber(r.entries) !== w.entries.length || toNumber(r.state) !== 1) {
       throw new Error('append batch wrote an unexpected number of rows');

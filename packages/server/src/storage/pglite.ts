@@ -81,6 +81,12 @@ export async function openPglite(
         const q = wrap(tx);
         return fn({ ...q, queryAndCommit: q.query }, results);
       }),
+    // In this process: no round trip to save; one transaction, committed after the statement.
+    commitInOne: (opening, sql, params) =>
+      db.transaction(async (tx) => {
+        await tx.exec(opening);
+        return wrap(tx).query(sql, params);
+      }) as never,
     async close() {
       try {
         await db.close();

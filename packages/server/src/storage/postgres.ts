@@ -86,6 +86,8 @@ export function openPostgres(url: string, poolMax: number, opts: PostgresOptions
   pool.on('connect', (client) => {
     client.on('error', (err) => onError(err));
   });
+  /** The connection overlapping commitInOne calls share while any is in flight. */
+  let shared: { client: Promise<pg.PoolClient>; users: number; broken: boolean } | undefined;
   return {
     kind: 'postgres',
     query: async (sql, params, opts) => {
@@ -166,6 +168,49 @@ export function openPostgres(url: string, poolMax: number, opts: PostgresOptions
         throw e;
       } finally {
         client.release(destroy ? new Error('connection discarded') : undefined);
+      }
+    },
+    async commitInOne(opening, sql, params) {
+      // Overlapping calls share one connection, so their transactions run in the order they were
+      // sent (a batch planned on top of another one queues right behind it, not for the lock).
+      if (!shared) {
+        const connecting = pool.connect();
+        shared = { client: connecting, users: 0, broken: false };
+      }
+      const s = shared;
+      s.users++;
+      let client: pg.PoolClient | undefined;
+      try {
+        try {
+          client = await s.client;
+        } catch (e) {
+          s.broken = true;
+          throw wrapError(e);
+        }
+        // Pipelined: BEGIN with the opening (one simple-protocol message), the statement and
+        // COMMIT leave in one write. After a failure PostgreSQL answers the rest with errors and
+        // COMMIT with ROLLBACK, so nothing commits unless every statement succeeded.
+        const first = client.query(`BEGIN; ${opening}`);
+        const statement = client.query(sql, params as unknown[]);
+        const commit = client.query('COMMIT');
+        const settled = await Promise.allSettled([first, statement, commit]);
+        const failed = settled.find((r) => r.status === 'rejected');
+        if (failed) {
+          const e = wrapError((failed as PromiseRejectedResult).reason);
+          // COMMIT not answered (the connection failed): the transaction's outcome is unknown here.
+          if (settled[2].status === 'rejected' || classifyDbError(e) === 'unavailable') s.broken = true;
+          throw e;
+        }
+        const ok = settled[2] as PromiseFulfilledResult<pg.QueryResult>;
+        if (ok.value.command !== 'COMMIT')
+          throw new Error(`transaction ended with ${ok.value.command}, not COMMIT`);
+        return (settled[1] as PromiseFulfilledResult<pg.QueryResult>).value as never;
+      } finally {
+        if (s.broken && shared === s) shared = undefined;
+        if (--s.users === 0) {
+          if (shared === s) shared = undefined;
+          client?.release(s.broken ? new Error('connection discarded') : undefined);
+        }
       }
     },
     close: () => pool.end(),

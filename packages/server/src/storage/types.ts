@@ -40,6 +40,18 @@ export interface Db extends Queryable {
     fn: (tx: TxQueryable, opening: Record<string, unknown>[][]) => Promise<T>,
     opening?: string,
   ): Promise<T>;
+  /**
+   * A whole transaction in ONE round trip where the driver allows it: BEGIN, `opening` (SQL text
+   * without parameters, e.g. a lock), then `sql` with `params`, then COMMIT, sent in one write. Each
+   * statement still takes its own snapshot (READ COMMITTED), so `sql` sees every commit made before
+   * `opening` returned. `sql` MUST fail (raise) for every outcome that must not commit. Resolves
+   * with its rows after the commit; on any failure nothing is committed.
+   */
+  commitInOne<R = Record<string, unknown>>(
+    opening: string,
+    sql: string,
+    params: unknown[],
+  ): Promise<{ rows: R[] }>;
   close(): Promise<void>;
 }
 
