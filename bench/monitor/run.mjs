@@ -10,9 +10,10 @@
  * `scriba monitor --once` engine, through the SDK's TileClient over HTTP keep-alive) from an empty
  * state over the whole log — checkpoint signature, every entry bundle fetched, every leaf hash
  * recomputed (SHA-256(0x00 || body)) onto the compact range and the root compared with the signed
- * checkpoint — timed in entries/s, with and without watch rules (which parse every body). A second
- * run per round hashes on a worker thread beside the fetching (`hashWorker: true`,
- * monitor/leaf-hasher.ts; off by default). CPU is the whole monitor process's (every thread).
+ * checkpoint — timed in entries/s, with and without watch rules (which parse every body), hashing on
+ * the round's thread (`hashWorker: false`). A second run per round hashes on a worker thread beside
+ * the fetching (`hashWorker: true`, monitor/leaf-hasher.ts: what `scriba monitor` does by default
+ * for a long catch-up on a host with a second core). CPU is the whole monitor process's (every thread).
  *
  * The floors, on the same bodies, one core, node:crypto, warmed up, CPU time, measured every round:
  *   - stream: createHash('sha256').update(0x00).update(body).digest() per leaf (as issue 14 measured);
@@ -197,15 +198,15 @@ async function measure(N, ROUNDS, ready) {
     digests: ['00'.repeat(32)],
   };
 
-  await catchUp(none); // warm-up: fills the server's tile cache, JIT
+  await catchUp(none, false); // warm-up: fills the server's tile cache, JIT
   const rounds = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const plain = await catchUp(none);
+    const plain = await catchUp(none, false);
     const worker = await catchUp(none, true);
     const stream = leafFloor('stream');
     const oneshot = leafFloor('oneshot');
     const latin1 = leafFloor('latin1');
-    const watching = await catchUp(rules);
+    const watching = await catchUp(rules, false);
     rounds.push({
       plain: plain.eps,
       plainCpu: plain.epcs,
@@ -231,7 +232,7 @@ async function measure(N, ROUNDS, ready) {
       'Ratios: catch-up entries/s (wall; the server shares the machine) and entries per monitor CPU-s, each over a floor.',
   );
   console.log(
-    '| round | catch-up, entries/s | entries per monitor CPU-s | hashing on a worker: entries/s | per CPU-s | + 4 watch rules, entries/s | floor: stream | floor: one-shot | floor: one-shot, string out | wall / stream | CPU / stream | worker: wall / stream | worker: CPU / stream | wall / string-out | CPU / string-out |',
+    '| round | catch-up on one thread, entries/s | entries per monitor CPU-s | hashing on a worker (default here): entries/s | per CPU-s | + 4 watch rules, entries/s | floor: stream | floor: one-shot | floor: one-shot, string out | wall / stream | CPU / stream | worker: wall / stream | worker: CPU / stream | wall / string-out | CPU / string-out |',
   );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const row = (label, x) =>

@@ -19,6 +19,7 @@ import { hashedRekord, newSigner, postEntry, type Signer } from '../../../test/h
 import { freePort } from '../../../test/helpers/ports.js';
 import type { RunningServer } from '../../server/src/main.js';
 import { type MonitorEvent, matchEntry, monitorRound, run, type Watch } from '../src/commands/monitor.js';
+import { HASH_WORKER_MIN_ENTRIES, useHashWorker } from '../src/monitor/round.js';
 import { captureRun } from './helpers/capture.js';
 import { runCleanups, startCliTestLog } from './helpers/log-server.js';
 
@@ -134,6 +135,19 @@ describe('monitorRound', () => {
       // The same log, untampered, verifies.
       const ok = await round(state, noWatch, { hashWorker: true });
       expect(ok.exit).toBe(0);
+    });
+  });
+
+  describe('when hashWorker is left at its default (auto)', () => {
+    it('hashes on a worker only for a long catch-up on a host with a second core', () => {
+      const long = HASH_WORKER_MIN_ENTRIES;
+      expect(useHashWorker('auto', long, 2)).toBe(true);
+      expect(useHashWorker('auto', long - 1, 2)).toBe(false);
+      expect(useHashWorker('auto', long, 1)).toBe(false);
+      expect(useHashWorker('auto', 0, 8)).toBe(false);
+      expect(useHashWorker(true, 1, 1)).toBe(true);
+      expect(useHashWorker(true, 0, 8)).toBe(false);
+      expect(useHashWorker(false, long, 8)).toBe(false);
     });
   });
 

@@ -1,7 +1,8 @@
 /**
  * Where a monitor round hashes the entries it catches up on (RFC 6962 §2.1 leaf hashes folded into
- * a compact range, @scriba/sdk/merkle `CompactRange.appendLeaves`): on the round's own thread (the
- * default), or, when asked (`MonitorOptions.hashWorker`), on a worker thread (./hash-worker.ts), so
+ * a compact range, @scriba/sdk/merkle `CompactRange.appendLeaves`): on the round's own thread, or
+ * (`MonitorOptions.hashWorker`: by default for a long catch-up on a host with a second core) on a
+ * worker thread (./hash-worker.ts), so
  * that fetching and decoding the next entry bundles (HTTP, the main thread) runs beside hashing the
  * previous ones on another core.
  *
