@@ -20,12 +20,9 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { type Config, ConfigError, loadConfig } from './config.js';
-import { loadKeyring } from './keys/keyring.js';
-import { loadOrCreateLogKey } from './keys/logKey.js';
 import { LogService } from './log/service.js';
-import { main } from './main.js';
+import { loadKeyMaterial, main } from './main.js';
 import { migrate, openDb, SqlLogStorage, waitForDatabase } from './storage/index.js';
-import { loadOrCreateTsaMaterial } from './tsa/keys.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -81,17 +78,7 @@ export async function serve(env: Env): Promise<number> {
  * loads what exists.
  */
 async function prepare(config: Config): Promise<void> {
-  const key = await loadOrCreateLogKey({ logKeyPath: config.logKeyPath, dataDir: config.dataDir });
-  const keyring = await loadKeyring(key, config.shards.keyPaths);
-  if (config.tsa.enabled) {
-    await loadOrCreateTsaMaterial({
-      keyPath: config.tsa.keyPath,
-      chainPath: config.tsa.certChainPath,
-      dataDir: config.dataDir,
-      curve: config.tsa.curve,
-      organization: 'Scriba',
-    });
-  }
+  const { keyring } = await loadKeyMaterial(config);
   const db = await openDb({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,

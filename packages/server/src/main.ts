@@ -34,26 +34,33 @@ export type RunningServer = {
   close(): Promise<void>;
 };
 
+/**
+ * The log key, the shards' keyring and (when enabled) the TSA material, each created on first start
+ * where configured so; also the supervisor's first-start work (cluster.ts).
+ */
+export async function loadKeyMaterial(config: Config) {
+  const key = await loadOrCreateLogKey({ logKeyPath: config.logKeyPath, dataDir: config.dataDir });
+  const keyring = await loadKeyring(key, config.shards.keyPaths);
+  const tsaMaterial = config.tsa.enabled
+    ? await loadOrCreateTsaMaterial({
+        keyPath: config.tsa.keyPath,
+        chainPath: config.tsa.certChainPath,
+        dataDir: config.dataDir,
+        curve: config.tsa.curve,
+        organization: 'Scriba',
+      })
+    : undefined;
+  return { key, keyring, tsaMaterial };
+}
+
 /** Opens everything and listens. Throws ConfigError for configuration problems. */
 export async function startServer(
   config: Config,
   opts: { logger?: boolean | object } = {},
 ): Promise<RunningServer> {
   configureNative(config.nativeAddon);
-  const key = await loadOrCreateLogKey({ logKeyPath: config.logKeyPath, dataDir: config.dataDir });
-  const keyring = await loadKeyring(key, config.shards.keyPaths);
-  const tsa = config.tsa.enabled
-    ? new TimestampAuthority(
-        await loadOrCreateTsaMaterial({
-          keyPath: config.tsa.keyPath,
-          chainPath: config.tsa.certChainPath,
-          dataDir: config.dataDir,
-          curve: config.tsa.curve,
-          organization: 'Scriba',
-        }),
-        config.tsa.policyOid,
-      )
-    : undefined;
+  const { key, keyring, tsaMaterial } = await loadKeyMaterial(config);
+  const tsa = tsaMaterial ? new TimestampAuthority(tsaMaterial, config.tsa.policyOid) : undefined;
   // Connection-level database errors before the app's logger exists go to stderr (unless quiet).
   const quiet = opts.logger === false;
   let onDbError = (err: Error) => {

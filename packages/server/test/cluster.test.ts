@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { hashLeaf, verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childrenOf, cpuSeconds } from '../../../bench/lib/proc.mjs';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
 import { freePort } from '../../../test/helpers/ports.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
@@ -17,26 +17,6 @@ import { CLI_BIN, type SpawnedServer, spawnServer, tempDir } from '../../../test
  */
 
 const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
-
-/** Pids whose parent is `ppid` (Linux /proc). */
-function childrenOf(ppid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) out.push(Number(d));
-    } catch {}
-  }
-  return out;
-}
-
-/** CPU ticks used so far by `pid`. */
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
 
 /** Runs `scriba serve ARGS` to its exit (it must not start); resolves with its code and output. */
 function runToExit(
@@ -157,7 +137,7 @@ describe('scriba serve --workers', () => {
 
     it('both workers serve reads and appends, under one key', async () => {
       const [a, b] = workersOf(server) as [number, number];
-      const before = [cpuTicks(a), cpuTicks(b)];
+      const before = [cpuSeconds(a), cpuSeconds(b)];
       const keys = new Set<string>();
       const signer = newSigner();
       // Each client's connection is handed to a worker in turn; 8 clients reach both.
@@ -175,10 +155,10 @@ describe('scriba serve --workers', () => {
         }),
       );
       expect(keys.size).toBe(1);
-      const after = [cpuTicks(a), cpuTicks(b)];
-      // Both did real work (an idle worker uses no CPU tick in a second; each took ~80 appends).
-      expect(after[0]! - before[0]!).toBeGreaterThan(3);
-      expect(after[1]! - before[1]!).toBeGreaterThan(3);
+      const after = [cpuSeconds(a), cpuSeconds(b)];
+      // Both did real work (an idle worker uses no CPU tick, 10 ms, in a second; each took ~80 appends).
+      expect(after[0]! - before[0]!).toBeGreaterThan(0.03);
+      expect(after[1]! - before[1]!).toBeGreaterThan(0.03);
     });
 
     it('the appends of both workers form one tree: contiguous, and every proof verifies', async () => {

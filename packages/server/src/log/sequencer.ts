@@ -256,13 +256,7 @@ export async function appendBatch(
                 logIndex: locked.shardOffset + f.index,
               }),
             );
-      const committed: Committed = {
-        treeId: tree.treeId,
-        treeSize: result.newSize,
-        rootHash: result.rootHash,
-        checkpoint,
-        tiles: new Map(result.changed.map((t) => [tileKey(t.level, t.index), t.hashes])),
-      };
+      const committed = committedBatch(tree.treeId, result, checkpoint);
       return {
         write: batchWrite(result, checkpoint, integratedTime, fresh, sets),
         result: outcomes.map((o): AppendOutcome => {
@@ -363,19 +357,24 @@ async function appendPlannedAhead(
   edge.plannedCommitted = (edge.plannedCommitted ?? 0) + 1;
   if (!edge.current || edge.current.treeId !== planned.treeId || edge.current.size < planned.size)
     edge.current = planned;
-  const c: Committed = {
-    treeId: tree.treeId,
-    treeSize: result.newSize,
-    rootHash: result.rootHash,
-    checkpoint,
-    tiles: new Map(result.changed.map((t) => [tileKey(t.level, t.index), t.hashes])),
-  };
+  const c = committedBatch(tree.treeId, result, checkpoint);
   return slots.map((slot, i): AppendOutcome => {
     const entry = entries[i]!;
     if (typeof slot !== 'number')
       return { kind: 'duplicate', treeId: tree.treeId, index: slot.duplicateOf, entry };
     return { kind: 'created', index: slot, integratedTime, entry, committed: c, set: sets[slot - oldSize]! };
   });
+}
+
+/** What a batch committed to `treeId`: the new head and the tiles it wrote (its proofs' overlay). */
+function committedBatch(treeId: TreeId, result: ReturnType<typeof integrate>, checkpoint: string): Committed {
+  return {
+    treeId,
+    treeSize: result.newSize,
+    rootHash: result.rootHash,
+    checkpoint,
+    tiles: new Map(result.changed.map((t) => [tileKey(t.level, t.index), t.hashes])),
+  };
 }
 
 /** The storage write of a batch: its entries (with SETs and search keys), tiles, summaries, state. */
