@@ -142,20 +142,42 @@ export async function verifyRfc3161Timestamp(
   // A parsed token is a pure function of its DER: with a cache, one parse per distinct token (and
   // its embedded certificates are then the same objects, so their issuer checks are memoized too).
   const ts = cache ? cache.memo('rfc3161-token', [der], () => parseTimestamp(der)) : parseTimestamp(der);
-  const candidates: { authority: TrustedAuthority; path: X509Certificate[] }[] = [];
+  // The possible signer paths: the first certificate of a trusted TSA chain, or an embedded
+  // certificate (to be confirmed as issued by it below). Their CMS signature checks (P-384 TSAs on
+  // node:crypto's pool) and embedded issuer checks start here, before anything awaits, so they run
+  // beside the rest of the bundle's verification; results are still taken in the fixed order below.
+  const possible: { authority: TrustedAuthority; path: X509Certificate[]; issued?: Promise<boolean> }[] = [];
   for (const authority of authorities) {
     const first = authority.chain[0];
     if (!first) continue;
     if (sidMatches(ts.signer, first)) {
-      candidates.push({ authority, path: authority.chain });
+      possible.push({ authority, path: authority.chain });
       continue;
     }
     for (const e of ts.embedded) {
-      if (sidMatches(ts.signer, e) && (await isIssuedBy(e, first))) {
-        candidates.push({ authority, path: [e, ...authority.chain] });
-        break;
-      }
+      if (sidMatches(ts.signer, e))
+        possible.push({ authority, path: [e, ...authority.chain], issued: isIssuedBy(e, first) });
     }
+  }
+  const cmsChecks = new Map<X509Certificate, Promise<void>>();
+  for (const { path } of possible) {
+    const signerCert = path[0] as X509Certificate;
+    if (cmsChecks.has(signerCert)) continue;
+    const check = (async () => verifyCms(ts, signerCert.publicKey(), cache))();
+    check.catch(() => {});
+    cmsChecks.set(signerCert, check);
+  }
+  const candidates: { authority: TrustedAuthority; path: X509Certificate[] }[] = [];
+  for (let i = 0; i < possible.length; i++) {
+    const p = possible[i] as (typeof possible)[number];
+    if (p.issued === undefined) {
+      candidates.push(p);
+      continue;
+    }
+    if (!(await p.issued)) continue;
+    candidates.push(p);
+    // one embedded signer per authority: the first that its chain issued
+    while (possible[i + 1]?.authority === p.authority) i++;
   }
   if (candidates.length === 0) {
     throw new VerificationError(
@@ -178,7 +200,7 @@ export async function verifyRfc3161Timestamp(
           throw new VerificationError('TIMESTAMP_UNTRUSTED_TSA', 'the TSA certificate chain does not verify');
         }
       }
-      await verifyCms(ts, signerCert.publicKey(), cache);
+      await cmsChecks.get(signerCert);
       checkSignerNames(ts, c.path);
       if (!bytesEqual(ts.imprint, digest(ts.imprintAlgorithm, signature))) {
         throw new VerificationError(
