@@ -25,10 +25,11 @@
  * Every proof served leads to the signed checkpoint's root, without a check per read: the path of a
  * full level-0 tile's root to the root (levels 8 and up, the same for every entry of the tile and
  * for consistency proofs from inside it) is checked against the root once per tile and tree size
- * and kept with its hex rendering; the nodes a proof takes from a stored summary must fold to that
- * tile root (each read, 5 hashes), a leaf group must fold to the summary (7 hashes), and the entry's
- * leaf hash must be the tile's leaf at its place. A proof built otherwise (from whole tiles) is checked
- * against the root; a stored tile that disagrees with the checkpoint answers an error.
+ * and kept with its hex rendering; a stored summary is checked whole against that tile root once
+ * (its first read folds the nodes it takes to it first), a leaf group must fold to the summary (7
+ * hashes), and the entry's leaf hash must be the tile's leaf at its place. A proof built otherwise
+ * (from whole tiles) is checked against the root; a stored tile that disagrees with the checkpoint
+ * answers an error.
  */
 
 import { bytesEqual } from '@scriba/sdk/encoding';
@@ -633,10 +634,17 @@ export class Shard {
       upper = { top: Uint8Array.from(top), path: packed, json };
       this.keepUpperPath(size, t, upper);
     }
-    // A summary not checked whole: the nodes this path takes from it must fold to the tile root.
-    if (fromSummary && !this.summaries.isChecked(t) && !pathFoldsTo(levels, index % 256)) {
-      this.summaries.forget(t);
-      return undefined;
+    if (fromSummary && !this.summaries.isChecked(t)) {
+      // A summary not checked whole: the nodes this path takes from it must fold to the tile root
+      // (5 hashes); then the kept summary is checked whole against that proven root, once (62
+      // hashes), so later reads through t take their nodes from a checked summary.
+      if (
+        !pathFoldsTo(levels, index % 256) ||
+        (this.summaries.has(t) && !this.summaries.check(t, upper.top))
+      ) {
+        this.summaries.forget(t);
+        return undefined;
+      }
     }
     return upper;
   }
