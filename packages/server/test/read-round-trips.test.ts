@@ -93,12 +93,21 @@ describe('reads of an entry', () => {
   });
 
   describe('when the level-0 tile of its proof is not cached whole (a tree larger than the cache)', () => {
-    it('reads only the leaf group of its entry, in the same round trip, once the tile was summarized', async () => {
+    /**
+     * A new process whose tile node cache keeps no level-0 tile (as when the tree has more than it
+     * holds), after a read of entry 40 folded tile 0/0 whole and summarized it.
+     */
+    const summarizedProcess = async () => {
       const cold = await make(counted);
       await cold.init();
-      // A tile node cache keeping no level-0 tile, as when the tree has more than it holds.
       Object.assign(cold.active, { tileCache: new TileNodeCache({ level0: 0 }) });
-      await cold.entriesByIndex([40]); // folds tile 0/0 whole and summarizes it
+      await cold.entriesByIndex([40]);
+      const summaries = cold.active.summaries as unknown as { map: Map<number, Uint8Array> };
+      return { cold, summaries };
+    };
+
+    it('reads only the leaf group of its entry, in the same round trip, once the tile was summarized', async () => {
+      const { cold } = await summarizedProcess();
       expect(cold.active.summaries.has(0)).toBe(true);
       for (const i of [41, 100, 255]) {
         calls.length = 0;
@@ -109,11 +118,7 @@ describe('reads of an entry', () => {
     });
 
     it('a summary that does not match the tile is caught before the proof is served', async () => {
-      const cold = await make(counted);
-      await cold.init();
-      Object.assign(cold.active, { tileCache: new TileNodeCache({ level0: 0 }) });
-      await cold.entriesByIndex([40]);
-      const summaries = cold.active.summaries as unknown as { map: Map<number, Uint8Array> };
+      const { cold, summaries } = await summarizedProcess();
       // As read from a damaged row (kept unchecked): level 3, node 1 (a sibling of leaf 7) altered.
       const wrong = Uint8Array.from(summaries.map.get(0)!);
       wrong[40]! ^= 1;
@@ -126,11 +131,7 @@ describe('reads of an entry', () => {
     });
 
     it('a stored summary is checked whole by the first proof through it, then trusted', async () => {
-      const cold = await make(counted);
-      await cold.init();
-      Object.assign(cold.active, { tileCache: new TileNodeCache({ level0: 0 }) });
-      await cold.entriesByIndex([40]);
-      const summaries = cold.active.summaries as unknown as { map: Map<number, Uint8Array> };
+      const { cold, summaries } = await summarizedProcess();
       const stored = Uint8Array.from(summaries.map.get(0)!);
       cold.active.summaries.forget(0);
       cold.active.summaries.keepStored(0, stored); // as read from its row: unchecked
@@ -141,11 +142,7 @@ describe('reads of an entry', () => {
     });
 
     it("a summary damaged off the first proof's path is caught by that proof and not kept", async () => {
-      const cold = await make(counted);
-      await cold.init();
-      Object.assign(cold.active, { tileCache: new TileNodeCache({ level0: 0 }) });
-      await cold.entriesByIndex([40]);
-      const summaries = cold.active.summaries as unknown as { map: Map<number, Uint8Array> };
+      const { cold, summaries } = await summarizedProcess();
       const good = Uint8Array.from(summaries.map.get(0)!);
       // Level 3, node 20 (leaves 160..167): leaf 7's proof takes level-7 node 1 above it, not it.
       const wrong = Uint8Array.from(good);
