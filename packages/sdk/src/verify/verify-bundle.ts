@@ -104,7 +104,8 @@ export async function verifyBundle(
   // The steps' signature checks are independent, so they are started together (WebCrypto runs them
   // on its thread pool) and awaited in the fixed order: the error reported is always the first
   // failing step's. The slow-curve checks (the leaf's issuer, a TSA's: P-384 on node:crypto's pool)
-  // are started first, as soon as the signer is known, so they run while the main thread does the rest.
+  // are started first, as soon as the signer is known, so they run while the main thread does the
+  // rest.
   if (signer.type === 'certificate') prefetchIssuers(signer.leaf, trust.certificateAuthorities);
   const rfc3161 = settled(verifyRfc3161Timestamps(bundle, trust, cache));
   const artifact = checkArtifact(bundle, {
