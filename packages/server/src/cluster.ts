@@ -1,32 +1,36 @@
 /**
  * `scriba serve` on several processes (`--workers N`, SCRIBA_WORKERS): a supervisor, the node:cluster
- * primary, runs N server processes that share the listening port (the primary accepts and hands each
- * connection to a worker in turn). Every worker is a whole `scriba serve` (main.ts: the same routes,
- * keys and per-process caches); the database serializes their appends (the tree lock), as for any
- * processes sharing one PostgreSQL (README, "Any number of `scriba serve` processes").
+ * primary, runs N server processes behind one port: the supervisor listens and hands each accepted
+ * connection to a ready worker in turn (connection-handoff.ts, which says why not node:cluster's own
+ * round robin). Every worker is a whole `scriba serve` (main.ts: the same routes, keys and
+ * per-process caches); the database serializes their appends (the tree lock), as for any processes
+ * sharing one PostgreSQL (README, "Any number of `scriba serve` processes").
  *
  * - Start: the primary validates the configuration and does the first-start work once (the key files,
  *   the TSA material, migrations, the first shard), then forks, so N workers never race to create a
- *   key file. The embedded database (PGlite) lives inside one process: more than one worker without
- *   DATABASE_URL is refused (SERVE_WORKERS_EMBEDDED, exit 2).
+ *   key file, and listens (a port in use ends it with one line, exit 1). The embedded database (PGlite)
+ *   lives inside one process: more than one worker without DATABASE_URL is refused
+ *   (SERVE_WORKERS_EMBEDDED, exit 2).
  * - A worker that dies is forked again after a backoff (100 ms doubling to 5 s; reset once it has
- *   served for 10 s). Workers that exit before listening START_FAILURES_MAX times in a row (a port in
- *   use, a database gone) end the supervisor with one line (SERVE_WORKERS_FAILED, exit 1, or 2 when
- *   the workers' own failure was a configuration error).
- * - SIGTERM/SIGINT: every worker is asked to drain (stop accepting, answer what it accepted, commit
- *   queued batches); the supervisor exits 0 once all have exited 0. A second signal kills them.
+ *   served for 10 s); connections handed to it and not yet taken are closed. Workers that exit before
+ *   they are ready START_FAILURES_MAX times in a row (a database gone) end the supervisor with one
+ *   line (SERVE_WORKERS_FAILED, exit 1, or 2 when the workers' own failure was a configuration error).
+ * - SIGTERM/SIGINT: the supervisor stops accepting and every worker is asked to drain (answer what it
+ *   was handed, commit queued batches); the supervisor exits 0 once all have exited 0. A second
+ *   signal kills them.
  *   Workers ignore SIGINT (a terminal's Ctrl-C reaches the whole group: the supervisor forwards it
  *   once) and drain on SIGTERM or when the supervisor is gone.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import { ConnectionHandoff, HandedConnections, type HandoffMessage } from './connection-handoff.js';
 import { LogService } from './log/service.js';
 import { loadKeyMaterial, main } from './main.js';
 import { migrate, openDb, SqlLogStorage, waitForDatabase } from './storage/index.js';
 
 type Env = Record<string, string | undefined>;
 
-/** Exits before listening, in a row (any worker), after which the supervisor gives up. */
+/** Exits before being ready, in a row (any worker), after which the supervisor gives up. */
 export const START_FAILURES_MAX = 3;
 const BACKOFF_FIRST_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
@@ -35,8 +39,8 @@ const STABLE_MS = 10_000;
 /** The workers' own drain bound is 30 s (main.ts); the supervisor waits a little longer. */
 const DRAIN_TIMEOUT_MS = 35_000;
 
-/** Messages between the supervisor and its workers. */
-type Message = { scriba: 'stop' } | { scriba: 'start-error'; line: string };
+/** Messages between the supervisor and its workers (and the connection handoff's). */
+type Message = { scriba: 'stop' } | { scriba: 'start-error'; line: string } | HandoffMessage;
 
 /**
  * `scriba serve`: one server process (workers = 1, today's behaviour), a supervisor of N, or, in a
@@ -123,6 +127,7 @@ async function runWorker(env: Env): Promise<number> {
   });
   process.on('disconnect', () => requestStop('supervisor gone'));
   const code = await main(env, {
+    handed: new HandedConnections(),
     startError: (line) => {
       reported = send({ scriba: 'start-error', line });
     },
@@ -137,12 +142,23 @@ async function runWorker(env: Env): Promise<number> {
   process.exit(code);
 }
 
-type Slot = { index: number; failures: number; listening: boolean; since: number };
+type Slot = { index: number; failures: number; ready: boolean; since: number };
 
-/** The supervisor: forks `config.workers` workers, restarts the dead, drains all on a signal. */
-function supervise(config: Config): Promise<number> {
+/**
+ * The supervisor: listens, forks `config.workers` workers and hands them connections, restarts the
+ * dead, drains all on a signal.
+ */
+async function supervise(config: Config): Promise<number> {
   const say = (line: string) => process.stderr.write(`scriba serve: ${line}\n`);
   const verbose = ['info', 'debug', 'trace'].includes(config.logLevel);
+  const handoff = new ConnectionHandoff();
+  let address: { address: string; port: number };
+  try {
+    address = await handoff.listen(config.port, config.host);
+  } catch (e) {
+    say(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
   return new Promise((resolve) => {
     const slots = new Map<Worker, Slot>();
     const restarts = new Set<NodeJS.Timeout>();
@@ -155,7 +171,7 @@ function supervise(config: Config): Promise<number> {
 
     const fork = (index: number, failures: number) => {
       const w = cluster.fork();
-      slots.set(w, { index, failures, listening: false, since: Date.now() });
+      slots.set(w, { index, failures, ready: false, since: Date.now() });
     };
     const finish = () => {
       if (deadline) clearTimeout(deadline);
@@ -166,6 +182,7 @@ function supervise(config: Config): Promise<number> {
     };
     const stopAll = () => {
       stopping = true;
+      handoff.close();
       for (const t of restarts) clearTimeout(t);
       restarts.clear();
       for (const w of slots.keys()) {
@@ -194,22 +211,25 @@ function supervise(config: Config): Promise<number> {
 
     cluster.on('message', (w, m: Message) => {
       if (m?.scriba === 'start-error') lastError.set(w, m.line.replace(/^scriba serve: /, ''));
+      if (m?.scriba === 'ready' || m?.scriba === 'took') handoff.onMessage(w, m);
+      if (m?.scriba === 'ready') onReady(w);
     });
-    cluster.on('listening', (w, address) => {
+    const onReady = (w: Worker) => {
       const s = slots.get(w);
       if (!s) return;
-      s.listening = true;
+      s.ready = true;
       s.since = Date.now();
       startFailures = 0;
-      if (!announced && [...slots.values()].filter((x) => x.listening).length === config.workers) {
+      if (!announced && [...slots.values()].filter((x) => x.ready).length === config.workers) {
         announced = true;
         if (verbose) {
           const pids = [...slots.keys()].map((x) => x.process.pid).join(', ');
           say(`${config.workers} workers (pids ${pids}) listening on ${address.address}:${address.port}`);
         }
       }
-    });
+    };
     cluster.on('exit', (w, exitCode, signal) => {
+      handoff.remove(w);
       const s = slots.get(w);
       slots.delete(w);
       const why = lastError.get(w);
@@ -221,7 +241,7 @@ function supervise(config: Config): Promise<number> {
         return;
       }
       const how = signal ? `signal ${signal}` : `code ${exitCode}`;
-      if (!s.listening) {
+      if (!s.ready) {
         startFailures++;
         if (startFailures >= START_FAILURES_MAX) {
           say(
@@ -232,10 +252,10 @@ function supervise(config: Config): Promise<number> {
           return;
         }
       }
-      const failures = s.listening && Date.now() - s.since >= STABLE_MS ? 1 : s.failures + 1;
+      const failures = s.ready && Date.now() - s.since >= STABLE_MS ? 1 : s.failures + 1;
       const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (failures - 1));
       say(
-        `worker ${s.index} (pid ${w.process.pid}) ${s.listening ? 'exited' : 'failed to start'} with ${how}${why ? ` (${why})` : ''}; restarting in ${delay} ms`,
+        `worker ${s.index} (pid ${w.process.pid}) ${s.ready ? 'exited' : 'failed to start'} with ${how}${why ? ` (${why})` : ''}; restarting in ${delay} ms`,
       );
       const t = setTimeout(() => {
         restarts.delete(t);

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import type { HandedConnections } from './connection-handoff.js';
 import {
   configureNative,
   startValidationPool,
@@ -53,10 +54,13 @@ export async function loadKeyMaterial(config: Config) {
   return { key, keyring, tsaMaterial };
 }
 
-/** Opens everything and listens. Throws ConfigError for configuration problems. */
+/**
+ * Opens everything and listens, or, in a worker of `scriba serve --workers` (`opts.handed`), serves the
+ * connections its supervisor hands it. Throws ConfigError for configuration problems.
+ */
 export async function startServer(
   config: Config,
-  opts: { logger?: boolean | object } = {},
+  opts: { logger?: boolean | object; handed?: HandedConnections } = {},
 ): Promise<RunningServer> {
   configureNative(config.nativeAddon);
   const { key, keyring, tsaMaterial } = await loadKeyMaterial(config);
@@ -145,7 +149,12 @@ export async function startServer(
     onDbError = (err) => app.log.warn({ error: err.message }, 'database connection error');
     log.onShardEvent = (e) => logShardEvent(app, e);
     log.startPolicy();
-    await app.listen({ port: config.port, host: config.host });
+    if (opts.handed) {
+      await app.ready();
+      await opts.handed.serve(app.server);
+    } else {
+      await app.listen({ port: config.port, host: config.host });
+    }
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -160,8 +169,10 @@ export async function startServer(
         closing ??= (async () => {
           shuttingDown = true;
           // Stop accepting; requests already accepted (waiting on batches) are still answered, with
-          // `Connection: close` (app.ts), and keep-alive sockets are closed as they turn idle.
-          const appClosed = app.close();
+          // `Connection: close` (app.ts), and keep-alive sockets are closed as they turn idle. A worker
+          // does not listen (its supervisor has stopped handing it connections): it waits for those it
+          // was handed, which the server's own close does not count.
+          const appClosed = opts.handed ? opts.handed.closed().then(() => app.close()) : app.close();
           const sweep = setInterval(() => app.server.closeIdleConnections(), 25);
           try {
             await appClosed;
@@ -221,6 +232,8 @@ function logShardEvent(app: FastifyInstance, e: ShardEvent): void {
  * one-line start failure goes, which signals start its drain, and a supervisor's stop request.
  */
 export type MainHooks = {
+  /** Serve the connections the supervisor hands over instead of listening (a worker). */
+  handed?: HandedConnections;
   /** Receives the one-line start failure instead of stderr. */
   startError?: (line: string) => void;
   /** Signals that start the drain (a second one exits at once); default SIGINT and SIGTERM. */
@@ -236,7 +249,7 @@ export async function main(env?: Record<string, string | undefined>, hooks: Main
   const fail = hooks.startError ?? ((line: string) => process.stderr.write(`${line}\n`));
   try {
     config = loadConfig(env);
-    server = await startServer(config);
+    server = await startServer(config, { handed: hooks.handed });
   } catch (e) {
     if (e instanceof ConfigError) {
       fail(`scriba serve: configuration error: ${e.message}`);

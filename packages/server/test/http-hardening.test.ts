@@ -28,26 +28,42 @@ function raw(url: string, text: string, waitMs = 50_000): Promise<{ closed: bool
 
 describe('HTTP hardening', () => {
   let server: SpawnedServer;
+  /** The same, as `--workers 2`: connections accepted by the supervisor and handed to a worker. */
+  let workers: SpawnedServer;
   const cleanup: (() => Promise<unknown>)[] = [];
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    const dir = await tempDir();
-    // Info-level logs, to check that client errors log no stack trace.
-    server = await spawnServer({
-      DATABASE_URL: db.url,
-      SCRIBA_DATA_DIR: dir.path,
-      LOG_LEVEL: 'info',
-      SCRIBA_HEADERS_TIMEOUT_MS: '1000',
-      SCRIBA_REQUEST_TIMEOUT_MS: '2000',
-      SCRIBA_IDLE_TIMEOUT_MS: '1000',
-    });
-    cleanup.push(() => server.stop('SIGKILL'), db.drop, dir.remove);
+    const start = async (args: string[]) => {
+      const db = await createTestDatabase();
+      const dir = await tempDir();
+      // Info-level logs, to check that client errors log no stack trace.
+      const s = await spawnServer(
+        {
+          DATABASE_URL: db.url,
+          SCRIBA_DATA_DIR: dir.path,
+          LOG_LEVEL: 'info',
+          SCRIBA_HEADERS_TIMEOUT_MS: '1000',
+          SCRIBA_REQUEST_TIMEOUT_MS: '2000',
+          SCRIBA_IDLE_TIMEOUT_MS: '1000',
+        },
+        args,
+      );
+      cleanup.push(() => s.stop('SIGKILL'), db.drop, dir.remove);
+      return s;
+    };
+    [server, workers] = await Promise.all([start([]), start(['--workers', '2'])]);
   });
   afterAll(async () => {
     for (const c of cleanup) await c().catch(() => {});
   });
 
-  describe('stalled and hostile requests', () => {
+  describe.each([
+    ['one process', () => server],
+    ['2 workers', () => workers],
+  ])('stalled and hostile requests (%s)', (_, serverOf) => {
+    let server: SpawnedServer;
+    beforeAll(() => {
+      server = serverOf();
+    });
     it('a chunk size of ffffffffffffffff is answered or closed promptly (not held until a long timeout)', async () => {
       const r = await raw(
         server.url,
