@@ -12,15 +12,21 @@ export type ProxyMode = 'pass' | 'refuse' | 'silent';
 export async function tcpProxy(target?: { host: string; port: number }): Promise<{
   port: number;
   mode(m: ProxyMode): void;
+  /** Connections refused so far (closed at once in 'refuse' mode). */
+  refused(): number;
   close(): Promise<void>;
 }> {
   let current: ProxyMode = target ? 'pass' : 'silent';
+  let refused = 0;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
     client.on('error', () => {});
-    if (current === 'refuse') return void client.destroy();
+    if (current === 'refuse') {
+      refused++;
+      return void client.destroy();
+    }
     if (current === 'silent' || !target) return; // accept, read nothing, answer nothing
     const upstream = connect(target.port, target.host);
     sockets.add(upstream);
@@ -45,6 +51,7 @@ export async function tcpProxy(target?: { host: string; port: number }): Promise
       current = m;
       if (m === 'refuse') for (const s of sockets) s.destroy();
     },
+    refused: () => refused,
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
