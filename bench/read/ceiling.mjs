@@ -1,7 +1,9 @@
 /**
  * The ceiling of bench/read as its own process(es): a bare Fastify answering the read routes with a
  * precomputed body (the same paths and query schemas as the server), on `workers` processes sharing
- * the port the way `scriba serve --workers` does (node:cluster; one plain process for 1). Sends
+ * the port (node:cluster's round robin, which hands connections to workers in turn as `scriba serve
+ * --workers`'s supervisor does; a keep-alive load is handed over once per connection; one plain
+ * process for 1). Sends
  * `ready` over IPC once every process listens; exits on SIGTERM.
  *
  * Usage (from bench/read/run.mjs): node ceiling.mjs '{"port":N,"workers":W,"bodiesFile":"..."}'

@@ -12,9 +12,10 @@
  *   lives inside one process: more than one worker without DATABASE_URL is refused
  *   (SERVE_WORKERS_EMBEDDED, exit 2).
  * - A worker that dies is forked again after a backoff (100 ms doubling to 5 s; reset once it has
- *   served for 10 s); connections handed to it and not yet taken are closed. Workers that exit before
- *   they are ready START_FAILURES_MAX times in a row (a database gone) end the supervisor with one
- *   line (SERVE_WORKERS_FAILED, exit 1, or 2 when the workers' own failure was a configuration error).
+ *   served for 10 s); connections handed to it and not yet read are closed (connection-handoff.ts).
+ *   Workers that exit before they are ready START_FAILURES_MAX times in a row (a database gone) end
+ *   the supervisor with one line (SERVE_WORKERS_FAILED, exit 1, or 2 when the workers' own failure
+ *   was a configuration error).
  * - SIGTERM/SIGINT: the supervisor stops accepting and every worker is asked to drain (answer what it
  *   was handed, commit queued batches); the supervisor exits 0 once all have exited 0. A second
  *   signal kills them.
@@ -211,12 +212,12 @@ async function supervise(config: Config): Promise<number> {
 
     cluster.on('message', (w, m: Message) => {
       if (m?.scriba === 'start-error') lastError.set(w, m.line.replace(/^scriba serve: /, ''));
-      if (m?.scriba === 'ready' || m?.scriba === 'took') handoff.onMessage(w, m);
       if (m?.scriba === 'ready') onReady(w);
     });
     const onReady = (w: Worker) => {
       const s = slots.get(w);
       if (!s) return;
+      handoff.ready(w);
       s.ready = true;
       s.since = Date.now();
       startFailures = 0;

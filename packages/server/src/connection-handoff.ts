@@ -6,21 +6,20 @@
  * Why not node:cluster's own round robin: there the primary keeps its copy of a connection until the
  * worker replies that it took it, and when the worker dies in between (a connection handed to a worker
  * killed a moment before, which the primary had not yet noticed) that copy is never closed: the client
- * waits forever on a connection nobody reads. Here the supervisor tracks every connection it hands
- * over until the worker says `took`, and closes those of a worker that exited, so the client sees the
- * connection close (as for the connections the dead worker held) and can retry.
+ * waits forever on a connection nobody reads. Here the supervisor closes its copy as soon as the
+ * connection is written to the worker's channel: from then on the kernel holds it for the worker, and
+ * drops it (the client sees the connection close, and can retry) if the worker dies before reading
+ * it. A connection still queued for a worker that exits (node:child_process writes one handle at a
+ * time per channel) has not reached it, unread, and goes to another worker.
  */
 import type { Worker } from 'node:cluster';
 import type { Server as HttpServer } from 'node:http';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 
 /** Messages of the handoff, beside cluster.ts's own. */
-export type HandoffMessage =
-  | { scriba: 'ready' }
-  | { scriba: 'connection'; id: number }
-  | { scriba: 'took'; id: number };
+export type HandoffMessage = { scriba: 'ready' } | { scriba: 'connection' };
 
-/** The supervisor's side: the listener and the connections it has handed over but not seen taken. */
+/** The supervisor's side: the listener, and the connections handed over but not yet written. */
 export class ConnectionHandoff {
   readonly #listener: Server;
   /** Workers serving, in the order connections go to them. */
@@ -28,9 +27,8 @@ export class ConnectionHandoff {
   #turn = 0;
   /** Accepted while no worker was ready; handed over as one becomes ready. */
   readonly #waiting: Socket[] = [];
-  /** Handed over, not yet taken: closed here if their worker exits first. */
-  readonly #inFlight = new Map<number, { socket: Socket; worker: Worker }>();
-  #nextId = 0;
+  /** Handed to a worker, not yet written to its channel (queued behind an earlier handle). */
+  readonly #unwritten = new Map<Socket, Worker>();
 
   constructor() {
     this.#listener = createServer({ pauseOnConnect: true }, (socket) => this.#hand(socket));
@@ -47,34 +45,27 @@ export class ConnectionHandoff {
     });
   }
 
-  /** A worker's handoff message (`ready` or `took`); other messages are ignored. */
-  onMessage(worker: Worker, m: HandoffMessage): void {
-    if (m?.scriba === 'ready') {
-      if (!this.#ready.includes(worker)) this.#ready.push(worker);
-      for (const socket of this.#waiting.splice(0)) this.#hand(socket);
-    } else if (m?.scriba === 'took') {
-      const handed = this.#inFlight.get(m.id);
-      if (handed?.worker !== worker) return;
-      this.#inFlight.delete(m.id);
-      handed.socket.destroy(); // our copy only: the worker's stays open
-    }
+  /** A worker serves from now on (its `ready` message). */
+  ready(worker: Worker): void {
+    if (!this.#ready.includes(worker)) this.#ready.push(worker);
+    for (const socket of this.#waiting.splice(0)) this.#hand(socket);
   }
 
   /**
-   * A worker exited (or is draining): it gets no more connections, and those handed to it but not
-   * taken are closed. They may have been partly read by it, so they are not handed on.
+   * A worker exited: it gets no more connections, and those still queued for it (unread) go to
+   * another; those already written to its channel were closed by the kernel with it.
    */
   remove(worker: Worker): void {
     const at = this.#ready.indexOf(worker);
     if (at >= 0) this.#ready.splice(at, 1);
-    for (const [id, handed] of this.#inFlight) {
-      if (handed.worker !== worker) continue;
-      this.#inFlight.delete(id);
-      handed.socket.destroy();
+    for (const [socket, to] of this.#unwritten) {
+      if (to !== worker) continue;
+      this.#unwritten.delete(socket);
+      this.#hand(socket);
     }
   }
 
-  /** Stops accepting; connections no worker has taken yet are closed. */
+  /** Stops accepting; connections not handed to a worker yet are closed. */
   close(): void {
     this.#listener.close();
     for (const socket of this.#waiting.splice(0)) socket.destroy();
@@ -86,13 +77,16 @@ export class ConnectionHandoff {
       return;
     }
     const worker = this.#ready[this.#turn++ % this.#ready.length]!;
-    const id = ++this.#nextId;
-    this.#inFlight.set(id, { socket, worker });
-    const message: HandoffMessage = { scriba: 'connection', id };
+    this.#unwritten.set(socket, worker);
+    const message: HandoffMessage = { scriba: 'connection' };
     worker.send(message, socket, { keepOpen: true }, (err) => {
-      if (!err) return;
-      // Not written to the worker (its channel is closing): the connection is unread; try another.
-      this.#inFlight.delete(id);
+      if (this.#unwritten.get(socket) !== worker) return; // already handed on by remove()
+      this.#unwritten.delete(socket);
+      if (!err) {
+        socket.destroy(); // our copy only: the worker's channel holds the connection now
+        return;
+      }
+      // Not written (the worker's channel is closing): the connection is unread; try another.
       this.remove(worker);
       this.#hand(socket);
     });
@@ -107,7 +101,7 @@ export class HandedConnections {
 
   constructor() {
     process.on('message', (m: HandoffMessage, socket?: Socket) => {
-      if (m?.scriba === 'connection' && socket) this.#take(m.id, socket);
+      if (m?.scriba === 'connection' && socket) this.#take(socket);
     });
   }
 
@@ -128,8 +122,7 @@ export class HandedConnections {
     });
   }
 
-  #take(id: number, socket: Socket): void {
-    void send({ scriba: 'took', id });
+  #take(socket: Socket): void {
     if (!this.#server) {
       socket.destroy(); // the supervisor hands connections only after `ready`
       return;
