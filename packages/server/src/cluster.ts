@@ -126,6 +126,11 @@ async function runWorker(env: Env): Promise<number> {
   process.on('message', (m: Message) => {
     if (m?.scriba === 'stop') requestStop('supervisor');
   });
+  // node:cluster ends a worker at once (process.exit) when its primary disappears unless the
+  // disconnect was asked for; marked so, the worker drains like on SIGTERM instead: it answers the
+  // requests it holds and commits their batches (it gets no new connections: the port was the
+  // supervisor's).
+  if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
   process.on('disconnect', () => requestStop('supervisor gone'));
   const code = await main(env, {
     handed: new HandedConnections(),

@@ -131,6 +131,15 @@ async function dbCount(url: string): Promise<{ n: number; lo: number; hi: number
   }
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function workersOf(server: SpawnedServer): number[] {
   return childrenOf(server.child.pid!);
 }
@@ -340,6 +349,35 @@ describe('scriba serve --workers', () => {
         expect(server.output()).not.toMatch(/\n\s+at /);
       },
     );
+  });
+
+  describe('when the supervisor is killed (SIGKILL)', () => {
+    it('every worker answers what it holds, commits it and exits: no orphan stays', async () => {
+      const db = await createTestDatabase();
+      const dir = await tempDir();
+      cleanup.push(db.drop, dir.remove);
+      const server = await spawnServer(
+        { DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir.path, SCRIBA_BATCH_MAX_WAIT_MS: '400' },
+        ['--workers', '2'],
+      );
+      cleanup.push(async () => {
+        await server.stop('SIGKILL');
+      });
+      await waitFor('2 workers', () => workersOf(server).length === 2);
+      const workers = workersOf(server);
+      const signer = newSigner();
+      // A batch wait holds these appends in the workers' queues when the supervisor dies.
+      const pending = Array.from({ length: 10 }, () => append(server.url, signer));
+      await new Promise((r) => setTimeout(r, 150));
+      await server.stop('SIGKILL');
+      // Before: node:cluster ended each worker at once, and these connections closed unanswered.
+      const acked = await Promise.all(pending);
+      expect(acked.filter((e) => e === undefined)).toHaveLength(0);
+      // Orphaned workers would keep their database connections (and the data directory) forever.
+      await waitFor('the workers to exit', () => workers.every((pid) => !alive(pid)), 40_000);
+      expect((await dbCount(db.url)).n).toBe(10);
+      await expect(fetch(`${server.url}/api/v1/log`)).rejects.toThrow();
+    }, 60_000);
   });
 
   describe('what it refuses', () => {
