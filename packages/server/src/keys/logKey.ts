@@ -11,9 +11,10 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ConfigError } from '../config.js';
+import { createOnce } from './create-once.js';
 
 export type LogKey = {
   privateKey: KeyObject;
@@ -59,11 +60,13 @@ export function generateLogKeyPem(): string {
   return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 
-/** Writes a new key to `path` with mode 0600; fails if the file exists (never overwrites a key). */
+/**
+ * Writes a new key to `path` with mode 0600, whole (create-once.ts); fails if the file exists (never
+ * overwrites a key).
+ */
 export async function writeNewLogKey(path: string): Promise<string> {
   const pem = generateLogKeyPem();
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, pem, { mode: 0o600, flag: 'wx' });
+  await createOnce(path, pem, 0o600);
   return pem;
 }
 

@@ -22,7 +22,7 @@ import {
   randomBytes,
   sign,
 } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
@@ -56,6 +56,7 @@ import { pemDecodeAll, pemEncode } from '@scriba/sdk/crypto';
 import { bytesEqual } from '@scriba/sdk/encoding';
 import { isIssuedBy, OID_EKU_TIME_STAMPING, parseCertificate, type X509Certificate } from '@scriba/sdk/x509';
 import { ConfigError } from '../config.js';
+import { createOnce, replaceWhole } from '../keys/create-once.js';
 
 export type TsaCurve = 'P-256' | 'P-384';
 
@@ -319,10 +320,10 @@ export async function loadOrCreateTsaMaterial(opts: {
   const fresh = generateTsaMaterial({ curve: opts.curve, organization: opts.organization });
   try {
     // The key first and exclusively: of two processes starting on one data directory, one wins and
-    // the other reads what it wrote.
-    await writeFile(keyPath, fresh.keyPem, { mode: 0o600, flag: 'wx' });
+    // the others read what it wrote, each file whole (create-once.ts).
+    await createOnce(keyPath, fresh.keyPem, 0o600);
     // Public, but the data directory is private as a whole (0700, files 0600): the chain is served over HTTP.
-    await writeFile(chainPath, fresh.chainPem, { mode: 0o600 });
+    await replaceWhole(chainPath, fresh.chainPem, 0o600);
     return parseTsaMaterial(fresh.keyPem, fresh.chainPem, keyPath);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
