@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { hashLeaf, verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { childrenOf, cpuSeconds } from '../../../bench/lib/proc.mjs';
 import { hashedRekord, newSigner, postEntry, type Signer } from '../../../test/helpers/entries.js';
 import { freePort } from '../../../test/helpers/ports.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
+import { rawHttp } from '../../../test/helpers/raw-http.js';
 import { CLI_BIN, type SpawnedServer, spawnServer, tempDir } from '../../../test/helpers/server.js';
 
 /**
@@ -95,26 +96,19 @@ async function append(url: string, signer = newSigner()): Promise<Acked | undefi
  * Posts one fresh entry on a new connection (Connection: close); its status, 0 when the connection
  * closed without an answer, or 'no answer' when none came within `waitMs`.
  */
-function appendOnNewConnection(url: string, signer: Signer, waitMs = 15_000): Promise<number | 'no answer'> {
+async function appendOnNewConnection(
+  url: string,
+  signer: Signer,
+  waitMs = 15_000,
+): Promise<number | 'no answer'> {
   const body = JSON.stringify(hashedRekord(signer));
-  return new Promise((resolve) => {
-    let reply = '';
-    const s = connect(Number(new URL(url).port), '127.0.0.1', () =>
-      s.write(
-        `POST /api/v1/log/entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      ),
-    );
-    s.on('data', (d) => (reply += d));
-    s.on('error', () => {});
-    const timer = setTimeout(() => {
-      s.destroy();
-      resolve('no answer');
-    }, waitMs);
-    s.on('close', () => {
-      clearTimeout(timer);
-      resolve(Number(/^HTTP\/1\.1 (\d{3}) /.exec(reply)?.[1] ?? 0));
-    });
-  });
+  const r = await rawHttp(
+    url,
+    `POST /api/v1/log/entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    waitMs,
+  );
+  if (!r.closed) return 'no answer';
+  return Number(/^HTTP\/1\.1 (\d{3}) /.exec(r.reply)?.[1] ?? 0);
 }
 
 async function dbCount(url: string): Promise<{ n: number; lo: number; hi: number; size: number }> {

@@ -1,30 +1,9 @@
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
 import { createTestDatabase } from '../../../test/helpers/postgres.js';
+import { rawHttp as raw } from '../../../test/helpers/raw-http.js';
 import { type SpawnedServer, spawnServer, startTestServer, tempDir } from '../../../test/helpers/server.js';
 import type { RunningServer } from '../src/main.js';
-
-/** Sends raw bytes and resolves with what came back once the server closes (or after `waitMs`). */
-function raw(url: string, text: string, waitMs = 50_000): Promise<{ closed: boolean; reply: string }> {
-  const { port } = new URL(url);
-  return new Promise((resolve) => {
-    let reply = '';
-    const s = connect(Number(port), '127.0.0.1', () => s.write(text));
-    s.on('data', (d) => {
-      reply += d;
-    });
-    s.on('error', () => {});
-    const timer = setTimeout(() => {
-      s.destroy();
-      resolve({ closed: false, reply });
-    }, waitMs);
-    s.on('close', () => {
-      clearTimeout(timer);
-      resolve({ closed: true, reply });
-    });
-  });
-}
 
 describe('HTTP hardening', () => {
   let server: SpawnedServer;
