@@ -17,7 +17,10 @@
  *
  * Usage: npm run bench:read [-- --sizes 10000,1000000 --routes entry,proof --workers 1,2
  *        --seconds 5 --connections 32 --rounds 3 --warmup 1 --pg-shared-buffers 256MB --pg-prewarm
- *        --profile /tmp/reads]
+ *        --profile /tmp/reads --node-args '|--max-semi-space-size=64']
+ * `--node-args A|B`: one server per variant of Node options (space-separated within a variant; the
+ * empty variant is none), on the same loaded database, interleaved like the worker counts: an A/B of
+ * runtime settings in one run ("vs" is reads/s over the first worker count's first variant).
  * `--profile DIR`: every server process writes a V8 CPU profile into DIR/w<W>-<size>/ when it stops
  * (node --cpu-prof: the whole life of the server, warm-up and every measured load of both routes;
  * use `--routes entry` for a profile of one route).
@@ -102,6 +105,8 @@ const { values } = parseArgs({
     'pg-prewarm': { type: 'boolean', default: false },
     // V8 CPU profiles of every server process (node --cpu-prof), in <profile>/w<W>-<size>/.
     profile: { type: 'string' },
+    // Variants of the server's Node options, '|'-separated; each runs as its own server.
+    'node-args': { type: 'string', default: '' },
   },
 });
 const SIZES = values.sizes.split(',').map(Number);
@@ -110,6 +115,9 @@ for (const r of ROUTES) if (r !== 'entry' && r !== 'proof') throw new Error(`unk
 const WORKERS = values.workers.split(',').map(Number);
 for (const w of WORKERS)
   if (!(Number.isInteger(w) && w >= 1)) throw new Error(`bad --workers ${values.workers}`);
+const VARIANTS = values['node-args'].split('|').map((v) => v.split(' ').filter(Boolean));
+/** The servers measured per tree: every worker count with every variant of Node options. */
+const SERVERS = WORKERS.flatMap((w) => VARIANTS.map((nodeArgs, v) => ({ w, v, nodeArgs, key: `${w}/${v}` })));
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const ROUNDS = Number(values.rounds);
@@ -232,10 +240,10 @@ try {
     await writeFile(keyFile, key.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     const t = { size, servers: new Map(), ceilings: new Map(), runs: new Map() };
     trees.push(t);
-    for (const w of WORKERS) {
-      const nodeArgs = [];
+    for (const { w, v, nodeArgs: variantArgs, key: serverKey } of SERVERS) {
+      const nodeArgs = [...variantArgs];
       if (values.profile) {
-        const dir = join(values.profile, `w${w}-${size}`);
+        const dir = join(values.profile, `w${w}${VARIANTS.length > 1 ? `v${v}` : ''}-${size}`);
         await mkdir(dir, { recursive: true });
         nodeArgs.push('--cpu-prof', '--cpu-prof-dir', dir);
       }
@@ -255,7 +263,9 @@ try {
           SCRIBA_TSA: '0',
         },
       });
-      t.servers.set(w, server);
+      t.servers.set(serverKey, server);
+      for (const route of ROUTES) t.runs.set(`${route} ${serverKey}`, { app: [], ceiling: [] });
+      if (t.ceilings.has(w)) continue;
       // The ceilings: the same routes and query schemas answering one real answer, precomputed.
       const bodies = {};
       for (const route of ROUTES) {
@@ -266,24 +276,23 @@ try {
         bodies[PATHS[route]] = body;
       }
       t.ceilings.set(w, await startCeiling(w, bodies, tmp));
-      for (const route of ROUTES) t.runs.set(`${route} ${w}`, { app: [], ceiling: [] });
     }
   }
   // Unmeasured warm-up: every process of every server and ceiling (caches, JIT).
   for (const t of trees) {
-    for (const w of WORKERS) {
-      for (const route of ROUTES) {
-        await load(t.servers.get(w).port, t.servers.get(w).pid, t.size, route, WARMUP);
+    for (const { key } of SERVERS)
+      for (const route of ROUTES)
+        await load(t.servers.get(key).port, t.servers.get(key).pid, t.size, route, WARMUP);
+    for (const w of WORKERS)
+      for (const route of ROUTES)
         await load(t.ceilings.get(w).port, t.ceilings.get(w).pid, t.size, route, WARMUP);
-      }
-    }
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of trees) {
       for (const route of ROUTES) {
-        for (const w of WORKERS) {
-          const r = t.runs.get(`${route} ${w}`);
-          const server = t.servers.get(w);
+        for (const { w, key } of SERVERS) {
+          const r = t.runs.get(`${route} ${key}`);
+          const server = t.servers.get(key);
           const ceiling = t.ceilings.get(w);
           r.app.push(await load(server.port, server.pid, t.size, route));
           r.ceiling.push(await load(ceiling.port, ceiling.pid, t.size, route));
@@ -302,13 +311,14 @@ try {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
+const variantLabel = (v) => (VARIANTS.length > 1 ? ` | ${VARIANTS[v].join(' ') || '(none)'}` : '');
 for (const route of ROUTES) {
-  for (const w of WORKERS) {
+  for (const { w, v, key } of SERVERS) {
     let first;
     for (const t of trees) {
-      const { app, ceiling } = t.runs.get(`${route} ${w}`);
+      const { app, ceiling } = t.runs.get(`${route} ${key}`);
       const r = median(app.map((x) => x.perSec));
-      const one = median(t.runs.get(`${route} ${WORKERS[0]}`).app.map((x) => x.perSec));
+      const one = median(t.runs.get(`${route} ${SERVERS[0].key}`).app.map((x) => x.perSec));
       const c = median(ceiling.map((x) => x.perSec));
       const cServer = median(ceiling.map((x) => x.serverUs));
       const server = median(app.map((x) => x.serverUs));
@@ -316,7 +326,7 @@ for (const route of ROUTES) {
       first ??= server + pg;
       const errors = app.reduce((a, x) => a + x.errors, 0);
       rows.push(
-        `| ${route} | ${t.size.toLocaleString('en-US')} | ${w} | ${Math.round(r)} | ${(r / one).toFixed(2)} | ${median(app.map((x) => x.p99)).toFixed(2)} | ${errors} | ${Math.round(server)} | ${Math.round(pg)} | ${((server + pg) / first).toFixed(2)} | ${Math.round(c)} | ${median(ceiling.map((x) => x.p99)).toFixed(2)} | ${Math.round(cServer)} | ${(r / c).toFixed(2)} |`,
+        `| ${route} | ${t.size.toLocaleString('en-US')} | ${w}${variantLabel(v)} | ${Math.round(r)} | ${(r / one).toFixed(2)} | ${median(app.map((x) => x.p99)).toFixed(2)} | ${errors} | ${Math.round(server)} | ${Math.round(pg)} | ${((server + pg) / first).toFixed(2)} | ${Math.round(c)} | ${median(ceiling.map((x) => x.p99)).toFixed(2)} | ${Math.round(cServer)} | ${(r / c).toFixed(2)} |`,
       );
     }
   }
@@ -324,8 +334,8 @@ for (const route of ROUTES) {
 const lines = [
   `GET entry = /api/v1/log/entries?logIndex=random, proof = /api/v1/log/proof?firstSize=random&lastSize=size; ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} interleaved rounds (median); server = scriba serve --workers W, ceiling on W processes`,
   '',
-  `| route | tree size | workers | reads/s | vs ${WORKERS[0]} | p99 ms | errors | server CPU µs/read | PostgreSQL CPU µs/read | growth | ceiling (precomputed body): reads/s | p99 ms | CPU µs/read | ratio |`,
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  `| route | tree size | workers${VARIANTS.length > 1 ? ' | node options' : ''} | reads/s | vs ${WORKERS[0]}${VARIANTS.length > 1 ? ' (first)' : ''} | p99 ms | errors | server CPU µs/read | PostgreSQL CPU µs/read | growth | ceiling (precomputed body): reads/s | p99 ms | CPU µs/read | ratio |`,
+  `|---|---:|---:|${VARIANTS.length > 1 ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
   ...rows,
   '',
   `load average at the end: ${os.loadavg()[0].toFixed(2)} (${os.cpus().length} cores shared with other work)`,
