@@ -20,10 +20,11 @@
  *        --profile /tmp/reads --node-args '|--max-semi-space-size=64']
  * `--node-args A|B`: one server per variant of Node options (space-separated within a variant; the
  * empty variant is none), on the same loaded database, interleaved like the worker counts: an A/B of
- * runtime settings in one run ("vs" is reads/s over the first worker count's first variant).
- * `--profile DIR`: every server process writes a V8 CPU profile into DIR/w<W>-<size>/ when it stops
- * (node --cpu-prof: the whole life of the server, warm-up and every measured load of both routes;
- * use `--routes entry` for a profile of one route).
+ * runtime settings in one run ("vs" is reads/s over the first worker count's first variant). A
+ * first variant that starts with a dash goes after `=` (`--node-args=--max-semi-space-size=64|`).
+ * `--profile DIR`: every server process writes a V8 CPU profile into DIR/w<W>-<size>/ (w<W>v<V>-<size>
+ * with variants) when it stops (node --cpu-prof: the whole life of the server, warm-up and every
+ * measured load of both routes; use `--routes entry` for a profile of one route).
  */
 import { fork } from 'node:child_process';
 import { verify } from 'node:crypto';
