@@ -104,7 +104,7 @@ const { values } = parseArgs({
     // Load every relation of each loaded database into PostgreSQL's buffer cache (pg_prewarm) before
     // its server starts: the steady state of a server whose working set fits its shared_buffers.
     'pg-prewarm': { type: 'boolean', default: false },
-    // V8 CPU profiles of every server process (node --cpu-prof), in <profile>/w<W>-<size>/.
+    // V8 CPU profiles of every server process (node --cpu-prof), in <profile>/w<W>[v<V>]-<size>/.
     profile: { type: 'string' },
     // Variants of the server's Node options, '|'-separated; each runs as its own server.
     'node-args': { type: 'string', default: '' },
@@ -117,6 +117,8 @@ const WORKERS = values.workers.split(',').map(Number);
 for (const w of WORKERS)
   if (!(Number.isInteger(w) && w >= 1)) throw new Error(`bad --workers ${values.workers}`);
 const VARIANTS = values['node-args'].split('|').map((v) => v.split(' ').filter(Boolean));
+/** Whether variants of Node options are compared (a column and profile directories per variant). */
+const VARIED = VARIANTS.length > 1;
 /** The servers measured per tree: every worker count with every variant of Node options. */
 const SERVERS = WORKERS.flatMap((w) => VARIANTS.map((nodeArgs, v) => ({ w, v, nodeArgs, key: `${w}/${v}` })));
 const SECONDS = Number(values.seconds);
@@ -244,7 +246,7 @@ try {
     for (const { w, v, nodeArgs: variantArgs, key: serverKey } of SERVERS) {
       const nodeArgs = [...variantArgs];
       if (values.profile) {
-        const dir = join(values.profile, `w${w}${VARIANTS.length > 1 ? `v${v}` : ''}-${size}`);
+        const dir = join(values.profile, `w${w}${VARIED ? `v${v}` : ''}-${size}`);
         await mkdir(dir, { recursive: true });
         nodeArgs.push('--cpu-prof', '--cpu-prof-dir', dir);
       }
@@ -312,7 +314,7 @@ try {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
-const variantLabel = (v) => (VARIANTS.length > 1 ? ` | ${VARIANTS[v].join(' ') || '(none)'}` : '');
+const variantLabel = (v) => (VARIED ? ` | ${VARIANTS[v].join(' ') || '(none)'}` : '');
 for (const route of ROUTES) {
   for (const { w, v, key } of SERVERS) {
     let first;
@@ -335,8 +337,8 @@ for (const route of ROUTES) {
 const lines = [
   `GET entry = /api/v1/log/entries?logIndex=random, proof = /api/v1/log/proof?firstSize=random&lastSize=size; ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} interleaved rounds (median); server = scriba serve --workers W, ceiling on W processes`,
   '',
-  `| route | tree size | workers${VARIANTS.length > 1 ? ' | node options' : ''} | reads/s | vs ${WORKERS[0]}${VARIANTS.length > 1 ? ' (first)' : ''} | p99 ms | errors | server CPU µs/read | PostgreSQL CPU µs/read | growth | ceiling (precomputed body): reads/s | p99 ms | CPU µs/read | ratio |`,
-  `|---|---:|---:|${VARIANTS.length > 1 ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
+  `| route | tree size | workers${VARIED ? ' | node options' : ''} | reads/s | vs ${WORKERS[0]}${VARIED ? ' (first)' : ''} | p99 ms | errors | server CPU µs/read | PostgreSQL CPU µs/read | growth | ceiling (precomputed body): reads/s | p99 ms | CPU µs/read | ratio |`,
+  `|---|---:|---:|${VARIED ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
   ...rows,
   '',
   `load average at the end: ${os.loadavg()[0].toFixed(2)} (${os.cpus().length} cores shared with other work)`,
