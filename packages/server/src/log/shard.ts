@@ -52,6 +52,7 @@ import type { TreeHandle } from './sequencer.js';
 import type { LogStorage, StoredEntry, TreeHead, TreeId, TreeRecord } from './storage.js';
 import { readBundleEntries, readTileBytes } from './tile-reader.js';
 import { readTiles, tileGetter } from './tileStore.js';
+import { packUpperPath, type UpperPath, UpperPaths } from './upper-paths.js';
 import { cosignatureLines } from './witness-push.js';
 
 export class LogError extends Error {
@@ -169,14 +170,6 @@ type Waiting = { request: ReadRequest; resolve: (r: BatchResult) => void; reject
 /** Consistency proofs kept per shard for its latest size (keyed by first size). */
 const CONSISTENCY_CACHE_SIZE = 4096;
 
-/**
- * The path of a full level-0 tile's root to the root of one tree size (levels 8 and up of every
- * inclusion proof through the tile), checked against that root, with the tile root it starts from.
- */
-type UpperPath = { top: Uint8Array; path: Uint8Array; json: string };
-/** Upper paths kept (for the cached head's size; one buffer each: 65,536 cover 2^24 entries in ~50 MiB). */
-const UPPER_PATHS = 65536;
-
 export class Shard {
   /** Interior nodes of this tree's full tiles (immutable), shared by every proof. */
   readonly tileCache = new TileNodeCache();
@@ -188,8 +181,8 @@ export class Shard {
   private refreshing: Promise<TreeState> | undefined;
   /** Consistency proofs by `last/first` size, for the cached head's size (cleared when it moves). */
   private readonly consistencyCache = new Map<string, Uint8Array[]>();
-  /** Checked upper paths of inclusion proofs through full level-0 tiles, for one tree size. */
-  private upperPaths: { size: number; byTile: Map<number, UpperPath> } = { size: -1, byTile: new Map() };
+  /** Checked upper paths of inclusion proofs through full level-0 tiles (log/upper-paths.ts). */
+  private readonly upperPaths = new UpperPaths();
   /** Reads waiting for the next batch (see gather), batches in flight, a flush scheduled. */
   private readonly waiting: Waiting[] = [];
   private readsInFlight = 0;
@@ -555,7 +548,8 @@ export class Shard {
    * undefined when they do not prove it. What makes the path lead to `st`'s root without checking
    * it per read:
    *  - levels 8 and up (the same for every entry of t): the path of t's root, checked against `st`'s
-   *    root once per tree size and tile, and kept with that tile root (upperPaths);
+   *    root when built and kept with that tile root; at a later size assembled from t's part inside
+   *    its peak and the size's part above the peak, each checked when kept (log/upper-paths.ts);
    *  - below: a tile cached whole was folded from its row; from a stored summary, the nodes on `e`'s
    *    path fold to the tile root (pathFoldsTo, 5 hashes) and the group's leaves fold to the summary
    *    (sparseLevels); and `e`'s leaf hash is the tile's leaf at its place.
@@ -627,12 +621,11 @@ export class Shard {
         if (fromSummary) this.summaries.forget(t);
         return undefined;
       }
-      const packed = new Uint8Array(path.length * 32);
-      for (let k = 0; k < path.length; k++) packed.set(path[k]!, k * 32);
-      let json = '';
-      for (const h of path) json += `,"${hex(h)}"`;
-      upper = { top: Uint8Array.from(top), path: packed, json };
-      this.keepUpperPath(size, t, upper);
+      // Kept for the cached head's size only (a read of an older size builds its path each time).
+      upper =
+        size === this.head?.state.treeSize
+          ? this.upperPaths.keep(size, t, top, path)
+          : packUpperPath(top, path);
     }
     if (fromSummary && !this.summaries.isChecked(t)) {
       // A summary not checked whole: the nodes this path takes from it must fold to the tile root
@@ -649,18 +642,9 @@ export class Shard {
     return upper;
   }
 
-  /** The checked upper path of full tile `t` at tree size `size`, if kept. */
+  /** The checked upper path of full tile `t` at tree size `size`, if kept (or assembled: UpperPaths). */
   private upperPath(size: number, t: number): UpperPath | undefined {
-    return this.upperPaths.size === size ? this.upperPaths.byTile.get(t) : undefined;
-  }
-
-  /** Keeps a checked upper path for the cached head's size (a new size starts afresh). */
-  private keepUpperPath(size: number, t: number, upper: UpperPath): void {
-    if (size !== this.head?.state.treeSize) return;
-    if (this.upperPaths.size !== size) this.upperPaths = { size, byTile: new Map() };
-    const byTile = this.upperPaths.byTile;
-    if (byTile.size >= UPPER_PATHS) byTile.delete(byTile.keys().next().value!);
-    byTile.set(t, upper);
+    return this.upperPaths.get(size, t);
   }
 
   /**
