@@ -441,7 +441,7 @@ export class Shard {
     const full = (t + 1) * 256 <= size;
     const grouped = full && this.tileCache.get(tileKey(0, t), 256) === undefined;
     // With its path above the tile kept for this size, the proof reads at most the entry's group.
-    const upperKept = full && this.upperPath(size, t) !== undefined;
+    const upperKept = full && this.upperPaths.get(size, t) !== undefined;
     if (grouped) {
       into.leafGroups.push({ tile: t, group: Math.floor((i % 256) / GROUP) });
       if (!this.summaries.has(t)) into.summaries.push(t);
@@ -604,7 +604,7 @@ export class Shard {
     const t = Math.floor(index / 256);
     const at = levels.offsets[8]! * 32;
     const top = levels.buf.subarray(at, at + 32);
-    let upper = this.upperPath(size, t);
+    let upper = this.upperPaths.get(size, t);
     if (!upper || !bytesEqual(upper.top, top)) {
       const built = await buildInclusionProof(
         index,
@@ -640,11 +640,6 @@ export class Shard {
       }
     }
     return upper;
-  }
-
-  /** The checked upper path of full tile `t` at tree size `size`, if kept (or assembled: UpperPaths). */
-  private upperPath(size: number, t: number): UpperPath | undefined {
-    return this.upperPaths.get(size, t);
   }
 
   /**
@@ -756,7 +751,7 @@ export class Shard {
     if (first % 256 === 0 || (t + 1) * 256 > last) return undefined;
     const whole = this.tileCache.get(tileKey(0, t), 256);
     const group = Math.floor(((first - 1) % 256) / GROUP);
-    const upperKept = this.upperPath(last, t) !== undefined;
+    const upperKept = this.upperPaths.get(last, t) !== undefined;
     const request: ReadRequest = { indices: [], tiles: [], leafGroups: [], summaries: [], minSize: 0 };
     if (!whole) {
       request.leafGroups.push({ tile: t, group });
