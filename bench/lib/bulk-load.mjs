@@ -11,6 +11,7 @@
  *    hold what HTTP appends would write.
  */
 import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { integrate, rightEdgeTiles, tileKey } from '@scriba/sdk/tiles';
@@ -41,6 +42,24 @@ export async function openBenchLog(url, poolSize, batch = { maxBatchSize: 1, max
   const log = new LogService(storage, treeId, key, signer, new Metrics(), batch);
   await log.init();
   return { db, storage, key, log, treeId, signer };
+}
+
+/**
+ * The environment of a `scriba serve` on the bench log (openBenchLog's) in database `url`: its key
+ * (written to `keyFile`, 0600), checkpoint name and origin, the benches' database pool size; reads
+ * and appends only (no TSA material to create).
+ */
+export async function serveEnvOf({ key, treeId }, url, keyFile) {
+  await writeFile(keyFile, key.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  return {
+    DATABASE_URL: url,
+    SCRIBA_LOG_KEY: keyFile,
+    SCRIBA_PUBLIC_URL: 'http://bench.example',
+    SCRIBA_LOG_NAME: 'bench.example',
+    SCRIBA_ORIGIN: `bench.example - ${treeId}`,
+    SCRIBA_DB_POOL_MAX: '8',
+    SCRIBA_TSA: '0',
+  };
 }
 
 /**

@@ -128,7 +128,7 @@ const WARMUP = Number(values.warmup);
 
 const { canonicalJsonBytes } = await import('@scriba/sdk/crypto');
 const { hashLeaf, verifyInclusion } = await import('@scriba/sdk/merkle');
-const { bulkLoad, openBenchLog } = await import('../lib/bulk-load.mjs');
+const { bulkLoad, openBenchLog, serveEnvOf } = await import('../lib/bulk-load.mjs');
 const { createDatabase, startPostgres } = await import('../proofs/pg.mjs');
 const { startScribaServe } = await import('../lib/serve.mjs');
 const { freePort } = await import('../lib/pg.mjs');
@@ -239,8 +239,7 @@ try {
     }
     await log.close();
     await db.close();
-    const keyFile = join(tmp, `log-key-${size}.pem`);
-    await writeFile(keyFile, key.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    const env = await serveEnvOf({ key, treeId }, url, join(tmp, `log-key-${size}.pem`));
     const t = { size, servers: new Map(), ceilings: new Map(), runs: new Map() };
     trees.push(t);
     for (const { w, v, nodeArgs: variantArgs, key: serverKey } of SERVERS) {
@@ -250,21 +249,12 @@ try {
         await mkdir(dir, { recursive: true });
         nodeArgs.push('--cpu-prof', '--cpu-prof-dir', dir);
       }
-      // The loaded log as `scriba serve` sees it: its key, checkpoint name and origin, the bench's
-      // database pool size; reads only (no TSA material to create).
+      // The loaded log as `scriba serve` sees it (serveEnvOf).
       const server = await startScribaServe({
         args: ['--workers', String(w)],
         nodeArgs,
         logLevel: 'error',
-        env: {
-          DATABASE_URL: url,
-          SCRIBA_LOG_KEY: keyFile,
-          SCRIBA_PUBLIC_URL: 'http://bench.example',
-          SCRIBA_LOG_NAME: 'bench.example',
-          SCRIBA_ORIGIN: `bench.example - ${treeId}`,
-          SCRIBA_DB_POOL_MAX: '8',
-          SCRIBA_TSA: '0',
-        },
+        env,
       });
       t.servers.set(serverKey, server);
       for (const route of ROUTES) t.runs.set(`${route} ${serverKey}`, { app: [], ceiling: [] });

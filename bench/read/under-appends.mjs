@@ -16,12 +16,12 @@
  * `--profile DIR`: the server writes a V8 CPU profile into DIR when it stops (its whole life).
  */
 import { fork } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadRaw, presign, requestBytes, signingKeys } from '../lib/append-load.mjs';
-import { bulkLoad, openBenchLog } from '../lib/bulk-load.mjs';
+import { bulkLoad, openBenchLog, serveEnvOf } from '../lib/bulk-load.mjs';
 import { cpuSeconds } from '../lib/proc.mjs';
 import { startScribaServe } from '../lib/serve.mjs';
 import { createDatabase, startPostgres } from '../proofs/pg.mjs';
@@ -71,20 +71,10 @@ try {
   process.stderr.write(`loaded ${SIZE} entries in ${seconds.toFixed(1)} s\n`);
   await log.close();
   await db.close();
-  const keyFile = `${tmp}-log-key.pem`;
-  await writeFile(keyFile, key.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   server = await startScribaServe({
     nodeArgs: values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [],
     logLevel: 'error',
-    env: {
-      DATABASE_URL: url,
-      SCRIBA_LOG_KEY: keyFile,
-      SCRIBA_PUBLIC_URL: 'http://bench.example',
-      SCRIBA_LOG_NAME: 'bench.example',
-      SCRIBA_ORIGIN: `bench.example - ${treeId}`,
-      SCRIBA_DB_POOL_MAX: '8',
-      SCRIBA_TSA: '0',
-    },
+    env: await serveEnvOf({ key, treeId }, url, `${tmp}-log-key.pem`),
   });
   // Enough distinct entries for every appending round at ~1,000 appends/s per client.
   const perRound = Math.ceil(SECONDS * 1000 * APPEND_CLIENTS);
