@@ -34,17 +34,19 @@ type InnerPath = {
 type PeakPath = { path: Uint8Array; json: string; peakRoot: Uint8Array };
 
 /**
- * `hashes` packed, and as JSON. The hex comes from one flat string (node:buffer's encoder), sliced:
- * every answer through the path copies this JSON out again, and a string built from many small
- * pieces costs that copy far more (measured: Buffer.byteLength of the answers +100 ms per second).
+ * `hashes` packed, and as JSON. Every answer through the path copies this JSON out again, so it is
+ * kept as one flat string: the hex from node:buffer's encoder, sliced, and the pieces joined
+ * (Array.join writes one sequential string; `+=` would keep a tree of ~3 small strings per hash,
+ * which each answer walks again and which holds twice the memory). Measured: a string of many
+ * pieces cost Buffer.byteLength of the answers +100 ms per second; see README, bench:read.
  */
 function pack(hashes: Uint8Array[]): { path: Uint8Array; json: string } {
   const path = new Uint8Array(hashes.length * 32);
   for (let k = 0; k < hashes.length; k++) path.set(hashes[k]!, k * 32);
   const hex = Buffer.from(path.buffer, path.byteOffset, path.length).toString('hex');
-  let json = '';
-  for (let k = 0; k < hashes.length; k++) json += `,"${hex.slice(k * 64, k * 64 + 64)}"`;
-  return { path, json };
+  const pieces: string[] = [];
+  for (let k = 0; k < hashes.length; k++) pieces.push(`,"${hex.slice(k * 64, k * 64 + 64)}"`);
+  return { path, json: pieces.join('') };
 }
 
 /** An upper path from tile root `top` through `hashes` (copied and packed). */
@@ -52,12 +54,12 @@ export function packUpperPath(top: Uint8Array, hashes: Uint8Array[]): UpperPath 
   return { top: Uint8Array.from(top), ...pack(hashes) };
 }
 
-/** The whole upper path: a tile's part inside its peak, then the part above the peak. */
+/** The whole upper path: a tile's part inside its peak, then the part above the peak (one flat string). */
 function joined(inner: InnerPath, above: PeakPath): UpperPath {
   const path = new Uint8Array(inner.path.length + above.path.length);
   path.set(inner.path, 0);
   path.set(above.path, inner.path.length);
-  return { top: inner.top, path, json: inner.json + above.json };
+  return { top: inner.top, path, json: [inner.json, above.json].join('') };
 }
 
 /**
