@@ -4,8 +4,9 @@
  *
  * 1. The SDK imports nothing upward: no `@scriba/server` / `@scriba/cli`, no relative path out of
  *    packages/sdk, and (it is isomorphic) no `node:` built-in — except NODE_ENTRY, the one file the
- *    `node` export condition loads to hand node:crypto and an HTTP GET (node:http, node:https,
- *    node:zlib) to the SDK (its isomorphic test checks that no default entry reaches it).
+ *    `node` export condition loads to hand node:crypto, node:buffer's base64 encoder and an HTTP
+ *    GET (node:http, node:https, node:zlib) to the SDK (its isomorphic test checks that no default
+ *    entry reaches it).
  * 2. SQL text appears only in a storage implementation: the log's (packages/server/src/storage/) and
  *    the witness's store (packages/witness/src/store.ts). SQL_NOT_YET_MOVED lists exceptions; it is
  *    empty and may only stay so.
@@ -61,7 +62,7 @@ function code(text) {
 
 /** The SDK's Node-only entry (package.json `node` condition); it alone may import these built-ins. */
 const NODE_ENTRY = 'packages/sdk/src/native-node.ts';
-const NODE_ENTRY_BUILTINS = new Set(['node:crypto', 'node:http', 'node:https', 'node:zlib']);
+const NODE_ENTRY_BUILTINS = new Set(['node:buffer', 'node:crypto', 'node:http', 'node:https', 'node:zlib']);
 
 const problems = [];
 for (const file of sources('packages/sdk/src')) {

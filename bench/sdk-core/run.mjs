@@ -247,6 +247,65 @@ async function checkpointCase(label, signer, vkey, rawVerify) {
   });
 }
 
+// --- Encodings ------------------------------------------------------------------------------------
+// The SDK's hex and base64 encoders beside node:buffer's, as the server uses them: the text goes
+// into an answer whose UTF-8 length is taken (a string of many small pieces costs there). The server
+// renders hashes and bodies with the SDK's, so under Node they must keep up with node:buffer's.
+// base64: the portable encoder (browsers) and the Node default (node:buffer's, installed by the
+// SDK's Node entries); hex: one portable encoder.
+{
+  const encoding = await import('@scriba/sdk/encoding');
+  const hashes = Array.from({ length: 64 }, () => new Uint8Array(nodeCrypto.randomBytes(32)));
+  const bodies = Array.from({ length: 64 }, () => new Uint8Array(nodeCrypto.randomBytes(200)));
+  const buf = (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const answer = (encode, xs) => () => {
+    let n = 0;
+    for (const x of xs) n += Buffer.byteLength(`"${encode(x)}"`);
+    return n;
+  };
+  const nodeBase64 = (b) => buf(b).toString('base64');
+  const portable = (encode) => (b) => {
+    encoding.useNativeBase64(undefined);
+    try {
+      return encode(b);
+    } finally {
+      encoding.useNativeBase64(nodeBase64);
+    }
+  };
+  for (const [label, xs, nodeEncode, candidates] of [
+    ['hex of 32-byte hashes', hashes, (b) => buf(b).toString('hex'), [['', encoding.hexEncode]]],
+    [
+      'base64 of 200-byte bodies',
+      bodies,
+      nodeBase64,
+      [
+        [', portable (browsers)', portable(encoding.base64Encode)],
+        [', Node default', encoding.base64Encode],
+      ],
+    ],
+  ]) {
+    const rates = await compare([
+      { fn: answer(nodeEncode, xs) },
+      ...candidates.map(([, e]) => ({ fn: answer(e, xs) })),
+    ]);
+    rows.push({
+      what: `${label}: node:buffer (baseline)`,
+      wall: rates[0].wall * xs.length,
+      cpu: rates[0].cpu * xs.length,
+    });
+    candidates.forEach(([which], k) => {
+      const r = rates[k + 1];
+      rows.push({
+        what: `${label}: the SDK's encoder${which}`,
+        wall: r.wall * xs.length,
+        cpu: r.cpu * xs.length,
+        ratio: r.ratio,
+        ...(which.includes('browsers') ? {} : { target: '>= 80% of raw', ok: r.ratio >= 0.8 }),
+      });
+    });
+  }
+}
+
 // --- Output ---------------------------------------------------------------------------------------
 const fmt = (n) => (n === undefined ? '-' : Math.round(n).toLocaleString('en-US'));
 if (values.json) {

@@ -1,19 +1,23 @@
 /**
  * Node.js only: hands the host's native parts to the SDK once. `node:crypto` (crypto/native.ts), so
- * signature checks and SHA-2 digests run in OpenSSL; and an HTTP GET over `node:http`/`node:https`
+ * signature checks and SHA-2 digests run in OpenSSL; node:buffer's base64 encoder (encoding.ts);
+ * and an HTTP GET over `node:http`/`node:https`
  * for the tile client (tiles/host-http.ts), which costs a third of the CPU of Node's `fetch` per
  * entry bundle. Loaded by the `node` export condition of package.json through the small entries in
  * ./node/; the default (browser) entries never import it. This is the one file of the SDK that
  * imports Node built-ins (test/isomorphic.test.ts enforces that).
  */
+import { Buffer } from 'node:buffer';
 import * as nodeCrypto from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { gunzipSync } from 'node:zlib';
 import { type NativeCryptoModule, useNativeCrypto } from './crypto/native.js';
+import { useNativeBase64 } from './encoding.js';
 import { type HostHttpResponse, useHostHttp } from './tiles/host-http.js';
 
 useNativeCrypto(nodeCrypto as unknown as NativeCryptoModule);
+useNativeBase64((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64'));
 
 const MAX_REDIRECTS = 20; // as WHATWG fetch
 const MAX_PRESIZE = 64 * 2 ** 20; // a declared length larger than this is not allocated up front

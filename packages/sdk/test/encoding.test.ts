@@ -8,6 +8,7 @@ import {
   concatBytes,
   hexDecode,
   hexEncode,
+  useNativeBase64,
   utf8Decode,
   utf8Encode,
 } from '../src/encoding.js';
@@ -188,5 +189,32 @@ describe('base64 on long inputs (the byte-table fast paths)', () => {
     const b = base64Encode(bytesOf(10));
     expect(a).toBe(Buffer.from(bytesOf(100)).toString('base64'));
     expect(b).toBe(Buffer.from(bytesOf(10)).toString('base64'));
+  });
+});
+
+describe('useNativeBase64', () => {
+  const portable = (b: Uint8Array) => base64Encode(b);
+  const node = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+
+  it('when a native encoder is installed, base64Encode answers with it, and undefined restores the portable one', () => {
+    try {
+      useNativeBase64(() => 'native');
+      expect(base64Encode(Uint8Array.of(1, 2, 3))).toBe('native');
+    } finally {
+      useNativeBase64(undefined);
+    }
+    expect(base64Encode(Uint8Array.of(1, 2, 3))).toBe('AQID');
+  });
+
+  it("when node:buffer's encoder is installed (the Node entries do), every length and offset encodes as the portable one", () => {
+    const bytes = Uint8Array.from({ length: 300 }, (_, i) => (i * 37 + 11) & 255);
+    const expected: string[] = [];
+    for (let n = 0; n < 70; n++) expected.push(portable(bytes.subarray(n % 3, (n % 3) + n)));
+    try {
+      useNativeBase64(node);
+      for (let n = 0; n < 70; n++) expect(base64Encode(bytes.subarray(n % 3, (n % 3) + n))).toBe(expected[n]);
+    } finally {
+      useNativeBase64(undefined);
+    }
   });
 });

@@ -3,6 +3,8 @@
  * PGlite), migrations, the log key, the log, the HTTP listener, and graceful shutdown (stop accepting,
  * answer every accepted request, commit queued batches, close the database).
  */
+
+import { hexEncode } from '@scriba/sdk/encoding';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
@@ -196,7 +198,6 @@ export async function startServer(
 
 /** One log line per shard event (rotations, switches, a missing key). */
 function logShardEvent(app: FastifyInstance, e: ShardEvent): void {
-  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
   switch (e.kind) {
     case 'rotated':
       app.log.info(
@@ -204,10 +205,10 @@ function logShardEvent(app: FastifyInstance, e: ShardEvent): void {
           reason: e.reason,
           frozenTreeId: e.frozen.treeId,
           frozenSize: e.frozen.treeSize,
-          frozenRoot: hex(e.frozen.rootHash),
+          frozenRoot: hexEncode(e.frozen.rootHash),
           activeTreeId: e.active.treeId,
           activeOffset: e.active.shardOffset,
-          activeLogId: hex(e.active.logId),
+          activeLogId: hexEncode(e.active.logId),
         },
         'shard rotated by policy',
       );

@@ -7,6 +7,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hexEncode } from '@scriba/sdk/encoding';
 import { parseNote } from '@scriba/sdk/note';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { type Keyring, loadKeyring } from './keys/keyring.js';
@@ -37,8 +38,6 @@ export type ShardInfo = {
   checkpoint: string | null;
 };
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
 /**
  * The log's name and a shard's origin as the servers sign them: read from the shard's checkpoint
  * (its first line and its signature's key name), so that a command run with another SCRIBA_PUBLIC_URL
@@ -66,11 +65,11 @@ export function shardInfo(t: TreeRecord, config: Pick<Config, 'logName' | 'origi
     origin: signedAs(t, config).origin,
     offset: t.shardOffset,
     size: t.treeSize,
-    rootHash: hex(t.rootHash),
+    rootHash: hexEncode(t.rootHash),
     state: t.active ? 'active' : 'frozen',
     validFrom: t.createdAt.toISOString(),
     validTo: t.frozenAt ? t.frozenAt.toISOString() : null,
-    logId: hex(t.logId),
+    logId: hexEncode(t.logId),
     checkpoint: t.checkpoint,
   };
 }
@@ -150,7 +149,7 @@ export async function rotateShards(
       key = keyring?.byLogId(active.logId);
       if (!key) {
         throw new ConfigError(
-          `the configured keyring does not hold the active shard's key (log ID ${hex(active.logId)}); give the new shard's key with --key FILE`,
+          `the configured keyring does not hold the active shard's key (log ID ${hexEncode(active.logId)}); give the new shard's key with --key FILE`,
         );
       }
     }

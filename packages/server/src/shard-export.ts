@@ -8,6 +8,7 @@
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { hexEncode } from '@scriba/sdk/encoding';
 import { ConfigError, loadConfig } from './config.js';
 import { ShardCosigners } from './keys/shard-cosigners.js';
 import { type ExportSummary, exportShard, ShardDataError } from './log/export.js';
@@ -92,7 +93,7 @@ export async function exportShardToDir(
     if (!cosigners?.forShard(record.logId)) {
       throw new ShardExportRefused(
         'SHARD_KEY_MISSING',
-        `shard ${record.treeId} is signed with log ID ${Buffer.from(record.logId).toString('hex')}, a key the configured keyring (SCRIBA_LOG_KEY or the data dir's log key, SCRIBA_SHARD_KEYS) lacks: its Ed25519 co-signature cannot be made`,
+        `shard ${record.treeId} is signed with log ID ${hexEncode(record.logId)}, a key the configured keyring (SCRIBA_LOG_KEY or the data dir's log key, SCRIBA_SHARD_KEYS) lacks: its Ed25519 co-signature cannot be made`,
       );
     }
     await mkdir(opts.out, { recursive: true });

@@ -19,7 +19,7 @@ import {
   pemEncode,
   sha256,
 } from '@scriba/sdk/crypto';
-import { hexEncode } from '@scriba/sdk/encoding';
+import { base64Encode, hexEncode } from '@scriba/sdk/encoding';
 import { sanSearchKeys } from '@scriba/sdk/entries';
 import { isScribaError } from '@scriba/sdk/errors';
 import { parseCertificate as parseSdkCertificate, subjectAltNames } from '@scriba/sdk/x509';
@@ -240,7 +240,7 @@ export function parseVerifierDer(
   label: 'PUBLIC KEY' | 'CERTIFICATE',
   field: string,
 ): ParsedVerifier {
-  return cached(`${label}:${Buffer.from(der).toString('base64')}`, () => {
+  return cached(`${label}:${base64Encode(der)}`, () => {
     if (der.length === 0) throw invalid(field, 'must not be empty');
     return parseBlocks([{ label, der: new Uint8Array(der) }], field);
   });

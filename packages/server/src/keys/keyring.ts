@@ -6,6 +6,7 @@
  * process.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { hexEncode } from '@scriba/sdk/encoding';
 import { ConfigError } from '../config.js';
 import { assertPrivate, type LogKey, parseLogKeyPem } from './logKey.js';
 
@@ -27,7 +28,7 @@ export class Keyring {
 
   /** The key with this log ID (raw bytes or lower-case hex), or undefined. */
   byLogId(logId: Uint8Array | string): LogKey | undefined {
-    const hex = typeof logId === 'string' ? logId.toLowerCase() : Buffer.from(logId).toString('hex');
+    const hex = typeof logId === 'string' ? logId.toLowerCase() : hexEncode(logId);
     return this.byId.get(hex);
   }
 }

@@ -13,6 +13,7 @@ import {
 } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hexEncode } from '@scriba/sdk/encoding';
 import { ConfigError } from '../config.js';
 import { createOnce } from './create-once.js';
 
@@ -50,7 +51,7 @@ export function parseLogKeyPem(pem: string, source: string): LogKey {
     spki,
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     logId,
-    logIdHex: Buffer.from(logId).toString('hex'),
+    logIdHex: hexEncode(logId),
   };
 }
 

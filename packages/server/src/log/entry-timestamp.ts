@@ -7,6 +7,7 @@
  * signs the SET of an entry stored without one (rows from before sql/0006) when it is read.
  */
 import { sign } from 'node:crypto';
+import { base64Encode } from '@scriba/sdk/encoding';
 import type { LogKey } from '../keys/logKey.js';
 
 /**
@@ -28,11 +29,8 @@ export function setPayload(
 /** What a SET covers: the entry's body, when it was integrated, and its global index. */
 export type SetContent = { body: Uint8Array; integratedTime: number; logIndex: number };
 
-const base64 = (b: Uint8Array): string =>
-  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
-
 /** The SET of `c` signed with `key` (DER), synchronously: the append batch signs its entries. */
-export function signEntryTimestamp(key: LogKey, c: SetContent, bodyB64 = base64(c.body)): Uint8Array {
+export function signEntryTimestamp(key: LogKey, c: SetContent, bodyB64 = base64Encode(c.body)): Uint8Array {
   const payload = setPayload(bodyB64, c.integratedTime, key.logIdHex, c.logIndex);
   return new Uint8Array(sign('sha256', Buffer.from(payload, 'latin1'), key.privateKey));
 }
@@ -44,7 +42,7 @@ export function signEntryTimestamp(key: LogKey, c: SetContent, bodyB64 = base64(
 export function signEntryTimestampAsync(
   key: LogKey,
   c: SetContent,
-  bodyB64 = base64(c.body),
+  bodyB64 = base64Encode(c.body),
 ): Promise<Uint8Array> {
   const payload = setPayload(bodyB64, c.integratedTime, key.logIdHex, c.logIndex);
   return new Promise((resolve, reject) => {

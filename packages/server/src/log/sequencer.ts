@@ -19,6 +19,7 @@
  * is lost, none lands in two shards (the duplicate check spans every tree) and none is answered twice.
  */
 
+import { hexEncode } from '@scriba/sdk/encoding';
 import { searchIndexKeys } from '@scriba/sdk/entries';
 import { integrate, rightEdgeTiles, type StoredTile, tileKey } from '@scriba/sdk/tiles';
 import type { ValidatedEntry } from '../entries/index.js';
@@ -61,8 +62,6 @@ type Pending = {
   resolve: (o: AppendOutcome) => void;
   reject: (e: unknown) => void;
 };
-
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /**
  * The right-edge tiles of the tree after this process's last committed batch. A tree of a given size
@@ -151,7 +150,7 @@ export async function appendBatch(
   maxTreeSize?: number,
   onSent?: () => void,
 ): Promise<AppendOutcome[]> {
-  const hexes = entries.map((e) => hex(e.leafHash));
+  const hexes = entries.map((e) => hexEncode(e.leafHash));
   let nextEdge: EdgeCache;
   // A batch planned ahead and not answered yet: this one is planned on top of it.
   const ahead = edge?.planned ?? edge?.current;

@@ -9,6 +9,7 @@
  * each route renders in its own format; errors the client caused are LogError with an HTTP-like kind.
  */
 
+import { hexEncode } from '@scriba/sdk/encoding';
 import { entryUuid } from '@scriba/sdk/entries';
 import { EMPTY_ROOT } from '@scriba/sdk/merkle';
 import type { ValidatedEntry } from '../entries/index.js';
@@ -217,7 +218,7 @@ export class LogService {
   }
 
   private keyMissing(record: TreeRecord): LogError {
-    const logId = Buffer.from(record.logId).toString('hex');
+    const logId = hexEncode(record.logId);
     if (!this.keyMissingTold.has(record.treeId)) {
       this.keyMissingTold.add(record.treeId);
       this.onShardEvent({ kind: 'key-missing', treeId: record.treeId, logId });
@@ -249,7 +250,7 @@ export class LogService {
     });
     const key = keyring.byLogId(tree.logId);
     if (!key) {
-      const logIdHex = Buffer.from(tree.logId).toString('hex');
+      const logIdHex = hexEncode(tree.logId);
       const held = keyring.keys.map((k) => k.logIdHex).join(', ');
       throw new Error(
         `the keyring (log IDs ${held}) does not hold the key of this database's active shard ${tree.treeId} (log ID ${logIdHex}); set SCRIBA_LOG_KEY or add it to SCRIBA_SHARD_KEYS`,
@@ -430,7 +431,7 @@ export class LogService {
   keyOf(shard: Shard): LogKey {
     const key = this.keyFor(shard.record);
     if (key) return key;
-    const logId = Buffer.from(shard.record.logId).toString('hex');
+    const logId = hexEncode(shard.record.logId);
     throw new LogError(
       503,
       'SHARD_KEY_MISSING',

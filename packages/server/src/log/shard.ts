@@ -32,7 +32,7 @@
  * answers an error.
  */
 
-import { bytesEqual } from '@scriba/sdk/encoding';
+import { bytesEqual, hexEncode } from '@scriba/sdk/encoding';
 import { entryUuid } from '@scriba/sdk/entries';
 import { hashChildren, verifyInclusion } from '@scriba/sdk/merkle';
 import {
@@ -113,8 +113,6 @@ export function stateOf(t: TreeRecord): TreeState {
     createdAt: t.createdAt,
   };
 }
-
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /**
  * Whether leaf `leaf`'s node at level 3 of a tile's `levels` folds with its siblings at levels 3..7
@@ -581,7 +579,7 @@ export class Shard {
     for (let h = 0; h < 8; h++) {
       const sibling = node(h, (at >> h) ^ 1);
       hashes.push(sibling);
-      json += h === 0 ? `"${hex(sibling)}"` : `,"${hex(sibling)}"`;
+      json += h === 0 ? `"${hexEncode(sibling)}"` : `,"${hexEncode(sibling)}"`;
     }
     for (let k = 0; k < upper.path.length; k += 32) hashes.push(upper.path.subarray(k, k + 32));
     return { hashes, json: json + upper.json };
@@ -683,9 +681,8 @@ export class Shard {
     const head = read.head ? this.observe(read.head) : st;
     if (!head) throw new Error('the tree head was not read');
     const found = await this.withProofs(read.entries, head, read);
-    const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-    const byHash = new Map(found.map((r) => [hex(r.entry.leafHash), r]));
-    return hashes.map((h) => byHash.get(hex(h))).filter((r) => r !== undefined);
+    const byHash = new Map(found.map((r) => [hexEncode(r.entry.leafHash), r]));
+    return hashes.map((h) => byHash.get(hexEncode(h))).filter((r) => r !== undefined);
   }
 
   /**

@@ -15,7 +15,7 @@
  *    assembled from both only when the tile's inner path folds to the peak root that the size's
  *    part was checked from. The last peak holds the ephemeral node, so its tiles are kept whole only.
  */
-import { bytesEqual } from '@scriba/sdk/encoding';
+import { bytesEqual, hexEncode } from '@scriba/sdk/encoding';
 import { rootFromInclusionProof } from '@scriba/sdk/merkle';
 
 /** An upper path: the tile root it starts from, its hashes packed, and the same as JSON (`,"hex"`…). */
@@ -35,7 +35,7 @@ type PeakPath = { path: Uint8Array; json: string; peakRoot: Uint8Array };
 
 /**
  * `hashes` packed, and as JSON. Every answer through the path copies this JSON out again, so it is
- * kept as one flat string: the hex from node:buffer's encoder, sliced, and the pieces joined
+ * kept as one flat string: the hex of the packed path (one string), sliced, and the pieces joined
  * (Array.join writes one sequential string; `+=` would keep a tree of ~3 small strings per hash,
  * which each answer walks again and which holds twice the memory). Measured: a string of many
  * pieces cost Buffer.byteLength of the answers +100 ms per second; see README, bench:read.
@@ -43,7 +43,7 @@ type PeakPath = { path: Uint8Array; json: string; peakRoot: Uint8Array };
 function pack(hashes: Uint8Array[]): { path: Uint8Array; json: string } {
   const path = new Uint8Array(hashes.length * 32);
   for (let k = 0; k < hashes.length; k++) path.set(hashes[k]!, k * 32);
-  const hex = Buffer.from(path.buffer, path.byteOffset, path.length).toString('hex');
+  const hex = hexEncode(path);
   const pieces: string[] = [];
   for (let k = 0; k < hashes.length; k++) pieces.push(`,"${hex.slice(k * 64, k * 64 + 64)}"`);
   return { path, json: pieces.join('') };

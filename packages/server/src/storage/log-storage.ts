@@ -15,6 +15,7 @@
  * leaf groups their proofs need, the tree head when asked), prepared per connection for one entry.
  */
 import { createHash } from 'node:crypto';
+import { base64Encode, hexEncode } from '@scriba/sdk/encoding';
 import { decodeStoredBody, encodeStoredBody, isCompactStoredBody } from '@scriba/sdk/entries';
 import { ScribaError } from '@scriba/sdk/errors';
 import { tileKey } from '@scriba/sdk/tiles';
@@ -35,9 +36,6 @@ import {
 } from '../log/storage.js';
 import { sqlState } from './errors.js';
 import { type Db, type Queryable, type TxQueryable, toBytes, toNumber } from './types.js';
-
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-const b64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 
 /** A tree id as an SQL literal: only decimal int64 text passes. */
 function treeLiteral(treeId: TreeId): string {
@@ -608,23 +606,23 @@ export class SqlLogStorage implements LogStorage {
     const tiles = tileWrites(w.treeSize - w.entries.length, w.tiles);
     const params = [
       w.treeSize,
-      hex(w.rootHash),
+      hexEncode(w.rootHash),
       w.checkpoint,
       w.integratedTime,
       w.entries.map((e) => e.index),
       w.entries.map((e) => e.leafHashHex),
       w.entries.map((e) => e.kind),
       w.entries.map((e) => e.apiVersion),
-      w.entries.map((e) => b64(encodeStoredBody(e.body))),
+      w.entries.map((e) => base64Encode(encodeStoredBody(e.body))),
       searchKeys,
       searchIdx,
       tiles.map((t) => t.level),
       tiles.map((t) => t.index),
-      tiles.map((t) => hex(t.hashes)),
+      tiles.map((t) => hexEncode(t.hashes)),
       treeId,
       tiles.map((t) => t.start),
       w.entries.length,
-      w.entries.map((e) => b64(e.set)),
+      w.entries.map((e) => base64Encode(e.set)),
       w.summaries.map((t) => t.index),
       w.summaries.map((t) => Buffer.from(t.nodes.buffer, t.nodes.byteOffset, t.nodes.byteLength)),
     ];
@@ -634,7 +632,7 @@ export class SqlLogStorage implements LogStorage {
       : this.db.commitInOne<Written>(lock!, PREDICTED_WRITE_SQL, [
           ...params,
           expected!.size,
-          hex(expected!.rootHash),
+          hexEncode(expected!.rootHash),
         ])
     ).catch((e: unknown) => {
       if (sqlState(e) === '22012')

@@ -11,6 +11,8 @@
  * `logID` is the SHA-256 of the shard's key; `verification.inclusionProof.logIndex` is tree-local,
  * against the shard's own checkpoint (origin `<name> - <treeID>`).
  */
+
+import { base64Encode, hexEncode } from '@scriba/sdk/encoding';
 import type { LogKey } from '../../keys/logKey.js';
 import { setPayload, signEntryTimestampAsync } from '../../log/entry-timestamp.js';
 import type { Created, EntryWithProof, InclusionView } from '../../log/service.js';
@@ -37,8 +39,6 @@ export type LogEntryValue = {
   };
 };
 
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-
 /** EntryUUID: the SDK's (16 hex digits of the tree ID, then the 64-hex leaf hash). */
 export { entryUuid } from '@scriba/sdk/entries';
 
@@ -61,7 +61,7 @@ export async function signedEntryTimestamp(
     { body: e.body, integratedTime: e.integratedTime, logIndex },
     bodyB64,
   );
-  return Buffer.from(sig.buffer, sig.byteOffset, sig.byteLength).toString('base64');
+  return base64Encode(sig);
 }
 
 /** The SETs of this process (signed once per entry; see set-cache.ts). */
@@ -79,7 +79,7 @@ export async function logEntryValue(
   e: StoredEntry,
   proof: ProofView,
 ): Promise<LogEntryValue> {
-  const body = Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength).toString('base64');
+  const body = base64Encode(e.body);
   const logIndex = shard.offset + e.index;
   return {
     body,
@@ -89,14 +89,14 @@ export async function logEntryValue(
     verification: {
       inclusionProof: {
         logIndex: e.index,
-        rootHash: hex(proof.rootHash),
+        rootHash: hexEncode(proof.rootHash),
         treeSize: proof.treeSize,
-        hashes: proof.hashes.map(hex),
+        hashes: proof.hashes.map(hexEncode),
         checkpoint: proof.checkpoint,
       },
       // Signed once, when the entry was integrated, and stored with it; older rows: on read (cached).
       signedEntryTimestamp: e.set
-        ? Buffer.from(e.set.buffer, e.set.byteOffset, e.set.byteLength).toString('base64')
+        ? base64Encode(e.set)
         : await sets.get(shard.key, shard.treeId, logIndex, e, body),
     },
   };
@@ -124,22 +124,20 @@ function checkpointLiteral(checkpoint: string): string {
  */
 export async function logEntryJson(key: LogKey, sets: SetCache, e: EntryWithProof): Promise<string> {
   const s = e.entry;
-  const body = Buffer.from(s.body.buffer, s.body.byteOffset, s.body.byteLength).toString('base64');
+  const body = base64Encode(s.body);
   const logIndex = e.offset + s.index;
   // Signed once, when the entry was integrated, and stored with it; older rows: on read (cached).
-  const set = s.set
-    ? Buffer.from(s.set.buffer, s.set.byteOffset, s.set.byteLength).toString('base64')
-    : await sets.get(key, e.treeId, logIndex, s, body);
+  const set = s.set ? base64Encode(s.set) : await sets.get(key, e.treeId, logIndex, s, body);
   const p = e.proof;
   let hashes = p.hashesJson;
   if (hashes === undefined) {
     hashes = '';
-    for (const h of p.hashes) hashes += hashes === '' ? `"${hex(h)}"` : `,"${hex(h)}"`;
+    for (const h of p.hashes) hashes += hashes === '' ? `"${hexEncode(h)}"` : `,"${hexEncode(h)}"`;
   }
   return (
     `{"${e.uuid}":{"body":"${body}","integratedTime":${s.integratedTime},"logID":"${key.logIdHex}",` +
     `"logIndex":${logIndex},"verification":{"inclusionProof":{"logIndex":${s.index},` +
-    `"rootHash":"${hex(p.rootHash)}","treeSize":${p.treeSize},"hashes":[${hashes}],` +
+    `"rootHash":"${hexEncode(p.rootHash)}","treeSize":${p.treeSize},"hashes":[${hashes}],` +
     `"checkpoint":${checkpointLiteral(p.checkpoint)}},"signedEntryTimestamp":"${set}"}}}`
   );
 }

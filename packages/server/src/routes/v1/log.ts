@@ -28,8 +28,6 @@ function activeOf(shards: Shard[]): Shard {
   return active;
 }
 
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-
 /**
  * The JSON text of a ConsistencyProof answer; `rendered` keeps it per proof the shard kept (its
  * `hashes` array, shared by every request for the same sizes while the head stays).
@@ -41,7 +39,7 @@ function consistencyJson(
   const kept = rendered.get(proof.hashes);
   if (kept && bytesEqual(kept.rootHash, proof.rootHash)) return kept.text;
   // Hex only (nothing to escape): written directly, sent without the response serializer.
-  const text = `{"rootHash":"${hex(proof.rootHash)}","hashes":[${proof.hashes.map((h) => `"${hex(h)}"`).join(',')}]}`;
+  const text = `{"rootHash":"${hexEncode(proof.rootHash)}","hashes":[${proof.hashes.map((h) => `"${hexEncode(h)}"`).join(',')}]}`;
   if (proof.hashes.length > 0) rendered.set(proof.hashes, { rootHash: proof.rootHash, text });
   return text;
 }
