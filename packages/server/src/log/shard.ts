@@ -32,7 +32,7 @@
  * answers an error.
  */
 
-import { bytesEqual, hexEncode } from '@scriba/sdk/encoding';
+import { bytesEqual, concatBytes, hexEncode } from '@scriba/sdk/encoding';
 import { entryUuid } from '@scriba/sdk/entries';
 import { hashChildren, verifyInclusion } from '@scriba/sdk/merkle';
 import {
@@ -777,17 +777,20 @@ export class Shard {
     if (!upper) return undefined;
     const node = (h: number, k: number) => {
       const o = (levels.offsets[h]! + k) * 32;
-      return levels.buf.slice(o, o + 32);
+      return levels.buf.subarray(o, o + 32);
     };
     const m = first - t * 256;
     const shift = Math.min(8, 31 - Math.clz32(m & -m));
-    const hashes: Uint8Array[] = [];
+    const views: Uint8Array[] = [];
     // Unless `first` is a power of two, the subtree ending at it (in t: the power of two is t = 0).
-    if (first !== 2 ** shift) hashes.push(node(shift, (m >> shift) - 1));
+    if (first !== 2 ** shift) views.push(node(shift, (m >> shift) - 1));
     const leaf = (first - 1) % 256;
-    for (let h = shift; h < 8; h++) hashes.push(node(h, (leaf >> h) ^ 1));
-    for (let k = 0; k < upper.path.length; k += 32) hashes.push(upper.path.slice(k, k + 32));
-    return hashes;
+    for (let h = shift; h < 8; h++) views.push(node(h, (leaf >> h) ^ 1));
+    for (let k = 0; k < upper.path.length; k += 32) views.push(upper.path.subarray(k, k + 32));
+    // Copied into one buffer (the proof may be kept, and must not hold the tile's levels): one
+    // allocation per proof instead of one per hash.
+    const packed = concatBytes(...views);
+    return views.map((_, i) => packed.subarray(i * 32, i * 32 + 32));
   }
 
   /**
