@@ -15,7 +15,7 @@
  *    assembled from both only when the tile's inner path folds to the peak root that the size's
  *    part was checked from. The last peak holds the ephemeral node, so its tiles are kept whole only.
  */
-import { bytesEqual, hexEncode } from '@scriba/sdk/encoding';
+import { bytesEqual, concatBytes, hexEncode } from '@scriba/sdk/encoding';
 import { rootFromInclusionProof } from '@scriba/sdk/merkle';
 
 /** An upper path: the tile root it starts from, its hashes packed, and the same as JSON (`,"hex"`…). */
@@ -41,8 +41,7 @@ type PeakPath = { path: Uint8Array; json: string; peakRoot: Uint8Array };
  * pieces cost Buffer.byteLength of the answers +100 ms per second; see README, bench:read.
  */
 function pack(hashes: Uint8Array[]): { path: Uint8Array; json: string } {
-  const path = new Uint8Array(hashes.length * 32);
-  for (let k = 0; k < hashes.length; k++) path.set(hashes[k]!, k * 32);
+  const path = concatBytes(...hashes);
   const hex = hexEncode(path);
   const pieces: string[] = [];
   for (let k = 0; k < hashes.length; k++) pieces.push(`,"${hex.slice(k * 64, k * 64 + 64)}"`);
@@ -56,10 +55,11 @@ export function packUpperPath(top: Uint8Array, hashes: Uint8Array[]): UpperPath 
 
 /** The whole upper path: a tile's part inside its peak, then the part above the peak (one flat string). */
 function joined(inner: InnerPath, above: PeakPath): UpperPath {
-  const path = new Uint8Array(inner.path.length + above.path.length);
-  path.set(inner.path, 0);
-  path.set(above.path, inner.path.length);
-  return { top: inner.top, path, json: [inner.json, above.json].join('') };
+  return {
+    top: inner.top,
+    path: concatBytes(inner.path, above.path),
+    json: [inner.json, above.json].join(''),
+  };
 }
 
 /**
