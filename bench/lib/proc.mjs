@@ -1,6 +1,7 @@
 /**
  * Per-process figures for the benchmarks, from Linux /proc (NaN elsewhere): CPU seconds used, the
- * children of a process (PostgreSQL's backends under its postmaster), resident memory.
+ * children of a process (PostgreSQL's backends under its postmaster), resident memory; and one
+ * machine-wide figure, the page cache's refaults.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -38,5 +39,21 @@ export function rssMiB(pid) {
     return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
   } catch {
     return { now: Number.NaN, peak: Number.NaN };
+  }
+}
+
+/**
+ * File pages read back into the page cache after the kernel evicted them (/proc/vmstat
+ * `workingset_refault_file`, machine-wide; NaN off Linux). Counted around a load, it tells whether
+ * PostgreSQL read its tables from memory or from disk: a database larger than its shared_buffers
+ * relies on the page cache, and some machines evict cold page-cache pages on their own (DAMON's
+ * proactive reclaim on this project's VMs pages out file pages untouched for about a minute).
+ */
+export function pageCacheRefaults() {
+  try {
+    const m = /^workingset_refault_file (\d+)$/m.exec(readFileSync('/proc/vmstat', 'utf8'));
+    return m ? Number(m[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
   }
 }

