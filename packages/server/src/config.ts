@@ -9,6 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { type NoteVerifier, parseVerifierKey } from '@scriba/sdk/note';
+import { DEFAULT_IDLE_TIMEOUT_MS } from './storage/postgres.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -48,6 +49,8 @@ export type Config = {
   dbConnectTimeoutMs: number;
   /** Bound on one SQL statement (server statement_timeout; the driver waits 5 s more), ms. */
   dbStatementTimeoutMs: number;
+  /** How long an unused database connection stays open, ms (0: until the server stops). */
+  dbIdleTimeoutMs: number;
   /** How long the start waits for the database (retrying with backoff) before it gives up, ms. */
   dbStartTimeoutMs: number;
   /** Appends queued or being written per process; past it, 503 with Retry-After. */
@@ -322,6 +325,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dbPoolMax: intVar(env, 'SCRIBA_DB_POOL_MAX', 10, 1, 1000),
     dbConnectTimeoutMs: intVar(env, 'SCRIBA_DB_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
     dbStatementTimeoutMs: intVar(env, 'SCRIBA_DB_STATEMENT_TIMEOUT_MS', 10_000, 100, 3_600_000),
+    dbIdleTimeoutMs: intVar(env, 'SCRIBA_DB_IDLE_TIMEOUT_MS', DEFAULT_IDLE_TIMEOUT_MS, 0, 86_400_000),
     dbStartTimeoutMs: intVar(env, 'SCRIBA_DB_START_TIMEOUT_MS', 20_000, 0, 3_600_000),
     appendQueueMax: intVar(env, 'SCRIBA_APPEND_QUEUE_MAX', 4096, 1, 1_000_000),
     headersTimeoutMs: intVar(env, 'SCRIBA_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),

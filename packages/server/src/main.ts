@@ -78,6 +78,7 @@ export async function startServer(
     poolMax: config.dbPoolMax,
     connectTimeoutMs: config.dbConnectTimeoutMs,
     statementTimeoutMs: config.dbStatementTimeoutMs,
+    idleTimeoutMs: config.dbIdleTimeoutMs,
     onError: (err) => onDbError(err),
   });
   let shuttingDown = false;

@@ -15,6 +15,7 @@ describe('loadConfig', () => {
         logName: '127.0.0.1:3000',
         dbConnectTimeoutMs: 5_000,
         dbStatementTimeoutMs: 10_000,
+        dbIdleTimeoutMs: 600_000,
         dbStartTimeoutMs: 20_000,
         appendQueueMax: 4096,
         headersTimeoutMs: 10_000,
@@ -29,6 +30,14 @@ describe('loadConfig', () => {
       const c = loadConfig({ SCRIBA_PUBLIC_URL: 'https://log.example.com/' });
       expect(c.publicUrl).toBe('https://log.example.com');
       expect(c.logName).toBe('log.example.com');
+    });
+  });
+
+  describe('SCRIBA_DB_IDLE_TIMEOUT_MS', () => {
+    it('is ten minutes by default, a count of ms, or 0 for connections kept until the server stops', () => {
+      expect(loadConfig({}).dbIdleTimeoutMs).toBe(600_000);
+      expect(loadConfig({ SCRIBA_DB_IDLE_TIMEOUT_MS: '5000' }).dbIdleTimeoutMs).toBe(5_000);
+      expect(loadConfig({ SCRIBA_DB_IDLE_TIMEOUT_MS: '0' }).dbIdleTimeoutMs).toBe(0);
     });
   });
 
@@ -137,6 +146,8 @@ describe('loadConfig', () => {
       ['SCRIBA_TILE_CACHE_MB', { SCRIBA_TILE_CACHE_MB: '-5' }],
       ['SCRIBA_DB_CONNECT_TIMEOUT_MS', { SCRIBA_DB_CONNECT_TIMEOUT_MS: '0' }],
       ['SCRIBA_DB_STATEMENT_TIMEOUT_MS', { SCRIBA_DB_STATEMENT_TIMEOUT_MS: 'never' }],
+      ['SCRIBA_DB_IDLE_TIMEOUT_MS', { SCRIBA_DB_IDLE_TIMEOUT_MS: '-1' }],
+      ['SCRIBA_DB_IDLE_TIMEOUT_MS', { SCRIBA_DB_IDLE_TIMEOUT_MS: '' + 86_400_001 }],
       ['SCRIBA_DB_START_TIMEOUT_MS', { SCRIBA_DB_START_TIMEOUT_MS: '-5' }],
       ['SCRIBA_APPEND_QUEUE_MAX', { SCRIBA_APPEND_QUEUE_MAX: '0' }],
       ['SCRIBA_HEADERS_TIMEOUT_MS', { SCRIBA_HEADERS_TIMEOUT_MS: '1e3' }],
