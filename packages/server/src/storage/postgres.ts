@@ -68,11 +68,11 @@ function statementName(sql: string): string | undefined {
 
 /**
  * The pool's default idle timeout, ms: ten minutes, so a server that pauses between bursts (or a
- * load that comes and goes) finds its backends where it left them. With node-postgres's own 10 s (and
- * this pool's earlier 30 s), a pause of a few seconds replaced every backend: on a 10^7 tree with
- * shared_buffers=4GB, entry reads after 35 s pauses cost PostgreSQL 105-117 µs of CPU each (1.3-1.5
- * page faults per read as each new backend mapped the shared buffers it touched) against 55-63 µs
- * with the same backends kept (README, bench:read).
+ * load that comes and goes) finds its backends where it left them. With this pool's earlier 30 s
+ * (node-postgres's own default is 10 s), a longer pause replaced every backend: on a 10^7 tree with
+ * shared_buffers=4GB, entry reads after 35 s pauses cost PostgreSQL 105-119 µs of CPU each (1.3-1.5
+ * page faults per read as each new backend mapped the shared buffers it touched) against 58-74 µs
+ * with the backends kept (docs/benchmarks.md, bench:read, session 10).
  */
 export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 
