@@ -12,7 +12,8 @@ import { fakeEntry } from './fixtures.js';
 
 /**
  * A batch's write and its COMMIT leave in one round trip (storage/postgres.ts queryAndCommit): a
- * write that fails commits nothing, the connection stays usable, and the next batch appends.
+ * write that fails commits nothing, the connection stays usable, and the next batch appends. The
+ * write is a statement prepared on the connection.
  */
 describe('a batch write pipelined with its commit', () => {
   let db: Db;
@@ -74,5 +75,21 @@ describe('a batch write pipelined with its commit', () => {
       expect(r.kind).toBe('created');
       expect((await storage.tree(log.active.treeId)).treeSize).toBe(6);
     });
+  });
+
+  // storage/postgres.ts preparedQuery: the write is parsed and planned once per connection.
+  it('prepares the batch write once on the connection, under the lock and planned ahead', async () => {
+    for (let i = 0; i < 4; i++) expect((await log.append(fakeEntry())).kind).toBe('created');
+    const writes = async () =>
+      (
+        await db.query<{ name: string; statement: string }>(
+          "SELECT name, statement FROM pg_prepared_statements WHERE statement LIKE '%INSERT INTO entries%'",
+        )
+      ).rows;
+    const prepared = await writes();
+    // The write planned under the lock, and the one planned ahead (it also checks for duplicates).
+    expect(prepared.map((r) => r.statement.includes('dup AS')).sort()).toEqual([false, true]);
+    for (let i = 0; i < 4; i++) expect((await log.append(fakeEntry())).kind).toBe('created');
+    expect((await writes()).map((r) => r.name).sort()).toEqual(prepared.map((r) => r.name).sort());
   });
 });

@@ -24,7 +24,8 @@ export interface TxQueryable extends Queryable {
    * Runs `sql` and commits the transaction in ONE round trip (the driver sends COMMIT right behind
    * the statement). The statement MUST fail (raise) for every outcome that must not commit: by the
    * time its result arrives, the commit is on its way. Resolves with its rows after the commit; on
-   * its failure nothing is committed. Nothing may be queried on `tx` afterwards.
+   * its failure nothing is committed. Nothing may be queried on `tx` afterwards. `sql` is a fixed
+   * text (a batch write), prepared per connection where the driver allows it.
    */
   queryAndCommit<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
 }
@@ -45,7 +46,8 @@ export interface Db extends Queryable {
    * without parameters, e.g. a lock), then `sql` with `params`, then COMMIT, sent in one write. Each
    * statement still takes its own snapshot (READ COMMITTED), so `sql` sees every commit made before
    * `opening` returned. `sql` MUST fail (raise) for every outcome that must not commit. Resolves
-   * with its rows after the commit; on any failure nothing is committed.
+   * with its rows after the commit; on any failure nothing is committed. `sql` is a fixed text,
+   * prepared per connection where the driver allows it.
    */
   commitInOne<R = Record<string, unknown>>(
     opening: string,
