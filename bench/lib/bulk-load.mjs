@@ -199,6 +199,8 @@ export async function bulkLoad(db, treeId, signer, n, body) {
   ]);
   let size = 0;
   const edge = new Map();
+  // The tree's compact range after the last chunk (integrate folds no tile with it).
+  let range;
   const signer$ = setSigners(signer.key, now);
   let signing = body ? undefined : signer$.sign(0, Math.min(n, CHUNK));
   try {
@@ -232,7 +234,8 @@ export async function bulkLoad(db, treeId, signer, n, body) {
         for (const row of rows) leaves.push(new Uint8Array(row.leaf_hash));
       } else for (let i = size; i < end; i++) leaves.push(leafOf(i));
       const stored = rightEdgeTiles(size).map((t) => ({ ...t, hashes: edge.get(tileKey(t.level, t.index)) }));
-      const r = integrate(size, stored, leaves);
+      const r = integrate(size, stored, leaves, range);
+      range = r.range;
       await writeTiles(db, treeId, r.changed);
       // The summaries of the level-0 tiles this chunk filled, as the append batch writes them.
       const full = r.changed.filter((t) => t.level === 0 && t.hashes.length === 256 * 32);

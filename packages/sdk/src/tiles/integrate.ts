@@ -3,17 +3,22 @@
  * function from (old tree size, the stored right-edge tiles, new leaf hashes) to (new size, new root,
  * the tiles that changed), in C2SP tlog-tiles layout (tile height 8: a level-L tile stores the
  * hashes of tree level 8L; when a tile fills, its root becomes the next stored hash one tile level up).
- * Tiles are handled as concatenated 32-byte hashes, the way they are stored. `rootFromTiles` is also
- * the tile client's root rebuild. Which tiles change is
- * the layout's `tilesTouchedByAppend`; which tiles must be read is `rightEdgeTiles`.
+ * Tiles are handled as concatenated 32-byte hashes, the way they are stored. The tree's right edge
+ * is a compact range (merkle/compact.ts): each new leaf merges into it, and the nodes it completes at
+ * tree levels 0, 8, 16, … are the new stored hashes. The range is carried from one integrate to the
+ * next (`range`), else built by folding the stored right-edge tiles, as `rootFromTiles` (the tile
+ * client's root rebuild) does. Which tiles change is the layout's `tilesTouchedByAppend`; which tiles
+ * must be read is `rightEdgeTiles`.
  */
 import { ScribaError } from '../errors.js';
-import { EMPTY_ROOT, HASH_SIZE, hashChildren } from '../merkle/hash.js';
+import { CompactRange } from '../merkle/compact.js';
+import { HASH_SIZE } from '../merkle/hash.js';
 import { rangeNodes } from '../merkle/proof.js';
 import { foldTileBytes } from './hash.js';
 import {
   nodeTileLocation,
   storedHashCount,
+  TILE_HEIGHT,
   TILE_WIDTH,
   type TileId,
   tilesTouchedByAppend,
@@ -44,15 +49,16 @@ export function rootFromTiles(
   size: number,
   getTile: (level: number, index: number) => Uint8Array,
 ): Uint8Array {
-  if (size === 0) return EMPTY_ROOT.slice();
-  // The perfect subtrees of the size's binary decomposition, left to right.
-  const nodes = rangeNodes(size).map((n) => {
+  return rangeFromTiles(size, getTile).root();
+}
+
+/** The compact range of the tree of `size`: its perfect subtrees folded from the right-edge tiles. */
+function rangeFromTiles(size: number, getTile: (level: number, index: number) => Uint8Array): CompactRange {
+  const hashes = rangeNodes(size).map((n) => {
     const loc = nodeTileLocation(n, size);
     return foldTileBytes(getTile(loc.tile.level, loc.tile.index), loc.start, loc.end);
   });
-  let acc = nodes[nodes.length - 1]!;
-  for (let i = nodes.length - 2; i >= 0; i--) acc = hashChildren(nodes[i]!, acc);
-  return acc;
+  return CompactRange.fromHashes(size, hashes);
 }
 
 export type IntegrationResult = {
@@ -62,73 +68,87 @@ export type IntegrationResult = {
   changed: StoredTile[];
   /** Every right-edge tile of the new size (rightEdgeTiles(newSize)): what the next append reads. */
   edge: StoredTile[];
+  /** The new size's compact range: give it to the next integrate of this tree to spare its folds. */
+  range: CompactRange;
 };
 
-function concat(hashes: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(hashes.length * HASH_SIZE);
-  for (let i = 0; i < hashes.length; i++) out.set(hashes[i]!, i * HASH_SIZE);
+/** A tile level's right edge while integrating: the stored row's first `width` hashes, then `added`. */
+type EdgeLevel = { index: number; width: number; row: Uint8Array; added: Uint8Array[] };
+
+/** The level's row: its stored hashes and the added ones, concatenated. */
+function rowOf(l: EdgeLevel): Uint8Array {
+  const out = new Uint8Array((l.width + l.added.length) * HASH_SIZE);
+  out.set(l.row.subarray(0, l.width * HASH_SIZE), 0);
+  for (let i = 0; i < l.added.length; i++) out.set(l.added[i]!, (l.width + i) * HASH_SIZE);
   return out;
 }
 
 /**
  * Appends `leafHashes` to the tree of `oldSize`. `stored` MUST contain every tile listed by
  * rightEdgeTiles(oldSize) (longer rows are fine: only the first `width` hashes are used).
+ * `range`: the compact range of this tree at `oldSize` (a previous integrate's; one of another size
+ * is not used; it is not modified), so that the stored right edge need not be folded again.
  */
 export function integrate(
   oldSize: number,
   stored: StoredTile[],
   leafHashes: Uint8Array[],
+  range?: CompactRange,
 ): IntegrationResult {
   const byKey = new Map(stored.map((t) => [tileKey(t.level, t.index), t.hashes]));
-  // Current right-edge tile per level, as a growable array of hashes.
-  const edge: { index: number; hashes: Uint8Array[] }[] = [];
+  const levels: EdgeLevel[] = [];
   let count = oldSize;
   for (let level = 0; count > 0; level++) {
     const index = Math.floor(count / TILE_WIDTH);
     const width = count % TILE_WIDTH;
-    const hashes: Uint8Array[] = [];
+    let row: Uint8Array = EMPTY_ROW;
     if (width > 0) {
-      const row = byKey.get(tileKey(level, index));
-      if (!row || row.length < width * HASH_SIZE) {
+      const stored = byKey.get(tileKey(level, index));
+      if (!stored || stored.length < width * HASH_SIZE) {
         throw new ScribaError(
           'TILE_NOT_FOUND',
           `integrate: missing stored tile ${tileKey(level, index)} (width ${width})`,
         );
       }
-      for (let i = 0; i < width; i++) hashes.push(row.slice(i * HASH_SIZE, (i + 1) * HASH_SIZE));
+      row = stored;
     }
-    edge.push({ index, hashes });
+    levels.push({ index, width, row, added: [] });
     count = index;
   }
+  const tree =
+    range?.size === oldSize
+      ? range.clone()
+      : rangeFromTiles(oldSize, (level, index) => byKey.get(tileKey(level, index)) ?? EMPTY_ROW);
   // Full tiles completed by this append, by key.
   const full = new Map<string, Uint8Array>();
-  const push = (level: number, hash: Uint8Array): void => {
-    let cur = edge[level];
+  // A node the range completes at tree level 8L is the next stored hash of tile level L.
+  const store = (level: number, hash: Uint8Array): void => {
+    let cur = levels[level];
     if (!cur) {
-      cur = { index: 0, hashes: [] };
-      edge[level] = cur;
+      cur = { index: 0, width: 0, row: EMPTY_ROW, added: [] };
+      levels[level] = cur;
     }
-    cur.hashes.push(hash);
-    if (cur.hashes.length === TILE_WIDTH) {
-      const row = concat(cur.hashes);
-      full.set(tileKey(level, cur.index), row);
-      edge[level] = { index: cur.index + 1, hashes: [] };
-      push(level + 1, foldTileBytes(row, 0, TILE_WIDTH));
+    cur.added.push(hash);
+    if (cur.width + cur.added.length === TILE_WIDTH) {
+      full.set(tileKey(level, cur.index), rowOf(cur));
+      levels[level] = { index: cur.index + 1, width: 0, row: EMPTY_ROW, added: [] };
     }
   };
   for (const h of leafHashes) {
     if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE)
       throw new ScribaError('MERKLE_INVALID_HASH', 'integrate: leaf hash must be 32 bytes');
-    push(0, h);
+    tree.append(h, (id, hash) => {
+      if (id.level % TILE_HEIGHT === 0) store(id.level / TILE_HEIGHT, hash);
+    });
   }
   const newSize = oldSize + leafHashes.length;
   const edgeRows = new Map<string, Uint8Array>();
   const edgeTiles: StoredTile[] = [];
-  edge.forEach((t, level) => {
-    if (t.hashes.length > 0) {
-      const hashes = concat(t.hashes);
-      edgeRows.set(tileKey(level, t.index), hashes);
-      edgeTiles.push({ level, index: t.index, hashes });
+  levels.forEach((l, level) => {
+    if (l.width + l.added.length > 0) {
+      const hashes = l.added.length > 0 ? rowOf(l) : l.row.slice(0, l.width * HASH_SIZE);
+      edgeRows.set(tileKey(level, l.index), hashes);
+      edgeTiles.push({ level, index: l.index, hashes });
     }
   });
   const changed = tilesTouchedByAppend(oldSize, newSize).map((t): StoredTile => {
@@ -139,11 +159,7 @@ export function integrate(
     }
     return { level: t.level, index: t.index, hashes };
   });
-  const rootHash = rootFromTiles(newSize, (level, index) => {
-    const row = edgeRows.get(tileKey(level, index));
-    if (!row)
-      throw new ScribaError('TILE_NOT_FOUND', `integrate: right-edge tile ${tileKey(level, index)} missing`);
-    return row;
-  });
-  return { newSize, rootHash, changed, edge: edgeTiles };
+  return { newSize, rootHash: tree.root(), changed, edge: edgeTiles, range: tree };
 }
+
+const EMPTY_ROW = new Uint8Array(0);

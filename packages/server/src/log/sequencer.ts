@@ -21,6 +21,7 @@
 
 import { hexEncode } from '@scriba/sdk/encoding';
 import { searchIndexKeys } from '@scriba/sdk/entries';
+import type { CompactRange } from '@scriba/sdk/merkle';
 import { integrate, rightEdgeTiles, type StoredTile, tileKey } from '@scriba/sdk/tiles';
 import type { ValidatedEntry } from '../entries/index.js';
 import type { CheckpointSigner } from './checkpoint.js';
@@ -77,6 +78,8 @@ export type EdgeCache =
       offset?: number;
       /** Its root hash at `size`, when this process computed it. */
       rootHash?: Uint8Array;
+      /** Its compact range at `size` (the integrator's, so the next batch folds no tile), when computed here. */
+      range?: CompactRange;
       /**
        * The last batch found the tree where this process left it and none of its entries in the
        * log: the next batch is planned ahead of the lock (see appendPredicted) until one is not.
@@ -213,7 +216,13 @@ export async function appendBatch(
         }
       }
       if (fresh.length === 0) {
-        nextEdge = { treeId: tree.treeId, size: oldSize, tiles: stored, offset: locked.shardOffset };
+        nextEdge = {
+          treeId: tree.treeId,
+          size: oldSize,
+          tiles: stored,
+          offset: locked.shardOffset,
+          range: cached?.treeId === tree.treeId ? cached.range : undefined,
+        };
         return { write: undefined, result: outcomes as AppendOutcome[] };
       }
 
@@ -221,6 +230,7 @@ export async function appendBatch(
         oldSize,
         stored,
         fresh.map((f) => f.entry.leafHash),
+        cached?.treeId === tree.treeId ? cached.range : undefined,
       );
       nextEdge = {
         treeId: tree.treeId,
@@ -228,6 +238,7 @@ export async function appendBatch(
         tiles: result.edge,
         offset: locked.shardOffset,
         rootHash: result.rootHash,
+        range: result.range,
         // Plan the next batch ahead unless this one shows a plan made ahead would have failed
         // (another process appended since this one's last batch, or an entry was in the log).
         predictable:
@@ -320,6 +331,7 @@ async function appendPlannedAhead(
     oldSize,
     ahead.tiles,
     fresh.map((f) => f.entry.leafHash),
+    ahead.range,
   );
   const checkpoint = await signer.sign(result.newSize, result.rootHash);
   const integratedTime = presigned.integratedTime;
@@ -330,6 +342,7 @@ async function appendPlannedAhead(
     tiles: result.edge,
     offset: ahead.offset,
     rootHash: result.rootHash,
+    range: result.range,
     predictable: true,
   };
   let committed: boolean;
