@@ -1,7 +1,9 @@
 import { canonicalJson } from '@scriba/sdk/crypto';
 import { describe, expect, it } from 'vitest';
 import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
+import type { Created } from '../src/log/service.js';
 import {
+  createdJson,
   entryUuid,
   logEntryJson,
   logEntryValue,
@@ -69,6 +71,46 @@ describe('logEntryJson', () => {
       expect(JSON.parse(text)).toEqual({ [e.uuid]: value });
       expect(value.logIndex).toBe(1005);
       expect(value.verification.inclusionProof.logIndex).toBe(5);
+    });
+  });
+});
+
+describe('createdJson', () => {
+  describe('when rendering an entry just appended', () => {
+    it('is the JSON of its LogEntryValue, with the SET signed in its batch', async () => {
+      const key = parseLogKeyPem(generateLogKeyPem(), 'test');
+      const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
+      const treeId = '78';
+      const leafHash = bytes(32, 7);
+      const c = {
+        kind: 'created' as const,
+        treeId,
+        offset: 40,
+        index: 3,
+        uuid: entryUuid(treeId, leafHash),
+        integratedTime: 1_700_000_456,
+        entry: {
+          kind: 'hashedrekord',
+          apiVersion: '0.0.1',
+          body: bytes(150, 66),
+          leafHash,
+          searchKeys: {},
+        } as unknown as Created['entry'],
+        proof: { treeSize: 9, rootHash: bytes(32, 4), hashes: [bytes(32, 5)], checkpoint: 'o\n9\nBA==\n' },
+        set: bytes(71, 6),
+      };
+      const sets = newSetCache();
+      const text = await createdJson(key, sets, c);
+      const value = await logEntryValue(
+        { treeId, offset: 40, key },
+        sets,
+        { index: 3, leafHash, body: c.entry.body, integratedTime: c.integratedTime, set: c.set },
+        c.proof,
+      );
+      expect(JSON.parse(text)).toEqual({ [c.uuid]: value });
+      expect(value.logIndex).toBe(43);
+      expect(value.verification.signedEntryTimestamp).toBe(Buffer.from(c.set).toString('base64'));
+      expect(sets.size).toBe(0);
     });
   });
 });

@@ -12,7 +12,7 @@ import { ValidationWorkerExitedError, validateProposedEntry } from '../../entrie
 import type { operations } from '../../generated/api.js';
 import { type EntryWithProof, LogError, type LogService } from '../../log/service.js';
 import { errorResponses } from '../errors.js';
-import { logEntryJson, newSetCache, renderCreated } from './entry-view.js';
+import { createdJson, logEntryJson, newSetCache } from './entry-view.js';
 import type { SetCache } from './set-cache.js';
 
 type SearchLogQuery = operations['searchLogQuery']['requestBody']['content']['application/json'];
@@ -91,7 +91,8 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
           .code(201)
           .header('ETag', result.uuid)
           .header('Location', location)
-          .send({ [result.uuid]: await renderCreated(await keyOfTree(result.treeId), sets, result) });
+          .type(JSON_TYPE)
+          .send(await createdJson(await keyOfTree(result.treeId), sets, result));
       },
     );
 

@@ -152,20 +152,27 @@ export async function renderLogEntry(
 }
 
 /**
- * Rekor v1 LogEntryValue of an entry just appended (its proof is against its batch's checkpoint);
- * `key` is the key of the shard it was appended to.
+ * The JSON text of the Rekor v1 LogEntry of an entry just appended (its proof is against its batch's
+ * checkpoint), written as logEntryJson writes a read's (the append route sends it as is, without
+ * the response serializer); `key` is the key of the shard it was appended to.
  */
-export function renderCreated(key: LogKey, sets: SetCache, c: Created): Promise<LogEntryValue> {
-  return logEntryValue(
-    { treeId: c.treeId, offset: c.offset, key },
-    sets,
-    {
+export function createdJson(key: LogKey, sets: SetCache, c: Created): Promise<string> {
+  return logEntryJson(key, sets, {
+    treeId: c.treeId,
+    offset: c.offset,
+    uuid: c.uuid,
+    entry: {
       index: c.index,
       leafHash: c.entry.leafHash,
       body: c.entry.body,
       integratedTime: c.integratedTime,
       set: c.set,
     },
-    c.proof,
-  );
+    proof: c.proof,
+  });
+}
+
+/** createdJson's answer: the LogEntryValue of an entry just appended. */
+export async function renderCreated(key: LogKey, sets: SetCache, c: Created): Promise<LogEntryValue> {
+  return (JSON.parse(await createdJson(key, sets, c)) as Record<string, LogEntryValue>)[c.uuid]!;
 }
