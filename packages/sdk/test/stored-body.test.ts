@@ -14,7 +14,9 @@ import {
   canonicalHashedRekordV001,
   decodeStoredBody,
   encodeStoredBody,
+  encodeStoredBodyOf,
   isCompactStoredBody,
+  type StoredBodyParts,
 } from '../src/entries/index.js';
 import { isScribaError } from '../src/errors.js';
 import { CASES, ROOT } from './conformance-cases.js';
@@ -69,6 +71,55 @@ describe('stored entry bodies', () => {
     it('keeps the chain whole (both blocks)', () => {
       const body = chainBody();
       expect(pemDecodeAll(pemOf(decodeStoredBody(encodeStoredBody(body))))).toHaveLength(2);
+    });
+  });
+
+  describe('when the parts are given (encodeStoredBodyOf, what a validator calls)', () => {
+    /** A body's parts, read from its JSON as a validator had them. */
+    const partsOf = (body: Uint8Array): StoredBodyParts => {
+      const j = json(body);
+      const blocks = pemDecodeAll(pemOf(body));
+      return {
+        hash: j.spec.data.hash,
+        signature: base64Decode(j.spec.signature.content),
+        label: blocks[0]!.label as StoredBodyParts['label'],
+        blocks: blocks.map((x) => x.der),
+      };
+    };
+    it.each([
+      ['a public key', KEY_BODY],
+      ['a certificate', CERT_BODY],
+      ['a certificate chain', chainBody()],
+    ])('answers what encodeStoredBody answers, for one with %s', (_, body) => {
+      const stored = encodeStoredBodyOf(body, partsOf(body));
+      expect(isCompactStoredBody(stored)).toBe(true);
+      expect(Buffer.from(stored).equals(Buffer.from(encodeStoredBody(body)))).toBe(true);
+      expect(Buffer.from(decodeStoredBody(stored)).equals(Buffer.from(body))).toBe(true);
+    });
+
+    const keyPem = pemOf(KEY_BODY);
+    const keyParts = partsOf(KEY_BODY);
+    it.each([
+      ['another signature', KEY_BODY, { ...keyParts, signature: new Uint8Array(keyParts.signature).fill(1) }],
+      ['another digest', KEY_BODY, { ...keyParts, hash: { ...keyParts.hash, value: '0'.repeat(64) } }],
+      [
+        'an upper-case digest',
+        KEY_BODY,
+        { ...keyParts, hash: { ...keyParts.hash, value: keyParts.hash.value.toUpperCase() } },
+      ],
+      [
+        'a PUBLIC KEY label with two blocks',
+        KEY_BODY,
+        { ...keyParts, blocks: [...keyParts.blocks, ...keyParts.blocks] },
+      ],
+      ['no block', KEY_BODY, { ...keyParts, blocks: [] }],
+      ['the certificate label on a key body', KEY_BODY, { ...keyParts, label: 'CERTIFICATE' as const }],
+      // The body's PEM is not the canonical encoding of its DER: re-expanding would change it.
+      ['a body whose PEM has CRLF line ends', withPem(KEY_BODY, keyPem.replace(/\n/g, '\r\n')), keyParts],
+      ['a body that is not canonical JSON', utf8Encode(JSON.stringify(json(KEY_BODY), null, 1)), keyParts],
+    ])('stores the body as it is when given %s', (_, body, parts) => {
+      const stored = encodeStoredBodyOf(body, parts as StoredBodyParts);
+      expect(stored).toBe(body);
     });
   });
 

@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, ECDH, generateKeyPairSync, sign } from 'node:crypto';
 import { canonicalJson, pemEncode } from '@scriba/sdk/crypto';
+import { decodeStoredBody, encodeStoredBody, isCompactStoredBody } from '@scriba/sdk/entries';
 import { hashLeaf } from '@scriba/sdk/merkle';
 import { describe, expect, it } from 'vitest';
 import { EntryValidationError, validateProposedEntry } from '../src/entries/index.js';
@@ -115,6 +116,27 @@ describe('validateProposedEntry', () => {
       const body = parseBody(r.body);
       expect(Buffer.from(body.spec.signature.publicKey.content, 'base64').toString()).toBe(chainPem);
       expect(r.searchKeys.publicKeyFingerprints).toEqual([createHash('sha256').update(leaf).digest('hex')]);
+    });
+
+    it('gives its stored form, the one the SDK computes from the body (compact, expanding to it)', async () => {
+      const ca = testKey('P-384');
+      const leafKey = testKey('P-256');
+      const caCert = makeCertificate({ subject: ca, ca: true, subjectName: 'test-ca' });
+      const leaf = makeCertificate({ subject: leafKey, issuer: ca, emails: ['a@b.example'] });
+      const crlf = `\n  ${leafKey.pem.replace(/\n/g, '\r\n')}\n\n`;
+      for (const entry of [
+        hashedRekord({ key: testKey('P-256') }),
+        hashedRekord({ key: testKey('Ed25519') }),
+        hashedRekord({ key: testKey('P-384'), alg: 'sha384' }),
+        hashedRekord({ key: leafKey, pem: pemOf(leaf, 'CERTIFICATE') + pemOf(caCert, 'CERTIFICATE') }),
+        hashedRekord({ key: leafKey, pem: crlf }),
+      ]) {
+        const r = await validateProposedEntry(entry);
+        expect(r.storedBody).toBeDefined();
+        expect(isCompactStoredBody(r.storedBody!)).toBe(true);
+        expect(Buffer.from(r.storedBody!)).toEqual(Buffer.from(encodeStoredBody(r.body)));
+        expect(Buffer.from(decodeStoredBody(r.storedBody!))).toEqual(Buffer.from(r.body));
+      }
     });
   });
 

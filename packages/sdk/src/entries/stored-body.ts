@@ -26,7 +26,17 @@ const ALGORITHMS: RekorHash['algorithm'][] = ['sha256', 'sha384', 'sha512'];
 const DIGEST_BYTES: Record<RekorHash['algorithm'], number> = { sha256: 32, sha384: 48, sha512: 64 };
 const LABELS = ['PUBLIC KEY', 'CERTIFICATE'] as const;
 
-type Parts = { hash: RekorHash; signature: Uint8Array; label: (typeof LABELS)[number]; blocks: Uint8Array[] };
+/**
+ * What a hashedrekord 0.0.1 canonical body is made of, as its compact form keeps it: the digest, the
+ * signature, and the DER of the PEM blocks (one `PUBLIC KEY`, or 1..255 `CERTIFICATE`s).
+ */
+export type StoredBodyParts = {
+  hash: RekorHash;
+  signature: Uint8Array;
+  label: (typeof LABELS)[number];
+  blocks: Uint8Array[];
+};
+type Parts = StoredBodyParts;
 
 /**
  * The canonical body of each digest algorithm as four fixed pieces around its three values (hex
@@ -128,7 +138,30 @@ export function encodeStoredBody(body: Uint8Array): Uint8Array {
   }
   const p = partsOf(text);
   // Valid UTF-8 decodes one to one, so the same text is the same bytes.
-  if (!p || expandText(p) !== text) return body;
+  return p && expandText(p) === text ? compactOf(p) : body;
+}
+
+/**
+ * encodeStoredBody(body) for a body whose parts the caller knows (a validator that has just
+ * canonicalized it), without parsing its text: compact when `parts` re-expand to exactly `body`,
+ * else the body itself (the same answer as encodeStoredBody whenever the parts are the body's).
+ */
+export function encodeStoredBodyOf(body: Uint8Array, parts: StoredBodyParts): Uint8Array {
+  const { hash, label, blocks } = parts;
+  if (!SKELETONS.has(hash.algorithm) || !HEX_OF[hash.algorithm].test(hash.value)) return body;
+  if (!LABELS.includes(label) || blocks.length < 1) return body;
+  if (label === 'PUBLIC KEY' ? blocks.length !== 1 : blocks.length > 255) return body;
+  let text: string;
+  try {
+    text = utf8Decode(body);
+  } catch {
+    return body;
+  }
+  return expandText(parts) === text ? compactOf(parts) : body;
+}
+
+/** The compact layout (version 1) of a body's parts. */
+function compactOf(p: Parts): Uint8Array {
   const head: number[] = [V1_HASHEDREKORD, ALGORITHMS.indexOf(p.hash.algorithm) + 1];
   const digest = hexDecode(p.hash.value);
   const mid: number[] = [];

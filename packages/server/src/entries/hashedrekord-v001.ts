@@ -8,7 +8,11 @@
  * it was sent, which makes one artifact loggable under two leaf hashes and breaks verifiers that
  * compare hex strings).
  */
-import { canonicalHashedRekordV001, hashedRekordV001SearchDigests } from '@scriba/sdk/entries';
+import {
+  canonicalHashedRekordV001,
+  encodeStoredBodyOf,
+  hashedRekordV001SearchDigests,
+} from '@scriba/sdk/entries';
 import { hashLeaf } from '@scriba/sdk/merkle';
 import { EntryValidationError } from './errors.js';
 import { invalid, type JsonObject, requireBase64, requireObject, requireString } from './fields.js';
@@ -73,5 +77,12 @@ export async function validateHashedRekordV001(spec: JsonObject): Promise<Valida
       emails: [...verifier.emails],
       subjects: [...verifier.subjects],
     },
+    // From the parts just canonicalized: the log need not parse the body's text to store it.
+    storedBody: encodeStoredBodyOf(body, {
+      hash: { algorithm: alg, value },
+      signature: sig,
+      label: verifier.pemBlocks.label,
+      blocks: verifier.pemBlocks.ders,
+    }),
   };
 }

@@ -36,6 +36,8 @@ export type KeyAlgorithm =
 export type ParsedVerifier = {
   /** What Rekor stores for this verifier: canonical PEM text. */
   canonicalPem: string;
+  /** canonicalPem's blocks: their label and each one's DER (what a compact stored body keeps). */
+  pemBlocks: { label: 'PUBLIC KEY' | 'CERTIFICATE'; ders: Uint8Array[] };
   /** The verifying key (the leaf certificate's key for certificates). */
   keyObject: KeyObject;
   /** DER SubjectPublicKeyInfo of the verifying key. */
@@ -169,6 +171,7 @@ function parseBlocks(blocks: PemBlock[], field: string): ParsedVerifier {
     const { keyObject, spki, alg } = keyFromSpki(first.der, field);
     return {
       canonicalPem: pemEncode(spki, 'PUBLIC KEY'),
+      pemBlocks: { label: 'PUBLIC KEY', ders: [spki] },
       keyObject,
       spki,
       alg,
@@ -190,6 +193,7 @@ function parseBlocks(blocks: PemBlock[], field: string): ParsedVerifier {
   );
   return {
     canonicalPem: blocks.map((b) => pemEncode(b.der, 'CERTIFICATE')).join(''),
+    pemBlocks: { label: 'CERTIFICATE', ders: blocks.map((b) => b.der) },
     keyObject,
     spki,
     alg,

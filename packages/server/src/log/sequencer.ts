@@ -408,6 +408,7 @@ function batchWrite(
       kind: f.entry.kind,
       apiVersion: f.entry.apiVersion,
       body: f.entry.body,
+      storedBody: f.entry.storedBody,
       // The SDK's key format; routes/v1/search.ts is the lookup side.
       searchKeys: searchIndexKeys(f.entry.searchKeys),
       set: sets[i]!,

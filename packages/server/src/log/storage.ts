@@ -137,6 +137,8 @@ export type NewEntry = {
   kind: string;
   apiVersion: string;
   body: Uint8Array;
+  /** Its stored form (the SDK's `encodeStoredBody`), when the validator computed it. */
+  storedBody?: Uint8Array;
   /** Search index keys (the SDK's `searchIndexKeys` format). */
   searchKeys: string[];
   /** Its signed entry timestamp (DER; log/entry-timestamp.ts), stored with it. */

@@ -613,7 +613,7 @@ export class SqlLogStorage implements LogStorage {
       w.entries.map((e) => e.leafHashHex),
       w.entries.map((e) => e.kind),
       w.entries.map((e) => e.apiVersion),
-      w.entries.map((e) => base64Encode(encodeStoredBody(e.body))),
+      w.entries.map((e) => base64Encode(e.storedBody ?? encodeStoredBody(e.body))),
       searchKeys,
       searchIdx,
       tiles.map((t) => t.level),

@@ -16,6 +16,11 @@ export type ValidatedEntry = {
   /** RFC 6962 leaf hash: SHA-256(0x00 || body). */
   leafHash: Uint8Array;
   searchKeys: SearchKeys;
+  /**
+   * The body's stored form (stored-body.ts `encodeStoredBody`), when the validator computed it from
+   * the parts it canonicalized (`encodeStoredBodyOf`); a log computes it from the body otherwise.
+   */
+  storedBody?: Uint8Array;
 };
 
 /**
