@@ -1,15 +1,50 @@
 import { canonicalJson } from '@scriba/sdk/crypto';
 import { describe, expect, it } from 'vitest';
-import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
+import { generateLogKeyPem, type LogKey, parseLogKeyPem } from '../src/keys/logKey.js';
 import type { Created } from '../src/log/service.js';
+import type { StoredEntry } from '../src/log/storage.js';
 import {
   createdJson,
   entryUuid,
+  type LogEntryValue,
   logEntryJson,
-  logEntryValue,
   newSetCache,
   setPayload,
 } from '../src/routes/v1/entry-view.js';
+import type { SetCache } from '../src/routes/v1/set-cache.js';
+
+/**
+ * The test's reference rendering: a LogEntryValue built field by field (`e.index` is tree-local; the
+ * rendered `logIndex` is global), what the routes' JSON text must parse to.
+ */
+async function logEntryValue(
+  shard: { treeId: string; offset: number; key: LogKey },
+  sets: SetCache,
+  e: StoredEntry,
+  proof: { treeSize: number; rootHash: Uint8Array; hashes: Uint8Array[]; checkpoint: string },
+): Promise<LogEntryValue> {
+  const body = Buffer.from(e.body).toString('base64');
+  const logIndex = shard.offset + e.index;
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  return {
+    body,
+    integratedTime: e.integratedTime,
+    logID: shard.key.logIdHex,
+    logIndex,
+    verification: {
+      inclusionProof: {
+        logIndex: e.index,
+        rootHash: hex(proof.rootHash),
+        treeSize: proof.treeSize,
+        hashes: proof.hashes.map(hex),
+        checkpoint: proof.checkpoint,
+      },
+      signedEntryTimestamp: e.set
+        ? Buffer.from(e.set).toString('base64')
+        : await sets.get(shard.key, shard.treeId, logIndex, e, body),
+    },
+  };
+}
 
 describe('setPayload', () => {
   describe('when given base64, hex and safe integers', () => {

@@ -69,39 +69,6 @@ export function newSetCache(maxEntries?: number): SetCache {
   return new SetCache(signedEntryTimestamp, maxEntries);
 }
 
-/** Where an entry is: its shard (tree id, offset of its first entry) and the key that shard signs with. */
-export type ShardOf = { treeId: string; offset: number; key: LogKey };
-
-/** `e.index` is tree-local; the rendered `logIndex` is global (`shard.offset + e.index`). */
-export async function logEntryValue(
-  shard: ShardOf,
-  sets: SetCache,
-  e: StoredEntry,
-  proof: ProofView,
-): Promise<LogEntryValue> {
-  const body = base64Encode(e.body);
-  const logIndex = shard.offset + e.index;
-  return {
-    body,
-    integratedTime: e.integratedTime,
-    logID: shard.key.logIdHex,
-    logIndex,
-    verification: {
-      inclusionProof: {
-        logIndex: e.index,
-        rootHash: hexEncode(proof.rootHash),
-        treeSize: proof.treeSize,
-        hashes: proof.hashes.map(hexEncode),
-        checkpoint: proof.checkpoint,
-      },
-      // Signed once, when the entry was integrated, and stored with it; older rows: on read (cached).
-      signedEntryTimestamp: e.set
-        ? base64Encode(e.set)
-        : await sets.get(shard.key, shard.treeId, logIndex, e, body),
-    },
-  };
-}
-
 /** JSON string literals of the last checkpoints rendered (one per tree state: shared by its reads). */
 const checkpointLiterals = new Map<string, string>();
 
@@ -120,7 +87,7 @@ function checkpointLiteral(checkpoint: string): string {
  * the log (`key`: its shard's key), written directly (the read routes send it as is, without the
  * response serializer): every string in it is base64, lower-case hex or the EntryUUID (nothing to
  * escape) except the checkpoint, a JSON string literal kept per tree state. test/entry-view.test.ts
- * checks it against logEntryValue.
+ * checks it against a LogEntryValue built field by field.
  */
 export async function logEntryJson(key: LogKey, sets: SetCache, e: EntryWithProof): Promise<string> {
   const s = e.entry;
