@@ -32,6 +32,23 @@ describe('tileNodeHash', () => {
       },
     );
 
+    it('extends a growing tile from its narrower levels to the same nodes as folding it anew', () => {
+      const tile = new Uint8Array(randomBytes(256 * 32));
+      const cache = new TileNodeCache({ level0: 4, upper: 4, partial: 4 });
+      // Growing by batches (each width extends the widest before it), up to full, then back to older widths.
+      for (const width of [1, 3, 7, 8, 9, 100, 127, 128, 200, 255, 256, 50, 130]) {
+        for (let j = 0; 2 ** j <= width; j++) {
+          const n = 2 ** j;
+          for (let start = 0; start + n <= width; start += n) {
+            const got = tileNodeHash('0/3', tile, width, start, start + n, cache);
+            expect(hex(got), `width ${width} [${start}, ${start + n})`).toBe(
+              hex(foldPerfect(tile, start, start + n)),
+            );
+          }
+        }
+      }
+    });
+
     it('keeps widths of one partial tile apart (a row grows in place)', () => {
       const tile = new Uint8Array(randomBytes(256 * 32));
       const cache = new TileNodeCache();

@@ -19,7 +19,16 @@ import { TILE_HEIGHT, TILE_WIDTH } from './layout.js';
  */
 export type TileLevels = { buf: Uint8Array; offsets: number[]; counts: number[] };
 
-function levelsOf(tile: Uint8Array, width: number): TileLevels {
+/**
+ * The levels of a tile at `width` from its stored hashes. `narrower`: the same tile's levels at a
+ * smaller width (its first hashes never change), whose complete nodes are copied, not hashed again:
+ * a tile growing by a batch of k hashes costs ~k node hashes instead of ~2 x width.
+ */
+function levelsOf(
+  tile: Uint8Array,
+  width: number,
+  narrower?: { levels: TileLevels; width: number },
+): TileLevels {
   const counts: number[] = [];
   const offsets: number[] = [];
   let total = 0;
@@ -33,7 +42,14 @@ function levelsOf(tile: Uint8Array, width: number): TileLevels {
   for (let j = 1; j <= TILE_HEIGHT; j++) {
     const below = offsets[j - 1]! * HASH_SIZE;
     const at = offsets[j]! * HASH_SIZE;
-    for (let i = 0; i < counts[j]!; i++) {
+    // Nodes over the narrower width's hashes alone are the same nodes.
+    let first = 0;
+    if (narrower && narrower.width < width) {
+      const from = narrower.levels.offsets[j]! * HASH_SIZE;
+      first = narrower.levels.counts[j]!;
+      buf.set(narrower.levels.buf.subarray(from, from + first * HASH_SIZE), at);
+    }
+    for (let i = first; i < counts[j]!; i++) {
       const l = below + 2 * i * HASH_SIZE;
       nodeHashInto(buf.subarray(l, l + HASH_SIZE), buf.subarray(l + HASH_SIZE), buf, at + i * HASH_SIZE);
     }
@@ -66,6 +82,8 @@ export class TileNodeCache {
   private readonly level0 = new Map<string, TileLevels>();
   private readonly upper = new Map<string, TileLevels>();
   private readonly partial = new Map<string, TileLevels>();
+  /** The widest partial levels computed per tile (the next, wider ones extend them). */
+  private readonly widestPartial = new Map<string, { levels: TileLevels; width: number }>();
   readonly limits: Required<TileNodeCacheLimits>;
 
   constructor(limits: TileNodeCacheLimits = {}) {
@@ -101,7 +119,15 @@ export class TileNodeCache {
     if (hit) return hit;
     if (tile.length < width * HASH_SIZE)
       throw new ScribaError('TILE_INVALID', `tile ${key} is shorter than width ${width}`);
-    const levels = levelsOf(tile, width);
+    const narrower = this.widestPartial.get(key);
+    const levels = levelsOf(tile, width, narrower);
+    if (width !== TILE_WIDTH && (!narrower || narrower.width < width)) {
+      // Kept for as many tiles as partial levels are; a full tile needs its partial ones no more.
+      this.widestPartial.delete(key);
+      if (this.widestPartial.size >= this.limits.partial)
+        this.widestPartial.delete(this.widestPartial.keys().next().value!);
+      if (this.limits.partial > 0) this.widestPartial.set(key, { levels, width });
+    } else if (width === TILE_WIDTH) this.widestPartial.delete(key);
     if (limit > 0) {
       if (map.size >= limit) map.delete(map.keys().next().value!);
       map.set(k, levels);
