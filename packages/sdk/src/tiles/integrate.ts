@@ -103,14 +103,14 @@ export function integrate(
     const width = count % TILE_WIDTH;
     let row: Uint8Array = EMPTY_ROW;
     if (width > 0) {
-      const stored = byKey.get(tileKey(level, index));
-      if (!stored || stored.length < width * HASH_SIZE) {
+      const found = byKey.get(tileKey(level, index));
+      if (!found || found.length < width * HASH_SIZE) {
         throw new ScribaError(
           'TILE_NOT_FOUND',
           `integrate: missing stored tile ${tileKey(level, index)} (width ${width})`,
         );
       }
-      row = stored;
+      row = found;
     }
     levels.push({ index, width, row, added: [] });
     count = index;
