@@ -67,9 +67,11 @@ function statementName(sql: string): string | undefined {
 }
 
 /**
- * A batch's write statement, prepared per connection: PostgreSQL parses and plans its many-CTE text
- * once per backend instead of once per batch. In bench:append (64 clients, 7 alternated pairs) that
- * took PostgreSQL's CPU per append from 0.135-0.187 ms to 0.084-0.117 (docs/benchmarks.md).
+ * `sql` as a statement prepared per connection (named by its text; past the names' bound, unnamed):
+ * the reads that ask for it, and every batch write, whose many-CTE text PostgreSQL then parses and
+ * plans once per backend instead of once per batch. In bench:append (64 clients, 7 alternated
+ * pairs) that took PostgreSQL's CPU per append from 0.135-0.187 ms to 0.084-0.117
+ * (docs/benchmarks.md).
  */
 function preparedQuery(sql: string, params: unknown[] | undefined): pg.QueryConfig {
   const name = statementName(sql);
@@ -119,9 +121,10 @@ export function openPostgres(url: string, poolMax: number, opts: PostgresOptions
     kind: 'postgres',
     query: async (sql, params, opts) => {
       try {
-        const name = opts?.prepared ? statementName(sql) : undefined;
-        if (name) return (await pool.query({ name, text: sql, values: params })) as never;
-        return (await pool.query(sql, params as unknown[])) as never;
+        const query = opts?.prepared
+          ? preparedQuery(sql, params)
+          : { text: sql, values: params as unknown[] };
+        return (await pool.query(query)) as never;
       } catch (e) {
         throw wrapError(e);
       }
