@@ -185,6 +185,8 @@ export async function appendBatch(
       const existing = locked.existing;
       let stored: StoredTile[];
       const cached = edge?.current;
+      // This process's compact range of the tree (integrate uses it only at the locked size).
+      const range = cached?.treeId === tree.treeId ? cached.range : undefined;
       if (cached && cached.treeId === tree.treeId && cached.size === oldSize) {
         stored = cached.tiles;
       } else {
@@ -221,7 +223,7 @@ export async function appendBatch(
           size: oldSize,
           tiles: stored,
           offset: locked.shardOffset,
-          range: cached?.treeId === tree.treeId ? cached.range : undefined,
+          range,
         };
         return { write: undefined, result: outcomes as AppendOutcome[] };
       }
@@ -230,7 +232,7 @@ export async function appendBatch(
         oldSize,
         stored,
         fresh.map((f) => f.entry.leafHash),
-        cached?.treeId === tree.treeId ? cached.range : undefined,
+        range,
       );
       nextEdge = {
         treeId: tree.treeId,
