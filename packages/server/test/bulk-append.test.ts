@@ -5,7 +5,8 @@
  * the same entries and search answers; the bulk log's checkpoint verifies under its key. Duplicates
  * are refused by the bulk path as over HTTP. Also: a search matches the full stored key, not its
  * indexed prefix (a forged row sharing the prefix is not returned), and e-mail / subject searches
- * stay exact when an entry's e-mail that is also its subject is kept as one key.
+ * stay exact when an entry's e-mail that is also its subject is kept as one key. An entry's first
+ * three keys are kept in its row, the others in search_keys (sql/0008), and all are found.
  */
 
 import { searchIndexKeys } from '@scriba/sdk/entries';
@@ -144,10 +145,42 @@ describe('bulk append', () => {
     expect(await search('subject:a@example.com')).toEqual([start, start + 1]);
     expect(await search('subject:host.example.com')).toEqual([start]);
     expect(await search('email:host.example.com')).toEqual([]);
-    const { rows } = await db.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM search_keys WHERE log_index = $1 AND tree_id = $2',
-      [start, bulk.treeId],
-    );
-    expect(rows[0]!.n).toBe(2);
+    expect(await storedKeyCount(start)).toEqual({ inRow: 2, rows: 0 });
   });
+
+  it("keeps an entry's first three keys in its row and the others in search_keys, all found", async () => {
+    const keys = {
+      sha256Digests: ['sha256:' + '1'.repeat(64)],
+      publicKeyFingerprints: ['ab'.repeat(32)],
+      emails: ['b@example.com'],
+      subjects: ['https://ci.example/w', 'other.example'],
+    };
+    const start = (await bulk.storage.tree(bulk.treeId)).treeSize;
+    const r = await bulkAppend(bulk.tree, signer, [
+      { ...fakeEntry(), searchKeys: keys },
+      { ...fakeEntry(), searchKeys: { ...keys, sha256Digests: [] } },
+    ]);
+    expect(r.appended).toBe(2);
+    expect(await storedKeyCount(start)).toEqual({ inRow: 3, rows: 2 });
+    expect(await storedKeyCount(start + 1)).toEqual({ inRow: 3, rows: 1 });
+    const all = searchIndexKeys(keys);
+    expect(all).toHaveLength(5);
+    for (const k of all) {
+      const expected = k.startsWith('sha256:') ? [start] : [start, start + 1];
+      expect(await bulk.storage.search(bulk.treeId, [k], 10), k).toEqual(expected);
+    }
+    // The limit applies to the union of both places, in index order.
+    expect(await bulk.storage.search(bulk.treeId, ['subject:other.example'], 1)).toEqual([start]);
+  });
+
+  /** How many of the entry's stored keys are in its entries row, and how many in search_keys. */
+  async function storedKeyCount(index: number): Promise<{ inRow: number; rows: number }> {
+    const { rows } = await db.query<{ in_row: number; n: number }>(
+      `SELECT (e.key1 IS NOT NULL)::int + (e.key2 IS NOT NULL)::int + (e.key3 IS NOT NULL)::int AS in_row,
+              (SELECT count(*)::int FROM search_keys s WHERE s.tree_id = e.tree_id AND s.log_index = e.log_index) AS n
+         FROM entries e WHERE e.log_index = $1 AND e.tree_id = $2`,
+      [index, bulk.treeId],
+    );
+    return { inRow: rows[0]!.in_row, rows: rows[0]!.n };
+  }
 });

@@ -130,24 +130,34 @@ describe('stored entry bodies', () => {
 
   describe('search', () => {
     it('does not return an entry whose key only shares the indexed prefix', async () => {
-      const [a, b] = [appended[2]!, appended[3]!];
-      // Entry b also gets a key with the 8-byte prefix of a's digest key and other remaining bytes.
+      const [a, b, c] = [appended[2]!, appended[3]!, appended[4]!];
+      // Entries b (a third key in its row) and c (a search_keys row) also get a key with the 8-byte
+      // prefix of a's digest key and other remaining bytes.
       const h = searchKeyHash(`sha256:${a.digest}`);
       const forged = `${h.slice(0, 16)}${'0'.repeat(47)}${h.at(-1) === '0' ? '1' : '0'}`;
       expect(forged.slice(0, 16)).toBe(h.slice(0, 16));
       expect(forged).not.toBe(h);
+      const forgedInRow = await server.db.query(
+        `UPDATE entries SET key3 = ('x' || $3)::bit(64)::bigint, key_rest = key_rest || decode($4, 'hex')
+          WHERE tree_id = $1 AND log_index = $2 AND key2 IS NOT NULL AND key3 IS NULL`,
+        [treeId, b.index, forged.slice(0, 16), forged.slice(16)],
+      );
+      expect(forgedInRow.rowCount).toBe(1);
       await server.db.query(
         `INSERT INTO search_keys (tree_id, log_index, prefix, rest)
          VALUES ($1, $2, ('x' || $3)::bit(64)::bigint, decode($4, 'hex'))`,
-        [treeId, b.index, forged.slice(0, 16), forged.slice(16)],
+        [treeId, c.index, forged.slice(0, 16), forged.slice(16)],
       );
       const { rows } = await server.db.query<{ n: number }>(
-        `SELECT count(DISTINCT log_index)::int AS n FROM search_keys WHERE prefix = ('x' || $1)::bit(64)::bigint`,
+        `SELECT count(DISTINCT log_index)::int AS n FROM (
+           SELECT log_index FROM search_keys WHERE prefix = ('x' || $1)::bit(64)::bigint
+           UNION SELECT log_index FROM entries WHERE ('x' || $1)::bit(64)::bigint IN (key1, key2, key3)) m`,
         [h.slice(0, 16)],
       );
-      expect(rows[0]!.n).toBe(2);
+      expect(rows[0]!.n).toBe(3);
       expect(await retrieve(`sha256:${a.digest}`)).toEqual([a.uuid]);
       expect(await retrieve(`sha256:${b.digest}`)).toEqual([b.uuid]);
+      expect(await retrieve(`sha256:${c.digest}`)).toEqual([c.uuid]);
     });
   });
 

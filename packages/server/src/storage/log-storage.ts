@@ -71,8 +71,8 @@ const TILE_ROW_APPEND_MAX = 1536;
 
 /**
  * Every write of a batch in one statement (data-modifying CTEs all run, referenced or not): tree
- * state, checkpoint, entries (a kind new to the log gets its code in `entry_kinds` first), search
- * keys, tiles. Arrays keep the parameter count fixed.
+ * state, checkpoint, entries with their first search keys (a kind new to the log gets its code in
+ * `entry_kinds` first), further search keys, tiles. Arrays keep the parameter count fixed.
  *
  * Tiles (see tileWrites): each changed tile comes with the hashes to write from row `start` on. A
  * start of 0 writes the tile whole (a new tile, or one the batch completed: its other rows go); a
@@ -83,7 +83,7 @@ function writeSql(predicted: boolean): string {
   return `
   WITH st AS (
     UPDATE tree_state SET tree_size = $1, root_hash = decode($2, 'hex'), checkpoint = $3, updated_at = now()
-     WHERE tree_id = $15${predicted ? " AND tree_size = $21 AND root_hash = decode($22, 'hex') AND active" : ''} RETURNING 1),${
+     WHERE tree_id = $15${predicted ? " AND tree_size = $24 AND root_hash = decode($25, 'hex') AND active" : ''} RETURNING 1),${
        predicted
          ? `
   dup AS (
@@ -102,9 +102,13 @@ function writeSql(predicted: boolean): string {
     RETURNING code, kind, api_version),
   ek AS (SELECT code, kind, api_version FROM entry_kinds UNION ALL SELECT code, kind, api_version FROM nk),
   en AS (
-    INSERT INTO entries (tree_id, log_index, integrated_time, kind_code, leaf_hash, body, set_signature)
-    SELECT $15, u.i, $4, ek.code, decode(u.h, 'hex'), decode(u.b, 'base64'), decode(u.s, 'base64')
-      FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $18::text[]) AS u(i, h, k, v, b, s)
+    INSERT INTO entries (tree_id, log_index, integrated_time, kind_code, leaf_hash, body, set_signature,
+                         key1, key2, key3, key_rest)
+    SELECT $15, u.i, $4, ek.code, decode(u.h, 'hex'), decode(u.b, 'base64'), decode(u.s, 'base64'),
+           ${keyPrefixSql('u.k1')}, ${keyPrefixSql('u.k2')}, ${keyPrefixSql('u.k3')},
+           decode(substr(u.k1, 17) || coalesce(substr(u.k2, 17), '') || coalesce(substr(u.k3, 17), ''), 'hex')
+      FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $18::text[],
+                  $21::text[], $22::text[], $23::text[]) AS u(i, h, k, v, b, s, k1, k2, k3)
       JOIN ek ON ek.kind = u.k AND ek.api_version = u.v${
         // A tree not at the expected size may hold these indices already: insert nothing then.
         predicted ? ' WHERE EXISTS (SELECT 1 FROM st)' : ''
@@ -112,7 +116,7 @@ function writeSql(predicted: boolean): string {
     RETURNING 1),
   si AS (
     INSERT INTO search_keys (tree_id, log_index, prefix, rest)
-    SELECT $15, u.i, ('x' || substr(u.k, 1, 16))::bit(64)::bigint, decode(substr(u.k, 17), 'hex')
+    SELECT $15, u.i, ${keyPrefixSql('u.k')}, decode(substr(u.k, 17), 'hex')
       FROM unnest($10::text[], $11::bigint[]) AS u(k, i)
     RETURNING 1),
   tp AS (
@@ -217,6 +221,32 @@ function lookupKeys(key: string): string[] {
 export function searchKeyHash(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
+
+/** How many of an entry's stored keys its entries row holds (key1..key3, sql/0008); the rest go to search_keys. */
+const KEYS_IN_ROW = 3;
+/** Bytes of a key hash after its indexed 8-byte prefix (search_keys.rest; each part of entries.key_rest). */
+const KEY_REST_SIZE = 24;
+
+/** SQL: the indexed prefix (a signed int8) of the key hash in hex that `hex` evaluates to (NULL for NULL). */
+function keyPrefixSql(hex: string): string {
+  return `('x' || substr(${hex}, 1, 16))::bit(64)::bigint`;
+}
+
+/**
+ * The entries of tree $1 with any of the key hashes $3 (hex), by index, at most $2: the indexed 8-byte
+ * prefix finds the candidates (in an entry's key1..key3 or in search_keys), the other 24 bytes must
+ * match too.
+ */
+const SEARCH_SQL = `
+  WITH q AS (SELECT ${keyPrefixSql('h')} AS prefix, decode(substr(h, 17), 'hex') AS rest FROM unnest($3::text[]) AS u(h))
+  ${Array.from(
+    { length: KEYS_IN_ROW },
+    (_, i) => `SELECT e.log_index FROM q JOIN entries e ON e.key${i + 1} = q.prefix
+      AND substr(e.key_rest, ${i * KEY_REST_SIZE + 1}, ${KEY_REST_SIZE}) = q.rest WHERE e.tree_id = $1
+  UNION`,
+  ).join('\n  ')}
+  SELECT s.log_index FROM q JOIN search_keys s ON s.prefix = q.prefix AND s.rest = q.rest WHERE s.tree_id = $1
+  ORDER BY log_index LIMIT $2`;
 
 /**
  * An entry's body from its stored column (the one place storage turns a body column into bytes):
@@ -595,11 +625,16 @@ export class SqlLogStorage implements LogStorage {
     expected?: { size: number; rootHash: Uint8Array },
     lock?: string,
   ): Promise<void> {
+    // Each entry's first KEYS_IN_ROW key hashes go in its row (null where it has fewer), the others
+    // in search_keys rows.
+    const rowKeys: (string | null)[][] = Array.from({ length: KEYS_IN_ROW }, () => []);
     const searchKeys: string[] = [];
     const searchIdx: number[] = [];
     for (const e of w.entries) {
-      for (const k of storedSearchKeys(e.searchKeys)) {
-        searchKeys.push(searchKeyHash(k));
+      const hashes = storedSearchKeys(e.searchKeys).map(searchKeyHash);
+      for (let i = 0; i < KEYS_IN_ROW; i++) rowKeys[i]!.push(hashes[i] ?? null);
+      for (let i = KEYS_IN_ROW; i < hashes.length; i++) {
+        searchKeys.push(hashes[i]!);
         searchIdx.push(e.index);
       }
     }
@@ -625,6 +660,7 @@ export class SqlLogStorage implements LogStorage {
       w.entries.map((e) => base64Encode(e.set)),
       w.summaries.map((t) => t.index),
       w.summaries.map((t) => Buffer.from(t.nodes.buffer, t.nodes.byteOffset, t.nodes.byteLength)),
+      ...rowKeys,
     ];
     type Written = { entries: unknown; state: unknown };
     const written = await (tx
@@ -773,16 +809,11 @@ export class SqlLogStorage implements LogStorage {
 
   async search(treeId: TreeId, keys: string[], limit: number): Promise<number[]> {
     if (keys.length === 0) return [];
-    // The indexed 8-byte prefix finds the candidates; the other 24 bytes must match too.
-    const { rows } = await this.db.query<{ log_index: unknown }>(
-      `SELECT DISTINCT s.log_index
-         FROM unnest($3::text[]) AS q(h)
-         JOIN search_keys s ON s.prefix = ('x' || substr(q.h, 1, 16))::bit(64)::bigint
-                           AND s.rest = decode(substr(q.h, 17), 'hex')
-        WHERE s.tree_id = $1
-        ORDER BY s.log_index LIMIT $2`,
-      [treeId, limit, keys.flatMap(lookupKeys).map(searchKeyHash)],
-    );
+    const { rows } = await this.db.query<{ log_index: unknown }>(SEARCH_SQL, [
+      treeId,
+      limit,
+      keys.flatMap(lookupKeys).map(searchKeyHash),
+    ]);
     return rows.map((r) => toNumber(r.log_index));
   }
 
