@@ -40,7 +40,7 @@ describe('proofs from stored tiles', () => {
       for (const [i, r] of results.entries()) {
         if (r.kind !== 'created') throw new Error('expected a new entry');
         leaves.push(entries[i]!.leafHash);
-        // The proof answered to the writer (built from the batch's in-memory tiles) verifies.
+        // The proof answered to the writer (the integrator's, from memory) verifies.
         const p = r.proof;
         verifyInclusion(r.index, p.treeSize, entries[i]!.leafHash, p.hashes, p.rootHash);
         appendProofs++;

@@ -11,6 +11,7 @@
  * must be read is `rightEdgeTiles`.
  */
 import { ScribaError } from '../errors.js';
+import { AppendedProofs } from '../merkle/appended-proofs.js';
 import { CompactRange } from '../merkle/compact.js';
 import { HASH_SIZE } from '../merkle/hash.js';
 import { rangeNodes } from '../merkle/proof.js';
@@ -70,6 +71,8 @@ export type IntegrationResult = {
   edge: StoredTile[];
   /** The new size's compact range: give it to the next integrate of this tree to spare its folds. */
   range: CompactRange;
+  /** The appended leaves' inclusion proofs at the new size (computed when asked, from memory). */
+  proofs: AppendedProofs;
 };
 
 /** A tile level's right edge while integrating: the stored row's first `width` hashes, then `added`. */
@@ -137,6 +140,9 @@ export function integrate(
   for (const h of leafHashes) {
     if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE)
       throw new ScribaError('MERKLE_INVALID_HASH', 'integrate: leaf hash must be 32 bytes');
+  }
+  const proofs = new AppendedProofs(tree, leafHashes);
+  for (const h of leafHashes) {
     tree.append(h, (id, hash) => {
       if (id.level % TILE_HEIGHT === 0) store(id.level / TILE_HEIGHT, hash);
     });
@@ -159,7 +165,7 @@ export function integrate(
     }
     return { level: t.level, index: t.index, hashes };
   });
-  return { newSize, rootHash: tree.root(), changed, edge: edgeTiles, range: tree };
+  return { newSize, rootHash: tree.root(), changed, edge: edgeTiles, range: tree, proofs };
 }
 
 const EMPTY_ROW = new Uint8Array(0);

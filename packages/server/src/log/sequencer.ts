@@ -21,7 +21,7 @@
 
 import { hexEncode } from '@scriba/sdk/encoding';
 import { searchIndexKeys } from '@scriba/sdk/entries';
-import type { CompactRange } from '@scriba/sdk/merkle';
+import type { AppendedProofs, CompactRange } from '@scriba/sdk/merkle';
 import { integrate, rightEdgeTiles, type StoredTile, tileKey } from '@scriba/sdk/tiles';
 import type { ValidatedEntry } from '../entries/index.js';
 import type { CheckpointSigner } from './checkpoint.js';
@@ -40,8 +40,8 @@ export type Committed = {
   treeSize: number;
   rootHash: Uint8Array;
   checkpoint: string;
-  /** Tiles written by the batch (overlay for building the batch's proofs without re-reading them). */
-  tiles: Map<string, Uint8Array>;
+  /** The inclusion proofs of the batch's entries at `treeSize`, from memory (the integrator's). */
+  proofs: AppendedProofs;
 };
 
 export type AppendOutcome =
@@ -380,14 +380,14 @@ async function appendPlannedAhead(
   });
 }
 
-/** What a batch committed to `treeId`: the new head and the tiles it wrote (its proofs' overlay). */
+/** What a batch committed to `treeId`: the new head and its entries' proofs. */
 function committedBatch(treeId: TreeId, result: ReturnType<typeof integrate>, checkpoint: string): Committed {
   return {
     treeId,
     treeSize: result.newSize,
     rootHash: result.rootHash,
     checkpoint,
-    tiles: new Map(result.changed.map((t) => [tileKey(t.level, t.index), t.hashes])),
+    proofs: result.proofs,
   };
 }
 

@@ -477,7 +477,7 @@ export class LogService {
     const shard = this.known.get(c.treeId) ?? (await this.shard(c.treeId));
     if (!shard) throw new Error(`tree ${c.treeId} is not in the log's list of shards`);
     shard.observe(c); // this process's reads see its own commits at once
-    const hashes = await shard.inclusionHashes(outcome.index, c.treeSize, c.tiles);
+    const hashes = c.proofs.proof(outcome.index);
     return {
       kind: 'created',
       treeId: shard.treeId,

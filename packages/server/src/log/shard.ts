@@ -283,11 +283,6 @@ export class Shard {
     return cosignatureLines(this.handle, size, rootHash);
   }
 
-  /** Inclusion proof of tree-local `index` at `treeSize` (tiles read through storage or `overlay`). */
-  inclusionHashes(index: number, treeSize: number, overlay?: Map<string, Uint8Array>): Promise<Uint8Array[]> {
-    return buildInclusionProof(index, treeSize, tileGetter(this.handle, overlay), this.tileCache);
-  }
-
   /**
    * Reads through the coalescer: every read of this shard that arrives while a batch is being
    * gathered (until the event loop's check phase) or while MAX_READS_IN_FLIGHT batches are in
