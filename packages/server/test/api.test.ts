@@ -9,6 +9,8 @@ import { startTestServer, tempDir } from '../../../test/helpers/server.js';
 import type { RunningServer } from '../src/main.js';
 import type { LogEntryValue } from '../src/routes/v1/entry-view.js';
 
+/** What Rekor's clients are answered with for entries and proofs (routes/json-text.ts). */
+const JSON_TEXT = 'application/json; charset=utf-8';
 const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
 
 describe('Rekor v1 API over HTTP on PostgreSQL', () => {
@@ -58,6 +60,7 @@ describe('Rekor v1 API over HTTP on PostgreSQL', () => {
       const [uuid, value] = Object.entries(json)[0]!;
       expect(r.headers.get('etag')).toBe(uuid);
       expect(r.headers.get('location')).toBe(`/api/v1/log/entries/${uuid}`);
+      expect(r.headers.get('content-type')).toBe(JSON_TEXT);
       created.push({ uuid, value, entry });
     }
   });
@@ -87,6 +90,7 @@ describe('Rekor v1 API over HTTP on PostgreSQL', () => {
     it.each([0, 3, 4])('by logIndex %i returns a verifiable entry against the latest tree', async (i) => {
       const r = await fetch(`${url}/api/v1/log/entries?logIndex=${i}`);
       expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toBe(JSON_TEXT);
       const [uuid, v] = Object.entries((await r.json()) as Record<string, LogEntryValue>)[0]!;
       expect(uuid).toBe(created[i]!.uuid);
       expect(v.verification.inclusionProof.treeSize).toBe(5);
@@ -177,6 +181,7 @@ describe('Rekor v1 API over HTTP on PostgreSQL', () => {
       const info = (await (await fetch(`${url}/api/v1/log`)).json()) as { rootHash: string };
       const r = await fetch(`${url}/api/v1/log/proof?firstSize=2&lastSize=5`);
       expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toBe(JSON_TEXT);
       const p = (await r.json()) as { rootHash: string; hashes: string[] };
       expect(p.rootHash).toBe(info.rootHash);
       expect(p.hashes.length).toBeGreaterThan(0);

@@ -12,14 +12,13 @@ import { ValidationWorkerExitedError, validateProposedEntry } from '../../entrie
 import type { operations } from '../../generated/api.js';
 import { type EntryWithProof, LogError, type LogService } from '../../log/service.js';
 import { errorResponses } from '../errors.js';
+import { sendJsonText } from '../json-text.js';
 import { createdJson, logEntryJson, newSetCache } from './entry-view.js';
 import type { SetCache } from './set-cache.js';
 
 type SearchLogQuery = operations['searchLogQuery']['requestBody']['content']['application/json'];
 
 const ENTRY_PATH = '/api/v1/log/entries';
-/** Read answers are JSON text rendered by entry-view.ts (sent as is, not through the serializer). */
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Validates a proposed entry; a validation worker that died answers 503 (nothing logged, retry). */
 async function validate(body: unknown): ReturnType<typeof validateProposedEntry> {
@@ -50,13 +49,6 @@ async function entriesByUuid(log: LogService, uuids: string[]): Promise<EntryWit
   }
   return out;
 }
-
-/**
- * An answer's JSON text as the bytes sent: Node's HTTP layer then writes the header and these bytes
- * as they are, where a string answer (built piece by piece) is copied into one string twice more on
- * its way out (measured: ~4.4 kB less garbage per append answer, ~2.2 kB each).
- */
-const jsonBytes = (json: string): Buffer => Buffer.from(json, 'utf8');
 
 /** `sets`: the SETs of this process, signed once per entry (at append or at the first read). */
 export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): FastifyPluginAsync {
@@ -94,12 +86,10 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
               reason: 'DUPLICATE_ENTRY',
             });
         }
-        return reply
-          .code(201)
-          .header('ETag', result.uuid)
-          .header('Location', location)
-          .type(JSON_TYPE)
-          .send(jsonBytes(await createdJson(await keyOfTree(result.treeId), sets, result)));
+        return sendJsonText(
+          reply.code(201).header('ETag', result.uuid).header('Location', location),
+          await createdJson(await keyOfTree(result.treeId), sets, result),
+        );
       },
     );
 
@@ -119,7 +109,7 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
         const [entry] = await log.entriesByIndex([req.query.logIndex]);
         if (!entry)
           throw new LogError(404, 'NOT_FOUND', `no entry at logIndex ${req.query.logIndex}`, 'logIndex');
-        return reply.type(JSON_TYPE).send(jsonBytes(await render(entry)));
+        return sendJsonText(reply, await render(entry));
       },
     );
 
@@ -139,7 +129,7 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
         const [entry] = await entriesByUuid(log, [req.params.entryUUID]);
         if (!entry)
           throw new LogError(404, 'NOT_FOUND', `no entry with UUID ${req.params.entryUUID}`, 'entryUUID');
-        return reply.type(JSON_TYPE).send(jsonBytes(await render(entry)));
+        return sendJsonText(reply, await render(entry));
       },
     );
 
@@ -164,7 +154,7 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
           for (const e of q.entries) leaves.push((await validate(e)).leafHash);
           out.push(...(await log.entriesByLeafHash(leaves)));
         }
-        return reply.type(JSON_TYPE).send(`[${(await Promise.all(out.map(render))).join(',')}]`);
+        return sendJsonText(reply, `[${(await Promise.all(out.map(render))).join(',')}]`);
       },
     );
   };

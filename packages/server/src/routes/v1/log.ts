@@ -12,6 +12,7 @@ import { bytesEqual, hexEncode } from '@scriba/sdk/encoding';
 import type { FastifyPluginAsync } from 'fastify';
 import { LogError, type LogService, type Shard } from '../../log/service.js';
 import { errorResponses } from '../errors.js';
+import { sendJsonText } from '../json-text.js';
 
 /** The shard named by `treeID` (any shard, frozen or active), or the active one when none is named. */
 async function shardOf(log: LogService, treeID: string | undefined): Promise<Shard> {
@@ -100,7 +101,7 @@ export function logRoutes(log: LogService): FastifyPluginAsync {
         const { firstSize, lastSize, treeID } = req.query;
         // A frozen shard's proofs are bounded by its final size (its state never grows).
         const proof = await (await shardOf(log, treeID)).consistency(firstSize, lastSize);
-        return reply.type('application/json; charset=utf-8').send(consistencyJson(rendered, proof));
+        return sendJsonText(reply, consistencyJson(rendered, proof));
       },
     );
 
