@@ -26,7 +26,10 @@ export class AppendedProofs {
   /** Node hashes by level, then index: the old range's nodes, then every node hashed so far. */
   readonly #nodes: Map<number, Uint8Array>[] = [];
 
-  /** `before`: the tree's range before the append (read now, not kept); `leafHashes`: the appended leaves in order. */
+  /**
+   * `before`: the tree's range before the append (read now, not kept); `leafHashes`: the appended
+   * leaves in order (kept as given, not copied: neither the array nor its hashes may change after).
+   */
   constructor(before: CompactRange, leafHashes: readonly Uint8Array[]) {
     leafHashes.forEach((h, i) => {
       assertHash(h, `leafHashes[${i}]`);

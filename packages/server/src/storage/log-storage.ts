@@ -222,7 +222,7 @@ export function searchKeyHash(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
-/** How many of an entry's stored keys its entries row holds (key1..key3, sql/0008); the rest go to search_keys. */
+/** How many of an entry's stored keys its entries row holds: the schema's key1..key3 (sql/0008); the rest go to search_keys. */
 const KEYS_IN_ROW = 3;
 /** Bytes of a key hash after its indexed 8-byte prefix (search_keys.rest; each part of entries.key_rest). */
 const KEY_REST_SIZE = 24;
