@@ -51,6 +51,17 @@ function integrateAll(
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 describe('integrate', () => {
+  it.each([
+    ['31 bytes', new Uint8Array(31)],
+    ['33 bytes', new Uint8Array(33)],
+    ['not bytes', 'x'],
+  ])('refuses a leaf hash of %s with MERKLE_INVALID_HASH', (_name, bad) => {
+    const good = hashLeaf(new Uint8Array([1]));
+    expect(() => integrate(0, [], [good, bad as Uint8Array])).toThrow(
+      expect.objectContaining({ code: 'MERKLE_INVALID_HASH' }),
+    );
+  });
+
   describe('when batches of various sizes are appended', () => {
     it.each([
       ['single leaves', Array(20).fill(1)],

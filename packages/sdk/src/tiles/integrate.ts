@@ -137,10 +137,7 @@ export function integrate(
       levels[level] = { index: cur.index + 1, width: 0, row: EMPTY_ROW, added: [] };
     }
   };
-  for (const h of leafHashes) {
-    if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE)
-      throw new ScribaError('MERKLE_INVALID_HASH', 'integrate: leaf hash must be 32 bytes');
-  }
+  // Checks every leaf hash (MERKLE_INVALID_HASH) before any is appended.
   const proofs = new AppendedProofs(tree, leafHashes);
   for (const h of leafHashes) {
     tree.append(h, (id, hash) => {
