@@ -1,7 +1,7 @@
 /**
  * Per-process figures for the benchmarks, from Linux /proc (NaN elsewhere): CPU seconds used, the
- * children of a process (PostgreSQL's backends under its postmaster), resident memory; and one
- * machine-wide figure, the page cache's refaults.
+ * children of a process (PostgreSQL's backends under its postmaster), resident memory, minor page
+ * faults; and one machine-wide figure, the page cache's refaults.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -13,6 +13,20 @@ export function cpuSeconds(pid) {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Minor page faults of `pid` so far (NaN off Linux): a PostgreSQL backend takes one for every page of
+ * shared memory (its shared_buffers) it touches for the first time, 4 KiB at a time unless PostgreSQL
+ * runs on huge pages (`huge_pages`).
+ */
+export function minorFaults(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
   } catch {
     return Number.NaN;
   }

@@ -5,10 +5,13 @@
 import pg from 'pg';
 import { startPostgres as startBenchPostgres } from '../lib/pg.mjs';
 
-/** The proof bench's PostgreSQL: no fsync, a large buffer cache (reads dominate; 256MB by default). */
-export function startPostgres({ sharedBuffers = '256MB' } = {}) {
+/**
+ * The proof bench's PostgreSQL: no fsync, a large buffer cache (reads dominate; 256MB by default),
+ * and `flags` (further settings, `name=value`).
+ */
+export function startPostgres({ sharedBuffers = '256MB', flags = [] } = {}) {
   return startBenchPostgres({
-    flags: ['-c', 'fsync=off', '-c', `shared_buffers=${sharedBuffers}`],
+    flags: ['-c', 'fsync=off', '-c', `shared_buffers=${sharedBuffers}`, ...flags.flatMap((f) => ['-c', f])],
     killSignal: 'SIGKILL',
     logLines: 20,
   });

