@@ -2,4 +2,5 @@
 export function cpuSeconds(pid: number | string): number;
 export function minorFaults(pid: number | string): number;
 export function childrenOf(ppid: number): number[];
-export function rssMiB(pid: number): number;
+export function rssMiB(pid: number): { now: number; peak: number };
+export function pageCacheRefaults(): number;

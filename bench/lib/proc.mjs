@@ -7,15 +7,23 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const CLK_TCK = 100; // Linux USER_HZ
 
-/** CPU seconds (user + system) used so far by `pid` (or `pid/task/tid`), or NaN off Linux. */
-export function cpuSeconds(pid) {
+/**
+ * The fields of /proc/<pid>/stat after the command name (so the first is the state, the second the
+ * parent pid), or undefined when there is no such process (or no /proc).
+ */
+function statFields(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return Number.NaN;
+    return undefined;
   }
+}
+
+/** CPU seconds (user + system) used so far by `pid` (or `pid/task/tid`), or NaN off Linux. */
+export function cpuSeconds(pid) {
+  const fields = statFields(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / CLK_TCK : Number.NaN;
 }
 
 /**
@@ -24,12 +32,8 @@ export function cpuSeconds(pid) {
  * runs on huge pages (`huge_pages`).
  */
 export function minorFaults(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
-  } catch {
-    return Number.NaN;
-  }
+  const fields = statFields(pid);
+  return fields ? Number(fields[7]) : Number.NaN;
 }
 
 /** Pids whose parent is `ppid` (PostgreSQL backends of a postmaster). */
@@ -37,10 +41,7 @@ export function childrenOf(ppid) {
   const out = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) out.push(Number(d));
-    } catch {}
+    if (Number(statFields(d)?.[1]) === ppid) out.push(Number(d));
   }
   return out;
 }
