@@ -24,7 +24,7 @@
  * Usage: npm run bench:read [-- --sizes 10000,1000000 --routes entry,proof --workers 1,2
  *        --seconds 5 --connections 32 --rounds 3 --warmup 1 --pg-shared-buffers 256MB --pg-prewarm
  *        --pg-flag huge_pages=on
- *        --profile /tmp/reads --node-args '|--max-semi-space-size=64']
+ *        --profile /tmp/reads --node-args '|--max-semi-space-size=64' --spans all,10000]
  * `--node-args A|B`: one server per variant of Node options (space-separated within a variant; the
  * empty variant is none), on the same loaded database, interleaved like the worker counts: an A/B of
  * runtime settings in one run ("vs" is reads/s over the first worker count's first variant). A
@@ -32,6 +32,11 @@
  * `--profile DIR`: every server process writes a V8 CPU profile into DIR/w<W>-<size>/ (w<W>v<V>-<size>
  * with variants) when it stops (node --cpu-prof: the whole life of the server, warm-up and every
  * measured load of both routes; use `--routes entry` for a profile of one route).
+ * `--spans all,N`: one server per span on the same loaded database, each load drawing its entries
+ * (entry) or first sizes (proof) from the newest N of the tree (`all`: uniform over the whole tree,
+ * the default): the same tree, so the same proof lengths and answer sizes, read over a working set
+ * of N entries instead of all of them. A "reads over" column names the span; growth compares a span
+ * with the same span on the smallest tree (where N >= the tree, the span is the whole tree).
  */
 import { fork } from 'node:child_process';
 import { verify } from 'node:crypto';
@@ -42,15 +47,21 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { childrenOf, cpuSeconds, minorFaults, pageCacheRefaults } from '../lib/proc.mjs';
 
-/** The request line's target for `route` on a tree of `size` entries (random entry / first size). */
-function target(route, size) {
-  if (route === 'entry') return `/api/v1/log/entries?logIndex=${Math.floor(Math.random() * size)}`;
-  return `/api/v1/log/proof?firstSize=${1 + Math.floor(Math.random() * (size - 1))}&lastSize=${size}`;
+/**
+ * The request line's target for `route` on a tree of `size` entries: a random entry, or a random
+ * first size, among the newest `span` of the tree (its whole, by default).
+ */
+function target(route, size, span = size) {
+  const newest = Math.min(span, size);
+  if (route === 'entry')
+    return `/api/v1/log/entries?logIndex=${size - newest + Math.floor(Math.random() * newest)}`;
+  const first = Math.max(1, size - newest + 1);
+  return `/api/v1/log/proof?firstSize=${first + Math.floor(Math.random() * (size - first))}&lastSize=${size}`;
 }
 
 if (process.argv[2] === '--client') {
   // ---- the load client (child process) ----
-  const { port, size, seconds, connections, route } = JSON.parse(process.argv[3]);
+  const { port, size, span, seconds, connections, route } = JSON.parse(process.argv[3]);
   const lat = [];
   let errors = 0;
   const deadline = performance.now() + seconds * 1000;
@@ -67,7 +78,7 @@ if (process.argv[2] === '--client') {
           return;
         }
         t0 = performance.now();
-        sock.write(`GET ${target(route, size)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+        sock.write(`GET ${target(route, size, span)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
       };
       sock.on('connect', send);
       sock.on('error', () => resolve());
@@ -117,6 +128,9 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     // Variants of the server's Node options, '|'-separated; each runs as its own server.
     'node-args': { type: 'string', default: '' },
+    // What each load reads: 'all' (uniform over the tree) or N (the newest N entries / first sizes);
+    // comma-separated, each its own server on the same loaded database.
+    spans: { type: 'string', default: 'all' },
   },
 });
 const SIZES = values.sizes.split(',').map(Number);
@@ -128,8 +142,18 @@ for (const w of WORKERS)
 const VARIANTS = values['node-args'].split('|').map((v) => v.split(' ').filter(Boolean));
 /** Whether variants of Node options are compared (a column and profile directories per variant). */
 const VARIED = VARIANTS.length > 1;
-/** The servers measured per tree: every worker count with every variant of Node options. */
-const SERVERS = WORKERS.flatMap((w) => VARIANTS.map((nodeArgs, v) => ({ w, v, nodeArgs, key: `${w}/${v}` })));
+const SPANS = values.spans.split(',').map((x) => (x === 'all' ? Number.POSITIVE_INFINITY : Number(x)));
+for (const n of SPANS) if (!(n >= 2)) throw new Error(`bad --spans ${values.spans}`);
+/** Whether reads over the newest part of each tree are compared with reads over the whole (a column). */
+const SPANNED = SPANS.length > 1 || SPANS[0] !== Number.POSITIVE_INFINITY;
+const spanLabel = (span) =>
+  span === Number.POSITIVE_INFINITY ? 'all' : `newest ${span.toLocaleString('en-US')}`;
+/** The servers measured per tree: every worker count with every variant of Node options and span. */
+const SERVERS = WORKERS.flatMap((w) =>
+  VARIANTS.flatMap((nodeArgs, v) =>
+    SPANS.map((span, s) => ({ w, v, span, nodeArgs, key: `${w}/${v}/${s}` })),
+  ),
+);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const ROUNDS = Number(values.rounds);
@@ -181,12 +205,12 @@ function checkEntry(answer, key) {
  * Runs the load client against `port` for `seconds`; resolves with its figures and the CPU per read
  * of the processes under `serverPid` and of PostgreSQL.
  */
-function load(port, serverPid, size, route, seconds = SECONDS) {
+function load(port, serverPid, size, route, seconds = SECONDS, span = size) {
   return new Promise((resolve, reject) => {
     const before = { server: treeCpu(serverPid), pg: pgCpu(), refaults: pageCacheRefaults() };
     const child = fork(new URL(import.meta.url).pathname, [
       '--client',
-      JSON.stringify({ port, size, seconds, connections: CONNECTIONS, route }),
+      JSON.stringify({ port, size, span: Math.min(span, size), seconds, connections: CONNECTIONS, route }),
     ]);
     child.once('message', (r) => {
       const server = treeCpu(serverPid) - before.server;
@@ -263,7 +287,10 @@ try {
     for (const { w, v, nodeArgs: variantArgs, key: serverKey } of SERVERS) {
       const nodeArgs = [...variantArgs];
       if (values.profile) {
-        const dir = join(values.profile, `w${w}${VARIED ? `v${v}` : ''}-${size}`);
+        const dir = join(
+          values.profile,
+          `w${w}${VARIED ? `v${v}` : ''}${SPANNED ? `s${serverKey.split('/')[2]}` : ''}-${size}`,
+        );
         await mkdir(dir, { recursive: true });
         nodeArgs.push('--cpu-prof', '--cpu-prof-dir', dir);
       }
@@ -291,9 +318,9 @@ try {
   }
   // Unmeasured warm-up: every process of every server and ceiling (caches, JIT).
   for (const t of trees) {
-    for (const { key } of SERVERS)
+    for (const { key, span } of SERVERS)
       for (const route of ROUTES)
-        await load(t.servers.get(key).port, t.servers.get(key).pid, t.size, route, WARMUP);
+        await load(t.servers.get(key).port, t.servers.get(key).pid, t.size, route, WARMUP, span);
     for (const w of WORKERS)
       for (const route of ROUTES)
         await load(t.ceilings.get(w).port, t.ceilings.get(w).pid, t.size, route, WARMUP);
@@ -301,11 +328,11 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of trees) {
       for (const route of ROUTES) {
-        for (const { w, key } of SERVERS) {
+        for (const { w, key, span } of SERVERS) {
           const r = t.runs.get(`${route} ${key}`);
           const server = t.servers.get(key);
           const ceiling = t.ceilings.get(w);
-          r.app.push(await load(server.port, server.pid, t.size, route));
+          r.app.push(await load(server.port, server.pid, t.size, route, SECONDS, span));
           r.ceiling.push(await load(ceiling.port, ceiling.pid, t.size, route));
         }
       }
@@ -324,12 +351,14 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
 const variantLabel = (v) => (VARIED ? ` | ${VARIANTS[v].join(' ') || '(none)'}` : '');
 for (const route of ROUTES) {
-  for (const { w, v, key } of SERVERS) {
+  for (const { w, v, span, key } of SERVERS) {
     let first;
     for (const t of trees) {
       const { app, ceiling } = t.runs.get(`${route} ${key}`);
       const r = median(app.map((x) => x.perSec));
-      const one = median(t.runs.get(`${route} ${SERVERS[0].key}`).app.map((x) => x.perSec));
+      // "vs": over the first worker count's first variant reading the same span.
+      const reference = SERVERS.find((x) => x.span === span);
+      const one = median(t.runs.get(`${route} ${reference.key}`).app.map((x) => x.perSec));
       const c = median(ceiling.map((x) => x.perSec));
       const cServer = median(ceiling.map((x) => x.serverUs));
       const server = median(app.map((x) => x.serverUs));
@@ -337,7 +366,7 @@ for (const route of ROUTES) {
       first ??= server + pg;
       const errors = app.reduce((a, x) => a + x.errors, 0);
       rows.push(
-        `| ${route} | ${t.size.toLocaleString('en-US')} | ${w}${variantLabel(v)} | ${Math.round(r)} | ${(r / one).toFixed(2)} | ${median(app.map((x) => x.p99)).toFixed(2)} | ${errors} | ${Math.round(server)} | ${Math.round(pg)} | ${median(app.map((x) => x.pgFaults)).toFixed(2)} | ${median(app.map((x) => x.refaults)).toFixed(2)} | ${((server + pg) / first).toFixed(2)} | ${Math.round(c)} | ${median(ceiling.map((x) => x.p99)).toFixed(2)} | ${Math.round(cServer)} | ${(r / c).toFixed(2)} |`,
+        `| ${route} | ${t.size.toLocaleString('en-US')}${SPANNED ? ` | ${spanLabel(Math.min(span, t.size) === t.size ? Number.POSITIVE_INFINITY : span)}` : ''} | ${w}${variantLabel(v)} | ${Math.round(r)} | ${(r / one).toFixed(2)} | ${median(app.map((x) => x.p99)).toFixed(2)} | ${errors} | ${Math.round(server)} | ${Math.round(pg)} | ${median(app.map((x) => x.pgFaults)).toFixed(2)} | ${median(app.map((x) => x.refaults)).toFixed(2)} | ${((server + pg) / first).toFixed(2)} | ${Math.round(c)} | ${median(ceiling.map((x) => x.p99)).toFixed(2)} | ${Math.round(cServer)} | ${(r / c).toFixed(2)} |`,
       );
     }
   }
@@ -345,8 +374,8 @@ for (const route of ROUTES) {
 const lines = [
   `GET entry = /api/v1/log/entries?logIndex=random, proof = /api/v1/log/proof?firstSize=random&lastSize=size; ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} interleaved rounds (median); server = scriba serve --workers W, ceiling on W processes`,
   '',
-  `| route | tree size | workers${VARIED ? ' | node options' : ''} | reads/s | vs ${WORKERS[0]}${VARIED ? ' (first)' : ''} | p99 ms | errors | server CPU µs/read | PostgreSQL CPU µs/read | PostgreSQL page faults/read | page-cache refaults/read | growth | ceiling (precomputed body): reads/s | p99 ms | CPU µs/read | ratio |`,
-  `|---|---:|---:|${VARIED ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
+  `| route | tree size${SPANNED ? ' | reads over' : ''} | workers${VARIED ? ' | node options' : ''} | reads/s | vs ${WORKERS[0]}${VARIED ? ' (first)' : ''} | p99 ms | errors | server CPU µs/read | PostgreSQL CPU µs/read | PostgreSQL page faults/read | page-cache refaults/read | growth | ceiling (precomputed body): reads/s | p99 ms | CPU µs/read | ratio |`,
+  `|---|---:|${SPANNED ? '---|' : ''}---:|${VARIED ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
   ...rows,
   '',
   `load average at the end: ${os.loadavg()[0].toFixed(2)} (${os.cpus().length} cores shared with other work)`,
