@@ -6,7 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { hashChildren, verifyInclusion } from '@scriba/sdk/merkle';
 import { describe, expect, it } from 'vitest';
-import { peakOf, UpperPaths } from '../src/log/upper-paths.js';
+import {
+  appendUpperPath,
+  peakOf,
+  type UpperPath,
+  UpperPaths,
+  upperPathJson,
+} from '../src/log/upper-paths.js';
 
 /** RFC 6962 MTH over `d` (already leaf-level nodes: here the level-8 nodes, one per tile). */
 function mth(d: Uint8Array[]): Uint8Array {
@@ -29,8 +35,11 @@ function path(m: number, d: Uint8Array[]): Uint8Array[] {
 const roots = (n: number) => Array.from({ length: n }, () => new Uint8Array(randomBytes(32)));
 /** A tree size whose last level-8 node is a partial tile's (ephemeral). */
 const sizeOf = (tiles: number) => tiles * 256 - 100;
-const unpack = (p: Uint8Array) =>
-  Array.from({ length: p.length / 32 }, (_, k) => p.slice(k * 32, k * 32 + 32));
+const unpack = (upper: UpperPath) => {
+  const hashes: Uint8Array[] = [];
+  appendUpperPath(upper, hashes);
+  return hashes.map((h) => Uint8Array.from(h));
+};
 
 describe('peakOf', () => {
   it('finds the perfect subtree of the size that holds a leaf, and marks the last one', () => {
@@ -67,11 +76,11 @@ describe('UpperPaths', () => {
     for (const t of [3, 33]) {
       const got = kept.get(size2, t)!;
       expect(got.top).toEqual(tree[t]);
-      expect(unpack(got.path)).toEqual(path(t, tree.slice(0, 39)));
-      expect(JSON.parse(`[${got.json.slice(1)}]`)).toEqual(
+      expect(unpack(got)).toEqual(path(t, tree.slice(0, 39)));
+      expect(JSON.parse(`[${upperPathJson(got).slice(1)}]`)).toEqual(
         path(t, tree.slice(0, 39)).map((h) => Buffer.from(h).toString('hex')),
       );
-      verifyInclusion(t, 39, tree[t]!, unpack(got.path), mth(tree.slice(0, 39)));
+      verifyInclusion(t, 39, tree[t]!, unpack(got), mth(tree.slice(0, 39)));
     }
     expect(kept.get(size2, 5)).toBeUndefined(); // a tile never kept
   });
@@ -86,8 +95,8 @@ describe('UpperPaths', () => {
     expect(kept.get(size2, 3)).toBeUndefined();
     // Kept again from the real tree: the path returned and kept is the real one, not the old part.
     const real = checkedPath(3, 39);
-    expect(unpack(kept.keep(size2, 3, tree[3]!, real).path)).toEqual(real);
-    expect(unpack(kept.get(size2, 3)!.path)).toEqual(real);
+    expect(unpack(kept.keep(size2, 3, tree[3]!, real))).toEqual(real);
+    expect(unpack(kept.get(size2, 3)!)).toEqual(real);
   });
 
   it('keeps the last peak’s tiles for their size only, and a peak that merged is built again', () => {

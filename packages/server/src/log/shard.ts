@@ -52,7 +52,7 @@ import type { TreeHandle } from './sequencer.js';
 import type { LogStorage, StoredEntry, TreeHead, TreeId, TreeRecord } from './storage.js';
 import { readBundleEntries, readTileBytes } from './tile-reader.js';
 import { readTiles, tileGetter } from './tileStore.js';
-import { packUpperPath, type UpperPath, UpperPaths } from './upper-paths.js';
+import { appendUpperPath, packUpperPath, type UpperPath, UpperPaths, upperPathJson } from './upper-paths.js';
 import { cosignatureLines } from './witness-push.js';
 
 export class LogError extends Error {
@@ -576,8 +576,8 @@ export class Shard {
       hashes.push(sibling);
       json += h === 0 ? `"${hexEncode(sibling)}"` : `,"${hexEncode(sibling)}"`;
     }
-    for (let k = 0; k < upper.path.length; k += 32) hashes.push(upper.path.subarray(k, k + 32));
-    return { hashes, json: json + upper.json };
+    appendUpperPath(upper, hashes);
+    return { hashes, json: json + upperPathJson(upper) };
   }
 
   /**
@@ -781,7 +781,7 @@ export class Shard {
     if (first !== 2 ** shift) views.push(node(shift, (m >> shift) - 1));
     const leaf = (first - 1) % 256;
     for (let h = shift; h < 8; h++) views.push(node(h, (leaf >> h) ^ 1));
-    for (let k = 0; k < upper.path.length; k += 32) views.push(upper.path.subarray(k, k + 32));
+    appendUpperPath(upper, views);
     // Copied into one buffer (the proof may be kept, and must not hold the tile's levels): one
     // allocation per proof instead of one per hash.
     const packed = concatBytes(...views);

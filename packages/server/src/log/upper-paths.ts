@@ -14,24 +14,39 @@
  *    is the same for every tile of the peak: kept once per peak for the latest size. A path is
  *    assembled from both only when the tile's inner path folds to the peak root that the size's
  *    part was checked from. The last peak holds the ephemeral node, so its tiles are kept whole only.
+ * An assembled path refers to its two parts and copies neither: on a large tree the paths of all
+ * its tiles are a large part of the server's heap, and every read through a tile copies its path
+ * into the answer (the part above the peak, shared by the peak's tiles, stays in the CPU caches).
  */
 import { bytesEqual, concatBytes, hexEncode } from '@scriba/sdk/encoding';
 import { rootFromInclusionProof } from '@scriba/sdk/merkle';
 
-/** An upper path: the tile root it starts from, its hashes packed, and the same as JSON (`,"hex"`…). */
-export type UpperPath = { top: Uint8Array; path: Uint8Array; json: string };
+/** Hashes packed (`path`), and the same as JSON (`,"hex"`… : each hash after a comma). */
+type PackedHashes = { path: Uint8Array; json: string };
+/** An upper path: the tile root it starts from, then its hashes in one or two packed parts. */
+export type UpperPath = { top: Uint8Array; parts: readonly PackedHashes[] };
 
 /** A tile's path inside its peak (a perfect subtree of `2^height` tiles from `start`), and that root. */
-type InnerPath = {
+type InnerPath = PackedHashes & {
   top: Uint8Array;
   start: number;
   height: number;
-  path: Uint8Array;
-  json: string;
   peakRoot: Uint8Array;
 };
 /** The path above a peak at one tree size, and the peak root it was checked from. */
-type PeakPath = { path: Uint8Array; json: string; peakRoot: Uint8Array };
+type PeakPath = PackedHashes & { peakRoot: Uint8Array };
+
+/** Appends the hashes of `upper` to `into` (views of its packed parts, no copy). */
+export function appendUpperPath(upper: UpperPath, into: Uint8Array[]): void {
+  for (const { path } of upper.parts)
+    for (let k = 0; k < path.length; k += 32) into.push(path.subarray(k, k + 32));
+}
+
+/** The hashes of `upper` as JSON array elements, each after a comma (`,"hex"`…). */
+export function upperPathJson(upper: UpperPath): string {
+  const [first, second] = upper.parts;
+  return second === undefined ? (first?.json ?? '') : first!.json + second.json;
+}
 
 /**
  * `hashes` packed, and as JSON. Every answer through the path copies this JSON out again, so it is
@@ -40,7 +55,7 @@ type PeakPath = { path: Uint8Array; json: string; peakRoot: Uint8Array };
  * which each answer walks again and which holds twice the memory). Measured: a string of many
  * pieces cost Buffer.byteLength of the answers +100 ms per second; see README, bench:read.
  */
-function pack(hashes: Uint8Array[]): { path: Uint8Array; json: string } {
+function pack(hashes: Uint8Array[]): PackedHashes {
   const path = concatBytes(...hashes);
   const hex = hexEncode(path);
   const pieces: string[] = [];
@@ -50,16 +65,12 @@ function pack(hashes: Uint8Array[]): { path: Uint8Array; json: string } {
 
 /** An upper path from tile root `top` through `hashes` (copied and packed). */
 export function packUpperPath(top: Uint8Array, hashes: Uint8Array[]): UpperPath {
-  return { top: Uint8Array.from(top), ...pack(hashes) };
+  return { top: Uint8Array.from(top), parts: [pack(hashes)] };
 }
 
-/** The whole upper path: a tile's part inside its peak, then the part above the peak (one flat string). */
+/** The whole upper path: a tile's part inside its peak, then the part above the peak (both shared). */
 function joined(inner: InnerPath, above: PeakPath): UpperPath {
-  return {
-    top: inner.top,
-    path: concatBytes(inner.path, above.path),
-    json: [inner.json, above.json].join(''),
-  };
+  return { top: inner.top, parts: [inner, above] };
 }
 
 /**
