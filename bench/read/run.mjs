@@ -151,7 +151,7 @@ const spanLabel = (span) =>
 /** The servers measured per tree: every worker count with every variant of Node options and span. */
 const SERVERS = WORKERS.flatMap((w) =>
   VARIANTS.flatMap((nodeArgs, v) =>
-    SPANS.map((span, s) => ({ w, v, span, nodeArgs, key: `${w}/${v}/${s}` })),
+    SPANS.map((span, s) => ({ w, v, s, span, nodeArgs, key: `${w}/${v}/${s}` })),
   ),
 );
 const SECONDS = Number(values.seconds);
@@ -284,13 +284,10 @@ try {
     const env = await serveEnvOf({ key, treeId }, url, join(tmp, `log-key-${size}.pem`));
     const t = { size, servers: new Map(), ceilings: new Map(), runs: new Map() };
     trees.push(t);
-    for (const { w, v, nodeArgs: variantArgs, key: serverKey } of SERVERS) {
+    for (const { w, v, s, nodeArgs: variantArgs, key: serverKey } of SERVERS) {
       const nodeArgs = [...variantArgs];
       if (values.profile) {
-        const dir = join(
-          values.profile,
-          `w${w}${VARIED ? `v${v}` : ''}${SPANNED ? `s${serverKey.split('/')[2]}` : ''}-${size}`,
-        );
+        const dir = join(values.profile, `w${w}${VARIED ? `v${v}` : ''}${SPANNED ? `s${s}` : ''}-${size}`);
         await mkdir(dir, { recursive: true });
         nodeArgs.push('--cpu-prof', '--cpu-prof-dir', dir);
       }
@@ -366,7 +363,7 @@ for (const route of ROUTES) {
       first ??= server + pg;
       const errors = app.reduce((a, x) => a + x.errors, 0);
       rows.push(
-        `| ${route} | ${t.size.toLocaleString('en-US')}${SPANNED ? ` | ${spanLabel(Math.min(span, t.size) === t.size ? Number.POSITIVE_INFINITY : span)}` : ''} | ${w}${variantLabel(v)} | ${Math.round(r)} | ${(r / one).toFixed(2)} | ${median(app.map((x) => x.p99)).toFixed(2)} | ${errors} | ${Math.round(server)} | ${Math.round(pg)} | ${median(app.map((x) => x.pgFaults)).toFixed(2)} | ${median(app.map((x) => x.refaults)).toFixed(2)} | ${((server + pg) / first).toFixed(2)} | ${Math.round(c)} | ${median(ceiling.map((x) => x.p99)).toFixed(2)} | ${Math.round(cServer)} | ${(r / c).toFixed(2)} |`,
+        `| ${route} | ${t.size.toLocaleString('en-US')}${SPANNED ? ` | ${spanLabel(span >= t.size ? Number.POSITIVE_INFINITY : span)}` : ''} | ${w}${variantLabel(v)} | ${Math.round(r)} | ${(r / one).toFixed(2)} | ${median(app.map((x) => x.p99)).toFixed(2)} | ${errors} | ${Math.round(server)} | ${Math.round(pg)} | ${median(app.map((x) => x.pgFaults)).toFixed(2)} | ${median(app.map((x) => x.refaults)).toFixed(2)} | ${((server + pg) / first).toFixed(2)} | ${Math.round(c)} | ${median(ceiling.map((x) => x.p99)).toFixed(2)} | ${Math.round(cServer)} | ${(r / c).toFixed(2)} |`,
       );
     }
   }
