@@ -102,7 +102,7 @@ describe('reads of an entry', () => {
       await cold.init();
       Object.assign(cold.active, { tileCache: new TileNodeCache({ level0: 0 }) });
       await cold.entriesByIndex([40]);
-      const summaries = cold.active.summaries as unknown as { map: Map<number, Uint8Array> };
+      const summaries = cold.active.summaries;
       return { cold, summaries };
     };
 
@@ -120,19 +120,19 @@ describe('reads of an entry', () => {
     it('a summary that does not match the tile is caught before the proof is served', async () => {
       const { cold, summaries } = await summarizedProcess();
       // As read from a damaged row (kept unchecked): level 3, node 1 (a sibling of leaf 7) altered.
-      const wrong = Uint8Array.from(summaries.map.get(0)!);
+      const wrong = Uint8Array.from(summaries.summaryOf(0)!);
       wrong[40]! ^= 1;
       cold.active.summaries.forget(0);
       cold.active.summaries.keepStored(0, wrong);
       const [e] = await cold.entriesByIndex([7]);
       verifyInclusion(7, e!.proof.treeSize, leaves[7]!, e!.proof.hashes, e!.proof.rootHash);
       // Summarized again from the whole tile.
-      expect(Buffer.from(summaries.map.get(0)!).equals(Buffer.from(wrong))).toBe(false);
+      expect(Buffer.from(summaries.summaryOf(0)!).equals(Buffer.from(wrong))).toBe(false);
     });
 
     it('a stored summary is checked whole by the first proof through it, then trusted', async () => {
       const { cold, summaries } = await summarizedProcess();
-      const stored = Uint8Array.from(summaries.map.get(0)!);
+      const stored = Uint8Array.from(summaries.summaryOf(0)!);
       cold.active.summaries.forget(0);
       cold.active.summaries.keepStored(0, stored); // as read from its row: unchecked
       expect(cold.active.summaries.isChecked(0)).toBe(false);
@@ -143,7 +143,7 @@ describe('reads of an entry', () => {
 
     it("a summary damaged off the first proof's path is caught by that proof and not kept", async () => {
       const { cold, summaries } = await summarizedProcess();
-      const good = Uint8Array.from(summaries.map.get(0)!);
+      const good = Uint8Array.from(summaries.summaryOf(0)!);
       // Level 3, node 20 (leaves 160..167): leaf 7's proof takes level-7 node 1 above it, not it.
       const wrong = Uint8Array.from(good);
       wrong[20 * 32]! ^= 1;
@@ -152,7 +152,7 @@ describe('reads of an entry', () => {
       const [e] = await cold.entriesByIndex([7]);
       verifyInclusion(7, e!.proof.treeSize, leaves[7]!, e!.proof.hashes, e!.proof.rootHash);
       // Forgotten, and summarized again from the whole tile: a later proof through leaf 160 is sound.
-      expect(Buffer.from(summaries.map.get(0) ?? []).equals(Buffer.from(good))).toBe(true);
+      expect(Buffer.from(summaries.summaryOf(0) ?? []).equals(Buffer.from(good))).toBe(true);
       const [f] = await cold.entriesByIndex([160]);
       verifyInclusion(160, f!.proof.treeSize, leaves[160]!, f!.proof.hashes, f!.proof.rootHash);
     });

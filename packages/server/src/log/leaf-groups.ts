@@ -56,8 +56,20 @@ function summaryHoldsTogether(summary: Uint8Array, root: Uint8Array): boolean {
   return bytesEqual(root, summary.subarray(SUMMARY_BYTES - HASH));
 }
 
+/** Summaries per slab: the kept summaries live in slabs of this many (~504 KiB each), not one object each. */
+const SLAB_SLOTS = 256;
+
 export class LeafGroupSummaries {
-  private readonly map = new Map<number, Uint8Array>();
+  /**
+   * Each kept tile's slot in the slabs. On a large tree tens of thousands of tiles are kept, and as
+   * one small array each they were as many objects for the garbage collector to trace and sweep;
+   * in slabs they are a few hundred.
+   */
+  private readonly slots = new Map<number, number>();
+  private readonly slabs: Uint8Array[] = [];
+  /** Slots of forgotten tiles, taken again before new ones. */
+  private readonly freeSlots: number[] = [];
+  private nextSlot = 0;
   /** Tiles whose summary came from storage and was not checked yet (see check). */
   private readonly unchecked = new Set<number>();
 
@@ -65,18 +77,36 @@ export class LeafGroupSummaries {
   constructor(readonly limit = 65536) {}
 
   get size(): number {
-    return this.map.size;
+    return this.slots.size;
   }
 
   has(tileIndex: number): boolean {
-    return this.map.has(tileIndex);
+    return this.slots.has(tileIndex);
+  }
+
+  /** The kept summary of tile `tileIndex` (a view of its slot, valid until the tile is forgotten). */
+  summaryOf(tileIndex: number): Uint8Array | undefined {
+    const slot = this.slots.get(tileIndex);
+    if (slot === undefined) return undefined;
+    const at = (slot % SLAB_SLOTS) * SUMMARY_BYTES;
+    return this.slabs[Math.floor(slot / SLAB_SLOTS)]!.subarray(at, at + SUMMARY_BYTES);
+  }
+
+  /** Copies `summary` into tile `tileIndex`'s slot: its own, else a free one (the oldest tile's at the limit). */
+  private store(tileIndex: number, summary: Uint8Array): void {
+    if (!this.slots.has(tileIndex)) {
+      if (this.slots.size >= this.limit) this.forget(this.slots.keys().next().value!);
+      const slot = this.freeSlots.pop() ?? this.nextSlot++;
+      if (slot >= this.slabs.length * SLAB_SLOTS) this.slabs.push(new Uint8Array(SLAB_SLOTS * SUMMARY_BYTES));
+      this.slots.set(tileIndex, slot);
+    }
+    this.summaryOf(tileIndex)!.set(summary);
   }
 
   /** Keeps levels 3..8 of `levels`, the full levels of full level-0 tile `tileIndex`. */
   keep(tileIndex: number, levels: TileLevels): void {
-    if (this.limit <= 0 || this.map.has(tileIndex) || levels.counts[0] !== 256) return;
-    if (this.map.size >= this.limit) this.forget(this.map.keys().next().value!);
-    this.map.set(tileIndex, levels.buf.slice(SUMMARY_AT, TOTAL * HASH));
+    if (this.limit <= 0 || this.slots.has(tileIndex) || levels.counts[0] !== 256) return;
+    this.store(tileIndex, levels.buf.subarray(SUMMARY_AT, TOTAL * HASH));
   }
 
   /**
@@ -87,15 +117,14 @@ export class LeafGroupSummaries {
   keepStored(tileIndex: number, summary: Uint8Array): boolean {
     if (summary.length !== SUMMARY_BYTES) return false;
     if (this.limit <= 0) return true;
-    if (!this.map.has(tileIndex) && this.map.size >= this.limit) this.forget(this.map.keys().next().value!);
-    this.map.set(tileIndex, summary);
+    this.store(tileIndex, summary);
     this.unchecked.add(tileIndex);
     return true;
   }
 
   /** False for a summary kept by keepStored and not yet checked. */
   isChecked(tileIndex: number): boolean {
-    return this.map.has(tileIndex) && !this.unchecked.has(tileIndex);
+    return this.slots.has(tileIndex) && !this.unchecked.has(tileIndex);
   }
 
   /**
@@ -104,7 +133,7 @@ export class LeafGroupSummaries {
    * forgotten. Returns whether the tile has a checked summary now.
    */
   check(tileIndex: number, tileRoot: Uint8Array): boolean {
-    const summary = this.map.get(tileIndex);
+    const summary = this.summaryOf(tileIndex);
     if (!summary) return false;
     if (!this.unchecked.has(tileIndex)) return true;
     if (!summaryHoldsTogether(summary, tileRoot)) {
@@ -115,13 +144,12 @@ export class LeafGroupSummaries {
     return true;
   }
 
-  /** The top node of tile `tileIndex`'s summary (its level-8 node: the tile's root), if one is kept. */
-  top(tileIndex: number): Uint8Array | undefined {
-    return this.map.get(tileIndex)?.subarray(SUMMARY_BYTES - HASH);
-  }
-
   forget(tileIndex: number): void {
-    this.map.delete(tileIndex);
+    const slot = this.slots.get(tileIndex);
+    if (slot !== undefined) {
+      this.slots.delete(tileIndex);
+      this.freeSlots.push(slot);
+    }
     this.unchecked.delete(tileIndex);
   }
 
@@ -131,7 +159,7 @@ export class LeafGroupSummaries {
    * summary. Undefined without a summary.
    */
   sparseLevels(tileIndex: number, group: number, leaves: Uint8Array): TileLevels | undefined {
-    const summary = this.map.get(tileIndex);
+    const summary = this.summaryOf(tileIndex);
     if (!summary || leaves.length !== GROUP * HASH) return undefined;
     // Compact (2.4 KiB, not a whole tile's 16 KiB): the group's 8 + 4 + 2 nodes of levels 0..2, then
     // levels 3..8; each level's offset is shifted so that node indices stay the tile's own, and its
