@@ -17,23 +17,19 @@ function tile() {
   return { leaves, levels, summary, root: summary.subarray(SUMMARY_BYTES - 32) };
 }
 
-/** The nodes a proof of leaf `i` takes from sparse levels of its group: its siblings at heights 0..7. */
-function siblings(summaries: LeafGroupSummaries, t: number, leaves: Uint8Array, i: number) {
-  const group = Math.floor(i / 8);
-  const sparse = summaries.sparseLevels(t, group, leaves.subarray(group * 256, group * 256 + 256));
-  if (!sparse) return undefined;
-  return Array.from({ length: 8 }, (_, h) => {
-    const o = (sparse.offsets[h]! + ((i >> h) ^ 1)) * 32;
-    return Buffer.from(sparse.buf.subarray(o, o + 32)).toString('hex');
-  });
-}
-
-/** The same siblings from the whole tile's levels. */
+/** The nodes a proof of leaf `i` takes from a tile's levels: its siblings at heights 0..7, as hex. */
 function expected(levels: { buf: Uint8Array; offsets: number[] }, i: number) {
   return Array.from({ length: 8 }, (_, h) => {
     const o = (levels.offsets[h]! + ((i >> h) ^ 1)) * 32;
     return Buffer.from(levels.buf.subarray(o, o + 32)).toString('hex');
   });
+}
+
+/** The same siblings from the sparse levels of leaf `i`'s group, if the tile's summary is kept. */
+function siblings(summaries: LeafGroupSummaries, t: number, leaves: Uint8Array, i: number) {
+  const group = Math.floor(i / 8);
+  const sparse = summaries.sparseLevels(t, group, leaves.subarray(group * 256, group * 256 + 256));
+  return sparse && expected(sparse, i);
 }
 
 describe('LeafGroupSummaries', () => {

@@ -102,8 +102,7 @@ describe('reads of an entry', () => {
       await cold.init();
       Object.assign(cold.active, { tileCache: new TileNodeCache({ level0: 0 }) });
       await cold.entriesByIndex([40]);
-      const summaries = cold.active.summaries;
-      return { cold, summaries };
+      return { cold, summaries: cold.active.summaries };
     };
 
     it('reads only the leaf group of its entry, in the same round trip, once the tile was summarized', async () => {

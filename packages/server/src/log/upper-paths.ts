@@ -23,8 +23,11 @@ import { rootFromInclusionProof } from '@scriba/sdk/merkle';
 
 /** Hashes packed (`path`), and the same as JSON (`,"hex"`… : each hash after a comma). */
 type PackedHashes = { path: Uint8Array; json: string };
-/** An upper path: the tile root it starts from, then its hashes in one or two packed parts. */
-export type UpperPath = { top: Uint8Array; parts: readonly PackedHashes[] };
+/** An upper path: the tile root it starts from, then its hashes in one packed part, or two. */
+export type UpperPath = {
+  top: Uint8Array;
+  parts: readonly [PackedHashes] | readonly [PackedHashes, PackedHashes];
+};
 
 /** A tile's path inside its peak (a perfect subtree of `2^height` tiles from `start`), and that root. */
 type InnerPath = PackedHashes & {
@@ -45,7 +48,7 @@ export function appendUpperPath(upper: UpperPath, into: Uint8Array[]): void {
 /** The hashes of `upper` as JSON array elements, each after a comma (`,"hex"`…). */
 export function upperPathJson(upper: UpperPath): string {
   const [first, second] = upper.parts;
-  return second === undefined ? (first?.json ?? '') : first!.json + second.json;
+  return second === undefined ? first.json : first.json + second.json;
 }
 
 /**
