@@ -401,49 +401,110 @@ type ProofRow = {
 /**
  * A read of entries with proofs (see entriesForProofs) in one row shape (k: 0 entry with its stored
  * SET, 1 tile row, 2 tree head, 3 leaf group, 4 tile summary), each part a handful of primary-key
- * probes: $2 the entries, $3/$4 the tiles (level, index), $5/$6 the leaf groups (level-0 tile,
- * group: the 8 leaf hashes of its entries, which the tile holds too; one range of the entries' primary
- * key, cheaper than a slice of the TOASTed tile row), $7 the tree head with the right-edge tile of every level at it,
- * $8 the level-0 tile of each entry found (by leaf hash the index is unknown beforehand), $9 the
- * stored summaries of full level-0 tiles (the whole tile where none is stored).
+ * probes: the entries (by index or leaf hash), the tiles (level, index), the leaf groups (level-0
+ * tile, group: the 8 leaf hashes of its entries, which the tile holds too; one range of the entries'
+ * primary key, cheaper than a slice of the TOASTed tile row), the tree head with the right-edge tile
+ * of every level at it, the level-0 tile of each entry found (by leaf hash the index is unknown
+ * beforehand), the stored summaries of full level-0 tiles (the whole tile where none is stored).
+ *
+ * A statement holds only the parts a read asks for, so there are a few shapes (one per set of
+ * parts, each prepared per connection and planned generic, storage/postgres.ts): PostgreSQL's cost
+ * of a statement has a fixed part per branch of the UNION, and the common read (entries and their
+ * leaf groups) skips the other six. Measured on a 10^4 tree, generic plans, PostgreSQL's CPU per
+ * statement for 1 / 4 / 32 entries: all parts 223-237 / 317 / 503-750 µs, entries and leaf groups
+ * only 97 / 163-200 / 427-640 µs (docs/benchmarks.md, session 15).
  */
-const proofReadSql = (match: string): string => `
-  SELECT 0 AS k, log_index AS a, integrated_time AS b, leaf_hash AS h, body AS d, NULL::text AS c, NULL::bigint AS s,
-         set_signature AS e
-    FROM entries WHERE tree_id = $1 AND ${match}
-  UNION ALL
-  SELECT 1, t.level, t.idx, NULL, t.hashes, NULL, t.start, NULL
-    FROM unnest($3::int[], $4::bigint[]) AS q(level, idx)
-    JOIN tiles t ON t.tree_id = $1 AND t.level = q.level AND t.idx = q.idx
-  UNION ALL
-  SELECT 3, q.idx, q.g, NULL, (
-           SELECT string_agg(e.leaf_hash, ''::bytea ORDER BY e.log_index) FROM entries e
-            WHERE e.tree_id = $1 AND e.log_index >= q.idx * 256 + q.g * 8 AND e.log_index < q.idx * 256 + q.g * 8 + 8),
-         NULL, NULL, NULL
-    FROM unnest($5::bigint[], $6::bigint[]) AS q(idx, g)
-  UNION ALL
-  SELECT 2, tree_size, NULL, root_hash, NULL, checkpoint, NULL, NULL FROM tree_state WHERE tree_id = $1 AND $7::boolean
-  UNION ALL
-  -- The right-edge (partial) tile of every level at the head read: tile floor(size / 256^(L+1)).
-  SELECT 1, x.level, x.idx, NULL, x.hashes, NULL, x.start, NULL
+type ProofReadParts = {
+  entries: boolean;
+  tiles: boolean;
+  leafGroups: boolean;
+  head: boolean;
+  summaries: boolean;
+  entryTiles: boolean;
+};
+
+/** The text of the statement reading `parts`, entries matched by index or by leaf hash. */
+/** The columns of a proof read's rows, each with its type; a part fills those it has. */
+const PROOF_COLUMNS = {
+  a: 'bigint',
+  b: 'bigint',
+  h: 'bytea',
+  d: 'bytea',
+  c: 'text',
+  s: 'bigint',
+  e: 'bytea',
+};
+
+/** One part's select list: kind `k`, every column named and typed (NULL where the part has none). */
+function proofRow(k: number, cols: Partial<Record<keyof typeof PROOF_COLUMNS, string>>): string {
+  const list = Object.entries(PROOF_COLUMNS).map(
+    ([name, type]) => `(${cols[name as keyof typeof PROOF_COLUMNS] ?? 'NULL'})::${type} AS ${name}`,
+  );
+  return `SELECT ${k} AS k, ${list.join(', ')}`;
+}
+
+/** The text of the statement reading `parts`, entries matched by index or by leaf hash. */
+function proofReadSql(byIndex: boolean, parts: ProofReadParts): string {
+  let next = 2;
+  const param = () => `$${next++}`;
+  const branches: string[] = [];
+  let match = '';
+  if (parts.entries) {
+    match = byIndex ? `log_index = ANY(${param()}::bigint[])` : `leaf_hash = ANY(${param()}::bytea[])`;
+    const row = { a: 'log_index', b: 'integrated_time', h: 'leaf_hash', d: 'body', e: 'set_signature' };
+    branches.push(`${proofRow(0, row)} FROM entries WHERE tree_id = $1 AND ${match}`);
+  }
+  if (parts.tiles) {
+    branches.push(`${proofRow(1, { a: 't.level', b: 't.idx', d: 't.hashes', s: 't.start' })}
+    FROM unnest(${param()}::int[], ${param()}::bigint[]) AS q(level, idx)
+    JOIN tiles t ON t.tree_id = $1 AND t.level = q.level AND t.idx = q.idx`);
+  }
+  if (parts.leafGroups) {
+    const group = `SELECT string_agg(e.leaf_hash, ''::bytea ORDER BY e.log_index) FROM entries e
+            WHERE e.tree_id = $1 AND e.log_index >= q.idx * 256 + q.g * 8 AND e.log_index < q.idx * 256 + q.g * 8 + 8`;
+    branches.push(`${proofRow(3, { a: 'q.idx', b: 'q.g', d: group })}
+    FROM unnest(${param()}::bigint[], ${param()}::bigint[]) AS q(idx, g)`);
+  }
+  if (parts.head) {
+    branches.push(
+      `${proofRow(2, { a: 'tree_size', h: 'root_hash', c: 'checkpoint' })} FROM tree_state WHERE tree_id = $1`,
+      // The right-edge (partial) tile of every level at the head read: tile floor(size / 256^(L+1)).
+      `${proofRow(1, { a: 'x.level', b: 'x.idx', d: 'x.hashes', s: 'x.start' })}
     FROM tree_state t CROSS JOIN generate_series(0, 6) AS l(level)
     JOIN tiles x ON x.tree_id = t.tree_id AND x.level = l.level AND x.idx = t.tree_size >> (8 * (l.level + 1))
-   WHERE $7::boolean AND t.tree_id = $1 AND t.tree_size >> (8 * l.level) > 0
-  UNION ALL
-  SELECT 4, s.idx, NULL, NULL, s.nodes, NULL, NULL, NULL
-    FROM unnest($9::bigint[]) AS q(idx) JOIN tile_summaries s ON s.tree_id = $1 AND s.idx = q.idx
-  UNION ALL
-  SELECT 1, t.level, t.idx, NULL, t.hashes, NULL, t.start, NULL
-    FROM unnest($9::bigint[]) AS q(idx) JOIN tiles t ON t.tree_id = $1 AND t.level = 0 AND t.idx = q.idx
-   WHERE NOT EXISTS (SELECT 1 FROM tile_summaries s WHERE s.tree_id = $1 AND s.idx = q.idx)
-  UNION ALL
-  SELECT 1, x.level, x.idx, NULL, x.hashes, NULL, x.start, NULL
+   WHERE t.tree_id = $1 AND t.tree_size >> (8 * l.level) > 0`,
+    );
+  }
+  if (parts.summaries) {
+    const indices = param();
+    branches.push(
+      `${proofRow(4, { a: 's.idx', d: 's.nodes' })}
+    FROM unnest(${indices}::bigint[]) AS q(idx) JOIN tile_summaries s ON s.tree_id = $1 AND s.idx = q.idx`,
+      `${proofRow(1, { a: 't.level', b: 't.idx', d: 't.hashes', s: 't.start' })}
+    FROM unnest(${indices}::bigint[]) AS q(idx) JOIN tiles t ON t.tree_id = $1 AND t.level = 0 AND t.idx = q.idx
+   WHERE NOT EXISTS (SELECT 1 FROM tile_summaries s WHERE s.tree_id = $1 AND s.idx = q.idx)`,
+    );
+  }
+  if (parts.entryTiles) {
+    branches.push(`${proofRow(1, { a: 'x.level', b: 'x.idx', d: 'x.hashes', s: 'x.start' })}
     FROM entries e JOIN tiles x ON x.tree_id = e.tree_id AND x.level = 0 AND x.idx = e.log_index / 256
-   WHERE $8::boolean AND e.tree_id = $1 AND e.${match}`;
-/** Entries by tree-local index ($2: bigint[]). */
-const PROOF_READ_BY_INDEX_SQL = proofReadSql('log_index = ANY($2::bigint[])');
-/** Entries by leaf hash ($2: bytea[]). */
-const PROOF_READ_BY_LEAF_HASH_SQL = proofReadSql('leaf_hash = ANY($2::bytea[])');
+   WHERE e.tree_id = $1 AND e.${match}`);
+  }
+  return branches.join('\n  UNION ALL\n  ');
+}
+
+/** Statement texts by shape (at most 2 x 2^6), built once each. */
+const proofReadStatements = new Map<string, string>();
+
+function proofReadStatement(byIndex: boolean, parts: ProofReadParts): string {
+  const key = `${byIndex}:${Object.values(parts).map(Number).join('')}`;
+  let sql = proofReadStatements.get(key);
+  if (sql === undefined) {
+    sql = proofReadSql(byIndex, parts);
+    proofReadStatements.set(key, sql);
+  }
+  return sql;
+}
 
 export class SqlLogStorage implements LogStorage {
   constructor(readonly db: Db) {}
@@ -713,31 +774,43 @@ export class SqlLogStorage implements LogStorage {
     leafGroups: Map<string, Uint8Array>;
     summaries: Map<number, Uint8Array>;
   }> {
-    // One statement of a fixed shape per lookup kind (arrays, never lists spliced into the text), so
-    // it stays prepared per connection whatever the number of entries, tiles and leaf groups read
-    // together (coalesced reads, log/shard.ts).
+    // One statement per set of parts read (arrays, never lists spliced into the text), so it stays
+    // prepared per connection whatever the number of entries, tiles and leaf groups read together
+    // (coalesced reads, log/shard.ts).
     const byIndex = 'indices' in read.by;
-    const tiles = new Map(read.tiles.map((t) => [tileKey(t.level, t.index), t]));
-    const groups = new Map((read.leafGroups ?? []).map((g) => [`${g.tile}/${g.group}`, g]));
-    const { rows } = await this.db.query<ProofRow>(
-      byIndex ? PROOF_READ_BY_INDEX_SQL : PROOF_READ_BY_LEAF_HASH_SQL,
-      [
-        treeId,
-        byIndex
-          ? (read.by as { indices: number[] }).indices
-          : (read.by as { leafHashes: Uint8Array[] }).leafHashes.map((h) =>
-              Buffer.from(h.buffer, h.byteOffset, h.byteLength),
-            ),
-        [...tiles.values()].map((t) => t.level),
-        [...tiles.values()].map((t) => t.index),
-        [...groups.values()].map((g) => g.tile),
-        [...groups.values()].map((g) => g.group),
-        read.withTree,
-        !byIndex && read.entryTiles,
-        [...new Set(read.summaries ?? [])],
-      ],
-      { prepared: true },
-    );
+    const matches: unknown[] = byIndex
+      ? (read.by as { indices: number[] }).indices
+      : (read.by as { leafHashes: Uint8Array[] }).leafHashes.map((h) =>
+          Buffer.from(h.buffer, h.byteOffset, h.byteLength),
+        );
+    const tiles = [...new Map(read.tiles.map((t) => [tileKey(t.level, t.index), t])).values()];
+    const groups = [...new Map((read.leafGroups ?? []).map((g) => [`${g.tile}/${g.group}`, g])).values()];
+    const summaryTiles = [...new Set(read.summaries ?? [])];
+    const parts: ProofReadParts = {
+      entries: matches.length > 0,
+      tiles: tiles.length > 0,
+      leafGroups: groups.length > 0,
+      head: read.withTree,
+      summaries: summaryTiles.length > 0,
+      entryTiles: matches.length > 0 && !byIndex && read.entryTiles,
+    };
+    const params: unknown[] = [treeId];
+    if (parts.entries) params.push(matches);
+    if (parts.tiles)
+      params.push(
+        tiles.map((t) => t.level),
+        tiles.map((t) => t.index),
+      );
+    if (parts.leafGroups)
+      params.push(
+        groups.map((g) => g.tile),
+        groups.map((g) => g.group),
+      );
+    if (parts.summaries) params.push(summaryTiles);
+    const asked = Object.values(parts).some(Boolean);
+    const { rows } = asked
+      ? await this.db.query<ProofRow>(proofReadStatement(byIndex, parts), params, { prepared: true })
+      : { rows: [] as ProofRow[] };
     let head: TreeHead | undefined;
     const entries: StoredEntry[] = [];
     const tileRows: { key: string; start: number; hashes: Uint8Array }[] = [];

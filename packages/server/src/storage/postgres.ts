@@ -104,6 +104,13 @@ export function openPostgres(url: string, poolMax: number, opts: PostgresOptions
     // A transaction whose process vanished (network partition) releases the tree lock.
     idle_in_transaction_session_timeout: statementTimeoutMs * 2,
     keepAlive: true,
+    // Generic plans for every prepared statement, made once per connection: left to PostgreSQL's
+    // choice, the read statement (log-storage.ts) was planned afresh at each execution whenever the
+    // reads coalesced into it were few (a process under light load, or one of several sharing the
+    // load), at 700-1000 µs of PostgreSQL's CPU per statement against 100-240 µs generic (one entry,
+    // 10^4 tree; docs/benchmarks.md, session 15). Every statement here is primary-key probes, which a
+    // generic plan serves as well as a custom one. A connection string's own `options` replace this.
+    options: '-c plan_cache_mode=force_generic_plan',
     // Queries given to one client without waiting are sent at once (a batch's write and its COMMIT
     // in one round trip); one at a time (every other use) they behave as without it.
     pipeline: true,
