@@ -17,7 +17,7 @@
  * old is as valid and as verifiable as one against the newest).
  * One read of an entry is at most one storage round trip, shared: reads of a shard that arrive while
  * a batch is gathered (until the loop's check phase) or while MAX_READS_IN_FLIGHT batches are in
- * flight are coalesced, and one statement (LogStorage.entriesForProofs, a fixed prepared shape) reads
+ * flight are coalesced, and one statement (LogStorage.entriesForProofs, prepared, of the parts asked) reads
  * their entries (each with the SET stored at integration), the tiles their proofs need that the tile
  * node cache lacks, and (when stale) the head. Through a full level-0 tile a proof reads only its
  * entry's leaf group and the tile's summary (levels 3..8, stored by the batch that filled the tile:

@@ -12,7 +12,8 @@
  * (appendPredicted) is one: BEGIN with the lock, the write checking the prediction, and COMMIT.
  *
  * Reads of entries with proofs are one statement each (entriesForProofs: the entries, the tiles or
- * leaf groups their proofs need, the tree head when asked), prepared per connection for one entry.
+ * leaf groups their proofs need, the tree head when asked), holding only the parts the read asks for:
+ * a few shapes, each prepared per connection.
  */
 import { createHash } from 'node:crypto';
 import { base64Encode, hexEncode } from '@scriba/sdk/encoding';
@@ -423,7 +424,6 @@ type ProofReadParts = {
   entryTiles: boolean;
 };
 
-/** The text of the statement reading `parts`, entries matched by index or by leaf hash. */
 /** The columns of a proof read's rows, each with its type; a part fills those it has. */
 const PROOF_COLUMNS = {
   a: 'bigint',
