@@ -399,28 +399,15 @@ type ProofRow = {
   e: unknown;
 };
 
-/**
- * A read of entries with proofs (see entriesForProofs) in one row shape (k: 0 entry with its stored
- * SET, 1 tile row, 2 tree head, 3 leaf group, 4 tile summary), each part a handful of primary-key
- * probes: the entries (by index or leaf hash), the tiles (level, index), the leaf groups (level-0
- * tile, group: the 8 leaf hashes of its entries, which the tile holds too; one range of the entries'
- * primary key, cheaper than a slice of the TOASTed tile row), the tree head with the right-edge tile
- * of every level at it, the level-0 tile of each entry found (by leaf hash the index is unknown
- * beforehand), the stored summaries of full level-0 tiles (the whole tile where none is stored).
- *
- * A statement holds only the parts a read asks for, so there are a few shapes (one per set of
- * parts, each prepared per connection and planned generic, storage/postgres.ts): PostgreSQL's cost
- * of a statement has a fixed part per branch of the UNION, and the common read (entries and their
- * leaf groups) skips the other six. Measured on a 10^4 tree, generic plans, PostgreSQL's CPU per
- * statement for 1 / 4 / 32 entries: all parts 223-237 / 317 / 503-750 µs, entries and leaf groups
- * only 97 / 163-200 / 427-640 µs (docs/benchmarks.md, session 15).
- */
-type ProofReadParts = {
-  entries: boolean;
-  tiles: boolean;
-  leafGroups: boolean;
-  head: boolean;
-  summaries: boolean;
+/** A proof read's arguments, deduplicated (see entriesForProofs). */
+type ProofReadArgs = {
+  byIndex: boolean;
+  /** Tree-local indices, or leaf hashes as Buffers. */
+  matches: unknown[];
+  tiles: { level: number; index: number }[];
+  groups: { tile: number; group: number }[];
+  summaryTiles: number[];
+  withTree: boolean;
   entryTiles: boolean;
 };
 
@@ -443,67 +430,128 @@ function proofRow(k: number, cols: Partial<Record<keyof typeof PROOF_COLUMNS, st
   return `SELECT ${k} AS k, ${list.join(', ')}`;
 }
 
-/** The text of the statement reading `parts`, entries matched by index or by leaf hash. */
-function proofReadSql(byIndex: boolean, parts: ProofReadParts): string {
-  let next = 2;
-  const param = () => `$${next++}`;
-  const branches: string[] = [];
-  let match = '';
-  if (parts.entries) {
-    match = byIndex ? `log_index = ANY(${param()}::bigint[])` : `leaf_hash = ANY(${param()}::bytea[])`;
-    const row = { a: 'log_index', b: 'integrated_time', h: 'leaf_hash', d: 'body', e: 'set_signature' };
-    branches.push(`${proofRow(0, row)} FROM entries WHERE tree_id = $1 AND ${match}`);
-  }
-  if (parts.tiles) {
-    branches.push(`${proofRow(1, { a: 't.level', b: 't.idx', d: 't.hashes', s: 't.start' })}
-    FROM unnest(${param()}::int[], ${param()}::bigint[]) AS q(level, idx)
-    JOIN tiles t ON t.tree_id = $1 AND t.level = q.level AND t.idx = q.idx`);
-  }
-  if (parts.leafGroups) {
-    const group = `SELECT string_agg(e.leaf_hash, ''::bytea ORDER BY e.log_index) FROM entries e
-            WHERE e.tree_id = $1 AND e.log_index >= q.idx * 256 + q.g * 8 AND e.log_index < q.idx * 256 + q.g * 8 + 8`;
-    branches.push(`${proofRow(3, { a: 'q.idx', b: 'q.g', d: group })}
-    FROM unnest(${param()}::bigint[], ${param()}::bigint[]) AS q(idx, g)`);
-  }
-  if (parts.head) {
-    branches.push(
+/** A level-0 or upper tile row's columns, from table alias `t`. */
+const tileRow = (t: string) =>
+  proofRow(1, { a: `${t}.level`, b: `${t}.idx`, d: `${t}.hashes`, s: `${t}.start` });
+
+/** Entries matched by parameter `p`: by index or by leaf hash. */
+const entryMatch = (byIndex: boolean, p: string) =>
+  byIndex ? `log_index = ANY(${p}::bigint[])` : `leaf_hash = ANY(${p}::bytea[])`;
+
+/**
+ * One part of the statement: whether a read asks for it, its parameters' values, and its branches of
+ * the UNION given their placeholders ($1 is the tree id, shared). Text and values come from the same
+ * part, so their order cannot disagree.
+ */
+type ProofReadPart = {
+  wanted: (r: ProofReadArgs) => boolean;
+  values: (r: ProofReadArgs) => unknown[];
+  sql: (p: string[], byIndex: boolean) => string[];
+};
+
+/**
+ * A read of entries with proofs (see entriesForProofs) in one row shape (k: 0 entry with its stored
+ * SET, 1 tile row, 2 tree head, 3 leaf group, 4 tile summary), each part a handful of primary-key
+ * probes: the entries (by index or leaf hash), the tiles (level, index), the leaf groups (level-0
+ * tile, group: the 8 leaf hashes of its entries, which the tile holds too; one range of the entries'
+ * primary key, cheaper than a slice of the TOASTed tile row), the tree head with the right-edge tile
+ * of every level at it, the level-0 tile of each entry found (by leaf hash the index is unknown
+ * beforehand), the stored summaries of full level-0 tiles (the whole tile where none is stored).
+ *
+ * A statement holds only the parts a read asks for, so there are a few shapes (one per set of
+ * parts, each prepared per connection and planned generic, storage/postgres.ts): PostgreSQL's cost
+ * of a statement has a fixed part per branch of the UNION, and the common read (entries and their
+ * leaf groups) skips the other six. Measured on a 10^4 tree, generic plans, PostgreSQL's CPU per
+ * statement for 1 / 4 / 32 entries: all parts 223-237 / 317 / 503-750 µs, entries and leaf groups
+ * only 97 / 163-200 / 427-640 µs (docs/benchmarks.md, session 15).
+ */
+const PROOF_READ_PARTS: ProofReadPart[] = [
+  {
+    wanted: (r) => r.matches.length > 0,
+    values: (r) => [r.matches],
+    sql: ([m], byIndex) => [
+      `${proofRow(0, { a: 'log_index', b: 'integrated_time', h: 'leaf_hash', d: 'body', e: 'set_signature' })}
+    FROM entries WHERE tree_id = $1 AND ${entryMatch(byIndex, m!)}`,
+    ],
+  },
+  {
+    wanted: (r) => r.tiles.length > 0,
+    values: (r) => [r.tiles.map((t) => t.level), r.tiles.map((t) => t.index)],
+    sql: ([levels, indices]) => [
+      `${tileRow('t')}
+    FROM unnest(${levels}::int[], ${indices}::bigint[]) AS q(level, idx)
+    JOIN tiles t ON t.tree_id = $1 AND t.level = q.level AND t.idx = q.idx`,
+    ],
+  },
+  {
+    wanted: (r) => r.groups.length > 0,
+    values: (r) => [r.groups.map((g) => g.tile), r.groups.map((g) => g.group)],
+    sql: ([tiles, groups]) => [
+      `${proofRow(3, {
+        a: 'q.idx',
+        b: 'q.g',
+        d: `SELECT string_agg(e.leaf_hash, ''::bytea ORDER BY e.log_index) FROM entries e
+            WHERE e.tree_id = $1 AND e.log_index >= q.idx * 256 + q.g * 8 AND e.log_index < q.idx * 256 + q.g * 8 + 8`,
+      })}
+    FROM unnest(${tiles}::bigint[], ${groups}::bigint[]) AS q(idx, g)`,
+    ],
+  },
+  {
+    wanted: (r) => r.withTree,
+    values: () => [],
+    sql: () => [
       `${proofRow(2, { a: 'tree_size', h: 'root_hash', c: 'checkpoint' })} FROM tree_state WHERE tree_id = $1`,
       // The right-edge (partial) tile of every level at the head read: tile floor(size / 256^(L+1)).
-      `${proofRow(1, { a: 'x.level', b: 'x.idx', d: 'x.hashes', s: 'x.start' })}
+      `${tileRow('x')}
     FROM tree_state t CROSS JOIN generate_series(0, 6) AS l(level)
     JOIN tiles x ON x.tree_id = t.tree_id AND x.level = l.level AND x.idx = t.tree_size >> (8 * (l.level + 1))
    WHERE t.tree_id = $1 AND t.tree_size >> (8 * l.level) > 0`,
-    );
-  }
-  if (parts.summaries) {
-    const indices = param();
-    branches.push(
+    ],
+  },
+  {
+    wanted: (r) => r.summaryTiles.length > 0,
+    values: (r) => [r.summaryTiles],
+    sql: ([tiles]) => [
       `${proofRow(4, { a: 's.idx', d: 's.nodes' })}
-    FROM unnest(${indices}::bigint[]) AS q(idx) JOIN tile_summaries s ON s.tree_id = $1 AND s.idx = q.idx`,
-      `${proofRow(1, { a: 't.level', b: 't.idx', d: 't.hashes', s: 't.start' })}
-    FROM unnest(${indices}::bigint[]) AS q(idx) JOIN tiles t ON t.tree_id = $1 AND t.level = 0 AND t.idx = q.idx
+    FROM unnest(${tiles}::bigint[]) AS q(idx) JOIN tile_summaries s ON s.tree_id = $1 AND s.idx = q.idx`,
+      `${tileRow('t')}
+    FROM unnest(${tiles}::bigint[]) AS q(idx) JOIN tiles t ON t.tree_id = $1 AND t.level = 0 AND t.idx = q.idx
    WHERE NOT EXISTS (SELECT 1 FROM tile_summaries s WHERE s.tree_id = $1 AND s.idx = q.idx)`,
-    );
-  }
-  if (parts.entryTiles) {
-    branches.push(`${proofRow(1, { a: 'x.level', b: 'x.idx', d: 'x.hashes', s: 'x.start' })}
+    ],
+  },
+  {
+    // By leaf hash the index is unknown beforehand: the level-0 tile of each entry found.
+    wanted: (r) => r.matches.length > 0 && !r.byIndex && r.entryTiles,
+    values: (r) => [r.matches],
+    sql: ([m], byIndex) => [
+      `${tileRow('x')}
     FROM entries e JOIN tiles x ON x.tree_id = e.tree_id AND x.level = 0 AND x.idx = e.log_index / 256
-   WHERE e.tree_id = $1 AND e.${match}`);
-  }
-  return branches.join('\n  UNION ALL\n  ');
-}
+   WHERE e.tree_id = $1 AND e.${entryMatch(byIndex, m!)}`,
+    ],
+  },
+];
 
-/** Statement texts by shape (at most 2 x 2^6), built once each. */
+/** Statement texts by shape (entries by index or not, and which parts), built once each. */
 const proofReadStatements = new Map<string, string>();
 
-function proofReadStatement(byIndex: boolean, parts: ProofReadParts): string {
-  const key = `${byIndex}:${Object.values(parts).map(Number).join('')}`;
+/** The statement and its values for `r`, or undefined when it asks for nothing. */
+function proofReadQuery(r: ProofReadArgs): { sql: string; values: unknown[] } | undefined {
+  const parts = PROOF_READ_PARTS.filter((part) => part.wanted(r));
+  if (parts.length === 0) return undefined;
+  const values: unknown[] = [];
+  const placeholders = parts.map((part) =>
+    part.values(r).map((v) => {
+      values.push(v);
+      return `$${values.length + 1}`;
+    }),
+  );
+  const key = `${r.byIndex}:${parts.map((part) => PROOF_READ_PARTS.indexOf(part)).join(',')}`;
   let sql = proofReadStatements.get(key);
   if (sql === undefined) {
-    sql = proofReadSql(byIndex, parts);
+    sql = parts.flatMap((part, i) => part.sql(placeholders[i]!, r.byIndex)).join('\n  UNION ALL\n  ');
     proofReadStatements.set(key, sql);
   }
-  return sql;
+  return { sql, values };
 }
 
 export class SqlLogStorage implements LogStorage {
@@ -778,38 +826,21 @@ export class SqlLogStorage implements LogStorage {
     // prepared per connection whatever the number of entries, tiles and leaf groups read together
     // (coalesced reads, log/shard.ts).
     const byIndex = 'indices' in read.by;
-    const matches: unknown[] = byIndex
-      ? (read.by as { indices: number[] }).indices
-      : (read.by as { leafHashes: Uint8Array[] }).leafHashes.map((h) =>
-          Buffer.from(h.buffer, h.byteOffset, h.byteLength),
-        );
-    const tiles = [...new Map(read.tiles.map((t) => [tileKey(t.level, t.index), t])).values()];
-    const groups = [...new Map((read.leafGroups ?? []).map((g) => [`${g.tile}/${g.group}`, g])).values()];
-    const summaryTiles = [...new Set(read.summaries ?? [])];
-    const parts: ProofReadParts = {
-      entries: matches.length > 0,
-      tiles: tiles.length > 0,
-      leafGroups: groups.length > 0,
-      head: read.withTree,
-      summaries: summaryTiles.length > 0,
-      entryTiles: matches.length > 0 && !byIndex && read.entryTiles,
-    };
-    const params: unknown[] = [treeId];
-    if (parts.entries) params.push(matches);
-    if (parts.tiles)
-      params.push(
-        tiles.map((t) => t.level),
-        tiles.map((t) => t.index),
-      );
-    if (parts.leafGroups)
-      params.push(
-        groups.map((g) => g.tile),
-        groups.map((g) => g.group),
-      );
-    if (parts.summaries) params.push(summaryTiles);
-    const asked = Object.values(parts).some(Boolean);
-    const { rows } = asked
-      ? await this.db.query<ProofRow>(proofReadStatement(byIndex, parts), params, { prepared: true })
+    const query = proofReadQuery({
+      byIndex,
+      matches: byIndex
+        ? (read.by as { indices: number[] }).indices
+        : (read.by as { leafHashes: Uint8Array[] }).leafHashes.map((h) =>
+            Buffer.from(h.buffer, h.byteOffset, h.byteLength),
+          ),
+      tiles: [...new Map(read.tiles.map((t) => [tileKey(t.level, t.index), t])).values()],
+      groups: [...new Map((read.leafGroups ?? []).map((g) => [`${g.tile}/${g.group}`, g])).values()],
+      summaryTiles: [...new Set(read.summaries ?? [])],
+      withTree: read.withTree,
+      entryTiles: read.entryTiles,
+    });
+    const { rows } = query
+      ? await this.db.query<ProofRow>(query.sql, [treeId, ...query.values], { prepared: true })
       : { rows: [] as ProofRow[] };
     let head: TreeHead | undefined;
     const entries: StoredEntry[] = [];
