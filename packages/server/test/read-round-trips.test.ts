@@ -90,6 +90,17 @@ describe('reads of an entry', () => {
       expect(readCalls()).toEqual(['entriesForProofs']);
       verifyInclusion(300, e!.proof.treeSize, leaves[300]!, e!.proof.hashes, e!.proof.rootHash);
     });
+
+    it("by leaf hash still costs one storage round trip (the entry's level-0 tile read with it)", async () => {
+      const cold = await make(counted);
+      await cold.init();
+      calls.length = 0;
+      // Entry 17's full level-0 tile is not on the right edge the head brings along.
+      const [e] = await cold.entriesByLeafHash([leaves[17]!]);
+      expect(readCalls()).toEqual(['entriesForProofs']);
+      expect(e!.entry.index).toBe(17);
+      verifyInclusion(17, e!.proof.treeSize, leaves[17]!, e!.proof.hashes, e!.proof.rootHash);
+    });
   });
 
   describe('when the level-0 tile of its proof is not cached whole (a tree larger than the cache)', () => {

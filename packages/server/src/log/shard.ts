@@ -666,9 +666,14 @@ export class Shard {
   async entriesByLeafHash(hashes: Uint8Array[]): Promise<EntryWithProof[]> {
     if (hashes.length === 0) return [];
     const st = this.cachedState();
+    // The indices are unknown beforehand: each entry's level-0 tile comes with it (entryTiles), and
+    // so do the right-edge tiles of the head that the cache lacks (read with a fresh head anyway).
+    const edge = st
+      ? rightEdgeTiles(st.treeSize).filter((t) => !this.tileCache.get(tileKey(t.level, t.index), t.width))
+      : [];
     const read = await this.storage.entriesForProofs(this.treeId, {
       by: { leafHashes: hashes },
-      tiles: [],
+      tiles: edge.map(({ level, index }) => ({ level, index })),
       leafGroups: [],
       entryTiles: true,
       withTree: st === undefined,
