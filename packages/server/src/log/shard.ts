@@ -17,11 +17,12 @@
  * old is as valid and as verifiable as one against the newest).
  * One read of an entry is at most one storage round trip, shared: reads of a shard that arrive while
  * a batch is gathered (until the loop's check phase) or while MAX_READS_IN_FLIGHT batches are in
- * flight are coalesced, and one statement (LogStorage.entriesForProofs, prepared, of the parts asked) reads
- * their entries (each with the SET stored at integration), the tiles their proofs need that the tile
- * node cache lacks, and (when stale) the head. Through a full level-0 tile a proof reads only its
- * entry's leaf group and the tile's summary (levels 3..8, stored by the batch that filled the tile:
- * leaf-groups.ts), so the cost of a read does not grow with the tree and needs no warm-up.
+ * flight are coalesced, and one statement (LogStorage.entriesForProofs, prepared, of the parts
+ * asked) reads their entries (each with the SET stored at integration), the tiles their proofs need
+ * that the tile node cache lacks, and (when stale) the head. Through a full level-0 tile a proof
+ * reads only its entry's leaf group and the tile's summary (levels 3..8, stored by the batch that
+ * filled the tile: leaf-groups.ts), so the cost of a read does not grow with the tree and needs no
+ * warm-up.
  * Every proof served leads to the signed checkpoint's root, without a check per read: the path of a
  * full level-0 tile's root to the root (levels 8 and up, the same for every entry of the tile and
  * for consistency proofs from inside it) is checked against the root once per tile and tree size

@@ -108,8 +108,9 @@ export function openPostgres(url: string, poolMax: number, opts: PostgresOptions
     // choice, the read statement (log-storage.ts) was planned afresh at each execution whenever the
     // reads coalesced into it were few (a process under light load, or one of several sharing the
     // load), at 700-1000 µs of PostgreSQL's CPU per statement against 100-240 µs generic (one entry,
-    // 10^4 tree; docs/benchmarks.md, session 15). Every statement here is primary-key probes, which a
-    // generic plan serves as well as a custom one. A connection string's own `options` replace this.
+    // 10^4 tree; docs/benchmarks.md, session 15). The log's statements are probes and ranges of
+    // primary keys and indexed columns, which a generic plan serves as well as a custom one (appends:
+    // no difference in bench:append). A connection string's own `options` replace this.
     options: '-c plan_cache_mode=force_generic_plan',
     // Queries given to one client without waiting are sent at once (a batch's write and its COMMIT
     // in one round trip); one at a time (every other use) they behave as without it.
