@@ -674,7 +674,7 @@ export class Shard {
       : [];
     const read = await this.storage.entriesForProofs(this.treeId, {
       by: { leafHashes: hashes },
-      tiles: edge.map(({ level, index }) => ({ level, index })),
+      tiles: edge,
       leafGroups: [],
       entryTiles: true,
       withTree: st === undefined,
