@@ -4,9 +4,10 @@
  * 4xx answer with Rekor's `{code, message}` (plus `reason` and `field`), never a 500. Database errors
  * are classified by SQLSTATE (db/errors.ts): the client's (4xx, no stack trace logged), unavailable
  * (503 with Retry-After) or the server's (500). Also: CORS for every route (cors.ts), a full append
- * queue answered 503 before validation, and bounded request timeouts (headers, whole request, idle).
+ * queue answered 503 before validation, bounded request timeouts (headers, whole request, idle), and
+ * the read lane (routes/read-lane.ts) ahead of the router for entry and consistency-proof reads.
  */
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -21,9 +22,11 @@ import { OverloadedError } from './log/sequencer.js';
 import { LogError, type LogService } from './log/service.js';
 import { cors } from './routes/cors.js';
 import { opsRoutes } from './routes/ops/index.js';
+import { ReadLane } from './routes/read-lane.js';
 import { tsaRoutes } from './routes/tsa/index.js';
-import { entriesRoutes } from './routes/v1/entries.js';
-import { logRoutes } from './routes/v1/log.js';
+import { entriesRoutes, entryByIndexAnswer } from './routes/v1/entries.js';
+import { newSetCache } from './routes/v1/entry-view.js';
+import { consistencyAnswer, logRoutes } from './routes/v1/log.js';
 import { searchRoutes } from './routes/v1/search.js';
 import { trustConfigRoutes } from './routes/v1/trust-config.js';
 import { type V2Options, v2Routes } from './routes/v2/index.js';
@@ -120,19 +123,48 @@ class DebugRequestLog extends LogController {
   }
 }
 
+/**
+ * The app's HTTP server: what Fastify would create from its timeout options (its lib/server.js), with
+ * the read lane (routes/read-lane.ts) taking its reads before Fastify's router. A stalled request is
+ * answered (408) or closed within seconds: the header section within headersMs, the whole request
+ * within requestMs (checked every second), and a socket silent for idleMs while the client sends (or
+ * while idle between keep-alive requests) is closed.
+ */
+function httpServer(
+  t: NonNullable<AppOptions['timeouts']>,
+  lane: ReadLane,
+  fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void,
+): Server {
+  const options = { headersTimeout: t.headersMs, connectionsCheckingInterval: 1_000 };
+  const server = createServer(options, (req, res) => {
+    if (!lane.take(req, res, fastifyHandler)) fastifyHandler(req, res);
+  });
+  server.keepAliveTimeout = t.idleMs;
+  server.requestTimeout = t.requestMs;
+  server.setTimeout(t.idleMs);
+  return server;
+}
+
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const t = opts.timeouts ?? { headersMs: 10_000, requestMs: 30_000, idleMs: 30_000 };
+  const shuttingDown = opts.isShuttingDown ?? (() => false);
+  // The process's SETs and consistency answers, shared by the routes and the read lane.
+  const sets = newSetCache();
+  const consistency = consistencyAnswer(opts.log);
+  const lane = new ReadLane({
+    entryByIndex: entryByIndexAnswer(opts.log, sets),
+    consistency,
+    shuttingDown,
+    idleMs: t.idleMs,
+    answered: () => {
+      opts.log.metrics.readLaneAnswers++;
+    },
+  });
   const app = Fastify({
+    serverFactory: (fastifyHandler) => httpServer(t, lane, fastifyHandler),
     logger: opts.logger ?? false,
     logController: new DebugRequestLog(),
     bodyLimit: opts.bodyLimit,
-    // A stalled request is answered (408) or closed within seconds: the header section within
-    // headersMs, the whole request within requestMs (checked every second), and a socket silent for
-    // idleMs while the client sends (or while idle between keep-alive requests) is closed.
-    http: { headersTimeout: t.headersMs, connectionsCheckingInterval: 1_000 },
-    requestTimeout: t.requestMs,
-    connectionTimeout: t.idleMs,
-    keepAliveTimeout: t.idleMs,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
     },
@@ -218,7 +250,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     }),
   );
 
-  const shuttingDown = opts.isShuttingDown ?? (() => false);
+  // Fastify's request log (per request, at debug) sees every request: the lane steps aside for it.
+  lane.enabled = !(app.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug');
   app.addHook('onSend', async (_req, reply) => {
     if (shuttingDown()) reply.header('connection', 'close');
   });
@@ -256,9 +289,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     }
   });
   await app.register(opsRoutes(opts.log, shuttingDown));
-  await app.register(entriesRoutes(opts.log));
+  await app.register(entriesRoutes(opts.log, sets));
   await app.register(searchRoutes(opts.log));
-  await app.register(logRoutes(opts.log));
+  await app.register(logRoutes(opts.log, consistency));
   await app.register(trustConfigRoutes(opts.log, opts.publicUrl, opts.tsa));
   if (opts.tsa) await app.register(tsaRoutes(opts.tsa));
   await app.register(v2Routes(opts.log, opts.v2));

@@ -44,6 +44,8 @@ export class Metrics {
   batchesPlannedAhead = 0;
   /** Batches planned ahead whose prediction did not hold (nothing written; planned again under the lock). */
   batchesPlanMissed = 0;
+  /** Reads answered by the read lane (routes/read-lane.ts) rather than by Fastify's routes. */
+  readLaneAnswers = 0;
   /** Size of the active shard as this process last committed it. */
   treeSize = 0;
   /** Appends accepted and not yet answered (set by the app). */
@@ -100,6 +102,11 @@ export class Metrics {
         'scriba_batches_plan_missed_total',
         'Append batches planned before the tree lock whose prediction did not hold (planned again under the lock).',
         this.batchesPlanMissed,
+      ),
+      counter(
+        'scriba_read_lane_answers_total',
+        'Entry and consistency-proof reads answered by the read lane, ahead of the router.',
+        this.readLaneAnswers,
       ),
       `# HELP scriba_append_queue_length Appends accepted and not yet answered (validating, queued or being written).\n# TYPE scriba_append_queue_length gauge\nscriba_append_queue_length ${this.queueLength()}`,
       `# HELP scriba_tree_size Size of the active shard after this process's latest batch.\n# TYPE scriba_tree_size gauge\nscriba_tree_size ${this.treeSize}`,

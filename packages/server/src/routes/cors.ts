@@ -9,9 +9,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const EXPOSED = 'Location, ETag, Retry-After, Content-Type, Cache-Control, x-log-index, x-log-tree-id';
 
+/** The CORS headers of every answer (the read lane, read-lane.ts, sends them too). */
+export const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': EXPOSED,
+} as const;
+
 export async function cors(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  reply.header('access-control-allow-origin', '*');
-  reply.header('access-control-expose-headers', EXPOSED);
+  reply.headers(CORS_HEADERS);
   if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
     const asked = req.headers['access-control-request-headers'];
     await reply

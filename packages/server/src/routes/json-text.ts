@@ -8,7 +8,8 @@
  */
 import type { FastifyReply } from 'fastify';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
+/** The content type of JSON answers (the read lane, read-lane.ts, sends it too). */
+export const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Sends `json` (JSON text) as the answer's body. */
 export function sendJsonText(reply: FastifyReply, json: string): FastifyReply {

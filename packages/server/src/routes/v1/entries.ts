@@ -50,16 +50,38 @@ async function entriesByUuid(log: LogService, uuids: string[]): Promise<EntryWit
   return out;
 }
 
+/** The key of the shard holding an entry the log returned (so listed: not the client's error). */
+async function keyOfTree(log: LogService, treeId: string) {
+  const shard = await log.shard(treeId);
+  if (!shard) throw new Error(`shard ${treeId} of an entry read from the log is not listed`);
+  return log.keyOf(shard);
+}
+
+/** The JSON text of an entry read from the log (its SET signed with its shard's key, from `sets`). */
+function entryRenderer(log: LogService, sets: SetCache): (e: EntryWithProof) => Promise<string> {
+  return async (e) => logEntryJson(await keyOfTree(log, e.treeId), sets, e);
+}
+
+/**
+ * The 200 answer of GET /api/v1/log/entries?logIndex=N: the JSON text of the entry at global index N,
+ * or undefined when the log has none there (404). The route and the read lane (read-lane.ts) answer
+ * with the same function.
+ */
+export type EntryByIndexAnswer = (logIndex: number) => Promise<string | undefined>;
+
+/** The EntryByIndexAnswer of `log`, its SETs from `sets` (the process's, shared with the routes). */
+export function entryByIndexAnswer(log: LogService, sets: SetCache): EntryByIndexAnswer {
+  const render = entryRenderer(log, sets);
+  return async (logIndex) => {
+    const [entry] = await log.entriesByIndex([logIndex]);
+    return entry ? render(entry) : undefined;
+  };
+}
+
 /** `sets`: the SETs of this process, signed once per entry (at append or at the first read). */
 export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): FastifyPluginAsync {
-  /** The key of the shard holding an entry the log returned (so listed: not the client's error). */
-  const keyOfTree = async (treeId: string) => {
-    const shard = await log.shard(treeId);
-    if (!shard) throw new Error(`shard ${treeId} of an entry read from the log is not listed`);
-    return log.keyOf(shard);
-  };
-  /** The JSON text of an entry read from the log (its SET signed with its shard's key). */
-  const render = async (e: EntryWithProof) => logEntryJson(await keyOfTree(e.treeId), sets, e);
+  const render = entryRenderer(log, sets);
+  const entryByIndex = entryByIndexAnswer(log, sets);
   return async (app) => {
     app.post(
       ENTRY_PATH,
@@ -88,7 +110,7 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
         }
         return sendJsonText(
           reply.code(201).header('ETag', result.uuid).header('Location', location),
-          await createdJson(await keyOfTree(result.treeId), sets, result),
+          await createdJson(await keyOfTree(log, result.treeId), sets, result),
         );
       },
     );
@@ -106,10 +128,10 @@ export function entriesRoutes(log: LogService, sets: SetCache = newSetCache()): 
         },
       },
       async (req, reply) => {
-        const [entry] = await log.entriesByIndex([req.query.logIndex]);
-        if (!entry)
+        const json = await entryByIndex(req.query.logIndex);
+        if (json === undefined)
           throw new LogError(404, 'NOT_FOUND', `no entry at logIndex ${req.query.logIndex}`, 'logIndex');
-        return sendJsonText(reply, await render(entry));
+        return sendJsonText(reply, json);
       },
     );
 

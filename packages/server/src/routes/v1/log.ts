@@ -45,8 +45,28 @@ function consistencyJson(
   return text;
 }
 
-export function logRoutes(log: LogService): FastifyPluginAsync {
+/**
+ * The 200 answer of GET /api/v1/log/proof: the JSON text of the consistency proof from `firstSize`
+ * to `lastSize` (default: the head) in the shard `treeID` names (default: the active one); rejects
+ * with a LogError (400) for sizes or a tree the log cannot prove. The route and the read lane
+ * (read-lane.ts) answer with the same function.
+ */
+export type ConsistencyAnswer = (
+  firstSize: number,
+  lastSize: number | undefined,
+  treeID: string | undefined,
+) => Promise<string>;
+
+/** The ConsistencyAnswer of `log` (its answers' text kept per proof the shard keeps). */
+export function consistencyAnswer(log: LogService): ConsistencyAnswer {
   const rendered = new WeakMap<Uint8Array[], { rootHash: Uint8Array; text: string }>();
+  return async (firstSize, lastSize, treeID) =>
+    // A frozen shard's proofs are bounded by its final size (its state never grows).
+    consistencyJson(rendered, await (await shardOf(log, treeID)).consistency(firstSize, lastSize));
+}
+
+/** `consistency`: the process's ConsistencyAnswer (shared with the read lane). */
+export function logRoutes(log: LogService, consistency = consistencyAnswer(log)): FastifyPluginAsync {
   return async (app) => {
     app.get(
       '/api/v1/log',
@@ -99,9 +119,7 @@ export function logRoutes(log: LogService): FastifyPluginAsync {
       },
       async (req, reply) => {
         const { firstSize, lastSize, treeID } = req.query;
-        // A frozen shard's proofs are bounded by its final size (its state never grows).
-        const proof = await (await shardOf(log, treeID)).consistency(firstSize, lastSize);
-        return sendJsonText(reply, consistencyJson(rendered, proof));
+        return sendJsonText(reply, await consistency(firstSize, lastSize, treeID));
       },
     );
 

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
+import { createTestDatabase } from '../../../test/helpers/postgres.js';
+import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import type { RunningServer } from '../src/main.js';
+
+/** The headers an answer is compared on (date and keep-alive are the connection's, not the route's). */
+const COMPARED = [
+  'content-type',
+  'content-length',
+  'access-control-allow-origin',
+  'access-control-expose-headers',
+  'location',
+  'retry-after',
+];
+
+/**
+ * The read lane (routes/read-lane.ts) answers entry and consistency-proof reads ahead of Fastify: over
+ * HTTP each answer is the one Fastify's route gives for the same request (app.inject(), which never
+ * passes the lane), byte for byte with the same headers; the lane answers exactly the 200s of its
+ * two request shapes, and hands everything else to Fastify.
+ */
+describe('the read lane', () => {
+  let server: RunningServer;
+  const cleanup: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    const db = await createTestDatabase();
+    const dir = await tempDir();
+    server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir.path });
+    cleanup.push(() => server.close(), db.drop, dir.remove);
+    const signer = newSigner();
+    for (let i = 0; i < 5; i++) expect((await postEntry(server.url, hashedRekord(signer))).status).toBe(201);
+  });
+  afterAll(async () => {
+    for (const c of cleanup.reverse()) await c();
+  });
+
+  /** The answer over HTTP and Fastify's own, and whether the lane answered it. */
+  async function both(path: string, method: 'GET' | 'HEAD' = 'GET') {
+    const before = server.log.metrics.readLaneAnswers;
+    const http = await fetch(`${server.url}${path}`, { method });
+    const httpBody = await http.text();
+    const laned = server.log.metrics.readLaneAnswers - before;
+    const own = await server.app.inject({ method, url: path });
+    const pick = (get: (name: string) => unknown) =>
+      Object.fromEntries(COMPARED.map((h) => [h, get(h) === undefined ? null : String(get(h))]));
+    expect(server.log.metrics.readLaneAnswers - before).toBe(laned); // inject never passes the lane
+    return {
+      laned,
+      http: { status: http.status, body: httpBody, headers: pick((h) => http.headers.get(h) ?? undefined) },
+      own: { status: own.statusCode, body: own.body, headers: pick((h) => own.headers[h]) },
+    };
+  }
+
+  it.each([
+    ['/api/v1/log/entries?logIndex=0', 200],
+    ['/api/v1/log/entries?logIndex=4', 200],
+    ['/api/v1/log/entries?logIndex=003', 200],
+    ['/api/v1/log/proof?firstSize=1&lastSize=5', 200],
+    ['/api/v1/log/proof?firstSize=3&lastSize=5', 200],
+    ['/api/v1/log/proof?firstSize=5&lastSize=5', 200],
+    ['/api/v1/log/proof?firstSize=2&lastSize=4', 200],
+  ])('answers %s (%i) as the route does', async (path, status) => {
+    const r = await both(path);
+    expect(r.http.status).toBe(status);
+    expect(r.laned).toBe(1);
+    expect(r.http).toEqual(r.own);
+  });
+
+  it.each([
+    // Its shapes, but no 200: handed to Fastify, which reads again and answers as the route does.
+    ['/api/v1/log/entries?logIndex=5', 404],
+    ['/api/v1/log/entries?logIndex=999999999999999', 404],
+    ['/api/v1/log/proof?firstSize=6&lastSize=5', 400],
+    ['/api/v1/log/proof?firstSize=1&lastSize=6', 400],
+    // Not its shapes: Fastify's at once.
+    ['/api/v1/log/entries?logIndex=9007199254740993', 400],
+    ['/api/v1/log/entries?logIndex=-1', 400],
+    ['/api/v1/log/entries?logIndex=1e3', 404],
+    ['/api/v1/log/entries?logIndex=1&logIndex=2', 400],
+    ['/api/v1/log/entries?logIndex=1&extra=2', 200],
+    ['/api/v1/log/entries/?logIndex=1', 400],
+    ['/api/v1/log/proof?lastSize=5&firstSize=1', 200],
+    ['/api/v1/log/proof?lastSize=5', 200],
+    ['/api/v1/log/proof?firstSize=1&lastSize=5&treeID=1', 400],
+  ])('hands %s (%i) to Fastify', async (path, status) => {
+    const r = await both(path);
+    expect(r.http.status).toBe(status);
+    expect(r.laned).toBe(0);
+    expect(r.http).toEqual(r.own);
+  });
+
+  it('hands HEAD to Fastify', async () => {
+    const r = await both('/api/v1/log/entries?logIndex=0', 'HEAD');
+    expect(r.laned).toBe(0);
+    expect(r.http.status).toBe(200);
+    expect(r.http.headers).toEqual(r.own.headers);
+  });
+
+  it('counts its answers in /metrics', async () => {
+    await fetch(`${server.url}/api/v1/log/entries?logIndex=1`);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const m = /^scriba_read_lane_answers_total (\d+)$/m.exec(metrics);
+    expect(Number(m?.[1])).toBe(server.log.metrics.readLaneAnswers);
+    expect(Number(m?.[1])).toBeGreaterThan(0);
+  });
+});
