@@ -250,6 +250,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     }),
   );
 
+  // The hooks below do not run for the read lane's answers (routes/read-lane.ts): what every answer
+  // needs (CORS headers, the idle limit, `connection: close` while shutting down) the lane does too,
+  // and a hook added here for every request belongs there as well.
   // Fastify's request log (per request, at debug) sees every request: the lane steps aside for it.
   lane.enabled = !(app.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug');
   app.addHook('onSend', async (_req, reply) => {
