@@ -124,11 +124,11 @@ class DebugRequestLog extends LogController {
 }
 
 /**
- * The app's HTTP server: what Fastify would create from its timeout options (its lib/server.js), with
- * the read lane (routes/read-lane.ts) taking its reads before Fastify's router. A stalled request is
- * answered (408) or closed within seconds: the header section within headersMs, the whole request
- * within requestMs (checked every second), and a socket silent for idleMs while the client sends (or
- * while idle between keep-alive requests) is closed.
+ * The app's HTTP server: the server Fastify would otherwise create (its lib/server.js) with these
+ * timeouts, and the read lane (routes/read-lane.ts) taking its reads before Fastify's router. A
+ * stalled request is answered (408) or closed within seconds: the header section within headersMs,
+ * the whole request within requestMs (checked every second), and a socket silent for idleMs while the
+ * client sends (or while idle between keep-alive requests) is closed.
  */
 function httpServer(
   t: NonNullable<AppOptions['timeouts']>,
