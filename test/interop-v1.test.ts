@@ -12,8 +12,7 @@ import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../packages/server/src/main.js';
 import { LocalKeySigner } from './helpers/local-signer.js';
-import { createTestDatabase } from './helpers/postgres.js';
-import { startTestServer, tempDir } from './helpers/server.js';
+import { startTestLog, type TestLog } from './helpers/server.js';
 
 // @sigstore/verify brings its own @sigstore/bundle and protobuf-specs; use those for its inputs.
 const verifyRequire = createRequire(createRequire(import.meta.url).resolve('@sigstore/verify'));
@@ -29,22 +28,20 @@ type Json = Record<string, unknown>;
 describe('Sigstore clients against Scriba (Rekor v1 API)', () => {
   let server: RunningServer;
   let trustedRoot: Json;
-  const cleanup: (() => Promise<void>)[] = [];
+  let log: TestLog | undefined;
   const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const signer = new LocalKeySigner(pair.privateKey, pair.publicKey);
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    const dir = await tempDir();
-    server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir.path });
-    cleanup.push(() => server.close(), db.drop, dir.remove);
+    log = await startTestLog();
+    server = log.server;
     const r = await fetch(`${server.url}/api/v1/log/trusted-root`);
     expect(r.status).toBe(200);
     trustedRoot = (await r.json()) as Json;
   });
 
   afterAll(async () => {
-    for (const f of cleanup) await f().catch(() => {});
+    await log?.stop();
   });
 
   function witness(opts: { entryType?: 'dsse' | 'intoto'; fetchOnConflict?: boolean } = {}) {

@@ -34,13 +34,12 @@ import { verifyBundle } from '../packages/sdk/src/verify/index.js';
 import { prepareTrustMaterial } from '../packages/sdk/src/verify/trust-material.js';
 import type { RunningServer } from '../packages/server/src/main.js';
 import { hashedRekord, newSigner, postEntry } from './helpers/entries.js';
-import { createTestDatabase } from './helpers/postgres.js';
-import { CLI_BIN, startTestServer, tempDir } from './helpers/server.js';
+import { CLI_BIN, startTestLog, type TestLog } from './helpers/server.js';
 
 let server: RunningServer;
 let trustedRootJson: unknown;
 let dir: string;
-const cleanups: (() => Promise<void>)[] = [];
+let log: TestLog | undefined;
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -52,18 +51,15 @@ const signer: Signer = {
 };
 
 beforeAll(async () => {
-  const db = await createTestDatabase('scriba_interop_v2');
-  const d = await tempDir();
-  dir = d.path;
-  cleanups.push(db.drop, d.remove);
-  server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir });
-  cleanups.unshift(() => server.close());
+  log = await startTestLog({ database: 'scriba_interop_v2' });
+  server = log.server;
+  dir = log.dir;
   trustedRootJson = await (await fetch(`${server.url}/api/v1/log/trusted-root`)).json();
   // The first v2 entry below lands at index 0, whose `logIndex` protobuf JSON omits: both verifiers
   // must read it as 0.
 });
 afterAll(async () => {
-  for (const c of cleanups) await c().catch(() => undefined);
+  await log?.stop();
 });
 
 function witness(): RekorWitness {

@@ -25,8 +25,7 @@ import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLogKeyPem, parseLogKeyPem } from '../packages/server/src/keys/logKey.js';
 import type { RunningServer } from '../packages/server/src/main.js';
-import { createTestDatabase } from './helpers/postgres.js';
-import { CLI_BIN, startTestServer, tempDir } from './helpers/server.js';
+import { CLI_BIN, startTestLog, type TestLog } from './helpers/server.js';
 
 type Json = ReturnType<typeof bundleToJSON>;
 type Root = {
@@ -39,7 +38,7 @@ type Root = {
 const execFileAsync = promisify(execFile);
 let server: RunningServer;
 let dir: string;
-const cleanups: (() => Promise<unknown>)[] = [];
+let log: TestLog | undefined;
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -105,18 +104,17 @@ async function scribaVerify(
 let rootBeforeKeyChange: Root;
 
 beforeAll(async () => {
-  const db = await createTestDatabase('scriba_shards_trust');
-  const d = await tempDir('scriba-shards-trust-');
-  dir = d.path;
-  cleanups.push(db.drop, d.remove);
-  const keyBPath = join(dir, 'log-key-b.pem');
-  await writeFile(keyBPath, keyBPem, { mode: 0o600 });
-  server = await startTestServer({
-    DATABASE_URL: db.url,
-    SCRIBA_DATA_DIR: join(dir, 'log'),
-    SCRIBA_SHARD_KEYS: keyBPath,
+  log = await startTestLog({
+    database: 'scriba_shards_trust',
+    dirPrefix: 'scriba-shards-trust-',
+    env: async (d) => {
+      const keyBPath = join(d, 'log-key-b.pem');
+      await writeFile(keyBPath, keyBPem, { mode: 0o600 });
+      return { SCRIBA_DATA_DIR: join(d, 'log'), SCRIBA_SHARD_KEYS: keyBPath };
+    },
   });
-  cleanups.unshift(() => server.close());
+  server = log.server;
+  dir = log.dir;
 
   await logBoth('a');
   await server.log.rotate(); // a second shard, same key
@@ -128,7 +126,7 @@ beforeAll(async () => {
   await logBoth('c');
 });
 afterAll(async () => {
-  for (const c of cleanups) await c().catch(() => undefined);
+  await log?.stop();
 });
 
 describe('bundles from every shard', () => {

@@ -1,6 +1,6 @@
 /**
  * Real servers over real HTTP for tests: `startTestServer` runs the server in-process on a free port;
- * `spawnServer` runs the built CLI (`node packages/cli/dist/bin.js serve`) as a child process, for
+ * `startTestLog` does so on a fresh test database and data directory of its own; `spawnServer` runs the built CLI (`node packages/cli/dist/bin.js serve`) as a child process, for
  * the PGlite smoke test, multi-process and restart tests. Both wait for /readyz.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../packages/server/src/config.js';
 import { type RunningServer, startServer } from '../../packages/server/src/main.js';
 import { freePort } from './ports.js';
+import { createTestDatabase } from './postgres.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI_BIN = join(REPO_ROOT, 'packages', 'cli', 'dist', 'bin.js');
@@ -41,6 +42,73 @@ export async function startTestServer(env: Record<string, string | undefined>): 
   const inherited = Object.fromEntries(INHERITED.map((k) => [k, process.env[k]]));
   const config = loadConfig({ HOST: '127.0.0.1', ...inherited, ...env, PORT: String(port) });
   return startServer(config, { logger: false });
+}
+
+/** A server started by `startTestLog`, with what it runs on. */
+export type TestLog = {
+  server: RunningServer;
+  databaseUrl: string;
+  /** A fresh directory: the server's data directory, unless `env` names another (inside it, say). */
+  dir: string;
+  /** Closes the server, then drops its database and removes its data directory. */
+  stop(): Promise<void>;
+};
+
+export type TestLogOptions = {
+  /** Prefix of the database's name (createTestDatabase). */
+  database?: string;
+  /** Prefix of the data directory's name (tempDir). */
+  dirPrefix?: string;
+  /**
+   * Configuration beyond the database and data directory (it may replace either), or a function of
+   * the fresh directory making it (key files written there, a data directory inside it).
+   */
+  env?:
+    | Record<string, string | undefined>
+    | ((dir: string) => Record<string, string | undefined> | Promise<Record<string, string | undefined>>);
+};
+
+/**
+ * Starts the server in this process on a fresh PostgreSQL database and data directory. What was
+ * made is removed again if the server does not start, and by `stop()`.
+ */
+export async function startTestLog(options: TestLogOptions = {}): Promise<TestLog> {
+  const db = await createTestDatabase(options.database);
+  const removeDb = db.drop;
+  let dir: { path: string; remove(): Promise<void> };
+  try {
+    dir = await tempDir(options.dirPrefix);
+  } catch (e) {
+    await removeDb();
+    throw e;
+  }
+  const removeBoth = async () => {
+    try {
+      await removeDb();
+    } finally {
+      await dir.remove();
+    }
+  };
+  let server: RunningServer;
+  try {
+    const env = typeof options.env === 'function' ? await options.env(dir.path) : options.env;
+    server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir.path, ...env });
+  } catch (e) {
+    await removeBoth();
+    throw e;
+  }
+  return {
+    server,
+    databaseUrl: db.url,
+    dir: dir.path,
+    async stop() {
+      try {
+        await server.close();
+      } finally {
+        await removeBoth();
+      }
+    },
+  };
 }
 
 export type SpawnedServer = {

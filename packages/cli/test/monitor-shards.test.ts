@@ -18,8 +18,7 @@ import { hexDecode, hexEncode } from '@scriba/sdk';
 import { parseCheckpoint, parseNote } from '@scriba/sdk/note';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
-import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { startTestLog } from '../../../test/helpers/server.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../../server/src/keys/logKey.js';
 import { checkpointSigner } from '../../server/src/log/checkpoint.js';
 import type { RunningServer } from '../../server/src/main.js';
@@ -42,18 +41,18 @@ const cleanups: (() => Promise<unknown>)[] = [];
 const noWatch = { identities: [], issuers: [], keys: [], digests: [] };
 
 beforeAll(async () => {
-  const db = await createTestDatabase('scriba_monitor_shards');
-  const d = await tempDir('scriba-monitor-shards-');
-  dir = d.path;
-  cleanups.push(db.drop, d.remove);
-  const keys = join(dir, 'next-key.pem');
-  await writeFile(keys, nextKeyPem, { mode: 0o600 });
-  server = await startTestServer({
-    DATABASE_URL: db.url,
-    SCRIBA_DATA_DIR: join(dir, 'log'),
-    SCRIBA_SHARD_KEYS: keys,
+  const log = await startTestLog({
+    database: 'scriba_monitor_shards',
+    dirPrefix: 'scriba-monitor-shards-',
+    env: async (d) => {
+      const keys = join(d, 'next-key.pem');
+      await writeFile(keys, nextKeyPem, { mode: 0o600 });
+      return { SCRIBA_DATA_DIR: join(d, 'log'), SCRIBA_SHARD_KEYS: keys };
+    },
   });
-  cleanups.unshift(() => server.close());
+  cleanups.push(log.stop);
+  server = log.server;
+  dir = log.dir;
   rootPath = join(dir, 'trusted_root.json');
   await writeFile(rootPath, await (await fetch(`${server.url}/api/v1/log/trusted-root`)).text());
 });

@@ -23,8 +23,7 @@ import { decodeEntryBundle, encodeEntryBundle } from '@scriba/sdk/tiles';
 import { TileClient } from '@scriba/sdk/tiles/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
-import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { startTestLog } from '../../../test/helpers/server.js';
 import { rotateShard } from '../../../test/helpers/shard-rotate.js';
 import { type StaticServer, startStaticServer } from '../../../test/helpers/static-server.js';
 import { checkpointEd25519 } from '../../server/src/keys/checkpointEd25519.js';
@@ -90,14 +89,16 @@ async function verifyMirror(prefix: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  const db = await createTestDatabase('scriba_shard_export');
-  const dir = await tempDir('scriba-shard-export-');
-  cleanups.push(db.drop, dir.remove);
-  databaseUrl = db.url;
-  dataDir = join(dir.path, 'log');
-  www = join(dir.path, 'www');
-  server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: dataDir });
-  cleanups.unshift(() => server.close());
+  const log = await startTestLog({
+    database: 'scriba_shard_export',
+    dirPrefix: 'scriba-shard-export-',
+    env: (dir) => ({ SCRIBA_DATA_DIR: join(dir, 'log') }),
+  });
+  cleanups.push(log.stop);
+  server = log.server;
+  databaseUrl = log.databaseUrl;
+  dataDir = join(log.dir, 'log');
+  www = join(log.dir, 'www');
   const signer = newSigner();
   for (let done = 0; done < N; done += 30) {
     const rs = await Promise.all(

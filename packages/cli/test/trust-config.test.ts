@@ -8,8 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { startTestLog } from '../../../test/helpers/server.js';
 import type { RunningServer } from '../../server/src/main.js';
 import { run as signingConfig } from '../src/commands/signing-config.js';
 import { run as trustedRoot } from '../src/commands/trusted-root.js';
@@ -24,12 +23,10 @@ let tamper: Record<string, (json: Record<string, unknown>) => unknown> = {};
 const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  const db = await createTestDatabase('scriba_cli_trust');
-  const d = await tempDir();
-  dir = d.path;
-  cleanups.push(db.drop, d.remove);
-  server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir });
-  cleanups.unshift(() => server.close());
+  const log = await startTestLog({ database: 'scriba_cli_trust' });
+  cleanups.push(log.stop);
+  server = log.server;
+  dir = log.dir;
   proxy = createServer(async (req, res) => {
     const r = await fetch(`${server.url}${req.url}`);
     let body = await r.text();

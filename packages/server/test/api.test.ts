@@ -4,8 +4,7 @@ import { hashLeaf, verifyInclusion } from '@scriba/sdk/merkle';
 import { noteVerifierFromPublicKey, parseCheckpoint, verifyNote } from '@scriba/sdk/note';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
-import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { startTestLog, type TestLog } from '../../../test/helpers/server.js';
 import type { RunningServer } from '../src/main.js';
 import type { LogEntryValue } from '../src/routes/v1/entry-view.js';
 
@@ -16,7 +15,7 @@ const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'))
 describe('Rekor v1 API over HTTP on PostgreSQL', () => {
   let server: RunningServer;
   let url: string;
-  let cleanup: (() => Promise<void>)[] = [];
+  let log: TestLog | undefined;
   const signer = newSigner();
   const created: { uuid: string; value: LogEntryValue; entry: Record<string, unknown> }[] = [];
 
@@ -47,11 +46,9 @@ describe('Rekor v1 API over HTTP on PostgreSQL', () => {
   }
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    const dir = await tempDir();
-    server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir.path });
+    log = await startTestLog();
+    server = log.server;
     url = server.url;
-    cleanup = [() => server.close(), db.drop, dir.remove];
     for (let i = 0; i < 5; i++) {
       const entry = hashedRekord(signer);
       const r = await postEntry(url, entry);
@@ -65,7 +62,7 @@ describe('Rekor v1 API over HTTP on PostgreSQL', () => {
     }
   });
   afterAll(async () => {
-    for (const c of cleanup) await c();
+    await log?.stop();
   });
 
   describe('POST /api/v1/log/entries', () => {

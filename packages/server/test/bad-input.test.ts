@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
-import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { startTestLog, type TestLog } from '../../../test/helpers/server.js';
 import type { RunningServer } from '../src/main.js';
 
 type Spec = {
@@ -21,22 +20,16 @@ const BODY_LIMIT = 64 * 1024;
 describe('bad input', () => {
   let server: RunningServer;
   let url: string;
-  const cleanup: (() => Promise<void>)[] = [];
+  let log: TestLog | undefined;
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    const dir = await tempDir();
-    server = await startTestServer({
-      DATABASE_URL: db.url,
-      SCRIBA_DATA_DIR: dir.path,
-      SCRIBA_BODY_LIMIT: String(BODY_LIMIT),
-    });
+    log = await startTestLog({ env: { SCRIBA_BODY_LIMIT: String(BODY_LIMIT) } });
+    server = log.server;
     url = server.url;
-    cleanup.push(() => server.close(), db.drop, dir.remove);
     expect((await postEntry(url, hashedRekord(newSigner()))).status).toBe(201);
   });
   afterAll(async () => {
-    for (const c of cleanup) await c();
+    await log?.stop();
   });
 
   describe('when a request comes without a network socket (Fastify inject)', () => {

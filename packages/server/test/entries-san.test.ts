@@ -7,8 +7,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { startTestLog, type TestLog } from '../../../test/helpers/server.js';
 import { EntryValidationError, validateProposedEntry } from '../src/entries/index.js';
 import type { RunningServer } from '../src/main.js';
 import { hashedRekord, makeCertificate, pemOf, testKey } from './entries.fixtures.js';
@@ -64,14 +63,12 @@ describe('certificate SAN search keys', () => {
 
 describe('a certificate with a comma URI and a Fulcio otherName, logged over HTTP', () => {
   let server: RunningServer;
-  let cleanup: (() => Promise<void>)[] = [];
+  let log: TestLog | undefined;
   let uuid: string;
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    const dir = await tempDir();
-    server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir.path });
-    cleanup = [() => server.close(), db.drop, dir.remove];
+    log = await startTestLog();
+    server = log.server;
     const r = await fetch(`${server.url}/api/v1/log/entries`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -81,7 +78,7 @@ describe('a certificate with a comma URI and a Fulcio otherName, logged over HTT
     uuid = Object.keys((await r.json()) as Record<string, unknown>)[0] as string;
   });
   afterAll(async () => {
-    for (const c of cleanup.reverse()) await c();
+    await log?.stop();
   });
 
   const search = async (q: unknown): Promise<string[]> => {

@@ -8,8 +8,7 @@ import { parsePublicKey } from '@scriba/sdk/crypto';
 import { isScribaError } from '@scriba/sdk/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postEntry } from '../../../test/helpers/entries.js';
-import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { startTestLog, type TestLog } from '../../../test/helpers/server.js';
 import type { RunningServer } from '../src/main.js';
 
 function rsaEntry(bits: number): { entry: Record<string, unknown>; spkiPem: string } {
@@ -43,16 +42,14 @@ function sdkRefusal(spkiPem: string): string | undefined {
 
 describe('key policy at the log', () => {
   let server: RunningServer;
-  const cleanup: (() => Promise<void>)[] = [];
+  let log: TestLog | undefined;
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    const dir = await tempDir();
-    server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir.path });
-    cleanup.push(() => server.close(), db.drop, dir.remove);
+    log = await startTestLog();
+    server = log.server;
   });
   afterAll(async () => {
-    for (const c of cleanup) await c();
+    await log?.stop();
   });
 
   describe('when the key is a 5120-bit RSA key', () => {

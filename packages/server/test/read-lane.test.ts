@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
-import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { startTestLog, type TestLog } from '../../../test/helpers/server.js';
 import type { RunningServer } from '../src/main.js';
 
 /** The headers an answer is compared on (date and keep-alive are the connection's, not the route's). */
@@ -22,18 +21,16 @@ const COMPARED = [
  */
 describe('the read lane', () => {
   let server: RunningServer;
-  const cleanup: (() => Promise<void>)[] = [];
+  let log: TestLog | undefined;
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    const dir = await tempDir();
-    server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir.path });
-    cleanup.push(() => server.close(), db.drop, dir.remove);
+    log = await startTestLog();
+    server = log.server;
     const signer = newSigner();
     for (let i = 0; i < 5; i++) expect((await postEntry(server.url, hashedRekord(signer))).status).toBe(201);
   });
   afterAll(async () => {
-    for (const c of cleanup.reverse()) await c();
+    await log?.stop();
   });
 
   /** The answer over HTTP and Fastify's own, and whether the lane answered it. */

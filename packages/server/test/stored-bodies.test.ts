@@ -7,8 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
-import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { startTestLog, type TestLog, tempDir } from '../../../test/helpers/server.js';
 import { validateProposedEntry } from '../src/entries/index.js';
 import { generateLogKeyPem, parseLogKeyPem } from '../src/keys/logKey.js';
 import { checkpointSigner } from '../src/log/checkpoint.js';
@@ -26,7 +25,7 @@ describe('stored entry bodies', () => {
   let server: RunningServer;
   let storage: SqlLogStorage;
   let treeId: string;
-  const cleanups: (() => Promise<void>)[] = [];
+  let log: TestLog | undefined;
   const appended: Appended[] = [];
 
   const stored = async (i: number): Promise<Buffer> =>
@@ -52,12 +51,8 @@ describe('stored entry bodies', () => {
   };
 
   beforeAll(async () => {
-    const t = await createTestDatabase('scriba_stored_bodies');
-    cleanups.push(t.drop);
-    const dir = await tempDir();
-    cleanups.push(dir.remove);
-    server = await startTestServer({ DATABASE_URL: t.url, SCRIBA_DATA_DIR: dir.path });
-    cleanups.push(() => server.close());
+    log = await startTestLog({ database: 'scriba_stored_bodies' });
+    server = log.server;
     storage = new SqlLogStorage(server.db);
     const signer = newSigner();
     for (let i = 0; i < 6; i++) {
@@ -72,7 +67,7 @@ describe('stored entry bodies', () => {
   });
 
   afterAll(async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await log?.stop();
   });
 
   it('keeps a hashedrekord body compact and serves its canonical bytes by index, UUID and entry bundle', async () => {

@@ -10,15 +10,13 @@ import { hashLeaf, verifyConsistency, verifyInclusion } from '@scriba/sdk/merkle
 import { type NoteVerifier, noteVerifierFromPublicKey, parseVerifierKey } from '@scriba/sdk/note';
 import { TileClient } from '@scriba/sdk/tiles/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { startTestLog, type TestLog } from '../../../test/helpers/server.js';
 import { appendBatch } from '../src/log/sequencer.js';
 import type { RunningServer } from '../src/main.js';
 import { fakeEntry } from './fixtures.js';
 
 let server: RunningServer;
-let drop: () => Promise<void>;
-let removeDir: () => Promise<void>;
+let log: TestLog | undefined;
 let verifiers: NoteVerifier[];
 const bodies: Uint8Array[] = [];
 
@@ -32,20 +30,15 @@ async function growTo(size: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  const db = await createTestDatabase('scriba_tiles');
-  drop = db.drop;
-  const dir = await tempDir();
-  removeDir = dir.remove;
-  server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir.path });
+  log = await startTestLog({ database: 'scriba_tiles' });
+  server = log.server;
   const ecdsa = noteVerifierFromPublicKey(server.log.signer.name, parsePublicKey(server.log.key.spki));
   const vkeys = await (await fetch(`${server.url}/api/v2/log/vkeys`)).text();
   verifiers = [ecdsa, ...vkeys.trim().split('\n').map(parseVerifierKey)];
 });
 
 afterAll(async () => {
-  await server?.close();
-  await drop?.();
-  await removeDir?.();
+  await log?.stop();
 });
 
 const SIZES = [0, 1, 2, 3, 255, 256, 257, 511, 512, 513, 1000, 4096, 65535, 65536, 65537, 66000];

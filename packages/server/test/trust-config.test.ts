@@ -14,8 +14,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseSigningConfig, parseTrustedRoot } from '@scriba/sdk/bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { startTestLog, type TestLog } from '../../../test/helpers/server.js';
 import { generateLogKeyPem, type LogKey, parseLogKeyPem } from '../src/keys/logKey.js';
 import type { TreeRecord } from '../src/log/storage.js';
 import type { RunningServer } from '../src/main.js';
@@ -35,23 +34,21 @@ let server: RunningServer;
 /** The log's second key, in the server's keyring (SCRIBA_SHARD_KEYS). */
 const otherPem = generateLogKeyPem();
 const other = parseLogKeyPem(otherPem, 'test');
-const cleanups: (() => Promise<unknown>)[] = [];
+let log: TestLog | undefined;
 
 beforeAll(async () => {
-  const db = await createTestDatabase('scriba_trust_config');
-  const dir = await tempDir();
-  cleanups.push(db.drop, dir.remove);
-  const keys = join(dir.path, 'other-key.pem');
-  await writeFile(keys, otherPem, { mode: 0o600 });
-  server = await startTestServer({
-    DATABASE_URL: db.url,
-    SCRIBA_DATA_DIR: dir.path,
-    SCRIBA_SHARD_KEYS: keys,
+  log = await startTestLog({
+    database: 'scriba_trust_config',
+    env: async (dir) => {
+      const keys = join(dir, 'other-key.pem');
+      await writeFile(keys, otherPem, { mode: 0o600 });
+      return { SCRIBA_SHARD_KEYS: keys };
+    },
   });
-  cleanups.unshift(() => server.close());
+  server = log.server;
 });
 afterAll(async () => {
-  for (const c of cleanups) await c().catch(() => undefined);
+  await log?.stop();
 });
 
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());

@@ -14,22 +14,18 @@ import { hashLeaf, verifyInclusion } from '@scriba/sdk/merkle';
 import { noteVerifierFromPublicKey, parseCheckpoint, parseVerifierKey, verifyNote } from '@scriba/sdk/note';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
-import { createTestDatabase } from '../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../test/helpers/server.js';
+import { startTestLog, type TestLog } from '../../../test/helpers/server.js';
 import type { RunningServer } from '../src/main.js';
 
 let server: RunningServer;
-const cleanups: (() => Promise<void>)[] = [];
+let log: TestLog | undefined;
 
 beforeAll(async () => {
-  const db = await createTestDatabase('scriba_v2');
-  const dir = await tempDir();
-  cleanups.push(db.drop, dir.remove);
-  server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: dir.path });
-  cleanups.unshift(() => server.close());
+  log = await startTestLog({ database: 'scriba_v2' });
+  server = log.server;
 });
 afterAll(async () => {
-  for (const c of cleanups) await c().catch(() => undefined);
+  await log?.stop();
 });
 
 type Key = { privateKey: KeyObject; spki: Uint8Array; keyDetails: string; hash: string | null };

@@ -5,8 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTestDatabase } from '../../../../test/helpers/postgres.js';
-import { startTestServer, tempDir } from '../../../../test/helpers/server.js';
+import { startTestLog } from '../../../../test/helpers/server.js';
 import type { RunningServer } from '../../../server/src/main.js';
 import { scriba } from './cli.js';
 
@@ -15,23 +14,24 @@ export type Cleanups = (() => Promise<unknown>)[];
 export type CliTestLog = { server: RunningServer; dir: string; root: string };
 
 /**
- * Starts the log on database `database` in a temp dir named `prefix...`; what stops and removes it
- * goes into `cleanups` (the server first), to be run by `runCleanups` after all.
+ * Starts the log on database `database` in a temp dir named `prefix...` (its data directory is
+ * `<dir>/log`); what stops and removes it goes into `cleanups`, to be run by `runCleanups` after
+ * all (cleanups added to its front run before).
  */
 export async function startCliTestLog(
   database: string,
   prefix: string,
   cleanups: Cleanups,
 ): Promise<CliTestLog> {
-  const db = await createTestDatabase(database);
-  const d = await tempDir(prefix);
-  const dir = d.path;
-  cleanups.push(db.drop, d.remove);
-  const server = await startTestServer({ DATABASE_URL: db.url, SCRIBA_DATA_DIR: join(dir, 'log') });
-  cleanups.unshift(() => server.close());
-  const root = join(dir, 'trusted_root.json');
-  await writeFile(root, await (await fetch(`${server.url}/api/v1/log/trusted-root`)).text());
-  return { server, dir, root };
+  const log = await startTestLog({
+    database,
+    dirPrefix: prefix,
+    env: (dir) => ({ SCRIBA_DATA_DIR: join(dir, 'log') }),
+  });
+  cleanups.push(log.stop);
+  const root = join(log.dir, 'trusted_root.json');
+  await writeFile(root, await (await fetch(`${log.server.url}/api/v1/log/trusted-root`)).text());
+  return { server: log.server, dir: log.dir, root };
 }
 
 /** Runs the cleanups in order, each failure ignored. */
