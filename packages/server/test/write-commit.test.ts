@@ -60,11 +60,13 @@ describe('a batch write pipelined with its commit', () => {
               apiVersion: e.apiVersion,
               body: e.body,
               searchKeys: [],
+              set: new Uint8Array(70),
             })),
             tiles: [],
+            summaries: [],
           },
         })),
-      ).rejects.toThrow();
+      ).rejects.toThrow(/duplicate key value violates unique constraint/);
       const after = await storage.tree(log.active.treeId);
       expect(after.treeSize).toBe(before.treeSize);
       expect(after.checkpoint).toBe(before.checkpoint);
