@@ -244,7 +244,8 @@ describe('POST /api/v1/timestamp', () => {
       ],
       [
         'version 2',
-        der(new TimeStampReq({ version: 2, messageImprint: imprint(SHA256, 32) })),
+        // Only version 1 exists (RFC 3161 §2.4.1): the type does not allow 2, the wire does.
+        der(new TimeStampReq({ version: 2 as TimeStampReq['version'], messageImprint: imprint(SHA256, 32) })),
         'application/timestamp-query',
         'badRequest',
       ],

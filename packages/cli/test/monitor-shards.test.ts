@@ -29,6 +29,7 @@ import {
   run,
   trustedRootVerifiers,
 } from '../src/commands/monitor.js';
+import type { Watch } from '../src/monitor/matching.js';
 import { captureRun } from './helpers/capture.js';
 import { startTamperProxy, type TamperProxy } from './helpers/tamper-proxy.js';
 
@@ -38,7 +39,7 @@ let rootPath: string;
 /** The log's next key, in the server's keyring (SCRIBA_SHARD_KEYS) for the last rotation. */
 const nextKeyPem = generateLogKeyPem();
 const cleanups: (() => Promise<unknown>)[] = [];
-const noWatch = { identities: [], issuers: [], keys: [], digests: [] };
+const noWatch: Watch = { identities: [], issuers: [], keys: [], digests: [] };
 
 beforeAll(async () => {
   const log = await startTestLog({

@@ -28,7 +28,7 @@ const witnessVerifier = noteVerifierFromPublicKey(
     cosignature: true,
   },
 );
-const text = formatCheckpoint({ origin, size: 3, rootHash: new Uint8Array(32).fill(9) });
+const text = formatCheckpoint({ origin, size: 3, rootHash: new Uint8Array(32).fill(9), extensions: [] });
 
 async function code(p: Promise<unknown>): Promise<string | undefined> {
   try {

@@ -26,7 +26,7 @@ export async function newKey(): Promise<KeyPair> {
 /** ECDSA P-256 / SHA-256 signature, DER encoded (as Sigstore signatures are). */
 export async function sign(key: KeyPair, data: Uint8Array): Promise<Uint8Array> {
   const raw = new Uint8Array(
-    await subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.pair.privateKey, data),
+    await subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.pair.privateKey, data as BufferSource),
   );
   const int = (b: Uint8Array) => {
     let i = 0;

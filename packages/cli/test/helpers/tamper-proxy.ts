@@ -44,7 +44,7 @@ export async function startTamperProxy(
       const r = await fetch(`${target}${req.url}`, {
         method: req.method ?? 'GET',
         headers,
-        ...(body.length > 0 ? { body } : {}),
+        ...(body.length > 0 ? { body: new Uint8Array(body) } : {}),
         redirect: 'manual',
       });
       const ct = r.headers.get('content-type') ?? '';
