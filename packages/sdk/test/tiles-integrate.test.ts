@@ -133,7 +133,7 @@ describe('integrate', () => {
 
   describe('when a stored right-edge tile is missing', () => {
     it('throws instead of computing a wrong root', () => {
-      expect(() => integrate(5, [], leafHashes(1))).toThrow();
+      expect(() => integrate(5, [], leafHashes(1))).toThrow('missing stored tile 0/0');
     });
   });
 

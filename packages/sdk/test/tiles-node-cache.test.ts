@@ -87,7 +87,9 @@ describe('tileNodeHash', () => {
       [4, 12],
     ])('[%i, %i) throws', (start, end) => {
       const tile = new Uint8Array(256 * 32);
-      expect(() => tileNodeHash('0/0', tile, 10, start, end, new TileNodeCache())).toThrow();
+      expect(() => tileNodeHash('0/0', tile, 10, start, end, new TileNodeCache())).toThrow(
+        'cannot fold tile range',
+      );
     });
   });
 });

@@ -255,7 +255,9 @@ describe('stored tile summaries', () => {
       expect(flipped.rows).toHaveLength(1);
       try {
         const reader = await cold();
-        await expect(reader.entriesByIndex([7])).rejects.toThrow();
+        await expect(reader.entriesByIndex([7])).rejects.toThrow(
+          'inclusion proof does not lead to the given root',
+        );
       } finally {
         await flip();
       }
