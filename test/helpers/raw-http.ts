@@ -15,19 +15,21 @@ export function rawHttp(
 ): Promise<{ closed: boolean; reply: string }> {
   const { port } = new URL(url);
   return new Promise((resolve) => {
-    let reply = '';
+    // Decoded once at the end: a UTF-8 character split across two reads stays whole.
+    const chunks: Buffer[] = [];
+    const reply = () => Buffer.concat(chunks).toString('utf8');
     const s = connect(Number(port), '127.0.0.1', () => s.write(text));
-    s.on('data', (d) => {
-      reply += d;
+    s.on('data', (d: Buffer) => {
+      chunks.push(d);
     });
     s.on('error', () => {});
     const timer = setTimeout(() => {
       s.destroy();
-      resolve({ closed: false, reply });
+      resolve({ closed: false, reply: reply() });
     }, waitMs);
     s.on('close', () => {
       clearTimeout(timer);
-      resolve({ closed: true, reply });
+      resolve({ closed: true, reply: reply() });
     });
   });
 }

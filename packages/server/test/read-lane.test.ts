@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashedRekord, newSigner, postEntry } from '../../../test/helpers/entries.js';
+import { rawHttp } from '../../../test/helpers/raw-http.js';
 import { startTestLog, type TestLog } from '../../../test/helpers/server.js';
 import type { RunningServer } from '../src/main.js';
 
@@ -86,6 +87,44 @@ describe('the read lane', () => {
     expect(r.laned).toBe(0);
     expect(r.http.status).toBe(200);
     expect(r.http.headers).toEqual(r.own.headers);
+  });
+
+  it('answers pipelined requests in their order, the lane and Fastify mixed on one connection', async () => {
+    const paths = [
+      '/api/v1/log/entries?logIndex=4', // the lane, after a database read
+      '/api/v1/log', // Fastify at once
+      '/api/v1/log/entries?logIndex=5', // the lane's shape, no entry: handed to Fastify (404)
+      '/api/v1/log/proof?firstSize=1&lastSize=5', // the lane
+      '/api/v1/log/entries?logIndex=0', // the lane, last: the connection then closes
+    ];
+    const requests = paths.map(
+      (p, i) =>
+        `GET ${p} HTTP/1.1\r\nHost: x\r\n${i === paths.length - 1 ? 'Connection: close\r\n' : ''}\r\n`,
+    );
+    const before = server.log.metrics.readLaneAnswers;
+    const { closed, reply } = await rawHttp(server.url, requests.join(''), 20_000);
+    expect(closed).toBe(true);
+    expect(server.log.metrics.readLaneAnswers - before).toBe(3);
+    // Content-Length counts bytes (a checkpoint's signature lines hold a UTF-8 em dash).
+    const answers: { status: number; body: string }[] = [];
+    for (let rest = Buffer.from(reply, 'utf8'); rest.length > 0; ) {
+      const head = rest.subarray(0, rest.indexOf('\r\n\r\n')).toString('latin1');
+      const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1]);
+      const start = head.length + 4;
+      answers.push({
+        status: Number(head.slice(9, 12)),
+        body: rest.subarray(start, start + length).toString('utf8'),
+      });
+      rest = rest.subarray(start + length);
+    }
+    const alone = await Promise.all(
+      paths.map(async (p) => {
+        const r = await fetch(`${server.url}${p}`);
+        return { status: r.status, body: await r.text() };
+      }),
+    );
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 404, 200, 200]);
+    expect(answers).toEqual(alone);
   });
 
   it('counts its answers in /metrics', async () => {
