@@ -4,26 +4,24 @@
  * every command answers both the same way.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { runCommand } from './output.js';
+import { reportError, runCommand, usageError } from './output.js';
 
 export type ArgValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 /**
  * Parses `argv` against `options`. Returns the values, or the exit code the command MUST return at
- * once: 2 after a usage error (stderr: `<prefix>: <message>` and the usage), 0 after `--help`.
+ * once: 2 after a usage error (stderr: `error USAGE: <message>` and the usage), 0 after `--help`.
  */
 export function parseCommandArgs(
   argv: string[],
   options: NonNullable<ParseArgsConfig['options']>,
   usage: string,
-  prefix: string,
 ): ArgValues | number {
   let values: ArgValues;
   try {
     ({ values } = parseArgs({ args: argv, options, strict: true }));
   } catch (e) {
-    process.stderr.write(`${prefix}: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')}\n${usage}`);
-    return 2;
+    return reportError(usageError((e as Error).message.replace(/\s*\n\s*/g, ' ')), usage);
   }
   if (values.help) {
     process.stdout.write(usage);
@@ -44,7 +42,7 @@ export async function runParsedCommand(
   usage: string,
   body: (v: CommandValues) => Promise<number>,
 ): Promise<number> {
-  const parsed = parseCommandArgs(argv, options, usage, 'error USAGE');
+  const parsed = parseCommandArgs(argv, options, usage);
   if (typeof parsed === 'number') return parsed;
   return runCommand(usage, () => body(parsed as CommandValues));
 }

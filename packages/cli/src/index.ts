@@ -84,14 +84,15 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`scriba ${await version()}\n`);
     return 0;
   }
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
-    return name === undefined ? 2 : 0;
+    return 0;
   }
-  const command = COMMANDS[name];
+  const command = name === undefined ? undefined : COMMANDS[name];
   if (!command) {
-    process.stderr.write(`error: unknown command '${name}'\n${usage()}`);
-    return 2;
+    const { reportError, usageError } = await import('./output.js');
+    const message = name === undefined ? 'give a command' : `unknown command '${name}'`;
+    return reportError(usageError(message), usage());
   }
   const mod = await command.load();
   return mod.run(rest);

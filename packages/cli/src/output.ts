@@ -30,14 +30,30 @@ export function usageError(message: string): CliError {
   return new CliError(EXIT_USAGE, 'USAGE', message);
 }
 
-/** `what path: cause` for a file that cannot be read or written (exit 2). */
+/** `what path: cause` (the errno code where there is one) under `code`, exit 2. */
+function pathError(code: string, what: string, path: string, e: unknown): CliError {
+  const errno = (e as NodeJS.ErrnoException)?.code;
+  return new CliError(EXIT_USAGE, code, `${what} ${path}: ${errno ?? (e as Error)?.message ?? e}`);
+}
+
+/** A file that cannot be read (exit 2). */
 export function fileError(what: string, path: string, e: unknown): CliError {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  return new CliError(
-    EXIT_USAGE,
-    'INPUT_UNREADABLE',
-    `${what} ${path}: ${code ?? (e as Error)?.message ?? e}`,
-  );
+  return pathError('INPUT_UNREADABLE', what, path, e);
+}
+
+/** A file that cannot be written (exit 2). */
+export function outputError(what: string, path: string, e: unknown): CliError {
+  return pathError('OUTPUT_UNWRITABLE', what, path, e);
+}
+
+/**
+ * `e` as a failure of what the command was given (exit 2): its own code when it has one (a CliError,
+ * or an SDK error such as KEY_INVALID), else `code`.
+ */
+export function inputError(e: unknown, code = 'INPUT_INVALID'): CliError {
+  if (e instanceof CliError) return e;
+  const d = describeError(e);
+  return new CliError(EXIT_USAGE, d.code === 'INTERNAL_ERROR' ? code : d.code, d.message);
 }
 
 /** The exit code and one-line message of any failure. */

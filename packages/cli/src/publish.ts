@@ -32,7 +32,7 @@ import {
 } from '@scriba/sdk/verify';
 import { type CommandValues, runParsedCommand } from './args.js';
 import { defaultLogUrl, logBase } from './http.js';
-import { fileError, usageError } from './output.js';
+import { outputError, usageError } from './output.js';
 import { postV1Entry, postV2Entry } from './rekor.js';
 import { loadSigningKey, type SigningKey } from './signing.js';
 import { fetchTimestamp } from './timestamp.js';
@@ -107,7 +107,7 @@ export async function writeBundle(path: string, bundle: Bundle): Promise<void> {
   try {
     await writeFile(path, `${JSON.stringify(bundleToJson(bundle), null, 2)}\n`);
   } catch (e) {
-    throw fileError('cannot write bundle', path, e);
+    throw outputError('cannot write bundle', path, e);
   }
 }
 

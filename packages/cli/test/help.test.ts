@@ -35,7 +35,7 @@ describe('scriba', () => {
       const r = run([name, '--no-such-flag']);
       expect(r.status).toBe(2);
       const [first] = r.stderr.split('\n');
-      expect(first).toMatch(/^(error|scriba [a-z-]+)\b.*--no-such-flag/);
+      expect(first).toMatch(/^error USAGE: .*--no-such-flag/);
       expect(r.stderr).not.toMatch(/^\s+at /m);
     });
   });
@@ -44,7 +44,37 @@ describe('scriba', () => {
     it('exits 2 with one error line and the usage', () => {
       const r = run(['no-such-command']);
       expect(r.status).toBe(2);
-      expect(r.stderr.split('\n')[0]).toBe("error: unknown command 'no-such-command'");
+      expect(r.stderr.split('\n')[0]).toBe("error USAGE: unknown command 'no-such-command'");
+      expect(r.stderr).toContain('usage: scriba <command>');
+    });
+  });
+
+  describe('when a command or subcommand is missing', () => {
+    it.each([
+      [[], 'give a command', 'usage: scriba <command>'],
+      [['shard'], 'give a subcommand (list, rotate, export)', 'usage: scriba shard list'],
+    ])('scriba %j exits 2 with one error line and the usage on stderr', (args, message, usage) => {
+      const r = run(args);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')[0]).toBe(`error USAGE: ${message}`);
+      expect(r.stderr).toContain(usage);
+    });
+  });
+
+  describe('when a required option is missing', () => {
+    it.each([
+      ['keygen', '--out is required'],
+      ['trusted-root', '--url is required'],
+      ['signing-config', '--url is required'],
+      ['monitor', '--url and --trusted-root are required'],
+      ['witness', '--name is required'],
+      ['sign', '--key is required'],
+    ])('%s exits 2 with the error USAGE line and its usage', (name, message) => {
+      const r = run([name]);
+      expect(r.status).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe(`error USAGE: ${message}`);
+      expect(r.stderr).toContain(`usage: scriba ${name}`);
     });
   });
 });

@@ -279,7 +279,7 @@ describe('scriba sign', () => {
         join(dir, 'no', 'such', 'dir', 'x.bundle'),
       );
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/^error INPUT_UNREADABLE: cannot write bundle .*x\.bundle: ENOENT\n$/);
+      expect(r.stderr).toMatch(/^error OUTPUT_UNWRITABLE: cannot write bundle .*x\.bundle: ENOENT\n$/);
     });
 
     it('names an unreadable key file, exit 2 (spawned binary, no stack trace)', () => {

@@ -1,24 +1,25 @@
 /**
  * Shared by `scriba trusted-root` and `scriba signing-config` (`--url URL [--out FILE]`): fetch a
  * published JSON/text document (an HTTP error or unreadable body is an Error with a one-line
- * message), check it, and write it to stdout or a file (a file that cannot be written is one line
- * on stderr and exit 2, never a stack). Exit codes: 0 ok; 1 a check failed; 2 usage error, the
- * server cannot be reached, or FILE cannot be written.
+ * message), check it, and write it to stdout or a file. Every failure is one `error CODE: message`
+ * line (output.ts). Exit codes: 0 ok; 1 a check failed; 2 usage error, the server cannot be reached,
+ * or FILE cannot be written.
  */
 import { writeFile } from 'node:fs/promises';
 import { parseCommandArgs } from '../args.js';
+import { CliError, EXIT_CHECK_FAILED, EXIT_USAGE, outputError, reportError, usageError } from '../output.js';
 
 /** A check the fetched document fails (exit 1). */
 export class CheckFailed extends Error {}
 
 /**
- * Runs `NAME --url URL [--out FILE]`: `fetchAll(base)` gets the documents (its failure: exit 2),
- * `check(fetched, base)` throws CheckFailed (exit 1) or anything else (exit 2), then `fetched.json`
- * is written as indented JSON.
+ * Runs `--url URL [--out FILE]`: `fetchAll(base)` gets the documents (its failure: LOG_UNREACHABLE,
+ * exit 2), `check(fetched, base)` throws CheckFailed (`checkCode`, exit 1) or anything else (exit 2),
+ * then `fetched.json` is written as indented JSON.
  */
 export async function runFetchConfig<F extends { json: unknown }>(
   argv: string[],
-  name: string,
+  checkCode: string,
   usage: string,
   fetchAll: (base: string) => Promise<F>,
   check: (fetched: F, base: string) => Promise<void>,
@@ -27,33 +28,28 @@ export async function runFetchConfig<F extends { json: unknown }>(
     argv,
     { url: { type: 'string' }, out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
     usage,
-    name,
   );
   if (typeof parsed === 'number') return parsed;
   const values = parsed as { url?: string; out?: string };
-  if (!values.url) {
-    process.stderr.write(`${name}: --url is required\n${usage}`);
-    return 2;
-  }
+  if (!values.url) return reportError(usageError('--url is required'), usage);
   const base = values.url.replace(/\/+$/, '');
   let fetched: F;
   try {
     fetched = await fetchAll(base);
   } catch (e) {
-    process.stderr.write(`${name}: cannot fetch from ${base}: ${(e as Error).message}\n`);
-    return 2;
+    return reportError(
+      new CliError(EXIT_USAGE, 'LOG_UNREACHABLE', `cannot fetch from ${base}: ${(e as Error).message}`),
+    );
   }
   try {
     await check(fetched, base);
   } catch (e) {
-    if (e instanceof CheckFailed) {
-      process.stderr.write(`${name}: ${e.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`${name}: cannot check ${base}: ${(e as Error).message}\n`);
-    return 2;
+    if (e instanceof CheckFailed) return reportError(new CliError(EXIT_CHECK_FAILED, checkCode, e.message));
+    return reportError(
+      new CliError(EXIT_USAGE, 'LOG_UNREACHABLE', `cannot check ${base}: ${(e as Error).message}`),
+    );
   }
-  return writeOut(name, `${JSON.stringify(fetched.json, null, 2)}\n`, values.out);
+  return writeOut(`${JSON.stringify(fetched.json, null, 2)}\n`, values.out);
 }
 
 /** GETs `url`; throws an Error with a one-line message on a network error or a non-2xx answer. */
@@ -76,7 +72,7 @@ export async function fetchJsonOrText(url: string, as: 'json' | 'text'): Promise
 }
 
 /** Writes `text` to `out` (or stdout). Returns the exit code: 0, or 2 when the file cannot be written. */
-async function writeOut(name: string, text: string, out: string | undefined): Promise<number> {
+async function writeOut(text: string, out: string | undefined): Promise<number> {
   if (out === undefined) {
     process.stdout.write(text);
     return 0;
@@ -84,9 +80,7 @@ async function writeOut(name: string, text: string, out: string | undefined): Pr
   try {
     await writeFile(out, text);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    process.stderr.write(`${name}: cannot write ${out}: ${err.code ?? err.message}\n`);
-    return 2;
+    return reportError(outputError('cannot write', out, e));
   }
   return 0;
 }

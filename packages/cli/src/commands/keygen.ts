@@ -5,6 +5,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { parseCommandArgs } from '../args.js';
+import { outputError, reportError, usageError } from '../output.js';
 
 const USAGE = 'usage: scriba keygen --out FILE\n';
 
@@ -13,21 +14,16 @@ export async function run(argv: string[]): Promise<number> {
     argv,
     { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
     USAGE,
-    'scriba keygen',
   );
   if (typeof parsed === 'number') return parsed;
   const out = parsed.out as string | undefined;
-  if (!out) {
-    process.stderr.write(`scriba keygen: --out is required\n${USAGE}`);
-    return 2;
-  }
+  if (!out) return reportError(usageError('--out is required'), USAGE);
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   try {
     await writeFile(out, pem, { mode: 0o600, flag: 'wx' });
   } catch (e) {
-    process.stderr.write(`scriba keygen: cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? e}\n`);
-    return 2;
+    return reportError(outputError('cannot write key', out, e));
   }
   const pub = createPublicKey(createPrivateKey(pem));
   const spki = pub.export({ type: 'spki', format: 'der' });

@@ -13,7 +13,7 @@ import { VerificationError, verifyCheckpointNote } from '@scriba/sdk/verify';
 import { getText, requestJson } from '../http.js';
 import { intArg } from '../inputs.js';
 import { openLog, outputFormat, runLogCommand } from '../log-command.js';
-import { CliError, fileError, printJson } from '../output.js';
+import { CliError, fileError, outputError, printJson } from '../output.js';
 import { checkConsistency, getConsistencyProof, witnessPolicy } from '../rekor.js';
 import { trustedLogFor } from '../trust.js';
 
@@ -114,7 +114,7 @@ export async function run(argv: string[]): Promise<number> {
         await writeFile(tmp, `${JSON.stringify({ checkpoint: info.signedTreeHead }, null, 2)}\n`);
         await rename(tmp, statePath);
       } catch (e) {
-        throw fileError('cannot write state', statePath, e);
+        throw outputError('cannot write state', statePath, e);
       }
     }
     const origin = parseCheckpoint(parseNote(info.signedTreeHead).text).origin;

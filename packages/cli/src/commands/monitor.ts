@@ -24,6 +24,7 @@ import { monitorLog } from '../monitor/log-round.js';
 import type { Watch } from '../monitor/matching.js';
 import { makeEmitter } from '../monitor/output.js';
 import { trustedRootVerifiers } from '../monitor/round.js';
+import { fileError, inputError, reportError, usageError } from '../output.js';
 import { witnessPolicy } from '../rekor.js';
 
 export { type LogMonitorOptions, monitorLog } from '../monitor/log-round.js';
@@ -98,15 +99,13 @@ export async function run(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
     USAGE,
-    'error',
   );
   if (typeof parsed === 'number') return parsed;
   const values = parsed;
   const url = values.url as string | undefined;
   const trPath = values['trusted-root'] as string | undefined;
   if (!url || (!trPath && !(values.vkey as string[] | undefined)?.length)) {
-    process.stderr.write(`error: --url and --trusted-root are required\n${USAGE}`);
-    return 2;
+    return reportError(usageError('--url and --trusted-root are required'), USAGE);
   }
   let intervalMs: number | undefined;
   let watch: Watch;
@@ -124,7 +123,7 @@ export async function run(argv: string[]): Promise<number> {
       try {
         text = await readFile(f, 'utf8');
       } catch (e) {
-        throw new Error(`cannot read --watch-key ${f}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+        throw fileError('--watch-key', f, e);
       }
       const der = text.includes('-----BEGIN') ? pemDecode(text).der : base64Decode(text.trim());
       keys.push(parsePublicKey(der).spki);
@@ -143,13 +142,12 @@ export async function run(argv: string[]): Promise<number> {
     };
     const trJson = trPath
       ? await readFile(trPath, 'utf8').catch((e) => {
-          throw new Error(`cannot read trusted root ${trPath}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+          throw fileError('trusted root', trPath, e);
         })
       : '{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1","tlogs":[]}';
     verifiers = trustedRootVerifiers(trJson, url, (values.vkey as string[] | undefined) ?? []);
   } catch (e) {
-    process.stderr.write(`error: ${(e as Error).message}\n`);
-    return 2;
+    return reportError(inputError(e));
   }
   const json = values.json === true;
   const emit = makeEmitter(json);

@@ -29,7 +29,6 @@ export async function run(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
     USAGE,
-    'scriba serve',
   );
   if (typeof parsed === 'number') return parsed;
   const values = parsed as {

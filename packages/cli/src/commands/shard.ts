@@ -7,7 +7,7 @@
  */
 import { runParsedCommand } from '../args.js';
 import { serverEnvironment } from '../env.js';
-import { CliError, EXIT_USAGE, printJson, printLines, usageError } from '../output.js';
+import { CliError, EXIT_USAGE, printJson, printLines, reportError, usageError } from '../output.js';
 
 const USAGE = `usage: scriba shard list [--json] [--data-dir DIR] [--database-url URL]
        scriba shard rotate [--key FILE] [--json] [--data-dir DIR] [--database-url URL]
@@ -50,10 +50,11 @@ const window = (s: Info) => `${s.validFrom} .. ${s.validTo ?? 'now'}`;
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h') {
+  if (sub === '--help' || sub === '-h') {
     process.stdout.write(USAGE);
-    return sub === undefined ? EXIT_USAGE : 0;
+    return 0;
   }
+  if (sub === undefined) return reportError(usageError('give a subcommand (list, rotate, export)'), USAGE);
   if (sub === 'export') return (await import('./shard-export.js')).run(rest);
   return runParsedCommand(rest, OPTIONS, USAGE, async (v) => {
     const env = serverEnvironment();

@@ -16,7 +16,8 @@ import { activeServices, parseSigningConfig, type SigningConfig } from '@scriba/
 import { CheckFailed, fetchJsonOrText, runFetchConfig } from './fetch-config.js';
 
 const USAGE = 'usage: scriba signing-config --url URL [--out FILE]\n';
-const NAME = 'scriba signing-config';
+/** The code of a signing config that fails a check. */
+const CHECK_CODE = 'SIGNING_CONFIG_INVALID';
 
 async function answers(url: string, what: string): Promise<void> {
   try {
@@ -43,7 +44,7 @@ async function check(config: SigningConfig): Promise<void> {
 export function run(argv: string[]): Promise<number> {
   return runFetchConfig(
     argv,
-    NAME,
+    CHECK_CODE,
     USAGE,
     async (base) => ({ json: await fetchJsonOrText(`${base}/api/v1/log/signing-config`, 'json') }),
     async ({ json }) => {

@@ -23,7 +23,8 @@ import { parseShardList } from '../shard-list.js';
 import { CheckFailed, fetchJsonOrText, runFetchConfig } from './fetch-config.js';
 
 const USAGE = 'usage: scriba trusted-root --url URL [--out FILE]\n';
-const NAME = 'scriba trusted-root';
+/** The code of a trusted root that fails a check. */
+const CHECK_CODE = 'TRUSTED_ROOT_INVALID';
 
 async function checkTsa(root: TrustedRoot, base: string): Promise<void> {
   for (const [i, tsa] of root.timestampAuthorities.entries()) {
@@ -56,7 +57,7 @@ async function checkTsa(root: TrustedRoot, base: string): Promise<void> {
 export function run(argv: string[]): Promise<number> {
   return runFetchConfig(
     argv,
-    NAME,
+    CHECK_CODE,
     USAGE,
     async (base) => {
       const [json, pem, info] = (await Promise.all([

@@ -25,7 +25,7 @@ import {
 import { parseCommandArgs } from '../args.js';
 import { envDatabaseUrl } from '../env.js';
 import { getText, logBase } from '../http.js';
-import { CliError, reportError } from '../output.js';
+import { CliError, fileError, inputError, reportError, usageError } from '../output.js';
 
 /**
  * A Scriba log's note verifier keys and the origins of its shards, read from the log itself: the
@@ -87,7 +87,6 @@ export async function run(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
     USAGE,
-    'error',
   );
   if (typeof parsed === 'number') return parsed;
   const values = parsed;
@@ -95,8 +94,7 @@ export async function run(argv: string[]): Promise<number> {
   const vkeyArgs = (values.log as string[] | undefined) ?? [];
   const originArgs = (values.origin as string[] | undefined) ?? [];
   if (originArgs.length > 0 && originArgs.length !== vkeyArgs.length) {
-    process.stderr.write(`error USAGE: give one --origin per --log (or none)\n${USAGE}`);
-    return 2;
+    return reportError(usageError('give one --origin per --log (or none)'), USAGE);
   }
   const logs: WitnessLogConfig[] = vkeyArgs.map((v, i) =>
     originArgs[i] !== undefined ? { vkeys: [v], origin: originArgs[i] as string } : { vkeys: [v] },
@@ -112,8 +110,15 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   if (values.config) {
+    const configPath = values.config as string;
+    let configText: string;
     try {
-      const cfg = JSON.parse(await readFile(values.config as string, 'utf8')) as {
+      configText = await readFile(configPath, 'utf8');
+    } catch (e) {
+      return reportError(fileError('config', configPath, e));
+    }
+    try {
+      const cfg = JSON.parse(configText) as {
         name?: unknown;
         logs?: unknown;
       };
@@ -127,14 +132,10 @@ export async function run(argv: string[]): Promise<number> {
         logs.push(typeof l.origin === 'string' ? { vkeys, origin: l.origin } : { vkeys });
       }
     } catch (e) {
-      process.stderr.write(`error: ${(e as Error).message}\n`);
-      return 2;
+      return reportError(inputError(e instanceof SyntaxError ? new Error(`config: ${e.message}`) : e));
     }
   }
-  if (!name) {
-    process.stderr.write(`error: --name is required\n${USAGE}`);
-    return 2;
-  }
+  if (!name) return reportError(usageError('--name is required'), USAGE);
   const dataDir = resolve((values['data-dir'] as string | undefined) ?? './.scriba-witness');
   if (values['print-vkey']) {
     try {
@@ -144,18 +145,15 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(`${ed25519Cosigner(name, key).vkey}\n`);
       return 0;
     } catch (e) {
-      process.stderr.write(`error: ${(e as Error).message}\n`);
-      return 2;
+      return reportError(inputError(e, 'KEY_INVALID'));
     }
   }
   if (logs.length === 0) {
-    process.stderr.write(`error: no logs to witness (--log-url, --log or --config)\n${USAGE}`);
-    return 2;
+    return reportError(usageError('no logs to witness (--log-url, --log or --config)'), USAGE);
   }
   const port = Number(values.port ?? '3030');
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write('error: --port must be 0..65535\n');
-    return 2;
+    return reportError(usageError('--port must be 0..65535'), USAGE);
   }
   const databaseUrl = (values['database-url'] as string | undefined) ?? envDatabaseUrl();
   let server: Awaited<ReturnType<typeof createWitnessServer>>;
@@ -175,8 +173,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(databaseUrl ? { databaseUrl } : {}),
     });
   } catch (e) {
-    process.stderr.write(`error: ${(e as Error).message}\n`);
-    return 2;
+    return reportError(inputError(e, 'START_FAILED'));
   }
   const host = (values.host as string | undefined) ?? '127.0.0.1';
   let address: string;
@@ -184,10 +181,8 @@ export async function run(argv: string[]): Promise<number> {
     address = await server.app.listen({ host, port });
   } catch (e) {
     await server.close().catch(() => undefined);
-    process.stderr.write(
-      `error LISTEN_FAILED: cannot listen on ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
-    );
-    return 2;
+    const cause = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    return reportError(new CliError(2, 'LISTEN_FAILED', `cannot listen on ${host}:${port}: ${cause}`));
   }
   process.stdout.write(`witness ${name} listening on ${address}\nverifier key: ${server.vkey}\n`);
   for (const o of server.witness.origins) process.stdout.write(`following ${o}\n`);
