@@ -1,7 +1,8 @@
 /**
- * Real servers over real HTTP for tests: `startTestServer` runs the server in-process on a free port;
- * `startTestLog` does so on a fresh test database and data directory of its own; `spawnServer` runs the built CLI (`node packages/cli/dist/bin.js serve`) as a child process, for
- * the PGlite smoke test, multi-process and restart tests. Both wait for /readyz.
+ * Real servers over real HTTP for tests: `startTestServer` runs the server in-process on a free port
+ * (`startTestLog`: on a fresh test database and data directory of its own); `spawnServer` runs the
+ * built CLI (`node packages/cli/dist/bin.js serve`) as a child process, for the PGlite smoke test,
+ * multi-process and restart tests. Both wait for /readyz.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -74,17 +75,16 @@ export type TestLogOptions = {
  */
 export async function startTestLog(options: TestLogOptions = {}): Promise<TestLog> {
   const db = await createTestDatabase(options.database);
-  const removeDb = db.drop;
   let dir: { path: string; remove(): Promise<void> };
   try {
     dir = await tempDir(options.dirPrefix);
   } catch (e) {
-    await removeDb();
+    await db.drop();
     throw e;
   }
   const removeBoth = async () => {
     try {
-      await removeDb();
+      await db.drop();
     } finally {
       await dir.remove();
     }
