@@ -48,6 +48,7 @@ import {
   TileNodeCache,
   tileKey,
 } from '@scriba/sdk/tiles';
+import { ConsistencyCache } from './consistency-cache.js';
 import { GROUP, LeafGroupSummaries, OneTileCache } from './leaf-groups.js';
 import type { TreeHandle } from './sequencer.js';
 import type { LogStorage, StoredEntry, TreeHead, TreeId, TreeRecord } from './storage.js';
@@ -166,9 +167,6 @@ type BatchResult = {
 
 type Waiting = { request: ReadRequest; resolve: (r: BatchResult) => void; reject: (e: unknown) => void };
 
-/** Consistency proofs kept per shard for its latest size (keyed by first size). */
-const CONSISTENCY_CACHE_SIZE = 4096;
-
 export class Shard {
   /** Interior nodes of this tree's full tiles (immutable), shared by every proof. */
   readonly tileCache = new TileNodeCache();
@@ -178,8 +176,8 @@ export class Shard {
   /** The latest head seen and when (see HEAD_TTL_MS). */
   private head: { state: TreeState; at: number } | undefined;
   private refreshing: Promise<TreeState> | undefined;
-  /** Consistency proofs by `last/first` size, for the cached head's size (cleared when it moves). */
-  private readonly consistencyCache = new Map<string, Uint8Array[]>();
+  /** Consistency proofs to the cached head's size, by first size (cleared when it moves). */
+  private readonly consistencyCache = new ConsistencyCache();
   /** Checked upper paths of inclusion proofs through full level-0 tiles (log/upper-paths.ts). */
   private readonly upperPaths = new UpperPaths();
   /** Reads waiting for the next batch (see gather), batches in flight, a flush scheduled. */
@@ -689,7 +687,7 @@ export class Shard {
   /**
    * Consistency proof between two sizes of this tree, with the root of `lastSize` (default: the
    * cached head's size; a `lastSize` past it reads the head afresh). Proofs to the cached head's
-   * size are kept per first size until the head moves.
+   * size asked for again are kept per first size until the head moves (log/consistency-cache.ts).
    */
   async consistency(
     firstSize: number,
@@ -718,18 +716,12 @@ export class Shard {
     if (firstSize === 0 || firstSize === last) return { rootHash, hashes: [] };
     // Kept only for the cached head's size (what `lastSize`-less requests and monitors ask for).
     const keep = last === this.head?.state.treeSize;
-    const key = `${last}/${firstSize}`;
-    const kept = keep ? this.consistencyCache.get(key) : undefined;
+    const kept = keep ? this.consistencyCache.get(firstSize) : undefined;
     if (kept) return { rootHash, hashes: kept };
     const hashes =
       (await this.consistencyThroughTile(firstSize, last, rootHash)) ??
       (await this.consistencyHashes(firstSize, last));
-    if (keep) {
-      if (this.consistencyCache.size >= CONSISTENCY_CACHE_SIZE) {
-        this.consistencyCache.delete(this.consistencyCache.keys().next().value!);
-      }
-      this.consistencyCache.set(key, hashes);
-    }
+    if (keep) this.consistencyCache.offer(firstSize, hashes);
     return { rootHash, hashes };
   }
 
