@@ -2,7 +2,9 @@
  * Per-process figures for the benchmarks, from Linux /proc (NaN elsewhere): CPU seconds used, the
  * children of a process (PostgreSQL's backends under its postmaster), resident memory, minor page
  * faults; and one machine-wide figure, the page cache's refaults.
+ * Also where a process runs: pinToCpus.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 const CLK_TCK = 100; // Linux USER_HZ
@@ -71,4 +73,14 @@ export function pageCacheRefaults() {
   } catch {
     return Number.NaN;
   }
+}
+
+/**
+ * Runs `pids` (every thread of each) on the CPUs `cpus` only (`taskset -a -p`, util-linux; Linux
+ * sched_setaffinity). Processes forked afterwards inherit it: a postmaster pinned before its
+ * backends start pins them. Throws when taskset is missing or refuses.
+ */
+export function pinToCpus(pids, cpus) {
+  for (const pid of pids)
+    execFileSync('taskset', ['-a', '-p', '-c', cpus.join(','), String(pid)], { stdio: 'ignore' });
 }

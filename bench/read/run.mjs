@@ -24,7 +24,7 @@
  * Usage: npm run bench:read [-- --sizes 10000,1000000 --routes entry,proof --workers 1,2
  *        --seconds 5 --connections 32 --rounds 3 --warmup 1 --pg-shared-buffers 256MB --pg-prewarm
  *        --pg-flag huge_pages=on
- *        --profile /tmp/reads --node-args '|--max-semi-space-size=64' --spans all,10000]
+ *        --profile /tmp/reads --node-args '|--max-semi-space-size=64' --spans all,10000 --placement shared,split]
  * `--node-args A|B`: one server per variant of Node options (space-separated within a variant; the
  * empty variant is none), on the same loaded database, interleaved like the worker counts: an A/B of
  * runtime settings in one run ("vs" is reads/s over the first worker count's first variant). A
@@ -37,6 +37,11 @@
  * the default): the same tree, so the same proof lengths and answer sizes, read over a working set
  * of N entries instead of all of them. A "reads over" column names the span; growth compares a span
  * with the same span on the smallest tree (where N >= the tree, the span is the whole tree).
+ * `--placement shared,split`: where the processes run, each placement its own server on the same
+ * loaded database. `shared` (the default): wherever the kernel puts them. `split`: the server's
+ * processes on CPUs 0..W-1 and PostgreSQL and the load client on the others (taskset; W below the
+ * core count), as a deployment that gives the server and its database their own cores; its ceiling
+ * is pinned alike. PostgreSQL is pinned for each load of a split server and unpinned for the others.
  */
 import { fork } from 'node:child_process';
 import { verify } from 'node:crypto';
@@ -45,7 +50,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { childrenOf, cpuSeconds, minorFaults, pageCacheRefaults } from '../lib/proc.mjs';
+import { childrenOf, cpuSeconds, minorFaults, pageCacheRefaults, pinToCpus } from '../lib/proc.mjs';
 
 /**
  * The request line's target for `route` on a tree of `size` entries: a random entry, or a random
@@ -131,6 +136,9 @@ const { values } = parseArgs({
     // What each load reads: 'all' (uniform over the tree) or N (the newest N entries / first sizes);
     // comma-separated, each its own server on the same loaded database.
     spans: { type: 'string', default: 'all' },
+    // Where the processes run: 'shared' (as the kernel places them) or 'split' (the server on its
+    // own cores, PostgreSQL and the client on the rest); comma-separated, each its own server.
+    placement: { type: 'string', default: 'shared' },
   },
 });
 const SIZES = values.sizes.split(',').map(Number);
@@ -148,10 +156,32 @@ for (const n of SPANS) if (!(n >= 2)) throw new Error(`bad --spans ${values.span
 const SPANNED = SPANS.length > 1 || SPANS[0] !== Number.POSITIVE_INFINITY;
 const spanLabel = (span) =>
   span === Number.POSITIVE_INFINITY ? 'all' : `newest ${span.toLocaleString('en-US')}`;
-/** The servers measured per tree: every worker count with every variant of Node options and span. */
+const PLACEMENTS = values.placement.split(',');
+for (const p of PLACEMENTS) if (p !== 'shared' && p !== 'split') throw new Error(`unknown placement ${p}`);
+/** Whether placements are compared (a column; PostgreSQL pinned or unpinned around each load). */
+const PLACED = PLACEMENTS.length > 1 || PLACEMENTS[0] !== 'shared';
+const CPUS = Array.from({ length: os.cpus().length }, (_, i) => i);
+if (PLACEMENTS.includes('split'))
+  for (const w of WORKERS)
+    if (w >= CPUS.length)
+      throw new Error(`--placement split needs fewer workers than the ${CPUS.length} cores`);
+/** The CPUs of the server's processes, and of PostgreSQL and the client, at `placement` with `w` workers. */
+const cpusOf = (placement, w) =>
+  placement === 'split' ? { server: CPUS.slice(0, w), rest: CPUS.slice(w) } : { server: CPUS, rest: CPUS };
+/** The servers measured per tree: every worker count with every variant of Node options, span and placement. */
 const SERVERS = WORKERS.flatMap((w) =>
   VARIANTS.flatMap((nodeArgs, v) =>
-    SPANS.map((span, s) => ({ w, v, s, span, nodeArgs, key: `${w}/${v}/${s}` })),
+    SPANS.flatMap((span, s) =>
+      PLACEMENTS.map((placement) => ({
+        w,
+        v,
+        s,
+        span,
+        nodeArgs,
+        placement,
+        key: `${w}/${v}/${s}/${placement}`,
+      })),
+    ),
   ),
 );
 const SECONDS = Number(values.seconds);
@@ -203,15 +233,18 @@ function checkEntry(answer, key) {
 
 /**
  * Runs the load client against `port` for `seconds`; resolves with its figures and the CPU per read
- * of the processes under `serverPid` and of PostgreSQL.
+ * of the processes under `serverPid` and of PostgreSQL. With placements compared, PostgreSQL and the
+ * client run on `cpus` (see cpusOf).
  */
-function load(port, serverPid, size, route, seconds = SECONDS, span = size) {
+function load(port, serverPid, size, route, seconds = SECONDS, span = size, cpus = CPUS) {
   return new Promise((resolve, reject) => {
+    if (PLACED) pinToCpus([pgServer.pid, ...childrenOf(pgServer.pid)], cpus);
     const before = { server: treeCpu(serverPid), pg: pgCpu(), refaults: pageCacheRefaults() };
     const child = fork(new URL(import.meta.url).pathname, [
       '--client',
       JSON.stringify({ port, size, span: Math.min(span, size), seconds, connections: CONNECTIONS, route }),
     ]);
+    if (PLACED) pinToCpus([child.pid], cpus);
     child.once('message', (r) => {
       const server = treeCpu(serverPid) - before.server;
       let pg = 0;
@@ -230,8 +263,8 @@ function load(port, serverPid, size, route, seconds = SECONDS, span = size) {
   });
 }
 
-/** The ceiling on `workers` processes (ceiling.mjs), answering `bodies` ({path: body}). */
-async function startCeiling(workers, bodies, dir) {
+/** The ceiling on `workers` processes (ceiling.mjs), answering `bodies` ({path: body}), on `cpus`. */
+async function startCeiling(workers, bodies, dir, cpus) {
   const bodiesFile = join(dir, `ceiling-${workers}-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(bodiesFile, JSON.stringify(bodies));
   const port = await freePort();
@@ -242,6 +275,7 @@ async function startCeiling(workers, bodies, dir) {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`ceiling exited ${code}`)));
   });
+  if (PLACED) pinToCpus([child.pid, ...childrenOf(child.pid)], cpus);
   return {
     port,
     pid: child.pid,
@@ -284,10 +318,13 @@ try {
     const env = await serveEnvOf({ key, treeId }, url, join(tmp, `log-key-${size}.pem`));
     const t = { size, servers: new Map(), ceilings: new Map(), runs: new Map() };
     trees.push(t);
-    for (const { w, v, s, nodeArgs: variantArgs, key: serverKey } of SERVERS) {
+    for (const { w, v, s, placement, nodeArgs: variantArgs, key: serverKey } of SERVERS) {
       const nodeArgs = [...variantArgs];
       if (values.profile) {
-        const dir = join(values.profile, `w${w}${VARIED ? `v${v}` : ''}${SPANNED ? `s${s}` : ''}-${size}`);
+        const dir = join(
+          values.profile,
+          `w${w}${VARIED ? `v${v}` : ''}${SPANNED ? `s${s}` : ''}${PLACED ? `-${placement}` : ''}-${size}`,
+        );
         await mkdir(dir, { recursive: true });
         nodeArgs.push('--cpu-prof', '--cpu-prof-dir', dir);
       }
@@ -298,9 +335,12 @@ try {
         logLevel: 'error',
         env,
       });
+      const cpus = cpusOf(placement, w);
+      if (PLACED) pinToCpus([server.pid, ...childrenOf(server.pid)], cpus.server);
       t.servers.set(serverKey, server);
       for (const route of ROUTES) t.runs.set(`${route} ${serverKey}`, { app: [], ceiling: [] });
-      if (t.ceilings.has(w)) continue;
+      const ceilingKey = `${w}/${placement}`;
+      if (t.ceilings.has(ceilingKey)) continue;
       // The ceilings: the same routes and query schemas answering one real answer, precomputed.
       const bodies = {};
       for (const route of ROUTES) {
@@ -310,27 +350,32 @@ try {
         if (route === 'entry') checkEntry(JSON.parse(body), key);
         bodies[PATHS[route]] = body;
       }
-      t.ceilings.set(w, await startCeiling(w, bodies, tmp));
+      t.ceilings.set(ceilingKey, await startCeiling(w, bodies, tmp, cpus.server));
     }
   }
   // Unmeasured warm-up: every process of every server and ceiling (caches, JIT).
   for (const t of trees) {
-    for (const { key, span } of SERVERS)
+    for (const { w, key, span, placement } of SERVERS) {
+      const { rest } = cpusOf(placement, w);
       for (const route of ROUTES)
-        await load(t.servers.get(key).port, t.servers.get(key).pid, t.size, route, WARMUP, span);
-    for (const w of WORKERS)
-      for (const route of ROUTES)
-        await load(t.ceilings.get(w).port, t.ceilings.get(w).pid, t.size, route, WARMUP);
+        await load(t.servers.get(key).port, t.servers.get(key).pid, t.size, route, WARMUP, span, rest);
+    }
+    for (const [ceilingKey, ceiling] of t.ceilings) {
+      const [w, placement] = ceilingKey.split('/');
+      const { rest } = cpusOf(placement, Number(w));
+      for (const route of ROUTES) await load(ceiling.port, ceiling.pid, t.size, route, WARMUP, t.size, rest);
+    }
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of trees) {
       for (const route of ROUTES) {
-        for (const { w, key, span } of SERVERS) {
+        for (const { w, key, span, placement } of SERVERS) {
           const r = t.runs.get(`${route} ${key}`);
           const server = t.servers.get(key);
-          const ceiling = t.ceilings.get(w);
-          r.app.push(await load(server.port, server.pid, t.size, route, SECONDS, span));
-          r.ceiling.push(await load(ceiling.port, ceiling.pid, t.size, route));
+          const ceiling = t.ceilings.get(`${w}/${placement}`);
+          const { rest } = cpusOf(placement, w);
+          r.app.push(await load(server.port, server.pid, t.size, route, SECONDS, span, rest));
+          r.ceiling.push(await load(ceiling.port, ceiling.pid, t.size, route, SECONDS, t.size, rest));
         }
       }
     }
@@ -347,13 +392,14 @@ try {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
 const variantLabel = (v) => (VARIED ? ` | ${VARIANTS[v].join(' ') || '(none)'}` : '');
+const placementLabel = (placement) => (PLACED ? ` | ${placement}` : '');
 for (const route of ROUTES) {
-  for (const { w, v, span, key } of SERVERS) {
+  for (const { w, v, span, placement, key } of SERVERS) {
     let first;
     for (const t of trees) {
       const { app, ceiling } = t.runs.get(`${route} ${key}`);
       const r = median(app.map((x) => x.perSec));
-      // "vs": over the first worker count's first variant reading the same span.
+      // "vs": over the first worker count's first variant and placement reading the same span.
       const reference = SERVERS.find((x) => x.span === span);
       const one = median(t.runs.get(`${route} ${reference.key}`).app.map((x) => x.perSec));
       const c = median(ceiling.map((x) => x.perSec));
@@ -363,7 +409,7 @@ for (const route of ROUTES) {
       first ??= server + pg;
       const errors = app.reduce((a, x) => a + x.errors, 0);
       rows.push(
-        `| ${route} | ${t.size.toLocaleString('en-US')}${SPANNED ? ` | ${spanLabel(span >= t.size ? Number.POSITIVE_INFINITY : span)}` : ''} | ${w}${variantLabel(v)} | ${Math.round(r)} | ${(r / one).toFixed(2)} | ${median(app.map((x) => x.p99)).toFixed(2)} | ${errors} | ${Math.round(server)} | ${Math.round(pg)} | ${median(app.map((x) => x.pgFaults)).toFixed(2)} | ${median(app.map((x) => x.refaults)).toFixed(2)} | ${((server + pg) / first).toFixed(2)} | ${Math.round(c)} | ${median(ceiling.map((x) => x.p99)).toFixed(2)} | ${Math.round(cServer)} | ${(r / c).toFixed(2)} |`,
+        `| ${route} | ${t.size.toLocaleString('en-US')}${SPANNED ? ` | ${spanLabel(span >= t.size ? Number.POSITIVE_INFINITY : span)}` : ''} | ${w}${variantLabel(v)}${placementLabel(placement)} | ${Math.round(r)} | ${(r / one).toFixed(2)} | ${median(app.map((x) => x.p99)).toFixed(2)} | ${errors} | ${Math.round(server)} | ${Math.round(pg)} | ${median(app.map((x) => x.pgFaults)).toFixed(2)} | ${median(app.map((x) => x.refaults)).toFixed(2)} | ${((server + pg) / first).toFixed(2)} | ${Math.round(c)} | ${median(ceiling.map((x) => x.p99)).toFixed(2)} | ${Math.round(cServer)} | ${(r / c).toFixed(2)} |`,
       );
     }
   }
@@ -371,8 +417,8 @@ for (const route of ROUTES) {
 const lines = [
   `GET entry = /api/v1/log/entries?logIndex=random, proof = /api/v1/log/proof?firstSize=random&lastSize=size; ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} interleaved rounds (median); server = scriba serve --workers W, ceiling on W processes`,
   '',
-  `| route | tree size${SPANNED ? ' | reads over' : ''} | workers${VARIED ? ' | node options' : ''} | reads/s | vs ${WORKERS[0]}${VARIED ? ' (first)' : ''} | p99 ms | errors | server CPU µs/read | PostgreSQL CPU µs/read | PostgreSQL page faults/read | page-cache refaults/read | growth | ceiling (precomputed body): reads/s | p99 ms | CPU µs/read | ratio |`,
-  `|---|---:|${SPANNED ? '---|' : ''}---:|${VARIED ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
+  `| route | tree size${SPANNED ? ' | reads over' : ''} | workers${VARIED ? ' | node options' : ''}${PLACED ? ' | placement' : ''} | reads/s | vs ${WORKERS[0]}${VARIED || PLACED ? ' (first)' : ''} | p99 ms | errors | server CPU µs/read | PostgreSQL CPU µs/read | PostgreSQL page faults/read | page-cache refaults/read | growth | ceiling (precomputed body): reads/s | p99 ms | CPU µs/read | ratio |`,
+  `|---|---:|${SPANNED ? '---|' : ''}---:|${VARIED ? '---|' : ''}${PLACED ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
   ...rows,
   '',
   `load average at the end: ${os.loadavg()[0].toFixed(2)} (${os.cpus().length} cores shared with other work)`,
