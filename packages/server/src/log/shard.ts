@@ -244,7 +244,7 @@ export class Shard {
       createdAt: this.current.createdAt,
     };
     if (!this.head || h.treeSize >= this.head.state.treeSize) {
-      if (this.head?.state.treeSize !== h.treeSize) this.consistencyCache.clear();
+      this.consistencyCache.moveTo(h.treeSize);
       this.head = { state: st, at: performance.now() };
     }
     return st;
@@ -715,13 +715,12 @@ export class Shard {
     const rootHash = last === st.treeSize ? st.rootHash : await this.rootAt(last);
     if (firstSize === 0 || firstSize === last) return { rootHash, hashes: [] };
     // Kept only for the cached head's size (what `lastSize`-less requests and monitors ask for).
-    const keep = last === this.head?.state.treeSize;
-    const kept = keep ? this.consistencyCache.get(firstSize) : undefined;
+    const kept = this.consistencyCache.get(firstSize, last);
     if (kept) return { rootHash, hashes: kept };
     const hashes =
       (await this.consistencyThroughTile(firstSize, last, rootHash)) ??
       (await this.consistencyHashes(firstSize, last));
-    if (keep) this.consistencyCache.offer(firstSize, hashes);
+    this.consistencyCache.offer(firstSize, last, hashes);
     return { rootHash, hashes };
   }
 
