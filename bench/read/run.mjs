@@ -26,7 +26,8 @@
  * Usage: npm run bench:read [-- --sizes 10000,1000000 --routes entry,proof --workers 1,2
  *        --seconds 5 --connections 32 --rounds 3 --warmup 1 --settle 0 --pg-shared-buffers 256MB --pg-prewarm
  *        --pg-flag huge_pages=on
- *        --profile /tmp/reads --node-args '|--max-semi-space-size=64' --spans all,10000 --placement shared,split]
+ *        --profile /tmp/reads --node-args '|--max-semi-space-size=64' --spans all,10000 --placement shared,split
+ *        --in-process]
  * `--node-args A|B`: one server per variant of Node options (space-separated within a variant; the
  * empty variant is none), on the same loaded database, interleaved like the worker counts: an A/B of
  * runtime settings in one run ("vs" is reads/s over the first worker count's first variant). A
@@ -44,6 +45,13 @@
  * processes on CPUs 0..W-1 and PostgreSQL and the load client on the others (taskset; W below the
  * core count), as a deployment that gives the server and its database their own cores; its ceiling
  * is pinned alike. PostgreSQL is pinned for each load of a split server and unpinned for the others.
+ * `--in-process`: each round also reads each tree without HTTP, in a process that opens the loaded
+ * log as the server does (in-process.mjs): the answer functions the read lane calls (entry and
+ * consistency: the read, its proof and its JSON text), `--connections` reads in flight, with its CPU
+ * per read and PostgreSQL's (both where the kernel puts them). A second table prints them beside the first
+ * server's (first worker count, variant, span and placement) in the same rounds, so the growth of
+ * the read path itself and of what serving it over HTTP adds show apart (the difference holds the
+ * request's parsing, the answer's write and the hand-offs between client, server and PostgreSQL).
  */
 import { fork } from 'node:child_process';
 import { verify } from 'node:crypto';
@@ -53,18 +61,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { childrenOf, cpuSeconds, minorFaults, pageCacheRefaults, pinToCpus } from '../lib/proc.mjs';
-
-/**
- * The request line's target for `route` on a tree of `size` entries: a random entry, or a random
- * first size, among the newest `span` of the tree (its whole, by default).
- */
-function target(route, size, span = size) {
-  const newest = Math.min(span, size);
-  if (route === 'entry')
-    return `/api/v1/log/entries?logIndex=${size - newest + Math.floor(Math.random() * newest)}`;
-  const first = Math.max(1, size - newest + 1);
-  return `/api/v1/log/proof?firstSize=${first + Math.floor(Math.random() * (size - first))}&lastSize=${size}`;
-}
+import { target } from './targets.mjs';
 
 if (process.argv[2] === '--client') {
   // ---- the load client (child process) ----
@@ -143,6 +140,8 @@ const { values } = parseArgs({
     // Where the processes run: 'shared' (as the kernel places them) or 'split' (the server on its
     // own cores, PostgreSQL and the client on the rest); comma-separated, each its own server.
     placement: { type: 'string', default: 'shared' },
+    // Also read each tree in this process, without HTTP (a second table).
+    'in-process': { type: 'boolean', default: false },
   },
 });
 const SIZES = values.sizes.split(',').map(Number);
@@ -193,6 +192,7 @@ const CONNECTIONS = Number(values.connections);
 const ROUNDS = Number(values.rounds);
 const WARMUP = Number(values.warmup);
 const SETTLE = Number(values.settle);
+const IN_PROCESS = values['in-process'];
 
 const { canonicalJsonBytes } = await import('@scriba/sdk/crypto');
 const { hashLeaf, verifyInclusion } = await import('@scriba/sdk/merkle');
@@ -268,6 +268,42 @@ function load(port, serverPid, size, route, seconds = SECONDS, span = size, cpus
   });
 }
 
+/**
+ * The in-process reader of a tree (`--in-process`, in-process.mjs): a child opening the loaded log
+ * with the served environment `env`; its sample entry answer is checked. Returns the child.
+ */
+async function startReader(env, size, key) {
+  const dataDir = await mkdtemp(join(tmp, 'reader-'));
+  const child = fork(
+    new URL('./in-process.mjs', import.meta.url).pathname,
+    [JSON.stringify({ size, connections: CONNECTIONS })],
+    { env: { ...process.env, SCRIBA_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', ...env } },
+  );
+  const ready = await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`the in-process reader exited ${code}`)));
+  });
+  checkEntry(JSON.parse(ready.sample), key);
+  return child;
+}
+
+/**
+ * Reads tree `t` for `seconds` in its in-process reader (`--in-process`): reads/s and the CPU per
+ * read of the reader and of PostgreSQL (placed where the kernel puts them).
+ */
+async function readInProcess(t, route, seconds) {
+  if (PLACED) pinToCpus([pgServer.pid, ...childrenOf(pgServer.pid)], CPUS);
+  const before = pgCpu();
+  const r = await new Promise((resolve, reject) => {
+    t.reader.once('message', resolve);
+    t.reader.once('error', reject);
+    t.reader.send({ route, seconds });
+  });
+  let pg = 0;
+  for (const [pid, now] of pgCpu()) pg += now.cpu - (before.get(pid)?.cpu ?? 0);
+  return { perSec: r.perSec, readUs: r.cpuUs, pgUs: (pg * 1e6) / Math.max(1, r.n) };
+}
+
 /** The ceiling on `workers` processes (ceiling.mjs), answering `bodies` ({path: body}), on `cpus`. */
 async function startCeiling(workers, bodies, dir, cpus) {
   const bodiesFile = join(dir, `ceiling-${workers}-${Math.random().toString(36).slice(2)}.json`);
@@ -323,6 +359,10 @@ try {
     const env = await serveEnvOf({ key, treeId }, url, join(tmp, `log-key-${size}.pem`));
     const t = { size, servers: new Map(), ceilings: new Map(), runs: new Map() };
     trees.push(t);
+    if (IN_PROCESS) {
+      t.reader = await startReader(env, size, key);
+      t.readerRuns = new Map(ROUTES.map((route) => [route, []]));
+    }
     for (const { w, v, s, placement, nodeArgs: variantArgs, key: serverKey } of SERVERS) {
       const nodeArgs = [...variantArgs];
       if (values.profile) {
@@ -358,8 +398,9 @@ try {
       t.ceilings.set(ceilingKey, await startCeiling(w, bodies, tmp, cpus.server));
     }
   }
-  // Unmeasured warm-up: every process of every server and ceiling (caches, JIT).
+  // Unmeasured warm-up: every process of every server and ceiling (caches, JIT), and this one's reads.
   for (const t of trees) {
+    if (IN_PROCESS) for (const route of ROUTES) await readInProcess(t, route, WARMUP);
     for (const { w, key, span, placement } of SERVERS) {
       const { rest } = cpusOf(placement, w);
       for (const route of ROUTES)
@@ -374,6 +415,7 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of trees) {
       for (const route of ROUTES) {
+        if (IN_PROCESS) t.readerRuns.get(route).push(await readInProcess(t, route, SECONDS));
         for (const { w, key, span, placement } of SERVERS) {
           const r = t.runs.get(`${route} ${key}`);
           const server = t.servers.get(key);
@@ -389,6 +431,11 @@ try {
   }
 } finally {
   for (const t of trees) {
+    if (t.reader) {
+      const exited = new Promise((resolve) => t.reader.once('exit', resolve));
+      t.reader.send({ stop: true });
+      await exited;
+    }
     for (const s of t.servers.values()) await s.stop();
     for (const c of t.ceilings.values()) await c.stop();
   }
@@ -421,6 +468,41 @@ for (const route of ROUTES) {
     }
   }
 }
+/**
+ * `--in-process`: each route and tree read in this process beside the first server's HTTP reads of
+ * the same rounds (medians); growth over the smallest tree, of each part.
+ */
+function inProcessTable() {
+  const served = SERVERS[0];
+  // A growth over (next to) nothing, e.g. no PostgreSQL read at the smallest size (its proofs all kept), is not shown.
+  const ratio = (a, b) => (b >= 0.5 ? (a / b).toFixed(2) : '-');
+  const out = [];
+  for (const route of ROUTES) {
+    let first;
+    for (const t of trees) {
+      const runs = t.readerRuns.get(route);
+      const app = t.runs.get(`${route} ${served.key}`).app;
+      const readPath = median(runs.map((x) => x.readUs));
+      const pgIn = median(runs.map((x) => x.pgUs));
+      const server = median(app.map((x) => x.serverUs));
+      const pgServed = median(app.map((x) => x.pgUs));
+      const http = server - readPath;
+      first ??= { inProcess: readPath + pgIn, readPath, pgIn, served: server + pgServed, http };
+      out.push(
+        `| ${route} | ${t.size.toLocaleString('en-US')} | ${Math.round(median(runs.map((x) => x.perSec)))} | ${Math.round(readPath)} | ${Math.round(pgIn)} | ${ratio(readPath + pgIn, first.inProcess)} | ${ratio(readPath, first.readPath)} | ${ratio(pgIn, first.pgIn)} | ${Math.round(median(app.map((x) => x.perSec)))} | ${Math.round(server)} | ${Math.round(pgServed)} | ${ratio(server + pgServed, first.served)} | ${Math.round(http)} | ${ratio(http, first.http)} |`,
+      );
+    }
+  }
+  return [
+    `In process (--in-process): the answer functions the read lane calls, ${CONNECTIONS} reads in flight, in a process of their own without HTTP; beside the served reads of the same rounds (${served.w} worker${served.w > 1 ? 's' : ''}${PLACED ? `, ${served.placement}` : ''}); "HTTP's part" is the server's CPU per read less the read path's`,
+    '',
+    "| route | tree size | in-process reads/s | read path CPU µs/read | PostgreSQL CPU µs/read | growth | read path growth | PostgreSQL growth | served reads/s | server CPU µs/read | PostgreSQL CPU µs/read | growth | HTTP's part µs/read | its growth |",
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...out,
+    '',
+  ];
+}
+
 const lines = [
   `GET entry = /api/v1/log/entries?logIndex=random, proof = /api/v1/log/proof?firstSize=random&lastSize=size; ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} interleaved rounds (median)${SETTLE > 0 ? `, each after ${SETTLE} s unmeasured` : ''}; server = scriba serve --workers W, ceiling on W processes`,
   '',
@@ -428,6 +510,7 @@ const lines = [
   `|---|---:|${SPANNED ? '---|' : ''}---:|${VARIED ? '---|' : ''}${PLACED ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
   ...rows,
   '',
+  ...(IN_PROCESS ? inProcessTable() : []),
   `load average at the end: ${os.loadavg()[0].toFixed(2)} (${os.cpus().length} cores shared with other work)`,
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
