@@ -214,6 +214,18 @@ function pgCpu() {
   return new Map(pids.map((p) => [p, { cpu: cpuSeconds(p), faults: minorFaults(p) }]));
 }
 
+/** PostgreSQL's CPU seconds and minor page faults since `before` (a pgCpu snapshot), summed. */
+function pgSince(before) {
+  let cpu = 0;
+  let faults = 0;
+  for (const [pid, now] of pgCpu()) {
+    const was = before.get(pid) ?? { cpu: 0, faults: 0 };
+    cpu += now.cpu - was.cpu;
+    faults += now.faults - was.faults;
+  }
+  return { cpu, faults };
+}
+
 /** Checks a sample entry answer: its SET verifies with the log key and its proof against its root. */
 function checkEntry(answer, key) {
   const v = Object.values(answer)[0];
@@ -252,13 +264,7 @@ function load(port, serverPid, size, route, seconds = SECONDS, span = size, cpus
     if (PLACED) pinToCpus([child.pid], cpus);
     child.once('message', (r) => {
       const server = treeCpu(serverPid) - before.server;
-      let pg = 0;
-      let pgFaults = 0;
-      for (const [pid, now] of pgCpu()) {
-        const was = before.pg.get(pid) ?? { cpu: 0, faults: 0 };
-        pg += now.cpu - was.cpu;
-        pgFaults += now.faults - was.faults;
-      }
+      const { cpu: pg, faults: pgFaults } = pgSince(before.pg);
       const n = Math.max(1, r.n);
       const refaults = (pageCacheRefaults() - before.refaults) / n;
       resolve({ ...r, serverUs: (server * 1e6) / n, pgUs: (pg * 1e6) / n, pgFaults: pgFaults / n, refaults });
@@ -299,8 +305,7 @@ async function readInProcess(t, route, seconds) {
     t.reader.once('error', reject);
     t.reader.send({ route, seconds });
   });
-  let pg = 0;
-  for (const [pid, now] of pgCpu()) pg += now.cpu - (before.get(pid)?.cpu ?? 0);
+  const pg = pgSince(before).cpu;
   return { perSec: r.perSec, readUs: r.cpuUs, pgUs: (pg * 1e6) / Math.max(1, r.n) };
 }
 
