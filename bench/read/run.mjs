@@ -47,11 +47,12 @@
  * is pinned alike. PostgreSQL is pinned for each load of a split server and unpinned for the others.
  * `--in-process`: each round also reads each tree without HTTP, in a process that opens the loaded
  * log as the server does (in-process.mjs): the answer functions the read lane calls (entry and
- * consistency: the read, its proof and its JSON text), `--connections` reads in flight, with its CPU
- * per read and PostgreSQL's (both where the kernel puts them). A second table prints them beside the first
- * server's (first worker count, variant, span and placement) in the same rounds, so the growth of
- * the read path itself and of what serving it over HTTP adds show apart (the difference holds the
- * request's parsing, the answer's write and the hand-offs between client, server and PostgreSQL).
+ * consistency: the read, its proof and its JSON text), `--connections` reads in flight, with its
+ * CPU per read and PostgreSQL's (both where the kernel puts them). A second table prints them
+ * beside the first server's (first worker count, variant, span and placement) in the same rounds,
+ * so the growth of the read path itself and of what serving it over HTTP adds show apart (the
+ * difference holds the request's parsing, the answer's write and the hand-offs between client,
+ * server and PostgreSQL).
  */
 import { fork } from 'node:child_process';
 import { verify } from 'node:crypto';
@@ -140,7 +141,7 @@ const { values } = parseArgs({
     // Where the processes run: 'shared' (as the kernel places them) or 'split' (the server on its
     // own cores, PostgreSQL and the client on the rest); comma-separated, each its own server.
     placement: { type: 'string', default: 'shared' },
-    // Also read each tree in this process, without HTTP (a second table).
+    // Also read each tree without HTTP, in a process of its own (in-process.mjs; a second table).
     'in-process': { type: 'boolean', default: false },
   },
 });
@@ -301,8 +302,12 @@ async function readInProcess(t, route, seconds) {
   if (PLACED) pinToCpus([pgServer.pid, ...childrenOf(pgServer.pid)], CPUS);
   const before = pgCpu();
   const r = await new Promise((resolve, reject) => {
-    t.reader.once('message', resolve);
-    t.reader.once('error', reject);
+    const exited = (code) => reject(new Error(`the in-process reader exited ${code}`));
+    t.reader.once('exit', exited);
+    t.reader.once('message', (m) => {
+      t.reader.off('exit', exited);
+      resolve(m);
+    });
     t.reader.send({ route, seconds });
   });
   const pg = pgSince(before).cpu;
@@ -403,7 +408,7 @@ try {
       t.ceilings.set(ceilingKey, await startCeiling(w, bodies, tmp, cpus.server));
     }
   }
-  // Unmeasured warm-up: every process of every server and ceiling (caches, JIT), and this one's reads.
+  // Unmeasured warm-up: every process of every server, ceiling and in-process reader (caches, JIT).
   for (const t of trees) {
     if (IN_PROCESS) for (const route of ROUTES) await readInProcess(t, route, WARMUP);
     for (const { w, key, span, placement } of SERVERS) {
@@ -436,7 +441,7 @@ try {
   }
 } finally {
   for (const t of trees) {
-    if (t.reader) {
+    if (t.reader?.connected) {
       const exited = new Promise((resolve) => t.reader.once('exit', resolve));
       t.reader.send({ stop: true });
       await exited;
@@ -474,12 +479,13 @@ for (const route of ROUTES) {
   }
 }
 /**
- * `--in-process`: each route and tree read in this process beside the first server's HTTP reads of
- * the same rounds (medians); growth over the smallest tree, of each part.
+ * `--in-process`: each route and tree read by its in-process reader beside the first server's HTTP
+ * reads of the same rounds (medians); growth over the smallest tree, of each part.
  */
 function inProcessTable() {
   const served = SERVERS[0];
-  // A growth over (next to) nothing, e.g. no PostgreSQL read at the smallest size (its proofs all kept), is not shown.
+  // A growth over (next to) nothing is not shown (e.g. no PostgreSQL read at the smallest size,
+  // where its proofs are all kept).
   const ratio = (a, b) => (b >= 0.5 ? (a / b).toFixed(2) : '-');
   const out = [];
   for (const route of ROUTES) {
