@@ -209,10 +209,14 @@ function treeCpu(pid) {
   return s;
 }
 
+/** PostgreSQL's processes: its postmaster and the backends under it now. */
+function pgPids() {
+  return [pgServer.pid, ...childrenOf(pgServer.pid)];
+}
+
 /** CPU seconds and minor page faults of PostgreSQL (postmaster and backends), per pid. */
 function pgCpu() {
-  const pids = [pgServer.pid, ...childrenOf(pgServer.pid)];
-  return new Map(pids.map((p) => [p, { cpu: cpuSeconds(p), faults: minorFaults(p) }]));
+  return new Map(pgPids().map((p) => [p, { cpu: cpuSeconds(p), faults: minorFaults(p) }]));
 }
 
 /** PostgreSQL's CPU seconds and minor page faults since `before` (a pgCpu snapshot), summed. */
@@ -256,7 +260,7 @@ function checkEntry(answer, key) {
  */
 function load(port, serverPid, size, route, seconds = SECONDS, span = size, cpus = CPUS) {
   return new Promise((resolve, reject) => {
-    if (PLACED) pinToCpus([pgServer.pid, ...childrenOf(pgServer.pid)], cpus);
+    if (PLACED) pinToCpus(pgPids(), cpus);
     const before = { server: treeCpu(serverPid), pg: pgCpu(), refaults: pageCacheRefaults() };
     const child = fork(new URL(import.meta.url).pathname, [
       '--client',
@@ -299,7 +303,7 @@ async function startReader(env, size, key) {
  * read of the reader and of PostgreSQL (placed where the kernel puts them).
  */
 async function readInProcess(t, route, seconds) {
-  if (PLACED) pinToCpus([pgServer.pid, ...childrenOf(pgServer.pid)], CPUS);
+  if (PLACED) pinToCpus(pgPids(), CPUS);
   const before = pgCpu();
   const r = await new Promise((resolve, reject) => {
     const exited = (code) => reject(new Error(`the in-process reader exited ${code}`));
@@ -405,7 +409,8 @@ try {
         if (route === 'entry') checkEntry(JSON.parse(body), key);
         bodies[PATHS[route]] = body;
       }
-      t.ceilings.set(ceilingKey, await startCeiling(w, bodies, tmp, cpus.server));
+      // Kept with the CPUs its loads' client runs on (as the server's).
+      t.ceilings.set(ceilingKey, { ...(await startCeiling(w, bodies, tmp, cpus.server)), rest: cpus.rest });
     }
   }
   // Unmeasured warm-up: every process of every server, ceiling and in-process reader (caches, JIT).
@@ -416,11 +421,9 @@ try {
       for (const route of ROUTES)
         await load(t.servers.get(key).port, t.servers.get(key).pid, t.size, route, WARMUP, span, rest);
     }
-    for (const [ceilingKey, ceiling] of t.ceilings) {
-      const [w, placement] = ceilingKey.split('/');
-      const { rest } = cpusOf(placement, Number(w));
-      for (const route of ROUTES) await load(ceiling.port, ceiling.pid, t.size, route, WARMUP, t.size, rest);
-    }
+    for (const ceiling of t.ceilings.values())
+      for (const route of ROUTES)
+        await load(ceiling.port, ceiling.pid, t.size, route, WARMUP, t.size, ceiling.rest);
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of trees) {
